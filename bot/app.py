@@ -1,0 +1,101 @@
+"""The composition root: `create_app()` wires settings, storage, features and adapters into one aiohttp app.
+
+This is the one module (with the CLI entry) that imports `adapters`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from bot.core.adapter import ChatAdapter, InboundEventT
+from bot.core.tasks import TaskTracker
+from bot.db import migrate
+from bot.features.catalog import all_features
+from bot.metrics import Metrics
+from bot.outbox.loop import run_background
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RUNTIME = web.AppKey("runtime", Runtime)
+TASKS = web.AppKey("tasks", TaskTracker)
+METRICS = web.AppKey("metrics", Metrics)
+
+
+def build_chat_adapters(settings: Settings) -> list[ChatAdapter]:
+    """The chat adapters this configuration enables."""
+    adapters: list[ChatAdapter] = []
+    return adapters
+
+
+def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
+    """Build the configured chat adapters and make them the runtime's senders."""
+    adapters = build_chat_adapters(runtime.settings)
+    for adapter in adapters:
+        runtime.adapters[adapter.platform] = adapter
+    return adapters
+
+
+def setup_features(runtime: Runtime) -> None:
+    """Let every feature register its handlers, jobs and hooks."""
+    for feature in all_features():
+        feature.setup(runtime)
+
+
+def create_app(
+    settings: Settings, *, run_scheduler: bool = True, runtime: Runtime | None = None
+) -> web.Application:
+    """The whole HTTP service: chat adapters, the feedback webhook, health and metrics, and the background loop."""
+    runtime = runtime or build_runtime(settings)
+    metrics = Metrics()
+    tasks = TaskTracker()
+    app = web.Application(middlewares=[metrics.middleware], client_max_size=5 * 1024 * 1024)
+    app[RUNTIME] = runtime
+    app[TASKS] = tasks
+    app[METRICS] = metrics
+    setup_features(runtime)
+
+    async def sink(event: InboundEventT, adapter: ChatAdapter) -> None:
+        # Adapters acknowledge first; the slow work runs here, tracked until shutdown drains it.
+        metrics.events.labels(adapter.platform, event.kind).inc()
+        tasks.spawn(runtime.dispatcher.dispatch(event, adapter), name=f"{adapter.platform}:{event.kind}")
+
+    for adapter in wire_adapters(runtime):
+        app.add_routes(adapter.routes(sink))
+
+    async def healthz(_request: web.Request) -> web.Response:
+        try:
+            await runtime.database.check()
+        except Exception:
+            return web.json_response({"status": "database unreachable"}, status=503)
+        return web.json_response({"status": "ok"})
+
+    app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics.handle)])
+    app.cleanup_ctx.append(_lifecycle(runtime, tasks, run_scheduler))
+    return app
+
+
+def _lifecycle(
+    runtime: Runtime, tasks: TaskTracker, run_scheduler: bool
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
+        await migrate.upgrade(runtime.database)
+        for adapter in runtime.adapters.values():
+            await adapter.start()
+        stop = asyncio.Event()
+        background = asyncio.create_task(run_background(runtime, stop)) if run_scheduler else None
+        yield
+        stop.set()
+        await tasks.drain()
+        if background is not None:
+            await background
+        for adapter in runtime.adapters.values():
+            await adapter.stop()
+        await runtime.database.dispose()
+
+    return lifecycle

@@ -1,0 +1,175 @@
+"""The `clueline` command: parses arguments and calls services; the CLI entry of the composition root."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from bot.db.database import Database, DatabaseError
+from bot.features.catalog import all_features
+from bot.runtime import Runtime, build_runtime
+from bot.settings import SettingError, Settings, load_settings
+
+log = logging.getLogger("clueline")
+
+
+class CommandFailed(Exception):
+    """A command could not do its job; the message is the one line the operator sees."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command and flag of CONTRACT.md."""
+    parser = argparse.ArgumentParser(
+        prog="clueline", description="Clueline: customer voice, product answers and pulse questions in chat."
+    )
+    parser.set_defaults(action="run")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    serve = commands.add_parser(
+        "serve", help="the HTTP server (adapters, webhook, health, metrics) and scheduler"
+    )
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="leave sending and jobs to `clueline worker`"
+    )
+    serve.add_argument("--port", type=int, help="overrides PORT")
+    serve.set_defaults(run=None, action="serve")
+
+    worker = commands.add_parser("worker", help="the scheduler and outbox worker alone")
+    worker.set_defaults(run=None, action="worker")
+
+    demo = commands.add_parser("demo", help="a local chat in the terminal with a sample company")
+    demo.add_argument("--database", help="SQLite file of the demo (default: a fresh temporary one)")
+    demo.set_defaults(run=None, action="demo")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+
+    for feature in all_features():
+        feature.add_commands(commands)
+    return parser
+
+
+async def _db_upgrade(_args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.db import migrate
+
+    await migrate.upgrade(runtime.database)
+    print(f"database is up to date ({runtime.database.masked_url})")
+    return 0
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Check the database answers and bring it to the newest schema."""
+    from bot.db import migrate
+
+    database = Database(settings.database_url)
+    try:
+        await database.check()
+        await migrate.upgrade(database)
+    finally:
+        await database.dispose()
+
+
+async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = build_runtime(settings)
+    try:
+        await runtime.database.check()
+        from bot.db import migrate
+
+        await migrate.upgrade(runtime.database)
+        from bot.app import setup_features, wire_adapters
+
+        setup_features(runtime)
+        wire_adapters(runtime)
+        code: int = await args.run(args, runtime)
+        return code
+    finally:
+        await runtime.database.dispose()
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    asyncio.run(prepare_database(settings))
+    if not settings.microsoft_app_id:
+        log.warning("MICROSOFT_APP_ID is not set: Teams token checks are OFF (local testing only)")
+    port = args.port if args.port is not None else settings.port
+    web.run_app(
+        create_app(settings, run_scheduler=not args.no_scheduler),
+        host=settings.host,
+        port=port,
+        print=lambda _msg: log.info("serving on http://%s:%s", settings.host, port),
+        shutdown_timeout=30,
+    )
+    return 0
+
+
+def _worker(settings: Settings) -> int:
+    import signal
+
+    from bot.app import setup_features, wire_adapters
+    from bot.outbox.loop import run_background
+
+    asyncio.run(prepare_database(settings))
+
+    async def work() -> None:
+        runtime = build_runtime(settings)
+        setup_features(runtime)
+        wire_adapters(runtime)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        for adapter in runtime.adapters.values():
+            await adapter.start()
+        log.info("worker %s started", runtime.worker().name)
+        try:
+            await run_background(runtime, stop)
+        finally:
+            for adapter in runtime.adapters.values():
+                await adapter.stop()
+            await runtime.database.dispose()
+
+    asyncio.run(work())
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from adapters.console import ConsoleAdapter
+    from bot.app import setup_features
+    from bot.demo.chat import run_demo
+
+    return run_demo(ConsoleAdapter(write=print), args.database, setup_features)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `clueline` console command."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level="WARNING" if args.action == "demo" else settings.log_level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+        )
+        if args.action == "serve":
+            return _serve(args, settings)
+        if args.action == "worker":
+            return _worker(settings)
+        if args.action == "demo":
+            return _demo(args)
+        return asyncio.run(_run_command(args, settings))
+    except (SettingError, DatabaseError, CommandFailed) as exc:
+        print(f"clueline: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The adapter protocol: what every chat platform edge offers the core."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from aiohttp import web
+
+from bot.core.types import (
+    ActionEvent,
+    Capabilities,
+    ConversationRef,
+    Form,
+    HomeOpened,
+    InboundMessage,
+    InstallEvent,
+    OutboundMessage,
+    SentMessage,
+    UserRef,
+)
+
+InboundEventT = InboundMessage | ActionEvent | InstallEvent | HomeOpened
+EventSink = Callable[[InboundEventT, "ChatAdapter"], Awaitable[None]]
+
+
+class ChatAdapter(Protocol):
+    """Verifies and parses inbound requests, renders and sends outbound messages on one platform."""
+
+    platform: str
+    capabilities: Capabilities
+
+    def routes(self, sink: EventSink) -> list[web.RouteDef]:
+        """HTTP routes that verify, parse, acknowledge fast and pass events to `sink`."""
+        ...
+
+    async def start(self) -> None:
+        """Open clients and sessions (and Socket Mode, where configured)."""
+        ...
+
+    async def stop(self) -> None:
+        """Close what `start` opened."""
+        ...
+
+    async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentMessage:
+        """Post a message; raises RetryableSendError or PermanentSendError."""
+        ...
+
+    async def update(self, sent: SentMessage, message: OutboundMessage) -> None:
+        """Replace a message the bot posted earlier."""
+        ...
+
+    async def delete(self, sent: SentMessage) -> None:
+        """Remove a message the bot posted earlier."""
+        ...
+
+    async def open_dm(self, user: UserRef) -> ConversationRef:
+        """The 1:1 conversation with a person (created once, then reused)."""
+        ...
+
+    async def list_members(self, conversation: ConversationRef) -> list[UserRef]:
+        """The people in a channel, team or group."""
+        ...
+
+    async def open_form(self, event: InboundMessage | ActionEvent, form: Form) -> None:
+        """Show a form in answer to what someone just did (needs `capabilities.forms`)."""
+        ...
+
+    async def publish_home(self, user: UserRef, message: OutboundMessage) -> None:
+        """Show the person's home tab (needs `capabilities.home_tab`)."""
+        ...

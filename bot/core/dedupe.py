@@ -1,0 +1,66 @@
+"""Inbound dedupe: an event key is claimed atomically in the database, once, by any process."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from bot.clock import Clock
+from bot.db.database import Database
+from bot.db.models import InboundEventKey
+
+# Slack retries for about an hour and Bot Framework for minutes; a day is comfortably longer than both.
+KEEP_KEYS_FOR = timedelta(hours=24)
+# A claim not completed after this long belongs to a process that died; its retry may take it over.
+ABANDONED_AFTER = timedelta(seconds=60)
+
+
+class EventDedupe:
+    """Claims event keys so that a redelivered event is acknowledged and ignored."""
+
+    def __init__(self, database: Database, clock: Clock) -> None:
+        self._database = database
+        self._clock = clock
+
+    async def claim(self, key: str) -> bool:
+        """True for the first delivery of `key` (or a retry of an abandoned one); False otherwise."""
+        key = key[:255]
+        now = self._clock.now()
+        try:
+            async with self._database.session() as session:
+                session.add(InboundEventKey(key=key, claimed_at=now))
+        except IntegrityError:
+            async with self._database.session() as session:
+                result = await session.execute(
+                    update(InboundEventKey)
+                    .where(col(InboundEventKey.key) == key)
+                    .where(col(InboundEventKey.completed).is_(False))
+                    .where(col(InboundEventKey.claimed_at) < now - ABANDONED_AFTER)
+                    .values(claimed_at=now)
+                )
+                return bool(getattr(result, "rowcount", 0))
+        return True
+
+    async def complete(self, key: str) -> None:
+        """Mark a claimed event as handled for good."""
+        async with self._database.session() as session:
+            await session.execute(
+                update(InboundEventKey).where(col(InboundEventKey.key) == key[:255]).values(completed=True)
+            )
+
+    async def release(self, key: str) -> None:
+        """Give a key back when its handling failed, so the platform's retry is handled instead."""
+        async with self._database.session() as session:
+            await session.execute(delete(InboundEventKey).where(col(InboundEventKey.key) == key[:255]))
+
+    async def forget_old(self) -> int:
+        """Drop keys older than KEEP_KEYS_FOR; returns how many."""
+        cutoff = self._clock.now() - KEEP_KEYS_FOR
+        async with self._database.session() as session:
+            result = await session.execute(
+                delete(InboundEventKey).where(col(InboundEventKey.claimed_at) < cutoff)
+            )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,175 @@
+"""The dispatcher: inbound events reach feature handlers through a registry features add themselves to."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.core.adapter import ChatAdapter, InboundEventT
+from bot.core.turn import Turn
+from bot.core.types import (
+    ActionEvent,
+    Block,
+    HomeOpened,
+    InboundMessage,
+    InstallEvent,
+    OutboundMessage,
+    Text,
+)
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Turn], Awaitable[None]]
+HomeSection = Callable[[Turn], Awaitable[list[Block]]]
+
+EMPTY_MESSAGE_HINT = "Ask me a product question, or type *help* to see what I can do."
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
+
+
+@dataclass(frozen=True)
+class Command:
+    """A word that starts a message or a `/clueline` command, and who may use it."""
+
+    name: str
+    usage: str
+    summary: str
+    handler: Handler
+    comms_leads_only: bool = False
+
+
+class Dispatcher:
+    """Routes each event once: commands by their first word, actions by id prefix, free text to the fallback."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
+        self._commands: dict[str, Command] = {}
+        self._fallback: Handler | None = None
+        self._actions: dict[str, Handler] = {}
+        self._installs: list[Handler] = []
+        self._home_sections: list[HomeSection] = []
+
+    # ---- registry ---------------------------------------------------------------------------------
+
+    def command(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        usage: str = "",
+        summary: str = "",
+        comms_leads_only: bool = False,
+    ) -> None:
+        """Register a command word (`ask`, `pulse`, `highlights`)."""
+        self._commands[name.lower()] = Command(
+            name.lower(), usage or name, summary, handler, comms_leads_only
+        )
+
+    def fallback(self, handler: Handler) -> None:
+        """Register what handles text that is no command (product questions)."""
+        self._fallback = handler
+
+    def action(self, prefix: str, handler: Handler) -> None:
+        """Register the handler of actions whose id starts with `prefix` (buttons, cards, forms)."""
+        self._actions[prefix] = handler
+
+    def install(self, handler: Handler) -> None:
+        """Register a handler of install and uninstall events."""
+        self._installs.append(handler)
+
+    def home_section(self, section: HomeSection) -> None:
+        """Register a section of the home tab."""
+        self._home_sections.append(section)
+
+    @property
+    def commands(self) -> list[Command]:
+        """Every registered command, in registration order."""
+        return list(self._commands.values())
+
+    # ---- dispatch ---------------------------------------------------------------------------------
+
+    async def dispatch(self, event: InboundEventT, adapter: ChatAdapter) -> None:
+        """Handle one event exactly once across every process sharing the database."""
+        key = f"{adapter.platform}:{event.event_id}"
+        dedupe = self._runtime.dedupe
+        if not await dedupe.claim(key):
+            log.debug("ignoring a second delivery of %s", key)
+            return
+        turn = Turn(event=event, adapter=adapter, runtime=self._runtime)
+        try:
+            await self._remember(event)
+            await self._route(turn)
+        except Exception:
+            # Give the key back so the platform's retry of this event is handled, not dropped.
+            await dedupe.release(key)
+            log.exception("handling %s %s failed", event.kind, key)
+            raise
+        await dedupe.complete(key)
+
+    async def _remember(self, event: InboundEventT) -> None:
+        directory = self._runtime.directory
+        conversation = getattr(event, "conversation", None)
+        if conversation is not None:
+            await directory.remember_conversation(conversation)
+        user = event.user
+        if user is not None:
+            await directory.remember_person(
+                user, conversation if conversation and conversation.is_direct else None
+            )
+
+    async def _route(self, turn: Turn) -> None:
+        event = turn.event
+        if isinstance(event, InboundMessage):
+            await self._route_message(turn, event)
+        elif isinstance(event, ActionEvent):
+            handler = self._action_handler(event.action_id)
+            if handler is None:
+                log.info("no handler for action %s", event.action_id)
+                return
+            await handler(turn)
+        elif isinstance(event, InstallEvent):
+            if event.change in ("uninstalled", "tokens_revoked"):
+                await self._runtime.directory.forget_workspace(event.platform, event.workspace)
+            elif event.change == "removed" and event.conversation is not None:
+                await self._runtime.directory.forget_conversation(event.conversation)
+            for handler in self._installs:
+                await handler(turn)
+        elif isinstance(event, HomeOpened):
+            await self._publish_home(turn)
+
+    async def _route_message(self, turn: Turn, event: InboundMessage) -> None:
+        if not (event.is_direct or event.mentions_bot or event.in_bot_thread or event.is_command):
+            return
+        text = event.text.strip()
+        if not text:
+            await turn.reply(EMPTY_MESSAGE_HINT)
+            return
+        word, _, rest = text.partition(" ")
+        command = self._commands.get(word.lower().lstrip("/"))
+        if command is not None:
+            turn.args = rest.strip()
+            if command.comms_leads_only and not await turn.is_comms_lead():
+                await turn.reply(f"Only comms leads can use *{command.name}*. Ask one to grant you the role.")
+                return
+            await command.handler(turn)
+        elif self._fallback is not None:
+            turn.args = text
+            await self._fallback(turn)
+        else:
+            await turn.reply(f"I don't know *{word}*. Type *help* to see what I can do.")
+
+    def _action_handler(self, action_id: str) -> Handler | None:
+        matches = [prefix for prefix in self._actions if action_id.startswith(prefix)]
+        return self._actions[max(matches, key=len)] if matches else None
+
+    async def _publish_home(self, turn: Turn) -> None:
+        blocks: list[Block] = [Text(text="Clueline", emphasis=True)]
+        for section in self._home_sections:
+            blocks.extend(await section(turn))
+        if not turn.adapter.capabilities.home_tab:
+            return
+        await turn.adapter.publish_home(turn.user, OutboundMessage(text="Clueline home", blocks=blocks))

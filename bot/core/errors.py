@@ -1,0 +1,27 @@
+"""Errors an adapter raises when sending, so the outbox knows whether to retry."""
+
+from __future__ import annotations
+
+
+class SendError(Exception):
+    """Base of every failed send."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RetryableSendError(SendError):
+    """The platform asked us to try again later (429, 5xx, timeouts)."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentSendError(SendError):
+    """Retrying cannot help (channel gone, bot removed, token revoked)."""
+
+    def __init__(self, reason: str, *, conversation_gone: bool = False) -> None:
+        super().__init__(reason)
+        self.conversation_gone = conversation_gone

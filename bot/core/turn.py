@@ -1,0 +1,107 @@
+"""One inbound event being handled: what happened, and the ways to answer it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from bot.core.adapter import ChatAdapter, InboundEventT
+from bot.core.types import (
+    ActionEvent,
+    ConversationRef,
+    Form,
+    InboundMessage,
+    OutboundMessage,
+    SentMessage,
+    UserRef,
+)
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+
+@dataclass
+class Turn:
+    """Handed to every handler; replies go straight back through the adapter that delivered the event."""
+
+    event: InboundEventT
+    adapter: ChatAdapter
+    runtime: Runtime
+    args: str = ""  # the text after the command word
+    replies: list[SentMessage] = field(default_factory=list)
+
+    @property
+    def user(self) -> UserRef:
+        """Who did it."""
+        user = self.event.user
+        if user is None:
+            raise ValueError("this event has no user")
+        return user
+
+    @property
+    def person(self) -> str:
+        """The person as CONTRACT.md writes one (`slack:U123`)."""
+        return self.user.key
+
+    @property
+    def conversation(self) -> ConversationRef | None:
+        """Where it happened, when it happened in a conversation."""
+        return getattr(self.event, "conversation", None)
+
+    def reply_target(self) -> ConversationRef:
+        """Where an answer goes: the event's thread, or a new thread under a channel message."""
+        conversation = self.conversation
+        if conversation is None:
+            raise ValueError("this event has no conversation to answer in")
+        event = self.event
+        if (
+            isinstance(event, InboundMessage)
+            and not conversation.is_direct
+            and conversation.thread is None
+            and event.message_id
+            and self.adapter.capabilities.threads
+        ):
+            return conversation.in_thread(event.message_id)
+        return conversation
+
+    async def reply(self, message: OutboundMessage | str) -> SentMessage:
+        """Answer in the event's conversation (in its thread for channel messages)."""
+        if isinstance(message, str):
+            message = OutboundMessage.plain(message)
+        sent = await self.adapter.send(self.reply_target(), message)
+        self.replies.append(sent)
+        return sent
+
+    async def reply_privately(self, message: OutboundMessage | str) -> SentMessage:
+        """Answer so that only this person sees it (ephemeral where the platform has it, a DM otherwise)."""
+        if isinstance(message, str):
+            message = OutboundMessage.plain(message)
+        if self.adapter.capabilities.ephemeral and self.conversation is not None:
+            message = message.model_copy(update={"ephemeral_to": self.user})
+            return await self.reply(message)
+        direct = await self.runtime.directory.direct_conversation(self.adapter, self.user)
+        sent = await self.adapter.send(direct, message)
+        self.replies.append(sent)
+        return sent
+
+    async def update_source(self, message: OutboundMessage | str) -> None:
+        """Replace the message whose button was pressed (so it cannot be answered twice)."""
+        if isinstance(message, str):
+            message = OutboundMessage.plain(message)
+        event = self.event
+        if not isinstance(event, ActionEvent) or event.message_id is None or event.conversation is None:
+            await self.reply(message)
+            return
+        await self.adapter.update(
+            SentMessage(conversation=event.conversation, message_id=event.message_id), message
+        )
+
+    async def open_form(self, form: Form) -> None:
+        """Show a form in answer to this event (a card with inputs where the platform has no modals)."""
+        event = self.event
+        assert isinstance(event, InboundMessage | ActionEvent)
+        await self.adapter.open_form(event, form)
+
+    async def is_comms_lead(self) -> bool:
+        """May this person manage pulses and routing?"""
+        return await self.runtime.roles.is_comms_lead(self.person)

@@ -1,0 +1,1 @@
+"""Storage: the async engine, sessions, core tables and migrations."""

@@ -1,0 +1,42 @@
+"""Apply and check migrations from code (`clueline db upgrade`, start of serve and worker)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from bot.db.database import Database
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def alembic_config(connection: Connection | None = None, url: str = "") -> Config:
+    """An Alembic configuration for our migrations folder, bound to a connection or URL."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url)
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+async def upgrade(database: Database) -> None:
+    """Bring the database to the newest schema."""
+    # PostgreSQL: one process at a time migrates, the others wait on the advisory lock.
+    async with database.engine.begin() as conn:
+        if not database.is_sqlite:
+            await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(734201)")
+        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+
+
+async def is_current(database: Database) -> bool:
+    """True when the database is at the newest revision."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    async with database.engine.connect() as conn:
+        current = await conn.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    return bool(current == head)

@@ -1,0 +1,84 @@
+"""The demo's chat loop: one message a line in, the bot's replies (and what it posts on its own) out."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+from typing import Protocol, TextIO
+
+from bot.core.adapter import ChatAdapter
+from bot.core.types import ActionEvent, InboundMessage
+from bot.db import migrate
+from bot.demo.company import load_sample_company
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+
+PROMPT = "you> "
+WELCOME = "Clueline demo with the sample company Northpine. Type help, a question, highlights or pulse. Ctrl-D quits."
+
+
+class TerminalChat(ChatAdapter, Protocol):
+    """A chat adapter that turns a typed line into an event (the console adapter)."""
+
+    def parse_line(self, line: str) -> InboundMessage | ActionEvent:
+        """The event a typed line stands for."""
+        ...
+
+
+async def drain(runtime: Runtime) -> None:
+    """Run due jobs and send queued messages until nothing is left, so the demo shows them at once."""
+    worker = runtime.worker(name="demo")
+    while True:
+        ran = await runtime.scheduler.run_due()
+        sent = await worker.run_once()
+        if ran == 0 and sent == 0:
+            return
+
+
+async def chat(runtime: Runtime, console: TerminalChat, lines: TextIO, interactive: bool) -> None:
+    """Feed each line to the dispatcher as the console user; print what the bot says."""
+    await migrate.upgrade(runtime.database)
+    await load_sample_company(runtime, console)
+    await drain(runtime)
+    if interactive:
+        print(WELCOME)
+    while True:
+        if interactive:
+            print(PROMPT, end="", flush=True)
+        line = lines.readline()
+        if not line:
+            break
+        line = line.rstrip("\r\n")
+        if not line.strip() and not interactive:
+            continue
+        await runtime.dispatcher.dispatch(console.parse_line(line), console)
+        await drain(runtime)
+
+
+def run_demo(console: TerminalChat, database: str | None, setup: SetupFeatures) -> int:
+    """Run the demo on a SQLite file (a fresh temporary one unless `database` names one)."""
+    with tempfile.TemporaryDirectory(prefix="clueline-demo-") as scratch:
+        path = Path(database) if database else Path(scratch) / "demo.db"
+        settings = Settings(database_url=f"sqlite:///{path}", admins=frozenset({"console:you"}))
+        runtime = build_runtime(settings)
+        runtime.adapters[console.platform] = console
+        setup(runtime)
+
+        async def main() -> None:
+            try:
+                await chat(runtime, console, sys.stdin, sys.stdin.isatty())
+            finally:
+                await runtime.database.dispose()
+
+        asyncio.run(main())
+    return 0
+
+
+class SetupFeatures(Protocol):
+    """Registers every feature with a runtime (the composition root's `setup_features`)."""
+
+    def __call__(self, runtime: Runtime) -> None:
+        """Register."""
+        ...

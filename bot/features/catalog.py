@@ -1,0 +1,11 @@
+"""The features of this Clueline build, in the order their commands appear in help."""
+
+from __future__ import annotations
+
+from bot.features.help import HelpFeature
+from bot.runtime import Feature
+
+
+def all_features() -> list[Feature]:
+    """A fresh instance of every feature."""
+    return [HelpFeature()]

@@ -1,0 +1,35 @@
+"""The `help` command: what Clueline can do, from the commands the features registered."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.core.turn import Turn
+from bot.core.types import Block, ContextLine, OutboundMessage, Text
+from bot.runtime import Runtime
+
+INTRO = "Hi, I'm Clueline. I bring the customer's voice to your team and answer product questions."
+
+
+class HelpFeature:
+    """Registers `help`, which lists every command of every feature."""
+
+    name = "help"
+
+    def setup(self, runtime: Runtime) -> None:
+        """Register the help command."""
+        runtime.dispatcher.command("help", self._help, usage="help", summary="what I can do")
+
+    def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        """Help has no command-line command of its own (`clueline --help` is argparse's)."""
+
+    async def _help(self, turn: Turn) -> None:
+        lead = await turn.is_comms_lead()
+        lines = [
+            f"• *{command.usage}*: {command.summary}"
+            for command in turn.runtime.dispatcher.commands
+            if lead or not command.comms_leads_only
+        ]
+        blocks: list[Block] = [Text(text=INTRO), Text(text="\n".join(lines))]
+        blocks.append(ContextLine(text="Or just ask me a question in a DM, or @mention me in a channel."))
+        await turn.reply(OutboundMessage(text=INTRO + "\n" + "\n".join(lines), blocks=blocks))

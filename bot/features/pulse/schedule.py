@@ -1,0 +1,190 @@
+"""When a pulse goes out and closes: one-off times, cron recurrence in a time zone, durations.
+
+Recurrence is computed on local wall-clock times and only then placed on the time line, so a 09:00
+pulse stays at 09:00 local on both sides of a daylight-saving change. A wall time that does not exist
+(spring forward) runs once, shifted forward by the gap; a wall time that happens twice (fall back) runs
+once, at its first occurrence.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import CroniterBadCronError, CroniterBadDateError, CroniterError, croniter
+
+CRON_EXAMPLE: Final = "'0 9 * * MON' in 'Europe/Berlin'"
+DURATION_EXAMPLE: Final = "e.g. 3d, 48h, 90m, 1w, 2d12h"
+AT_EXAMPLE: Final = "e.g. 2026-12-01T09:00:00+01:00"
+MAX_DURATION: Final = timedelta(days=366)
+
+# A wall time inside a spring-forward gap lands at most this much later than its wall-clock position,
+# so once a candidate is this far past the nth run, no later candidate can come before it.
+_LARGEST_GAP: Final = timedelta(hours=3)
+_MAX_CANDIDATES: Final = 10_000
+_DURATION_PATTERN: Final = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
+_SATURDAY: Final = 5
+_REFERENCE_TIME: Final = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class ScheduleError(ValueError):
+    """A time, cron expression, time zone or duration that cannot be used; the message shows a valid one."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """Either one send at `at`, or a recurrence `cron` in `tz`; never both."""
+
+    at: datetime | None = None
+    cron: str | None = None
+    tz: str | None = None
+    skip_weekends: bool = False
+    recipient_local_time: bool = False
+
+    @property
+    def recurring(self) -> bool:
+        """Whether this schedule repeats."""
+        return self.cron is not None
+
+
+def parse_zone(name: str) -> ZoneInfo:
+    """Return the IANA time zone `name`, or refuse with an example."""
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise ScheduleError(
+            f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin' or 'America/New_York'."
+        ) from None
+
+
+def parse_cron(expression: str) -> str:
+    """Return the normalized five-field cron expression, or refuse with an example."""
+    normalized = " ".join(expression.split())
+    if len(normalized.split(" ")) != 5 or not croniter.is_valid(normalized):
+        raise ScheduleError(
+            f"Cannot read the schedule {expression!r}; use a cron expression like {CRON_EXAMPLE}."
+        )
+    return normalized
+
+
+def parse_at(text: str, tz: str | None = None) -> datetime:
+    """Parse an ISO-8601 time; a time without an offset needs `tz`. Returns an aware datetime."""
+    try:
+        parsed = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ScheduleError(f"Cannot read the time {text!r}; use ISO-8601, {AT_EXAMPLE}.") from None
+    if parsed.tzinfo is None:
+        if tz is None:
+            raise ScheduleError(f"The time {text!r} has no UTC offset; add one, {AT_EXAMPLE}, or give --tz.")
+        parsed = _place_wall_time(parsed, parse_zone(tz))
+    return parsed
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a positive duration such as '3d', '48h', '90m', '1w' or '2d12h' (at most 366 days)."""
+    compact = "".join(text.split()).lower()
+    match = _DURATION_PATTERN.fullmatch(compact)
+    if not compact or match is None:
+        raise ScheduleError(f"Cannot read the duration {text!r}; {DURATION_EXAMPLE}.")
+    weeks, days, hours, minutes = (int(part) if part else 0 for part in match.groups())
+    # Compare in minutes first: huge numbers would overflow timedelta.
+    total_minutes = ((weeks * 7 + days) * 24 + hours) * 60 + minutes
+    if total_minutes <= 0:
+        raise ScheduleError(f"The duration {text!r} is zero; {DURATION_EXAMPLE}.")
+    if total_minutes > MAX_DURATION.total_seconds() // 60:
+        raise ScheduleError(
+            f"The duration {text!r} is longer than {MAX_DURATION.days} days; {DURATION_EXAMPLE}."
+        )
+    return timedelta(minutes=total_minutes)
+
+
+def build_schedule(
+    at: str | None = None,
+    every: str | None = None,
+    tz: str | None = None,
+    *,
+    skip_weekends: bool = False,
+    recipient_local_time: bool = False,
+) -> Schedule | None:
+    """Validate the CLI's `--at` / `--every CRON --tz ZONE`; None means send now."""
+    if at is not None and every is not None:
+        raise ScheduleError("Give either --at or --every, not both.")
+    if every is not None:
+        if tz is None:
+            raise ScheduleError(f"A recurring pulse needs a time zone, {CRON_EXAMPLE}.")
+        parse_zone(tz)
+        schedule = Schedule(
+            cron=parse_cron(every),
+            tz=tz.strip(),
+            skip_weekends=skip_weekends,
+            recipient_local_time=recipient_local_time,
+        )
+        # Refuses a cron that never fires (30 February, or weekends only with weekends skipped).
+        next_runs(every, tz, _REFERENCE_TIME, 1, skip_weekends=skip_weekends)
+        return schedule
+    if at is not None:
+        return Schedule(at=parse_at(at, tz), tz=tz, recipient_local_time=recipient_local_time)
+    if tz is not None:
+        parse_zone(tz)
+    return None
+
+
+def next_runs(cron: str, tz: str, after: datetime, n: int, *, skip_weekends: bool = False) -> list[datetime]:
+    """The next `n` run instants strictly after `after`, as aware datetimes in zone `tz`."""
+    if after.tzinfo is None:
+        raise ValueError("`after` must be timezone-aware")
+    if n <= 0:
+        return []
+    expression = parse_cron(cron)
+    zone = parse_zone(tz)
+    start = after.astimezone(zone).replace(tzinfo=None) - _LARGEST_GAP
+    iterator = croniter(expression, start)
+    runs: set[datetime] = set()
+    for _ in range(_MAX_CANDIDATES):
+        try:
+            wall = iterator.get_next(datetime)
+        except (CroniterBadDateError, CroniterBadCronError, CroniterError):
+            break
+        if skip_weekends and wall.weekday() >= _SATURDAY:
+            continue
+        instant = _place_wall_time(wall, zone)
+        if instant > after:
+            runs.add(instant)
+        ordered = sorted(runs)
+        if len(ordered) >= n and instant - _LARGEST_GAP > ordered[n - 1]:
+            return ordered[:n]
+    ordered = sorted(runs)
+    if not ordered:
+        raise ScheduleError(f"The schedule {cron!r} never runs{' on a weekday' if skip_weekends else ''}.")
+    return ordered[:n]
+
+
+def local_send_time(run_at: datetime, cron_tz: str, recipient_tz: str | None) -> datetime:
+    """The instant a recipient gets a run: the run's local date and wall time, in the recipient's zone.
+
+    A recipient east of `cron_tz` gets it before `run_at`; a scheduler honouring this option has to
+    start the run at the earliest of its recipients' times. Unknown or missing zones get `run_at`.
+    """
+    if recipient_tz is None:
+        return run_at
+    try:
+        recipient_zone = parse_zone(recipient_tz)
+    except ScheduleError:
+        return run_at
+    wall = run_at.astimezone(parse_zone(cron_tz)).replace(tzinfo=None)
+    return _place_wall_time(wall, recipient_zone)
+
+
+def is_weekend(day: date) -> bool:
+    """Saturday or Sunday."""
+    return day.weekday() >= _SATURDAY
+
+
+def _place_wall_time(wall: datetime, zone: ZoneInfo) -> datetime:
+    """Attach `zone` to a wall time: a nonexistent time moves forward, an ambiguous one takes its first."""
+    # fold=0 takes the earlier offset; the UTC round trip turns a time in a gap into a real one.
+    aware = datetime.combine(wall.date(), time(wall.hour, wall.minute, wall.second, wall.microsecond), zone)
+    return aware.astimezone(UTC).astimezone(zone)

@@ -1,0 +1,253 @@
+"""Cuts of pulse results by segment (team or channel) that cannot be undone by subtraction.
+
+Every published number is a sum over ballots, so a publication is a set of linear "cells": each visible
+segment, and the total. A reader can add and subtract cells (also cells of an earlier publication of
+the same ballots), so the question is whether some combination isolates fewer than `threshold`
+ballots. Ballots are grouped into atoms (a segment's ballots already counted in the earlier
+publication, and those counted since); a combination whose support is a set S of atoms exists iff
+dropping S's columns lowers the rank of the cell matrix. The audit checks every maximal set of atoms
+holding fewer than `threshold` ballots.
+
+Suppression is primary (a segment below the threshold is hidden) and then complementary: while the
+audit fails, the smallest visible segment is hidden too, and as a last resort the total. So a single
+hidden segment is never left to be recovered as total minus the rest, and a segment or total that grew
+by fewer than `threshold` ballots since the earlier publication is not shown again. Response counts
+are published for every segment, so they are not what is protected; the answers are.
+
+Runs of a recurring pulse share no ballots, so only pass `previous` for an earlier publication whose
+ballots are a subset of the current ones (results shown before close, or cumulative figures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+import numpy as np
+
+from bot.features.pulse.questions import AnswerValue, PulseKind
+from bot.features.pulse.results import (
+    DEFAULT_THRESHOLD,
+    PulseId,
+    PulseResults,
+    effective_threshold,
+    pulse_results,
+)
+
+# Beyond this many candidate sets the audit gives up, and suppression fails closed: it hides every segment.
+_AUDIT_BUDGET: Final = 500
+
+Verdict = Literal["safe", "unsafe", "unknown"]
+
+
+@dataclass(frozen=True)
+class SegmentTally:
+    """How many answered in one segment; segments partition the ballots of a cut."""
+
+    name: str
+    responses: int
+
+
+@dataclass(frozen=True)
+class PublishedCut:
+    """What an earlier publication showed: every segment's response count, and which numbers were visible."""
+
+    responses: Mapping[str, int]
+    visible: frozenset[str]
+    total_visible: bool
+
+
+@dataclass(frozen=True)
+class CutDecision:
+    """Which segments (and whether the total) may show their numbers."""
+
+    visible: frozenset[str]
+    hidden: frozenset[str]
+    total_visible: bool
+
+    def as_published(self, segments: Sequence[SegmentTally]) -> PublishedCut:
+        """The record to keep, and pass as `previous` when the same ballots are published again."""
+        return PublishedCut(
+            responses={segment.name: segment.responses for segment in segments},
+            visible=self.visible,
+            total_visible=self.total_visible,
+        )
+
+
+def suppress_cut(
+    segments: Sequence[SegmentTally],
+    threshold: int | None = DEFAULT_THRESHOLD,
+    previous: PublishedCut | None = None,
+) -> CutDecision:
+    """Decide which segments of a cut to show, with primary and complementary suppression."""
+    limit = effective_threshold(threshold)
+    names = [segment.name for segment in segments]
+    if len(set(names)) != len(names):
+        raise ValueError("segment names must be unique")
+    if any(segment.responses < 0 for segment in segments):
+        raise ValueError("response counts cannot be negative")
+    atoms = _atoms(segments, previous)
+    total = sum(segment.responses for segment in segments)
+    total_visible = total >= limit
+    visible = {segment.name for segment in segments if total_visible and segment.responses >= limit}
+    if previous is not None:
+        # The plain difference of a segment shown twice would be its new answers: hide it if they are few.
+        visible -= {name for name in visible if 0 < _growth(name, segments, previous) < limit}
+    by_size = sorted(segments, key=lambda segment: (segment.responses, segment.name))
+    while total_visible:
+        verdict = _audit(_rows(atoms, previous, visible, total_visible=True), atoms, limit)
+        if verdict == "safe":
+            break
+        smallest_visible = next((segment.name for segment in by_size if segment.name in visible), None)
+        if smallest_visible is None:
+            total_visible = False
+        elif verdict == "unknown":
+            visible.clear()
+        else:
+            visible.discard(smallest_visible)
+    return CutDecision(
+        visible=frozenset(visible),
+        hidden=frozenset(name for name in names if name not in visible),
+        total_visible=total_visible,
+    )
+
+
+@dataclass(frozen=True)
+class _Atom:
+    segment: str
+    earlier: bool
+    ballots: int
+
+
+def _atoms(segments: Sequence[SegmentTally], previous: PublishedCut | None) -> list[_Atom]:
+    if previous is None:
+        return [_Atom(segment.name, earlier=False, ballots=segment.responses) for segment in segments]
+    current = {segment.name: segment.responses for segment in segments}
+    atoms: list[_Atom] = []
+    for name in sorted(set(current) | set(previous.responses)):
+        before, now = previous.responses.get(name, 0), current.get(name, 0)
+        if now < before:
+            raise ValueError(f"segment {name!r} has fewer responses than the earlier publication counted")
+        atoms += [_Atom(name, earlier=True, ballots=before), _Atom(name, earlier=False, ballots=now - before)]
+    return atoms
+
+
+def _rows(
+    atoms: Sequence[_Atom], previous: PublishedCut | None, visible: set[str], *, total_visible: bool
+) -> list[list[int]]:
+    """Each published cell as a 0/1 vector over atoms."""
+    rows: list[list[int]] = []
+    if previous is not None:
+        rows += [[int(atom.earlier and atom.segment == name) for atom in atoms] for name in previous.visible]
+        if previous.total_visible:
+            rows.append([int(atom.earlier) for atom in atoms])
+    rows += [[int(atom.segment == name) for atom in atoms] for name in sorted(visible)]
+    if total_visible:
+        rows.append([1] * len(atoms))
+    return rows
+
+
+def _growth(name: str, segments: Sequence[SegmentTally], previous: PublishedCut) -> int:
+    now = next(segment.responses for segment in segments if segment.name == name)
+    return now - previous.responses.get(name, 0)
+
+
+def _audit(rows: list[list[int]], atoms: Sequence[_Atom], limit: int) -> Verdict:
+    """Whether some combination of the cells sums over a nonempty set of fewer than `limit` ballots.
+
+    "unknown" when there were too many candidate sets to check within the budget.
+    """
+    columns: dict[tuple[int, ...], int] = {}
+    for index, atom in enumerate(atoms):
+        column = tuple(row[index] for row in rows)
+        # Atoms with no ballots reveal nothing, atoms in no cell cannot be reached, and atoms that
+        # always appear together are indistinguishable: merge those into one.
+        if atom.ballots > 0 and any(column):
+            columns[column] = columns.get(column, 0) + atom.ballots
+    keys = list(columns)
+    small = [index for index, key in enumerate(keys) if columns[key] < limit]
+    if not small:
+        return "safe"
+    full_rank = _rank([list(key) for key in keys])
+    budget = [_AUDIT_BUDGET]
+
+    def reveals(chosen: list[int], ballots: int, start: int) -> bool:
+        """Depth-first over sets of small atoms; True on a revealing set or when the budget runs out."""
+        for position in range(start, len(small)):
+            index = small[position]
+            if ballots + columns[keys[index]] < limit and reveals(
+                [*chosen, index], ballots + columns[keys[index]], position + 1
+            ):
+                return True
+        addable = any(i not in chosen and ballots + columns[keys[i]] < limit for i in small)
+        # A set that can still grow is covered by its larger sets: support within it is support within them.
+        if not chosen or addable:
+            return False
+        budget[0] -= 1
+        if budget[0] < 0:
+            return True
+        kept = [list(key) for index, key in enumerate(keys) if index not in chosen]
+        return _rank(kept) < full_rank
+
+    if not reveals([], 0, 0):
+        return "safe"
+    return "unknown" if budget[0] < 0 else "unsafe"
+
+
+def _rank(vectors: list[list[int]]) -> int:
+    """Rank of a set of 0/1 vectors (small, well-conditioned: the SVD rank is exact for them)."""
+    if not vectors:
+        return 0
+    return int(np.linalg.matrix_rank(np.array(vectors, dtype=float)))
+
+
+@dataclass(frozen=True)
+class SegmentAnswers:
+    """One segment's audience size and answers, as input to `cut_results`."""
+
+    name: str
+    audience: int
+    answers: Sequence[AnswerValue]
+
+
+@dataclass(frozen=True)
+class CutResults:
+    """Results of a cut: the whole, each segment, and the decision to keep for the next publication."""
+
+    total: PulseResults
+    segments: dict[str, PulseResults]
+    published: PublishedCut
+
+
+def cut_results(
+    pulse: PulseId,
+    kind: PulseKind,
+    segments: Sequence[SegmentAnswers],
+    threshold: int | None = DEFAULT_THRESHOLD,
+    previous: PublishedCut | None = None,
+) -> CutResults:
+    """Results overall and per segment, with suppressed segments (and total, if need be) hidden."""
+    tallies = [SegmentTally(segment.name, len(segment.answers)) for segment in segments]
+    decision = suppress_cut(tallies, threshold, previous)
+    every_answer = [answer for segment in segments for answer in segment.answers]
+    total = pulse_results(
+        pulse,
+        kind,
+        sum(segment.audience for segment in segments),
+        every_answer,
+        threshold,
+        force_hidden=not decision.total_visible,
+    )
+    per_segment = {
+        segment.name: pulse_results(
+            pulse,
+            kind,
+            segment.audience,
+            segment.answers,
+            threshold,
+            force_hidden=segment.name not in decision.visible,
+        )
+        for segment in segments
+    }
+    return CutResults(total=total, segments=per_segment, published=decision.as_published(tallies))

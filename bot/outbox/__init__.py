@@ -1,0 +1,1 @@
+"""Everything the bot sends on its own initiative: durable rows, claimed and sent once."""

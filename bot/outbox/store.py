@@ -1,0 +1,170 @@
+"""Outbox rows: enqueue inside a feature's transaction, claim by workers, record the outcome."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.clock import Clock
+from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
+from bot.db.database import Database
+from bot.db.models import OutboxMessage
+
+MAX_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    """A claimed row, with its JSON parsed back into boundary types by the worker."""
+
+    id: int
+    purpose: str
+    platform: str
+    conversation: str | None
+    recipient: str | None
+    message: str
+    attempts: int
+    resumed: bool  # claimed again after a worker stopped mid-send: the platform may already have it
+
+
+class Outbox:
+    """The queue of messages to send, in the database so any worker can send them after a restart."""
+
+    def __init__(self, database: Database, clock: Clock, lease_seconds: float = 60.0) -> None:
+        self._database = database
+        self._clock = clock
+        self._lease = timedelta(seconds=lease_seconds)
+
+    async def enqueue(
+        self,
+        session: AsyncSession,
+        message: OutboundMessage,
+        *,
+        conversation: ConversationRef | None = None,
+        recipient: UserRef | None = None,
+        purpose: str = "message",
+        idempotency_key: str | None = None,
+        not_before: datetime | None = None,
+    ) -> int | None:
+        """Queue a message in the caller's transaction; returns its id, or None when the key was queued before."""
+        if conversation is None and recipient is None:
+            raise ValueError("a message needs a conversation or a recipient")
+        if idempotency_key is not None:
+            existing = await session.execute(
+                select(col(OutboxMessage.id)).where(col(OutboxMessage.idempotency_key) == idempotency_key)
+            )
+            if existing.first() is not None:
+                return None
+        now = self._clock.now()
+        platform = conversation.platform if conversation is not None else recipient.platform  # type: ignore[union-attr]
+        row = OutboxMessage(
+            idempotency_key=idempotency_key,
+            purpose=purpose,
+            platform=platform,
+            conversation=conversation.model_dump_json() if conversation is not None else None,
+            recipient=recipient.model_dump_json() if recipient is not None else None,
+            message=message.model_dump_json(),
+            not_before=not_before or now,
+            created_at=now,
+        )
+        session.add(row)
+        await session.flush()
+        return row.id
+
+    async def claim(self, worker_id: str, limit: int) -> list[OutboxEntry]:
+        """Take up to `limit` due rows for this worker (PostgreSQL: SKIP LOCKED, so workers never collide)."""
+        now = self._clock.now()
+        due = or_(
+            and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now),
+            and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < now),
+        )
+        async with self._database.session() as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(OutboxMessage)
+                        .where(due)
+                        .order_by(col(OutboxMessage.not_before), col(OutboxMessage.id))
+                        .limit(limit)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            entries = []
+            for row in rows:
+                resumed = row.status == "sending"
+                row.status = "sending"
+                row.attempts += 1
+                row.claimed_by = worker_id
+                row.lease_until = now + self._lease
+                if resumed:
+                    row.last_error = "claimed again after a worker stopped mid-send; may repeat once"
+                assert row.id is not None
+                entries.append(
+                    OutboxEntry(
+                        id=row.id,
+                        purpose=row.purpose,
+                        platform=row.platform,
+                        conversation=row.conversation,
+                        recipient=row.recipient,
+                        message=row.message,
+                        attempts=row.attempts,
+                        resumed=resumed,
+                    )
+                )
+        return entries
+
+    async def mark_sent(self, session: AsyncSession, entry: OutboxEntry, sent: SentMessage) -> None:
+        """Record the platform's message id, in the session of any on-sent hook."""
+        await session.execute(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id) == entry.id)
+            .values(
+                status="sent",
+                sent_at=self._clock.now(),
+                sent_conversation=sent.conversation.model_dump_json(),
+                sent_message_id=sent.message_id,
+                lease_until=None,
+            )
+        )
+
+    async def mark_retry(self, entry: OutboxEntry, reason: str, retry_after: float | None) -> None:
+        """Put a row back for later: after `retry_after` when the platform said so, else exponential backoff."""
+        if entry.attempts >= MAX_ATTEMPTS:
+            await self.mark_failed(entry, f"gave up after {entry.attempts} attempts: {reason}")
+            return
+        delay = retry_after if retry_after is not None else backoff_seconds(entry.attempts)
+        async with self._database.session() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == entry.id)
+                .values(
+                    status="pending",
+                    not_before=self._clock.now() + timedelta(seconds=delay),
+                    last_error=reason[:2000],
+                    lease_until=None,
+                )
+            )
+
+    async def mark_failed(self, entry: OutboxEntry, reason: str) -> None:
+        """Record a permanent failure with its reason; the row is never sent."""
+        async with self._database.session() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == entry.id)
+                .values(status="failed", last_error=reason[:2000], lease_until=None)
+            )
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Exponential backoff with full jitter, so many failing rows do not retry in step."""
+    ceiling: float = min(MAX_BACKOFF_SECONDS, 2.0**attempts)
+    return random.uniform(ceiling / 2, ceiling)

@@ -1,0 +1,109 @@
+"""The outbox worker: claims due rows, sends them through their platform's adapter, records the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Awaitable, Callable, Mapping
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.adapter import ChatAdapter
+from bot.core.directory import Directory
+from bot.core.errors import PermanentSendError, RetryableSendError
+from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
+from bot.db.database import Database
+from bot.outbox.store import Outbox, OutboxEntry
+
+log = logging.getLogger(__name__)
+
+OnSent = Callable[[AsyncSession, OutboxEntry, SentMessage], Awaitable[None]]
+
+
+def worker_name() -> str:
+    """A name that tells workers apart in the outbox's claimed_by column."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class OutboxWorker:
+    """Sends claimed rows concurrently; one instance per process."""
+
+    def __init__(
+        self,
+        database: Database,
+        outbox: Outbox,
+        directory: Directory,
+        adapters: Mapping[str, ChatAdapter],
+        on_sent: Mapping[str, OnSent],
+        *,
+        batch_size: int = 50,
+        name: str | None = None,
+    ) -> None:
+        self._database = database
+        self._outbox = outbox
+        self._directory = directory
+        self._adapters = adapters
+        self._on_sent = on_sent
+        self._batch_size = batch_size
+        self.name = name or worker_name()
+
+    async def run_once(self) -> int:
+        """Claim one batch and send it; returns how many rows were handled."""
+        entries = await self._outbox.claim(self.name, self._batch_size)
+        if entries:
+            await asyncio.gather(*(self._deliver(entry) for entry in entries))
+        return len(entries)
+
+    async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5) -> None:
+        """Send until `stop` is set; an idle worker sleeps `poll_seconds` between looks."""
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("outbox batch failed; trying again shortly")
+                handled = 0
+            if handled == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+
+    async def _deliver(self, entry: OutboxEntry) -> None:
+        try:
+            adapter = self._adapters.get(entry.platform)
+            if adapter is None:
+                await self._outbox.mark_failed(entry, f"no {entry.platform!r} adapter is configured")
+                return
+            try:
+                message = OutboundMessage.model_validate_json(entry.message)
+                conversation = (
+                    ConversationRef.model_validate_json(entry.conversation) if entry.conversation else None
+                )
+                recipient = UserRef.model_validate_json(entry.recipient) if entry.recipient else None
+            except ValidationError as exc:
+                await self._outbox.mark_failed(entry, f"malformed outbox row: {exc.errors()[0]['msg']}")
+                return
+            if conversation is None:
+                if recipient is None:
+                    await self._outbox.mark_failed(
+                        entry, "malformed outbox row: no conversation or recipient"
+                    )
+                    return
+                conversation = await self._directory.direct_conversation(adapter, recipient)
+            sent = await adapter.send(conversation, message)
+            async with self._database.session() as session:
+                hook = self._on_sent.get(entry.purpose)
+                if hook is not None:
+                    await hook(session, entry, sent)
+                await self._outbox.mark_sent(session, entry, sent)
+        except RetryableSendError as exc:
+            await self._outbox.mark_retry(entry, exc.reason, exc.retry_after)
+        except PermanentSendError as exc:
+            if exc.conversation_gone and entry.recipient:
+                await self._directory.forget_direct_conversation(UserRef.model_validate_json(entry.recipient))
+            await self._outbox.mark_failed(entry, exc.reason)
+        except Exception as exc:  # a bug or an unexpected platform answer must not stop the worker
+            log.exception("outbox row %s failed unexpectedly", entry.id)
+            await self._outbox.mark_retry(entry, f"unexpected error: {type(exc).__name__}", None)

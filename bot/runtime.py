@@ -1,0 +1,89 @@
+"""The services of one Clueline process, built from settings; the composition root adds the adapters."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.clock import Clock, SystemClock
+from bot.core.adapter import ChatAdapter
+from bot.core.dedupe import EventDedupe
+from bot.core.directory import Directory
+from bot.core.dispatcher import Dispatcher
+from bot.core.roles import Places, Roles
+from bot.db.database import Database
+from bot.outbox.scheduler import Scheduler
+from bot.outbox.store import Outbox
+from bot.outbox.worker import OnSent, OutboxWorker
+from bot.settings import Settings
+
+
+@dataclass
+class Runtime:
+    """Everything a feature may use: storage, time, the outbox and scheduler, the dispatcher's registry."""
+
+    settings: Settings
+    database: Database
+    clock: Clock
+    dedupe: EventDedupe
+    directory: Directory
+    roles: Roles
+    places: Places
+    outbox: Outbox
+    scheduler: Scheduler
+    dispatcher: Dispatcher = field(init=False)
+    adapters: dict[str, ChatAdapter] = field(default_factory=dict)
+    on_sent: dict[str, OnSent] = field(default_factory=dict)
+    # Services features expose to each other and to the composition root, by name (e.g. "llm").
+    services: dict[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.dispatcher = Dispatcher(self)
+
+    def worker(self, name: str | None = None, batch_size: int = 50) -> OutboxWorker:
+        """An outbox worker over this runtime's adapters."""
+        return OutboxWorker(
+            self.database,
+            self.outbox,
+            self.directory,
+            self.adapters,
+            self.on_sent,
+            batch_size=batch_size,
+            name=name,
+        )
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Build the services of a process (nothing connects until first use)."""
+    clock = clock or SystemClock()
+    database = Database(settings.database_url)
+    return Runtime(
+        settings=settings,
+        database=database,
+        clock=clock,
+        dedupe=EventDedupe(database, clock),
+        directory=Directory(database, clock),
+        roles=Roles(database, clock, settings.admins),
+        places=Places(database, clock),
+        outbox=Outbox(database, clock, settings.outbox_lease_seconds),
+        scheduler=Scheduler(database, clock),
+    )
+
+
+CommandRunner = Callable[[argparse.Namespace, Runtime], Awaitable[int]]
+
+
+class Feature(Protocol):
+    """A job of Clueline: registers its chat handlers, jobs and command-line commands."""
+
+    name: str
+
+    def setup(self, runtime: Runtime) -> None:
+        """Register handlers with the dispatcher, jobs with the scheduler, hooks with the outbox."""
+        ...
+
+    def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        """Add `clueline ...` subcommands; each sets `run` to a CommandRunner."""
+        ...

@@ -1,0 +1,94 @@
+"""Fixtures shared by every test: a database per backend (SQLite always, PostgreSQL when it answers)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from tests.support import databases
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+_postgres_state: dict[str, str | None] = {}
+
+
+def _postgres_url() -> str | None:
+    """The session's PostgreSQL database, made on first use; None (skip) when unreachable outside CI."""
+    if "url" in _postgres_state:
+        return _postgres_state["url"]
+    reason = asyncio.run(databases.postgres_reachable())
+    if reason is not None:
+        if IN_CI:
+            pytest.exit(
+                f"PostgreSQL at {databases.POSTGRES_ADMIN_URL} is unreachable in CI: {reason}", returncode=3
+            )
+        _postgres_state["url"] = None
+        _postgres_state["skipped"] = reason
+        return None
+    _postgres_state["url"] = asyncio.run(databases.create_postgres_database())
+    return _postgres_state["url"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    url = _postgres_state.get("url")
+    if url:
+        asyncio.run(databases.drop_postgres_database(url))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _postgres_state.get("skipped"):
+        terminalreporter.write_line(
+            f"PostgreSQL tests were skipped: no server at {databases.POSTGRES_ADMIN_URL} "
+            f"({_postgres_state['skipped'][:80]})"
+        )
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database to copy."""
+    return asyncio.run(databases.migrated_sqlite_template(tmp_path_factory.mktemp("template")))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
+    """An empty, migrated database of each backend."""
+    if request.param == "sqlite":
+        yield databases.copy_sqlite(sqlite_template, tmp_path)
+        return
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    asyncio.run(databases.empty_postgres_tables(url))
+    yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The PostgreSQL database alone, for tests of several processes sharing it."""
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    asyncio.run(databases.empty_postgres_tables(url))
+    yield url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings of a test process on that database."""
+    return Settings(database_url=database_url, admins=frozenset({"console:lead", "slack:ULEAD"}))
+
+
+@pytest.fixture
+async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """The services of one process, with every feature registered."""
+    from bot.app import setup_features
+
+    runtime = build_runtime(settings)
+    setup_features(runtime)
+    yield runtime
+    await runtime.database.dispose()
