@@ -87,3 +87,7 @@ class Feature(Protocol):
     def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """Add `clueline ...` subcommands; each sets `run` to a CommandRunner."""
         ...
+
+    async def load_demo(self, runtime: Runtime) -> None:
+        """Load this feature's part of the demo's sample company (files under bot/demo/company/<feature>/)."""
+        ...

@@ -40,7 +40,7 @@ async def drain(runtime: Runtime) -> None:
 async def chat(runtime: Runtime, console: TerminalChat, lines: TextIO, interactive: bool) -> None:
     """Feed each line to the dispatcher as the console user; print what the bot says."""
     await migrate.upgrade(runtime.database)
-    await load_sample_company(runtime, console)
+    await load_sample_company(runtime)
     await drain(runtime)
     if interactive:
         print(WELCOME)

@@ -1,14 +1,16 @@
-"""Northpine, the demo's sample company (our own writing): loads its docs, feedback and a pulse."""
+"""Northpine, the demo's sample company (our own writing): each feature loads its part of it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.adapter import ChatAdapter
+from bot.features.catalog import all_features
 from bot.runtime import Runtime
 
 SAMPLE = Path(__file__).parent
 
 
-async def load_sample_company(runtime: Runtime, console: ChatAdapter) -> None:
-    """Load what each feature of the demo needs (docs, feedback, routes, a pulse audience)."""
+async def load_sample_company(runtime: Runtime) -> None:
+    """Let every feature load its sample data (docs, feedback and routes, a pulse audience)."""
+    for feature in all_features():
+        await feature.load_demo(runtime)

@@ -23,6 +23,9 @@ class HelpFeature:
     def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """Help has no command-line command of its own (`clueline --help` is argparse's)."""
 
+    async def load_demo(self, runtime: Runtime) -> None:
+        """Help needs no sample data."""
+
     async def _help(self, turn: Turn) -> None:
         lead = await turn.is_comms_lead()
         lines = [
