@@ -45,6 +45,7 @@ def setup_features(runtime: Runtime) -> None:
     """Let every feature register its handlers, jobs and hooks."""
     for feature in all_features():
         feature.setup(runtime)
+        runtime.features.append(feature)
 
 
 def create_app(

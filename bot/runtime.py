@@ -38,6 +38,7 @@ class Runtime:
     on_sent: dict[str, OnSent] = field(default_factory=dict)
     # Services features expose to each other and to the composition root, by name (e.g. "llm").
     services: dict[str, object] = field(default_factory=dict)
+    features: list[Feature] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(self)

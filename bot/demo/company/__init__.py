@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.features.catalog import all_features
 from bot.runtime import Runtime
 
 SAMPLE = Path(__file__).parent
@@ -12,5 +11,5 @@ SAMPLE = Path(__file__).parent
 
 async def load_sample_company(runtime: Runtime) -> None:
     """Let every feature load its sample data (docs, feedback and routes, a pulse audience)."""
-    for feature in all_features():
+    for feature in runtime.features:
         await feature.load_demo(runtime)
