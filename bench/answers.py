@@ -1,0 +1,246 @@
+"""Answer quality and speed: Clueline's retrieval against bm25s on the same chunks, and ask latency.
+
+Run: python bench/answers.py [--corpus DIR] [--gold FILE] [--chunks 10000]
+Prints Recall@5, MRR@10 and abstention on the gold set for both systems, a calibration sweep of the
+decline threshold, and p50/p95 latency of retrieval + extractive answer at about 10,000 chunks, both
+in memory and through KnowledgeStore.ask on SQLite (index cached, as in the running bot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import bm25s
+import snowballstemmer
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.clock import ManualClock  # noqa: E402
+from bot.db.database import Database  # noqa: E402
+from bot.db.migrate import upgrade  # noqa: E402
+from knowledge.answer import compose_extractive  # noqa: E402
+from knowledge.documents import Chunk, LoadedDocument  # noqa: E402
+from knowledge.index import LexicalIndex  # noqa: E402
+from knowledge.ingest import discover, load_file  # noqa: E402
+from knowledge.retrieve import MIN_CONFIDENCE, Retriever  # noqa: E402
+from knowledge.store import KnowledgeStore  # noqa: E402
+
+TODAY = date(2026, 11, 25)
+SKIP = ("LICENSE.md", "SOURCE.md")
+
+
+def load_chunks(corpus: Path) -> list[Chunk]:
+    return [
+        c for f in discover([corpus]) if f.path.name not in SKIP for c in load_file(f.path, f.root).chunks
+    ]
+
+
+def metrics(ranked: list[list[str]], gold: list[dict[str, Any]]) -> tuple[float, float]:
+    """Recall@5 and MRR@10 over answerable questions, by source."""
+    recall = mrr = 0.0
+    answerable = 0
+    for sources, g in zip(ranked, gold, strict=True):
+        if not g["relevant"]:
+            continue
+        answerable += 1
+        recall += any(s in g["relevant"] for s in sources[:5])
+        rank = next((i for i, s in enumerate(sources[:10], 1) if s in g["relevant"]), None)
+        mrr += 1.0 / rank if rank else 0.0
+    return recall / answerable, mrr / answerable
+
+
+def abstention(confidences: list[float], gold: list[dict[str, Any]], threshold: float) -> tuple[float, float]:
+    """Share of unanswerable questions declined, and share of answerable questions wrongly declined."""
+    unans = [c for c, g in zip(confidences, gold, strict=True) if not g["relevant"]]
+    ans = [c for c, g in zip(confidences, gold, strict=True) if g["relevant"]]
+    return sum(c < threshold for c in unans) / len(unans), sum(c < threshold for c in ans) / len(ans)
+
+
+def run_clueline(chunks: list[Chunk], gold: list[dict[str, Any]]) -> tuple[list[list[str]], list[float]]:
+    retriever = Retriever(LexicalIndex.build(chunks))
+    ranked: list[list[str]] = []
+    confs: list[float] = []
+    for g in gold:
+        result = retriever.retrieve(g["question"], 10, today=TODAY)
+        ranked.append([h.chunk.source for h in result.hits])
+        confs.append(result.confidence)
+    return ranked, confs
+
+
+def run_bm25s(chunks: list[Chunk], gold: list[dict[str, Any]]) -> tuple[list[list[str]], list[float]]:
+    stemmer = snowballstemmer.stemmer("english")
+    texts = [" ".join([c.doc_title, *c.heading_path, c.text]) for c in chunks]
+    model = bm25s.BM25()
+    model.index(
+        bm25s.tokenize(texts, stopwords="en", stemmer=stemmer.stemWords, show_progress=False),
+        show_progress=False,
+    )
+    ranked: list[list[str]] = []
+    top_scores: list[float] = []
+    for g in gold:
+        tokens = bm25s.tokenize(
+            [g["question"]], stopwords="en", stemmer=stemmer.stemWords, show_progress=False
+        )
+        if not tokens.vocab:
+            ranked.append([])
+            top_scores.append(0.0)
+            continue
+        docs, scores = model.retrieve(tokens, k=min(60, len(chunks)), show_progress=False)
+        # Same one-chunk-per-document rule as Clueline, so both are judged on distinct sources.
+        sources = [chunks[int(i)].source for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+        ranked.append(list(dict.fromkeys(sources))[:10])
+        top_scores.append(float(scores[0][0]))
+    return ranked, top_scores
+
+
+def best_threshold(scores: list[float], gold: list[dict[str, Any]]) -> tuple[float, float, float]:
+    """The raw-score cut that best separates answerable from not (an oracle, in bm25s's favour)."""
+    best = (0.0, 0.0, 1.0)
+    for t in sorted(set(scores)):
+        declined, false_declines = abstention(scores, gold, t)
+        if declined - false_declines > best[1] - best[2]:
+            best = (t, declined, false_declines)
+    return best
+
+
+def variants(chunks: list[Chunk], target: int) -> list[Chunk]:
+    """Copies of the corpus with words dropped and sources renamed, until there are `target` chunks."""
+    rng = random.Random(7)
+    out = list(chunks)
+    copy = 0
+    while len(out) < target:
+        copy += 1
+        for c in chunks:
+            words = c.text.split()
+            kept = [w for w in words if rng.random() > 0.15] or words
+            out.append(
+                replace(
+                    c, chunk_key=f"v{copy}/{c.chunk_key}", source=f"v{copy}/{c.source}", text=" ".join(kept)
+                )
+            )
+            if len(out) >= target:
+                break
+    return out
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def latency_in_memory(chunks: list[Chunk], questions: list[str]) -> tuple[float, float, float]:
+    started = time.perf_counter()
+    retriever = Retriever(LexicalIndex.build(chunks))
+    build = time.perf_counter() - started
+    timings = []
+    for q in questions:
+        t0 = time.perf_counter()
+        result = retriever.retrieve(q, 5, today=TODAY)
+        compose_extractive(q, result.hits if result.answerable else [], today=TODAY)
+        timings.append((time.perf_counter() - t0) * 1000)
+    return percentile(timings, 50), percentile(timings, 95), build
+
+
+async def latency_store(chunks: list[Chunk], questions: list[str]) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Database(f"sqlite:///{folder}/bench.db")
+        await upgrade(db)
+        store = KnowledgeStore(db, clock=ManualClock(datetime(2026, 11, 25, tzinfo=UTC)))
+        by_source: dict[str, list[Chunk]] = {}
+        for c in chunks:
+            by_source.setdefault(c.source, []).append(c)
+        for source, group in by_source.items():
+            await store.save_document(LoadedDocument(source, group[0].doc_title, source, "doc", tuple(group)))
+        await store.ask("warm up the index")
+        timings = []
+        for q in questions:
+            t0 = time.perf_counter()
+            await store.ask(q)
+            timings.append((time.perf_counter() - t0) * 1000)
+        await db.dispose()
+    return percentile(timings, 50), percentile(timings, 95)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=Path("/work/shared/corpora/plausible"))
+    parser.add_argument("--gold", type=Path, default=ROOT / "tests/data/knowledge_gold.jsonl")
+    parser.add_argument("--chunks", type=int, default=10_000)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args()
+    if not args.corpus.is_dir():
+        sys.exit(f"corpus folder not found: {args.corpus}")
+    gold = [json.loads(line) for line in args.gold.read_text().splitlines() if line.strip()]
+    chunks = load_chunks(args.corpus)
+    n_ans = sum(1 for g in gold if g["relevant"])
+    print(f"corpus: {len(chunks)} chunks; gold: {len(gold)} questions ({len(gold) - n_ans} unanswerable)\n")
+
+    ranked, confs = run_clueline(chunks, gold)
+    c_recall, c_mrr = metrics(ranked, gold)
+    c_declined, c_false = abstention(confs, gold, MIN_CONFIDENCE)
+    b_ranked, b_scores = run_bm25s(chunks, gold)
+    b_recall, b_mrr = metrics(b_ranked, gold)
+    b_cut, b_declined, b_false = best_threshold(b_scores, gold)
+
+    print(f"{'metric':<34}{'Clueline':>10}{'bm25s':>10}{'ratio':>8}")
+    print(f"{'Recall@5 (answerable)':<34}{c_recall:>10.3f}{b_recall:>10.3f}{c_recall / b_recall:>8.2f}")
+    print(f"{'MRR@10 (answerable)':<34}{c_mrr:>10.3f}{b_mrr:>10.3f}{c_mrr / b_mrr:>8.2f}")
+    print(f"{'unanswerable declined':<34}{c_declined:>10.3f}{b_declined:>10.3f}")
+    print(f"{'answerable wrongly declined':<34}{c_false:>10.3f}{b_false:>10.3f}")
+    print(
+        f"(Clueline declines below confidence {MIN_CONFIDENCE}; bm25s has no confidence, so its row uses the"
+    )
+    print(f" best top-score cut for this very gold set, {b_cut:.2f}: an oracle in its favour)\n")
+
+    print("calibration sweep (Clueline confidence threshold):")
+    print(f"{'threshold':>10}{'declined unans.':>17}{'declined ans.':>15}")
+    for t in (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
+        d, f = abstention(confs, gold, t)
+        print(f"{t:>10.2f}{d:>17.2f}{f:>15.2f}")
+
+    big = variants(chunks, args.chunks)
+    rng = random.Random(3)
+    questions = [g["question"] for g in gold] * 3
+    rng.shuffle(questions)
+    p50, p95, build = latency_in_memory(big, questions)
+    s50, s95 = asyncio.run(latency_store(big, questions))
+    print(f"\nlatency at {len(big)} chunks over {len(questions)} questions (index built in {build:.2f} s):")
+    print(f"  retrieval + extractive answer, in memory:  p50 {p50:6.2f} ms   p95 {p95:6.2f} ms")
+    print(f"  KnowledgeStore.ask on SQLite (cached):     p50 {s50:6.2f} ms   p95 {s95:6.2f} ms")
+    print(f"  goal p95 <= 50 ms: {'met' if max(p95, s95) <= 50 else 'NOT met'}")
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "clueline": {
+                        "recall_at_5": c_recall,
+                        "mrr": c_mrr,
+                        "declined": c_declined,
+                        "false_declines": c_false,
+                    },
+                    "bm25s": {
+                        "recall_at_5": b_recall,
+                        "mrr": b_mrr,
+                        "declined": b_declined,
+                        "false_declines": b_false,
+                    },
+                    "latency_ms": {"memory_p50": p50, "memory_p95": p95, "store_p50": s50, "store_p95": s95},
+                    "chunks": len(big),
+                }
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Composing the reply: an extractive quote with sources, or an LLM answer grounded in the passages."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from knowledge.index import ScoredChunk
+from knowledge.text import Tokenizer
+
+log = logging.getLogger(__name__)
+
+NO_ANSWER_TOKEN = "NO_ANSWER"
+DONT_KNOW_TEXT = (
+    "I don't know that yet: nothing in the knowledge store answers it. "
+    "An expert can answer it and I'll remember the answer."
+)
+EMPTY_QUESTION_TEXT = "Ask me a product question, for example: how do I export our stats?"
+MAX_SOURCES = 5
+MAX_QUOTE_WORDS = 90
+SECOND_PASSAGE_RATIO = 0.85
+LLM_TIMEOUT_SECONDS = 20.0
+
+SYSTEM_PROMPT = (
+    "You answer employees' product questions using only the numbered passages you are given. "
+    "Cite every statement with the passage number in square brackets, like [1] or [2]. "
+    "If the passages do not answer the question, reply with exactly NO_ANSWER and nothing else. "
+    "Be brief and plain; never use knowledge from outside the passages."
+)
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_CITATION = re.compile(r"\[(\d{1,2})\]")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited entry: its title path, where it came from, and its retrieval score."""
+
+    title: str
+    source: str
+    score: float
+    url: str | None = None
+    owner: str | None = None
+    verified_on: date | None = None
+    stale: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot says to a question, and the entries it rests on (best first)."""
+
+    answered: bool
+    text: str
+    sources: list[Source] = field(default_factory=list)
+    stale: bool = False
+
+
+class AnswerWriter(Protocol):
+    """Something that writes text from a system and a user prompt (an OpenAI-compatible client)."""
+
+    async def write(self, system: str, prompt: str) -> str:
+        """The model's reply to the prompt."""
+        ...
+
+
+def not_answered(text: str = DONT_KNOW_TEXT) -> Answer:
+    """The honest decline."""
+    return Answer(answered=False, text=text, sources=[], stale=False)
+
+
+def _source(hit: ScoredChunk, today: date) -> Source:
+    c = hit.chunk
+    return Source(
+        title=c.title_path,
+        source=c.url or c.source,
+        score=round(hit.score, 4),
+        url=c.url,
+        owner=c.owner,
+        verified_on=c.verified_on,
+        stale=c.is_stale(today),
+    )
+
+
+def _sources(hits: Sequence[ScoredChunk], today: date) -> list[Source]:
+    """One source per document, best first, at most MAX_SOURCES."""
+    seen: set[str] = set()
+    sources: list[Source] = []
+    for hit in hits:
+        key = hit.chunk.url or hit.chunk.source
+        if key in seen:
+            continue
+        seen.add(key)
+        sources.append(_source(hit, today))
+        if len(sources) == MAX_SOURCES:
+            break
+    return sources
+
+
+def best_passage(question: str, text: str, tokenizer: Tokenizer, max_words: int = MAX_QUOTE_WORDS) -> str:
+    """The run of consecutive sentences (within max_words) that shares the most terms with the question."""
+    sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    if not sentences:
+        return ""
+    wanted = set(tokenizer.terms(question))
+    best_span, best_score = (0, 1), -1.0
+    for start in range(len(sentences)):
+        words = 0
+        covered: set[str] = set()
+        for end in range(start, len(sentences)):
+            words += len(sentences[end].split())
+            if words > max_words and end > start:
+                break
+            covered |= wanted.intersection(tokenizer.terms(sentences[end]))
+            # Prefer covering more of the question, then the shorter span.
+            score = len(covered) - 0.001 * (end - start)
+            if score > best_score:
+                best_span, best_score = (start, end + 1), score
+    quote = " ".join(sentences[best_span[0] : best_span[1]])
+    tokens = quote.split()
+    return quote if len(tokens) <= max_words else " ".join(tokens[:max_words]) + " …"
+
+
+def _stale_note(source: Source) -> str:
+    verified = source.verified_on.isoformat() if source.verified_on else "unknown"
+    return f" (may be out of date: last verified {verified})"
+
+
+def _source_line(n: int, s: Source) -> str:
+    where = s.url or s.source
+    return f"[{n}] {s.title} ({where})" + (_stale_note(s) if s.stale else "")
+
+
+def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: date | None = None) -> Answer:
+    """Quote the best passage (and a close second from another entry) with its sources."""
+    if not hits:
+        return not_answered()
+    day = today or date.today()
+    tokenizer = Tokenizer()
+    sources = _sources(hits, day)
+    quoted = [hits[0]]
+    for hit in hits[1:]:
+        if hit.chunk.source != hits[0].chunk.source and hit.score >= SECOND_PASSAGE_RATIO * hits[0].score:
+            quoted.append(hit)
+            break
+    parts: list[str] = []
+    for hit in quoted:
+        s = _source(hit, day)
+        n = next(i for i, src in enumerate(sources, 1) if src.source == s.source)
+        text = hit.chunk.text
+        passage = text if hit.chunk.kind != "doc" else best_passage(question, text, tokenizer)
+        note = _stale_note(s) if s.stale else ""
+        parts.append(f"From {s.title} [{n}]{note}:\n> " + passage.replace("\n", "\n> "))
+    listing = "\n".join(_source_line(i, s) for i, s in enumerate(sources, 1))
+    text = "\n\n".join(parts) + "\n\nSources:\n" + listing
+    return Answer(True, text, sources, stale=any(s.stale for s in sources[: len(quoted)]))
+
+
+def build_prompt(question: str, hits: Sequence[ScoredChunk], context: str = "") -> str:
+    """The user prompt for the LLM: numbered passages, then the question (and thread context)."""
+    blocks = [f"[{i}] {h.chunk.title_path}\n{h.chunk.text}" for i, h in enumerate(hits[:MAX_SOURCES], 1)]
+    prompt = "Passages:\n\n" + "\n\n".join(blocks)
+    if context.strip():
+        prompt += f"\n\nEarlier in the conversation:\n{context.strip()}"
+    return (
+        prompt
+        + f"\n\nQuestion: {question.strip()}"
+        + "\n\nAnswer from the passages with [n] citations, or NO_ANSWER."
+    )
+
+
+async def compose_with_llm(
+    question: str,
+    hits: Sequence[ScoredChunk],
+    writer: AnswerWriter,
+    *,
+    context: str = "",
+    today: date | None = None,
+    timeout: float = LLM_TIMEOUT_SECONDS,
+) -> Answer:
+    """An answer written by the LLM from the passages; any failure of the writer gives the extractive one."""
+    if not hits:
+        return not_answered()
+    day = today or date.today()
+    passages = list(hits[:MAX_SOURCES])
+    try:
+        prompt = build_prompt(question, passages, context)
+        reply = await asyncio.wait_for(writer.write(SYSTEM_PROMPT, prompt), timeout)
+    except Exception as exc:  # any writer failure must fall back to an answer, never to silence
+        log.warning("LLM answer failed (%s); using the extractive answer", exc.__class__.__name__)
+        return compose_extractive(question, hits, today=day)
+    reply = (reply or "").strip()
+    if not reply:
+        return compose_extractive(question, hits, today=day)
+    if reply == NO_ANSWER_TOKEN or reply.startswith(NO_ANSWER_TOKEN):
+        return not_answered()
+    cited = [int(n) for n in dict.fromkeys(_CITATION.findall(reply)) if 1 <= int(n) <= len(passages)]
+    used = [passages[n - 1] for n in cited] or passages
+    # Keep the model's [n] numbering: list sources by passage number, not re-ranked.
+    lines = [_source_line(i, _source(h, day)) for i, h in enumerate(passages, 1) if h in used]
+    sources = _sources(used, day)
+    text = reply + "\n\nSources:\n" + "\n".join(lines)
+    return Answer(True, text, sources, stale=any(s.stale for s in sources))

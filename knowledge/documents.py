@@ -1,0 +1,49 @@
+"""The units the knowledge store works with: loaded documents and their chunks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, Literal
+
+ChunkKind = Literal["doc", "faq", "calendar"]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage with the heading path that leads to it."""
+
+    chunk_key: str
+    source: str
+    doc_title: str
+    heading_path: tuple[str, ...]
+    text: str
+    url: str | None = None
+    kind: ChunkKind = "doc"
+    owner: str | None = None
+    verified_on: date | None = None
+    review_days: int | None = None
+
+    def is_stale(self, today: date) -> bool:
+        """True when the entry has a review interval and it has run out."""
+        if self.verified_on is None or self.review_days is None:
+            return False
+        return today > self.verified_on + timedelta(days=self.review_days)
+
+    @property
+    def title_path(self) -> str:
+        """The document title and headings joined for display."""
+        parts = [self.doc_title, *(h for h in self.heading_path if h != self.doc_title)]
+        return " › ".join(p for p in parts if p)
+
+
+@dataclass(frozen=True)
+class LoadedDocument:
+    """A whole file after loading: its identity, fingerprint and chunks."""
+
+    source: str
+    title: str
+    content_hash: str
+    kind: ChunkKind
+    chunks: tuple[Chunk, ...]
+    metadata: dict[str, Any] = field(default_factory=dict)

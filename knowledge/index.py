@@ -1,0 +1,185 @@
+"""An in-memory BM25F index over chunks: title and headings weigh more than the body.
+
+Field weights and length normalisation do not depend on the query, so each posting stores its
+final BM25F impact; a query is then a sum of a few numpy slices.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.aliases import ALIAS_WEIGHT, ALIASES
+from knowledge.documents import Chunk
+from knowledge.text import Tokenizer
+
+
+@dataclass(frozen=True)
+class FieldWeights:
+    """BM25F parameters: per-field weight and length normalisation, plus the shared k1."""
+
+    title: float = 2.0
+    heading: float = 2.5
+    body: float = 1.0
+    b_title: float = 0.3
+    b_heading: float = 0.5
+    b_body: float = 0.75
+    k1: float = 1.2
+
+
+@dataclass(frozen=True)
+class ScoredChunk:
+    """A chunk with its ranking score and the share of the query it covers."""
+
+    chunk: Chunk
+    score: float
+    coverage: float
+
+
+@dataclass(frozen=True)
+class QueryTerms:
+    """A query after tokenising: unique terms with their idf (unknown terms get the largest idf).
+
+    `alternates[i]` are alias terms that stand in for `terms[i]` with a lower weight.
+    """
+
+    terms: tuple[str, ...]
+    idf: tuple[float, ...]
+    alternates: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def total_idf(self) -> float:
+        """Sum of the idf of every query term."""
+        return sum(self.idf)
+
+
+class LexicalIndex:
+    """BM25F over title, heading path and body of each chunk."""
+
+    def __init__(
+        self,
+        chunks: Sequence[Chunk],
+        postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]],
+        idf: dict[str, float],
+        doc_terms: list[frozenset[str]],
+        tokenizer: Tokenizer,
+    ) -> None:
+        self.chunks = list(chunks)
+        self._postings = postings
+        self._idf = idf
+        self._doc_terms = doc_terms
+        self.tokenizer = tokenizer
+        self._unknown_idf = math.log(1.0 + (len(self.chunks) + 0.5) / 0.5)
+
+    @classmethod
+    def build(
+        cls,
+        chunks: Iterable[Chunk],
+        weights: FieldWeights | None = None,
+        tokenizer: Tokenizer | None = None,
+    ) -> LexicalIndex:
+        """Index the chunks; chunks with no terms stay retrievable by nothing."""
+        w = weights or FieldWeights()
+        tok = tokenizer or Tokenizer()
+        chunk_list = list(chunks)
+        fields: list[tuple[Counter[str], Counter[str], Counter[str]]] = []
+        lengths = np.zeros((len(chunk_list), 3), dtype=np.float64)
+        for i, c in enumerate(chunk_list):
+            title = Counter(tok.terms(c.doc_title))
+            heading = Counter(tok.terms(" ".join(h for h in c.heading_path if h != c.doc_title)))
+            body = Counter(tok.terms(c.text))
+            fields.append((title, heading, body))
+            lengths[i] = (title.total(), heading.total(), body.total())
+        avg = np.maximum(lengths.mean(axis=0) if len(chunk_list) else np.ones(3), 1e-9)
+        f_weights = (w.title, w.heading, w.body)
+        b = (w.b_title, w.b_heading, w.b_body)
+        norms = [1.0 - b[f] + b[f] * lengths[:, f] / avg[f] for f in range(3)]
+
+        acc: dict[str, tuple[list[int], list[float]]] = {}
+        doc_terms: list[frozenset[str]] = []
+        for i, per_field in enumerate(fields):
+            pseudo_tf: dict[str, float] = {}
+            for f, counts in enumerate(per_field):
+                scale = f_weights[f] / max(norms[f][i], 1e-9)
+                for term, count in counts.items():
+                    pseudo_tf[term] = pseudo_tf.get(term, 0.0) + count * scale
+            doc_terms.append(frozenset(pseudo_tf))
+            for term, weight in pseudo_tf.items():
+                ids, tfs = acc.setdefault(term, ([], []))
+                ids.append(i)
+                tfs.append(weight)
+
+        n = len(chunk_list)
+        idf: dict[str, float] = {}
+        postings: dict[str, tuple[npt.NDArray[np.int32], npt.NDArray[np.float32]]] = {}
+        for term, (ids, tfs) in acc.items():
+            df = len(ids)
+            term_idf = math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+            idf[term] = term_idf
+            tf_arr = np.asarray(tfs, dtype=np.float64)
+            impact = term_idf * tf_arr * (w.k1 + 1.0) / (tf_arr + w.k1)
+            postings[term] = (np.asarray(ids, dtype=np.int32), impact.astype(np.float32))
+        return cls(chunk_list, postings, idf, doc_terms, tok)
+
+    def __len__(self) -> int:
+        return len(self.chunks)
+
+    def query_terms(self, query: str) -> QueryTerms:
+        """The unique terms of a query, each with its idf in this index and its alias terms."""
+        words = dict.fromkeys(self.tokenizer.words(query))
+        by_term: dict[str, tuple[str, ...]] = {}
+        for word in words:
+            term = self.tokenizer.terms(word)
+            if not term:
+                continue
+            alias_terms = tuple(
+                t for alias in ALIASES.get(word, ()) for t in self.tokenizer.terms(alias) if t != term[0]
+            )
+            by_term[term[0]] = by_term.get(term[0], ()) + alias_terms
+        terms = tuple(by_term)
+        return QueryTerms(
+            terms,
+            tuple(self._idf.get(t, self._unknown_idf) for t in terms),
+            tuple(tuple(dict.fromkeys(by_term[t])) for t in terms),
+        )
+
+    def search(self, query: str | QueryTerms, k: int = 10) -> list[ScoredChunk]:
+        """The k best chunks for the query, best first; empty when nothing matches."""
+        q = self.query_terms(query) if isinstance(query, str) else query
+        if not q.terms or not self.chunks or k <= 0:
+            return []
+        scores = np.zeros(len(self.chunks), dtype=np.float32)
+        for term in q.terms:
+            posting = self._postings.get(term)
+            if posting is not None:
+                scores[posting[0]] += posting[1]
+        for alternates in q.alternates:
+            for term in alternates:
+                posting = self._postings.get(term)
+                if posting is not None:
+                    scores[posting[0]] += ALIAS_WEIGHT * posting[1]
+        matched = int(np.count_nonzero(scores))
+        if matched == 0:
+            return []
+        top = min(k, matched)
+        candidates = np.argpartition(-scores, top - 1)[:top] if top < len(scores) else np.arange(len(scores))
+        ordered = sorted((int(i) for i in candidates if scores[i] > 0), key=lambda i: (-scores[i], i))
+        return [ScoredChunk(self.chunks[i], float(scores[i]), self.coverage(q, i)) for i in ordered[:top]]
+
+    def coverage(self, q: QueryTerms, position: int) -> float:
+        """Idf-weighted share of the query terms that occur in the chunk at position."""
+        total = q.total_idf
+        if total <= 0:
+            return 0.0
+        present = self._doc_terms[position]
+        alternates = q.alternates or tuple(() for _ in q.terms)
+        covered = 0.0
+        for term, term_idf, alts in zip(q.terms, q.idf, alternates, strict=True):
+            if term in present or any(a in present for a in alts):
+                covered += term_idf
+        return covered / total

@@ -1,0 +1,168 @@
+"""`load_file`: pick the loader for a file's format and turn it into a LoadedDocument."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from knowledge.documents import Chunk, LoadedDocument
+from knowledge.ingest.calendar import Campaign, campaign_text, campaigns_from_csv, campaigns_from_ics
+from knowledge.ingest.chunking import ChunkDefaults, Section, chunk_sections
+from knowledge.ingest.errors import UnreadableFile, UnsupportedFile
+from knowledge.ingest.frontmatter import EntryMeta, entry_meta
+from knowledge.ingest.html import load_html
+from knowledge.ingest.markdown import load_markdown
+from knowledge.ingest.pdf import load_pdf
+from knowledge.ingest.plain import load_text
+from knowledge.ingest.tables import faq_pairs, is_calendar, is_faq, read_rows
+
+MARKDOWN_SUFFIXES = frozenset({".md", ".mdx", ".markdown"})
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | {".txt", ".text", ".pdf", ".csv", ".ics"}
+
+
+@dataclass(frozen=True)
+class FileToIngest:
+    """A file found under an ingest path, with the root its source name is relative to."""
+
+    path: Path
+    root: Path
+
+    @property
+    def source(self) -> str:
+        """The file's name relative to its root, with forward slashes."""
+        return source_name(self.path, self.root)
+
+
+def source_name(path: Path, root: Path) -> str:
+    """Path relative to root (POSIX style); the bare file name when it is not under root."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def discover(paths: Iterable[Path]) -> Iterator[FileToIngest]:
+    """Every file under the given files and folders; a folder is the root of what it holds."""
+    for given in paths:
+        if given.is_dir():
+            for found in sorted(given.rglob("*")):
+                relative = found.relative_to(given).parts
+                if found.is_file() and not any(part.startswith(".") for part in relative):
+                    yield FileToIngest(found, given)
+        else:
+            yield FileToIngest(given, given.parent)
+
+
+def _decode(data: bytes, path: Path) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile(path, "the text is neither UTF-8 nor Windows-1252")
+
+
+def _title_from_name(path: Path) -> str:
+    return path.stem.replace("-", " ").replace("_", " ").strip() or path.name
+
+
+def _faq_chunks(records: list[dict[str, str]], source: str, title: str) -> tuple[Chunk, ...]:
+    chunks: list[Chunk] = []
+    for record in faq_pairs(records):
+        meta = entry_meta(dict(record))
+        chunks.append(
+            Chunk(
+                chunk_key=f"{source}#{len(chunks)}",
+                source=source,
+                doc_title=title,
+                heading_path=(record["question"],),
+                text=record["answer"],
+                url=meta.url,
+                kind="faq",
+                owner=meta.owner,
+                verified_on=meta.verified_on,
+                review_days=meta.review_days,
+            )
+        )
+    return tuple(chunks)
+
+
+def _calendar_chunks(campaigns: list[Campaign], source: str, title: str) -> tuple[Chunk, ...]:
+    return tuple(
+        Chunk(
+            chunk_key=f"{source}#{i}",
+            source=source,
+            doc_title=title,
+            heading_path=(c.name if "campaign" in c.name.lower() else f"{c.name} campaign",),
+            text=campaign_text(c),
+            kind="calendar",
+        )
+        for i, c in enumerate(campaigns)
+    )
+
+
+def load_file(path: Path, root: Path) -> LoadedDocument:
+    """Load one file; raises UnsupportedFile or UnreadableFile naming the path."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFile(path, f"unsupported file type {suffix or '(none)'}")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UnreadableFile(path, exc.strerror or exc.__class__.__name__) from exc
+    source = source_name(path, root)
+    content_hash = hashlib.sha256(data).hexdigest()
+    fallback = _title_from_name(path)
+    metadata: dict[str, Any] = {}
+    meta = EntryMeta()
+    sections: list[Section] = []
+
+    if suffix == ".pdf":
+        title, sections = load_pdf(data, path, fallback)
+    elif suffix == ".ics":
+        chunks = _calendar_chunks(campaigns_from_ics(data, path), source, fallback)
+        return LoadedDocument(source, fallback, content_hash, "calendar", chunks, metadata)
+    else:
+        raw = _decode(data, path)
+        if suffix in MARKDOWN_SUFFIXES:
+            meta, sections = load_markdown(raw, path)
+            title = meta.title or fallback
+            if meta.description:
+                metadata["description"] = meta.description
+        elif suffix in HTML_SUFFIXES:
+            title, sections = load_html(raw, fallback)
+        elif suffix == ".csv":
+            header, records = read_rows(raw, path)
+            if is_faq(header):
+                chunks = _faq_chunks(records, source, fallback)
+                return LoadedDocument(source, fallback, content_hash, "faq", chunks, metadata)
+            if is_calendar(header):
+                chunks = _calendar_chunks(campaigns_from_csv(records, path), source, fallback)
+                return LoadedDocument(source, fallback, content_hash, "calendar", chunks, metadata)
+            raise UnreadableFile(
+                path, "a CSV needs the columns question,answer or name,start,end,audience,brief"
+            )
+        else:
+            title, sections = load_text(raw, fallback)
+
+    defaults = ChunkDefaults(
+        source=source,
+        doc_title=title,
+        url=meta.url,
+        owner=meta.owner,
+        verified_on=meta.verified_on,
+        review_days=meta.review_days,
+    )
+    for key in ("owner", "url"):
+        value = getattr(meta, key)
+        if value:
+            metadata[key] = value
+    if meta.verified_on:
+        metadata["verified_on"] = meta.verified_on.isoformat()
+    if meta.review_days:
+        metadata["review_days"] = meta.review_days
+    return LoadedDocument(source, title, content_hash, "doc", chunk_sections(sections, defaults), metadata)

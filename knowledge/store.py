@@ -1,0 +1,286 @@
+"""The knowledge store: ingest files into the database, answer questions from an in-memory index."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import delete, func, select
+from sqlmodel import col
+
+from bot.clock import Clock, SystemClock
+from bot.db.database import Database
+from knowledge.answer import EMPTY_QUESTION_TEXT, Answer, AnswerWriter, compose_extractive, compose_with_llm
+from knowledge.answer import not_answered as decline
+from knowledge.documents import Chunk, ChunkKind, LoadedDocument
+from knowledge.index import LexicalIndex
+from knowledge.ingest import IngestError, discover, load_file
+from knowledge.retrieve import MIN_CONFIDENCE, Retrieval, Retriever
+from knowledge.tables import ChunkVote, KnowledgeChunk, KnowledgeDocument
+
+# Entries saved from chat live under this source prefix; --prune never drops them.
+EXPERT_SOURCE_PREFIX = "expert-answers/"
+MAX_QUESTION_CHARS = 4000
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, by source name."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    chunks: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        """The report as JSON-ready data."""
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "chunks": self.chunks,
+        }
+
+
+@dataclass(frozen=True)
+class _Signature:
+    documents: int
+    chunks: int
+    last_id: int
+    last_ingest: str
+
+
+def _chunk_kind(stored: str) -> ChunkKind:
+    if stored == "faq":
+        return "faq"
+    if stored == "calendar":
+        return "calendar"
+    return "doc"
+
+
+class KnowledgeStore:
+    """Documents and chunks in the database; the index is built in process and cached until they change."""
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Clock | None = None,
+        min_confidence: float = MIN_CONFIDENCE,
+    ) -> None:
+        self.database = database
+        self.clock = clock or SystemClock()
+        self.min_confidence = min_confidence
+        self._index: LexicalIndex | None = None
+        self._signature: _Signature | None = None
+        self._lock = asyncio.Lock()
+
+    def _today(self) -> date:
+        return self.clock.now().date()
+
+    async def ingest(
+        self,
+        paths: list[Path],
+        prune: bool = False,
+        progress: Callable[[str], None] | None = None,
+    ) -> IngestReport:
+        """Load files and folders; unchanged files are skipped, changed ones replaced, bad ones reported."""
+        report = IngestReport()
+        seen: set[str] = set()
+        missing = [p for p in paths if not p.exists()]
+        for path in missing:
+            report.failed.append((str(path), "no such file or folder"))
+        for item in discover(p for p in paths if p.exists()):
+            seen.add(item.source)
+            if progress is not None:
+                progress(item.source)
+            try:
+                loaded = await asyncio.to_thread(load_file, item.path, item.root)
+            except IngestError as exc:
+                report.failed.append((str(exc.path), exc.reason))
+                continue
+            outcome = await self.save_document(loaded)
+            getattr(report, outcome).append(loaded.source)
+            if outcome != "unchanged":
+                report.chunks += len(loaded.chunks)
+        if prune:
+            report.removed = await self._prune(seen)
+        return report
+
+    async def save_document(self, loaded: LoadedDocument) -> str:
+        """Store one loaded document (replacing an older version); returns added, updated or unchanged."""
+        now = self.clock.now()
+        async with self.database.session() as session:
+            query = select(KnowledgeDocument).where(col(KnowledgeDocument.source) == loaded.source)
+            existing = (await session.execute(query)).scalar_one_or_none()
+            if existing is not None and existing.content_hash == loaded.content_hash:
+                return "unchanged"
+            first = loaded.chunks[0] if loaded.chunks else None
+            if existing is None:
+                document = KnowledgeDocument(
+                    source=loaded.source, title="", kind="doc", content_hash="", ingested_at=now
+                )
+                session.add(document)
+                outcome = "added"
+            else:
+                document = existing
+                stale = delete(KnowledgeChunk).where(col(KnowledgeChunk.document_id) == document.id)
+                await session.execute(stale)
+                outcome = "updated"
+            document.title = loaded.title
+            document.kind = loaded.kind
+            document.content_hash = loaded.content_hash
+            document.owner = first.owner if first else None
+            document.verified_on = first.verified_on if first else None
+            document.review_days = first.review_days if first else None
+            document.url = first.url if first else None
+            document.ingested_at = now
+            await session.flush()
+            assert document.id is not None
+            session.add_all(
+                KnowledgeChunk(
+                    document_id=document.id,
+                    position=i,
+                    chunk_key=c.chunk_key,
+                    heading_path=json.dumps(list(c.heading_path), ensure_ascii=False),
+                    text=c.text,
+                )
+                for i, c in enumerate(loaded.chunks)
+            )
+        return outcome
+
+    async def _prune(self, seen: set[str]) -> list[str]:
+        async with self.database.session() as session:
+            sources = (await session.execute(select(col(KnowledgeDocument.source)))).scalars().all()
+            gone = [s for s in sources if s not in seen and not s.startswith(EXPERT_SOURCE_PREFIX)]
+            if gone:
+                ids = select(col(KnowledgeDocument.id)).where(col(KnowledgeDocument.source).in_(gone))
+                # Chunks go explicitly too: SQLite enforces ON DELETE CASCADE only with foreign keys on.
+                await session.execute(delete(KnowledgeChunk).where(col(KnowledgeChunk.document_id).in_(ids)))
+                await session.execute(delete(KnowledgeDocument).where(col(KnowledgeDocument.id).in_(ids)))
+        return sorted(gone)
+
+    async def add_faq(self, question: str, answer: str, owner: str) -> str:
+        """Save an expert's answer as a verified FAQ entry owned by them; returns its source name."""
+        question, answer = question.strip(), answer.strip()
+        if not question or not answer:
+            raise ValueError("an FAQ entry needs a question and an answer")
+        digest = hashlib.sha256(question.casefold().encode()).hexdigest()[:16]
+        source = f"{EXPERT_SOURCE_PREFIX}{digest}"
+        chunk = Chunk(
+            chunk_key=f"{source}#0",
+            source=source,
+            doc_title="Expert answers",
+            heading_path=(question,),
+            text=answer,
+            kind="faq",
+            owner=owner,
+            verified_on=self._today(),
+        )
+        content_hash = hashlib.sha256(f"{question}\n{answer}\n{owner}".encode()).hexdigest()
+        document = LoadedDocument(source, "Expert answers", content_hash, "faq", (chunk,), {"owner": owner})
+        await self.save_document(document)
+        return source
+
+    async def vote(self, chunk_keys: Sequence[str], helpful: bool) -> None:
+        """Count a helpful (+1) or unhelpful (-1) vote for each chunk an answer used."""
+        step = 1 if helpful else -1
+        async with self.database.session() as session:
+            for key in dict.fromkeys(chunk_keys):
+                row = await session.get(ChunkVote, key)
+                if row is None:
+                    session.add(ChunkVote(chunk_key=key, votes=step))
+                else:
+                    row.votes += step
+
+    async def _current_signature(self) -> _Signature:
+        async with self.database.session() as session:
+            docs, last_id, last_ingest = (
+                await session.execute(
+                    select(
+                        func.count(col(KnowledgeDocument.id)),
+                        func.max(col(KnowledgeDocument.id)),
+                        func.max(col(KnowledgeDocument.ingested_at)),
+                    )
+                )
+            ).one()
+            chunks = (await session.execute(select(func.count(col(KnowledgeChunk.id))))).scalar_one()
+        return _Signature(int(docs or 0), int(chunks or 0), int(last_id or 0), str(last_ingest))
+
+    async def load_chunks(self) -> list[Chunk]:
+        """Every chunk in the store, in document and position order."""
+        async with self.database.session() as session:
+            documents = {d.id: d for d in (await session.execute(select(KnowledgeDocument))).scalars()}
+            rows = (
+                await session.execute(
+                    select(KnowledgeChunk).order_by(
+                        col(KnowledgeChunk.document_id), col(KnowledgeChunk.position)
+                    )
+                )
+            ).scalars()
+            chunks: list[Chunk] = []
+            for row in rows:
+                doc = documents[row.document_id]
+                kind = _chunk_kind(doc.kind)
+                chunks.append(
+                    Chunk(
+                        chunk_key=row.chunk_key,
+                        source=doc.source,
+                        doc_title=doc.title,
+                        heading_path=tuple(json.loads(row.heading_path)),
+                        text=row.text,
+                        url=doc.url,
+                        kind=kind,
+                        owner=doc.owner,
+                        verified_on=doc.verified_on,
+                        review_days=doc.review_days,
+                    )
+                )
+        return chunks
+
+    async def _votes(self) -> dict[str, int]:
+        async with self.database.session() as session:
+            return {v.chunk_key: v.votes for v in (await session.execute(select(ChunkVote))).scalars()}
+
+    async def retriever(self) -> Retriever:
+        """A retriever over the current store; the index is rebuilt only when documents changed."""
+        signature = await self._current_signature()
+        async with self._lock:
+            if self._index is None or signature != self._signature:
+                chunks = await self.load_chunks()
+                self._index = await asyncio.to_thread(LexicalIndex.build, chunks)
+                self._signature = signature
+            index = self._index
+        return Retriever(index, await self._votes(), min_confidence=self.min_confidence)
+
+    async def retrieve(self, question: str, context: str = "", k: int = 5) -> Retrieval:
+        """Ranked chunks for a question; thread context is tried when the question alone is not enough."""
+        retriever = await self.retriever()
+        today = self._today()
+        question = question[:MAX_QUESTION_CHARS]
+        result = retriever.retrieve(question, k, today=today)
+        if not result.answerable and context.strip():
+            with_context = retriever.retrieve(f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today)
+            if with_context.answerable:
+                return with_context
+        return result
+
+    async def ask(self, question: str, context: str = "", writer: AnswerWriter | None = None) -> Answer:
+        """Answer a question from the store (with an LLM when a writer is given), or decline honestly."""
+        if not question.strip():
+            return decline(EMPTY_QUESTION_TEXT)
+        result = await self.retrieve(question, context)
+        if not result.answerable:
+            return decline()
+        if writer is not None:
+            return await compose_with_llm(question, result.hits, writer, context=context, today=self._today())
+        return compose_extractive(question, result.hits, today=self._today())

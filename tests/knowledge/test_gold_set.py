@@ -1,0 +1,68 @@
+"""Quality floors on the gold set over the shared corpus, and odd questions that must not crash."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from knowledge.answer import compose_extractive
+from knowledge.index import LexicalIndex
+from knowledge.ingest import discover, load_file
+from knowledge.retrieve import Retriever
+from tests.knowledge.conftest import CORPUS_SKIP, load_gold
+
+
+def corpus_retriever(corpus: Path) -> Retriever:
+    chunks = [
+        c
+        for f in discover([corpus])
+        if f.path.name not in CORPUS_SKIP
+        for c in load_file(f.path, f.root).chunks
+    ]
+    return Retriever(LexicalIndex.build(chunks))
+
+
+def test_gold_set_is_large_and_about_fifteen_percent_unanswerable() -> None:
+    gold = load_gold()
+    unanswerable = [g for g in gold if not g["relevant"]]
+    assert len(gold) >= 110
+    assert 0.12 <= len(unanswerable) / len(gold) <= 0.20
+
+
+def test_gold_set_quality_floors(corpus: Path, today: date) -> None:
+    retriever = corpus_retriever(corpus)
+    gold = load_gold()
+    answerable = [g for g in gold if g["relevant"]]
+    unanswerable = [g for g in gold if not g["relevant"]]
+    found = 0
+    for g in answerable:
+        hits = retriever.retrieve(g["question"], 5, today=today).hits
+        found += any(h.chunk.source in g["relevant"] for h in hits)
+    declined = sum(not retriever.retrieve(g["question"], 5, today=today).answerable for g in unanswerable)
+    assert found / len(answerable) >= 0.90
+    assert declined / len(unanswerable) >= 0.80
+
+
+def test_every_gold_source_exists_in_the_corpus(corpus: Path) -> None:
+    for g in load_gold():
+        for source in g["relevant"]:
+            assert (corpus / source).is_file(), source
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "x" * 10_000,
+        "how do I export " * 700,
+        "¿Cómo exporto las estadísticas? 导出统计数据 🙂📈 \u200b\u202e",
+        "\x00\x01\x02 export",
+        "'; DROP TABLE knowledge_chunk; --",
+    ],
+)
+def test_odd_questions_get_an_answer_or_a_decline(corpus: Path, today: date, question: str) -> None:
+    retriever = corpus_retriever(corpus)
+    result = retriever.retrieve(question, 5, today=today)
+    answer = compose_extractive(question, result.hits if result.answerable else [], today=today)
+    assert isinstance(answer.text, str) and answer.text

@@ -1,0 +1,77 @@
+"""The lexical index: field weights, stemming, stop words, and odd input."""
+
+from __future__ import annotations
+
+from knowledge.index import LexicalIndex
+from knowledge.text import Tokenizer
+from tests.knowledge.conftest import make_chunk
+
+
+def test_title_match_outranks_a_body_only_match() -> None:
+    index = LexicalIndex.build(
+        [
+            make_chunk("body", "You can also mention invoices here among many other words about plans."),
+            make_chunk("title", "How to get a copy of past payments.", doc_title="Invoices"),
+        ]
+    )
+    assert index.search("invoices", 2)[0].chunk.chunk_key == "title"
+
+
+def test_heading_match_outranks_a_body_only_match() -> None:
+    index = LexicalIndex.build(
+        [
+            make_chunk("body", "The refund is mentioned once in a long text about plans and payments."),
+            make_chunk("heading", "Contact billing within thirty days.", heading_path=("Refund",)),
+        ]
+    )
+    assert index.search("refund", 2)[0].chunk.chunk_key == "heading"
+
+
+def test_stemming_matches_other_forms_of_a_word() -> None:
+    index = LexicalIndex.build([make_chunk("export", "Exporting reports to spreadsheets")])
+    hits = index.search("how do I export a report", 5)
+    assert [h.chunk.chunk_key for h in hits] == ["export"]
+    assert hits[0].coverage == 1.0
+
+
+def test_stop_words_alone_match_nothing() -> None:
+    index = LexicalIndex.build([make_chunk("a", "What is it and how does it work")])
+    assert index.search("what is the", 5) == []
+
+
+def test_unknown_terms_lower_coverage() -> None:
+    index = LexicalIndex.build([make_chunk("a", "Export reports"), make_chunk("b", "Invite teammates")])
+    (hit,) = index.search("export to salesforce", 5)
+    assert 0 < hit.coverage < 0.5
+
+
+def test_search_on_an_empty_index_returns_nothing() -> None:
+    assert LexicalIndex.build([]).search("anything", 5) == []
+
+
+def test_k_limits_the_hits_and_scores_descend() -> None:
+    index = LexicalIndex.build([make_chunk(str(i), "report " * (i + 1) + "filler " * 10) for i in range(10)])
+    hits = index.search("report", 3)
+    assert len(hits) == 3
+    assert hits[0].score >= hits[1].score >= hits[2].score
+
+
+def test_tokenizer_folds_case_and_unicode_and_drops_stop_words() -> None:
+    tok = Tokenizer()
+    assert tok.terms("The ＥＸＰＯＲＴ of Reports") == ["export", "report"]
+    assert tok.terms("") == []
+    assert tok.terms("🙂🙂 \u200b\x00") == []
+
+
+def test_everyday_words_reach_product_vocabulary_through_aliases() -> None:
+    index = LexicalIndex.build(
+        [
+            make_chunk(
+                "reset", "Reset your site data to start counting from zero.", doc_title="Reset site data"
+            ),
+            make_chunk("other", "Change the colour of the dashboard.", doc_title="Appearance"),
+        ]
+    )
+    (hit,) = index.search("wipe site data", 5)
+    assert hit.chunk.chunk_key == "reset"
+    assert hit.coverage == 1.0
