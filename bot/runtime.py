@@ -18,6 +18,7 @@ from bot.outbox.scheduler import Scheduler
 from bot.outbox.store import Outbox
 from bot.outbox.worker import OnSent, OutboxWorker
 from bot.settings import Settings
+from knowledge.answer import AnswerWriter
 
 
 @dataclass
@@ -39,6 +40,8 @@ class Runtime:
     # Services features expose to each other and to the composition root, by name (e.g. "llm").
     services: dict[str, object] = field(default_factory=dict)
     features: list[Feature] = field(default_factory=list)
+    # The LLM behind product answers, when one is configured (set by the composition root).
+    answer_writer: AnswerWriter | None = None
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(self)
