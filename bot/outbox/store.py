@@ -122,18 +122,24 @@ class Outbox:
                 )
         return entries
 
-    async def mark_sent(self, session: AsyncSession, entry: OutboxEntry, sent: SentMessage) -> None:
-        """Record the platform's message id, in the session of any on-sent hook."""
+    async def mark_many_sent(
+        self, session: AsyncSession, sent: list[tuple[OutboxEntry, SentMessage]]
+    ) -> None:
+        """Record the platforms' message ids of sent rows, in the caller's transaction."""
+        now = self._clock.now()
         await session.execute(
-            update(OutboxMessage)
-            .where(col(OutboxMessage.id) == entry.id)
-            .values(
-                status="sent",
-                sent_at=self._clock.now(),
-                sent_conversation=sent.conversation.model_dump_json(),
-                sent_message_id=sent.message_id,
-                lease_until=None,
-            )
+            update(OutboxMessage),
+            [
+                {
+                    "id": entry.id,
+                    "status": "sent",
+                    "sent_at": now,
+                    "sent_conversation": message.conversation.model_dump_json(),
+                    "sent_message_id": message.message_id,
+                    "lease_until": None,
+                }
+                for entry, message in sent
+            ],
         )
 
     async def mark_retry(self, entry: OutboxEntry, reason: str, retry_after: float | None) -> None:

@@ -55,7 +55,12 @@ class OutboxWorker:
         """Claim one batch and send it; returns how many rows were handled."""
         entries = await self._outbox.claim(self.name, self._batch_size)
         if entries:
-            await asyncio.gather(*(self._deliver(entry) for entry in entries))
+            delivered: list[tuple[OutboxEntry, SentMessage]] = []
+            await asyncio.gather(*(self._deliver(entry, delivered) for entry in entries))
+            if delivered:
+                # One transaction records the whole batch; rows with an on-sent hook recorded themselves.
+                async with self._database.session() as session:
+                    await self._outbox.mark_many_sent(session, delivered)
         return len(entries)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5) -> None:
@@ -70,7 +75,7 @@ class OutboxWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
 
-    async def _deliver(self, entry: OutboxEntry) -> None:
+    async def _deliver(self, entry: OutboxEntry, delivered: list[tuple[OutboxEntry, SentMessage]]) -> None:
         try:
             adapter = self._adapters.get(entry.platform)
             if adapter is None:
@@ -93,11 +98,13 @@ class OutboxWorker:
                     return
                 conversation = await self._directory.direct_conversation(adapter, recipient)
             sent = await adapter.send(conversation, message)
+            hook = self._on_sent.get(entry.purpose)
+            if hook is None:
+                delivered.append((entry, sent))
+                return
             async with self._database.session() as session:
-                hook = self._on_sent.get(entry.purpose)
-                if hook is not None:
-                    await hook(session, entry, sent)
-                await self._outbox.mark_sent(session, entry, sent)
+                await hook(session, entry, sent)
+                await self._outbox.mark_many_sent(session, [(entry, sent)])
         except RetryableSendError as exc:
             await self._outbox.mark_retry(entry, exc.reason, exc.retry_after)
         except PermanentSendError as exc:

@@ -1,0 +1,21 @@
+"""Feedback wire formats: webhook bodies, CSV exports with a column mapping, JSON Lines files."""
+
+from adapters.feedback_formats.body import FeedbackBodyError, parse_body
+from adapters.feedback_formats.csv_rows import Verdict, parse_csv, parse_csv_time
+from adapters.feedback_formats.imports import decode_import, parse_import, parse_json_array, parse_jsonl
+from adapters.feedback_formats.mapping import FIELDS, InvalidMapping, parse_mapping
+
+__all__ = [
+    "FIELDS",
+    "FeedbackBodyError",
+    "InvalidMapping",
+    "Verdict",
+    "decode_import",
+    "parse_body",
+    "parse_csv",
+    "parse_csv_time",
+    "parse_import",
+    "parse_json_array",
+    "parse_jsonl",
+    "parse_mapping",
+]

@@ -1,0 +1,160 @@
+"""Webhook bodies: one JSON object, a JSON array, or JSON Lines, taken all or nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+from bot.features.feedback.items import FeedbackItem, InvalidFeedback, parse_item
+
+_JSON_LINES_TYPES = frozenset(
+    {
+        "application/x-ndjson",
+        "application/ndjson",
+        "application/jsonl",
+        "application/x-jsonlines",
+        "application/jsonlines",
+        "application/json-seq",
+        "text/jsonl",
+    }
+)
+# Senders often label JSON Lines as JSON or plain text, so these are accepted and the shape detected.
+_DETECTED_TYPES = frozenset({"", "application/json", "text/json", "text/plain", "application/octet-stream"})
+
+
+class FeedbackBodyError(ValueError):
+    """A request body refused as a whole; `line` is the 1-based line of the first problem when known."""
+
+    def __init__(self, line: int | None, reason: str) -> None:
+        super().__init__(f"line {line}: {reason}" if line is not None else reason)
+        self.line = line
+        self.reason = reason
+
+
+def parse_body(
+    raw: bytes, content_type: str | None = None, now: datetime | None = None
+) -> list[FeedbackItem]:
+    """Every item of a webhook body, or FeedbackBodyError naming the first bad line.
+
+    Items without received_at get `now`.
+    """
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if (
+        media_type not in _JSON_LINES_TYPES
+        and media_type not in _DETECTED_TYPES
+        and not (media_type.endswith("+json"))
+    ):
+        raise FeedbackBodyError(None, f"unsupported content type {media_type}; send JSON or JSON Lines")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FeedbackBodyError(_line_at_byte(raw, error.start), "the body is not UTF-8 text") from None
+    stripped = text.strip()
+    if not stripped:
+        raise FeedbackBodyError(None, "the body is empty")
+    if media_type in _JSON_LINES_TYPES:
+        return _json_lines(text, now)
+    if stripped.startswith("["):
+        return _json_array(text, now)
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise FeedbackBodyError(None, "malformed JSON: nested too deeply") from None
+    except json.JSONDecodeError as error:
+        if _first_line_is_json(text):
+            return _json_lines(text, now)
+        reason = f"malformed JSON: {error.msg} at column {error.colno}"
+        raise FeedbackBodyError(error.lineno, reason) from None
+    return [_item(document, _first_content_line(text), now)]
+
+
+def _first_line_is_json(text: str) -> bool:
+    """Whether the first non-blank line is a JSON value by itself: the mark of JSON Lines."""
+    first = next(line for line in text.splitlines() if line.strip())
+    try:
+        json.loads(first)
+    except (json.JSONDecodeError, RecursionError):
+        return False
+    return True
+
+
+def _json_lines(text: str, now: datetime | None) -> list[FeedbackItem]:
+    items: list[FeedbackItem] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise FeedbackBodyError(number, f"malformed JSON: {error.msg} at column {error.colno}") from None
+        except RecursionError:
+            raise FeedbackBodyError(number, "malformed JSON: nested too deeply") from None
+        items.append(_item(value, number, now))
+    return items
+
+
+def _json_array(text: str, now: datetime | None) -> list[FeedbackItem]:
+    items: list[FeedbackItem] = []
+    for number, value in array_elements(text):
+        items.append(_item(value, number, now))
+    if not items:
+        raise FeedbackBodyError(None, "the array holds no items")
+    return items
+
+
+def array_elements(text: str) -> Iterator[tuple[int, object]]:
+    """Each element of a top-level JSON array with the line it starts on, so errors can name it."""
+    decoder = json.JSONDecoder()
+    position = _skip_space(text, text.index("[") + 1)
+    if position < len(text) and text[position] == "]":
+        _expect_end(text, position + 1)
+        return
+    while True:
+        try:
+            value, end = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as error:
+            raise FeedbackBodyError(error.lineno, f"malformed JSON: {error.msg}") from None
+        except RecursionError:
+            raise FeedbackBodyError(_line_of(text, position), "malformed JSON: nested too deeply") from None
+        yield _line_of(text, position), value
+        position = _skip_space(text, end)
+        if position >= len(text):
+            raise FeedbackBodyError(_line_of(text, position), "malformed JSON: the array is not closed")
+        if text[position] == "]":
+            _expect_end(text, position + 1)
+            return
+        if text[position] != ",":
+            raise FeedbackBodyError(_line_of(text, position), "malformed JSON: expected ',' or ']'")
+        position = _skip_space(text, position + 1)
+
+
+def _expect_end(text: str, position: int) -> None:
+    rest = _skip_space(text, position)
+    if rest < len(text):
+        raise FeedbackBodyError(_line_of(text, rest), "malformed JSON: extra data after the array")
+
+
+def _item(value: object, line: int, now: datetime | None) -> FeedbackItem:
+    try:
+        return parse_item(value, now)
+    except InvalidFeedback as error:
+        raise FeedbackBodyError(line, error.reason) from None
+
+
+def _skip_space(text: str, position: int) -> int:
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position
+
+
+def _line_of(text: str, position: int) -> int:
+    return text.count("\n", 0, position) + 1
+
+
+def _first_content_line(text: str) -> int:
+    return _line_of(text, len(text) - len(text.lstrip()))
+
+
+def _line_at_byte(raw: bytes, offset: int) -> int:
+    return raw.count(b"\n", 0, offset) + 1

@@ -1,0 +1,194 @@
+"""Routes: which highlights go to which channel, in real time or as a digest."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from bot.features.feedback.items import FeedbackItem
+from bot.features.feedback.scoring import HighlightScore
+from bot.features.feedback.terms import mentions
+
+DigestMode = Literal["off", "daily", "weekly"]
+DIGEST_MODES: tuple[DigestMode, ...] = get_args(DigestMode)
+_DIGEST_BY_NAME: Mapping[str, DigestMode] = {mode: mode for mode in DIGEST_MODES}
+SCORE_MIN, SCORE_MAX = 0, 10
+_TARGET = re.compile(r"^(?:slack:(?:[A-Z0-9]+/)?[A-Z0-9]+|teams:\S+|console:[\w.-]+)$")
+_OPTIONS = {
+    "--min-score": "min_score",
+    "--max-score": "max_score",
+    "--product": "product",
+    "--tag": "tag",
+    "--keyword": "keyword",
+    "--digest": "digest",
+}
+
+
+class InvalidRoute(ValueError):
+    """Route options that cannot make a route; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """Where highlights that pass the filters go; `digest` off means each is posted at once."""
+
+    id: str
+    target: str
+    min_score: int | None = None
+    max_score: int | None = None
+    product: str | None = None
+    tag: str | None = None
+    keyword: str | None = None
+    digest: DigestMode = "off"
+
+    @property
+    def has_filter(self) -> bool:
+        """Whether the route narrows what it takes; a route without filters takes every highlight."""
+        return any(
+            v is not None for v in (self.min_score, self.max_score, self.product, self.tag, self.keyword)
+        )
+
+    @property
+    def realtime(self) -> bool:
+        """Whether matching highlights are posted as they come rather than in a digest."""
+        return self.digest == "off"
+
+
+def route_accepts(route: Route, item: FeedbackItem) -> bool:
+    """Whether the item passes every filter of the route (a score filter needs a score)."""
+    if route.min_score is not None and (item.score is None or item.score < route.min_score):
+        return False
+    if route.max_score is not None and (item.score is None or item.score > route.max_score):
+        return False
+    if route.product is not None and (item.product or "").casefold() != route.product.casefold():
+        return False
+    if route.tag is not None and route.tag.casefold() not in {t.casefold() for t in item.tags}:
+        return False
+    return route.keyword is None or mentions(item.text, route.keyword)
+
+
+def matching_routes(item: FeedbackItem, score: HighlightScore, routes: Iterable[Route]) -> list[Route]:
+    """The routes a highlight goes to, in the given order; none when the item is not a highlight."""
+    if not score.is_highlight:
+        return []
+    return [route for route in routes if route_accepts(route, item)]
+
+
+def parse_route(
+    target: str,
+    *,
+    route_id: str = "",
+    min_score: int | str | None = None,
+    max_score: int | str | None = None,
+    product: str | None = None,
+    tag: str | None = None,
+    keyword: str | None = None,
+    digest: str | None = None,
+) -> Route:
+    """A Route from CLI or chat options, or InvalidRoute with a reason a person can act on."""
+    target = target.strip()
+    if not _TARGET.match(target):
+        raise InvalidRoute(
+            f"target {target!r} should look like slack:C123, slack:T123/C123, "
+            "teams:CONVERSATION or console:NAME"
+        )
+    low = _score_option("--min-score", min_score)
+    high = _score_option("--max-score", max_score)
+    if low is not None and high is not None and low > high:
+        raise InvalidRoute(f"--min-score {low} is above --max-score {high}")
+    mode = _DIGEST_BY_NAME.get((digest or "off").strip().lower())
+    if mode is None:
+        raise InvalidRoute(f"--digest {digest!r} should be off, daily or weekly")
+    return Route(
+        id=route_id,
+        target=target,
+        min_score=low,
+        max_score=high,
+        product=_text_option("--product", product),
+        tag=_text_option("--tag", tag),
+        keyword=_text_option("--keyword", keyword),
+        digest=mode,
+    )
+
+
+def parse_route_args(args: Sequence[str], route_id: str = "") -> Route:
+    """A Route from words as typed after `route add` (`slack:C1 --max-score 6 --digest daily`)."""
+    target: str | None = None
+    options: dict[str, str] = {}
+    position = 0
+    while position < len(args):
+        word = args[position]
+        if word.startswith("--"):
+            name, sep, value = word.partition("=")
+            if name not in _OPTIONS:
+                raise InvalidRoute(f"unknown option {name}; options are {', '.join(_OPTIONS)}")
+            if not sep:
+                position += 1
+                if position >= len(args):
+                    raise InvalidRoute(f"{name} needs a value")
+                value = args[position]
+            if _OPTIONS[name] in options:
+                raise InvalidRoute(f"{name} is given twice")
+            options[_OPTIONS[name]] = value
+        elif target is None:
+            target = word
+        else:
+            raise InvalidRoute(f"unexpected {word!r}: give one TARGET and options")
+        position += 1
+    if target is None:
+        raise InvalidRoute("give a TARGET such as slack:C123")
+    return parse_route(target, route_id=route_id, **options)
+
+
+def route_filters_text(route: Route) -> str:
+    """The route's filters in words ("score <= 6, product reports"), or "every highlight"."""
+    filters: list[str] = []
+    if route.min_score is not None and route.max_score is not None:
+        filters.append(f"score {route.min_score}-{route.max_score}")
+    elif route.min_score is not None:
+        filters.append(f"score >= {route.min_score}")
+    elif route.max_score is not None:
+        filters.append(f"score <= {route.max_score}")
+    filters += [f"{k} {v}" for k, v in _named_filters(route).items()]
+    return ", ".join(filters) if filters else "every highlight"
+
+
+def describe_route(route: Route) -> str:
+    """One line for `route list`: id, target, filters and delivery."""
+    when = "real time" if route.realtime else f"{route.digest} digest"
+    return f"{route.id}  {route.target}  {route_filters_text(route)}  ({when})".strip()
+
+
+def _named_filters(route: Route) -> Mapping[str, str]:
+    named = {"product": route.product, "tag": route.tag, "keyword": route.keyword}
+    return {k: v for k, v in named.items() if v is not None}
+
+
+def _score_option(name: str, value: int | str | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InvalidRoute(f"{name} should be a whole number from {SCORE_MIN} to {SCORE_MAX}")
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            reason = f"{name} {value!r} should be a whole number from {SCORE_MIN} to {SCORE_MAX}"
+            raise InvalidRoute(reason) from None
+    if not SCORE_MIN <= value <= SCORE_MAX:
+        raise InvalidRoute(f"{name} {value} is outside {SCORE_MIN}-{SCORE_MAX}")
+    return value
+
+
+def _text_option(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.strip():
+        raise InvalidRoute(f"{name} is empty")
+    return value.strip()

@@ -1,0 +1,145 @@
+"""How much an item deserves to be heard: rating, wording and specificity, each with a reason."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Literal
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from bot.features.feedback.items import FeedbackItem
+from bot.features.feedback.terms import BASE_SKIP, TextTerms, analyse, mentions
+
+Polarity = Literal["praise", "pain", "neutral"]
+
+HIGHLIGHT_THRESHOLD = 0.5
+_STRONG_WORDING = 0.6
+_CLEAR_WORDING = 0.3
+_SENTIMENT_CHARS = 2_000  # the opening says how someone feels; scoring a whole essay only costs time
+_MIN_CONTENT_WORDS = 3
+_INTENSITY_WEIGHT = 0.55
+_SPECIFICITY_WEIGHT = 0.45
+_AGREEMENT_BONUS = 0.1
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightScore:
+    """An item's highlight score in [0, 1], whether it is praise or pain, and why."""
+
+    value: float
+    polarity: Polarity
+    reasons: list[str] = field(default_factory=list, hash=False)
+    is_highlight: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Rating:
+    strength: float
+    polarity: Polarity
+    reason: str | None
+
+
+def rating_signal(item: FeedbackItem) -> tuple[float, Polarity, str | None]:
+    """How strongly the item's score speaks (0-1), for praise or pain, with its reason."""
+    rating = _rating(item)
+    return rating.strength, rating.polarity, rating.reason
+
+
+def _rating(item: FeedbackItem) -> _Rating:
+    score = item.score
+    if score is None or item.scale == "none":
+        return _Rating(0.0, "neutral", None)
+    if item.scale == "nps":
+        if score <= 6:
+            return _Rating(0.6 + 0.4 * (6 - score) / 6, "pain", f"NPS detractor ({score})")
+        if score >= 9:
+            return _Rating(0.6 + 0.15 * (score - 9), "praise", f"NPS promoter ({score})")
+        return _Rating(0.0, "neutral", None)
+    label = "CSAT" if item.scale == "csat" else "star rating"
+    if score == 1:
+        return _Rating(1.0, "pain", f"lowest {label} (1)")
+    if score == 2:
+        return _Rating(0.5, "pain", f"low {label} (2)")
+    if score == 5:
+        return _Rating(0.7, "praise", f"top {label} (5)")
+    return _Rating(0.0, "neutral", None)
+
+
+class HighlightScorer:
+    """Scores items; holds the sentiment model, which is slow to load, so make one and reuse it."""
+
+    def __init__(
+        self,
+        product_terms: Collection[str] = (),
+        threshold: float = HIGHLIGHT_THRESHOLD,
+    ) -> None:
+        self._analyzer = SentimentIntensityAnalyzer()
+        # Feelings are scored as sentiment; specifics are what the text is about.
+        self._skip = BASE_SKIP | frozenset(self._analyzer.lexicon)
+        self.product_terms = tuple(t.strip() for t in product_terms if t.strip())
+        self.threshold = threshold
+
+    def sentiment(self, text: str) -> float:
+        """VADER's compound sentiment of the text, from -1 (negative) to 1 (positive)."""
+        return float(self._analyzer.polarity_scores(text[:_SENTIMENT_CHARS])["compound"])
+
+    def score(self, item: FeedbackItem) -> HighlightScore:
+        """The item's highlight score with the reasons a person would give."""
+        reasons: list[str] = []
+        rating = _rating(item)
+        if rating.reason:
+            reasons.append(rating.reason)
+        compound = self.sentiment(item.text)
+        wording: Polarity = "neutral"
+        if abs(compound) >= _CLEAR_WORDING:
+            wording = "pain" if compound < 0 else "praise"
+        strong = abs(compound) >= _STRONG_WORDING
+        described = f"{'strongly ' if strong else ''}{'negative' if compound < 0 else 'positive'} wording"
+        value = 0.0
+        if rating.polarity == "neutral":
+            polarity = wording
+            if wording != "neutral":
+                reasons.append(described)
+                value = _INTENSITY_WEIGHT * abs(compound)
+        else:
+            polarity = rating.polarity
+            value = _INTENSITY_WEIGHT * rating.strength
+            if wording == rating.polarity:
+                reasons.append(described)
+                value = _INTENSITY_WEIGHT * max(rating.strength, abs(compound)) + _AGREEMENT_BONUS
+            elif wording != "neutral" and strong:
+                # Lexicon sentiment misreads short domain text; only a strong clash is worth saying.
+                reasons.append(f"mixed: {described} with a {rating.polarity} score")
+        terms = analyse(item.text, self._skip)
+        specificity, specifics = self._specificity(item, terms)
+        value += _SPECIFICITY_WEIGHT * specificity
+        if specifics:
+            reasons.append("specific: mentions " + ", ".join(specifics))
+        if len(terms.words) < _MIN_CONTENT_WORDS and not specifics:
+            value *= 0.5
+            reasons.append("too short to act on")
+        value = round(min(1.0, max(0.0, value)), 3)
+        return HighlightScore(value, polarity, reasons, value >= self.threshold)
+
+    def specificity(self, item: FeedbackItem) -> tuple[float, list[str]]:
+        """How concrete the text is (0-1) and the terms that make it so (at most three)."""
+        return self._specificity(item, analyse(item.text, self._skip))
+
+    def _specificity(self, item: FeedbackItem, terms: TextTerms) -> tuple[float, list[str]]:
+        text = item.text
+        token_set = frozenset(terms.tokens)
+        named_terms = [t for t in self.product_terms if mentions(text, t, token_set)]
+        if item.product and item.product not in named_terms and mentions(text, item.product, token_set):
+            named_terms.append(item.product)
+        multiword = [p for p in terms.phrases if " " in p]
+        value = 0.35 * min(len(terms.words) / 12, 1.0)
+        value += 0.2 if terms.has_number else 0.0
+        value += 0.3 if named_terms else 0.0
+        value += 0.15 * min(len(multiword) / 2, 1.0)
+        named: list[str] = []
+        for term in [*named_terms, *multiword]:
+            lowered = term.casefold()
+            if not any(lowered in n or n in lowered for n in named):
+                named.append(lowered)
+        return min(value, 1.0), named[:3]
