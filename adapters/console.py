@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
 import uuid
 from collections.abc import Callable
 
@@ -37,8 +38,13 @@ PLATFORM = "console"
 def render_text(message: OutboundMessage) -> str:
     """A message as plain lines for a terminal; buttons show the word to type to press them."""
     if not message.blocks:
-        return message.text
-    return "\n".join(line for block in message.blocks for line in _render_block(block))
+        return _plain(message.text)
+    return "\n".join(_plain(line) for block in message.blocks for line in _render_block(block))
+
+
+def _plain(text: str) -> str:
+    # `*bold*` is the core's only markup; a terminal shows the words without the stars.
+    return re.sub(r"\*(\S(?:[^*\n]*\S)?)\*", r"\1", text)
 
 
 def _render_block(block: Block) -> list[str]:
