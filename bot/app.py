@@ -30,11 +30,27 @@ METRICS = web.AppKey("metrics", Metrics)
 def build_chat_adapters(settings: Settings) -> list[ChatAdapter]:
     """The chat adapters this configuration enables."""
     adapters: list[ChatAdapter] = []
+    if settings.slack_enabled:
+        from adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(settings))
+    # Always built: /api/messages exists even without an app id (then token checks are off, with a warning).
+    from adapters.teams import build_teams_adapter
+
+    adapters.append(build_teams_adapter(settings))
     return adapters
+
+
+def wire_language_model(runtime: Runtime) -> None:
+    """Give the runtime the configured LLM answer writer (none without OPENAI_API_KEY/OPENAI_BASE_URL)."""
+    from adapters.llm import from_settings
+
+    runtime.answer_writer = from_settings(runtime.settings)
 
 
 def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
     """Build the configured chat adapters and make them the runtime's senders."""
+    wire_language_model(runtime)
     adapters = build_chat_adapters(runtime.settings)
     for adapter in adapters:
         runtime.adapters[adapter.platform] = adapter
@@ -43,6 +59,11 @@ def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
 
 def setup_features(runtime: Runtime) -> None:
     """Let every feature register its handlers, jobs and hooks."""
+    from adapters.feedback_formats.reader import FileReader
+    from bot.features.feedback.reading import SERVICE as FEEDBACK_FILE_READER
+
+    # Features read import files through the edge's parsers without importing `adapters` themselves.
+    runtime.services[FEEDBACK_FILE_READER] = FileReader()
     for feature in all_features():
         feature.setup(runtime)
         runtime.features.append(feature)
@@ -77,8 +98,19 @@ def create_app(
         return web.json_response({"status": "ok"})
 
     app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics.handle)])
+    wire_feedback_webhook(app, runtime)
     app.cleanup_ctx.append(_lifecycle(runtime, tasks, run_scheduler))
     return app
+
+
+def wire_feedback_webhook(app: web.Application, runtime: Runtime) -> None:
+    """`POST /feedback`, bound to the feedback feature's intake service and CLUELINE_FEEDBACK_SECRET."""
+    from adapters.feedback_formats.webhook import feedback_routes
+    from bot.features.feedback.intake import intake_service
+
+    intake = intake_service(runtime)
+    if intake is not None:
+        app.add_routes(feedback_routes(intake, runtime.settings.feedback_secret))
 
 
 def _lifecycle(

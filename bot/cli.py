@@ -48,6 +48,22 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
 
+    manifest = commands.add_parser("manifest", help="print a chat platform's app manifest")
+    manifest_commands = manifest.add_subparsers(dest="manifest_platform", metavar="PLATFORM", required=True)
+    manifest_slack = manifest_commands.add_parser(
+        "slack", help="the Slack app manifest (JSON) that creates the app in one paste"
+    )
+    manifest_slack.add_argument(
+        "--url", help="public https base URL of `clueline serve` (default: a placeholder)"
+    )
+    manifest_slack.set_defaults(run=None, action="manifest_slack")
+    manifest_teams = manifest_commands.add_parser(
+        "teams", help="the Teams app package (zip of manifest.json and icons) to sideload or upload"
+    )
+    manifest_teams.add_argument("--app-id", required=True, help="the bot's Microsoft App ID (a GUID)")
+    manifest_teams.add_argument("--out", default="clueline-teams.zip", help="where to write the zip")
+    manifest_teams.set_defaults(run=None, action="manifest_teams")
+
     for feature in all_features():
         feature.add_commands(commands)
     return parser
@@ -147,6 +163,34 @@ def _demo(args: argparse.Namespace) -> int:
     return run_demo(ConsoleAdapter(write=print), args.database, setup_features)
 
 
+def _manifest_slack(args: argparse.Namespace, settings: Settings) -> int:
+    import json
+
+    from adapters.slack import build_manifest
+
+    try:
+        manifest = build_manifest(
+            args.url or "https://clueline.example.com", socket_mode=bool(settings.slack_app_token)
+        )
+    except ValueError as exc:
+        raise CommandFailed(str(exc)) from None
+    print(json.dumps(manifest, indent=2))
+    return 0
+
+
+def _manifest_teams(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from adapters.teams.manifest import ManifestError, write_package
+
+    try:
+        out = write_package(args.app_id, Path(args.out))
+    except (ManifestError, OSError) as exc:
+        raise CommandFailed(str(exc)) from None
+    print(f"wrote {out}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `clueline` console command."""
     args = build_parser().parse_args(argv)
@@ -163,6 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _worker(settings)
         if args.action == "demo":
             return _demo(args)
+        if args.action == "manifest_slack":
+            return _manifest_slack(args, settings)
+        if args.action == "manifest_teams":
+            return _manifest_teams(args)
         return asyncio.run(_run_command(args, settings))
     except (SettingError, DatabaseError, CommandFailed) as exc:
         print(f"clueline: {exc}", file=sys.stderr)

@@ -135,6 +135,9 @@ def _source_line(n: int, s: Source) -> str:
     return f"[{n}] {s.title} ({where})" + (_stale_note(s) if s.stale else "")
 
 
+RELATED_SOURCE_RATIO = 0.6
+
+
 def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: date | None = None) -> Answer:
     """Quote the best passage (and a close second from another entry) with its sources."""
     if not hits:
@@ -147,15 +150,22 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
         if hit.chunk.source != hits[0].chunk.source and hit.score >= SECOND_PASSAGE_RATIO * hits[0].score:
             quoted.append(hit)
             break
+    quoted_sources = {hit.chunk.source for hit in quoted}
+    # The text lists what it quotes and close runners-up; weaker matches stay in `sources` for callers only.
+    shown = [
+        src
+        for src in sources
+        if src.source in quoted_sources or src.score >= RELATED_SOURCE_RATIO * sources[0].score
+    ]
     parts: list[str] = []
     for hit in quoted:
         s = _source(hit, day)
-        n = next(i for i, src in enumerate(sources, 1) if src.source == s.source)
+        n = next(i for i, src in enumerate(shown, 1) if src.source == s.source)
         text = hit.chunk.text
         passage = text if hit.chunk.kind != "doc" else best_passage(question, text, tokenizer)
         note = _stale_note(s) if s.stale else ""
         parts.append(f"From {s.title} [{n}]{note}:\n> " + passage.replace("\n", "\n> "))
-    listing = "\n".join(_source_line(i, s) for i, s in enumerate(sources, 1))
+    listing = "\n".join(_source_line(i, s) for i, s in enumerate(shown, 1))
     text = "\n\n".join(parts) + "\n\nSources:\n" + listing
     return Answer(True, text, sources, stale=any(s.stale for s in sources[: len(quoted)]))
 

@@ -110,14 +110,18 @@ def array_elements(text: str) -> Iterator[tuple[int, object]]:
     if position < len(text) and text[position] == "]":
         _expect_end(text, position + 1)
         return
+    # Lines are counted as the array is walked, not from the start for each element (long one-line bodies).
+    line, counted = 1, 0
     while True:
+        line += text.count("\n", counted, position)
+        counted = position
         try:
             value, end = decoder.raw_decode(text, position)
         except json.JSONDecodeError as error:
             raise FeedbackBodyError(error.lineno, f"malformed JSON: {error.msg}") from None
         except RecursionError:
-            raise FeedbackBodyError(_line_of(text, position), "malformed JSON: nested too deeply") from None
-        yield _line_of(text, position), value
+            raise FeedbackBodyError(line, "malformed JSON: nested too deeply") from None
+        yield line, value
         position = _skip_space(text, end)
         if position >= len(text):
             raise FeedbackBodyError(_line_of(text, position), "malformed JSON: the array is not closed")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from bot.clock import ManualClock
 from bot.features.feedback.items import FeedbackItem, parse_item
 from bot.features.feedback.scoring import HighlightScorer
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from tests.support.recording import RecordingAdapter
 
 MakeItem = Callable[..., FeedbackItem]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -36,3 +40,15 @@ def make_item() -> MakeItem:
         return parse_item({k: v for k, v in obj.items() if v is not None})
 
     return build
+
+
+@pytest.fixture
+async def fb_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """A runtime on a manual clock at NOW, every feature set up, a recording Slack adapter."""
+    from bot.app import setup_features
+
+    runtime = build_runtime(settings, clock=ManualClock(NOW))
+    setup_features(runtime)
+    runtime.adapters["slack"] = RecordingAdapter("slack")
+    yield runtime
+    await runtime.database.dispose()

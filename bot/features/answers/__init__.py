@@ -1,0 +1,59 @@
+"""Product answers: questions in chat answered from the knowledge base, with sources and an expert loop."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.features.answers import cli, texts
+from bot.features.answers.answering import knowledge_store
+from bot.features.answers.chat import AnswersChat
+from bot.features.answers.experts import (
+    DIGEST_JOB,
+    EXPERT_QUESTION_PURPOSE,
+    experts_place,
+    record_expert_post,
+    set_experts_place,
+)
+from bot.features.answers.gaps import digest_job
+from bot.runtime import Runtime
+
+DEMO_DOCS = Path(__file__).resolve().parents[2] / "demo" / "company" / "answers"
+DEMO_SUFFIXES = frozenset({".md", ".csv"})
+
+
+class AnswersFeature:
+    """Registers questions (free text and `ask`), the answer buttons, `experts`, and the gaps digest."""
+
+    name = "answers"
+
+    def setup(self, runtime: Runtime) -> None:
+        """Register handlers, the digest job and the hook that remembers experts' threads."""
+        knowledge_store(runtime)
+        chat = AnswersChat(runtime)
+        dispatcher = runtime.dispatcher
+        dispatcher.fallback(chat.on_message)
+        dispatcher.command("ask", chat.on_ask, usage=texts.ASK_USAGE, summary=texts.ASK_SUMMARY)
+        dispatcher.command(
+            "experts",
+            chat.on_experts,
+            usage=texts.EXPERTS_USAGE,
+            summary=texts.EXPERTS_SUMMARY,
+            comms_leads_only=True,
+        )
+        dispatcher.action(texts.ACTION_PREFIX, chat.on_action)
+        dispatcher.home_section(chat.home_section)
+        runtime.on_sent[EXPERT_QUESTION_PURPOSE] = record_expert_post
+        runtime.scheduler.handle(DIGEST_JOB, digest_job(runtime))
+
+    def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        """`clueline knowledge ...` and `clueline ask`."""
+        cli.add_commands(commands)
+
+    async def load_demo(self, runtime: Runtime) -> None:
+        """Ingest Northpine's docs, FAQ and campaign calendar; experts sit in the demo's #experts."""
+        # File by file: the folder is also a Python package, and its .py files are no knowledge.
+        files = sorted(p for p in DEMO_DOCS.iterdir() if p.suffix in DEMO_SUFFIXES)
+        await knowledge_store(runtime).ingest(files)
+        if await experts_place(runtime) is None:
+            await set_experts_place(runtime, texts.DEMO_EXPERTS_TARGET)

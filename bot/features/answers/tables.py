@@ -43,9 +43,7 @@ class AnswerVote(SQLModel, table=True):
     __tablename__ = "answers_vote"
 
     question_id: int = Field(
-        sa_column=Column(
-            Integer, ForeignKey("answers_question.id", ondelete="CASCADE"), primary_key=True
-        )
+        sa_column=Column(Integer, ForeignKey("answers_question.id", ondelete="CASCADE"), primary_key=True)
     )
     voter: str = Field(primary_key=True, max_length=300)
     helpful: bool

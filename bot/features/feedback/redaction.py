@@ -29,6 +29,7 @@ _PHONE = re.compile(
     + r")"
     + _PHONE_AFTER
 )
+_NAME_SPLIT = re.compile(r"[\s.,]+")
 _MIN_PHONE_DIGITS = 7
 _MAX_PHONE_DIGITS = 15
 # Given names that are also ordinary words are only taken as the name when capitalised.
@@ -50,9 +51,15 @@ def redact(text: str, customer_name: str | None = None) -> str:
     text = _IBAN.sub(_checked(_iban_prefix, IBAN), text)
     text = _CARD.sub(_checked(_card_prefix, CARD), text)
     text = _PHONE.sub(_phone, text)
-    if customer_name:
-        text = _name_pattern(customer_name.strip()).sub(NAME, text) if customer_name.strip() else text
+    if customer_name and customer_name.strip() and _may_name(text, customer_name):
+        text = _name_pattern(customer_name.strip()).sub(NAME, text)
     return text
+
+
+def _may_name(text: str, name: str) -> bool:
+    """A cheap first look: most texts never mention the customer, and compiling their pattern costs time."""
+    folded = text.casefold()
+    return any(len(part) > 1 and part in folded for part in _NAME_SPLIT.split(name.casefold()))
 
 
 def luhn_valid(digits: str) -> bool:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 
@@ -52,6 +53,20 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return common / (len(a) + len(b) - common)
 
 
+@dataclass(frozen=True, slots=True)
+class Fingerprint:
+    """A text as the index compares it: its shingles and their MinHash band keys."""
+
+    grams: frozenset[str]
+    keys: tuple[bytes, ...]
+
+
+def fingerprint(text: str) -> Fingerprint:
+    """The text's shingles and band keys; the same in every process (the hashes are seeded)."""
+    grams = shingles(text)
+    return Fingerprint(grams, tuple(_hasher().band_keys(grams)))
+
+
 class NearDuplicateIndex:
     """Recent items, so a new one can be checked against them quickly.
 
@@ -66,9 +81,10 @@ class NearDuplicateIndex:
         self._shingles: dict[str, frozenset[str]] = {}
         self._order: dict[str, int] = {}
         self._added_at: dict[str, datetime | None] = {}
-        self._band_keys: dict[str, list[bytes]] = {}
+        self._band_keys: dict[str, tuple[bytes, ...]] = {}
         self._buckets: dict[bytes, list[str]] = defaultdict(list)
-        self._hasher = _MinHasher()
+        # find() then add() of the same new text is the common path: fingerprint it once.
+        self._last: tuple[str, Fingerprint] | None = None
 
     def __len__(self) -> int:
         return len(self._shingles)
@@ -76,17 +92,16 @@ class NearDuplicateIndex:
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._shingles
 
-    def add(self, item_id: str, text: str, at: datetime | None = None) -> None:
+    def add(self, item_id: str, text: str | Fingerprint, at: datetime | None = None) -> None:
         """Index an item that later items may repeat; adding an id again does nothing."""
         if item_id in self._shingles:
             return
-        grams = shingles(text)
-        self._shingles[item_id] = grams
+        mark = self._fingerprint(text)
+        self._shingles[item_id] = mark.grams
         self._order[item_id] = len(self._order)
         self._added_at[item_id] = at
-        keys = self._hasher.band_keys(grams)
-        self._band_keys[item_id] = keys
-        for key in keys:
+        self._band_keys[item_id] = mark.keys
+        for key in mark.keys:
             self._buckets[key].append(item_id)
 
     def remove(self, item_id: str) -> None:
@@ -95,7 +110,7 @@ class NearDuplicateIndex:
             return
         self._order.pop(item_id, None)
         self._added_at.pop(item_id, None)
-        for key in self._band_keys.pop(item_id, []):
+        for key in self._band_keys.pop(item_id, ()):
             bucket = self._buckets[key]
             bucket.remove(item_id)
             if not bucket:
@@ -108,13 +123,14 @@ class NearDuplicateIndex:
             self.remove(item_id)
         return len(old)
 
-    def find(self, text: str) -> NearDuplicate | None:
+    def find(self, text: str | Fingerprint) -> NearDuplicate | None:
         """The indexed item most like the text, if at least `threshold` alike; ties go to the earliest."""
-        grams = shingles(text)
+        mark = self._fingerprint(text)
+        grams = mark.grams
         if not grams:
             return None
         best: NearDuplicate | None = None
-        for item_id in self._candidates(grams):
+        for item_id in self._candidates(mark):
             other = self._shingles[item_id]
             common = len(grams & other)
             similarity = common / (len(grams) + len(other) - common)
@@ -128,11 +144,20 @@ class NearDuplicateIndex:
                 best = NearDuplicate(item_id, round(similarity, 4))
         return best
 
-    def _candidates(self, grams: frozenset[str]) -> Iterable[str]:
+    def _fingerprint(self, text: str | Fingerprint) -> Fingerprint:
+        if isinstance(text, Fingerprint):
+            return text
+        if self._last is not None and self._last[0] == text:
+            return self._last[1]
+        mark = fingerprint(text)
+        self._last = (text, mark)
+        return mark
+
+    def _candidates(self, mark: Fingerprint) -> Iterable[str]:
         if len(self._shingles) <= self.exact_limit:
             return self._shingles.keys()
         found: set[str] = set()
-        for key in self._hasher.band_keys(grams):
+        for key in mark.keys:
             found.update(self._buckets.get(key, ()))
         return found
 
@@ -151,9 +176,7 @@ class _MinHasher:
         """One bucket key per band of the grams' MinHash signature."""
         if not grams:
             return []
-        hashes = np.fromiter(
-            (zlib.crc32(g.encode("utf-8")) for g in grams), dtype=np.uint64, count=len(grams)
-        )
+        hashes = np.array([zlib.crc32(g.encode("utf-8")) for g in grams], dtype=np.uint64)
         # Multiply-shift hashing: arithmetic wraps modulo 2**64 by design; the top 32 bits are the hash.
         mixed = (self._a[:, None] * hashes[None, :] + self._b[:, None]) >> np.uint64(32)
         signature = mixed.min(axis=1).astype(np.uint32)
@@ -162,6 +185,12 @@ class _MinHasher:
             bytes([band]) + signature[band * rows : (band + 1) * rows].tobytes()
             for band in range(self._bands)
         ]
+
+
+@lru_cache(maxsize=1)
+def _hasher() -> _MinHasher:
+    """One seeded hasher per process: its random coefficients take a moment to draw."""
+    return _MinHasher()
 
 
 def find_near_duplicate(

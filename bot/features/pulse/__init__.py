@@ -1,0 +1,50 @@
+"""Anonymous pulse questions: comms leads ask, people answer in one tap, results show above a threshold."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from functools import partial
+
+from bot.features.pulse import chat, messages, service
+from bot.features.pulse.commands import add_pulse_commands
+from bot.features.pulse.demo import load_sample_pulse
+from bot.runtime import Runtime
+
+
+class PulseFeature:
+    """Registers the `pulse` command, the answer buttons and forms, the pulse jobs and the home section."""
+
+    name = "pulse"
+
+    def setup(self, runtime: Runtime) -> None:
+        """Register handlers, scheduled jobs and the invitation's on-sent hook."""
+        # aiosqlite logs every statement with its parameters at DEBUG: an answer's insert right after
+        # the update of its invitation would put a person next to an answer in a debug log.
+        logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger("aiosqlite").level))
+        dispatcher = runtime.dispatcher
+        dispatcher.command(
+            "pulse",
+            chat.pulse_command,
+            usage="pulse new | list | results ID | close ID | grant @person",
+            summary="anonymous pulse questions (comms leads)",
+        )
+        dispatcher.action(messages.ANSWER_ACTION, chat.answer_action)
+        dispatcher.action(messages.WRITE_ACTION, chat.write_action)
+        dispatcher.action(messages.TEXT_FORM, chat.text_form_submit)
+        dispatcher.action(messages.ADD_COMMENT_ACTION, chat.add_comment_action)
+        dispatcher.action(messages.COMMENT_FORM, chat.comment_form_submit)
+        dispatcher.action(messages.CREATE_FORM, chat.create_form_submit)
+        dispatcher.home_section(chat.home_section)
+        runtime.scheduler.handle(service.OPEN_JOB, partial(service.open_job, runtime))
+        runtime.scheduler.handle(service.REMIND_JOB, partial(service.remind_job, runtime))
+        runtime.scheduler.handle(service.CLOSE_JOB, partial(service.close_job, runtime))
+        runtime.on_sent[service.INVITE_PURPOSE] = service.invitation_sent
+
+    def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        """`clueline pulse create|list|close|results`."""
+        add_pulse_commands(commands)
+
+    async def load_demo(self, runtime: Runtime) -> None:
+        """The sample eNPS pulse, run by typing `pulse` in the demo."""
+        await load_sample_pulse(runtime)

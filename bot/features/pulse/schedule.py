@@ -4,6 +4,11 @@ Recurrence is computed on local wall-clock times and only then placed on the tim
 pulse stays at 09:00 local on both sides of a daylight-saving change. A wall time that does not exist
 (spring forward) runs once, shifted forward by the gap; a wall time that happens twice (fall back) runs
 once, at its first occurrence.
+
+Parsing zones and cron expressions is the scheduler's (`bot.outbox.recurrence`), so a pulse accepts
+exactly what the scheduler can run. Run times are computed here rather than with the scheduler's
+`next_fire_time`, which fires twice in a repeated (fall-back) hour and at the gap's end instead of the
+shifted wall time; pulse runs are therefore scheduled as one-off jobs at the times computed here.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import CroniterBadCronError, CroniterBadDateError, CroniterError, croniter
+
+from bot.outbox.recurrence import RecurrenceError, check_cron, time_zone
 
 CRON_EXAMPLE: Final = "'0 9 * * MON' in 'Europe/Berlin'"
 DURATION_EXAMPLE: Final = "e.g. 3d, 48h, 90m, 1w, 2d12h"
@@ -51,10 +58,10 @@ class Schedule:
 
 
 def parse_zone(name: str) -> ZoneInfo:
-    """Return the IANA time zone `name`, or refuse with an example."""
+    """Return the IANA time zone `name` (the scheduler's own check), or refuse with an example."""
     try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return time_zone(name.strip())
+    except (RecurrenceError, ZoneInfoNotFoundError, ValueError, TypeError):
         raise ScheduleError(
             f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin' or 'America/New_York'."
         ) from None
@@ -63,11 +70,12 @@ def parse_zone(name: str) -> ZoneInfo:
 def parse_cron(expression: str) -> str:
     """Return the normalized five-field cron expression, or refuse with an example."""
     normalized = " ".join(expression.split())
-    if len(normalized.split(" ")) != 5 or not croniter.is_valid(normalized):
+    try:
+        return check_cron(normalized)
+    except RecurrenceError:
         raise ScheduleError(
             f"Cannot read the schedule {expression!r}; use a cron expression like {CRON_EXAMPLE}."
-        )
-    return normalized
+        ) from None
 
 
 def parse_at(text: str, tz: str | None = None) -> datetime:

@@ -64,12 +64,13 @@ class PulseInvitation(SQLModel, table=True):
     run_id: int = Field(sa_column=Column(Integer, ForeignKey("pulse_run.id"), nullable=False, index=True))
     person: str = Field(max_length=255)  # slack:U123
     recipient: str = Field(sa_column=Column(Text, nullable=False))  # UserRef JSON, for reminders
-    token_hash: str = Field(max_length=64, unique=True)
+    token_hash: str = Field(max_length=64, unique=True)  # of the invitation's buttons
+    reminder_token_hash: str | None = Field(default=None, max_length=64, unique=True)  # newest reminder's
     segment: str | None = Field(default=None, max_length=255)  # the audience TARGET they came from
     answered: bool = False
     commented: bool = False
     reminders_sent: int = 0
-    outbox_id: int | None = None
+    outbox_id: int | None = Field(default=None, index=True)  # the on-sent hook finds the invitation by it
     delivery_status: str = Field(default="queued", max_length=16)  # queued, sent, failed
     delivery_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 

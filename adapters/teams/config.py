@@ -1,0 +1,116 @@
+"""The Teams adapter's configuration: the bot registration from settings, endpoints overridable for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.settings import SettingError, Settings
+
+# Public-cloud Bot Framework endpoints (botframework.connector.auth.AuthenticationConstants).
+CHANNEL_TOKEN_ISSUER = "https://api.botframework.com"
+CHANNEL_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+EMULATOR_OPENID_METADATA_URL = (
+    "https://login.microsoftonline.com/botframework.com/v2.0/.well-known/openid-configuration"
+)
+CONNECTOR_OAUTH_SCOPE = "https://api.botframework.com"
+LOGIN_URL = "https://login.microsoftonline.com"
+# Where Teams' connector lives when no activity has told us yet (Microsoft's documented global endpoint).
+DEFAULT_SERVICE_URL = "https://smba.trafficmanager.net/teams/"
+
+
+@dataclass(frozen=True)
+class TeamsConfig:
+    """Everything the adapter needs to know about the bot registration and the services it talks to."""
+
+    app_id: str | None = None
+    app_password: str | None = None
+    app_type: str = "MultiTenant"
+    tenant_id: str | None = None
+    openid_metadata_url: str = CHANNEL_OPENID_METADATA_URL
+    token_issuer: str = CHANNEL_TOKEN_ISSUER
+    token_endpoint: str | None = None
+    default_service_url: str = DEFAULT_SERVICE_URL
+
+    @property
+    def auth_enabled(self) -> bool:
+        """Inbound tokens are checked only when the bot has an app id (never run without one in production)."""
+        return bool(self.app_id)
+
+    @property
+    def bot_id(self) -> str:
+        """The bot's Teams id (`28:<app id>`), used as the sender of conversations we create."""
+        return f"28:{self.app_id or 'clueline'}"
+
+    @property
+    def login_url(self) -> str:
+        """The Entra authority the bot gets its outbound token from."""
+        tenant = self.tenant_id if self.app_type == "SingleTenant" and self.tenant_id else "botframework.com"
+        return f"{LOGIN_URL}/{tenant}"
+
+    @property
+    def resolved_token_endpoint(self) -> str:
+        """The OAuth 2.0 token endpoint for the client-credentials grant."""
+        return self.token_endpoint or f"{self.login_url}/oauth2/v2.0/token"
+
+    def botbuilder_configuration(self) -> BotbuilderConfiguration:
+        """The attribute bag `ConfigurationBotFrameworkAuthentication` reads."""
+        return BotbuilderConfiguration(
+            APP_ID=self.app_id or "",
+            APP_PASSWORD=self.app_password or "",
+            APP_TYPE=self.app_type,
+            APP_TENANTID=self.tenant_id or "",
+            TO_CHANNEL_FROM_BOT_LOGIN_URL=self.login_url,
+            TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=CONNECTOR_OAUTH_SCOPE,
+            TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=self.token_issuer,
+            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=self.openid_metadata_url,
+            TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=EMULATOR_OPENID_METADATA_URL,
+            OAUTH_URL=CONNECTOR_OAUTH_SCOPE,
+            CALLER_ID="urn:botframework:azure",
+        )
+
+
+@dataclass(frozen=True)
+class BotbuilderConfiguration:
+    """Upper-case attributes, the shape botbuilder's configuration classes expect."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str
+    OAUTH_URL: str
+    CALLER_ID: str
+    VALIDATE_AUTHORITY: bool = True
+
+
+def teams_config(settings: Settings) -> TeamsConfig:
+    """The adapter's configuration from settings; `CLUELINE_TEAMS_*` variables override endpoints (tests)."""
+    extra = settings.extra
+    if (
+        settings.microsoft_app_id
+        and not settings.microsoft_app_password
+        and settings.microsoft_app_type != ("UserAssignedMSI")
+    ):
+        raise SettingError("MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set")
+    if (
+        settings.microsoft_app_type in ("SingleTenant", "UserAssignedMSI")
+        and not settings.microsoft_app_tenant_id
+    ):
+        raise SettingError(
+            f"MICROSOFT_APP_TENANT_ID is required for MICROSOFT_APP_TYPE={settings.microsoft_app_type}"
+        )
+    service_url = extra.get("CLUELINE_TEAMS_SERVICE_URL") or DEFAULT_SERVICE_URL
+    return TeamsConfig(
+        app_id=settings.microsoft_app_id,
+        app_password=settings.microsoft_app_password,
+        app_type=settings.microsoft_app_type,
+        tenant_id=settings.microsoft_app_tenant_id,
+        openid_metadata_url=extra.get("CLUELINE_TEAMS_OPENID_METADATA_URL") or CHANNEL_OPENID_METADATA_URL,
+        token_issuer=extra.get("CLUELINE_TEAMS_TOKEN_ISSUER") or CHANNEL_TOKEN_ISSUER,
+        token_endpoint=extra.get("CLUELINE_TEAMS_TOKEN_ENDPOINT") or None,
+        default_service_url=service_url if service_url.endswith("/") else service_url + "/",
+    )

@@ -1,0 +1,303 @@
+"""Ack latency and throughput of `POST /slack/events`: `clueline serve` against a bare bolt AsyncApp.
+
+Run by hand: `python bench/slack_events.py [--rate 200] [--seconds 10]`. Both servers get the same signed
+`app_mention` events at a fixed rate (open loop: a slow server does not slow the sender down), then as fast
+as they take them with a fixed number in flight (closed loop) for the throughput ceiling. The anchor is a
+bare bolt AsyncApp on aiohttp that acks and does nothing; `clueline serve` (SQLite) also dedupes, stores and
+answers each event (after the ack, in the background, its replies going to a fake Slack Web API).
+Both servers and the fake run as their own processes, so the sender's loop measures only the HTTP round trip.
+A middle line sends `clueline serve` channel chatter instead (same verification, bolt and parsing, but no
+work for the core): the cost of the adapter alone. The 200 mentions a second come from 200 workspaces in
+turn, since Slack lets one workspace receive only a few hundred bot posts a minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from slack_sdk.signature import SignatureVerifier
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-signing-secret"
+WORKSPACES = 200
+
+
+@dataclass
+class Result:
+    """Latencies (seconds) of the acks one phase got, and how long the phase took."""
+
+    latencies: list[float]
+    errors: int
+    elapsed: float
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.elapsed if self.elapsed else 0.0
+
+    def percentile(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def mention(n: int, run: str, chatter: bool = False) -> tuple[bytes, dict[str, str]]:
+    """A signed app_mention envelope, unique per n, from one of WORKSPACES workspaces in turn.
+
+    Slack lets an app post about one message a second per channel and a few hundred a minute per
+    workspace, so 200 mentions a second that all get an answer come from many workspaces, not one.
+    """
+    ts = f"{1700000000 + n}.{n % 1000000:06d}"
+    team = f"T{n % WORKSPACES:05d}"
+    body = json.dumps(
+        {
+            "token": "x",
+            "team_id": team,
+            "api_app_id": "A0001",
+            "type": "event_callback",
+            "event_id": f"Ev{run}{n:07d}",
+            "event_time": int(time.time()),
+            "event": {
+                "type": "message" if chatter else "app_mention",
+                "channel_type": "channel",
+                "user": f"U{n % 2000:05d}",
+                "text": "lunch?" if chatter else "<@UBOT> help",
+                "ts": ts,
+                "channel": f"C{n % 1000:05d}",
+                "event_ts": ts,
+                "team": team,
+            },
+            "authorizations": [{"team_id": team, "user_id": "UBOT", "is_bot": True}],
+        }
+    )
+    stamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": str(SignatureVerifier(SECRET).generate_signature(timestamp=stamp, body=body)),
+    }
+    return body.encode(), headers
+
+
+async def post(
+    session: aiohttp.ClientSession, url: str, body: bytes, headers: dict[str, str]
+) -> float | None:
+    started = time.perf_counter()
+    try:
+        async with session.post(url, data=body, headers=headers) as response:
+            await response.read()
+            ok = response.status == 200
+    except aiohttp.ClientError:
+        return None
+    return time.perf_counter() - started if ok else None
+
+
+async def open_loop(url: str, rate: float, seconds: float, run: str, chatter: bool = False) -> Result:
+    """`rate` events a second for `seconds`, each sent on schedule whatever the previous ones are doing."""
+    count = int(rate * seconds)
+    events = [mention(n, run, chatter) for n in range(count)]
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.2
+        tasks = []
+        for n, (body, headers) in enumerate(events):
+            delay = start + n / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(post(session, url, body, headers)))
+        results = await asyncio.gather(*tasks)
+        elapsed = loop.time() - start
+    latencies = [r for r in results if r is not None]
+    return Result(latencies, len(results) - len(latencies), elapsed)
+
+
+async def closed_loop(url: str, in_flight: int, seconds: float, run: str, chatter: bool = False) -> Result:
+    """As fast as the server acks, `in_flight` requests at a time, for `seconds`."""
+    latencies: list[float] = []
+    errors = 0
+    counter = iter(range(10**9))
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as session:
+        deadline = time.perf_counter() + seconds
+
+        async def sender() -> None:
+            nonlocal errors
+            while time.perf_counter() < deadline:
+                body, headers = mention(next(counter), run, chatter)
+                latency = await post(session, url, body, headers)
+                if latency is None:
+                    errors += 1
+                else:
+                    latencies.append(latency)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(sender() for _ in range(in_flight)))
+        elapsed = time.perf_counter() - started
+    return Result(latencies, errors, elapsed)
+
+
+def bare_bolt_server(port: int, api_url: str) -> None:
+    """The anchor: bolt's own aiohttp server, an app_mention listener that only acks."""
+    from aiohttp import web
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    app = AsyncApp(
+        signing_secret=SECRET, client=AsyncWebClient(token="xoxb-bench", base_url=api_url), name="bare"
+    )
+
+    @app.event("app_mention")
+    async def on_mention(ack: object) -> None:
+        await ack()  # type: ignore[operator]
+
+    web.run_app(app.web_app(path="/slack/events"), host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+async def wait_until_up(url: str, process: asyncio.subprocess.Process) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(300):
+            if process.returncode is not None:
+                raise RuntimeError(f"server exited with {process.returncode}")
+            try:
+                async with session.post(url, data=b"{}") as response:
+                    if response.status in (200, 401, 404):
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def start_fake() -> tuple[asyncio.subprocess.Process, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.fake_slack",
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    url = (await process.stdout.readline()).decode().strip()
+    return process, url
+
+
+async def stop(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), timeout=40)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+async def measure(
+    name: str, url: str, args: argparse.Namespace, chatter: bool = False
+) -> tuple[Result, Result]:
+    """A warm-up second, the fixed-rate phase, then the ceiling phase."""
+    await open_loop(url, args.rate, 1.0, f"{name}warm", chatter)
+    fixed = await open_loop(url, args.rate, args.seconds, f"{name}fixed", chatter)
+    await asyncio.sleep(1.0)
+    ceiling = await closed_loop(url, args.in_flight, args.seconds / 2, f"{name}max", chatter)
+    return fixed, ceiling
+
+
+def line(name: str, fixed: Result, ceiling: Result) -> str:
+    return (
+        f"{name:<16} p50 {fixed.percentile(0.50) * 1000:6.1f} ms  p99 {fixed.percentile(0.99) * 1000:6.1f} ms  "
+        f"at {fixed.throughput:6.1f}/s ({fixed.errors} errors)  |  max {ceiling.throughput:7.1f}/s "
+        f"(p99 {ceiling.percentile(0.99) * 1000:.1f} ms, {ceiling.errors} errors)"
+    )
+
+
+async def main(args: argparse.Namespace) -> None:
+    fake, api_url = await start_fake()
+    workdir = Path(tempfile.mkdtemp(prefix="clueline-bench-"))
+    serve_port, bare_port = free_port(), free_port()
+    serve = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "serve",
+        cwd=workdir,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.db'}",
+            "PORT": str(serve_port),
+            "HOST": "127.0.0.1",
+            "SLACK_BOT_TOKEN": "xoxb-bench",
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api_url,
+            "CLUELINE_LOG_LEVEL": "WARNING",
+        },
+        stderr=asyncio.subprocess.DEVNULL if not args.verbose else None,
+    )
+    bare = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--bare-server",
+        str(bare_port),
+        "--api-url",
+        api_url,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        serve_url = f"http://127.0.0.1:{serve_port}/slack/events"
+        bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
+        await wait_until_up(serve_url, serve)
+        await wait_until_up(bare_url, bare)
+        bare_fixed, bare_max = await measure("bare", bare_url, args)
+        # Channel chatter goes through the same verification, bolt and parsing but starts no work:
+        # the cost of the adapter alone, before the core's dispatch.
+        chatter_fixed, chatter_max = await measure("chatter", serve_url, args, chatter=True)
+        serve_fixed, serve_max = await measure("serve", serve_url, args)
+    finally:
+        for process in (serve, bare, fake):
+            await stop(process)
+    print(
+        f"signed app_mention events, {args.rate:g}/s for {args.seconds:g} s (open loop), then {args.in_flight} in flight"
+    )
+    print(line("bare bolt", bare_fixed, bare_max))
+    print(line("serve, ignored", chatter_fixed, chatter_max))
+    print(line("clueline serve", serve_fixed, serve_max))
+    print(
+        f"ratio serve/bare: p99 {serve_fixed.percentile(0.99) / bare_fixed.percentile(0.99):.2f}x, "
+        f"fixed-rate throughput {serve_fixed.throughput / bare_fixed.throughput:.2f}x, "
+        f"max throughput {serve_max.throughput / bare_max.throughput:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200.0, help="events a second in the fixed-rate phase")
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the fixed-rate phase")
+    parser.add_argument("--in-flight", type=int, default=32, help="concurrent requests in the ceiling phase")
+    parser.add_argument("--database-url", help="serve's database (default: a fresh SQLite file)")
+    parser.add_argument("--verbose", action="store_true", help="show the serve process's log")
+    parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--api-url", help=argparse.SUPPRESS)
+    arguments = parser.parse_args()
+    if arguments.bare_server:
+        bare_bolt_server(arguments.bare_server, arguments.api_url)
+    else:
+        asyncio.run(main(arguments))

@@ -1,0 +1,51 @@
+"""Answer one question from the knowledge store, keeping the chunks the answer rests on (for votes)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.runtime import Runtime
+from knowledge.answer import Answer, compose_extractive, compose_with_llm, not_answered
+from knowledge.store import KnowledgeStore
+from knowledge.text import Tokenizer
+
+KNOWLEDGE_SERVICE = "knowledge"
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    """The answer and the chunk keys of the sources it cites."""
+
+    answer: Answer
+    chunk_keys: list[str] = field(default_factory=list)
+
+
+def knowledge_store(runtime: Runtime) -> KnowledgeStore:
+    """The process's knowledge store (one per runtime, so its index cache is shared)."""
+    store = runtime.services.get(KNOWLEDGE_SERVICE)
+    if not isinstance(store, KnowledgeStore):
+        store = KnowledgeStore(runtime.database, clock=runtime.clock)
+        runtime.services[KNOWLEDGE_SERVICE] = store
+    return store
+
+
+def has_words(question: str) -> bool:
+    """True when the question has at least one word worth searching for."""
+    return bool(Tokenizer().words(question))
+
+
+async def answer_question(runtime: Runtime, question: str, context: str = "") -> AnsweredQuestion:
+    """Retrieve and compose as `KnowledgeStore.ask` does, with the LLM when one is configured."""
+    store = knowledge_store(runtime)
+    result = await store.retrieve(question, context)
+    if not result.answerable:
+        return AnsweredQuestion(not_answered())
+    today = runtime.clock.now().date()
+    writer = runtime.answer_writer
+    if writer is not None:
+        answer = await compose_with_llm(question, result.hits, writer, context=context, today=today)
+    else:
+        answer = compose_extractive(question, result.hits, today=today)
+    cited = {source.source for source in answer.sources}
+    keys = [hit.chunk.chunk_key for hit in result.hits if (hit.chunk.url or hit.chunk.source) in cited]
+    return AnsweredQuestion(answer, keys)

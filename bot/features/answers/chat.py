@@ -1,0 +1,191 @@
+"""Chat handlers: questions (free text and `ask`), the answer buttons, experts' replies, `experts`."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core.targets import TargetError
+from bot.core.turn import Turn
+from bot.core.types import ActionEvent, Block, ContextLine, InboundMessage, OutboundMessage, Text, UserRef
+from bot.features.answers import texts
+from bot.features.answers.answering import answer_question, has_words, knowledge_store
+from bot.features.answers.experts import (
+    Escalation,
+    SaveRefused,
+    escalate,
+    save_expert_reply,
+    set_experts_place,
+    target_of,
+)
+from bot.features.answers.messages import (
+    answer_message,
+    declined_message,
+    rated_message,
+    save_prompt,
+    shortened,
+)
+from bot.features.answers.questions import Asked, QuestionLog, chunk_keys_of, clean_text
+from bot.features.answers.tables import Question
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+HOME_DAYS = 7
+
+
+def asker_name(question: Question) -> str:
+    """How to name the person who asked."""
+    asker = UserRef.model_validate_json(question.asker_ref)
+    return asker.display_name or asker.key
+
+
+def escalation_note(escalation: Escalation | None) -> str:
+    """What the asker is told about the experts."""
+    if escalation is None:
+        return texts.NO_EXPERTS_PLACE
+    return texts.ALREADY_WITH_EXPERTS if escalation.already else texts.SENT_TO_EXPERTS
+
+
+class AnswersChat:
+    """The answers feature's handlers, registered with the dispatcher by the feature."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.questions = QuestionLog(runtime.database, runtime.clock)
+
+    async def on_message(self, turn: Turn) -> None:
+        """Free text: an expert's reply in an experts' thread, or else a product question."""
+        event = turn.event
+        if isinstance(event, InboundMessage) and not event.is_direct and event.conversation.thread:
+            question = await self.questions.by_expert_thread(event.conversation)
+            if question is not None:
+                await self._expert_reply(turn, question)
+                return
+        await self.answer(turn, turn.args)
+
+    async def on_ask(self, turn: Turn) -> None:
+        """`ask QUESTION`."""
+        await self.answer(turn, turn.args)
+
+    async def answer(self, turn: Turn, raw: str) -> None:
+        """Answer with sources and buttons, or decline and hand the question to the experts."""
+        text = clean_text(raw)
+        if not text:
+            await turn.reply(texts.ASK_HINT)
+            return
+        if not has_words(text):
+            await turn.reply(texts.NO_WORDS_HINT)
+            return
+        where = turn.reply_target()
+        context = await self.questions.thread_context(where)
+        result = await answer_question(self.runtime, text, context)
+        answer = result.answer
+        question_id = await self.questions.record(
+            Asked(
+                asker=turn.user,
+                conversation=where,
+                text=text,
+                answer=answer.text if answer.answered else "",
+                answered=answer.answered,
+                chunk_keys=result.chunk_keys,
+            )
+        )
+        if answer.answered:
+            await turn.reply(answer_message(answer, question_id))
+            return
+        escalation = await escalate(self.runtime, question_id)
+        await turn.reply(declined_message(escalation_note(escalation)))
+
+    async def on_action(self, turn: Turn) -> None:
+        """The Helpful, Not helpful, Ask an expert and Save as answer buttons."""
+        event = turn.event
+        if not isinstance(event, ActionEvent):
+            return
+        try:
+            item_id = int(event.value)
+        except ValueError:
+            log.info("ignoring %s with a malformed value", event.action_id)
+            return
+        if event.action_id == texts.SAVE_ACTION:
+            await self._save(turn, item_id)
+            return
+        question = await self.questions.get(item_id)
+        if question is None:
+            await turn.reply_privately(texts.UNKNOWN_QUESTION)
+            return
+        if event.action_id in (texts.HELPFUL_ACTION, texts.UNHELPFUL_ACTION):
+            await self._vote(turn, question, helpful=event.action_id == texts.HELPFUL_ACTION)
+        elif event.action_id == texts.EXPERT_ACTION:
+            note = escalation_note(await escalate(self.runtime, item_id))
+            await turn.update_source(rated_message(question.answer, note))
+
+    async def _vote(self, turn: Turn, question: Question, helpful: bool) -> None:
+        assert question.id is not None
+        voted = await self.questions.vote(question.id, turn.person, helpful)
+        if voted is None:
+            await turn.reply_privately(texts.ALREADY_VOTED)
+            return
+        await knowledge_store(self.runtime).vote(chunk_keys_of(voted), helpful)
+        if helpful:
+            note = texts.THANKS_HELPFUL
+        else:
+            note = f"{texts.THANKS_UNHELPFUL} {escalation_note(await escalate(self.runtime, question.id))}"
+        await turn.update_source(rated_message(question.answer, note))
+
+    async def _expert_reply(self, turn: Turn, question: Question) -> None:
+        text = clean_text(turn.args)
+        if not text:
+            return
+        assert question.id is not None
+        reply = await self.questions.add_expert_reply(question.id, turn.user, text)
+        await turn.reply(save_prompt(reply, question, asker_name(question)))
+
+    async def _save(self, turn: Turn, reply_id: int) -> None:
+        try:
+            question, reply = await save_expert_reply(
+                self.runtime, reply_id, turn.person, await turn.is_comms_lead()
+            )
+        except SaveRefused as refused:
+            await turn.reply_privately(str(refused))
+            return
+        saved = texts.SAVED.format(
+            question=shortened(question.text, 200),
+            expert=reply.expert_name or reply.expert,
+            asker=asker_name(question),
+        )
+        await turn.update_source(OutboundMessage.plain(saved))
+
+    async def on_experts(self, turn: Turn) -> None:
+        """`experts here` (in the channel) or `experts set TARGET`: where unanswered questions go."""
+        word, _, rest = turn.args.strip().partition(" ")
+        conversation = turn.conversation
+        if word.lower() == "here":
+            if conversation is None or conversation.is_direct:
+                await turn.reply(texts.EXPERTS_HERE_IN_DM)
+                return
+            target = target_of(conversation)
+        elif word.lower() == "set" and rest.strip():
+            target = rest.strip()
+        else:
+            await turn.reply(texts.EXPERTS_BAD_USAGE)
+            return
+        try:
+            place = await set_experts_place(self.runtime, target)
+        except TargetError as exc:
+            await turn.reply(str(exc))
+            return
+        await turn.reply(texts.EXPERTS_SET.format(place=place))
+
+    async def home_section(self, turn: Turn) -> list[Block]:
+        """How to ask, and how many recent questions still wait for an answer."""
+        waiting = await self.questions.recent_unanswered(HOME_DAYS)
+        status = (
+            texts.HOME_WAITING.format(count=waiting, days=HOME_DAYS)
+            if waiting
+            else texts.HOME_NONE_WAITING.format(days=HOME_DAYS)
+        )
+        return [
+            Text(text=texts.HOME_HEADING, emphasis=True),
+            Text(text=texts.HOME_HOW),
+            ContextLine(text=status),
+        ]

@@ -1,0 +1,154 @@
+"""`clueline knowledge ingest|gaps|experts` and `clueline ask`: thin wrappers over the feature's services."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable
+from datetime import timedelta
+from pathlib import Path
+
+from tqdm import tqdm
+
+from bot.core.targets import TargetError
+from bot.features.answers.answering import knowledge_store
+from bot.features.answers.experts import set_experts_place
+from bot.features.answers.gaps import GAP_DAYS, gap_questions, group_by_theme
+from bot.features.answers.questions import clean_text
+from bot.runtime import Runtime
+from knowledge.answer import Answer
+from knowledge.ingest import discover
+
+STDIN = "-"
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `knowledge` (ingest, gaps, experts) and `ask`."""
+    knowledge = commands.add_parser(
+        "knowledge", help="the knowledge base: ingest files, see gaps, set experts"
+    )
+    actions = knowledge.add_subparsers(dest="knowledge_command", metavar="ACTION", required=True)
+
+    ingest = actions.add_parser(
+        "ingest", help="load files and folders (Markdown, HTML, text, PDF, CSV, iCalendar)"
+    )
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a file or a folder")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+    ingest.add_argument("--prune", action="store_true", help="drop documents whose files are gone")
+    ingest.set_defaults(run=run_ingest)
+
+    gaps = actions.add_parser("gaps", help="unanswered and unhelpful questions, grouped by theme")
+    gaps.add_argument(
+        "--days", type=_positive_int, default=GAP_DAYS, help=f"look back this many days ({GAP_DAYS})"
+    )
+    gaps.add_argument("--json", action="store_true", help="print the themes as JSON")
+    gaps.set_defaults(run=run_gaps)
+
+    experts = actions.add_parser("experts", help="the experts' channel, where unanswered questions go")
+    experts.add_argument("target", metavar="TARGET", help="slack:CHANNEL_ID, teams:CONVERSATION_ID, ...")
+    experts.set_defaults(run=run_experts)
+
+    ask = commands.add_parser("ask", help="answer a question as the bot would in chat")
+    ask.add_argument(
+        "question", metavar="QUESTION", help='the question, or "-" to read one a line from stdin'
+    )
+    ask.add_argument("--json", action="store_true", help="print {answered, answer, sources} as JSON")
+    ask.set_defaults(run=run_ask)
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a whole number") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+async def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Ingest; failed files are reported but do not fail the command."""
+    paths: list[Path] = args.paths
+    total = sum(1 for _ in discover(p for p in paths if p.exists()))
+    with tqdm(total=total, unit="file", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
+
+        def progress(source: str) -> None:
+            bar.set_postfix_str(source[-40:], refresh=False)
+            bar.update(1)
+
+        report = await knowledge_store(runtime).ingest(paths, prune=args.prune, progress=progress)
+    if args.json:
+        print(json.dumps(report.as_dict(), ensure_ascii=False))
+        return 0
+    print(
+        f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+        f"removed {len(report.removed)}, failed {len(report.failed)} ({report.chunks} chunks stored)"
+    )
+    for outcome in ("added", "updated", "removed"):
+        for source in getattr(report, outcome):
+            print(f"  {outcome}: {source}")
+    for path, reason in report.failed:
+        print(f"clueline: skipped {path}: {reason}", file=sys.stderr)
+    return 0
+
+
+def answer_json(answer: Answer) -> dict[str, object]:
+    """The contract's JSON of an answer."""
+    return {
+        "answered": answer.answered,
+        "answer": answer.text,
+        "sources": [{"title": s.title, "source": s.source, "score": s.score} for s in answer.sources[:5]],
+    }
+
+
+async def _ask(runtime: Runtime, question: str) -> Answer:
+    return await knowledge_store(runtime).ask(clean_text(question), writer=runtime.answer_writer)
+
+
+def _lines(stream: Iterable[str]) -> Iterable[str]:
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+async def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Answer one question, or (with "-") one a line from standard input, in order."""
+    questions: Iterable[str] = _lines(sys.stdin) if args.question == STDIN else [args.question]
+    for question in questions:
+        answer = await _ask(runtime, question)
+        if args.json:
+            print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
+        else:
+            print(answer.text, flush=True)
+    return 0
+
+
+async def run_gaps(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Print the knowledge gaps of the last days, grouped by theme."""
+    since = runtime.clock.now() - timedelta(days=args.days)
+    async with runtime.database.session() as session:
+        themes = group_by_theme(await gap_questions(session, since))
+    total = sum(t.count for t in themes)
+    if args.json:
+        print(json.dumps({"days": args.days, "total": total, "themes": [t.as_dict() for t in themes]}))
+        return 0
+    if not themes:
+        print(f"No knowledge gaps in the last {args.days} days.")
+        return 0
+    print(f"Knowledge gaps of the last {args.days} days: {total} questions without a good answer")
+    for theme in themes:
+        print(f"{theme.theme}: {theme.count} ({theme.unanswered} unanswered, {theme.unhelpful} not helpful)")
+        for example in theme.examples():
+            print(f"  - {example[:200]}")
+    return 0
+
+
+async def run_experts(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Set the experts' channel."""
+    try:
+        place = await set_experts_place(runtime, args.target)
+    except TargetError as exc:
+        print(f"clueline: {exc}", file=sys.stderr)
+        return 2
+    print(f"unanswered questions now go to {place}; a digest of knowledge gaps goes there every Monday")
+    return 0

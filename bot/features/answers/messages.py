@@ -1,0 +1,79 @@
+"""The messages of the answers feature, as platform-neutral blocks."""
+
+from __future__ import annotations
+
+from bot.core.types import Block, Button, Buttons, ContextLine, OutboundMessage, Text
+from bot.features.answers import texts
+from bot.features.answers.tables import ExpertReply, Question
+from knowledge.answer import Answer
+
+QUOTE_CHARS = 600
+
+
+def shortened(text: str, limit: int = QUOTE_CHARS) -> str:
+    """Text cut to `limit` characters with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def answer_message(answer: Answer, question_id: int) -> OutboundMessage:
+    """An answer with its sources and the Helpful / Not helpful / Ask an expert buttons."""
+    value = str(question_id)
+    blocks: list[Block] = [Text(text=answer.text)]
+    if answer.stale:
+        blocks.append(ContextLine(text="Some of this may be out of date: its review date has passed."))
+    blocks.append(
+        Buttons(
+            buttons=[
+                Button(
+                    label=texts.HELPFUL_LABEL, action_id=texts.HELPFUL_ACTION, value=value, style="primary"
+                ),
+                Button(label=texts.UNHELPFUL_LABEL, action_id=texts.UNHELPFUL_ACTION, value=value),
+                Button(label=texts.EXPERT_LABEL, action_id=texts.EXPERT_ACTION, value=value),
+            ]
+        )
+    )
+    return OutboundMessage(text=answer.text, blocks=blocks)
+
+
+def rated_message(answer_text: str, note: str) -> OutboundMessage:
+    """The answer again without buttons (they were used), with a note under it."""
+    return OutboundMessage(
+        text=f"{answer_text}\n{note}", blocks=[Text(text=answer_text), ContextLine(text=note)]
+    )
+
+
+def declined_message(note: str) -> OutboundMessage:
+    """The honest "I don't know yet", with what happens next."""
+    return OutboundMessage(
+        text=f"{texts.DONT_KNOW} {note}", blocks=[Text(text=texts.DONT_KNOW), ContextLine(text=note)]
+    )
+
+
+def expert_post(question: Question, asker_name: str) -> OutboundMessage:
+    """The post in the experts' channel; its thread is where experts answer."""
+    quoted = shortened(question.text)
+    lines = [f"*{texts.EXPERT_POST_HEADING}*", f"{asker_name} asked: “{quoted}”"]
+    if question.answered:
+        lines.append(f"My answer was rated not helpful:\n> {shortened(question.answer, 400)}")
+    blocks: list[Block] = [Text(text=line) for line in lines]
+    blocks.append(ContextLine(text=texts.EXPERT_POST_HINT))
+    return OutboundMessage(text="\n".join(lines), blocks=blocks)
+
+
+def save_prompt(reply: ExpertReply, question: Question, asker_name: str) -> OutboundMessage:
+    """The bot's reply to an expert's answer in the thread, with the Save as answer button."""
+    prompt = texts.EXPERT_REPLY_PROMPT.format(question=shortened(question.text, 200), asker=asker_name)
+    assert reply.id is not None
+    button = Button(label=texts.SAVE_LABEL, action_id=texts.SAVE_ACTION, value=str(reply.id), style="primary")
+    return OutboundMessage(text=prompt, blocks=[Text(text=prompt), Buttons(buttons=[button])])
+
+
+def expert_answer_dm(question: Question, reply: ExpertReply) -> OutboundMessage:
+    """What the asker receives once an expert's answer is saved."""
+    heading = texts.EXPERT_ANSWER_HEADING.format(question=shortened(question.text, 200))
+    note = texts.EXPERT_ANSWER_NOTE.format(expert=reply.expert_name or reply.expert)
+    return OutboundMessage(
+        text=f"{heading}\n{reply.text}\n{note}",
+        blocks=[Text(text=heading), Text(text=reply.text), ContextLine(text=note)],
+    )

@@ -1,0 +1,202 @@
+"""Chat: highlights, routes for comms leads, adopt-a-customer, and the buttons of highlight posts."""
+
+from __future__ import annotations
+
+import shlex
+from datetime import UTC
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from bot.core.targets import TargetError, parse_target
+from bot.core.turn import Turn
+from bot.core.types import ActionEvent, Block, OutboundMessage, Text
+from bot.features.feedback import manage
+from bot.features.feedback.render import DISCUSS, FOLLOW_UP, KUDOS, contact_message, highlight_lines
+from bot.features.feedback.routing import InvalidRoute, describe_route, parse_route_args
+from bot.features.feedback.store import conversation_target
+from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
+
+NO_HIGHLIGHTS = "No highlights yet. Feedback comes in through the webhook or `clueline feedback import`."
+FEEDBACK_USAGE = (
+    "Use *feedback routes*, *feedback route add TARGET [--max-score N] [--min-score N] [--product P] "
+    "[--tag T] [--keyword W] [--digest off|daily|weekly]*, *feedback route remove ID* or "
+    "*feedback digest-channel here|TARGET*."
+)
+HOME_COUNT = 3
+
+
+async def highlights(turn: Turn) -> None:
+    """`highlights`: the latest highlights with why they were chosen and where they went."""
+    records = await manage.top_highlights(turn.runtime)
+    if not records:
+        await turn.reply(NO_HIGHLIGHTS)
+        return
+    lines = highlight_lines(records)
+    title = "Customer highlights of the last week"
+    blocks: list[Block] = [Text(text=title, emphasis=True), *(Text(text=line) for line in lines)]
+    await turn.reply(OutboundMessage(text=title + "\n" + "\n".join(lines), blocks=blocks))
+
+
+async def home_section(turn: Turn) -> list[Block]:
+    """The home tab's recent highlights."""
+    records = await manage.top_highlights(turn.runtime, limit=HOME_COUNT)
+    if not records:
+        return []
+    return [
+        Text(text="Recent customer highlights", emphasis=True),
+        *(Text(text=line) for line in highlight_lines(records)),
+    ]
+
+
+async def feedback(turn: Turn) -> None:
+    """`feedback ...`: routes and the company digest channel (comms leads only; the dispatcher checks)."""
+    try:
+        words = shlex.split(turn.args)
+    except ValueError as error:
+        await turn.reply(f"I couldn't read that: {error}.")
+        return
+    if words[:1] == ["routes"] or words[:2] == ["route", "list"]:
+        routes = await manage.list_routes(turn.runtime)
+        text = "\n".join(describe_route(r) for r in routes) if routes else "No routes yet."
+        await turn.reply(text)
+    elif words[:2] == ["route", "add"]:
+        try:
+            route = parse_route_args(words[2:])
+        except InvalidRoute as error:
+            await turn.reply(f"I couldn't add that route: {error.reason}.")
+            return
+        stored = await manage.add_route(turn.runtime, route, turn.person)
+        await turn.reply(f"Added route {describe_route(stored)}")
+    elif words[:2] == ["route", "remove"] and len(words) == 3:
+        removed = await manage.remove_route(turn.runtime, words[2])
+        await turn.reply(f"Removed route {words[2]}." if removed else f"There is no route {words[2]}.")
+    elif words[:1] == ["digest-channel"] and len(words) == 2:
+        await _digest_channel(turn, words[1])
+    else:
+        await turn.reply(FEEDBACK_USAGE)
+
+
+async def _digest_channel(turn: Turn, where: str) -> None:
+    if where == "here":
+        conversation = turn.conversation
+        if conversation is None:
+            await turn.reply("Say this in the channel that should get the digest.")
+            return
+        target = conversation_target(conversation)
+    else:
+        try:
+            target = str(parse_target(where))
+        except TargetError as error:
+            await turn.reply(str(error))
+            return
+    await manage.set_company_channel(turn.runtime, target)
+    await turn.reply(f"The weekly “hear the customer” digest will go to {target}.")
+
+
+async def adopt(turn: Turn) -> None:
+    """`adopt ACCOUNT`: a DM for each new item from that account."""
+    account = " ".join(turn.args.split())
+    if not account:
+        await turn.reply("Which account? Say *adopt ACCOUNT*, e.g. *adopt Northwind*.")
+        return
+    if not await manage.adopt(turn.runtime, turn.user, account):
+        await turn.reply(f"You have already adopted *{account}*.")
+        return
+    note = "" if await manage.known_account(turn.runtime, account) else " No feedback from it yet."
+    await turn.reply(f"You adopted *{account}*: I'll DM you each new piece of feedback from it.{note}")
+
+
+async def unadopt(turn: Turn) -> None:
+    """`unadopt ACCOUNT`."""
+    account = " ".join(turn.args.split())
+    if not account:
+        await turn.reply("Which account? Say *unadopt ACCOUNT*.")
+        return
+    if await manage.unadopt(turn.runtime, turn.person, account):
+        await turn.reply(f"You no longer adopt *{account}*.")
+    else:
+        await turn.reply(f"You had not adopted *{account}*.")
+
+
+async def adopted(turn: Turn) -> None:
+    """`adopted`: the accounts this person adopted."""
+    accounts = await manage.adopted(turn.runtime, turn.person)
+    if not accounts:
+        await turn.reply("You haven't adopted any account. Say *adopt ACCOUNT* to hear from one customer.")
+        return
+    await turn.reply("You adopted: " + ", ".join(f"*{a}*" for a in accounts))
+
+
+async def post_action(turn: Turn) -> None:
+    """The buttons of a highlight post: Discuss, I'll follow up, Kudos to the team."""
+    event = turn.event
+    assert isinstance(event, ActionEvent)
+    if not event.value.isdigit():
+        return
+    item_id = int(event.value)
+    if event.action_id == DISCUSS:
+        await _discuss(turn, event, item_id)
+    elif event.action_id == FOLLOW_UP:
+        await _follow_up(turn, item_id)
+    elif event.action_id == KUDOS:
+        await _in_thread(turn, event, f"Kudos to the team from {_name(turn)}: customers notice your work. 🎉")
+
+
+async def _discuss(turn: Turn, event: ActionEvent, item_id: int) -> None:
+    thread = await _in_thread(turn, event, f"{_name(turn)} started a discussion: reply in this thread.")
+    if thread is None or event.message_id is None:
+        return
+    async with turn.runtime.database.session() as session:
+        await session.execute(
+            update(HighlightPostRecord)
+            .where(
+                col(HighlightPostRecord.item_id) == item_id,
+                col(HighlightPostRecord.message_id) == event.message_id,
+            )
+            .values(discuss_thread=thread)
+        )
+
+
+async def _follow_up(turn: Turn, item_id: int) -> None:
+    runtime = turn.runtime
+    async with runtime.database.session() as session:
+        # The claim is one conditional update, so of two people pressing at once exactly one gets it.
+        result = await session.execute(
+            update(FeedbackRecord)
+            .where(col(FeedbackRecord.id) == item_id, col(FeedbackRecord.claimed_by).is_(None))
+            .values(claimed_by=turn.person, claimed_at=runtime.clock.now().astimezone(UTC))
+        )
+        record = await session.get(FeedbackRecord, item_id)
+        claimed = bool(getattr(result, "rowcount", 0))
+    if record is None:
+        await turn.reply_privately("That feedback is no longer stored.")
+        return
+    if claimed or record.claimed_by == turn.person:
+        await turn.reply_privately(contact_message(record))
+        return
+    await turn.reply_privately(f"{await _who(turn, record.claimed_by)} is already following up on this one.")
+
+
+async def _in_thread(turn: Turn, event: ActionEvent, text: str) -> str | None:
+    """Say something in the thread under the clicked post; returns the thread's id."""
+    conversation = event.conversation
+    if conversation is None:
+        return None
+    thread = conversation.thread or event.message_id
+    target = conversation.in_thread(thread) if turn.adapter.capabilities.threads else conversation
+    message = OutboundMessage(text=text, blocks=[Text(text=text)])
+    sent = await turn.adapter.send(target, message)
+    turn.replies.append(sent)
+    return thread
+
+
+async def _who(turn: Turn, person: str | None) -> str:
+    """A claimer by display name when the bot has met them, else as `slack:U123`."""
+    platform, _, user_id = (person or "").partition(":")
+    known = await turn.runtime.directory.person(platform, user_id) if user_id else None
+    return (known.display_name if known and known.display_name else None) or person or "Someone"
+
+
+def _name(turn: Turn) -> str:
+    return turn.user.display_name or turn.person

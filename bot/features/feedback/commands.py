@@ -1,0 +1,196 @@
+"""`clueline feedback ...`: import, routes, highlights and the company digest channel."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from bot.core.targets import TargetError, parse_target
+from bot.features.feedback import manage
+from bot.features.feedback.digest import score_badge
+from bot.features.feedback.importing import import_verdicts
+from bot.features.feedback.intake import intake_service
+from bot.features.feedback.reading import UnreadableFile, file_reader
+from bot.features.feedback.routing import DIGEST_MODES, InvalidRoute, describe_route, parse_route
+from bot.features.feedback.store import json_list, record_item
+from bot.runtime import Runtime
+
+CLI_USER = "cli"
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `clueline feedback` and its subcommands."""
+    feedback = commands.add_parser("feedback", help="customer feedback: import, routes, highlights")
+    actions = feedback.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
+
+    imports = actions.add_parser("import", help="import a CSV or JSON Lines file of feedback items")
+    imports.add_argument("file", metavar="FILE")
+    imports.add_argument("--json", action="store_true", help="print the counts as JSON")
+    imports.add_argument(
+        "--map", help="CSV columns of our fields, e.g. text=Comment,score=NPS,id=Response ID"
+    )
+    imports.add_argument(
+        "--source", help="source of CSV rows without a source column (default: the file name)"
+    )
+    imports.set_defaults(run=_import)
+
+    route = actions.add_parser("route", help="where highlights go")
+    route_actions = route.add_subparsers(dest="route_command", metavar="ACTION", required=True)
+    add = route_actions.add_parser(
+        "add", help="add a route to a TARGET (slack:C123, teams:..., console:NAME)"
+    )
+    add.add_argument("target", metavar="TARGET")
+    add.add_argument("--max-score", dest="max_score")
+    add.add_argument("--min-score", dest="min_score")
+    add.add_argument("--product")
+    add.add_argument("--tag")
+    add.add_argument("--keyword")
+    add.add_argument("--digest", choices=DIGEST_MODES, default="off")
+    add.set_defaults(run=_route_add)
+    route_actions.add_parser("list", help="list routes").set_defaults(run=_route_list)
+    remove = route_actions.add_parser("remove", help="remove a route by its id")
+    remove.add_argument("route_id", metavar="ID")
+    remove.set_defaults(run=_route_remove)
+
+    chosen = actions.add_parser(
+        "highlights", help="the items chosen as highlights, with why and where they went"
+    )
+    chosen.add_argument("--since", help="only items received on or after this date (ISO-8601)")
+    chosen.add_argument("--json", action="store_true", help="print a JSON list")
+    chosen.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    chosen.set_defaults(run=_highlights)
+
+    channel = actions.add_parser("digest-channel", help="where the weekly company-wide digest goes")
+    channel.add_argument("target", metavar="TARGET")
+    channel.set_defaults(run=_digest_channel)
+
+
+def _advance(bar: tqdm[Any], lines: int) -> None:
+    bar.update(lines)
+
+
+def _fail(reason: str, code: int = 1) -> int:
+    print(f"clueline: {reason}", file=sys.stderr)
+    return code
+
+
+async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
+    intake = intake_service(runtime)
+    if intake is None:
+        return _fail("the feedback feature is not set up")
+    path = Path(args.file)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return _fail(f"cannot read {path}: {error.strerror or error}")
+    try:
+        verdicts = file_reader(runtime).read(
+            raw, path.name, mapping=args.map, source=args.source, now=runtime.clock.now()
+        )
+        # A progress bar only where a person watches; pipes and logs get the summary alone.
+        with tqdm(
+            total=max(1, raw.count(b"\n")), unit="line", disable=not sys.stderr.isatty(), file=sys.stderr
+        ) as bar:
+            report = await import_verdicts(intake, verdicts, progress=lambda n: _advance(bar, n))
+    except UnreadableFile as error:
+        return _fail(f"cannot import {path.name}: {error.reason}")
+    if args.json:
+        print(json.dumps(report.as_json()))
+        return 0
+    print(f"accepted {report.accepted}, duplicates {report.duplicates}, rejected {len(report.rejected)}")
+    for line, reason in report.rejected:
+        print(f"  line {line}: {reason}")
+    return 0
+
+
+async def _route_add(args: argparse.Namespace, runtime: Runtime) -> int:
+    try:
+        route = parse_route(
+            args.target,
+            min_score=args.min_score,
+            max_score=args.max_score,
+            product=args.product,
+            tag=args.tag,
+            keyword=args.keyword,
+            digest=args.digest,
+        )
+    except InvalidRoute as error:
+        return _fail(error.reason, 2)
+    stored = await manage.add_route(runtime, route, CLI_USER)
+    print(describe_route(stored))
+    return 0
+
+
+async def _route_list(_args: argparse.Namespace, runtime: Runtime) -> int:
+    for route in await manage.list_routes(runtime):
+        print(describe_route(route))
+    return 0
+
+
+async def _route_remove(args: argparse.Namespace, runtime: Runtime) -> int:
+    if not await manage.remove_route(runtime, args.route_id):
+        return _fail(f"there is no route {args.route_id}")
+    print(f"removed route {args.route_id}")
+    return 0
+
+
+async def _highlights(args: argparse.Namespace, runtime: Runtime) -> int:
+    since: datetime | None = None
+    if args.since:
+        try:
+            since = datetime.fromisoformat(args.since)
+        except ValueError:
+            return _fail(f"--since {args.since!r} is not a date like 2026-11-20", 2)
+        since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
+    records = await manage.recent_highlights(runtime, limit=max(1, args.limit), since=since)
+    entries: list[dict[str, Any]] = []
+    for record in records:
+        item = record_item(record)
+        entries.append(
+            {
+                "id": record.external_id,
+                "source": record.source,
+                "received_at": record.received_at.isoformat(),
+                "badge": score_badge(item),
+                "scale": record.scale,
+                "score": record.score,
+                "text": record.redacted_text,
+                "product": record.product,
+                "account": record.account,
+                "highlight_score": record.highlight_score,
+                "polarity": record.polarity,
+                "why": json_list(record.reasons),
+                "similar": record.similar_count,
+                "at_risk": record.at_risk,
+                "routed_to": json_list(record.routed_to),
+            }
+        )
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False))
+        return 0
+    if not entries:
+        print("no highlights")
+    for entry in entries:
+        routed = ", ".join(str(r.get("target")) for r in entry["routed_to"] if isinstance(r, dict))
+        print(f"{entry['received_at'][:16]}  {entry['badge']}  {entry['text']}")
+        print(f"    why: {'; '.join(str(w) for w in entry['why'])}")
+        if entry["similar"]:
+            print(f"    and {entry['similar']} similar")
+        print(f"    routed to: {routed or 'the company digest'}")
+    return 0
+
+
+async def _digest_channel(args: argparse.Namespace, runtime: Runtime) -> int:
+    try:
+        target = str(parse_target(args.target))
+    except TargetError as error:
+        return _fail(str(error), 2)
+    await manage.set_company_channel(runtime, target)
+    print(f"the weekly company digest goes to {target}")
+    return 0

@@ -1,0 +1,318 @@
+"""Intake: a batch of feedback items stored in one transaction, scored, de-duplicated, routed and queued."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel, col
+
+from bot.features.feedback.delivery import Deliveries
+from bot.features.feedback.items import FeedbackItem
+from bot.features.feedback.posts import highlight_post
+from bot.features.feedback.prepare import Prepared, prepare
+from bot.features.feedback.recent import RecentOriginals, item_key
+from bot.features.feedback.render import adopted_message, post_message
+from bot.features.feedback.risk import NegativeSignal, RiskPolicy, becomes_at_risk, negative_signal
+from bot.features.feedback.routing import Route, matching_routes
+from bot.features.feedback.scoring import HighlightScore, HighlightScorer
+from bot.features.feedback.similarity import Fingerprint
+from bot.features.feedback.store import record_route
+from bot.features.feedback.tables import Adoption, FeedbackRecord, RouteRecord
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+SERVICE = "feedback.intake"
+_KEY_CHUNK = 400  # (source, id) pairs per lookup: well under every driver's parameter limit
+_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What became of a batch: new items stored, repeats of (source, id) ignored, highlights among the new."""
+
+    accepted: int
+    duplicates: int
+    highlights: int = 0
+    item_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class _New:
+    item: FeedbackItem
+    score: HighlightScore
+    values: dict[str, Any]  # the row's column values
+    mark: Fingerprint
+    original_key: str | None = None  # the near-duplicate it repeats, by (source, id)
+    realtime: list[Route] = field(default_factory=list)
+    row_id: int = 0
+
+
+class FeedbackIntake:
+    """Takes in feedback; one per process (it holds the sentiment model and the recent-items index)."""
+
+    def __init__(self, runtime: Runtime, risk_policy: RiskPolicy | None = None) -> None:
+        self._runtime = runtime
+        self._scorer: HighlightScorer | None = None
+        self._recent = RecentOriginals()
+        self._risk = risk_policy or RiskPolicy()
+        # One intake at a time per process keeps the in-memory index in step with committed rows.
+        self._lock = asyncio.Lock()
+
+    @property
+    def scorer(self) -> HighlightScorer:
+        """The process's scorer, loaded on first use."""
+        if self._scorer is None:
+            self._scorer = HighlightScorer()
+        return self._scorer
+
+    def now(self) -> datetime:
+        """The runtime clock's time (stamped on items that come without received_at)."""
+        return self._runtime.clock.now()
+
+    async def accept(self, items: Sequence[FeedbackItem]) -> IntakeResult:
+        """Store a batch all or nothing; (source, id) pairs seen before are counted, not stored again."""
+        if not items:
+            return IntakeResult(0, 0)
+        # The CPU-bound part runs before the lock, so it overlaps another request's database work.
+        prepared = prepare(items, self.now(), self.scorer)
+        async with self._lock:
+            for attempt in range(_ATTEMPTS):
+                try:
+                    async with self._runtime.database.session() as session:
+                        return await self._accept(session, prepared)
+                except IntegrityError:
+                    # Another process stored one of these pairs meanwhile: run again; they count as duplicates.
+                    self._recent.reset()
+                    if attempt == _ATTEMPTS - 1:
+                        raise
+                except BaseException:
+                    self._recent.reset()
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _accept(self, session: AsyncSession, prepared: list[Prepared]) -> IntakeResult:
+        now = self.now()
+        fresh, duplicates = await self._fresh(session, prepared)
+        if not fresh:
+            return IntakeResult(0, duplicates)
+        await self._recent.refresh(session, now)
+        fresh.sort(key=lambda p: p.item.received_at)
+        batch = [_New(p.item, p.score, dict(p.values), p.mark) for p in fresh]
+        repeats = self._count_repeats(batch)
+        await self._flag_risks(session, batch)
+        originals = [n for n in batch if n.original_key is None]
+        highlights = await self._choose_routes(session, originals)
+        await self._insert(session, originals)
+        for new in originals:
+            self._recent.stored(item_key(new.item.source, new.item.id), new.row_id)
+        copies = [n for n in batch if n.original_key is not None]
+        for new in copies:
+            new.values["duplicate_of"] = self._recent.row_ids[new.original_key or ""]
+        await self._insert(session, copies)
+        if repeats:
+            table = _items()
+            await session.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values(similar_count=table.c.similar_count + bindparam("repeats")),
+                [{"row_id": row_id, "repeats": n} for row_id, n in repeats.items()],
+            )
+        deliveries = Deliveries(self._runtime, session, now)
+        await deliveries.prepare(
+            {r.target for n in originals for r in n.realtime},
+            {
+                (r.target, n.values["account_key"])
+                for n in originals
+                for r in n.realtime
+                if n.values["account_key"]
+            },
+        )
+        self._post(deliveries, originals)
+        await self._tell_adopters(session, deliveries, batch)
+        await deliveries.finish()
+        return IntakeResult(len(batch), duplicates, highlights, [n.row_id for n in batch])
+
+    def _count_repeats(self, batch: list[_New]) -> Counter[int]:
+        """Link near-duplicates to their original; returns repeats per stored original's row id."""
+        repeats: Counter[int] = Counter()
+        in_batch: dict[str, _New] = {}
+        for new in batch:
+            key = item_key(new.item.source, new.item.id)
+            found = self._recent.find(new.mark, new.item.received_at)
+            if found is None:
+                self._recent.add(key, new.mark, new.item.received_at)
+                in_batch[key] = new
+                continue
+            new.original_key = found.id
+            if found.id in in_batch:
+                in_batch[found.id].values["similar_count"] += 1
+            else:
+                repeats[self._recent.row_ids[found.id]] += 1
+        return repeats
+
+    @staticmethod
+    async def _insert(session: AsyncSession, batch: list[_New]) -> None:
+        """Insert the rows in one statement, then read their ids back by (source, id)."""
+        if not batch:
+            return
+        table = _items()
+        # One executemany without RETURNING: drivers batch it, where RETURNING would go row by row.
+        await session.execute(insert(table), [n.values for n in batch])
+        by_key = {n.item.key: n for n in batch}
+        keys = list(by_key)
+        for start in range(0, len(keys), _KEY_CHUNK):
+            rows = await session.execute(
+                select(
+                    col(FeedbackRecord.id), col(FeedbackRecord.source), col(FeedbackRecord.external_id)
+                ).where(
+                    tuple_(col(FeedbackRecord.source), col(FeedbackRecord.external_id)).in_(
+                        keys[start : start + _KEY_CHUNK]
+                    )
+                )
+            )
+            for row_id, source, external_id in rows.all():
+                by_key[(source, external_id)].row_id = int(row_id or 0)
+
+    async def _fresh(self, session: AsyncSession, prepared: list[Prepared]) -> tuple[list[Prepared], int]:
+        """The items not stored before (first of each pair in the batch) and how many repeat a pair."""
+        unique: dict[tuple[str, str], Prepared] = {}
+        for entry in prepared:
+            unique.setdefault(entry.item.key, entry)
+        keys = list(unique)
+        stored: set[tuple[str, str]] = set()
+        for start in range(0, len(keys), _KEY_CHUNK):
+            chunk = keys[start : start + _KEY_CHUNK]
+            table = _items()
+            # Core columns, not ORM attributes: plain tuples come back without the ORM's loading step.
+            rows = await session.execute(
+                select(table.c.source, table.c.external_id).where(
+                    tuple_(table.c.source, table.c.external_id).in_(chunk)
+                )
+            )
+            stored.update((source, external_id) for source, external_id in rows.all())
+        fresh = [entry for key, entry in unique.items() if key not in stored]
+        return fresh, len(prepared) - len(fresh)
+
+    async def _flag_risks(self, session: AsyncSession, batch: list[_New]) -> None:
+        """Flag the item that puts its account at risk (several negative items in a short time)."""
+        negatives = [(n, s) for n in batch if (s := negative_signal(n.item, n.score)) is not None]
+        if not negatives:
+            return
+        keys = {n.values["account_key"] for n, _ in negatives if n.values["account_key"]}
+        since = min(n.item.received_at for n, _ in negatives) - self._risk.window
+        rows = await session.execute(
+            select(
+                col(FeedbackRecord.account),
+                col(FeedbackRecord.external_id),
+                col(FeedbackRecord.received_at),
+            ).where(
+                col(FeedbackRecord.account_key).in_(keys),
+                col(FeedbackRecord.polarity) == "pain",
+                col(FeedbackRecord.received_at) >= since,
+            )
+        )
+        earlier: dict[str, list[NegativeSignal]] = defaultdict(list)
+        for account, external_id, received_at in rows.all():
+            earlier[_key(account or "")].append(NegativeSignal(account or "", external_id, received_at))
+        for new, signal in negatives:
+            mine = earlier[_key(signal.account)]
+            risk = becomes_at_risk(mine, signal, self._risk)
+            if risk is not None:
+                new.values["at_risk"] = True
+                new.values["metadata"] = _with(new.values["metadata"], "at_risk_reason", risk.reason)
+            mine.append(signal)
+
+    async def _choose_routes(self, session: AsyncSession, originals: list[_New]) -> int:
+        """Pick each new highlight's routes (noted on the row); returns how many highlights there were."""
+        highlights = [n for n in originals if n.score.is_highlight]
+        if not highlights:
+            return 0
+        routes = [record_route(r) for r in (await session.execute(select(RouteRecord))).scalars().all()]
+        for new in highlights:
+            chosen = matching_routes(new.item, new.score, routes)
+            new.values["routed_to"] = json.dumps(
+                [
+                    {
+                        "route": r.id,
+                        "target": r.target,
+                        "delivery": "real time" if r.realtime else f"{r.digest} digest",
+                    }
+                    for r in chosen
+                ]
+            )
+            new.realtime = [r for r in chosen if r.realtime]
+        return len(highlights)
+
+    @staticmethod
+    def _post(deliveries: Deliveries, originals: list[_New]) -> None:
+        """Queue the real-time posts of the new highlights."""
+        for new in originals:
+            if not new.realtime:
+                continue
+            post = highlight_post(new.item, new.score, show_account=_shows_account(new.item))
+            message = post_message(post, new.row_id, _risk_reason(new.values))
+            for route in new.realtime:
+                deliveries.post(new.row_id, new.values["account_key"], route, message)
+
+    @staticmethod
+    async def _tell_adopters(session: AsyncSession, deliveries: Deliveries, batch: list[_New]) -> None:
+        keys = {n.values["account_key"] for n in batch if n.values["account_key"]}
+        if not keys:
+            return
+        adoptions = (
+            (await session.execute(select(Adoption).where(col(Adoption.account_key).in_(keys))))
+            .scalars()
+            .all()
+        )
+        if not adoptions:
+            return
+        by_account: dict[str, list[Adoption]] = defaultdict(list)
+        for adoption in adoptions:
+            by_account[adoption.account_key].append(adoption)
+        for new in batch:
+            mine = by_account.get(new.values["account_key"] or "")
+            if mine:
+                message = adopted_message(new.item, new.values["redacted_text"])
+                deliveries.adopters(new.row_id, mine, message)
+
+
+def _items() -> Table:
+    return SQLModel.metadata.tables[FeedbackRecord.__tablename__]
+
+
+def _key(account: str) -> str:
+    return " ".join(account.split()).casefold()
+
+
+def _with(raw: str, name: str, value: str) -> str:
+    data = json.loads(raw or "{}")
+    data[name] = value
+    return json.dumps(data, default=str)
+
+
+def _risk_reason(values: dict[str, Any]) -> str | None:
+    if not values["at_risk"]:
+        return None
+    reason = json.loads(values["metadata"] or "{}").get("at_risk_reason")
+    return str(reason) if reason else "several negative items lately"
+
+
+def _shows_account(item: FeedbackItem) -> bool:
+    """Senders may mark an item's account as not to be shown (`"share_account": false`)."""
+    return item.metadata.get("share_account") is not False
+
+
+def intake_service(runtime: Runtime) -> FeedbackIntake | None:
+    """The process's intake service, when the feedback feature is set up."""
+    service = runtime.services.get(SERVICE)
+    return service if isinstance(service, FeedbackIntake) else None

@@ -1,0 +1,122 @@
+"""Scheduled digests: per route (daily or weekly) and the weekly company-wide "hear the customer"."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.db.models import PlaceSetting
+from bot.features.feedback.digest import (
+    Cadence,
+    Digest,
+    Period,
+    ScoredItem,
+    company_digest,
+    digest_periods,
+    route_digest,
+)
+from bot.features.feedback.items import FeedbackItem
+from bot.features.feedback.manage import COMPANY_PLACE, CRONS
+from bot.features.feedback.render import digest_message
+from bot.features.feedback.routing import route_accepts
+from bot.features.feedback.store import record_item, record_route, record_score, target_conversation
+from bot.features.feedback.tables import DigestRecord, FeedbackRecord, RouteRecord
+from bot.outbox.recurrence import next_fire_time
+from bot.outbox.scheduler import DueJob
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+DIGEST = "feedback_digest"
+_CATCH_UP = 400
+
+
+async def period_items(
+    session: AsyncSession, current: Period, previous: Period, accepts: Callable[[FeedbackItem], bool]
+) -> tuple[list[ScoredItem], list[ScoredItem]]:
+    """The scored items of the current and previous periods that `accepts` takes."""
+    rows = (
+        await session.execute(
+            select(FeedbackRecord).where(
+                col(FeedbackRecord.received_at) >= previous.start,
+                col(FeedbackRecord.received_at) < current.end,
+            )
+        )
+    ).scalars()
+    now: list[ScoredItem] = []
+    before: list[ScoredItem] = []
+    for row in rows:
+        item = record_item(row)
+        if not accepts(item):
+            continue
+        scored = ScoredItem(item, record_score(row))
+        (now if item.received_at in current else before).append(scored)
+    return now, before
+
+
+async def run_route_digest(runtime: Runtime, session: AsyncSession, job: DueJob) -> None:
+    """Send one route's digest of the period that ends at the job's time (nothing when it was quiet)."""
+    record = await session.get(RouteRecord, int(job.payload.get("route", 0)))
+    if record is None or record.digest not in ("daily", "weekly"):
+        return
+    route = record_route(record)
+    cadence: Cadence = "daily" if record.digest == "daily" else "weekly"
+    current, previous = digest_periods(_latest_firing(runtime, job, cadence), cadence)
+    now, before = await period_items(session, current, previous, lambda item: route_accepts(route, item))
+    digest = route_digest(route, cadence, now, before)
+    await _send(runtime, session, f"route:{route.id}", route.target, current, digest)
+
+
+async def run_company_digest(runtime: Runtime, session: AsyncSession, job: DueJob) -> None:
+    """Send the weekly company-wide digest to the channel a comms lead chose."""
+    place = await session.get(PlaceSetting, COMPANY_PLACE)
+    if place is None:
+        return
+    current, previous = digest_periods(_latest_firing(runtime, job, "weekly"), "weekly")
+    now, before = await period_items(session, current, previous, lambda _item: True)
+    digest = company_digest("weekly", current, now, before)
+    await _send(runtime, session, "company", place.target, current, digest)
+
+
+def _latest_firing(runtime: Runtime, job: DueJob, cadence: Cadence) -> datetime:
+    """The last firing due by now: a digest run late (no worker over a weekend) covers the latest period."""
+    latest = job.due_at
+    now = runtime.clock.now()
+    for _ in range(_CATCH_UP):
+        upcoming = next_fire_time(CRONS[cadence], "UTC", latest)
+        if upcoming > now:
+            break
+        latest = upcoming
+    return latest
+
+
+async def _send(
+    runtime: Runtime, session: AsyncSession, scope: str, target: str, period: Period, digest: Digest
+) -> None:
+    if digest.empty:
+        return
+    queued = await runtime.outbox.enqueue(
+        session,
+        digest_message(digest),
+        conversation=target_conversation(target),
+        purpose=DIGEST,
+        idempotency_key=f"digest:{scope}:{period.end.isoformat()}",
+    )
+    if queued is None:
+        return
+    session.add(
+        DigestRecord(
+            scope=scope,
+            target=target,
+            period_start=period.start,
+            period_end=period.end,
+            item_count=digest.count,
+            nps=digest.nps,
+            created_at=runtime.clock.now(),
+        )
+    )

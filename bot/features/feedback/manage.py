@@ -1,0 +1,154 @@
+"""Routes, adoptions and the company digest channel: what comms leads and CLI users change."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from bot.core.types import UserRef
+from bot.features.feedback.risk import account_key
+from bot.features.feedback.routing import Route
+from bot.features.feedback.store import record_route, route_record
+from bot.features.feedback.tables import Adoption, FeedbackRecord, RouteRecord
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+COMPANY_PLACE = "company_digest"
+ROUTE_DIGEST = "feedback_route_digest"
+COMPANY_DIGEST = "feedback_company_digest"
+COMPANY_JOB = "feedback-company-digest"
+# Digests go out in the morning (UTC): daily every day, weekly on Mondays.
+_REPEAT_LIFT = 0.1
+CRONS = {"daily": "0 9 * * *", "weekly": "0 9 * * 1"}
+
+
+def route_job(route_id: str) -> str:
+    """The scheduler's name of a route's digest job."""
+    return f"feedback-digest-route-{route_id}"
+
+
+async def add_route(runtime: Runtime, route: Route, created_by: str) -> Route:
+    """Store a route (and schedule its digest); returns it with its id."""
+    async with runtime.database.session() as session:
+        record = route_record(route, created_by, runtime.clock.now())
+        session.add(record)
+        await session.flush()
+        stored = record_route(record)
+        if not stored.realtime:
+            await runtime.scheduler.schedule(
+                session, route_job(stored.id), ROUTE_DIGEST, {"route": stored.id}, cron=CRONS[stored.digest]
+            )
+    return stored
+
+
+async def list_routes(runtime: Runtime) -> list[Route]:
+    """Every route, oldest first."""
+    async with runtime.database.session() as session:
+        rows = (await session.execute(select(RouteRecord).order_by(col(RouteRecord.id)))).scalars().all()
+    return [record_route(r) for r in rows]
+
+
+async def remove_route(runtime: Runtime, route_id: str) -> bool:
+    """Drop a route and its digest job; False when there is no such route."""
+    if not route_id.strip().isdigit():
+        return False
+    async with runtime.database.session() as session:
+        record = await session.get(RouteRecord, int(route_id))
+        if record is None:
+            return False
+        await session.delete(record)
+        await runtime.scheduler.cancel(session, route_job(route_id.strip()))
+    return True
+
+
+async def set_company_channel(runtime: Runtime, target: str) -> None:
+    """Send the weekly "hear the customer" digest to a TARGET."""
+    await runtime.places.set(COMPANY_PLACE, target)
+    async with runtime.database.session() as session:
+        await runtime.scheduler.schedule(session, COMPANY_JOB, COMPANY_DIGEST, {}, cron=CRONS["weekly"])
+
+
+async def adopt(runtime: Runtime, user: UserRef, account: str) -> bool:
+    """Adopt an account (a DM for each new item from it); False when already adopted."""
+    key = account_key(account)
+    try:
+        async with runtime.database.session() as session:
+            existing = (
+                await session.execute(
+                    select(Adoption).where(col(Adoption.person) == user.key, col(Adoption.account_key) == key)
+                )
+            ).scalar_one_or_none()
+            if existing is not None:
+                return False
+            session.add(
+                Adoption(
+                    person=user.key,
+                    recipient=user.model_dump_json(),
+                    account=" ".join(account.split()),
+                    account_key=key,
+                    created_at=runtime.clock.now(),
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+async def unadopt(runtime: Runtime, person: str, account: str) -> bool:
+    """Stop adopting an account; False when it was not adopted."""
+    async with runtime.database.session() as session:
+        result = await session.execute(
+            delete(Adoption).where(
+                col(Adoption.person) == person, col(Adoption.account_key) == account_key(account)
+            )
+        )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def adopted(runtime: Runtime, person: str) -> list[str]:
+    """The accounts a person adopted, by name."""
+    async with runtime.database.session() as session:
+        rows = await session.execute(
+            select(col(Adoption.account))
+            .where(col(Adoption.person) == person)
+            .order_by(col(Adoption.account))
+        )
+        return [str(a) for a in rows.scalars().all()]
+
+
+async def known_account(runtime: Runtime, account: str) -> bool:
+    """Whether any item came from the account (adopting an unknown one is allowed, but worth saying)."""
+    async with runtime.database.session() as session:
+        row = await session.execute(
+            select(col(FeedbackRecord.id))
+            .where(col(FeedbackRecord.account_key) == account_key(account))
+            .limit(1)
+        )
+        return row.first() is not None
+
+
+async def recent_highlights(
+    runtime: Runtime, limit: int = 10, since: datetime | None = None
+) -> list[FeedbackRecord]:
+    """Highlights (originals chosen as worth hearing), newest first."""
+    query = select(FeedbackRecord).where(
+        col(FeedbackRecord.is_highlight).is_(True), col(FeedbackRecord.duplicate_of).is_(None)
+    )
+    if since is not None:
+        query = query.where(col(FeedbackRecord.received_at) >= since)
+    query = query.order_by(col(FeedbackRecord.received_at).desc(), col(FeedbackRecord.id).desc()).limit(limit)
+    async with runtime.database.session() as session:
+        return list((await session.execute(query)).scalars().all())
+
+
+async def top_highlights(runtime: Runtime, limit: int = 10, days: int = 7) -> list[FeedbackRecord]:
+    """The week's highlights most worth hearing: by score, with a lift for what many customers repeat."""
+    since = runtime.clock.now() - timedelta(days=days)
+    records = await recent_highlights(runtime, limit=1000, since=since)
+    records.sort(key=lambda r: -(r.highlight_score + _REPEAT_LIFT * min(r.similar_count, 3)))
+    return records[:limit]

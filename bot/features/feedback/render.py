@@ -1,0 +1,117 @@
+"""What the feature says, as neutral blocks: highlight posts, digests, highlight lists, adopter DMs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.types import Block, Button, Buttons, ContextLine, Fields, OutboundMessage, Text
+from bot.features.feedback.digest import Digest, score_badge
+from bot.features.feedback.items import FeedbackItem
+from bot.features.feedback.posts import HighlightPost
+from bot.features.feedback.similarity import similar_note
+from bot.features.feedback.store import json_list, record_item
+from bot.features.feedback.tables import FeedbackRecord
+
+ACTION_PREFIX = "feedback:"
+DISCUSS = ACTION_PREFIX + "discuss"
+FOLLOW_UP = ACTION_PREFIX + "follow_up"
+KUDOS = ACTION_PREFIX + "kudos"
+_BUTTONS = {
+    "discuss": ("Discuss", DISCUSS, "default"),
+    "follow_up": ("I'll follow up", FOLLOW_UP, "primary"),
+    "kudos": ("Kudos to the team", KUDOS, "default"),
+}
+_POLARITY = {"pain": "pain point", "praise": "praise", "neutral": "feedback"}
+LIST_CHARS = 200
+
+
+def post_message(post: HighlightPost, item_ref: int, risk: str | None = None) -> OutboundMessage:
+    """A highlight as posted to a route's channel: badge, redacted text, product, account, why, buttons."""
+    heading = f"*Customer voice* · {post.badge} · {_POLARITY[post.polarity]}"
+    blocks: list[Block] = [Text(text=heading), Text(text=f"“{post.text}”")]
+    pairs = [
+        (label, value) for label, value in (("Product", post.product), ("Account", post.account)) if value
+    ]
+    pairs.append(("Source", post.source))
+    blocks.append(Fields(pairs=pairs))
+    if post.why:
+        blocks.append(ContextLine(text=post.why))
+    if post.similar:
+        blocks.append(ContextLine(text=post.similar.capitalize()))
+    if risk:
+        blocks.append(ContextLine(text=f"Account at risk: {risk}"))
+    buttons = [
+        Button(label=label, action_id=action_id, value=str(item_ref), style=style)  # type: ignore[arg-type]
+        for label, action_id, style in (_BUTTONS[action] for action in post.actions)
+    ]
+    blocks.append(Buttons(buttons=buttons))
+    return OutboundMessage(text=f"Customer voice ({post.badge}): {post.text}", blocks=blocks)
+
+
+def digest_message(digest: Digest) -> OutboundMessage:
+    """A digest: title, figures, themes, and up to three quotes."""
+    blocks: list[Block] = [Text(text=digest.title, emphasis=True), Text(text="\n".join(digest.lines))]
+    for quote in digest.quotes:
+        blocks.append(Text(text=f"*{quote.badge}* “{quote.text}”"))
+        where = " · ".join(v for v in (quote.product, quote.account) if v)
+        if where:
+            blocks.append(ContextLine(text=where))
+    plain = digest.title + "\n" + "\n".join(digest.lines)
+    return OutboundMessage(text=plain, blocks=blocks)
+
+
+def highlight_lines(records: Sequence[FeedbackRecord]) -> list[str]:
+    """One paragraph per highlight for the `highlights` command: badge, text, why, where it went."""
+    lines: list[str] = []
+    for record in records:
+        item = record_item(record)
+        text = _clip(record.redacted_text)
+        about = " · ".join(v for v in (record.product, record.account) if v)
+        entry = f"• *{score_badge(item)}* “{text}”" + (f" ({about})" if about else "")
+        reasons = [str(r) for r in json_list(record.reasons)]
+        if reasons:
+            entry += "\n   Why: " + "; ".join(reasons)
+        if record.similar_count:
+            entry += f"\n   {similar_note(record.similar_count)}"
+        if record.at_risk:
+            entry += "\n   Account at risk"
+        routed = [str(r.get("target")) for r in json_list(record.routed_to) if isinstance(r, dict)]
+        entry += "\n   Routed to: " + (", ".join(routed) if routed else "the company digest")
+        lines.append(entry)
+    return lines
+
+
+def adopted_message(item: FeedbackItem, redacted_text: str) -> OutboundMessage:
+    """The DM an adopter gets for a new item from their account."""
+    heading = f"New feedback from *{item.account}*, the account you adopted · {score_badge(item)}"
+    blocks: list[Block] = [Text(text=heading), Text(text=f"“{redacted_text}”")]
+    if item.product:
+        blocks.append(ContextLine(text=f"Product: {item.product}"))
+    return OutboundMessage(text=f"New feedback from {item.account}: {redacted_text}", blocks=blocks)
+
+
+def contact_message(record: FeedbackRecord) -> OutboundMessage:
+    """The customer's contact, shown privately to whoever claimed the follow-up."""
+    pairs = [
+        (label, value)
+        for label, value in (
+            ("Name", record.customer_name),
+            ("Email", record.customer_email),
+            ("Account", record.account),
+        )
+        if value
+    ]
+    text = "It's yours to follow up. The customer's contact (only you see this):"
+    if not pairs:
+        text = "It's yours to follow up. This customer left no contact details."
+    blocks: list[Block] = [Text(text=text)]
+    if pairs:
+        blocks.append(Fields(pairs=pairs))
+    blocks.append(ContextLine(text=f"They wrote: “{_clip(record.text)}”"))
+    plain = text + " " + ", ".join(f"{k}: {v}" for k, v in pairs)
+    return OutboundMessage(text=plain, blocks=blocks)
+
+
+def _clip(text: str, limit: int = LIST_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,232 @@
+"""Taking answers through invitations.
+
+The person side (invitations) and the answer side (ballots) meet only here: the invitation is
+flipped and a pending ballot written in one transaction; closing mixes pending ballots later.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.features.pulse.anonymity import ballot_segment, coarse_date, hash_token
+from bot.features.pulse.questions import (
+    InvalidAnswer,
+    PulseKind,
+    parse_kind,
+    validate_answer,
+    validate_comment,
+)
+from bot.features.pulse.results import effective_threshold
+from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
+from bot.runtime import Runtime
+
+
+class AnswerOutcome(Enum):
+    """What became of an answer."""
+
+    RECORDED = "recorded"
+    ALREADY = "already"
+    REFUSED = "refused"  # closed, unknown or someone else's: one reply for all, revealing nothing
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """An answer's outcome, with what the thank-you shows."""
+
+    outcome: AnswerOutcome
+    kind: PulseKind = "text"
+    responses: int = 0
+    audience: int = 0
+    threshold: int = 5
+    reason: str = ""
+
+
+async def record_answer(runtime: Runtime, person: str, token: str, raw: object) -> AnswerResult:
+    """Record a one-tap (or typed) answer through its invitation token; refuses anything not theirs to answer."""
+    async with runtime.database.session() as session:
+        found = await _invitation(session, hash_token(token), person, runtime.clock.now())
+        if found is None:
+            return AnswerResult(AnswerOutcome.REFUSED)
+        invitation, run, pulse = found
+        return await _answer(runtime, session, invitation, run, pulse, raw)
+
+
+async def record_typed_answer(runtime: Runtime, person: str, raw: str) -> AnswerResult:
+    """A free-text answer typed in chat (`pulse answer ...`): to the person's newest open text pulse."""
+    async with runtime.database.session() as session:
+        rows = (
+            await session.execute(
+                select(PulseInvitation, PulseRun, Pulse)
+                .join(PulseRun, col(PulseRun.id) == col(PulseInvitation.run_id))
+                .join(Pulse, col(Pulse.id) == col(PulseRun.pulse_id))
+                .where(
+                    col(PulseInvitation.person) == person,
+                    col(PulseRun.status) == "open",
+                    col(PulseRun.closes_at) > runtime.clock.now(),
+                    col(Pulse.kind) == "text",
+                )
+                .order_by(col(PulseInvitation.answered), col(PulseRun.opens_at).desc())
+            )
+        ).all()
+        if not rows:
+            return AnswerResult(AnswerOutcome.REFUSED)
+        invitation, run, pulse = rows[0]
+        return await _answer(runtime, session, invitation, run, pulse, raw)
+
+
+async def _invitation(
+    session: AsyncSession, token_hash: str, person: str, now: datetime
+) -> tuple[PulseInvitation, PulseRun, Pulse] | None:
+    row = (
+        await session.execute(
+            select(PulseInvitation, PulseRun, Pulse)
+            .join(PulseRun, col(PulseRun.id) == col(PulseInvitation.run_id))
+            .join(Pulse, col(Pulse.id) == col(PulseRun.pulse_id))
+            .where(
+                or_(
+                    col(PulseInvitation.token_hash) == token_hash,
+                    col(PulseInvitation.reminder_token_hash) == token_hash,
+                )
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    invitation, run, pulse = row
+    if invitation.person != person or run.status != "open" or run.closes_at <= now:
+        return None
+    return invitation, run, pulse
+
+
+async def _answer(
+    runtime: Runtime,
+    session: AsyncSession,
+    invitation: PulseInvitation,
+    run: PulseRun,
+    pulse: Pulse,
+    raw: object,
+) -> AnswerResult:
+    kind = parse_kind(pulse.kind)
+    threshold = effective_threshold(pulse.threshold)
+    assert run.id is not None
+    if invitation.answered:
+        return AnswerResult(AnswerOutcome.ALREADY, kind)
+    try:
+        value = validate_answer(kind, raw)
+    except InvalidAnswer as exc:
+        return AnswerResult(AnswerOutcome.INVALID, kind, reason=str(exc))
+    # One answer per person per run, enforced on the invitation: only the flip that touches a row counts.
+    flipped = await session.execute(
+        update(PulseInvitation)
+        .where(col(PulseInvitation.id) == invitation.id, col(PulseInvitation.answered).is_(False))
+        .values(answered=True)
+    )
+    if flipped.rowcount != 1:  # type: ignore[attr-defined]
+        return AnswerResult(AnswerOutcome.ALREADY, kind)
+    segment_size = await _segment_size(session, run.id, invitation.segment)
+    session.add(
+        PulsePendingBallot(
+            id=str(uuid.uuid4()),
+            run_id=run.id,
+            value=str(value),
+            answered_on=coarse_date(runtime.clock.now()),
+            segment=ballot_segment(invitation.segment, segment_size, threshold),
+        )
+    )
+    await session.flush()
+    responses = await count_responses(session, run.id)
+    return AnswerResult(AnswerOutcome.RECORDED, kind, responses, run.audience_size, threshold)
+
+
+async def record_comment(runtime: Runtime, person: str, token: str | None, raw: object) -> AnswerResult:
+    """An optional comment after a score, stored as its own ballot so it is not tied to the score either."""
+    try:
+        comment = validate_comment(raw)
+    except InvalidAnswer as exc:
+        return AnswerResult(AnswerOutcome.INVALID, reason=str(exc))
+    if comment is None:
+        return AnswerResult(AnswerOutcome.INVALID, reason="The comment is empty; write a few words.")
+    async with runtime.database.session() as session:
+        if token is not None:
+            found = await _invitation(session, hash_token(token), person, runtime.clock.now())
+        else:
+            found = await _newest_answered(session, person, runtime.clock.now())
+        if found is None:
+            return AnswerResult(AnswerOutcome.REFUSED)
+        invitation, run, pulse = found
+        assert run.id is not None
+        flipped = await session.execute(
+            update(PulseInvitation)
+            .where(
+                col(PulseInvitation.id) == invitation.id,
+                col(PulseInvitation.answered).is_(True),
+                col(PulseInvitation.commented).is_(False),
+            )
+            .values(commented=True)
+        )
+        if flipped.rowcount != 1:  # type: ignore[attr-defined]
+            return AnswerResult(AnswerOutcome.ALREADY)
+        session.add(
+            PulsePendingBallot(
+                id=str(uuid.uuid4()),
+                run_id=run.id,
+                value=None,
+                comment=comment,
+                answered_on=coarse_date(runtime.clock.now()),
+            )
+        )
+        return AnswerResult(AnswerOutcome.RECORDED, parse_kind(pulse.kind))
+
+
+async def _newest_answered(
+    session: AsyncSession, person: str, now: datetime
+) -> tuple[PulseInvitation, PulseRun, Pulse] | None:
+    row = (
+        await session.execute(
+            select(PulseInvitation, PulseRun, Pulse)
+            .join(PulseRun, col(PulseRun.id) == col(PulseInvitation.run_id))
+            .join(Pulse, col(Pulse.id) == col(PulseRun.pulse_id))
+            .where(
+                col(PulseInvitation.person) == person,
+                col(PulseInvitation.answered).is_(True),
+                col(PulseInvitation.commented).is_(False),
+                col(PulseRun.status) == "open",
+                col(PulseRun.closes_at) > now,
+                col(Pulse.kind) != "text",
+            )
+            .order_by(col(PulseRun.opens_at).desc())
+        )
+    ).first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
+async def _segment_size(session: AsyncSession, run_id: int, segment: str | None) -> int:
+    if segment is None:
+        return 0
+    count = await session.scalar(
+        select(func.count())
+        .select_from(PulseInvitation)
+        .where(col(PulseInvitation.run_id) == run_id, col(PulseInvitation.segment) == segment)
+    )
+    return int(count or 0)
+
+
+async def count_responses(session: AsyncSession, run_id: int) -> int:
+    """Answers (not comments) a run has so far, pending and mixed."""
+    total = 0
+    for table in (PulsePendingBallot, PulseBallot):
+        count = await session.scalar(
+            select(func.count())
+            .select_from(table)
+            .where(col(table.run_id) == run_id, col(table.value).is_not(None))
+        )
+        total += int(count or 0)
+    return total

@@ -1,0 +1,110 @@
+"""Who a pulse asks: channel members and named people, without bots, guests and deactivated accounts."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from bot.core.targets import Target, TargetError, parse_target
+from bot.core.types import ConversationRef, UserRef
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+AUDIENCE_EXAMPLE: Final = "e.g. slack:C0123ABCD (a channel's members) or slack:U0123ABCD (a person)"
+_TEAMS_USER: Final = re.compile(
+    r"^(29:.+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
+
+
+class AudienceError(ValueError):
+    """An audience that cannot be used; the message shows a valid one."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person to ask, and the audience TARGET (segment) they came from; None for a named person."""
+
+    user: UserRef
+    segment: str | None
+
+
+def parse_audience(targets: list[str]) -> list[str]:
+    """Validate audience TARGETs; returns them normalised, without repeats."""
+    if not targets:
+        raise AudienceError(f"A pulse needs an audience, {AUDIENCE_EXAMPLE}.")
+    normalised: list[str] = []
+    for raw in targets:
+        try:
+            target = str(parse_target(raw))
+        except TargetError:
+            raise AudienceError(f"{raw!r} is not an audience; use {AUDIENCE_EXAMPLE}.") from None
+        if target not in normalised:
+            normalised.append(target)
+    return normalised
+
+
+def names_a_person(target: Target) -> bool:
+    """Whether a TARGET names a person rather than a place (Slack U/W ids, Teams user ids)."""
+    if target.platform == "slack":
+        return target.channel[:1] in ("U", "W")
+    if target.platform == "teams":
+        return bool(_TEAMS_USER.match(target.channel))
+    return False
+
+
+def may_be_asked(user: UserRef) -> bool:
+    """Bots, guests and deactivated accounts are left out."""
+    return not (user.is_bot or user.is_guest or user.is_deleted)
+
+
+async def expand_audience(
+    runtime: Runtime, targets: list[str]
+) -> tuple[list[Recipient], list[tuple[str, str]]]:
+    """Everyone to ask (each once, with the first segment they appear in), and targets that could not be used."""
+    recipients: dict[str, Recipient] = {}
+    unreached: list[tuple[str, str]] = []
+    for raw in targets:
+        target = parse_target(raw)
+        adapter = runtime.adapters.get(target.platform)
+        if adapter is None:
+            unreached.append((raw, f"no {target.platform} connection is configured"))
+            continue
+        if names_a_person(target):
+            members = [await _known_person(runtime, target)]
+            segment = None
+        else:
+            conversation = await runtime.directory.conversation(
+                target.platform, target.channel, target.workspace or None
+            ) or ConversationRef(platform=target.platform, workspace=target.workspace, channel=target.channel)
+            try:
+                members = await adapter.list_members(conversation)
+            except Exception as exc:  # the platform's reason goes to the report, the other targets go on
+                unreached.append((raw, f"members could not be listed ({type(exc).__name__}: {exc})"[:300]))
+                continue
+            segment = raw
+            if not members and target.platform == "console":
+                # The demo's console names people and places alike; an empty place is a person.
+                members, segment = [await _known_person(runtime, target)], None
+        for member in members:
+            if may_be_asked(member) and member.key not in recipients:
+                recipients[member.key] = Recipient(user=await _with_zone(runtime, member), segment=segment)
+    log.debug("audience of %d targets expanded to %d people", len(targets), len(recipients))
+    return list(recipients.values()), unreached
+
+
+async def _known_person(runtime: Runtime, target: Target) -> UserRef:
+    return await _with_zone(
+        runtime, UserRef(platform=target.platform, workspace=target.workspace, user_id=target.channel)
+    )
+
+
+async def _with_zone(runtime: Runtime, user: UserRef) -> UserRef:
+    if user.time_zone:
+        return user
+    record = await runtime.directory.person(user.platform, user.user_id)
+    if record is not None and record.time_zone:
+        return user.model_copy(update={"time_zone": record.time_zone})
+    return user

@@ -1,0 +1,250 @@
+"""The pulse in chat: comms leads' `pulse` command and form, everyone's one-tap answers, the home section."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from bot.core.turn import Turn
+from bot.core.types import ActionEvent, Block, OutboundMessage, Text
+from bot.features.pulse import messages, service
+from bot.features.pulse.demo import run_sample_pulse
+from bot.features.pulse.service import AnswerOutcome, AnswerResult, PulseInputError
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"^<?@?([A-Za-z0-9._:-]+?)(?:\|[^>]*)?>?$")
+
+
+async def pulse_command(turn: Turn) -> None:
+    """`pulse ...`: answers and comments for anyone; creating, listing, results and closing for comms leads."""
+    word, _, rest = turn.args.partition(" ")
+    sub, rest = word.lower(), rest.strip()
+    if sub == "answer":
+        await _reply_outcome(turn, await service.record_typed_answer(turn.runtime, turn.person, rest))
+        return
+    if sub == "comment":
+        result = await service.record_comment(turn.runtime, turn.person, None, rest)
+        await _reply_comment(turn, result)
+        return
+    if not await turn.is_comms_lead():
+        await turn.reply(messages.NOT_A_LEAD)
+        return
+    if sub == "":
+        if turn.adapter.platform == "console" and await run_sample_pulse(turn):
+            return
+        await _list(turn)
+        await turn.reply(messages.USAGE)
+    elif sub == "new":
+        if turn.adapter.capabilities.forms:
+            await turn.open_form(messages.create_form())
+        else:
+            await turn.reply("Forms don't open here. " + messages.USAGE)
+    elif sub == "list":
+        await _list(turn)
+    elif sub in ("results", "close"):
+        pulse_id = _pulse_id(rest)
+        if pulse_id is None:
+            await turn.reply(f"Which pulse? For example *pulse {sub} 3* (see *pulse list*).")
+        elif sub == "results":
+            await _results(turn, pulse_id)
+        else:
+            closed = await service.close_pulse(turn.runtime, pulse_id)
+            await turn.reply(
+                f"No pulse #{pulse_id}."
+                if closed < 0
+                else f"Pulse #{pulse_id} is closed ({closed} run(s) closed)."
+            )
+    elif sub == "grant":
+        await _grant(turn, rest)
+    else:
+        await turn.reply(messages.USAGE)
+
+
+def _pulse_id(text: str) -> int | None:
+    cleaned = text.strip().lstrip("#")
+    return int(cleaned) if cleaned.isdigit() else None
+
+
+async def _grant(turn: Turn, who: str) -> None:
+    match = _MENTION.match(who.strip())
+    if not who.strip() or match is None:
+        await turn.reply("Whom? For example *pulse grant @U0123ABCD* or *pulse grant slack:U0123ABCD*.")
+        return
+    name = match.group(1)
+    person = name if ":" in name else f"{turn.user.platform}:{name}"
+    await turn.runtime.roles.grant(person, turn.person)
+    await turn.reply(f"{person} is now a comms lead: they can create pulses and read results.")
+
+
+async def _list(turn: Turn) -> None:
+    pulses = await service.list_pulses(turn.runtime)
+    if not pulses:
+        await turn.reply("No pulses yet. Type *pulse new* to create one.")
+        return
+    lines = [
+        f"#{pulse.id} {pulse.question} ({pulse.status}, {runs} run(s), {responses} answered in the latest)"
+        for pulse, runs, responses in pulses
+    ]
+    await turn.reply("Pulses:\n" + "\n".join(lines))
+
+
+async def _results(turn: Turn, pulse_id: int) -> None:
+    found = await service.latest_results(turn.runtime, pulse_id)
+    if found is None:
+        await turn.reply(f"No pulse #{pulse_id}.")
+        return
+    pulse, view = found
+    if view is None:
+        await turn.reply(f"Pulse #{pulse_id} has not run yet.")
+        return
+    async with turn.runtime.database.session() as session:
+        message = await service.results_post(session, pulse, view, heading=f"Pulse #{pulse_id}")
+    await turn.reply(message)
+
+
+# ---- actions --------------------------------------------------------------------------------------
+
+
+async def answer_action(turn: Turn) -> None:
+    """A tap on an answer button: record it through the token, then replace the buttons with thanks."""
+    event = turn.event
+    assert isinstance(event, ActionEvent)
+    choice = event.action_id.removeprefix(messages.ANSWER_ACTION)
+    result = await service.record_answer(turn.runtime, turn.person, event.value, choice)
+    await _reply_outcome(turn, result, token=event.value)
+
+
+async def write_action(turn: Turn) -> None:
+    """The free-text answer button: a form where the platform has one, else how to reply in the chat."""
+    event = turn.event
+    assert isinstance(event, ActionEvent)
+    if turn.adapter.capabilities.forms:
+        await turn.open_form(messages.text_form("Your answer", event.value))
+    else:
+        await turn.reply("Reply here with *pulse answer* followed by your answer.")
+
+
+async def text_form_submit(turn: Turn) -> None:
+    """A submitted free-text answer."""
+    event = turn.event
+    assert isinstance(event, ActionEvent)
+    token = event.action_id.removeprefix(messages.TEXT_FORM)
+    result = await service.record_answer(
+        turn.runtime, turn.person, token, event.form_values.get("answer", "")
+    )
+    await _reply_outcome(turn, result)
+
+
+async def add_comment_action(turn: Turn) -> None:
+    """The comment button under the thanks."""
+    event = turn.event
+    assert isinstance(event, ActionEvent)
+    if turn.adapter.capabilities.forms:
+        await turn.open_form(messages.comment_form(event.value))
+    else:
+        await turn.reply("Reply here with *pulse comment* followed by your comment.")
+
+
+async def comment_form_submit(turn: Turn) -> None:
+    """A submitted comment."""
+    event = turn.event
+    assert isinstance(event, ActionEvent)
+    token = event.action_id.removeprefix(messages.COMMENT_FORM)
+    result = await service.record_comment(
+        turn.runtime, turn.person, token, event.form_values.get("comment", "")
+    )
+    await _reply_comment(turn, result)
+
+
+async def create_form_submit(turn: Turn) -> None:
+    """A comms lead submitted the new-pulse form."""
+    if not await turn.is_comms_lead():
+        await turn.reply(messages.NOT_A_LEAD)
+        return
+    event = turn.event
+    assert isinstance(event, ActionEvent)
+    values = {key: value.strip() for key, value in event.form_values.items()}
+    chosen = values.get("question", "enps")
+    custom = chosen == "custom"
+    when = values.get("when", "").lower()
+    try:
+        threshold = int(values["threshold"]) if values.get("threshold") else None
+    except ValueError:
+        await turn.reply_privately("The threshold is a whole number, e.g. 5.")
+        return
+    at = every = None
+    if when and when != "now":
+        if len(when.split()) == 5:
+            every = values["when"]
+        else:
+            at = values["when"]
+    try:
+        spec = service.build_spec(
+            question=values.get("custom_question", "") if custom else chosen,
+            kind=values.get("kind") if custom else None,
+            audience=values.get("audience", "").replace(",", " ").split(),
+            created_by=turn.person,
+            at=at,
+            every=every,
+            tz=values.get("tz") or None,
+            closes_after=values.get("closes_after") or None,
+            reminder_after=values.get("reminder_after") or None,
+            threshold=threshold,
+            results_target=values.get("results") or None,
+        )
+    except PulseInputError as exc:
+        await turn.reply_privately(f"I couldn't create that pulse: {exc}")
+        return
+    pulse_id = await service.create_pulse(turn.runtime, spec)
+    await turn.reply_privately(f"Pulse #{pulse_id} created: {spec.question}")
+
+
+async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = None) -> None:
+    if result.outcome is AnswerOutcome.RECORDED:
+        thanks = messages.thanks(
+            result.kind, token or "", result.responses, result.audience, result.threshold
+        )
+        if token is None:
+            thanks = OutboundMessage(
+                text=thanks.text, blocks=[b for b in thanks.blocks if b.type != "buttons"]
+            )
+            await turn.reply(thanks)
+        else:
+            await turn.update_source(thanks)
+    elif result.outcome is AnswerOutcome.ALREADY:
+        await turn.reply(messages.ALREADY_ANSWERED)
+    elif result.outcome is AnswerOutcome.INVALID:
+        await turn.reply(result.reason)
+    else:
+        await turn.reply(messages.REFUSED)
+
+
+async def _reply_comment(turn: Turn, result: AnswerResult) -> None:
+    if result.outcome is AnswerOutcome.RECORDED:
+        await turn.update_source(messages.comment_thanks())
+    elif result.outcome is AnswerOutcome.ALREADY:
+        await turn.reply("You've already added a comment to this one. Thank you!")
+    elif result.outcome is AnswerOutcome.INVALID:
+        await turn.reply(result.reason)
+    else:
+        await turn.reply(messages.REFUSED)
+
+
+async def home_section(turn: Turn) -> list[Block]:
+    """Comms leads see their pulses with status and latest responses; others see nothing."""
+    if not await turn.is_comms_lead():
+        return []
+    pulses = await service.list_pulses(turn.runtime, created_by=turn.person)
+    if not pulses:
+        return [Text(text="Pulses", emphasis=True), Text(text="No pulses yet: type *pulse new*.")]
+    lines = []
+    for pulse, _runs, responses in pulses:
+        found = await service.latest_results(turn.runtime, pulse.id or 0)
+        view = found[1] if found else None
+        shown = ""
+        if view is not None and not view.results["hidden"]:
+            enps = view.results.get("enps")
+            shown = f", eNPS {enps}" if enps is not None else ", results visible"
+        lines.append(f"#{pulse.id} {pulse.question}: {pulse.status}, {responses} answered{shown}")
+    return [Text(text="Your pulses", emphasis=True), Text(text="\n".join(lines))]

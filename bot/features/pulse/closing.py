@@ -1,0 +1,147 @@
+"""Closing a run: mixing its ballots, posting results and reporting who could not be reached."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.core.targets import parse_target
+from bot.core.types import ConversationRef, UserRef
+from bot.db.models import OutboxMessage
+from bot.features.pulse import messages
+from bot.features.pulse.anonymity import shuffled_for_storage
+from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
+from bot.features.pulse.views import results_post, run_view
+from bot.outbox.scheduler import DueJob
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+async def close_job(runtime: Runtime, session: AsyncSession, job: DueJob) -> None:
+    """The scheduler's `pulse.close`."""
+    await close_run(runtime, session, int(job.payload["run"]))
+
+
+async def mix_ballots(session: AsyncSession, run_id: int) -> int:
+    """Move a run's pending ballots into the ballot table in one shuffled batch; returns how many."""
+    pending = (
+        (await session.execute(select(PulsePendingBallot).where(col(PulsePendingBallot.run_id) == run_id)))
+        .scalars()
+        .all()
+    )
+    for ballot in pending:
+        await session.delete(ballot)
+    await session.flush()
+    for ballot in shuffled_for_storage(pending):
+        session.add(
+            PulseBallot(
+                id=str(uuid.uuid4()),
+                run_id=ballot.run_id,
+                value=ballot.value,
+                comment=ballot.comment,
+                answered_on=ballot.answered_on,
+                segment=ballot.segment,
+            )
+        )
+        # One insert at a time, in the shuffled order, so heap order follows the shuffle.
+        await session.flush()
+    return len(pending)
+
+
+async def close_run(runtime: Runtime, session: AsyncSession, run_id: int) -> bool:
+    """Close an open run: mix its ballots, publish results and the reachability report; False if not open.
+
+    This transaction touches no invitation, so no ballot shares a transaction with a person's row.
+    """
+    run = await session.get(PulseRun, run_id)
+    if run is None or run.status != "open":
+        return False
+    pulse = await session.get(Pulse, run.pulse_id)
+    assert pulse is not None and run.id is not None and pulse.id is not None
+    now = runtime.clock.now()
+    run.status = "closed"
+    run.closes_at = min(run.closes_at, now)
+    mixed = await mix_ballots(session, run.id)
+    if not pulse.cron and pulse.status == "scheduled":
+        pulse.status = "closed"
+    view = await run_view(session, pulse, run, publish=True)
+    if pulse.results_target:
+        target = parse_target(pulse.results_target)
+        conversation = await runtime.directory.conversation(
+            target.platform, target.channel, target.workspace or None
+        ) or ConversationRef(platform=target.platform, workspace=target.workspace, channel=target.channel)
+        await runtime.outbox.enqueue(
+            session,
+            await results_post(session, pulse, view),
+            conversation=conversation,
+            purpose="pulse_results",
+            idempotency_key=f"pulse-results:{run.id}",
+        )
+    unreached = await unreached_people(session, run)
+    creator = _person_ref(pulse.created_by)
+    if unreached and creator is not None:
+        await runtime.outbox.enqueue(
+            session,
+            messages.reachability_message(pulse.id, pulse.question, unreached),
+            recipient=creator,
+            purpose="pulse_report",
+            idempotency_key=f"pulse-report:{run.id}",
+        )
+    log.info(
+        "pulse %s run %s closed: %d answers mixed, %d unreached", pulse.id, run.id, mixed, len(unreached)
+    )
+    return True
+
+
+async def close_pulse(runtime: Runtime, pulse_id: int) -> int:
+    """Close a pulse's open runs and stop it recurring; returns how many runs closed (-1: no such pulse)."""
+    async with runtime.database.session() as session:
+        pulse = await session.get(Pulse, pulse_id)
+        if pulse is None:
+            return -1
+        pulse.status = "closed"
+        runs = (
+            (
+                await session.execute(
+                    select(PulseRun).where(col(PulseRun.pulse_id) == pulse_id, col(PulseRun.status) == "open")
+                )
+            )
+            .scalars()
+            .all()
+        )
+        run_ids = [run.id for run in runs if run.id is not None]
+    closed = 0
+    for run_id in run_ids:
+        async with runtime.database.session() as session:
+            closed += int(await close_run(runtime, session, run_id))
+    return closed
+
+
+def _person_ref(person: str) -> UserRef | None:
+    platform, _, user_id = person.partition(":")
+    if not user_id or platform not in ("slack", "teams", "console"):
+        return None
+    return UserRef(platform=platform, user_id=user_id)
+
+
+async def unreached_people(session: AsyncSession, run: PulseRun) -> list[tuple[str, str]]:
+    """Who could not be reached in a run, and why: unusable targets and failed or undelivered DMs."""
+    found: list[tuple[str, str]] = [(str(who), str(why)) for who, why in json.loads(run.unreached)]
+    rows = (
+        await session.execute(
+            select(col(PulseInvitation.person), col(OutboxMessage.status), col(OutboxMessage.last_error))
+            .join(OutboxMessage, col(OutboxMessage.id) == col(PulseInvitation.outbox_id))
+            .where(col(PulseInvitation.run_id) == run.id, col(OutboxMessage.status) != "sent")
+            .order_by(col(PulseInvitation.person))
+        )
+    ).all()
+    for person, status, error in rows:
+        why = (error or "unknown error") if status == "failed" else "still queued when the pulse closed"
+        found.append((person, why))
+    return found

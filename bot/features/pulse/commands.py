@@ -1,0 +1,130 @@
+"""`clueline pulse create|list|close|results`: the CONTRACT's command line for pulses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from bot.features.pulse import service
+from bot.features.pulse.export import comments_csv, results_csv
+from bot.features.pulse.questions import PULSE_KINDS
+from bot.features.pulse.service import PulseInputError
+from bot.runtime import Runtime
+
+CLI_CREATOR = "cli"
+
+
+def _fail(reason: str) -> int:
+    print(f"clueline: {reason}", file=sys.stderr)
+    return 1
+
+
+def add_pulse_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `clueline pulse ...`."""
+    pulse = commands.add_parser("pulse", help="anonymous pulse questions")
+    actions = pulse.add_subparsers(dest="pulse_command", metavar="ACTION", required=True)
+
+    create = actions.add_parser("create", help="create a pulse; prints its id")
+    create.add_argument("--question", required=True, help="enps, another library key, or your own question")
+    create.add_argument(
+        "--kind", choices=PULSE_KINDS, help="how a custom question is answered (default text)"
+    )
+    create.add_argument("--audience", nargs="+", required=True, metavar="TARGET", help="channels or people")
+    when = create.add_mutually_exclusive_group()
+    when.add_argument("--at", metavar="ISO-8601", help="send once at this time")
+    when.add_argument("--every", metavar="CRON", help="send on this cron schedule (needs --tz)")
+    create.add_argument(
+        "--tz", metavar="ZONE", help="IANA time zone of --every (or of an --at without offset)"
+    )
+    create.add_argument("--closes-after", metavar="DURATION", help="e.g. 3d (default 3d)")
+    create.add_argument("--reminder-after", metavar="DURATION", help="remind non-respondents after, e.g. 1d")
+    create.add_argument("--threshold", type=int, help="fewest responses to show results (default 5, min 3)")
+    create.add_argument("--results", metavar="TARGET", help="where to post results at close")
+    create.add_argument(
+        "--skip-weekends", action="store_true", help="recurring runs skip Saturday and Sunday"
+    )
+    create.add_argument(
+        "--recipient-local-time",
+        action="store_true",
+        help="each person gets it at the hour in their own zone",
+    )
+    create.set_defaults(run=_create)
+
+    listing = actions.add_parser("list", help="every pulse")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_list)
+
+    close = actions.add_parser("close", help="close a pulse now (and stop it recurring)")
+    close.add_argument("pulse", type=int, metavar="PULSE")
+    close.set_defaults(run=_close)
+
+    results = actions.add_parser("results", help="results of a pulse's newest run")
+    results.add_argument("pulse", type=int, metavar="PULSE")
+    shape = results.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true")
+    shape.add_argument("--csv", action="store_true", help="results of every run as CSV (spreadsheet-safe)")
+    shape.add_argument("--comments-csv", action="store_true", help="visible comments as CSV")
+    results.set_defaults(run=_results)
+
+
+async def _create(args: argparse.Namespace, runtime: Runtime) -> int:
+    try:
+        spec = service.build_spec(
+            question=args.question,
+            kind=args.kind,
+            audience=args.audience,
+            created_by=CLI_CREATOR,
+            at=args.at,
+            every=args.every,
+            tz=args.tz,
+            closes_after=args.closes_after,
+            reminder_after=args.reminder_after,
+            threshold=args.threshold,
+            results_target=args.results,
+            skip_weekends=args.skip_weekends,
+            recipient_local_time=args.recipient_local_time,
+        )
+    except PulseInputError as exc:
+        return _fail(str(exc))
+    print(await service.create_pulse(runtime, spec))
+    return 0
+
+
+async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
+    pulses = await service.list_pulses(runtime)
+    if args.json:
+        print(json.dumps([service.pulse_summary(pulse, runs) for pulse, runs, _ in pulses]))
+        return 0
+    for pulse, runs, responses in pulses:
+        summary = service.pulse_summary(pulse, runs)
+        print(
+            f"{pulse.id}\t{pulse.status}\t{summary['schedule']}\t{runs} run(s)\t{responses} answered\t{pulse.question}"
+        )
+    return 0
+
+
+async def _close(args: argparse.Namespace, runtime: Runtime) -> int:
+    closed = await service.close_pulse(runtime, args.pulse)
+    if closed < 0:
+        return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")
+    print(f"pulse {args.pulse} closed ({closed} open run(s) closed)")
+    return 0
+
+
+async def _results(args: argparse.Namespace, runtime: Runtime) -> int:
+    found = await service.latest_results(runtime, args.pulse)
+    if found is None:
+        return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")
+    pulse, view = found
+    results = view.results if view is not None else service.empty_results(pulse)
+    if args.json:
+        print(json.dumps(results))
+    elif args.csv:
+        print(results_csv(await service.results_by_run(runtime, args.pulse)), end="")
+    elif args.comments_csv:
+        print(comments_csv(view.comments if view is not None else []), end="")
+    else:
+        for key, value in results.items():
+            print(f"{key}: {'-' if value is None else value}")
+    return 0

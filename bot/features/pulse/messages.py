@@ -1,0 +1,245 @@
+"""Everything a pulse says: the invitation, reminders, thanks, refusals, results posts and reports."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Sequence
+from typing import Final
+
+from bot.core.types import (
+    Block,
+    Button,
+    Buttons,
+    ContextLine,
+    Fields,
+    Form,
+    Image,
+    OutboundMessage,
+    Text,
+    TextInput,
+)
+from bot.features.pulse.questions import LIBRARY, PULSE_KINDS, PulseKind, choices_for
+from bot.features.pulse.results import COMMENT_THRESHOLD, PulseResults
+
+ANSWER_ACTION: Final = "pulse.answer."
+WRITE_ACTION: Final = "pulse.write"
+TEXT_FORM: Final = "pulse.textform:"
+ADD_COMMENT_ACTION: Final = "pulse.addcomment"
+COMMENT_FORM: Final = "pulse.commentform:"
+CREATE_FORM: Final = "pulse.create"
+
+STORED_STATEMENT: Final = (
+    "Anonymous: I store that you answered (so I ask once and remind only those who haven't), "
+    "and, apart from that, your answer with its date. Nothing links the two; nobody, admins included, "
+    "can see what you answered. Answers are final."
+)
+REFUSED: Final = "Sorry, I can't take that answer: this pulse isn't open for you. Thanks all the same!"
+ALREADY_ANSWERED: Final = "You've already answered this one; answers are final. Thank you!"
+NOT_A_LEAD: Final = (
+    "Only comms leads can create pulses, close them and read results. "
+    "Ask a comms lead to grant you the role (`pulse grant @you`)."
+)
+USAGE: Final = (
+    "*pulse new* (a form), *pulse list*, *pulse results ID*, *pulse close ID*, *pulse grant @person*.\n"
+    "From the command line: `clueline pulse create --question enps --audience slack:C123 --every "
+    "'0 9 * * MON' --tz Europe/Berlin --closes-after 3d`"
+)
+_LABELS: Final = {"yes": "Yes", "no": "No"}
+_RESULT_LABELS: Final = {
+    "enps": "eNPS",
+    "promoters": "Promoters",
+    "passives": "Passives",
+    "detractors": "Detractors",
+    "yes": "Yes",
+    "no": "No",
+    "mean": "Mean",
+}
+
+
+def rules(threshold: int) -> str:
+    """The result rules, in one sentence."""
+    comments = max(COMMENT_THRESHOLD, threshold)
+    return f"Results appear once {threshold} people answered; comments once {comments}."
+
+
+def _rows(buttons: list[Button], per_row: int) -> list[Block]:
+    size = max(1, per_row)
+    return [Buttons(buttons=buttons[start : start + size]) for start in range(0, len(buttons), size)]
+
+
+def answer_blocks(kind: PulseKind, token: str, per_row: int) -> list[Block]:
+    """One-tap buttons for a score or yes/no; a button that opens a form for free text."""
+    if kind == "text":
+        return [Buttons(buttons=[Button(label="Write my answer", action_id=WRITE_ACTION, value=token)])]
+    buttons = [
+        Button(label=_LABELS.get(choice, choice), action_id=ANSWER_ACTION + choice, value=token)
+        for choice in choices_for(kind)
+    ]
+    return _rows(buttons, per_row)
+
+
+def _scale_hint(kind: PulseKind) -> str | None:
+    if kind == "enps":
+        return "0 = not at all likely, 10 = extremely likely."
+    if kind == "scale":
+        return "1 = not at all, 5 = completely."
+    if kind == "text":
+        return "Reply with *pulse answer* and your words if the button does nothing here."
+    return None
+
+
+def invitation(question: str, kind: PulseKind, token: str, threshold: int, per_row: int) -> OutboundMessage:
+    """The DM that asks the question."""
+    blocks: list[Block] = [Text(text="A quick anonymous pulse question", emphasis=True), Text(text=question)]
+    hint = _scale_hint(kind)
+    if hint:
+        blocks.append(ContextLine(text=hint))
+    blocks += answer_blocks(kind, token, per_row)
+    blocks += [ContextLine(text=STORED_STATEMENT), ContextLine(text=rules(threshold))]
+    return OutboundMessage(text=f"Pulse question: {question}", blocks=blocks)
+
+
+def reminder(question: str, kind: PulseKind, token: str, threshold: int, per_row: int) -> OutboundMessage:
+    """A reminder to someone who has not answered yet."""
+    original = invitation(question, kind, token, threshold, per_row)
+    blocks: list[Block] = [Text(text="A gentle reminder: this pulse is still open.", emphasis=True)]
+    return OutboundMessage(text=f"Reminder: {question}", blocks=blocks + list(original.blocks[1:]))
+
+
+def thanks(kind: PulseKind, token: str, responses: int, audience: int, threshold: int) -> OutboundMessage:
+    """What replaces the buttons once the answer is in; it does not repeat the answer."""
+    blocks: list[Block] = [
+        Text(text="Thank you! Your answer is recorded anonymously."),
+        ContextLine(text=f"{rules(threshold)} So far {responses} of {audience} answered."),
+    ]
+    if kind != "text":
+        blocks.append(
+            Buttons(buttons=[Button(label="Add a comment", action_id=ADD_COMMENT_ACTION, value=token)])
+        )
+    text = f"Thank you! Your answer is recorded anonymously. {rules(threshold)}"
+    return OutboundMessage(text=text, blocks=blocks)
+
+
+def comment_thanks() -> OutboundMessage:
+    """What replaces the comment button once a comment is in."""
+    return OutboundMessage.plain("Thank you! Your comment is recorded anonymously, apart from your score.")
+
+
+def text_form(question: str, token: str) -> Form:
+    """The form of a free-text answer."""
+    return Form(
+        callback_id=TEXT_FORM + token,
+        title="Pulse",
+        blocks=[Text(text=question), TextInput(action_id="answer", label="Your answer", multiline=True)],
+        submit_label="Send anonymously",
+    )
+
+
+def comment_form(token: str) -> Form:
+    """The form of an optional comment after a score."""
+    return Form(
+        callback_id=COMMENT_FORM + token,
+        title="Pulse comment",
+        blocks=[
+            Text(text="Anything you'd like to add? It is stored apart from your score and from you."),
+            TextInput(action_id="comment", label="Comment", multiline=True),
+        ],
+        submit_label="Send anonymously",
+    )
+
+
+def create_form() -> Form:
+    """The form a comms lead fills in to create a pulse."""
+    from bot.core.types import Choice, Option
+
+    return Form(
+        callback_id=CREATE_FORM,
+        title="New pulse",
+        submit_label="Create",
+        blocks=[
+            Choice(
+                action_id="question",
+                label="Question",
+                options=[Option(label=entry.text[:75], value=key) for key, entry in LIBRARY.items()]
+                + [Option(label="My own question (below)", value="custom")],
+                initial="enps",
+            ),
+            TextInput(action_id="custom_question", label="Your own question", optional=True),
+            Choice(
+                action_id="kind",
+                label="Answers (own question)",
+                options=[Option(label=kind, value=kind) for kind in PULSE_KINDS],
+                initial="text",
+            ),
+            TextInput(action_id="audience", label="Audience (channels or people, e.g. slack:C123)"),
+            TextInput(
+                action_id="when",
+                label="When: now, a time (2026-12-01T09:00:00+01:00) or cron ('0 9 * * MON')",
+                optional=True,
+                placeholder="now",
+            ),
+            TextInput(
+                action_id="tz", label="Time zone (for cron)", optional=True, placeholder="Europe/Berlin"
+            ),
+            TextInput(action_id="closes_after", label="Closes after", optional=True, placeholder="3d"),
+            TextInput(action_id="reminder_after", label="Remind after", optional=True, placeholder="1d"),
+            TextInput(action_id="threshold", label="Threshold (at least 3)", optional=True, placeholder="5"),
+            TextInput(action_id="results", label="Post results to", optional=True, placeholder="slack:C456"),
+        ],
+    )
+
+
+def _results_fields(results: PulseResults) -> list[tuple[str, str]]:
+    audience, responses = results["audience"], results["responses"]
+    rate = f" ({round(100 * responses / audience)}%)" if audience else ""
+    pairs = [("Responses", f"{responses} of {audience}{rate}")]
+    if results["hidden"]:
+        return pairs
+    data: dict[str, object] = dict(results)
+    for key, label in _RESULT_LABELS.items():
+        if data.get(key) is not None:
+            pairs.append((label, str(data[key])))
+    distribution = data.get("distribution")
+    if isinstance(distribution, dict):
+        pairs.append(("Distribution", "  ".join(f"{k}: {v}" for k, v in distribution.items())))
+    return pairs
+
+
+def results_message(
+    question: str,
+    results: PulseResults,
+    threshold: int,
+    comments: Sequence[str],
+    chart_png: bytes | None = None,
+    trend_png: bytes | None = None,
+    heading: str = "Pulse results",
+) -> OutboundMessage:
+    """Results of a run, as posted at close and shown to comms leads."""
+    blocks: list[Block] = [
+        Text(text=f"{heading}: {question}", emphasis=True),
+        Fields(pairs=_results_fields(results)),
+    ]
+    if results["hidden"]:
+        blocks.append(Text(text=f"Fewer than {threshold} people answered, so the results stay hidden."))
+    if chart_png is not None:
+        blocks.append(Image(alt="eNPS: promoters, passives, detractors", png_base64=_b64(chart_png)))
+    if trend_png is not None:
+        blocks.append(Image(alt="eNPS across runs", png_base64=_b64(trend_png)))
+    if comments:
+        blocks.append(Text(text="Comments:\n" + "\n".join(f"• {comment}" for comment in comments)))
+    blocks.append(ContextLine(text=rules(threshold)))
+    summary = ", ".join(f"{label}: {value}" for label, value in _results_fields(results))
+    return OutboundMessage(text=f"{heading}: {question} ({summary})", blocks=blocks)
+
+
+def reachability_message(
+    pulse_id: int, question: str, unreached: Sequence[tuple[str, str]]
+) -> OutboundMessage:
+    """The report to a pulse's creator of who could not be reached and why."""
+    lines = "\n".join(f"• {who}: {why}" for who, why in unreached)
+    text = f"Pulse #{pulse_id} ({question}): {len(unreached)} could not be reached:\n{lines}"
+    return OutboundMessage(text=text, blocks=[Text(text=text)])
+
+
+def _b64(png: bytes) -> str:
+    return base64.b64encode(png).decode("ascii")

@@ -1,0 +1,93 @@
+"""Creating a pulse: checking what a comms lead asked for, with an example for every mistake."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Final
+
+from bot.core.targets import parse_target
+from bot.features.pulse.audience import AudienceError, parse_audience
+from bot.features.pulse.questions import InvalidQuestion, PulseKind, parse_kind, resolve_question
+from bot.features.pulse.results import ThresholdError, validate_threshold
+from bot.features.pulse.schedule import ScheduleError, build_schedule, parse_duration
+
+DEFAULT_CLOSES_AFTER: Final = timedelta(days=3)
+
+
+class PulseInputError(ValueError):
+    """A pulse that cannot be created as asked; the message says why and shows a valid example."""
+
+
+@dataclass(frozen=True)
+class PulseSpec:
+    """A validated request to create a pulse."""
+
+    question: str
+    kind: PulseKind
+    audience: list[str]
+    at: datetime | None
+    cron: str | None
+    time_zone: str | None
+    skip_weekends: bool
+    recipient_local_time: bool
+    closes_after: timedelta
+    reminder_after: timedelta | None
+    threshold: int
+    results_target: str | None
+    created_by: str
+
+
+def build_spec(
+    *,
+    question: str,
+    kind: str | None,
+    audience: Sequence[str],
+    created_by: str,
+    at: str | None = None,
+    every: str | None = None,
+    tz: str | None = None,
+    closes_after: str | None = None,
+    reminder_after: str | None = None,
+    threshold: int | None = None,
+    results_target: str | None = None,
+    skip_weekends: bool = False,
+    recipient_local_time: bool = False,
+) -> PulseSpec:
+    """Check everything a pulse needs; PulseInputError names the first problem with an example."""
+    try:
+        resolved = resolve_question(question, kind)
+        if kind is not None:
+            parse_kind(kind)
+        targets = parse_audience(list(audience))
+        schedule = build_schedule(
+            at, every, tz, skip_weekends=skip_weekends, recipient_local_time=recipient_local_time
+        )
+        closes = parse_duration(closes_after) if closes_after else DEFAULT_CLOSES_AFTER
+        remind = parse_duration(reminder_after) if reminder_after else None
+        limit = validate_threshold(threshold)
+        results = str(parse_target(results_target)) if results_target else None
+    except (InvalidQuestion, AudienceError, ScheduleError, ThresholdError) as exc:
+        raise PulseInputError(str(exc)) from None
+    except ValueError as exc:  # a bad results TARGET
+        raise PulseInputError(str(exc)) from None
+    if remind is not None and remind >= closes:
+        raise PulseInputError(
+            "The reminder would come after the pulse closes; e.g. --closes-after 3d --reminder-after 1d."
+        )
+    return PulseSpec(
+        question=resolved.text,
+        kind=resolved.kind,
+        audience=targets,
+        at=schedule.at if schedule else None,
+        cron=schedule.cron if schedule else None,
+        time_zone=schedule.tz if schedule else tz,
+        skip_weekends=skip_weekends,
+        recipient_local_time=recipient_local_time,
+        closes_after=closes,
+        reminder_after=remind,
+        threshold=limit,
+        results_target=results,
+        created_by=created_by,
+    )

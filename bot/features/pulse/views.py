@@ -1,0 +1,233 @@
+"""Results of runs and pulses as shown to comms leads, safe against subtraction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.core.types import OutboundMessage
+from bot.features.pulse import messages
+from bot.features.pulse.answers import count_responses
+from bot.features.pulse.chart import TrendPoint, enps_chart, trend_chart
+from bot.features.pulse.questions import parse_kind
+from bot.features.pulse.results import (
+    EnpsTally,
+    PulseResults,
+    effective_threshold,
+    pulse_results,
+    visible_comments,
+)
+from bot.features.pulse.suppression import PublishedCut, SegmentAnswers, cut_results
+from bot.features.pulse.tables import Pulse, PulseBallot, PulsePendingBallot, PulseRun
+from bot.runtime import Runtime
+
+POOLED: Final = "(pooled)"  # ballots of named people and of segments below the threshold
+
+
+@dataclass(frozen=True)
+class RunView:
+    """A run's results as shown: the CONTRACT shape, visible segments, comments, and the cut published."""
+
+    results: PulseResults
+    segments: dict[str, PulseResults]
+    comments: list[str]
+    scores: list[int]
+    published: PublishedCut
+
+
+def _published(run: PulseRun) -> PublishedCut | None:
+    if not run.published_cut:
+        return None
+    data = json.loads(run.published_cut)
+    return PublishedCut(
+        responses={str(k): int(v) for k, v in data["responses"].items()},
+        visible=frozenset(str(name) for name in data["visible"]),
+        total_visible=bool(data["total_visible"]),
+    )
+
+
+def _encode_cut(cut: PublishedCut) -> str:
+    return json.dumps(
+        {
+            "visible": sorted(cut.visible),
+            "total_visible": cut.total_visible,
+            "responses": dict(cut.responses),
+        },
+        sort_keys=True,
+    )
+
+
+async def run_view(session: AsyncSession, pulse: Pulse, run: PulseRun, *, publish: bool = False) -> RunView:
+    """Results of one run (pending and mixed ballots together), safe against subtraction.
+
+    Segments use complementary suppression, and the cut is audited against the last one published
+    for this run: a total or segment that grew by fewer than the threshold since it was last shown
+    stays hidden, so two looks at an open run cannot isolate the few who answered in between.
+    `publish` records this view as the run's last publication when it shows anything. Comments
+    show only once the run is closed, for the same reason.
+    """
+    assert pulse.id is not None
+    kind = parse_kind(pulse.kind)
+    answers: list[str] = []
+    comments: list[str] = []
+    by_segment: dict[str, list[str]] = {}
+    for table in (PulseBallot, PulsePendingBallot):
+        rows = (
+            await session.execute(
+                select(col(table.value), col(table.comment), col(table.segment))
+                .where(col(table.run_id) == run.id)
+                .order_by(col(table.value))
+            )
+        ).all()
+        for value, comment, segment in rows:
+            if value is not None:
+                answers.append(value)
+                by_segment.setdefault(segment or POOLED, []).append(value)
+            if comment:
+                comments.append(comment)
+    threshold = effective_threshold(pulse.threshold)
+    previous = _published(run)
+    if previous is not None and any(
+        previous.responses.get(name, 0) > len(values) for name, values in by_segment.items()
+    ):
+        previous = None  # cannot happen with ballots only ever added; fail open to a fresh audit
+    cut = cut_results(
+        pulse.id,
+        kind,
+        [SegmentAnswers(name, 0, values) for name, values in sorted(by_segment.items())],
+        threshold,
+        previous,
+    )
+    results = pulse_results(
+        pulse.id, kind, run.audience_size, answers, threshold, force_hidden=not cut.published.total_visible
+    )
+    if publish and (cut.published.total_visible or cut.published.visible):
+        run.published_cut = _encode_cut(cut.published)
+    shown_comments = list(answers) if kind == "text" else comments
+    closed = run.status == "closed" and not results["hidden"]
+    return RunView(
+        results=results,
+        segments={name: cut.segments[name] for name in sorted(cut.published.visible) if name != POOLED},
+        comments=visible_comments(shown_comments, len(answers), threshold) if closed else [],
+        scores=[int(value) for value in answers] if kind == "enps" and not results["hidden"] else [],
+        published=cut.published,
+    )
+
+
+async def results_post(
+    session: AsyncSession, pulse: Pulse, view: RunView, heading: str = "Pulse results"
+) -> OutboundMessage:
+    """The results message: numbers, eNPS chart, trend across runs, visible comments."""
+    results = view.results
+    chart = None
+    if pulse.kind == "enps" and not results["hidden"] and view.scores:
+        chart = enps_chart(EnpsTally.from_scores(view.scores), title="eNPS")
+    trend = await trend_points(session, pulse) if pulse.kind == "enps" else []
+    trend_png = trend_chart(trend) if len(trend) >= 2 else None
+    return messages.results_message(
+        pulse.question,
+        results,
+        effective_threshold(pulse.threshold),
+        view.comments,
+        chart,
+        trend_png,
+        heading,
+    )
+
+
+async def trend_points(session: AsyncSession, pulse: Pulse) -> list[TrendPoint]:
+    """eNPS of each closed run of a pulse, oldest first; None for runs below the threshold."""
+    runs = await pulse_runs(session, pulse, status="closed")
+    points = []
+    for run in runs:
+        view = await run_view(session, pulse, run)
+        enps = view.results.get("enps")
+        points.append(TrendPoint(day=run.scheduled_for.date(), enps=enps if isinstance(enps, int) else None))
+    return points
+
+
+async def pulse_runs(session: AsyncSession, pulse: Pulse, status: str | None = None) -> list[PulseRun]:
+    """A pulse's runs, oldest first."""
+    query = select(PulseRun).where(col(PulseRun.pulse_id) == pulse.id)
+    if status is not None:
+        query = query.where(col(PulseRun.status) == status)
+    return list((await session.execute(query.order_by(col(PulseRun.scheduled_for)))).scalars().all())
+
+
+async def latest_results(runtime: Runtime, pulse_id: int) -> tuple[Pulse, RunView | None] | None:
+    """A pulse and its newest run's results (None before its first run); None for an unknown pulse."""
+    async with runtime.database.session() as session:
+        pulse = await session.get(Pulse, pulse_id)
+        if pulse is None:
+            return None
+        runs = await pulse_runs(session, pulse)
+        if not runs:
+            return pulse, None
+        return pulse, await run_view(session, pulse, runs[-1], publish=True)
+
+
+def empty_results(pulse: Pulse) -> PulseResults:
+    """The results of a pulse that has not run yet."""
+    assert pulse.id is not None
+    return pulse_results(pulse.id, parse_kind(pulse.kind), 0, [], effective_threshold(pulse.threshold))
+
+
+async def list_pulses(runtime: Runtime, created_by: str | None = None) -> list[tuple[Pulse, int, int]]:
+    """Every pulse (or one person's) with its number of runs and its newest run's responses."""
+    async with runtime.database.session() as session:
+        query = select(Pulse).order_by(col(Pulse.id))
+        if created_by is not None:
+            query = query.where(col(Pulse.created_by) == created_by)
+        pulses = list((await session.execute(query)).scalars().all())
+        listed = []
+        for pulse in pulses:
+            runs = await pulse_runs(session, pulse)
+            responses = await count_responses(session, runs[-1].id) if runs and runs[-1].id is not None else 0
+            listed.append((pulse, len(runs), responses))
+        return listed
+
+
+def pulse_summary(pulse: Pulse, runs: int) -> dict[str, object]:
+    """A pulse as `clueline pulse list --json` prints it."""
+    schedule: str
+    if pulse.cron:
+        schedule = f"every {pulse.cron} ({pulse.time_zone})"
+    elif pulse.at:
+        schedule = f"at {pulse.at.isoformat()}"
+    else:
+        schedule = "now"
+    return {
+        "id": pulse.id,
+        "question": pulse.question,
+        "kind": pulse.kind,
+        "audience": json.loads(pulse.audience),
+        "schedule": schedule,
+        "status": pulse.status,
+        "runs": runs,
+        "threshold": pulse.threshold,
+        "results_target": pulse.results_target,
+    }
+
+
+async def results_by_run(runtime: Runtime, pulse_id: int) -> list[dict[str, object]]:
+    """One row of results per run of a pulse, oldest first (for CSV export)."""
+    async with runtime.database.session() as session:
+        pulse = await session.get(Pulse, pulse_id)
+        if pulse is None:
+            return []
+        rows: list[dict[str, object]] = []
+        for run in await pulse_runs(session, pulse):
+            view = await run_view(session, pulse, run)
+            row: dict[str, object] = {
+                "question": pulse.question,
+                "run": run.scheduled_for.date().isoformat(),
+                "status": run.status,
+            }
+            row.update(view.results)
+            rows.append(row)
+        return rows

@@ -1,0 +1,204 @@
+"""Product questions in chat: cited answers with buttons, honest declines, votes, follow-ups, bad input."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot.core.types import ActionEvent, Buttons, HomeOpened
+from bot.db.models import ScheduledJob
+from bot.features.answers.experts import DIGEST_JOB, EXPERTS_PLACE
+from bot.features.answers.tables import Question
+from bot.runtime import Runtime
+from knowledge.tables import ChunkVote
+from tests.answers.conftest import slack_message, slack_user
+from tests.support.recording import RecordingAdapter
+from tests.support.testbot import TestBot
+
+
+async def _questions(runtime: Runtime) -> list[Question]:
+    async with runtime.database.session() as session:
+        return list((await session.execute(select(Question).order_by(col(Question.id)))).scalars())
+
+
+async def test_question_in_a_dm_is_answered_with_its_source_and_buttons(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("how do I export invoices?")
+    reply = bot.pop()
+    assert "Exporting invoices" in reply
+    assert "https://help.northpine.example/invoices/export" in reply
+    assert "[Helpful]  [Not helpful]  [Ask an expert]" in reply
+    [question] = await _questions(answers_runtime)
+    assert question.answered and question.asker == "console:you"
+    assert "exporting-invoices.md#" in question.chunk_keys
+
+
+async def test_ask_command_answers_from_the_campaign_calendar_with_the_date(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("ask when does the spring campaign launch?")
+    reply = bot.pop()
+    assert "2027-03-02" in reply
+    assert "campaigns.csv" in reply
+
+
+async def test_unknown_question_is_declined_and_posted_to_the_experts(answers_runtime: Runtime) -> None:
+    await answers_runtime.places.set(EXPERTS_PLACE, "console:experts")
+    bot = TestBot(answers_runtime)
+    await bot.push("does the warp drive support hyperspace lanes?")
+    declined, posted = bot.pop(), bot.pop()
+    assert "I don't know that yet" in declined
+    assert "asked the experts" in declined
+    assert "[Helpful]" not in declined
+    assert posted.startswith("[#experts]")
+    assert "warp drive support hyperspace lanes" in posted
+    [question] = await _questions(answers_runtime)
+    assert not question.answered and question.escalated
+    assert question.expert_channel == "console:experts" and question.expert_thread
+
+
+async def test_unknown_question_without_experts_channel_says_how_to_set_one(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("does the warp drive support hyperspace lanes?")
+    reply = bot.pop()
+    assert "I don't know that yet" in reply
+    assert "experts here" in reply
+    assert bot.pop_all() == []
+
+
+async def test_helpful_vote_counts_once_and_lifts_the_cited_chunks(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("how do I connect my bank account?")
+    assert "Bank sync" in bot.pop()
+    await bot.push("helpful")
+    assert "Glad it helped" in bot.pop()
+    [question] = await _questions(answers_runtime)
+    assert question.helpful == 1 and question.unhelpful == 0
+    async with answers_runtime.database.session() as session:
+        votes = {v.chunk_key: v.votes for v in (await session.execute(select(ChunkVote))).scalars()}
+    assert votes and all(n == 1 for n in votes.values())
+    assert any(key.startswith("bank-sync.md#") for key in votes)
+
+
+async def test_a_second_vote_by_the_same_person_is_not_counted(answers_runtime: Runtime) -> None:
+    runtime = answers_runtime
+    adapter = RecordingAdapter("slack")
+    runtime.adapters["slack"] = adapter
+    asker = slack_user("UASK", "Ada")
+    await runtime.dispatcher.dispatch(
+        slack_message("E1", asker, "how do I connect my bank?", direct=True), adapter
+    )
+    [(_, answer)] = adapter.sent
+    helpful = next(b for block in answer.blocks if isinstance(block, Buttons) for b in block.buttons)
+    for event_id in ("A1", "A2"):
+        press = ActionEvent(
+            event_id=event_id,
+            conversation=adapter.sent[0][0],
+            user=asker,
+            action_id=helpful.action_id,
+            value=helpful.value,
+            message_id="m1",
+        )
+        await runtime.dispatcher.dispatch(press, adapter)
+    [question] = await _questions(runtime)
+    assert question.helpful == 1
+    assert "already rated" in adapter.sent[-1][1].text
+
+
+async def test_not_helpful_vote_sends_the_question_to_the_experts(answers_runtime: Runtime) -> None:
+    await answers_runtime.places.set(EXPERTS_PLACE, "console:experts")
+    bot = TestBot(answers_runtime)
+    await bot.push("how do I export invoices?")
+    bot.pop()
+    await bot.push("not helpful")
+    replies = bot.pop_all()
+    assert any("Thanks for telling me" in r and "asked the experts" in r for r in replies)
+    posted = [r for r in replies if r.startswith("[#experts]")]
+    assert len(posted) == 1 and "rated not helpful" in posted[0]
+    [question] = await _questions(answers_runtime)
+    assert question.unhelpful == 1 and question.escalated
+
+
+async def test_follow_up_in_the_bots_thread_uses_the_earlier_question(answers_runtime: Runtime) -> None:
+    runtime = answers_runtime
+    adapter = RecordingAdapter("slack")
+    runtime.adapters["slack"] = adapter
+    asker = slack_user("UASK", "Ada")
+    first = slack_message("E1", asker, "how do I connect my bank account?", mention=True, message_id="111.1")
+    await runtime.dispatcher.dispatch(first, adapter)
+    where, answer = adapter.sent[0]
+    assert where.thread == "111.1"
+    assert "Bank sync" in answer.text
+    # Alone, "and with Monzo?" names nothing the knowledge base knows; the thread says what it is about.
+    follow_up = slack_message("E2", asker, "and with Monzo?", thread="111.1", in_bot_thread=True)
+    await runtime.dispatcher.dispatch(follow_up, adapter)
+    where, answer = adapter.sent[1]
+    assert where.thread == "111.1"
+    assert "Bank sync" in answer.text and "Sources:" in answer.text
+    elsewhere = slack_message("E3", asker, "and with Monzo?", channel="COTHER", mention=True)
+    await runtime.dispatcher.dispatch(elsewhere, adapter)
+    assert "I don't know that yet" in adapter.sent[2][1].text
+
+
+async def test_empty_or_wordless_questions_get_a_hint(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("ask")
+    assert "Ask me a product question" in bot.pop()
+    await bot.push("??? !!! …")
+    assert "couldn't find any words" in bot.pop()
+    assert await _questions(answers_runtime) == []
+
+
+async def test_huge_and_odd_unicode_questions_get_an_answer_or_a_decline(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    odd = [
+        "export invoices " * 700,  # over 10,000 characters
+        "how do I export\x00 invoices?\x07",
+        "invoice \udcff export \ud800",  # lone surrogates, as a terminal may pass them on
+        "🧾💸 ¿Cómo exporto facturas? Ｅｘｐｏｒｔ　ｉｎｖｏｉｃｅｓ",
+        "\u202ehow do I export invoices?\u202c",
+        "ﷺ" * 5000 + " bank",
+    ]
+    for text in odd:
+        await bot.push(text)
+        reply = bot.pop()
+        assert "Sources:" in reply or "I don't know that yet" in reply or "Ask me" in reply
+    stored = await _questions(answers_runtime)
+    assert len(stored) == len(odd)
+    assert all("\x00" not in q.text and len(q.text) <= 4000 for q in stored)
+
+
+async def test_only_a_comms_lead_chooses_the_experts_channel(answers_runtime: Runtime) -> None:
+    runtime = answers_runtime
+    adapter = RecordingAdapter("slack")
+    runtime.adapters["slack"] = adapter
+    someone = slack_user("USOME", "Sam")
+    await runtime.dispatcher.dispatch(
+        slack_message("E1", someone, "experts here", channel="CEXP", mention=True), adapter
+    )
+    assert "Only comms leads" in adapter.sent[-1][1].text
+    assert await runtime.places.get(EXPERTS_PLACE) is None
+    lead = slack_user("ULEAD", "Lee")
+    await runtime.dispatcher.dispatch(
+        slack_message("E2", lead, "experts here", channel="CEXP", mention=True), adapter
+    )
+    assert "slack:T1/CEXP" in adapter.sent[-1][1].text
+    assert await runtime.places.get(EXPERTS_PLACE) == "slack:T1/CEXP"
+    async with runtime.database.session() as session:
+        job = (await session.execute(select(ScheduledJob))).scalars().one()
+    assert job.kind == DIGEST_JOB and job.cron == "0 9 * * 1"
+    await runtime.dispatcher.dispatch(slack_message("E3", lead, "experts set nowhere", direct=True), adapter)
+    assert "is not a target" in adapter.sent[-1][1].text
+
+
+async def test_home_shows_how_to_ask_and_what_waits_for_an_answer(answers_runtime: Runtime) -> None:
+    runtime = answers_runtime
+    adapter = RecordingAdapter("slack")
+    runtime.adapters["slack"] = adapter
+    asker = slack_user("UASK", "Ada")
+    await runtime.dispatcher.dispatch(
+        slack_message("E1", asker, "what is a flux capacitor?", direct=True), adapter
+    )
+    await runtime.dispatcher.dispatch(HomeOpened(event_id="H1", user=asker), adapter)
+    [(_, home)] = adapter.homes
+    assert "/clueline ask" in home.text or any("/clueline ask" in getattr(b, "text", "") for b in home.blocks)
+    assert any("still waiting for an answer: 1." in getattr(b, "text", "") for b in home.blocks)

@@ -1,0 +1,168 @@
+"""The command line of the answers feature, run as the operator runs it (a subprocess on the test database)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.clock import SystemClock
+from bot.core.types import ConversationRef, UserRef
+from bot.db.database import Database
+from bot.features.answers.questions import Asked, QuestionLog
+from tests.answers.conftest import demo_files
+
+CONTRACT_KEYS = {"answered", "answer", "sources"}
+SOURCE_KEYS = {"title", "source", "score"}
+
+
+def clueline(
+    database_url: str, *args: str, stdin: str = "", cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `clueline ARGS` against the database, without any LLM configured."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CLUELINE_"))}
+    env["DATABASE_URL"] = database_url
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def test_ingest_reports_added_unchanged_updated_removed_and_failed_files(
+    database_url: str, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "guide.md").write_text("# Guide\n\n## Exporting\n\nClick Export to download a CSV.\n")
+    (docs / "faq.csv").write_text("question,answer\nIs there an API?,Yes: on the Scale plan.\n")
+    (docs / "logo.bmp").write_bytes(b"BM\x00\x00")
+    (docs / "bad.csv").write_text("colour,shape\nred,round\n")
+
+    first = clueline(database_url, "knowledge", "ingest", str(docs), "--json")
+    assert first.returncode == 0, first.stderr
+    report = json.loads(first.stdout)
+    assert report["added"] == ["faq.csv", "guide.md"]
+    assert sorted(Path(f["path"]).name for f in report["failed"]) == ["bad.csv", "logo.bmp"]
+    assert all(f["reason"] for f in report["failed"])
+
+    again = json.loads(clueline(database_url, "knowledge", "ingest", str(docs), "--json").stdout)
+    assert again["added"] == [] and again["unchanged"] == ["faq.csv", "guide.md"]
+
+    (docs / "guide.md").write_text("# Guide\n\n## Exporting\n\nClick Export and pick XLSX.\n")
+    (docs / "faq.csv").unlink()
+    pruned = json.loads(clueline(database_url, "knowledge", "ingest", str(docs), "--json", "--prune").stdout)
+    assert pruned["updated"] == ["guide.md"] and pruned["removed"] == ["faq.csv"]
+
+
+def test_ingest_in_plain_text_prints_counts_and_names_skipped_files(
+    database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "note.txt").write_text("Invoices can be exported as CSV.\n")
+    (tmp_path / "image.bmp").write_bytes(b"BM")
+    result = clueline(
+        database_url,
+        "knowledge",
+        "ingest",
+        str(tmp_path / "note.txt"),
+        str(tmp_path / "image.bmp"),
+        str(tmp_path / "gone.md"),
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("added 1, updated 0, unchanged 0, removed 0, failed 2")
+    assert "added: note.txt" in result.stdout
+    assert "image.bmp" in result.stderr and "gone.md" in result.stderr
+
+
+def _ingest_demo(database_url: str) -> None:
+    result = clueline(database_url, "knowledge", "ingest", *map(str, demo_files()), "--json")
+    assert result.returncode == 0 and json.loads(result.stdout)["failed"] == []
+
+
+def test_ask_json_has_exactly_the_contract_fields_best_source_first(database_url: str) -> None:
+    _ingest_demo(database_url)
+    result = clueline(database_url, "ask", "how do I export invoices?", "--json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert set(answer) == CONTRACT_KEYS
+    assert answer["answered"] is True and "Export" in answer["answer"]
+    sources = answer["sources"]
+    assert 1 <= len(sources) <= 5
+    assert all(set(s) == SOURCE_KEYS and isinstance(s["score"], float) for s in sources)
+    assert [s["score"] for s in sources] == sorted((s["score"] for s in sources), reverse=True)
+    assert sources[0]["title"].startswith("Exporting invoices")
+    assert sources[0]["source"] == "https://help.northpine.example/invoices/export"
+
+
+def test_ask_json_from_stdin_answers_one_line_each_in_order(database_url: str) -> None:
+    _ingest_demo(database_url)
+    lines = "when does the spring campaign launch?\nwhat is a flux capacitor?\n\nhow do I connect my bank?\n"
+    result = clueline(database_url, "ask", "--json", "-", stdin=lines)
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["answered"] for a in answers] == [True, False, False, True]
+    assert all(set(a) == CONTRACT_KEYS for a in answers)
+    assert "2027-03-02" in answers[0]["answer"] and answers[0]["sources"][0]["source"] == "campaigns.csv"
+    assert answers[1]["sources"] == [] and "don't know" in answers[1]["answer"]
+    assert "Ask me a product question" in answers[2]["answer"]
+    assert answers[3]["sources"][0]["source"] == "bank-sync.md"
+
+
+def test_ask_in_plain_text_prints_the_answer_or_the_decline(database_url: str) -> None:
+    _ingest_demo(database_url)
+    answered = clueline(database_url, "ask", "what does the Growth plan cost?")
+    assert answered.returncode == 0 and "EUR 25" in answered.stdout and "Sources:" in answered.stdout
+    declined = clueline(database_url, "ask", "\x7f" + "ΩΩ " * 4000)
+    assert declined.returncode == 0 and "don't know" in declined.stdout
+
+
+def _record_gaps(database_url: str) -> None:
+    async def record() -> None:
+        database = Database(database_url)
+        log = QuestionLog(database, SystemClock())
+        asker = UserRef(platform="slack", user_id="U1")
+        where = ConversationRef(platform="slack", channel="D1", is_direct=True)
+        for text in ("can we invoice in bitcoin?", "bitcoin refunds?", "what colour is the logo?"):
+            await log.record(Asked(asker, where, text, "", False, []))
+        await database.dispose()
+
+    asyncio.run(record())
+
+
+def test_gaps_json_groups_questions_by_theme_with_counts(database_url: str) -> None:
+    empty = clueline(database_url, "knowledge", "gaps", "--json")
+    assert empty.returncode == 0 and json.loads(empty.stdout) == {"days": 7, "total": 0, "themes": []}
+    _record_gaps(database_url)
+    report = json.loads(clueline(database_url, "knowledge", "gaps", "--json").stdout)
+    assert report["total"] == 3
+    assert [(t["theme"], t["count"], t["unanswered"]) for t in report["themes"]] == [
+        ("bitcoin", 2, 2),
+        ("other", 1, 1),
+    ]
+    text = clueline(database_url, "knowledge", "gaps")
+    assert "bitcoin: 2 (2 unanswered, 0 not helpful)" in text.stdout
+
+
+def test_experts_target_is_set_from_the_command_line_and_checked(database_url: str) -> None:
+    bad = clueline(database_url, "knowledge", "experts", "#experts")
+    assert bad.returncode == 2 and "is not a target" in bad.stderr
+    good = clueline(database_url, "knowledge", "experts", "slack:T1/CEXPERTS")
+    assert good.returncode == 0 and "slack:T1/CEXPERTS" in good.stdout
+
+    async def place() -> str | None:
+        from bot.core.roles import Places
+
+        database = Database(database_url)
+        try:
+            return await Places(database, SystemClock()).get("experts")
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(place()) == "slack:T1/CEXPERTS"

@@ -1,0 +1,155 @@
+"""The expert loop: an unanswered question goes to the experts, an expert's reply is saved and sent back."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot.core.types import ActionEvent, Button, Buttons, OutboundMessage, UserRef
+from bot.features.answers.experts import EXPERTS_PLACE
+from bot.features.answers.tables import Question
+from bot.runtime import Runtime
+from knowledge.tables import KnowledgeDocument
+from tests.answers.conftest import slack_message, slack_user
+from tests.support.recording import RecordingAdapter
+
+QUESTION = "Can we invoice in Bitcoin?"
+EXPERT_ANSWER = (
+    "No: Northpine invoices only in fiat currencies. Crypto payments can be recorded as manual payments."
+)
+
+
+async def _drain(runtime: Runtime) -> None:
+    worker = runtime.worker(name="test")
+    while await runtime.scheduler.run_due() or await worker.run_once():
+        pass
+
+
+def _button(message: OutboundMessage, label: str) -> Button:
+    return next(
+        b for block in message.blocks if isinstance(block, Buttons) for b in block.buttons if b.label == label
+    )
+
+
+def _press(
+    event_id: str, user: UserRef, button: Button, sent_index: int, adapter: RecordingAdapter
+) -> ActionEvent:
+    conversation, _ = adapter.sent[sent_index]
+    return ActionEvent(
+        event_id=event_id,
+        conversation=conversation,
+        user=user,
+        action_id=button.action_id,
+        value=button.value,
+        message_id=f"msg-{sent_index}",
+    )
+
+
+async def _escalated_question(runtime: Runtime, adapter: RecordingAdapter, asker: UserRef) -> int:
+    await runtime.places.set(EXPERTS_PLACE, "slack:T1/CEXPERTS")
+    await runtime.dispatcher.dispatch(
+        slack_message("E1", asker, QUESTION, channel="DASK", direct=True), adapter
+    )
+    assert "I don't know that yet" in adapter.sent[-1][1].text
+    await _drain(runtime)
+    posted_to, post = adapter.sent[-1]
+    assert posted_to.channel == "CEXPERTS"
+    assert QUESTION in post.text and "Ada" in post.text
+    return len(adapter.sent) - 1
+
+
+async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_time(
+    answers_runtime: Runtime,
+) -> None:
+    runtime = answers_runtime
+    adapter = RecordingAdapter("slack")
+    runtime.adapters["slack"] = adapter
+    asker, expert = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve")
+    await _escalated_question(runtime, adapter, asker)
+    async with runtime.database.session() as session:
+        question = (await session.execute(select(Question))).scalars().one()
+    assert question.expert_thread is not None  # the posted message's id, recorded when it was sent
+
+    reply = slack_message(
+        "E2", expert, EXPERT_ANSWER, channel="CEXPERTS", thread=question.expert_thread, in_bot_thread=True
+    )
+    await runtime.dispatcher.dispatch(reply, adapter)
+    thread, prompt = adapter.sent[-1]
+    assert thread.channel == "CEXPERTS" and thread.thread == question.expert_thread
+    save = _button(prompt, "Save as answer")
+
+    await runtime.dispatcher.dispatch(_press("A1", expert, save, len(adapter.sent) - 1, adapter), adapter)
+    _, confirmation = adapter.updated[-1]
+    assert "Saved as the answer" in confirmation.text and "Eve" in confirmation.text
+    await _drain(runtime)
+    dm_to, dm = adapter.sent[-1]
+    assert dm_to.is_direct and dm_to.channel == "DASK"  # the DM the question came from
+    assert EXPERT_ANSWER in dm.text and QUESTION in dm.text
+
+    async with runtime.database.session() as session:
+        faq = (
+            (await session.execute(select(KnowledgeDocument).where(col(KnowledgeDocument.kind) == "faq")))
+            .scalars()
+            .all()
+        )
+        saved = [d for d in faq if d.source.startswith("expert-answers/")]
+        stored_question = (await session.execute(select(Question))).scalars().one()
+    assert len(saved) == 1
+    assert saved[0].owner == "slack:UEXP" and saved[0].verified_on == runtime.clock.now().date()
+    assert stored_question.resolved_by == "slack:UEXP"
+
+    someone_else = slack_user("UBOB", "Bob")
+    await runtime.dispatcher.dispatch(
+        slack_message("E3", someone_else, "can we invoice in bitcoin", channel="DBOB", direct=True), adapter
+    )
+    _, answer = adapter.sent[-1]
+    assert "fiat currencies" in answer.text
+    assert "Expert answers" in answer.text
+
+
+async def test_only_the_expert_or_a_comms_lead_can_save_a_reply(answers_runtime: Runtime) -> None:
+    runtime = answers_runtime
+    adapter = RecordingAdapter("slack")
+    runtime.adapters["slack"] = adapter
+    asker, expert, bystander = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve"), slack_user("UBY", "Bo")
+    await _escalated_question(runtime, adapter, asker)
+    async with runtime.database.session() as session:
+        thread = (await session.execute(select(Question))).scalars().one().expert_thread
+    await runtime.dispatcher.dispatch(
+        slack_message("E2", expert, EXPERT_ANSWER, channel="CEXPERTS", thread=thread, in_bot_thread=True),
+        adapter,
+    )
+    save = _button(adapter.sent[-1][1], "Save as answer")
+    index = len(adapter.sent) - 1
+    await runtime.dispatcher.dispatch(_press("A1", bystander, save, index, adapter), adapter)
+    refusal = adapter.sent[-1][1]
+    assert "Only Eve or a comms lead" in refusal.text and refusal.ephemeral_to == bystander
+    assert adapter.updated == []
+
+    lead = slack_user("ULEAD", "Lee")
+    await runtime.dispatcher.dispatch(_press("A2", lead, save, index, adapter), adapter)
+    assert "Saved as the answer" in adapter.updated[-1][1].text
+    await runtime.dispatcher.dispatch(_press("A3", lead, save, index, adapter), adapter)
+    assert "already saved" in adapter.sent[-1][1].text
+
+
+async def test_ask_an_expert_button_escalates_once(answers_runtime: Runtime) -> None:
+    runtime = answers_runtime
+    adapter = RecordingAdapter("slack")
+    runtime.adapters["slack"] = adapter
+    await runtime.places.set(EXPERTS_PLACE, "slack:CEXPERTS")
+    asker = slack_user("UASK", "Ada")
+    await runtime.dispatcher.dispatch(
+        slack_message("E1", asker, "how do I export invoices?", direct=True), adapter
+    )
+    ask_expert = _button(adapter.sent[0][1], "Ask an expert")
+    await runtime.dispatcher.dispatch(_press("A1", asker, ask_expert, 0, adapter), adapter)
+    await runtime.dispatcher.dispatch(_press("A2", asker, ask_expert, 0, adapter), adapter)
+    await _drain(runtime)
+    posts = [m for c, m in adapter.sent if c.channel == "CEXPERTS"]
+    assert len(posts) == 1
+    assert "asked the experts" in adapter.updated[0][1].text
+    assert "already with the experts" in adapter.updated[1][1].text
+    # The answer stays in place above the note, without its buttons.
+    assert "Exporting invoices" in adapter.updated[0][1].text
+    assert not any(isinstance(b, Buttons) for b in adapter.updated[0][1].blocks)

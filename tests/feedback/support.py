@@ -1,0 +1,83 @@
+"""Helpers of the feedback tests that need a database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot.db.models import OutboxMessage
+from bot.features.feedback import manage
+from bot.features.feedback.intake import FeedbackIntake, intake_service
+from bot.features.feedback.items import FeedbackItem, parse_item
+from bot.features.feedback.routing import Route, parse_route_args
+from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
+from bot.runtime import Runtime
+from tests.feedback.conftest import NOW
+from tests.support.recording import RecordingAdapter
+
+
+def intake_of(runtime: Runtime) -> FeedbackIntake:
+    """The runtime's intake service."""
+    intake = intake_service(runtime)
+    assert intake is not None
+    return intake
+
+
+def slack(runtime: Runtime) -> RecordingAdapter:
+    """The runtime's recording Slack adapter."""
+    adapter = runtime.adapters["slack"]
+    assert isinstance(adapter, RecordingAdapter)
+    return adapter
+
+
+async def send_all(runtime: Runtime) -> None:
+    """Run due jobs and send the outbox until nothing is left."""
+    worker = runtime.worker(name="test")
+    while await runtime.scheduler.run_due() or await worker.run_once():
+        pass
+
+
+async def add_route(runtime: Runtime, *args: str) -> Route:
+    """Add a route as `feedback route add` would."""
+    return await manage.add_route(runtime, parse_route_args(list(args)), "test")
+
+
+def item(**fields: Any) -> FeedbackItem:
+    """A valid item: the contract's example with fields overridden (None removes one)."""
+    obj: dict[str, Any] = {
+        "id": "resp-1041",
+        "source": "nps-survey",
+        "received_at": NOW.isoformat(),
+        "scale": "nps",
+        "score": 3,
+        "text": "Export to Excel breaks on big reports with more than 5,000 rows.",
+        "customer": {"name": "Dana Reyes", "email": "dana@example.com", "account": "Northwind"},
+        "product": "reports",
+    }
+    obj.update(fields)
+    return parse_item({k: v for k, v in obj.items() if v is not None})
+
+
+async def rows(runtime: Runtime) -> list[FeedbackRecord]:
+    """Every stored feedback item, oldest first."""
+    async with runtime.database.session() as session:
+        result = await session.execute(select(FeedbackRecord).order_by(col(FeedbackRecord.id)))
+        return list(result.scalars().all())
+
+
+async def outbox_rows(runtime: Runtime, purpose: str | None = None) -> list[OutboxMessage]:
+    """Every outbox row (of one purpose)."""
+    query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+    if purpose is not None:
+        query = query.where(col(OutboxMessage.purpose) == purpose)
+    async with runtime.database.session() as session:
+        return list((await session.execute(query)).scalars().all())
+
+
+async def posts(runtime: Runtime) -> list[HighlightPostRecord]:
+    """Every highlight post, oldest first."""
+    async with runtime.database.session() as session:
+        result = await session.execute(select(HighlightPostRecord).order_by(col(HighlightPostRecord.id)))
+        return list(result.scalars().all())

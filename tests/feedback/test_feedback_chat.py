@@ -1,0 +1,174 @@
+"""Chat: highlights, routes for comms leads only, adopt-a-customer, and the buttons of a highlight post."""
+
+from __future__ import annotations
+
+import itertools
+
+from bot.core.types import ActionEvent, ConversationRef, HomeOpened, UserRef
+from bot.features.feedback.render import DISCUSS, FOLLOW_UP, KUDOS
+from bot.runtime import Runtime
+from tests.feedback.support import add_route, intake_of, item, outbox_rows, posts, rows, send_all, slack
+from tests.support.testbot import TestBot
+
+_events = itertools.count(1)
+
+
+async def test_highlights_lists_what_was_chosen_with_why_and_where_it_went(fb_runtime: Runtime) -> None:
+    await add_route(fb_runtime, "slack:CVOICE")
+    await intake_of(fb_runtime).accept(
+        [item(id="1"), item(id="2", score=8, text="Fine.", customer=None, product=None)]
+    )
+    bot = TestBot(fb_runtime)
+    await bot.push("highlights")
+    reply = bot.pop()
+    assert "Export to Excel breaks on big reports" in reply
+    assert "Why: NPS detractor (3)" in reply
+    assert "Routed to: slack:CVOICE" in reply
+    assert "Fine." not in reply
+
+
+async def test_highlights_says_so_when_there_are_none(fb_runtime: Runtime) -> None:
+    bot = TestBot(fb_runtime)
+    await bot.push("highlights")
+    assert "No highlights yet" in bot.pop()
+
+
+async def test_only_comms_leads_manage_routes(fb_runtime: Runtime) -> None:
+    someone = TestBot(fb_runtime, "you")
+    await someone.push("feedback route add slack:CX --max-score 6")
+    assert "Only comms leads" in someone.pop()
+    lead = TestBot(fb_runtime, "lead")
+    await lead.push("feedback route add slack:CX --max-score 6 --digest daily")
+    assert "score <= 6" in lead.pop()
+    await lead.push("feedback routes")
+    listed = lead.pop()
+    assert "slack:CX" in listed and "daily digest" in listed
+    route_id = listed.split()[0]
+    await lead.push(f"feedback route remove {route_id}")
+    assert f"Removed route {route_id}" in lead.pop()
+    await lead.push("feedback routes")
+    assert "No routes yet" in lead.pop()
+
+
+async def test_a_bad_route_gets_a_clear_reason(fb_runtime: Runtime) -> None:
+    lead = TestBot(fb_runtime, "lead")
+    await lead.push("feedback route add slack:CX --max-score 11")
+    assert "outside 0-10" in lead.pop()
+    await lead.push("feedback route add nowhere")
+    assert "should look like slack:C123" in lead.pop()
+
+
+async def test_a_comms_lead_chooses_the_company_digest_channel_here(fb_runtime: Runtime) -> None:
+    lead = TestBot(fb_runtime, "lead")
+    await lead.push("feedback digest-channel slack:CALLHANDS")
+    assert "slack:CALLHANDS" in lead.pop()
+    assert await fb_runtime.places.get("company_digest") == "slack:CALLHANDS"
+
+
+async def test_an_adopter_gets_a_dm_for_each_new_item_from_the_account(fb_runtime: Runtime) -> None:
+    bot = TestBot(fb_runtime, "you")
+    await bot.push("adopt Northwind")
+    assert "You adopted Northwind" in bot.pop()
+    await bot.push("adopted")
+    assert "Northwind" in bot.pop()
+    await intake_of(fb_runtime).accept(
+        [
+            item(id="1"),
+            item(id="2", score=9, text="Great support.", customer={"account": " northwind "}),
+            item(id="3", customer={"account": "Contoso"}),
+        ]
+    )
+    await send_all(fb_runtime)
+    dms = bot.pop_all()
+    assert len(dms) == 2
+    assert all("northwind" in dm.lower() for dm in dms)
+    assert "dana@example.com" not in " ".join(dms)
+    await bot.push("unadopt northwind")
+    assert "no longer adopt" in bot.pop()
+    await intake_of(fb_runtime).accept([item(id="4")])
+    await send_all(fb_runtime)
+    assert bot.pop_all() == []
+
+
+async def test_adopting_twice_is_said_once(fb_runtime: Runtime) -> None:
+    bot = TestBot(fb_runtime, "you")
+    await bot.push("adopt Northwind")
+    bot.pop_all()
+    await bot.push("adopt northwind")
+    assert "already adopted" in bot.pop()
+
+
+async def test_follow_up_shows_the_contact_privately_and_a_second_claimer_hears_who_has_it(
+    fb_runtime: Runtime,
+) -> None:
+    event = await _posted(fb_runtime)
+    adapter = slack(fb_runtime)
+    adapter.sent.clear()
+    ana = UserRef(platform="slack", workspace="T1", user_id="UANA", display_name="Ana")
+    ben = UserRef(platform="slack", workspace="T1", user_id="UBEN", display_name="Ben")
+    await _press(fb_runtime, event, FOLLOW_UP, ana)
+    [(_, private)] = adapter.sent
+    assert private.ephemeral_to == ana
+    assert "dana@example.com" in private.model_dump_json() and "Dana Reyes" in private.model_dump_json()
+    adapter.sent.clear()
+    await _press(fb_runtime, event, FOLLOW_UP, ben)
+    [(_, told)] = adapter.sent
+    assert told.ephemeral_to == ben
+    assert "Ana is already following up" in told.text
+    assert "dana@example.com" not in told.model_dump_json()
+    [record] = await rows(fb_runtime)
+    assert record.claimed_by == "slack:UANA"
+
+
+async def test_discuss_starts_a_thread_under_the_post(fb_runtime: Runtime) -> None:
+    event = await _posted(fb_runtime)
+    adapter = slack(fb_runtime)
+    adapter.sent.clear()
+    await _press(fb_runtime, event, DISCUSS, UserRef(platform="slack", user_id="UANA", display_name="Ana"))
+    [(conversation, message)] = adapter.sent
+    assert conversation.thread == event.message_id
+    assert "reply in this thread" in message.text
+    [post] = await posts(fb_runtime)
+    assert post.discuss_thread == event.message_id
+
+
+async def test_kudos_thanks_the_team_in_the_thread(fb_runtime: Runtime) -> None:
+    event = await _posted(fb_runtime, score=10, text="Love the new reports: month-end took 10 minutes!")
+    adapter = slack(fb_runtime)
+    adapter.sent.clear()
+    await _press(fb_runtime, event, KUDOS, UserRef(platform="slack", user_id="UANA", display_name="Ana"))
+    [(conversation, message)] = adapter.sent
+    assert conversation.thread == event.message_id and "Kudos to the team from Ana" in message.text
+
+
+async def test_the_home_tab_shows_recent_highlights(fb_runtime: Runtime) -> None:
+    await intake_of(fb_runtime).accept([item()])
+    user = UserRef(platform="slack", user_id="UANA")
+    await fb_runtime.dispatcher.dispatch(HomeOpened(event_id="home-1", user=user), slack(fb_runtime))
+    [(_, home)] = slack(fb_runtime).homes
+    assert "Export to Excel breaks" in home.model_dump_json()
+
+
+async def _posted(runtime: Runtime, **fields: object) -> ActionEvent:
+    """Post one highlight to slack:CVOICE; an action event template on it."""
+    await add_route(runtime, "slack:CVOICE")
+    await intake_of(runtime).accept([item(**fields)])
+    await send_all(runtime)
+    [post] = await posts(runtime)
+    assert post.message_id is not None
+    assert await outbox_rows(runtime, "highlight")
+    return ActionEvent(
+        event_id="template",
+        conversation=ConversationRef(platform="slack", workspace="T1", channel="CVOICE"),
+        user=UserRef(platform="slack", user_id="UNONE"),
+        action_id=FOLLOW_UP,
+        value=str(post.item_id),
+        message_id=post.message_id,
+    )
+
+
+async def _press(runtime: Runtime, template: ActionEvent, action_id: str, user: UserRef) -> None:
+    event = template.model_copy(
+        update={"event_id": f"press-{next(_events)}", "action_id": action_id, "user": user}
+    )
+    await runtime.dispatcher.dispatch(event, slack(runtime))

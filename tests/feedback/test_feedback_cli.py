@@ -1,0 +1,95 @@
+"""`clueline feedback ...` as an operator runs it: import with a column mapping, routes, highlights."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPORT = """Response ID,Date Submitted,NPS,Comment,Customer Name,Email,Company,Browser
+r-1,2026-11-20 09:14,3,"Export to Excel breaks on big reports, call me on 020 7946 0958.",Dana Reyes,dana@example.com,Northwind,Firefox
+r-2,2026-11-20 10:02,10,Reminders got us paid a week sooner. Brilliant!,Lee Chen,lee@example.com,Chen Framing,Safari
+r-3,2026-11-20 11:30,11,Out of range,Sam Poe,sam@example.com,Poe Ltd,Edge
+r-1,2026-11-20 09:14,3,"Export to Excel breaks on big reports, call me on 020 7946 0958.",Dana Reyes,dana@example.com,Northwind,Firefox
+"""
+MAPPING = "id=Response ID,received_at=Date Submitted,score=NPS,text=Comment,name=Customer Name,email=Email,account=Company"
+
+
+def clueline(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": database_url,
+            "CLUELINE_LOG_LEVEL": "WARNING",
+        },
+    )
+
+
+def test_import_with_a_column_mapping_reports_accepted_duplicates_and_rejected_lines(
+    database_url: str, tmp_path: Path
+) -> None:
+    export = tmp_path / "survey-export.csv"
+    export.write_text(EXPORT)
+    result = clueline(database_url, "feedback", "import", str(export), "--map", MAPPING)
+    assert result.returncode == 0, result.stderr
+    assert "accepted 2, duplicates 1, rejected 1" in result.stdout
+    assert "line 4: score 11 is outside the nps scale 0-10" in result.stdout
+    again = clueline(database_url, "feedback", "import", str(export), "--map", MAPPING, "--json")
+    assert again.returncode == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert (report["accepted"], report["duplicates"]) == (0, 3)
+    assert report["rejected"] == [{"line": 4, "reason": "score 11 is outside the nps scale 0-10"}]
+
+
+def test_a_mapping_that_names_a_missing_column_fails_with_one_line(database_url: str, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(EXPORT)
+    result = clueline(database_url, "feedback", "import", str(export), "--map", "text=Feedback")
+    assert result.returncode == 1
+    assert "column 'Feedback' is not in the file" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_routes_are_added_listed_and_removed(database_url: str) -> None:
+    added = clueline(
+        database_url, "feedback", "route", "add", "slack:C123", "--max-score", "6", "--digest", "daily"
+    )
+    assert added.returncode == 0, added.stderr
+    route_id = added.stdout.split()[0]
+    listed = clueline(database_url, "feedback", "route", "list")
+    assert "slack:C123" in listed.stdout and "score <= 6" in listed.stdout and "daily digest" in listed.stdout
+    assert clueline(database_url, "feedback", "route", "remove", route_id).returncode == 0
+    assert "slack:C123" not in clueline(database_url, "feedback", "route", "list").stdout
+    missing = clueline(database_url, "feedback", "route", "remove", route_id)
+    assert missing.returncode == 1 and "no route" in missing.stderr
+
+
+def test_a_bad_route_is_bad_usage(database_url: str) -> None:
+    result = clueline(database_url, "feedback", "route", "add", "slack:C123", "--max-score", "12")
+    assert result.returncode == 2 and "outside 0-10" in result.stderr
+
+
+def test_highlights_prints_the_chosen_items_with_why_and_where(database_url: str, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(EXPORT)
+    clueline(database_url, "feedback", "route", "add", "slack:CDETRACT", "--max-score", "6")
+    clueline(database_url, "feedback", "import", str(export), "--map", MAPPING)
+    result = clueline(database_url, "feedback", "highlights", "--json", "--since", "2026-11-01")
+    assert result.returncode == 0, result.stderr
+    chosen = {entry["id"]: entry for entry in json.loads(result.stdout)}
+    assert set(chosen) == {"r-1", "r-2"}
+    assert chosen["r-1"]["why"][0] == "NPS detractor (3)"
+    assert chosen["r-1"]["routed_to"][0]["target"] == "slack:CDETRACT"
+    assert chosen["r-2"]["routed_to"] == []
+    assert "[phone]" in chosen["r-1"]["text"] and "7946" not in result.stdout
+    later = clueline(database_url, "feedback", "highlights", "--since", "2026-12-01")
+    assert later.returncode == 0 and "no highlights" in later.stdout

@@ -1,0 +1,32 @@
+"""The demo: `printf 'highlights\\n' | clueline demo` shows Northpine's highlights with their reasons."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_shows_the_sample_companys_highlights_with_reasons(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input="highlights\n",
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert result.returncode == 0, result.stderr
+    listing = result.stdout.split("CUSTOMER HIGHLIGHTS OF THE LAST WEEK", 1)[1]
+    assert "Why: NPS detractor" in listing and "Why: NPS promoter" in listing
+    assert "Routed to: console:customer-voice" in listing
+    assert "and 2 similar this week" in listing
+    assert "Account at risk" in listing
+    # Posts went to the demo's channel, with the customers' personal data redacted.
+    assert "[#customer-voice]" in result.stdout
+    assert "[phone]" in result.stdout and "[card]" in result.stdout and "[iban]" in result.stdout
+    assert "7946" not in result.stdout and "maya@harborbakery.example" not in result.stdout

@@ -1,0 +1,125 @@
+"""Scheduled digests: per route (count, NPS with its change, themes, quotes) and the company-wide one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.clock import ManualClock
+from bot.features.feedback import manage
+from bot.runtime import Runtime
+from tests.feedback.support import add_route, intake_of, item, outbox_rows, send_all, slack
+
+MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def _at(days_before_monday: float) -> str:
+    return (MONDAY_9 - timedelta(days=days_before_monday)).isoformat()
+
+
+async def _two_weeks_of_feedback(runtime: Runtime) -> None:
+    await intake_of(runtime).accept(
+        [
+            item(
+                id="p1",
+                received_at=_at(10),
+                score=3,
+                text="Export to PDF fails on long invoices.",
+                tags=["export"],
+            ),
+            item(
+                id="p2",
+                received_at=_at(9),
+                score=10,
+                text="Reminders got us paid a week sooner.",
+                tags=["reminders"],
+            ),
+            item(
+                id="c1",
+                received_at=_at(5),
+                score=10,
+                text="Bank feeds match perfectly now, saves hours.",
+                tags=["bank"],
+            ),
+            item(
+                id="c2",
+                received_at=_at(3),
+                score=9,
+                text="Quote to invoice in one click is great.",
+                tags=["export"],
+            ),
+            item(
+                id="c3",
+                received_at=_at(1),
+                score=2,
+                text="CSV export drops accented names like José.",
+                tags=["export"],
+            ),
+        ]
+    )
+
+
+def _monday(runtime: Runtime) -> None:
+    assert isinstance(runtime.clock, ManualClock)
+    runtime.clock.set(MONDAY_9 + timedelta(seconds=1))
+
+
+async def test_a_weekly_route_digest_gives_count_nps_change_themes_and_quotes(fb_runtime: Runtime) -> None:
+    await add_route(fb_runtime, "slack:CWEEKLY", "--digest", "weekly")
+    await _two_weeks_of_feedback(fb_runtime)
+    await send_all(fb_runtime)
+    assert slack(fb_runtime).sent == []  # a digest route posts nothing in real time
+    _monday(fb_runtime)
+    await send_all(fb_runtime)
+    [(conversation, message)] = slack(fb_runtime).sent
+    assert conversation.channel == "CWEEKLY"
+    text = message.text
+    assert "weekly digest" in text
+    assert "3 feedback items this week" in text
+    assert "NPS +33 (up 33 from last week)" in text
+    assert "export (2)" in text
+    quotes = [b for b in message.model_dump()["blocks"] if b["type"] == "text" and "“" in b["text"]]
+    assert len(quotes) == 3
+
+
+async def test_a_route_digest_counts_only_what_the_route_takes(fb_runtime: Runtime) -> None:
+    await add_route(fb_runtime, "slack:CDETRACT", "--max-score", "6", "--digest", "weekly")
+    await _two_weeks_of_feedback(fb_runtime)
+    _monday(fb_runtime)
+    await send_all(fb_runtime)
+    [(_, message)] = slack(fb_runtime).sent
+    assert "1 feedback item this week" in message.text
+    assert "NPS -100 (same as last week)" in message.text
+
+
+async def test_a_digest_is_sent_once_and_not_for_a_quiet_period(fb_runtime: Runtime) -> None:
+    await add_route(fb_runtime, "slack:CDAILY", "--digest", "daily")
+    await intake_of(fb_runtime).accept([item(received_at=(MONDAY_9 - timedelta(hours=2)).isoformat())])
+    _monday(fb_runtime)
+    await send_all(fb_runtime)
+    await send_all(fb_runtime)
+    assert len(slack(fb_runtime).sent) == 1
+    assert isinstance(fb_runtime.clock, ManualClock)
+    fb_runtime.clock.advance(timedelta(days=1))
+    await send_all(fb_runtime)
+    assert len(slack(fb_runtime).sent) == 1
+    assert len(await outbox_rows(fb_runtime, "feedback_digest")) == 1
+
+
+async def test_the_company_digest_goes_weekly_to_the_chosen_channel(fb_runtime: Runtime) -> None:
+    await manage.set_company_channel(fb_runtime, "slack:CALLHANDS")
+    await _two_weeks_of_feedback(fb_runtime)
+    _monday(fb_runtime)
+    await send_all(fb_runtime)
+    [(conversation, message)] = slack(fb_runtime).sent
+    assert conversation.channel == "CALLHANDS"
+    assert "Hear the customer: week of 16 Nov 2026" in message.text
+    assert "3 feedback items this week" in message.text
+
+
+async def test_a_removed_route_sends_no_more_digests(fb_runtime: Runtime) -> None:
+    route = await add_route(fb_runtime, "slack:CWEEKLY", "--digest", "weekly")
+    await _two_weeks_of_feedback(fb_runtime)
+    assert await manage.remove_route(fb_runtime, route.id)
+    _monday(fb_runtime)
+    await send_all(fb_runtime)
+    assert slack(fb_runtime).sent == []

@@ -1,0 +1,119 @@
+"""The pulse in chat, errbot style: push a message, pop the reply."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.core.types import OutboundMessage, Text
+from bot.features.pulse import messages
+from bot.runtime import Runtime
+from tests.pulse.conftest import PulseWorld
+from tests.support.testbot import TestBot
+
+
+async def test_people_who_are_not_comms_leads_get_a_clear_refusal(runtime: Runtime) -> None:
+    bot = TestBot(runtime, user_id="someone")
+    for command in ("pulse new", "pulse list", "pulse results 1", "pulse close 1", "pulse grant @me"):
+        await bot.push(command)
+        assert bot.pop() == messages.NOT_A_LEAD
+    assert not await runtime.roles.is_comms_lead("console:me")
+
+
+async def test_a_comms_lead_grants_the_role_and_the_new_lead_may_list(runtime: Runtime) -> None:
+    lead = TestBot(runtime, user_id="lead")
+    await lead.push("pulse grant @bob")
+    assert "console:bob is now a comms lead" in lead.pop()
+    bob = TestBot(runtime, user_id="bob")
+    await bob.push("pulse list")
+    assert "No pulses yet" in bob.pop()
+
+
+async def test_results_and_close_need_a_pulse_number(runtime: Runtime) -> None:
+    lead = TestBot(runtime, user_id="lead")
+    await lead.push("pulse results")
+    assert "Which pulse?" in lead.pop()
+    await lead.push("pulse close 42")
+    assert lead.pop() == "No pulse #42."
+
+
+async def test_pulse_new_opens_a_form_and_its_submit_creates_the_pulse(world: PulseWorld) -> None:
+    await world.act(
+        "ULEAD",
+        messages.CREATE_FORM,
+        audience="slack:C1",
+        question="enps",
+        when="0 9 * * MON",
+        tz="Nowhere/Land",
+    )
+    assert (
+        "Unknown time zone" in world.replies_to("ULEAD")[-1]
+        and "Europe/Berlin" in world.replies_to("ULEAD")[-1]
+    )
+    await world.act("ULEAD", messages.CREATE_FORM, audience="slack:C1", question="enps", closes_after="2d")
+    assert world.replies_to("ULEAD")[-1].startswith("Pulse #1 created")
+    assert sorted(c.channel for c, _ in world.slack.sent if c.channel.startswith("D-U")) != []
+    await world.act("U1", messages.CREATE_FORM, audience="slack:C1", question="enps")
+    assert world.replies_to("U1")[-1] == messages.NOT_A_LEAD
+
+
+async def test_home_shows_a_comms_lead_their_pulses(world: PulseWorld) -> None:
+    from bot.core.types import HomeOpened
+    from tests.pulse.conftest import slack_user
+
+    await world.create()
+    await world.runtime.dispatcher.dispatch(HomeOpened(event_id="h1", user=slack_user("ULEAD")), world.slack)
+    await world.runtime.dispatcher.dispatch(HomeOpened(event_id="h2", user=slack_user("U1")), world.slack)
+    lead_home, someone_home = (message for _, message in world.slack.homes)
+    assert "Would you refer a friend" in _text(lead_home)
+    assert "Would you refer a friend" not in _text(someone_home)
+
+
+def _text(message: OutboundMessage) -> str:
+    return "\n".join(block.text for block in message.blocks if isinstance(block, Text))
+
+
+async def test_free_text_answer_typed_in_the_chat_where_there_are_no_forms(runtime: Runtime) -> None:
+    lead = TestBot(runtime, user_id="lead")
+    from bot.features.pulse import service
+
+    spec = service.build_spec(
+        question="obstacles", kind=None, audience=["console:lead"], created_by="console:lead"
+    )
+    await service.create_pulse(runtime, spec)
+    await lead.push("help")  # any turn lets the scheduler open the run and send the DM
+    assert any("What gets in the way" in reply for reply in lead.pop_all())
+    await lead.push("pulse answer")
+    assert "empty" in lead.pop()
+    await lead.push("Write my answer")
+    assert any("pulse answer" in reply for reply in lead.pop_all())
+    await lead.push("pulse answer Too many meetings on Mondays")
+    assert "Thank you" in lead.pop()
+    await lead.push("pulse answer Again")
+    assert lead.pop() == messages.ALREADY_ANSWERED
+
+
+def test_demo_runs_the_sample_pulse_records_the_answer_and_shows_the_rules(tmp_path: Path) -> None:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SLACK_", "MICROSOFT_", "OPENAI_"))
+    }
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input="pulse\n9\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Would you refer a friend to work here?" in done.stdout
+    assert "Thank you! Your answer is recorded anonymously." in done.stdout
+    assert "Results appear once 5 people answered; comments once 10." in done.stdout
+    assert "So far 4 of 7 answered." in done.stdout

@@ -1,0 +1,143 @@
+"""`clueline pulse ...` as an operator uses it: ids, the CONTRACT's JSON, exit codes and reasons."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+
+from bot.cli import main
+from tests.pulse.conftest import PEOPLE, PulseWorld
+
+Cli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Cli:
+    """Run `clueline` on the test database; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("CLUELINE_ADMINS", "")
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "MICROSOFT_APP_ID"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+def test_create_prints_the_new_id_and_list_shows_it(cli: Cli) -> None:
+    code, out, _ = cli(
+        "pulse",
+        "create",
+        "--question",
+        "enps",
+        "--audience",
+        "slack:C123",
+        "--every",
+        "0 9 * * MON",
+        "--tz",
+        "Europe/Berlin",
+        "--closes-after",
+        "2d",
+        "--reminder-after",
+        "1d",
+    )
+    assert code == 0
+    pulse_id = int(out.strip())
+    code, out, _ = cli("pulse", "list", "--json")
+    listed = json.loads(out)
+    assert [entry["id"] for entry in listed] == [pulse_id]
+    assert listed[0]["question"] == "Would you refer a friend to work here?"
+    assert listed[0]["schedule"] == "every 0 9 * * MON (Europe/Berlin)"
+
+
+def test_results_json_is_exactly_the_contract_shape_and_hidden_before_answers(cli: Cli) -> None:
+    _, out, _ = cli(
+        "pulse", "create", "--question", "enps", "--audience", "slack:C123", "--at", "2030-01-01T09:00:00Z"
+    )
+    pulse_id = int(out)
+    code, out, _ = cli("pulse", "results", str(pulse_id), "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "pulse": pulse_id,
+        "audience": 0,
+        "responses": 0,
+        "hidden": True,
+        "enps": None,
+        "promoters": None,
+        "passives": None,
+        "detractors": None,
+    }
+
+
+def test_close_closes_and_unknown_pulse_fails_with_a_reason(cli: Cli) -> None:
+    _, out, _ = cli(
+        "pulse",
+        "create",
+        "--question",
+        "Do you have what you need?",
+        "--kind",
+        "yesno",
+        "--audience",
+        "slack:C1",
+    )
+    assert cli("pulse", "close", out.strip())[0] == 0
+    _, listed, _ = cli("pulse", "list", "--json")
+    assert json.loads(listed)[0]["status"] == "closed"
+    code, _, err = cli("pulse", "results", "999", "--json")
+    assert code == 1 and err.count("\n") == 1 and "no pulse 999" in err
+
+
+@pytest.mark.parametrize(
+    ("flags", "example"),
+    [
+        (["--every", "every monday", "--tz", "Europe/Berlin"], "0 9 * * MON"),
+        (["--every", "0 9 * * MON", "--tz", "Mars/Olympus"], "Europe/Berlin"),
+        (["--closes-after", "three days"], "3d"),
+        (["--threshold", "2"], "at least 3"),
+        (["--at", "tomorrow"], "2026-12-01T09:00:00+01:00"),
+    ],
+)
+def test_bad_schedule_or_threshold_exits_1_with_one_line_and_an_example(
+    cli: Cli, flags: list[str], example: str
+) -> None:
+    code, out, err = cli("pulse", "create", "--question", "enps", "--audience", "slack:C1", *flags)
+    assert code == 1 and out == ""
+    assert err.startswith("clueline: ") and err.count("\n") == 1 and example in err
+
+
+def test_bad_audience_is_refused_with_an_example(cli: Cli) -> None:
+    code, _, err = cli("pulse", "create", "--question", "enps", "--audience", "#general")
+    assert code == 1 and "slack:C0123ABCD" in err
+
+
+async def test_results_after_a_run_and_csv_export_escapes_formulas(world: PulseWorld, cli: Cli) -> None:
+    pulse_id = await world.create(question="=1+1 How fair was this week?", kind="scale", closes_after="1d")
+    await world.settle()
+    for person, score in zip(PEOPLE[:5], ["5", "4", "4", "2", "1"], strict=True):
+        await world.tap(person, score)
+    world.clock.advance(timedelta(days=1, minutes=1))
+    await world.settle()
+    code, out, _ = await asyncio.to_thread(cli, "pulse", "results", str(pulse_id), "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "pulse": pulse_id,
+        "audience": 8,
+        "responses": 5,
+        "hidden": False,
+        "distribution": {"1": 1, "2": 1, "3": 0, "4": 2, "5": 1},
+        "mean": 3.2,
+    }
+    code, out, _ = await asyncio.to_thread(cli, "pulse", "results", str(pulse_id), "--csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][:3] == ["question", "run", "status"]
+    assert rows[1][0] == "'=1+1 How fair was this week?"
+    assert rows[1][2] == "closed"

@@ -1,0 +1,248 @@
+"""A pulse from creation to results: audience, one-tap answers, refusals, reminders, close and report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from bot.core.errors import PermanentSendError
+from bot.core.types import Buttons, Image
+from bot.features.pulse import messages, service
+from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
+from tests.pulse.conftest import PEOPLE, PulseWorld
+
+
+async def _results(world: PulseWorld, pulse_id: int) -> dict[str, object]:
+    found = await service.latest_results(world.runtime, pulse_id)
+    assert found is not None and found[1] is not None
+    return dict(found[1].results)
+
+
+async def test_channel_members_are_asked_once_each_without_bots_guests_or_deactivated(
+    world: PulseWorld,
+) -> None:
+    await world.create(audience=["slack:C1", "slack:U1"])
+    await world.settle()
+    asked = sorted(conversation.channel for conversation, _ in world.slack.sent)
+    assert asked == sorted(f"D-{person}" for person in PEOPLE)
+    invite = world.slack.sent[0][1]
+    assert "Would you refer a friend to work here?" in invite.text
+    labels = [b.label for block in invite.blocks if isinstance(block, Buttons) for b in block.buttons]
+    assert labels == [str(score) for score in range(11)]
+    assert any(messages.STORED_STATEMENT in getattr(block, "text", "") for block in invite.blocks)
+
+
+async def test_opening_a_run_again_sends_nothing_new(world: PulseWorld) -> None:
+    pulse_id = await world.create()
+    await world.settle()
+    async with world.runtime.database.session() as session:
+        pulse = await session.get(Pulse, pulse_id)
+        run = (await session.execute(select(PulseRun))).scalar_one()
+        assert pulse is not None
+        again = await service.open_run(world.runtime, session, pulse, run.scheduled_for)
+        assert again.id == run.id
+    await world.settle()
+    assert len(world.slack.sent) == len(PEOPLE)
+
+
+async def test_one_tap_records_the_answer_and_replaces_the_buttons_with_thanks(world: PulseWorld) -> None:
+    pulse_id = await world.create()
+    await world.settle()
+    await world.tap("U1", "9")
+    updated, thanks = world.slack.updated[-1]
+    assert updated.message_id == "msg-U1"
+    assert "Thank you" in thanks.text and "Results appear once 5 people answered" in thanks.text
+    assert "9" not in thanks.text, "the thanks does not repeat the answer"
+    assert not any(
+        b.action_id.startswith(messages.ANSWER_ACTION)
+        for block in thanks.blocks
+        if isinstance(block, Buttons)
+        for b in block.buttons
+    )
+    assert (await _results(world, pulse_id))["responses"] == 1
+
+
+async def test_second_tap_is_refused_politely_and_not_counted(world: PulseWorld) -> None:
+    pulse_id = await world.create()
+    await world.settle()
+    token = world.tokens("U1")[0]
+    await world.tap("U1", "9", token)
+    await world.tap("U1", "0", token)
+    assert world.replies_to("U1")[-1] == messages.ALREADY_ANSWERED
+    assert (await _results(world, pulse_id))["responses"] == 1
+
+
+async def test_someone_elses_unknown_or_closed_pulse_gets_one_reply_that_reveals_nothing(
+    world: PulseWorld,
+) -> None:
+    pulse_id = await world.create()
+    await world.settle()
+    await world.tap("U2", "3", world.tokens("U1")[0])
+    await world.tap("U2", "3", "made-up-token")
+    await service.close_pulse(world.runtime, pulse_id)
+    await world.tap("U3", "3")
+    refusals = world.replies_to("U2")[-2:] + world.replies_to("U3")[-1:]
+    assert refusals == [messages.REFUSED] * 3
+    assert (await _results(world, pulse_id))["responses"] == 0
+
+
+async def test_answer_out_of_range_is_refused_with_what_would_work(world: PulseWorld) -> None:
+    await world.create()
+    await world.settle()
+    await world.tap("U1", "11")
+    assert "whole number from 0 to 10" in world.replies_to("U1")[-1]
+
+
+async def test_reminders_go_only_to_people_who_have_not_answered_and_at_most_twice(world: PulseWorld) -> None:
+    await world.create(closes_after="5d", reminder_after="1d")
+    await world.settle()
+    await world.tap("U1", "10")
+    world.clock.advance(timedelta(days=1, minutes=1))
+    await world.settle()
+    assert world.dm_count("U1") == 1
+    assert all(world.dm_count(person) == 2 for person in PEOPLE[1:])
+    await world.tap("U2", "7")  # through the reminder's own buttons
+    world.clock.advance(timedelta(days=1))
+    await world.settle()
+    assert world.dm_count("U2") == 2
+    assert all(world.dm_count(person) == 3 for person in PEOPLE[2:])
+    world.clock.advance(timedelta(days=2))
+    await world.settle()
+    assert all(world.dm_count(person) == 3 for person in PEOPLE[2:]), "no third reminder"
+
+
+async def test_original_buttons_still_work_after_a_reminder(world: PulseWorld) -> None:
+    pulse_id = await world.create(closes_after="3d", reminder_after="1d")
+    await world.settle()
+    world.clock.advance(timedelta(days=1, minutes=1))
+    await world.settle()
+    await world.tap("U4", "8", world.tokens("U4")[0])
+    assert (await _results(world, pulse_id))["responses"] == 1
+
+
+async def test_results_stay_hidden_below_the_threshold_then_show_the_contract_numbers(
+    world: PulseWorld,
+) -> None:
+    pulse_id = await world.create()
+    await world.settle()
+    for person, score in zip(PEOPLE[:4], ["10", "9", "8", "6"], strict=True):
+        await world.tap(person, score)
+    assert await _results(world, pulse_id) == {
+        "pulse": pulse_id,
+        "audience": 8,
+        "responses": 4,
+        "hidden": True,
+        "enps": None,
+        "promoters": None,
+        "passives": None,
+        "detractors": None,
+    }
+    await world.tap("U5", "3")
+    assert await _results(world, pulse_id) == {
+        "pulse": pulse_id,
+        "audience": 8,
+        "responses": 5,
+        "hidden": False,
+        "enps": 0,
+        "promoters": 2,
+        "passives": 1,
+        "detractors": 2,
+    }
+
+
+async def test_a_look_at_an_open_run_is_not_repeated_until_enough_new_answers(world: PulseWorld) -> None:
+    pulse_id = await world.create()
+    await world.settle()
+    for person in PEOPLE[:5]:
+        await world.tap(person, "9")
+    assert (await _results(world, pulse_id))["hidden"] is False
+    await world.tap("U6", "0")
+    # Shown again now, the change from the last look would be U6's answer alone.
+    assert (await _results(world, pulse_id))["hidden"] is True
+
+
+async def test_close_posts_results_with_a_chart_and_reports_who_could_not_be_reached(
+    world: PulseWorld,
+) -> None:
+    world.slack.failures["D-U8"] = PermanentSendError("channel_not_found")
+    pulse_id = await world.create(results_target="slack:CRES", closes_after="2d")
+    await world.settle()
+    for person, score in zip(PEOPLE[:6], ["10", "10", "9", "7", "5", "2"], strict=True):
+        await world.tap(person, score)
+    world.clock.advance(timedelta(days=2, minutes=1))
+    await world.settle()
+    posts = [message for conversation, message in world.slack.sent if conversation.channel == "CRES"]
+    assert len(posts) == 1
+    assert "eNPS: 17" in posts[0].text
+    assert any(isinstance(block, Image) and block.png_base64 for block in posts[0].blocks)
+    report = world.replies_to("ULEAD")
+    assert len(report) == 1 and "slack:U8: channel_not_found" in report[0]
+    async with world.runtime.database.session() as session:
+        pulse = await session.get(Pulse, pulse_id)
+        assert pulse is not None and pulse.status == "closed"
+
+
+async def test_comment_after_a_score_is_kept_apart_and_shown_only_from_ten_answers(world: PulseWorld) -> None:
+    pulse_id = await world.create(results_target="slack:CRES", closes_after="1d")
+    await world.settle()
+    await world.tap("U1", "9")
+    await world.act("U1", messages.ADD_COMMENT_ACTION, world.tokens("U1")[0])
+    assert world.slack.forms[-1].callback_id.startswith(messages.COMMENT_FORM)
+    await world.act("U1", world.slack.forms[-1].callback_id, comment="More focus time, please")
+    await world.act("U1", world.slack.forms[-1].callback_id, comment="And a second comment")
+    assert "already added a comment" in world.replies_to("U1")[-1]
+    for person in PEOPLE[1:6]:
+        await world.tap(person, "8")
+    world.clock.advance(timedelta(days=1, minutes=1))
+    await world.settle()
+    post = next(m for c, m in world.slack.sent if c.channel == "CRES")
+    assert "More focus time" not in post.text and "More focus time" not in str(post.blocks)
+    assert (await _results(world, pulse_id))["responses"] == 6
+
+
+async def test_recurring_pulse_runs_at_nine_berlin_time_on_both_sides_of_the_change(
+    world: PulseWorld,
+) -> None:
+    world.clock.set(datetime(2026, 3, 20, tzinfo=UTC))
+    pulse_id = await world.create(every="0 9 * * MON", tz="Europe/Berlin", closes_after="1d")
+    for day in (23, 24, 30, 31):
+        world.clock.set(datetime(2026, 3, day, 12, tzinfo=UTC))
+        await world.settle()
+    async with world.runtime.database.session() as session:
+        runs = (
+            (
+                await session.execute(
+                    select(PulseRun).where(col(PulseRun.pulse_id) == pulse_id).order_by(col(PulseRun.id))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        invited = await session.scalar(select(func.count()).select_from(PulseInvitation))
+    assert [run.scheduled_for for run in runs] == [
+        datetime(2026, 3, 23, 8, tzinfo=UTC),
+        datetime(2026, 3, 30, 7, tzinfo=UTC),
+    ]
+    assert [run.status for run in runs] == ["closed", "closed"]
+    assert invited == 2 * len(PEOPLE)
+    assert all(world.dm_count(person) == 2 for person in PEOPLE)
+
+
+async def test_recurring_pulse_posts_a_trend_across_runs(world: PulseWorld) -> None:
+    pulse_id = await world.create(
+        every="0 9 * * MON", tz="UTC", closes_after="1d", results_target="slack:CRES"
+    )
+    for week in range(2):
+        world.clock.set(datetime(2026, 6, 8 + 7 * week, 9, 1, tzinfo=UTC))
+        await world.settle()
+        for person in PEOPLE[:5]:
+            await world.tap(person, "9" if week else "5")
+        world.clock.advance(timedelta(days=1, minutes=1))
+        await world.settle()
+    posts = [m for c, m in world.slack.sent if c.channel == "CRES"]
+    assert len(posts) == 2
+    assert "eNPS: -100" in posts[0].text and "eNPS: 100" in posts[1].text
+    assert sum(isinstance(block, Image) for block in posts[1].blocks) == 2, "breakdown and trend"
+    assert pulse_id

@@ -1,0 +1,124 @@
+"""A running `clueline serve` (a real subprocess) wired to a fake Slack Web API, and a client that signs posts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from tests.slack.payloads import SECRET, signed_headers
+from tests.support.fake_slack import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Serve:
+    """One `clueline serve` process and a way to post to it."""
+
+    def __init__(
+        self, process: asyncio.subprocess.Process, port: int, session: aiohttp.ClientSession
+    ) -> None:
+        self.process = process
+        self.url = f"http://127.0.0.1:{port}"
+        self.session = session
+
+    async def post(
+        self, body: str, *, json_body: bool = True, headers: dict[str, str] | None = None, signed: bool = True
+    ) -> tuple[int, str]:
+        """POST /slack/events, signed with the test secret unless told otherwise."""
+        content_type = "application/json" if json_body else "application/x-www-form-urlencoded"
+        sent = signed_headers(body, content_type=content_type) if signed else {"Content-Type": content_type}
+        sent.update(headers or {})
+        async with self.session.post(
+            f"{self.url}/slack/events", data=body.encode(), headers=sent
+        ) as response:
+            return response.status, await response.text()
+
+
+async def _wait_healthy(serve: Serve, process: asyncio.subprocess.Process) -> None:
+    for _ in range(300):
+        if process.returncode is not None:
+            raise RuntimeError(f"clueline serve exited with {process.returncode}")
+        try:
+            async with serve.session.get(f"{serve.url}/healthz") as response:
+                if response.status == 200:
+                    return
+        except aiohttp.ClientError:
+            pass
+        await asyncio.sleep(0.1)
+    raise RuntimeError("clueline serve did not become healthy")
+
+
+@asynccontextmanager
+async def running_serve(
+    database_url: str, fake: FakeSlack, *, module: str = "bot.cli", extra_env: dict[str, str] | None = None
+) -> AsyncIterator[Serve]:
+    """`python -m bot.cli serve` (or a test launcher) on a free port, stopped with SIGTERM afterwards."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.url,
+        "CLUELINE_OUTBOX_POLL_SECONDS": "0.2",
+    }
+    for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "MICROSOFT_APP_ID"):
+        env.pop(name, None)
+    env.update(extra_env or {})
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", module, "serve", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
+    )
+    async with aiohttp.ClientSession() as session:
+        serve = Serve(process, port, session)
+        try:
+            await _wait_healthy(serve, process)
+            yield serve
+        finally:
+            if process.returncode is None:
+                process.terminate()
+                try:
+                    await asyncio.wait_for(process.wait(), timeout=30)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """The fake Slack Web API, in this process."""
+    async with FakeSlack() as fake:
+        yield fake
+
+
+ServeFactory = Callable[..., AbstractAsyncContextManager[Serve]]
+
+
+@pytest.fixture
+async def serve(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[Serve]:
+    """`clueline serve` with Slack configured against the fake, on the test's database."""
+    async with running_serve(database_url, fake_slack) as server:
+        yield server
+
+
+@pytest.fixture
+async def probe_serve(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[Serve]:
+    """`clueline serve` plus a test-only feature with a button, a form and a select (tests/slack/probe.py)."""
+    async with running_serve(database_url, fake_slack, module="tests.slack.probe") as server:
+        yield server

@@ -1,0 +1,74 @@
+"""`clueline manifest slack`: a manifest that creates the app in one paste."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def clueline(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("SLACK_APP_TOKEN", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def test_manifest_names_every_scope_event_and_url() -> None:
+    result = clueline("manifest", "slack", "--url", "https://bot.example.com/")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads(result.stdout)
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {
+        "app_mentions:read",
+        "chat:write",
+        "im:history",
+        "im:read",
+        "im:write",
+        "channels:history",
+        "groups:history",
+        "commands",
+        "users:read",
+        "usergroups:read",
+        "channels:read",
+        "groups:read",
+        "files:write",
+    } <= scopes
+    events = manifest["settings"]["event_subscriptions"]
+    assert events["request_url"] == "https://bot.example.com/slack/events"
+    assert {"app_mention", "message.im", "app_home_opened", "app_uninstalled", "tokens_revoked"} <= set(
+        events["bot_events"]
+    )
+    [command] = manifest["features"]["slash_commands"]
+    assert (command["command"], command["url"]) == ("/clueline", "https://bot.example.com/slack/events")
+    assert manifest["settings"]["interactivity"] == {
+        "is_enabled": True,
+        "request_url": "https://bot.example.com/slack/events",
+    }
+    assert manifest["oauth_config"]["redirect_urls"] == ["https://bot.example.com/slack/oauth_redirect"]
+    home = manifest["features"]["app_home"]
+    assert (
+        home["home_tab_enabled"]
+        and home["messages_tab_enabled"]
+        and not home["messages_tab_read_only_enabled"]
+    )
+
+
+def test_manifest_refuses_a_url_that_is_not_http() -> None:
+    result = clueline("manifest", "slack", "--url", "bot.example.com")
+    assert result.returncode == 1
+    assert result.stderr.startswith("clueline: --url must start with https://")
+
+
+def test_manifest_needs_a_platform() -> None:
+    assert clueline("manifest").returncode == 2

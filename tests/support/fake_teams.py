@@ -1,0 +1,329 @@
+"""A local stand-in for Microsoft's side of Teams: the Bot Connector, the bot's token endpoint, and the
+OpenID metadata + JWKS that inbound tokens are checked against (signed here with a test RSA key).
+
+It runs in a thread with its own event loop, so a test (sync or async) can talk to a `clueline serve`
+subprocess while this records what that process sent. Switches: answer the next sends with 429 and
+`Retry-After`, answer a conversation with an error, and 429 any send that breaks Teams' per-conversation
+limits (counted as `limit_violations`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+import time
+import uuid
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
+
+APP_ID = "6f1b7a4e-8d0c-4c1e-9a43-2f7d2f1c0b11"
+APP_PASSWORD = "fake-bot-password"
+TENANT = "72f988bf-0000-4000-8000-000000000001"
+ISSUER = "https://api.botframework.com"
+KEY_ID = "fake-key-1"
+ACCESS_TOKEN = "fake-connector-token"
+LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0))
+
+
+@dataclass(frozen=True)
+class ConnectorCall:
+    """One request the bot made to the connector."""
+
+    method: str
+    path: str
+    conversation_id: str
+    activity_id: str | None
+    body: Any
+    authorization: str | None
+    at: float
+
+    @property
+    def text(self) -> str:
+        """Everything readable in an activity: its text and its card's JSON."""
+        body = self.body if isinstance(self.body, dict) else {}
+        return (body.get("text") or "") + json.dumps(body.get("attachments") or [])
+
+
+@dataclass
+class Member:
+    """Someone on a roster."""
+
+    aad_object_id: str
+    name: str
+    user_role: str = "user"
+
+    @property
+    def id(self) -> str:
+        return f"29:{self.aad_object_id}"
+
+
+@dataclass
+class FakeTeams:
+    """Start with `start()`, stop with `stop()`; `url` is both the service URL and the auth host."""
+
+    calls: list[ConnectorCall] = field(default_factory=list)
+    token_requests: list[dict[str, str]] = field(default_factory=list)
+    rosters: dict[str, list[Member]] = field(default_factory=dict)
+    failures: dict[str, tuple[int, str]] = field(default_factory=dict)
+    limit_violations: int = 0
+    throttled: int = 0
+    page_size: int = 2
+    metadata_requests: int = 0
+    # While set, the OpenID metadata endpoint does not answer (a slow Microsoft login service).
+    hold_metadata: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self._throttle_next = 0
+        self._retry_after = 1.0
+        self._accepted: dict[str, deque[float]] = defaultdict(deque)
+        self._ids = itertools.count(1)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    # ---- control ----------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The service URL activities carry (with Teams' trailing slash)."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def metadata_url(self) -> str:
+        return f"{self.url}v1/.well-known/openidconfiguration"
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.url}botframework.com/oauth2/v2.0/token"
+
+    def start(self) -> FakeTeams:
+        """Serve on a free port in a background thread."""
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            self._loop = loop
+            self._runner = web.AppRunner(self._app())
+            loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            loop.run_until_complete(site.start())
+            server = site._server
+            assert server is not None
+            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            loop.close()
+
+        self._thread = threading.Thread(target=run, name="fake-teams", daemon=True)
+        self._thread.start()
+        if not ready.wait(10):
+            raise RuntimeError("the fake Teams service did not start")
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def throttle_next(self, count: int, retry_after: float = 1.0) -> None:
+        """Answer the next `count` activity posts with 429 and this Retry-After."""
+        self._throttle_next = count
+        self._retry_after = retry_after
+
+    def posts(self, conversation_id: str | None = None) -> list[ConnectorCall]:
+        """Accepted activity posts (new messages and replies), optionally of one conversation."""
+        return [
+            call
+            for call in list(self.calls)
+            if call.method == "POST"
+            and call.path.endswith(("/activities", f"/activities/{call.activity_id}"))
+            and (conversation_id is None or call.conversation_id == conversation_id)
+        ]
+
+    def of(self, method: str) -> list[ConnectorCall]:
+        """Recorded calls of one HTTP method."""
+        return [call for call in list(self.calls) if call.method == method]
+
+    # ---- tokens -----------------------------------------------------------------------------------
+
+    def token(
+        self,
+        service_url: str,
+        *,
+        audience: str = APP_ID,
+        issuer: str = ISSUER,
+        expires_in: float = 3600,
+        forged: bool = False,
+        kid: str = KEY_ID,
+    ) -> str:
+        """A Bot Framework channel token as Teams sends it; `forged` signs it with a key nobody published."""
+        now = int(time.time())
+        claims = {
+            "iss": issuer,
+            "aud": audience,
+            "serviceurl": service_url,
+            "nbf": now - 60,
+            "iat": now - 60,
+            "exp": int(now + expires_in),
+        }
+        key = self.other_key if forged else self.key
+        return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+    def _jwk(self) -> dict[str, Any]:
+        jwk: dict[str, Any] = json.loads(RSAAlgorithm.to_jwk(self.key.public_key()))
+        jwk.update({"kid": KEY_ID, "use": "sig", "alg": "RS256", "endorsements": ["msteams", "emulator"]})
+        return jwk
+
+    # ---- HTTP -------------------------------------------------------------------------------------
+
+    def _app(self) -> web.Application:
+        app = web.Application()
+        app.add_routes(
+            [
+                web.get("/v1/.well-known/openidconfiguration", self._metadata),
+                web.get("/v1/.well-known/keys", self._keys),
+                web.post("/botframework.com/oauth2/v2.0/token", self._token),
+                web.post("/v3/conversations", self._create),
+                web.post("/v3/conversations/{cid}/activities", self._post),
+                web.post("/v3/conversations/{cid}/activities/{aid}", self._post),
+                web.put("/v3/conversations/{cid}/activities/{aid}", self._put),
+                web.delete("/v3/conversations/{cid}/activities/{aid}", self._delete),
+                web.get("/v3/conversations/{cid}/pagedmembers", self._members),
+            ]
+        )
+        return app
+
+    async def _metadata(self, _request: web.Request) -> web.Response:
+        self.metadata_requests += 1
+        while self.hold_metadata.is_set():
+            await asyncio.sleep(0.01)
+        return web.json_response(
+            {
+                "issuer": ISSUER,
+                "jwks_uri": f"{self.url}v1/.well-known/keys",
+                "id_token_signing_alg_values_supported": ["RS256"],
+            }
+        )
+
+    async def _keys(self, _request: web.Request) -> web.Response:
+        return web.json_response({"keys": [self._jwk()]})
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = {key: str(value) for key, value in (await request.post()).items()}
+        self.token_requests.append(form)
+        if form.get("client_id") != APP_ID or form.get("client_secret") != APP_PASSWORD:
+            return web.json_response({"error": "invalid_client"}, status=401)
+        return web.json_response({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600})
+
+    async def _record(self, request: web.Request) -> ConnectorCall:
+        body = await request.json() if request.can_read_body else None
+        call = ConnectorCall(
+            method=request.method,
+            path=request.path,
+            conversation_id=request.match_info.get("cid", ""),
+            activity_id=request.match_info.get("aid"),
+            body=body,
+            authorization=request.headers.get("Authorization"),
+            at=time.monotonic(),
+        )
+        return call
+
+    def _failure(self, conversation_id: str) -> web.Response | None:
+        failure = self.failures.get(conversation_id.split(";")[0])
+        if failure is None:
+            return None
+        status, code = failure
+        return web.json_response({"error": {"code": code, "message": f"fake {code}"}}, status=status)
+
+    async def _post(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        failure = self._failure(call.conversation_id)
+        if failure is not None:
+            return failure
+        if self._throttle_next > 0:
+            self._throttle_next -= 1
+            self.throttled += 1
+            return self._too_many(self._retry_after)
+        base = call.conversation_id.split(";")[0]
+        window = self._accepted[base]
+        now = call.at
+        for count, seconds in LIMITS:
+            if sum(1 for at in window if at > now - seconds) >= count:
+                self.limit_violations += 1
+                return self._too_many(1.0)
+        window.append(now)
+        self.calls.append(call)
+        return web.json_response({"id": f"activity-{next(self._ids)}"})
+
+    def _too_many(self, retry_after: float) -> web.Response:
+        return web.json_response(
+            {"error": {"code": "Throttled", "message": "slow down"}},
+            status=429,
+            headers={"Retry-After": f"{retry_after:g}"},
+        )
+
+    async def _put(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        failure = self._failure(call.conversation_id)
+        if failure is not None:
+            return failure
+        self.calls.append(call)
+        return web.json_response({"id": call.activity_id})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        self.calls.append(call)
+        return web.Response(status=200)
+
+    async def _create(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        self.calls.append(call)
+        body = call.body if isinstance(call.body, dict) else {}
+        members = body.get("members") or []
+        if not members or body.get("isGroup"):
+            return web.json_response({"error": {"code": "BadArgument", "message": "one member"}}, status=400)
+        member_id = str(members[0].get("id"))
+        return web.json_response({"id": f"a:1dm-{member_id}", "serviceUrl": self.url}, status=201)
+
+    async def _members(self, request: web.Request) -> web.Response:
+        call = await self._record(request)
+        self.calls.append(call)
+        roster = self.rosters.get(call.conversation_id.split(";")[0], [])
+        start = int(request.query.get("continuationToken") or 0)
+        size = min(int(request.query.get("pageSize") or self.page_size), self.page_size)
+        page = roster[start : start + size]
+        following = start + size if start + size < len(roster) else None
+        return web.json_response(
+            {
+                "continuationToken": str(following) if following is not None else None,
+                "members": [
+                    {
+                        "id": member.id,
+                        "name": member.name,
+                        "aadObjectId": member.aad_object_id,
+                        "userRole": member.user_role,
+                        "tenantId": TENANT,
+                    }
+                    for member in page
+                ],
+            }
+        )
+
+
+def new_id() -> str:
+    """A fresh GUID-like id."""
+    return str(uuid.uuid4())

@@ -1,0 +1,153 @@
+"""A fake Teams service, and `clueline serve` subprocesses whose Teams traffic goes to it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+import requests
+
+from tests.support import databases
+from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
+
+ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def eventually(check: Callable[[], T | None], what: str, seconds: float = 20.0) -> T:
+    """Poll until `check` returns something truthy (the other process works at its own pace)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.05)
+
+
+@dataclass
+class Server:
+    """A running `clueline serve` (or the probe server), reachable at `url`."""
+
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def post(self, activity: dict[str, Any], token: str | None = None) -> requests.Response:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return requests.post(f"{self.url}/api/messages", json=activity, headers=headers, timeout=30)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def start_server(
+    tmp_path: Path,
+    database_url: str,
+    fake: FakeTeams,
+    *,
+    with_app_id: bool = False,
+    module: str = "bot.cli",
+    env: dict[str, str] | None = None,
+) -> Server:
+    """Start a server process on a free port and wait until it answers /healthz."""
+    port = free_port()
+    settings_env = {
+        "DATABASE_URL": database_url,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "CLUELINE_TEAMS_OPENID_METADATA_URL": fake.metadata_url,
+        "CLUELINE_TEAMS_TOKEN_ENDPOINT": fake.token_endpoint,
+        "CLUELINE_TEAMS_SERVICE_URL": fake.url,
+        "CLUELINE_OUTBOX_POLL_SECONDS": "0.1",
+        "CLUELINE_LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT),
+    }
+    if with_app_id:
+        settings_env.update({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
+    base_env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "CLUELINE_", "SLACK_"))
+    }
+    log = tmp_path / f"server-{port}.log"
+    args = [sys.executable, "-m", module, *(["serve"] if module == "bot.cli" else [])]
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            args, cwd=tmp_path, env={**base_env, **settings_env, **(env or {})}, stdout=output, stderr=output
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+
+    def healthy() -> bool:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited: {server.output()[-2000:]}")
+        try:
+            return requests.get(f"{server.url}/healthz", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    try:
+        eventually(healthy, "the server to answer /healthz", seconds=60)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeTeams]:
+    """The fake Bot Connector, token endpoint and OpenID metadata of one test."""
+    service = FakeTeams().start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def serve(tmp_path: Path, database_url: str, fake: FakeTeams) -> Iterator[Server]:
+    """`clueline serve` without an app id (token checks off) on the test's database."""
+    server = start_server(tmp_path, database_url, fake)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def module_fake() -> Iterator[FakeTeams]:
+    """One fake Teams for a module of token tests."""
+    service = FakeTeams().start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="module")
+def authenticated(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, module_fake: FakeTeams
+) -> Iterator[Server]:
+    """`clueline serve` with an app id, so that every request must carry a valid token (SQLite is enough)."""
+    tmp_path = tmp_path_factory.mktemp("teams-auth")
+    server = start_server(
+        tmp_path, databases.copy_sqlite(sqlite_template, tmp_path), module_fake, with_app_id=True
+    )
+    yield server
+    server.stop()

@@ -1,0 +1,150 @@
+"""Core blocks rendered as Adaptive Cards, and our `*bold*` as Teams markdown."""
+
+from __future__ import annotations
+
+from adapters.teams.adapter import render_activity
+from adapters.teams.cards import form_card, message_card, to_markdown
+from bot.core.types import (
+    Button,
+    Buttons,
+    Choice,
+    ContextLine,
+    Fields,
+    Form,
+    Image,
+    Link,
+    Option,
+    OutboundMessage,
+    Text,
+    TextInput,
+)
+
+
+def test_bold_becomes_double_asterisks_and_other_stars_stay() -> None:
+    assert to_markdown("*Export* breaks for *big reports*") == "**Export** breaks for **big reports**"
+    assert to_markdown("2 * 3 = 6, a*b") == "2 * 3 = 6, a*b"
+    assert to_markdown("• *help*: what I can do") == "• **help**: what I can do"
+
+
+def test_a_plain_message_is_sent_as_markdown_text_not_a_card() -> None:
+    activity = render_activity(OutboundMessage.plain("Thanks, *recorded*"))
+    assert activity.text == "Thanks, **recorded**"
+    assert activity.text_format == "markdown"
+    assert not activity.attachments
+
+
+def test_a_message_with_blocks_is_an_adaptive_card_1_5() -> None:
+    message = OutboundMessage(text="Highlight", blocks=[Text(text="Highlight", emphasis=True)])
+    activity = render_activity(message)
+    attachment = activity.attachments[0]
+    assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
+    card = attachment.content
+    assert (card["type"], card["version"]) == ("AdaptiveCard", "1.5")
+    assert card["body"][0] == {
+        "type": "TextBlock",
+        "text": "Highlight",
+        "wrap": True,
+        "weight": "Bolder",
+        "size": "Medium",
+    }
+    assert activity.summary == "Highlight"
+
+
+def test_buttons_are_submit_actions_carrying_action_id_and_value() -> None:
+    card = message_card(
+        OutboundMessage(
+            text="Vote",
+            blocks=[
+                Buttons(
+                    buttons=[
+                        Button(label="Helpful", action_id="answer:up", value="42", style="primary"),
+                        Button(label="Wrong", action_id="answer:down", value="42", style="danger"),
+                    ]
+                )
+            ],
+        )
+    )
+    actions = card["body"][0]["actions"]
+    assert actions[0] == {
+        "type": "Action.Submit",
+        "title": "Helpful",
+        "style": "positive",
+        "data": {"action_id": "answer:up", "value": "42"},
+    }
+    assert actions[1]["style"] == "destructive"
+
+
+def test_fields_context_images_and_links() -> None:
+    card = message_card(
+        OutboundMessage(
+            text="x",
+            blocks=[
+                Fields(pairs=[("Score", "*3*"), ("Source", "NPS")]),
+                ContextLine(text="from the survey"),
+                Image(alt="chart", png_base64="iVBORw0KGgo=", title="eNPS"),
+                Image(alt="logo", url="https://example.com/logo.png"),
+                Link(url="https://example.com/r/1", label="Open [the] report"),
+            ],
+        )
+    )
+    body = card["body"]
+    assert body[0] == {
+        "type": "FactSet",
+        "facts": [{"title": "Score", "value": "**3**"}, {"title": "Source", "value": "NPS"}],
+    }
+    assert body[1]["isSubtle"] is True and body[1]["size"] == "Small"
+    assert body[2]["text"] == "eNPS"
+    assert body[3] == {"type": "Image", "url": "data:image/png;base64,iVBORw0KGgo=", "altText": "chart"}
+    assert body[4]["url"] == "https://example.com/logo.png"
+    assert body[5]["text"] == "[Open (the) report](https://example.com/r/1)"
+
+
+def test_a_choice_is_a_choice_set_with_its_own_submit() -> None:
+    card = message_card(
+        OutboundMessage(
+            text="Pick",
+            blocks=[
+                Choice(
+                    action_id="pulse:answer",
+                    label="How likely?",
+                    options=[Option(label=str(n), value=str(n)) for n in range(11)],
+                )
+            ],
+        )
+    )
+    choice, submit = card["body"]
+    assert choice["type"] == "Input.ChoiceSet" and choice["id"] == "pulse:answer"
+    assert choice["style"] == "compact"  # eleven options do not fit as radio buttons
+    assert choice["choices"][10] == {"title": "10", "value": "10"}
+    assert submit["actions"][0]["data"] == {"action_id": "pulse:answer"}
+
+
+def test_a_form_is_a_card_of_inputs_with_one_submit_carrying_the_callback_id() -> None:
+    card = form_card(
+        Form(
+            callback_id="expert:answer",
+            title="Answer the question",
+            submit_label="Send answer",
+            blocks=[
+                TextInput(action_id="answer", label="Your answer", multiline=True),
+                TextInput(action_id="link", label="Link", optional=True),
+                Choice(action_id="confidence", label="Sure?", options=[Option(label="Yes", value="y")]),
+            ],
+            private_metadata="q-17",
+        )
+    )
+    body = card["body"]
+    assert body[0]["text"] == "Answer the question"
+    assert (
+        body[1]["type"] == "Input.Text" and body[1]["isMultiline"] is True and body[1]["isRequired"] is True
+    )
+    assert body[2]["isRequired"] is False
+    assert body[3]["type"] == "Input.ChoiceSet"  # no separate submit inside a form
+    assert body[-1]["actions"] == [
+        {
+            "type": "Action.Submit",
+            "title": "Send answer",
+            "style": "positive",
+            "data": {"action_id": "expert:answer", "clueline_form": "1", "private_metadata": "q-17"},
+        }
+    ]
