@@ -6,6 +6,7 @@ This is the one module (with the CLI entry) that imports `adapters`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -120,6 +121,9 @@ def _lifecycle(
         await migrate.upgrade(runtime.database)
         for adapter in runtime.adapters.values():
             await adapter.start()
+        # Everything loaded by now (libraries, models, features) lives as long as the process; freezing it
+        # keeps full garbage collections from rescanning it, which under load stalls the loop (and the acks).
+        gc.freeze()
         stop = asyncio.Event()
         background = asyncio.create_task(run_background(runtime, stop)) if run_scheduler else None
         yield

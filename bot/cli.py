@@ -191,16 +191,20 @@ def _manifest_teams(args: argparse.Namespace) -> int:
     return 0
 
 
+def configure_logging(level: str) -> None:
+    """Log to standard error at `level` (database drivers stay quiet: see bot.db.database)."""
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `clueline` console command."""
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        logging.basicConfig(
-            level="WARNING" if args.action == "demo" else settings.log_level,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-            stream=sys.stderr,
-        )
+        configure_logging("WARNING" if args.action == "demo" else settings.log_level)
         if args.action == "serve":
             return _serve(args, settings)
         if args.action == "worker":

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import gc
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -221,10 +220,6 @@ class SlackAdapter:
 
     async def start(self) -> None:
         """Open the shared HTTP session, learn the bot's identity, connect Socket Mode when configured."""
-        # Everything loaded by now (libraries, models, features) lives as long as the process; freezing it
-        # keeps full garbage collections from rescanning it, which under load stalls the loop, and so the
-        # acks, for 100-400 ms at a time. (Process-wide: belongs in the composition root; see the report.)
-        gc.freeze()
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         self._bolt_client.session = self._session
         if self._single is not None:

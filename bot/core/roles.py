@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 from sqlmodel import col
 
 from bot.clock import Clock
 from bot.db.database import Database
 from bot.db.models import CommsLead, PlaceSetting
+
+# How long a process trusts its last look at someone's role; a grant elsewhere shows within this time.
+ROLE_CACHE_SECONDS = 30.0
 
 
 class Roles:
@@ -17,19 +22,27 @@ class Roles:
         self._database = database
         self._clock = clock
         self._admins = admins
+        self._cache: dict[str, tuple[bool, float]] = {}
 
     async def is_comms_lead(self, person: str) -> bool:
         """True for admins from the environment and for people granted the role."""
         if person in self._admins:
             return True
+        now = time.monotonic()
+        cached = self._cache.get(person)
+        if cached is not None and now - cached[1] < ROLE_CACHE_SECONDS:
+            return cached[0]
         async with self._database.session() as session:
-            return await session.get(CommsLead, person) is not None
+            granted = await session.get(CommsLead, person) is not None
+        self._cache[person] = (granted, now)
+        return granted
 
     async def grant(self, person: str, granted_by: str) -> None:
         """Make someone a comms lead."""
         async with self._database.session() as session:
             if await session.get(CommsLead, person) is None:
                 session.add(CommsLead(person=person, granted_by=granted_by, granted_at=self._clock.now()))
+        self._cache.pop(person, None)
 
 
 class Places:

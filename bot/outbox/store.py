@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,6 +41,8 @@ class Outbox:
         self._database = database
         self._clock = clock
         self._lease = timedelta(seconds=lease_seconds)
+        # SQLite has no row locks: two overlapping claims in one process could read the same rows.
+        self._claiming = asyncio.Lock()
 
     async def enqueue(
         self,
@@ -79,6 +82,10 @@ class Outbox:
 
     async def claim(self, worker_id: str, limit: int) -> list[OutboxEntry]:
         """Take up to `limit` due rows for this worker (PostgreSQL: SKIP LOCKED, so workers never collide)."""
+        async with self._claiming:
+            return await self._claim(worker_id, limit)
+
+    async def _claim(self, worker_id: str, limit: int) -> list[OutboxEntry]:
         now = self._clock.now()
         due = or_(
             and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now),

@@ -63,17 +63,28 @@ class OutboxWorker:
                     await self._outbox.mark_many_sent(session, delivered)
         return len(entries)
 
-    async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5) -> None:
-        """Send until `stop` is set; an idle worker sleeps `poll_seconds` between looks."""
+    async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5, depth: int = 2) -> None:
+        """Send until `stop` is set, with `depth` batches in flight so the next claim overlaps the sends.
+
+        An idle worker sleeps `poll_seconds` between looks.
+        """
+        in_flight: set[asyncio.Task[int]] = set()
         while not stop.is_set():
-            try:
-                handled = await self.run_once()
-            except Exception:
-                log.exception("outbox batch failed; trying again shortly")
-                handled = 0
-            if handled == 0:
+            while len(in_flight) < depth:
+                in_flight.add(asyncio.create_task(self.run_once()))
+            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            idle = False
+            for task in done:
+                try:
+                    idle = idle or task.result() == 0
+                except Exception:
+                    log.exception("outbox batch failed; trying again shortly")
+                    idle = True
+            if idle:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+        # Let claimed batches finish: their rows are leased to this worker.
+        await asyncio.gather(*in_flight, return_exceptions=True)
 
     async def _deliver(self, entry: OutboxEntry, delivered: list[tuple[OutboxEntry, SentMessage]]) -> None:
         try:

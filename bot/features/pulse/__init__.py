@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from functools import partial
 
 from bot.features.pulse import chat, messages, service
@@ -19,9 +18,6 @@ class PulseFeature:
 
     def setup(self, runtime: Runtime) -> None:
         """Register handlers, scheduled jobs and the invitation's on-sent hook."""
-        # aiosqlite logs every statement with its parameters at DEBUG: an answer's insert right after
-        # the update of its invitation would put a person next to an answer in a debug log.
-        logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger("aiosqlite").level))
         dispatcher = runtime.dispatcher
         dispatcher.command(
             "pulse",

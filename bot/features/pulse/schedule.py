@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from croniter import CroniterBadCronError, CroniterBadDateError, CroniterError, croniter
-
-from bot.outbox.recurrence import RecurrenceError, check_cron, time_zone
+from bot.outbox.recurrence import RecurrenceError, check_cron, next_fire_times, place_wall_time, time_zone
 
 CRON_EXAMPLE: Final = "'0 9 * * MON' in 'Europe/Berlin'"
 DURATION_EXAMPLE: Final = "e.g. 3d, 48h, 90m, 1w, 2d12h"
@@ -87,7 +85,7 @@ def parse_at(text: str, tz: str | None = None) -> datetime:
     if parsed.tzinfo is None:
         if tz is None:
             raise ScheduleError(f"The time {text!r} has no UTC offset; add one, {AT_EXAMPLE}, or give --tz.")
-        parsed = _place_wall_time(parsed, parse_zone(tz))
+        parsed = place_wall_time(parsed, parse_zone(tz))
     return parsed
 
 
@@ -142,32 +140,14 @@ def build_schedule(
 
 def next_runs(cron: str, tz: str, after: datetime, n: int, *, skip_weekends: bool = False) -> list[datetime]:
     """The next `n` run instants strictly after `after`, as aware datetimes in zone `tz`."""
-    if after.tzinfo is None:
-        raise ValueError("`after` must be timezone-aware")
-    if n <= 0:
-        return []
     expression = parse_cron(cron)
-    zone = parse_zone(tz)
-    start = after.astimezone(zone).replace(tzinfo=None) - _LARGEST_GAP
-    iterator = croniter(expression, start)
-    runs: set[datetime] = set()
-    for _ in range(_MAX_CANDIDATES):
-        try:
-            wall = iterator.get_next(datetime)
-        except (CroniterBadDateError, CroniterBadCronError, CroniterError):
-            break
-        if skip_weekends and wall.weekday() >= _SATURDAY:
-            continue
-        instant = _place_wall_time(wall, zone)
-        if instant > after:
-            runs.add(instant)
-        ordered = sorted(runs)
-        if len(ordered) >= n and instant - _LARGEST_GAP > ordered[n - 1]:
-            return ordered[:n]
-    ordered = sorted(runs)
-    if not ordered:
-        raise ScheduleError(f"The schedule {cron!r} never runs{' on a weekday' if skip_weekends else ''}.")
-    return ordered[:n]
+    parse_zone(tz)
+    try:
+        return next_fire_times(expression, tz, after, n, skip_weekends=skip_weekends)
+    except RecurrenceError:
+        raise ScheduleError(
+            f"The schedule {cron!r} never runs{' on a weekday' if skip_weekends else ''}."
+        ) from None
 
 
 def local_send_time(run_at: datetime, cron_tz: str, recipient_tz: str | None) -> datetime:
@@ -183,16 +163,9 @@ def local_send_time(run_at: datetime, cron_tz: str, recipient_tz: str | None) ->
     except ScheduleError:
         return run_at
     wall = run_at.astimezone(parse_zone(cron_tz)).replace(tzinfo=None)
-    return _place_wall_time(wall, recipient_zone)
+    return place_wall_time(wall, recipient_zone)
 
 
 def is_weekend(day: date) -> bool:
     """Saturday or Sunday."""
     return day.weekday() >= _SATURDAY
-
-
-def _place_wall_time(wall: datetime, zone: ZoneInfo) -> datetime:
-    """Attach `zone` to a wall time: a nonexistent time moves forward, an ambiguous one takes its first."""
-    # fold=0 takes the earlier offset; the UTC round trip turns a time in a gap into a real one.
-    aware = datetime.combine(wall.date(), time(wall.hour, wall.minute, wall.second, wall.microsecond), zone)
-    return aware.astimezone(UTC).astimezone(zone)
