@@ -116,12 +116,16 @@ async def work(database_url: str, api_url: str, rate: float) -> None:
     """The worker process: the product's outbox worker sends until nothing is left to send."""
     runtime, adapter = await _runtime(database_url, api_url, rate)
     worker = runtime.worker(name=f"bench-{os.getpid()}", batch_size=BATCH_SIZE)
+    stop = asyncio.Event()
+
+    async def stop_when_all_sent() -> None:
+        # Rows may still wait for a Retry-After or a dead worker's lease: stop only when none is unsent.
+        while await _unsent(runtime) > 0:
+            await asyncio.sleep(0.1)
+        stop.set()
+
     try:
-        while True:
-            if await worker.run_once() == 0:
-                if await _unsent(runtime) == 0:
-                    return
-                await asyncio.sleep(0.05)  # rows waiting for a Retry-After or a dead worker's lease
+        await asyncio.gather(worker.run(stop, poll_seconds=0.05), stop_when_all_sent())
     finally:
         await adapter.stop()
         await runtime.database.dispose()

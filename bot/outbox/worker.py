@@ -57,34 +57,32 @@ class OutboxWorker:
         if entries:
             delivered: list[tuple[OutboxEntry, SentMessage]] = []
             await asyncio.gather(*(self._deliver(entry, delivered) for entry in entries))
-            if delivered:
-                # One transaction records the whole batch; rows with an on-sent hook recorded themselves.
-                async with self._database.session() as session:
-                    await self._outbox.mark_many_sent(session, delivered)
+            await self._record(delivered)
         return len(entries)
 
-    async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5, depth: int = 2) -> None:
-        """Send until `stop` is set, with `depth` batches in flight so the next claim overlaps the sends.
+    async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5) -> None:
+        """Send until `stop` is set; an idle worker sleeps `poll_seconds` between looks.
 
-        An idle worker sleeps `poll_seconds` between looks.
+        One batch at a time: overlapping the next claim with the sends stalls the loop while requests are
+        paced, so they leave bunched, and under a platform's rate limit one 429 pauses the whole method.
         """
-        in_flight: set[asyncio.Task[int]] = set()
         while not stop.is_set():
-            while len(in_flight) < depth:
-                in_flight.add(asyncio.create_task(self.run_once()))
-            done, in_flight = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
-            idle = False
-            for task in done:
-                try:
-                    idle = idle or task.result() == 0
-                except Exception:
-                    log.exception("outbox batch failed; trying again shortly")
-                    idle = True
-            if idle:
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("outbox batch failed; trying again shortly")
+                handled = 0
+            if handled == 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
-        # Let claimed batches finish: their rows are leased to this worker.
-        await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _record(self, delivered: list[tuple[OutboxEntry, SentMessage]]) -> None:
+        """Mark delivered rows sent in one transaction (rows with an on-sent hook recorded themselves)."""
+        if not delivered:
+            return
+        batch, delivered[:] = list(delivered), []
+        async with self._database.session() as session:
+            await self._outbox.mark_many_sent(session, batch)
 
     async def _deliver(self, entry: OutboxEntry, delivered: list[tuple[OutboxEntry, SentMessage]]) -> None:
         try:
