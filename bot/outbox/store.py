@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -17,7 +20,28 @@ from bot.db.database import Database
 from bot.db.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
+_KEYS_PER_LOOKUP = 400  # keeps the IN (...) list of a key lookup well inside every driver's parameter limit
 MAX_BACKOFF_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class QueuedMessage:
+    """A message to queue in bulk, with the key that makes queueing it twice a no-op."""
+
+    idempotency_key: str
+    message: OutboundMessage
+    conversation: ConversationRef | None = None
+    recipient: UserRef | None = None
+    purpose: str = "message"
+    not_before: datetime | None = None
+
+    @property
+    def platform(self) -> str:
+        """The platform that sends it."""
+        target = self.conversation or self.recipient
+        if target is None:
+            raise ValueError("a message needs a conversation or a recipient")
+        return target.platform
 
 
 @dataclass(frozen=True)
@@ -79,6 +103,45 @@ class Outbox:
         session.add(row)
         await session.flush()
         return row.id
+
+    async def enqueue_many(self, session: AsyncSession, messages: Sequence[QueuedMessage]) -> dict[str, int]:
+        """Queue many keyed messages in the caller's transaction with one insert; returns each key's row id.
+
+        A key queued before keeps its row (and its id), so a redelivered batch queues nothing twice.
+        """
+        if not messages:
+            return {}
+        now = self._clock.now()
+        rows = [
+            {
+                "idempotency_key": queued.idempotency_key,
+                "purpose": queued.purpose,
+                "platform": queued.platform,
+                "conversation": queued.conversation.model_dump_json() if queued.conversation else None,
+                "recipient": queued.recipient.model_dump_json() if queued.recipient else None,
+                "message": queued.message.model_dump_json(),
+                "status": "pending",
+                "attempts": 0,
+                "not_before": queued.not_before or now,
+                "created_at": now,
+            }
+            for queued in messages
+        ]
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        insert_for = sqlite_insert if self._database.is_sqlite else postgres_insert
+        await session.execute(
+            insert_for(table).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows
+        )
+        keys = [queued.idempotency_key for queued in messages]
+        ids: dict[str, int] = {}
+        for start in range(0, len(keys), _KEYS_PER_LOOKUP):
+            found = await session.execute(
+                select(col(OutboxMessage.idempotency_key), col(OutboxMessage.id)).where(
+                    col(OutboxMessage.idempotency_key).in_(keys[start : start + _KEYS_PER_LOOKUP])
+                )
+            )
+            ids.update({str(key): int(row_id or 0) for key, row_id in found.all()})
+        return ids
 
     async def claim(self, worker_id: str, limit: int) -> list[OutboxEntry]:
         """Take up to `limit` due rows for this worker (PostgreSQL: SKIP LOCKED, so workers never collide)."""

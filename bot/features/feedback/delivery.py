@@ -7,17 +7,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel, col
+from sqlmodel import col
 
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
 from bot.db.models import ConversationRecord, OutboxMessage
 from bot.features.feedback.routing import Route
 from bot.features.feedback.store import target_conversation
 from bot.features.feedback.tables import Adoption, HighlightPostRecord
-from bot.outbox.store import OutboxEntry
+from bot.outbox.store import OutboxEntry, QueuedMessage
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -25,7 +23,6 @@ if TYPE_CHECKING:
 HIGHLIGHT = "highlight"
 ADOPTED = "feedback_adopted"
 ACCOUNT_THREAD_DAYS = 7
-_KEY_CHUNK = 400
 # A post waiting for its account thread's first post goes out on its own if that one never lands.
 THREAD_WAIT = timedelta(minutes=10)
 
@@ -53,7 +50,7 @@ class Deliveries:
         self._now = now
         self._conversations: dict[str, ConversationRef] = {}
         self._threads: dict[tuple[str, str], _Thread] = {}
-        self._outbox: list[dict[str, Any]] = []
+        self._outbox: list[QueuedMessage] = []
         self._posts: list[tuple[dict[str, Any], _Thread | None]] = []
 
     async def prepare(self, targets: set[str], pairs: set[tuple[str, str]]) -> None:
@@ -126,21 +123,7 @@ class Deliveries:
         """Write the queued outbox rows and post records (a statement or two for the whole batch)."""
         if not self._outbox:
             return
-        outbox = SQLModel.metadata.tables[OutboxMessage.__tablename__]
-        dialect = "sqlite" if self._runtime.database.is_sqlite else "postgresql"
-        statement = (sqlite_insert if dialect == "sqlite" else postgres_insert)(
-            outbox
-        ).on_conflict_do_nothing(index_elements=["idempotency_key"])
-        await self._session.execute(statement, self._outbox)
-        keys = [row["idempotency_key"] for row in self._outbox]
-        ids: dict[str, int] = {}
-        for start in range(0, len(keys), _KEY_CHUNK):
-            rows = await self._session.execute(
-                select(col(OutboxMessage.idempotency_key), col(OutboxMessage.id)).where(
-                    col(OutboxMessage.idempotency_key).in_(keys[start : start + _KEY_CHUNK])
-                )
-            )
-            ids.update({str(key): int(row_id or 0) for key, row_id in rows.all()})
+        ids = await self._runtime.outbox.enqueue_many(self._session, self._outbox)
         posts = []
         for post, thread in self._posts:
             post["outbox_id"] = ids[post["outbox_id"]]
@@ -163,22 +146,15 @@ class Deliveries:
         conversation: ConversationRef | None = None,
         recipient: UserRef | None = None,
     ) -> None:
-        platform = (
-            conversation.platform if conversation is not None else recipient.platform if recipient else ""
-        )
         self._outbox.append(
-            {
-                "idempotency_key": key,
-                "purpose": purpose,
-                "platform": platform,
-                "conversation": conversation.model_dump_json() if conversation is not None else None,
-                "recipient": recipient.model_dump_json() if recipient is not None else None,
-                "message": message.model_dump_json(),
-                "status": "pending",
-                "attempts": 0,
-                "not_before": not_before,
-                "created_at": self._now,
-            }
+            QueuedMessage(
+                idempotency_key=key,
+                message=message,
+                conversation=conversation,
+                recipient=recipient,
+                purpose=purpose,
+                not_before=not_before,
+            )
         )
 
 
