@@ -96,14 +96,7 @@ class SlackAdapter:
 
     platform = PLATFORM
     capabilities = Capabilities(
-        threads=True,
-        ephemeral=True,
-        edit=True,
-        delete=True,
-        forms=True,
-        home_tab=True,
-        max_buttons=25,
-        direct_by_user_id=True,
+        threads=True, ephemeral=True, edit=True, delete=True, forms=True, home_tab=True, max_buttons=25
     )
 
     def __init__(

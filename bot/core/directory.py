@@ -135,8 +135,6 @@ class Directory:
 
     async def direct_conversation(self, adapter: ChatAdapter, user: UserRef) -> ConversationRef:
         """The 1:1 conversation with a person: stored once created, created through the adapter otherwise."""
-        if adapter.capabilities.direct_by_user_id:
-            return await adapter.open_dm(user)
         async with self._database.session() as session:
             row = await self._person_row(session, user)
             if row is not None and row.direct_conversation:

@@ -111,8 +111,6 @@ class OutboxWorker:
             if hook is None:
                 delivered.append((entry, sent))
                 return
-            # Rows with a hook (invitations, highlights) are recorded at once, one by one: a crash
-            # then repeats at most the sends actually in flight.
             async with self._database.session() as session:
                 await hook(session, entry, sent)
                 await self._outbox.mark_many_sent(session, [(entry, sent)])
