@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -160,7 +161,16 @@ def _demo(args: argparse.Namespace) -> int:
     from bot.app import setup_features
     from bot.demo.chat import run_demo
 
-    return run_demo(ConsoleAdapter(write=print), args.database, setup_features)
+    return run_demo(ConsoleAdapter(write=_print_until_closed), args.database, setup_features)
+
+
+def _print_until_closed(text: str) -> None:
+    # `clueline demo | head` closes our standard output early: stop quietly, as other commands do.
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0) from None
 
 
 def _manifest_slack(args: argparse.Namespace, settings: Settings) -> int:

@@ -57,6 +57,14 @@ async def chat(runtime: Runtime, console: TerminalChat, lines: TextIO, interacti
         await drain(runtime)
 
 
+class SetupFeatures(Protocol):
+    """Registers every feature with a runtime (the composition root's `setup_features`)."""
+
+    def __call__(self, runtime: Runtime) -> None:
+        """Register."""
+        ...
+
+
 def run_demo(console: TerminalChat, database: str | None, setup: SetupFeatures) -> int:
     """Run the demo on a SQLite file (a fresh temporary one unless `database` names one)."""
     with tempfile.TemporaryDirectory(prefix="clueline-demo-") as scratch:
@@ -74,11 +82,3 @@ def run_demo(console: TerminalChat, database: str | None, setup: SetupFeatures) 
 
         asyncio.run(main())
     return 0
-
-
-class SetupFeatures(Protocol):
-    """Registers every feature with a runtime (the composition root's `setup_features`)."""
-
-    def __call__(self, runtime: Runtime) -> None:
-        """Register."""
-        ...

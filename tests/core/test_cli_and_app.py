@@ -89,3 +89,21 @@ async def test_healthz_and_metrics(settings: Settings) -> None:
         body = await metrics.text()
         assert metrics.status == 200
         assert 'clueline_http_requests_total{route="/healthz",status="200"} 1.0' in body
+
+
+def test_demo_stops_quietly_when_its_reader_goes_away(tmp_path: Path) -> None:
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert demo.stdin is not None and demo.stdout is not None and demo.stderr is not None
+    demo.stdout.readline()  # like `clueline demo | head -1`
+    demo.stdout.close()
+    demo.stdin.write(b"help\n")
+    demo.stdin.close()
+    assert demo.wait(timeout=120) == 0
+    assert b"Traceback" not in demo.stderr.read()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -144,17 +145,11 @@ async def test_cron_job_runs_once_per_firing_across_two_processes(settings: Sett
             shared_clock.advance(timedelta(days=1))
             await first.scheduler.run_due()
             await second.scheduler.run_due()
-        local = [due.astimezone(next_fire_zone()).strftime("%m-%d %H:%M") for due in ran]
+        local = [due.astimezone(ZoneInfo("Europe/Berlin")).strftime("%m-%d %H:%M") for due in ran]
         assert local == ["03-27 09:00", "03-28 09:00", "03-29 09:00", "03-30 09:00"]
     finally:
         await first.database.dispose()
         await second.database.dispose()
-
-
-def next_fire_zone():  # type: ignore[no-untyped-def]
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo("Europe/Berlin")
 
 
 def test_next_fire_time_keeps_local_hour_across_daylight_saving() -> None:
