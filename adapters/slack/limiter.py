@@ -51,6 +51,13 @@ DEFAULT_RATE = TIER_3
 PER_CHANNEL_METHODS = {"chat.postMessage": POST_MESSAGE_CHANNEL}
 
 
+# How far behind the calls that left a caller may be and still leave at once. Up to half a call's spacing
+# lets timers that fire a little late catch up (otherwise each wake-up's delay would add to the next);
+# more would let callers woken together by a stall leave together.
+_DEPARTURE_SLACK = 0.5
+_ROUNDING = 1e-9
+
+
 class RateLimited(Exception):
     """Waiting for the bucket would take longer than the caller may wait."""
 
@@ -61,13 +68,20 @@ class RateLimited(Exception):
 
 
 class TokenBucket:
-    """Tokens refill at `rate.per_second` up to `rate.burst`; a reservation may drive them negative (a queue)."""
+    """Tokens refill at `rate.per_second` up to `rate.burst`; a reservation may drive them negative (a queue).
+
+    A second count, of calls that actually left, keeps late callers from leaving bunched: when the event
+    loop stalls, every caller whose turn fell inside the stall wakes at once, and letting them all go
+    would put more calls into one second than the platform allows (a 429 then pauses the whole method).
+    """
 
     def __init__(self, rate: Rate, now: float) -> None:
         self.rate = rate
         self.tokens = rate.burst
         self.updated = now
         self.blocked_until = 0.0
+        self.departure_tokens = rate.burst
+        self.departed = now
 
     def _refill(self, now: float) -> None:
         self.tokens = min(self.rate.burst, self.tokens + (now - self.updated) * self.rate.per_second)
@@ -83,6 +97,19 @@ class TokenBucket:
         """Take a token (the caller then waits `wait_for_next` seconds, computed just before)."""
         self._refill(now)
         self.tokens -= 1
+
+    def _departure_tokens(self, now: float) -> float:
+        return min(self.rate.burst, self.departure_tokens + (now - self.departed) * self.rate.per_second)
+
+    def wait_to_depart(self, now: float) -> float:
+        """Seconds until a caller whose turn has come may actually leave (0 unless the calls before it left late)."""
+        missing = 1 - self._departure_tokens(now)
+        return 0.0 if missing <= _DEPARTURE_SLACK + _ROUNDING else (missing - _DEPARTURE_SLACK) / self.rate.per_second
+
+    def depart(self, now: float) -> None:
+        """Count a call that leaves now."""
+        self.departure_tokens = self._departure_tokens(now) - 1
+        self.departed = now
 
     def block(self, until: float) -> None:
         """No call at all before `until` (a 429's Retry-After)."""
@@ -138,12 +165,17 @@ class SlackRateLimiter:
                     bucket.reserve(now)
                 reserved = True
             else:
-                # Woken after a reserved wait: only a 429 that arrived meanwhile can hold the call back.
+                # Woken after a reserved wait: only a 429 that arrived meanwhile, or calls ahead that left
+                # late, can hold the call back.
                 wait = max(bucket.blocked_until - now for bucket in buckets)
                 if wait > self._max_wait:
                     raise RateLimited(method, wait)
             if wait <= 0:
-                return
+                wait = max(bucket.wait_to_depart(now) for bucket in buckets)
+                if wait <= 0:
+                    for bucket in buckets:
+                        bucket.depart(now)
+                    return
             result = self._sleep(wait)
             if asyncio.iscoroutine(result):
                 await result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -143,16 +143,25 @@ class Outbox:
             ids.update({str(key): int(row_id or 0) for key, row_id in found.all()})
         return ids
 
-    async def claim(self, worker_id: str, limit: int) -> list[OutboxEntry]:
-        """Take up to `limit` due rows for this worker (PostgreSQL: SKIP LOCKED, so workers never collide)."""
-        async with self._claiming:
-            return await self._claim(worker_id, limit)
+    async def claim(
+        self, worker_id: str, limit: int, *, holding: Collection[int] = ()
+    ) -> list[OutboxEntry]:
+        """Take up to `limit` due rows for this worker (PostgreSQL: SKIP LOCKED, so workers never collide).
 
-    async def _claim(self, worker_id: str, limit: int) -> list[OutboxEntry]:
+        `holding` are rows the caller is still sending: their lease may have run out while they waited
+        for the platform's rate limit, and claiming them again would send them twice.
+        """
+        async with self._claiming:
+            return await self._claim(worker_id, limit, holding)
+
+    async def _claim(self, worker_id: str, limit: int, holding: Collection[int]) -> list[OutboxEntry]:
         now = self._clock.now()
+        abandoned = and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < now)
+        if holding:
+            abandoned = and_(abandoned, col(OutboxMessage.id).not_in(list(holding)))
         due = or_(
             and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now),
-            and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < now),
+            abandoned,
         )
         async with self._database.session() as session:
             rows = (

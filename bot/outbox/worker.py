@@ -50,31 +50,58 @@ class OutboxWorker:
         self._on_sent = on_sent
         self._batch_size = batch_size
         self.name = name or worker_name()
+        self._holding: set[int] = set()  # ids of rows claimed and not yet recorded
 
     async def run_once(self) -> int:
         """Claim one batch and send it; returns how many rows were handled."""
-        entries = await self._outbox.claim(self.name, self._batch_size)
-        if entries:
-            delivered: list[tuple[OutboxEntry, SentMessage]] = []
-            await asyncio.gather(*(self._deliver(entry, delivered) for entry in entries))
-            await self._record(delivered)
+        entries = await self._claim()
+        await self._send_batch(entries)
         return len(entries)
+
+    async def _claim(self) -> list[OutboxEntry]:
+        entries = await self._outbox.claim(self.name, self._batch_size, holding=self._holding)
+        self._holding.update(entry.id for entry in entries)
+        return entries
+
+    async def _send_batch(self, entries: list[OutboxEntry]) -> None:
+        try:
+            if entries:
+                delivered: list[tuple[OutboxEntry, SentMessage]] = []
+                await asyncio.gather(*(self._deliver(entry, delivered) for entry in entries))
+                await self._record(delivered)
+        finally:
+            self._holding.difference_update(entry.id for entry in entries)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = 0.5) -> None:
         """Send until `stop` is set; an idle worker sleeps `poll_seconds` between looks.
 
-        One batch at a time: overlapping the next claim with the sends stalls the loop while requests are
-        paced, so they leave bunched, and under a platform's rate limit one 429 pauses the whole method.
+        The next batch is claimed while the current one is sending, so a rate-limited platform always has
+        a call waiting its turn: one batch at a time would leave the limit unused for a round trip and a
+        claim at the end of every batch. Two batches at most, so few rows sit claimed when a worker dies.
         """
+        sending: asyncio.Task[None] | None = None
         while not stop.is_set():
             try:
-                handled = await self.run_once()
+                entries = await self._claim()
             except Exception:
-                log.exception("outbox batch failed; trying again shortly")
-                handled = 0
-            if handled == 0:
+                log.exception("outbox claim failed; trying again shortly")
+                entries = []
+            queued = asyncio.create_task(self._send_batch(entries)) if entries else None
+            if sending is not None:
+                await self._finish(sending)
+            sending = queued
+            if queued is None:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
+        if sending is not None:
+            await self._finish(sending)
+
+    @staticmethod
+    async def _finish(batch: asyncio.Task[None]) -> None:
+        try:
+            await batch
+        except Exception:
+            log.exception("outbox batch failed; its rows are retried when their lease ends")
 
     async def _record(self, delivered: list[tuple[OutboxEntry, SentMessage]]) -> None:
         """Mark delivered rows sent in one transaction (rows with an on-sent hook recorded themselves)."""

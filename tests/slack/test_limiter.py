@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import heapq
+import itertools
+
 import pytest
 
-from adapters.slack.limiter import RateLimited, SlackRateLimiter
+from adapters.slack.limiter import Rate, RateLimited, SlackRateLimiter
 
 
 class FakeTime:
@@ -88,3 +92,53 @@ async def test_a_429_arriving_while_a_caller_waits_holds_it_back_too() -> None:
     slack._sleep = sleep_and_get_429
     await slack.acquire("T1", "chat.postMessage", "C1")
     assert time.slept == [pytest.approx(1.0), pytest.approx(2.0)]
+
+
+class StallingTime:
+    """Virtual time with timers, where the 'event loop' can stall: every timer due meanwhile fires at once."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._timers: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        wake: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._timers, (self.now + seconds, next(self._order), wake))
+        await wake
+
+    async def run(self, *, stall_at: float, stall: float) -> None:
+        """Fire timers in order until none is left, jumping `stall` seconds ahead once `stall_at` is reached."""
+        while True:
+            for _ in range(5):
+                await asyncio.sleep(0)
+            if not self._timers:
+                return
+            when, _, wake = heapq.heappop(self._timers)
+            self.now = max(self.now, when)
+            if self.now >= stall_at > 0:
+                self.now += stall
+                stall_at = 0
+            wake.set_result(None)
+
+
+async def test_callers_woken_together_by_a_stall_still_leave_spaced_apart() -> None:
+    time = StallingTime()
+    slack = SlackRateLimiter({"chat.postMessage": Rate(10.0, 1)}, clock=time.clock, sleep=time.sleep)
+    departures: list[float] = []
+
+    async def call() -> None:
+        await slack.acquire("T1", "chat.postMessage")
+        departures.append(time.now)
+
+    callers = [asyncio.create_task(call()) for _ in range(10)]
+    await time.run(stall_at=1000.2, stall=0.35)
+    await asyncio.gather(*callers)
+    assert len(departures) == 10
+    assert departures[:2] == [pytest.approx(1000.0), pytest.approx(1000.1)], "on time, turns are kept"
+    gaps = [later - earlier for earlier, later in itertools.pairwise(departures)]
+    # The turns at 1000.3, 1000.4 and 1000.5 all fell inside the stall: they must not leave at once.
+    assert min(gaps) >= 0.05 - 1e-9
