@@ -49,9 +49,17 @@ def wire_language_model(runtime: Runtime) -> None:
     runtime.answer_writer = from_settings(runtime.settings)
 
 
+def wire_embeddings(runtime: Runtime) -> None:
+    """Give the runtime the configured embedder (none without CLUELINE_EMBEDDINGS_MODEL: dense retrieval off)."""
+    from adapters.embeddings import from_settings
+
+    runtime.embedder = from_settings(runtime.settings)
+
+
 def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
     """Build the configured chat adapters and make them the runtime's senders."""
     wire_language_model(runtime)
+    wire_embeddings(runtime)
     adapters = build_chat_adapters(runtime.settings)
     for adapter in adapters:
         runtime.adapters[adapter.platform] = adapter

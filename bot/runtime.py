@@ -19,6 +19,7 @@ from bot.outbox.store import Outbox
 from bot.outbox.worker import OnSent, OutboxWorker
 from bot.settings import Settings
 from knowledge.answer import AnswerWriter
+from knowledge.dense import Embedder
 
 
 @dataclass
@@ -42,6 +43,8 @@ class Runtime:
     features: list[Feature] = field(default_factory=list)
     # The LLM behind product answers, when one is configured (set by the composition root).
     answer_writer: AnswerWriter | None = None
+    # The embeddings endpoint behind dense retrieval, when one is configured (set by the composition root).
+    embedder: Embedder | None = None
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(self)

@@ -153,6 +153,13 @@ class LexicalIndex:
         q = self.query_terms(query) if isinstance(query, str) else query
         if not q.terms or not self.chunks or k <= 0:
             return []
+        scores = self.scores(q)
+        return [
+            ScoredChunk(self.chunks[i], float(scores[i]), self.coverage(q, i)) for i in best_first(scores, k)
+        ]
+
+    def scores(self, q: QueryTerms) -> npt.NDArray[np.float32]:
+        """The BM25F score of every chunk for the query, by position (0 where no term matches)."""
         scores = np.zeros(len(self.chunks), dtype=np.float32)
         for term in q.terms:
             posting = self._postings.get(term)
@@ -163,13 +170,7 @@ class LexicalIndex:
                 posting = self._postings.get(term)
                 if posting is not None:
                     scores[posting[0]] += ALIAS_WEIGHT * posting[1]
-        matched = int(np.count_nonzero(scores))
-        if matched == 0:
-            return []
-        top = min(k, matched)
-        candidates = np.argpartition(-scores, top - 1)[:top] if top < len(scores) else np.arange(len(scores))
-        ordered = sorted((int(i) for i in candidates if scores[i] > 0), key=lambda i: (-scores[i], i))
-        return [ScoredChunk(self.chunks[i], float(scores[i]), self.coverage(q, i)) for i in ordered[:top]]
+        return scores
 
     def coverage(self, q: QueryTerms, position: int) -> float:
         """Idf-weighted share of the query terms that occur in the chunk at position."""
@@ -183,3 +184,13 @@ class LexicalIndex:
             if term in present or any(a in present for a in alts):
                 covered += term_idf
         return covered / total
+
+
+def best_first(scores: npt.NDArray[np.float32], k: int) -> list[int]:
+    """Positions of the k highest positive scores, best first (ties by position)."""
+    matched = int(np.count_nonzero(scores > 0))
+    top = min(k, matched)
+    if top <= 0:
+        return []
+    candidates = np.argpartition(-scores, top - 1)[:top] if top < len(scores) else np.arange(len(scores))
+    return sorted((int(i) for i in candidates if scores[i] > 0), key=lambda i: (-scores[i], i))[:top]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import delete, func, select
@@ -17,15 +18,25 @@ from bot.clock import Clock, SystemClock
 from bot.db.database import Database
 from knowledge.answer import EMPTY_QUESTION_TEXT, Answer, AnswerWriter, compose_extractive, compose_with_llm
 from knowledge.answer import not_answered as decline
+from knowledge.dense import DenseIndex, Embedder
 from knowledge.documents import Chunk, ChunkKind, LoadedDocument
 from knowledge.index import LexicalIndex
 from knowledge.ingest import IngestError, discover, load_file
 from knowledge.retrieve import MIN_CONFIDENCE, Retrieval, Retriever
 from knowledge.tables import ChunkVote, KnowledgeChunk, KnowledgeDocument
+from knowledge.vectors import ChunkVectors, VectorProgress, drop_vectors
+
+log = logging.getLogger(__name__)
 
 # Entries saved from chat live under this source prefix; --prune never drops them.
 EXPERT_SOURCE_PREFIX = "expert-answers/"
 MAX_QUESTION_CHARS = 4000
+# A question waits this long for its own vector; past it the lexical ranking answers alone.
+QUESTION_EMBEDDING_TIMEOUT_SECONDS = 2.0
+# Building the index, a question waits at most this long for missing chunk vectors (made by batches, so the
+# next try goes on where this one stopped); the index is completed again no sooner than the interval after.
+INDEX_EMBEDDING_SECONDS = 10.0
+VECTOR_RETRY_INTERVAL = timedelta(minutes=1)
 
 
 @dataclass
@@ -38,6 +49,9 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     chunks: int = 0
+    # With dense retrieval on: chunk vectors made, or why they could not be (they are made later then).
+    vectors: int = 0
+    vectors_failed: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """The report as JSON-ready data."""
@@ -76,12 +90,19 @@ class KnowledgeStore:
         *,
         clock: Clock | None = None,
         min_confidence: float = MIN_CONFIDENCE,
+        embedder: Embedder | None = None,
     ) -> None:
         self.database = database
         self.clock = clock or SystemClock()
         self.min_confidence = min_confidence
+        # Dense retrieval is on while an embedder is set (the composition root sets it from settings).
+        self.embedder = embedder
+        self.vectors = ChunkVectors(database)
         self._index: LexicalIndex | None = None
         self._signature: _Signature | None = None
+        self._dense: DenseIndex | None = None
+        self._dense_model: str | None = None
+        self._dense_retry_at: datetime | None = None
         self._lock = asyncio.Lock()
 
     def _today(self) -> date:
@@ -92,8 +113,12 @@ class KnowledgeStore:
         paths: list[Path],
         prune: bool = False,
         progress: Callable[[str], None] | None = None,
+        vector_progress: VectorProgress | None = None,
     ) -> IngestReport:
-        """Load files and folders; unchanged files are skipped, changed ones replaced, bad ones reported."""
+        """Load files and folders; unchanged files are skipped, changed ones replaced, bad ones reported.
+
+        With dense retrieval on, new and changed chunks then get their vectors.
+        """
         report = IngestReport()
         seen: set[str] = set()
         missing = [p for p in paths if not p.exists()]
@@ -114,7 +139,24 @@ class KnowledgeStore:
                 report.chunks += len(loaded.chunks)
         if prune:
             report.removed = await self._prune(seen)
+        if self.embedder is not None:
+            try:
+                report.vectors = await self.make_vectors(progress=vector_progress)
+            except Exception as exc:  # the endpoint's failure must not undo the ingest: vectors come later
+                log.warning(
+                    "chunk vectors not made (%s); they are made when the index is next built", _why(exc)
+                )
+                report.vectors_failed = _why(exc)
         return report
+
+    async def make_vectors(self, source: str | None = None, progress: VectorProgress | None = None) -> int:
+        """Embed the chunks (of one source, or all) that have no vector of their text; returns how many."""
+        if self.embedder is None:
+            return 0
+        made = await self.vectors.make_missing(self.embedder, await self.load_chunks(source), progress)
+        if source is None:
+            await self.vectors.drop_orphans()
+        return made
 
     async def save_document(self, loaded: LoadedDocument) -> str:
         """Store one loaded document (replacing an older version); returns added, updated or unchanged."""
@@ -133,6 +175,11 @@ class KnowledgeStore:
                 outcome = "added"
             else:
                 document = existing
+                old_keys = select(col(KnowledgeChunk.chunk_key)).where(
+                    col(KnowledgeChunk.document_id) == document.id
+                )
+                # Vectors of keys that stay are kept: one whose text changed is replaced when re-embedded.
+                await drop_vectors(session, old_keys, keep=[c.chunk_key for c in loaded.chunks])
                 stale = delete(KnowledgeChunk).where(col(KnowledgeChunk.document_id) == document.id)
                 await session.execute(stale)
                 outcome = "updated"
@@ -164,6 +211,8 @@ class KnowledgeStore:
             gone = [s for s in sources if s not in seen and not s.startswith(EXPERT_SOURCE_PREFIX)]
             if gone:
                 ids = select(col(KnowledgeDocument.id)).where(col(KnowledgeDocument.source).in_(gone))
+                keys = select(col(KnowledgeChunk.chunk_key)).where(col(KnowledgeChunk.document_id).in_(ids))
+                await drop_vectors(session, keys)
                 # Chunks go explicitly too: SQLite enforces ON DELETE CASCADE only with foreign keys on.
                 await session.execute(delete(KnowledgeChunk).where(col(KnowledgeChunk.document_id).in_(ids)))
                 await session.execute(delete(KnowledgeDocument).where(col(KnowledgeDocument.id).in_(ids)))
@@ -189,6 +238,11 @@ class KnowledgeStore:
         content_hash = hashlib.sha256(f"{question}\n{answer}\n{owner}".encode()).hexdigest()
         document = LoadedDocument(source, "Expert answers", content_hash, "faq", (chunk,), {"owner": owner})
         await self.save_document(document)
+        if self.embedder is not None:
+            try:
+                await self.make_vectors(source)
+            except Exception as exc:  # the entry is saved; its vector is made when the index is next built
+                log.warning("vector of a saved answer not made (%s)", _why(exc))
         return source
 
     async def vote(self, chunk_keys: Sequence[str], helpful: bool) -> None:
@@ -216,17 +270,19 @@ class KnowledgeStore:
             chunks = (await session.execute(select(func.count(col(KnowledgeChunk.id))))).scalar_one()
         return _Signature(int(docs or 0), int(chunks or 0), int(last_id or 0), str(last_ingest))
 
-    async def load_chunks(self) -> list[Chunk]:
-        """Every chunk in the store, in document and position order."""
+    async def load_chunks(self, source: str | None = None) -> list[Chunk]:
+        """Every chunk in the store (or of one source), in document and position order."""
+        documents_query = select(KnowledgeDocument)
+        chunks_query = select(KnowledgeChunk).order_by(
+            col(KnowledgeChunk.document_id), col(KnowledgeChunk.position)
+        )
+        if source is not None:
+            documents_query = documents_query.where(col(KnowledgeDocument.source) == source)
+            ids = select(col(KnowledgeDocument.id)).where(col(KnowledgeDocument.source) == source)
+            chunks_query = chunks_query.where(col(KnowledgeChunk.document_id).in_(ids))
         async with self.database.session() as session:
-            documents = {d.id: d for d in (await session.execute(select(KnowledgeDocument))).scalars()}
-            rows = (
-                await session.execute(
-                    select(KnowledgeChunk).order_by(
-                        col(KnowledgeChunk.document_id), col(KnowledgeChunk.position)
-                    )
-                )
-            ).scalars()
+            documents = {d.id: d for d in (await session.execute(documents_query)).scalars()}
+            rows = (await session.execute(chunks_query)).scalars()
             chunks: list[Chunk] = []
             for row in rows:
                 doc = documents[row.document_id]
@@ -259,17 +315,62 @@ class KnowledgeStore:
                 chunks = await self.load_chunks()
                 self._index = await asyncio.to_thread(LexicalIndex.build, chunks)
                 self._signature = signature
+                self._dense_model = None
+            if self._dense_due():
+                self._dense = await self._build_dense(self._index.chunks)
             index = self._index
-        return Retriever(index, await self._votes(), min_confidence=self.min_confidence)
+            dense = self._dense if self.embedder is not None else None
+        return Retriever(index, await self._votes(), min_confidence=self.min_confidence, dense=dense)
+
+    def _dense_due(self) -> bool:
+        """True when the dense index is behind: another model, new chunks, or an earlier failure to retry."""
+        if self.embedder is None:
+            return False
+        if self._dense_model != self.embedder.model:
+            return True
+        return self._dense_retry_at is not None and self.clock.now() >= self._dense_retry_at
+
+    async def _build_dense(self, chunks: Sequence[Chunk]) -> DenseIndex:
+        """Vectors for the chunks that lack one (switching dense on for a filled store), then the index."""
+        assert self.embedder is not None
+        model = self.embedder.model
+        self._dense_retry_at = None
+        try:
+            await asyncio.wait_for(self.vectors.make_missing(self.embedder, chunks), INDEX_EMBEDDING_SECONDS)
+        except Exception as exc:  # answer with the vectors there are; try the rest again later
+            log.warning(
+                "chunk vectors not made (%s); dense retrieval covers the chunks that have one", _why(exc)
+            )
+            self._dense_retry_at = self.clock.now() + VECTOR_RETRY_INTERVAL
+        vectors = await self.vectors.load(model, chunks)
+        self._dense_model = model
+        return await asyncio.to_thread(DenseIndex, chunks, vectors)
+
+    async def _question_vector(self, question: str) -> list[float] | None:
+        """The question's vector, or None (logged without the question) when the endpoint fails or is slow."""
+        if self.embedder is None:
+            return None
+        try:
+            [vector] = await asyncio.wait_for(
+                self.embedder.embed([question]), QUESTION_EMBEDDING_TIMEOUT_SECONDS
+            )
+        except Exception as exc:
+            log.warning("question embedding failed (%s); answering from the lexical ranking", _why(exc))
+            return None
+        return vector
 
     async def retrieve(self, question: str, context: str = "", k: int = 5) -> Retrieval:
         """Ranked chunks for a question; thread context is tried when the question alone is not enough."""
         retriever = await self.retriever()
         today = self._today()
         question = question[:MAX_QUESTION_CHARS]
-        result = retriever.retrieve(question, k, today=today)
+        # One endpoint call per question: the retry with the thread's context reuses the question's vector.
+        vector = await self._question_vector(question) if retriever.dense is not None else None
+        result = retriever.retrieve(question, k, today=today, query_vector=vector)
         if not result.answerable and context.strip():
-            with_context = retriever.retrieve(f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today)
+            with_context = retriever.retrieve(
+                f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today, query_vector=vector
+            )
             if with_context.answerable:
                 return with_context
         return result
@@ -284,3 +385,8 @@ class KnowledgeStore:
         if writer is not None:
             return await compose_with_llm(question, result.hits, writer, context=context, today=self._today())
         return compose_extractive(question, result.hits, today=self._today())
+
+
+def _why(exc: BaseException) -> str:
+    """An error's kind for logs: never its message, which may quote a question or a passage."""
+    return type(exc).__name__

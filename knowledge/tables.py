@@ -1,10 +1,10 @@
-"""The knowledge store's tables: documents, their chunks, and helpful/unhelpful votes per chunk."""
+"""The knowledge store's tables: documents, their chunks, votes per chunk, and chunk vectors."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, ForeignKey, Integer, Text
+from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, Text
 from sqlmodel import Field, SQLModel
 
 from bot.db.models import utc_column
@@ -51,3 +51,14 @@ class ChunkVote(SQLModel, table=True):
 
     chunk_key: str = Field(primary_key=True, max_length=1100)
     votes: int = 0
+
+
+class ChunkVector(SQLModel, table=True):
+    """A chunk's embedding under one model, with a fingerprint of the text it was made from."""
+
+    __tablename__ = "knowledge_chunk_vector"
+
+    chunk_key: str = Field(primary_key=True, max_length=1100)
+    model: str = Field(primary_key=True, max_length=255)
+    text_hash: str = Field(max_length=64)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # unit length, little-endian float32

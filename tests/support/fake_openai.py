@@ -1,4 +1,5 @@
-"""A local OpenAI-compatible server for tests: speaks POST /v1/chat/completions and records each request.
+"""A local OpenAI-compatible server for tests: speaks POST /v1/chat/completions and POST /v1/embeddings, and
+records each request.
 
 Point the product at it through settings (OPENAI_BASE_URL = `server.base_url`), never by patching.
 """
@@ -6,9 +7,12 @@ Point the product at it through settings (OPENAI_BASE_URL = `server.base_url`), 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import hashlib
 import itertools
 import re
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +21,39 @@ from aiohttp import web
 
 Reply = Callable[[list[dict[str, Any]]], str]
 _PASSAGE = re.compile(r"^\[(\d+)\] (.+)$", re.MULTILINE)
+_WORD = re.compile(r"[a-z0-9]+")
+
+EMBEDDING_WIDTH = 512
+# Words people type for the words Northpine's docs use: a paraphrase lands near its passage, as with a real
+# model, while sharing no word with it (which is what lets a test tell dense retrieval from lexical).
+EMBEDDING_SYNONYMS = {
+    "lender": "bank",
+    "lenders": "bank",
+    "permission": "consent",
+    "again": "renew",
+}
+_EMBEDDING_STOP_WORDS = frozenset(
+    _WORD.findall("a an and are do does for how i in is it my of on or the to what when why with you your")
+)
+
+
+def bag_of_words_vector(text: str) -> list[float]:
+    """A deterministic embedding: lower-cased words (synonyms folded together) hashed into buckets."""
+    vector = [0.0] * EMBEDDING_WIDTH
+    for word in _WORD.findall(text.lower()):
+        if word in _EMBEDDING_STOP_WORDS:
+            continue
+        canonical = EMBEDDING_SYNONYMS.get(word, word.removesuffix("s") if len(word) > 3 else word)
+        bucket = int.from_bytes(hashlib.sha256(canonical.encode()).digest()[:4], "big") % EMBEDDING_WIDTH
+        vector[bucket] += 1.0
+    norm = sum(x * x for x in vector) ** 0.5
+    return [x / norm for x in vector] if norm else vector
+
+
+def _encoded(vector: list[float], encoding_format: str) -> list[float] | str:
+    if encoding_format == "base64":
+        return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
+    return vector
 
 
 def cite_first_passage(messages: list[dict[str, Any]]) -> str:
@@ -37,6 +74,11 @@ class FakeOpenAI:
     delay_seconds: float = 0.0
     requests: list[dict[str, Any]] = field(default_factory=list)
     authorizations: list[str] = field(default_factory=list)
+    # The embeddings endpoint fails or stalls on its own, so a test can break it and not the chat model.
+    embedding_status: int = 200
+    embedding_delay_seconds: float = 0.0
+    embedding_requests: list[dict[str, Any]] = field(default_factory=list)
+    embedding_authorizations: list[str] = field(default_factory=list)
     _runner: web.AppRunner | None = None
     _port: int = 0
     _ids: itertools.count[int] = field(default_factory=itertools.count)
@@ -51,10 +93,18 @@ class FakeOpenAI:
         """The user message of every request received."""
         return [str(r["messages"][-1]["content"]) for r in self.requests]
 
+    def embedded_texts(self) -> list[str]:
+        """Every text the embeddings endpoint was asked for, in order."""
+        texts: list[str] = []
+        for r in self.embedding_requests:
+            texts.extend([r["input"]] if isinstance(r["input"], str) else r["input"])
+        return texts
+
     async def start(self) -> None:
         """Listen on a free local port."""
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._completions)
+        app.router.add_post("/v1/embeddings", self._embeddings)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -69,18 +119,24 @@ class FakeOpenAI:
         if self._runner is not None:
             await self._runner.cleanup()
 
+    async def _stall_or_fail(self, delay_seconds: float, status: int) -> web.Response | None:
+        """Hold the request as told, then the error response to send (None: answer normally)."""
+        if delay_seconds:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), delay_seconds)
+        if status == 200:
+            return None
+        return web.json_response(
+            {"error": {"message": "the fake server was told to fail", "type": "server_error"}}, status=status
+        )
+
     async def _completions(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.requests.append(body)
         self.authorizations.append(request.headers.get("Authorization", ""))
-        if self.delay_seconds:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._released.wait(), self.delay_seconds)
-        if self.status != 200:
-            return web.json_response(
-                {"error": {"message": "the fake server was told to fail", "type": "server_error"}},
-                status=self.status,
-            )
+        failure = await self._stall_or_fail(self.delay_seconds, self.status)
+        if failure is not None:
+            return failure
         content = self.reply(body["messages"])
         return web.json_response(
             {
@@ -96,5 +152,40 @@ class FakeOpenAI:
                     }
                 ],
                 "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        )
+
+    async def _embeddings(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.embedding_requests.append(body)
+        self.embedding_authorizations.append(request.headers.get("Authorization", ""))
+        failure = await self._stall_or_fail(self.embedding_delay_seconds, self.embedding_status)
+        if failure is not None:
+            return failure
+        texts = [body["input"]] if isinstance(body["input"], str) else body["input"]
+        if not texts or any(not isinstance(t, str) or not t for t in texts):
+            return web.json_response(
+                {
+                    "error": {
+                        "message": "'input' must hold non-empty strings",
+                        "type": "invalid_request_error",
+                    }
+                },
+                status=400,
+            )
+        encoding_format = body.get("encoding_format", "float")
+        return web.json_response(
+            {
+                "object": "list",
+                "data": [
+                    {
+                        "object": "embedding",
+                        "index": i,
+                        "embedding": _encoded(bag_of_words_vector(t), encoding_format),
+                    }
+                    for i, t in enumerate(texts)
+                ],
+                "model": body.get("model", "fake"),
+                "usage": {"prompt_tokens": len(texts), "total_tokens": len(texts)},
             }
         )

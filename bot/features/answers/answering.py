@@ -26,6 +26,8 @@ def knowledge_store(runtime: Runtime) -> KnowledgeStore:
     if not isinstance(store, KnowledgeStore):
         store = KnowledgeStore(runtime.database, clock=runtime.clock)
         runtime.services[KNOWLEDGE_SERVICE] = store
+    # The composition root wires the embedder after the features are set up: the store follows it.
+    store.embedder = runtime.embedder
     return store
 
 

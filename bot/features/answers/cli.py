@@ -70,20 +70,41 @@ def _positive_int(raw: str) -> int:
 async def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
     """Ingest; failed files are reported but do not fail the command."""
     paths: list[Path] = args.paths
+    store = knowledge_store(runtime)
     total = sum(1 for _ in discover(p for p in paths if p.exists()))
-    with tqdm(total=total, unit="file", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
+    quiet = not sys.stderr.isatty()
+    with (
+        tqdm(total=total, unit="file", file=sys.stderr, disable=quiet, leave=False) as bar,
+        # Dense retrieval on: a second bar while new and changed chunks get their vectors.
+        tqdm(
+            unit="chunk", desc="vectors", file=sys.stderr, disable=quiet or store.embedder is None, leave=False
+        ) as vbar,
+    ):
 
         def progress(source: str) -> None:
             bar.set_postfix_str(source[-40:], refresh=False)
             bar.update(1)
 
-        report = await knowledge_store(runtime).ingest(paths, prune=args.prune, progress=progress)
+        def vector_progress(done: int, todo: int) -> None:
+            vbar.total = todo
+            vbar.update(done - vbar.n)
+
+        report = await store.ingest(
+            paths, prune=args.prune, progress=progress, vector_progress=vector_progress
+        )
+    if report.vectors_failed:
+        print(
+            f"clueline: chunk vectors not made ({report.vectors_failed}); "
+            "they are made when the index is next built",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         return 0
+    vectors = f", {report.vectors} chunk vectors made" if store.embedder is not None else ""
     print(
         f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-        f"removed {len(report.removed)}, failed {len(report.failed)} ({report.chunks} chunks stored)"
+        f"removed {len(report.removed)}, failed {len(report.failed)} ({report.chunks} chunks stored{vectors})"
     )
     for outcome in ("added", "updated", "removed"):
         for source in getattr(report, outcome):
