@@ -127,6 +127,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _worker(settings: Settings) -> int:
+    import gc
     import signal
 
     from bot.app import setup_features, wire_adapters
@@ -144,6 +145,7 @@ def _worker(settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         for adapter in runtime.adapters.values():
             await adapter.start()
+        gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
         log.info("worker %s started", runtime.worker().name)
         try:
             await run_background(runtime, stop)
@@ -165,12 +167,14 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _print_until_closed(text: str) -> None:
-    # `clueline demo | head` closes our standard output early: stop quietly, as other commands do.
+    # `clueline demo | head` closes our standard output early: stop quietly, as other commands do when
+    # SIGPIPE ends them. SystemExit would not do: raised inside one of the demo's tasks, asyncio reports it
+    # with a traceback. Everything the demo did is already committed.
     try:
         print(text, flush=True)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(0) from None
+        os._exit(0)
 
 
 def _manifest_slack(args: argparse.Namespace, settings: Settings) -> int:

@@ -143,20 +143,41 @@ class Outbox:
             ids.update({str(key): int(row_id or 0) for key, row_id in found.all()})
         return ids
 
+    async def leaseholders(self) -> list[str]:
+        """Names of the workers holding rows under a running lease."""
+        async with self._database.session() as session:
+            names = await session.scalars(
+                select(col(OutboxMessage.claimed_by))
+                .where(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) >= self._clock.now())
+                .distinct()
+            )
+            return [name for name in names if name]
+
     async def claim(
-        self, worker_id: str, limit: int, *, holding: Collection[int] = ()
+        self,
+        worker_id: str,
+        limit: int,
+        *,
+        holding: Collection[int] = (),
+        abandoned_by: Collection[str] = (),
     ) -> list[OutboxEntry]:
         """Take up to `limit` due rows for this worker (PostgreSQL: SKIP LOCKED, so workers never collide).
 
         `holding` are rows the caller is still sending: their lease may have run out while they waited
-        for the platform's rate limit, and claiming them again would send them twice.
+        for the platform's rate limit, and claiming them again would send them twice. Rows of the workers
+        named in `abandoned_by` (known dead) are due at once, without waiting out their lease.
         """
         async with self._claiming:
-            return await self._claim(worker_id, limit, holding)
+            return await self._claim(worker_id, limit, holding, abandoned_by)
 
-    async def _claim(self, worker_id: str, limit: int, holding: Collection[int]) -> list[OutboxEntry]:
+    async def _claim(
+        self, worker_id: str, limit: int, holding: Collection[int], abandoned_by: Collection[str]
+    ) -> list[OutboxEntry]:
         now = self._clock.now()
-        abandoned = and_(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) < now)
+        gone = col(OutboxMessage.lease_until) < now
+        if abandoned_by:
+            gone = or_(gone, col(OutboxMessage.claimed_by).in_(list(abandoned_by)))
+        abandoned = and_(col(OutboxMessage.status) == "sending", gone)
         if holding:
             abandoned = and_(abandoned, col(OutboxMessage.id).not_in(list(holding)))
         due = or_(

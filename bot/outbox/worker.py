@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 from collections.abc import Awaitable, Callable, Mapping
 
 from pydantic import ValidationError
@@ -17,16 +15,12 @@ from bot.core.directory import Directory
 from bot.core.errors import PermanentSendError, RetryableSendError
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
 from bot.db.database import Database
+from bot.outbox.claimers import died_on_this_machine, worker_name
 from bot.outbox.store import Outbox, OutboxEntry
 
 log = logging.getLogger(__name__)
 
 OnSent = Callable[[AsyncSession, OutboxEntry, SentMessage], Awaitable[None]]
-
-
-def worker_name() -> str:
-    """A name that tells workers apart in the outbox's claimed_by column."""
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class OutboxWorker:
@@ -59,7 +53,10 @@ class OutboxWorker:
         return len(entries)
 
     async def _claim(self) -> list[OutboxEntry]:
-        entries = await self._outbox.claim(self.name, self._batch_size, holding=self._holding)
+        dead = [name for name in await self._outbox.leaseholders() if died_on_this_machine(name)]
+        entries = await self._outbox.claim(
+            self.name, self._batch_size, holding=self._holding, abandoned_by=dead
+        )
         self._holding.update(entry.id for entry in entries)
         return entries
 
