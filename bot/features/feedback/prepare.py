@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.scoring import HighlightScore, HighlightScorer
-from bot.features.feedback.similarity import Fingerprint, fingerprint
+from bot.features.feedback.similarity import Fingerprint, fingerprints
 from bot.features.feedback.store import record_values
 
 
@@ -25,8 +25,9 @@ class Prepared:
 
 def prepare(items: Sequence[FeedbackItem], now: datetime, scorer: HighlightScorer) -> list[Prepared]:
     """Score, redact and fingerprint each item."""
+    marks = fingerprints([item.text for item in items])
     prepared = []
-    for item in items:
+    for item, mark in zip(items, marks, strict=True):
         score = scorer.score(item)
-        prepared.append(Prepared(item, score, record_values(item, score, now), fingerprint(item.text)))
+        prepared.append(Prepared(item, score, record_values(item, score, now), mark))
     return prepared

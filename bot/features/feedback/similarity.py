@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.features.feedback.terms import STOPWORDS
 
@@ -19,6 +19,7 @@ DUPLICATE_THRESHOLD = 0.5
 DUPLICATE_WINDOW_DAYS = 7
 _SHINGLE = 4
 _BANDS, _ROWS = 25, 3
+_CHUNK = 4096  # grams hashed per array operation
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -63,8 +64,14 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     """The text's shingles and band keys; the same in every process (the hashes are seeded)."""
-    grams = shingles(text)
-    return Fingerprint(grams, tuple(_hasher().band_keys(grams)))
+    return fingerprints([text])[0]
+
+
+def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
+    """Each text's fingerprint, hashed together: a batch costs a few array operations, not a few per text."""
+    grams = [shingles(text) for text in texts]
+    keys = _hasher().band_keys(grams)
+    return [Fingerprint(g, k) for g, k in zip(grams, keys, strict=True)]
 
 
 class NearDuplicateIndex:
@@ -78,43 +85,62 @@ class NearDuplicateIndex:
     def __init__(self, threshold: float = DUPLICATE_THRESHOLD, exact_limit: int = 256) -> None:
         self.threshold = threshold
         self.exact_limit = exact_limit
-        self._shingles: dict[str, frozenset[str]] = {}
+        self._grams = _GramIds()
+        self._ids: dict[str, _Ids] = {}  # each item's shingles, as ids of `_grams`
         self._order: dict[str, int] = {}
         self._added_at: dict[str, datetime | None] = {}
         self._band_keys: dict[str, tuple[bytes, ...]] = {}
-        self._buckets: dict[bytes, list[str]] = defaultdict(list)
-        # find() then add() of the same new text is the common path: fingerprint it once.
+        # A bucket holds one item id as it is, more in a list: most hold one, and so keep the collector's
+        # work small (a list is an object it has to visit, a string is not).
+        self._buckets: dict[bytes, str | list[str]] = {}
+        # find() then add() of the same new text is the common path: fingerprint it and look up its ids once.
         self._last: tuple[str, Fingerprint] | None = None
+        self._last_ids: tuple[Fingerprint, _Ids] | None = None
 
     def __len__(self) -> int:
-        return len(self._shingles)
+        return len(self._ids)
 
     def __contains__(self, item_id: object) -> bool:
-        return item_id in self._shingles
+        return item_id in self._ids
 
     def add(self, item_id: str, text: str | Fingerprint, at: datetime | None = None) -> None:
         """Index an item that later items may repeat; adding an id again does nothing."""
-        if item_id in self._shingles:
+        if item_id in self._ids:
             return
         mark = self._fingerprint(text)
-        self._shingles[item_id] = mark.grams
+        self._ids[item_id] = self._gram_ids(mark)
         self._order[item_id] = len(self._order)
         self._added_at[item_id] = at
         self._band_keys[item_id] = mark.keys
+        buckets = self._buckets
         for key in mark.keys:
-            self._buckets[key].append(item_id)
+            held = buckets.get(key)
+            if held is None:
+                buckets[key] = item_id
+            elif isinstance(held, str):
+                buckets[key] = [held, item_id]
+            else:
+                held.append(item_id)
 
     def remove(self, item_id: str) -> None:
         """Forget an item (it left the window or was deleted); unknown ids are ignored."""
-        if self._shingles.pop(item_id, None) is None:
+        ids = self._ids.pop(item_id, None)
+        if ids is None:
             return
         self._order.pop(item_id, None)
         self._added_at.pop(item_id, None)
+        buckets = self._buckets
         for key in self._band_keys.pop(item_id, ()):
-            bucket = self._buckets[key]
-            bucket.remove(item_id)
-            if not bucket:
-                del self._buckets[key]
+            held = buckets[key]
+            if isinstance(held, str):
+                del buckets[key]
+                continue
+            held.remove(item_id)
+            if len(held) == 1:
+                buckets[key] = held[0]
+        if self._grams.wasteful():
+            self._ids = self._grams.compact(self._ids)
+            self._last_ids = None
 
     def prune(self, before: datetime) -> int:
         """Forget items added with a time earlier than `before`; returns how many were forgotten."""
@@ -126,16 +152,20 @@ class NearDuplicateIndex:
     def find(self, text: str | Fingerprint) -> NearDuplicate | None:
         """The indexed item most like the text, if at least `threshold` alike; ties go to the earliest."""
         mark = self._fingerprint(text)
-        grams = mark.grams
-        if not grams:
+        size = len(mark.grams)
+        if not size:
             return None
+        candidates = list(self._candidates(mark))
+        if not candidates:
+            return None
+        common, sizes = self._grams.overlaps(self._gram_ids(mark), [self._ids[c] for c in candidates])
+        similarities = common / (size + sizes - common)
         best: NearDuplicate | None = None
-        for item_id in self._candidates(mark):
-            other = self._shingles[item_id]
-            common = len(grams & other)
-            similarity = common / (len(grams) + len(other) - common)
-            if similarity < self.threshold:
-                continue
+        # Only the few candidates past the threshold are compared one by one, in candidate order.
+        for position in np.flatnonzero(similarities >= self.threshold).tolist():
+            item_id = candidates[position]
+            shared = int(common[position])
+            similarity = shared / (size + int(sizes[position]) - shared)
             if (
                 best is None
                 or similarity > best.similarity
@@ -153,13 +183,78 @@ class NearDuplicateIndex:
         self._last = (text, mark)
         return mark
 
+    def _gram_ids(self, mark: Fingerprint) -> _Ids:
+        if self._last_ids is not None and self._last_ids[0] is mark:
+            return self._last_ids[1]
+        ids = self._grams.ids(mark.grams)
+        self._last_ids = (mark, ids)
+        return ids
+
     def _candidates(self, mark: Fingerprint) -> Iterable[str]:
-        if len(self._shingles) <= self.exact_limit:
-            return self._shingles.keys()
+        if len(self._ids) <= self.exact_limit:
+            return self._ids.keys()
         found: set[str] = set()
+        buckets = self._buckets
         for key in mark.keys:
-            found.update(self._buckets.get(key, ()))
+            held = buckets.get(key)
+            if held is None:
+                continue
+            if isinstance(held, str):
+                found.add(held)
+            else:
+                found.update(held)
         return found
+
+
+_Ids = npt.NDArray[np.int32]
+
+
+class _GramIds:
+    """Shingles numbered, so an index compares one text with many candidates in a few array operations."""
+
+    def __init__(self) -> None:
+        self._number: dict[str, int] = {}
+        self._grams: list[str] = []
+        self._marked = np.zeros(1024, dtype=np.bool_)
+        self._kept = 0  # grams numbered at the last compaction
+
+    def ids(self, grams: frozenset[str]) -> _Ids:
+        """The grams' ids, numbering the ones not seen before."""
+        number = self._number
+        found = [number.get(g) for g in grams]
+        if None in found:
+            for position, (gram, known) in enumerate(zip(grams, found, strict=True)):
+                if known is None:
+                    found[position] = number[gram] = len(self._grams)
+                    self._grams.append(gram)
+            if len(self._grams) > len(self._marked):
+                self._marked = np.zeros(2 * len(self._grams), dtype=np.bool_)
+        return np.array(found, dtype=np.int32)
+
+    def overlaps(self, ids: _Ids, others: list[_Ids]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """How many of `ids` each of `others` holds, and the size of each of `others`."""
+        sizes = np.fromiter(map(len, others), dtype=np.int64, count=len(others))
+        ends = np.cumsum(sizes)
+        marked = self._marked
+        marked[ids] = True
+        hits = np.concatenate(([0], np.cumsum(marked[np.concatenate(others)], dtype=np.int64)))
+        marked[ids] = False
+        return hits[ends] - hits[ends - sizes], sizes
+
+    def wasteful(self) -> bool:
+        """Whether the numbering has more than doubled since it last held only indexed items' grams."""
+        return len(self._grams) > 2 * self._kept + 65_536
+
+    def compact(self, items: dict[str, _Ids]) -> dict[str, _Ids]:
+        """Renumber only the grams still held; returns the items' ids under the new numbering."""
+        held = np.unique(np.concatenate([np.zeros(0, dtype=np.int32), *items.values()]))
+        renumber = np.full(len(self._grams), -1, dtype=np.int32)
+        renumber[held] = np.arange(len(held), dtype=np.int32)
+        self._grams = [self._grams[i] for i in held.tolist()]
+        self._number = {g: i for i, g in enumerate(self._grams)}
+        self._marked = np.zeros(max(1024, 2 * len(self._grams)), dtype=np.bool_)
+        self._kept = len(self._grams)
+        return {item_id: renumber[ids] for item_id, ids in items.items()}
 
 
 class _MinHasher:
@@ -172,18 +267,41 @@ class _MinHasher:
         self._b = random.integers(0, 2**63, size=count, dtype=np.uint64)
         self._bands, self._rows = bands, rows
 
-    def band_keys(self, grams: frozenset[str]) -> list[bytes]:
-        """One bucket key per band of the grams' MinHash signature."""
-        if not grams:
-            return []
-        hashes = np.array([zlib.crc32(g.encode("utf-8")) for g in grams], dtype=np.uint64)
-        # Multiply-shift hashing: arithmetic wraps modulo 2**64 by design; the top 32 bits are the hash.
-        mixed = (self._a[:, None] * hashes[None, :] + self._b[:, None]) >> np.uint64(32)
-        signature = mixed.min(axis=1).astype(np.uint32)
-        rows = self._rows
+    def band_keys(self, texts: Sequence[frozenset[str]]) -> list[tuple[bytes, ...]]:
+        """For each text's grams, one bucket key per band of their MinHash signature (none without grams)."""
+        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+        hashes = np.fromiter(
+            (zlib.crc32(g.encode("utf-8")) for grams in texts for g in grams),
+            dtype=np.uint64,
+            count=int(sizes.sum()),
+        )
+        signatures = np.empty((len(texts), len(self._a)), dtype=np.uint32)
+        ends = np.cumsum(sizes)
+        starts = ends - sizes
+        filled = np.flatnonzero(sizes)  # texts without grams have no signature
+        filled_ends = ends[filled]
+        first = 0
+        while first < len(filled):
+            # A few thousand grams at a time keeps the (permutations x grams) products small, in cache.
+            begin = int(starts[filled[first]])
+            last = max(first + 1, int(np.searchsorted(filled_ends, begin + _CHUNK, side="right")))
+            chunk = filled[first:last]
+            # Multiply-shift hashing: arithmetic wraps modulo 2**64 by design; the top 32 bits are the hash.
+            mixed = np.multiply.outer(self._a, hashes[begin : int(ends[chunk[-1]])])
+            mixed += self._b[:, None]
+            mixed >>= np.uint64(32)
+            signatures[chunk] = np.minimum.reduceat(mixed, starts[chunk] - begin, axis=1).T
+            first = last
+        # Each key is the band's number then its rows' hashes, as bytes.
+        rows, bands = self._rows, self._bands
+        keys = np.empty((len(texts), bands, 1 + 4 * rows), dtype=np.uint8)
+        keys[:, :, 0] = np.arange(bands, dtype=np.uint8)
+        keys[:, :, 1:] = signatures.reshape(len(texts), bands, rows).view(np.uint8).reshape(len(texts), bands, -1)
+        raw, width = keys.tobytes(), 1 + 4 * rows
+        span = bands * width
         return [
-            bytes([band]) + signature[band * rows : (band + 1) * rows].tobytes()
-            for band in range(self._bands)
+            tuple(raw[o : o + width] for o in range(n * span, (n + 1) * span, width)) if size else ()
+            for n, size in enumerate(sizes.tolist())
         ]
 
 
