@@ -96,7 +96,14 @@ class SlackAdapter:
 
     platform = PLATFORM
     capabilities = Capabilities(
-        threads=True, ephemeral=True, edit=True, delete=True, forms=True, home_tab=True, max_buttons=25
+        threads=True,
+        ephemeral=True,
+        edit=True,
+        delete=True,
+        forms=True,
+        home_tab=True,
+        max_buttons=25,
+        direct_by_user_id=True,
     )
 
     def __init__(

@@ -245,3 +245,5 @@ class Capabilities(Neutral):
     forms: bool = False
     home_tab: bool = False
     max_buttons: int = 5
+    # A DM can be posted straight to the person's id (Slack), so no 1:1 conversation needs storing.
+    direct_by_user_id: bool = False

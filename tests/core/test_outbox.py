@@ -114,6 +114,18 @@ async def test_direct_message_opens_the_conversation_once_per_person(timed: Runt
     assert [c.channel for c, _ in recorder(timed).sent] == ["D-U9", "D-U9"]
 
 
+async def test_direct_message_to_a_platform_that_takes_user_ids_stores_no_conversation(timed: Runtime) -> None:
+    adapter = recorder(timed)
+    adapter.capabilities = adapter.capabilities.model_copy(update={"direct_by_user_id": True})
+    person = UserRef(platform="slack", workspace="T1", user_id="U9")
+    for n in range(2):
+        async with timed.database.session() as session:
+            await timed.outbox.enqueue(session, OutboundMessage.plain(f"dm {n}"), recipient=person)
+        await timed.worker().run_once()
+    assert adapter.opened_dms == ["U9", "U9"], "asked the adapter each time, no stored conversation"
+    assert await timed.directory.person("slack", "U9") is None
+
+
 async def test_row_of_a_worker_that_died_mid_send_is_resumed_after_its_lease(timed: Runtime) -> None:
     await queue(timed, "in flight")
     claimed = await timed.outbox.claim("dead-worker", 10)
