@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bs4 import BeautifulSoup, Tag
-
 from knowledge.ingest.chunking import Section
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -12,6 +10,9 @@ _BLOCKS = ("p", "li", "pre", "td", "th", "blockquote", "dd", "dt", "figcaption")
 
 def load_html(raw: str, fallback_title: str) -> tuple[str, list[Section]]:
     """The page title and its sections."""
+    # Imported here, like pypdf: only ingestion needs it, and it is slow to load.
+    from bs4 import BeautifulSoup, Tag
+
     soup = BeautifulSoup(raw, "html.parser")
     for tag in soup(["script", "style", "nav", "noscript", "template"]):
         tag.decompose()

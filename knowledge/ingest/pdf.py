@@ -5,15 +5,17 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 from knowledge.ingest.chunking import Section
 from knowledge.ingest.errors import UnreadableFile
 
 
 def load_pdf(data: bytes, path: Path, fallback_title: str) -> tuple[str, list[Section]]:
     """The PDF's title (from its metadata when set) and one section per page with text."""
+    # Imported here: pypdf takes a noticeable part of a second to load, and every process that answers
+    # questions or sends messages imports this module without ever reading a PDF.
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
