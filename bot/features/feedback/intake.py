@@ -8,9 +8,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Select, String, Table, bindparam, func, insert, select, true, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
@@ -168,7 +170,8 @@ class FeedbackIntake:
         table = _items()
         # Drivers send an executemany with RETURNING as a few multi-row INSERTs; rows come back in any order.
         rows = await session.execute(
-            insert(table).returning(table.c.id, table.c.source, table.c.external_id), [n.values for n in batch]
+            insert(table).returning(table.c.id, table.c.source, table.c.external_id),
+            [n.values for n in batch],
         )
         by_key = {n.item.key: n for n in batch}
         for row_id, source, external_id in rows.all():
@@ -183,19 +186,30 @@ class FeedbackIntake:
         for source, external_id in unique:
             ids_by_source[source].append(external_id)
         stored: set[tuple[str, str]] = set()
-        table = _items()
         for source, ids in ids_by_source.items():
-            for start in range(0, len(ids), _KEY_CHUNK):
-                # One source and a list of ids, not a list of (source, id) pairs: PostgreSQL plans a list of
-                # pairs as an OR of each, tens of milliseconds for a batch, where a list of ids is one lookup.
-                rows = await session.execute(
-                    select(table.c.external_id).where(
-                        table.c.source == source, table.c.external_id.in_(ids[start : start + _KEY_CHUNK])
-                    )
-                )
-                stored.update((source, external_id) for external_id in rows.scalars().all())
+            stored.update((source, external_id) for external_id in await self._stored(session, source, ids))
         fresh = [entry for key, entry in unique.items() if key not in stored]
         return fresh, len(prepared) - len(fresh)
+
+    async def _stored(self, session: AsyncSession, source: str, ids: list[str]) -> list[str]:
+        """Which of the ids are stored for the source: one index lookup each, whatever the table's statistics.
+
+        A list of (source, id) pairs is planned by PostgreSQL as an OR of each pair (tens of milliseconds a
+        batch), and `source = ... AND id IN (...)` as a scan of the source's rows while the table's statistics
+        still say it is small (the first minute of a big import). A lateral join looks up each id by itself.
+        """
+        table = _items()
+        if not self._runtime.database.is_sqlite:
+            return list((await session.execute(_stored_ids(), {"source": source, "ids": ids})).scalars())
+        found: list[str] = []
+        for start in range(0, len(ids), _KEY_CHUNK):
+            rows = await session.execute(
+                select(table.c.external_id).where(
+                    table.c.source == source, table.c.external_id.in_(ids[start : start + _KEY_CHUNK])
+                )
+            )
+            found.extend(rows.scalars())
+        return found
 
     async def _flag_risks(self, session: AsyncSession, batch: list[_New]) -> None:
         """Flag the item that puts its account at risk (several negative items in a short time)."""
@@ -282,6 +296,23 @@ class FeedbackIntake:
 
 def _items() -> Table:
     return SQLModel.metadata.tables[FeedbackRecord.__tablename__]
+
+
+@lru_cache(maxsize=1)
+def _stored_ids() -> Select[str]:
+    """PostgreSQL: the external ids among `ids` stored for `source`, each looked up in the unique index."""
+    table = _items()
+    wanted = (
+        func.unnest(bindparam("ids", type_=ARRAY(String)))
+        .table_valued("external_id")
+        .render_derived("wanted")
+    )
+    found = (
+        select(table.c.external_id)
+        .where(table.c.source == bindparam("source"), table.c.external_id == wanted.c.external_id)
+        .lateral("found")
+    )
+    return select(found.c.external_id).select_from(wanted).join(found, true())
 
 
 def _key(account: str) -> str:

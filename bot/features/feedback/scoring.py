@@ -6,9 +6,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
 from bot.features.feedback.items import FeedbackItem
+from bot.features.feedback.sentiment import LexiconSentiment
 from bot.features.feedback.terms import BASE_SKIP, TextTerms, analyse, mentions
 
 Polarity = Literal["praise", "pain", "neutral"]
@@ -74,7 +73,7 @@ class HighlightScorer:
         product_terms: Collection[str] = (),
         threshold: float = HIGHLIGHT_THRESHOLD,
     ) -> None:
-        self._analyzer = SentimentIntensityAnalyzer()
+        self._analyzer = LexiconSentiment()
         # Feelings are scored as sentiment; specifics are what the text is about.
         self._skip = BASE_SKIP | frozenset(self._analyzer.lexicon)
         self.product_terms = tuple(t.strip() for t in product_terms if t.strip())

@@ -90,9 +90,9 @@ class NearDuplicateIndex:
         self._order: dict[str, int] = {}
         self._added_at: dict[str, datetime | None] = {}
         self._band_keys: dict[str, tuple[bytes, ...]] = {}
-        # A bucket holds one item id as it is, more in a list: most hold one, and so keep the collector's
-        # work small (a list is an object it has to visit, a string is not).
-        self._buckets: dict[bytes, str | list[str]] = {}
+        # A bucket holds one item id as it is, more in a tuple: the garbage collector stops visiting a tuple
+        # of strings, where tens of thousands of lists would make every full collection slower.
+        self._buckets: dict[bytes, str | tuple[str, ...]] = {}
         # find() then add() of the same new text is the common path: fingerprint it and look up its ids once.
         self._last: tuple[str, Fingerprint] | None = None
         self._last_ids: tuple[Fingerprint, _Ids] | None = None
@@ -118,9 +118,9 @@ class NearDuplicateIndex:
             if held is None:
                 buckets[key] = item_id
             elif isinstance(held, str):
-                buckets[key] = [held, item_id]
+                buckets[key] = (held, item_id)
             else:
-                held.append(item_id)
+                buckets[key] = (*held, item_id)
 
     def remove(self, item_id: str) -> None:
         """Forget an item (it left the window or was deleted); unknown ids are ignored."""
@@ -135,9 +135,8 @@ class NearDuplicateIndex:
             if isinstance(held, str):
                 del buckets[key]
                 continue
-            held.remove(item_id)
-            if len(held) == 1:
-                buckets[key] = held[0]
+            rest = tuple(i for i in held if i != item_id)
+            buckets[key] = rest[0] if len(rest) == 1 else rest
         if self._grams.wasteful():
             self._ids = self._grams.compact(self._ids)
             self._last_ids = None
@@ -296,7 +295,9 @@ class _MinHasher:
         rows, bands = self._rows, self._bands
         keys = np.empty((len(texts), bands, 1 + 4 * rows), dtype=np.uint8)
         keys[:, :, 0] = np.arange(bands, dtype=np.uint8)
-        keys[:, :, 1:] = signatures.reshape(len(texts), bands, rows).view(np.uint8).reshape(len(texts), bands, -1)
+        keys[:, :, 1:] = (
+            signatures.reshape(len(texts), bands, rows).view(np.uint8).reshape(len(texts), bands, -1)
+        )
         raw, width = keys.tobytes(), 1 + 4 * rows
         span = bands * width
         return [
