@@ -8,6 +8,11 @@ in memory and through KnowledgeStore.ask on SQLite (index cached, as in the runn
 With --embeddings-url (an OpenAI-compatible /v1 base URL, e.g. bench/embeddings_server.py) it also prints
 Clueline hybrid rows, one per fusion, and the latency of the hybrid ask with the question's embedding call
 included. Chunk vectors are made once and cached under /tmp, keyed by the model and the chunk texts.
+
+Two gold sets: tests/data/knowledge_gold.jsonl (the default; the retriever's aliases and the decline
+threshold were tuned on it, and the tests hold the floors on it) and tests/data/knowledge_heldout.jsonl,
+written blind afterwards and never tuned on: `--gold tests/data/knowledge_heldout.jsonl` shows how the
+tuning generalises.
 """
 
 from __future__ import annotations
