@@ -40,7 +40,10 @@ def normalise(text: str) -> str:
 
 def shingles(text: str) -> frozenset[str]:
     """Character 4-grams of the normalised text (robust to typos, word order and small additions)."""
-    norm = normalise(text)
+    return _grams(normalise(text))
+
+
+def _grams(norm: str) -> frozenset[str]:
     if len(norm) <= _SHINGLE:
         return frozenset({norm}) if norm else frozenset()
     return frozenset(norm[i : i + _SHINGLE] for i in range(len(norm) - _SHINGLE + 1))
@@ -69,9 +72,26 @@ def fingerprint(text: str) -> Fingerprint:
 
 def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     """Each text's fingerprint, hashed together: a batch costs a few array operations, not a few per text."""
-    grams = [shingles(text) for text in texts]
-    keys = _hasher().band_keys(grams)
+    norms = [normalise(text) for text in texts]
+    grams = [_grams(norm) for norm in norms]
+    keys = _hasher().band_keys(*_gram_hashes(norms, grams))
     return [Fingerprint(g, k) for g, k in zip(grams, keys, strict=True)]
+
+
+def _gram_hashes(norms: list[str], grams: list[frozenset[str]]) -> tuple[_Hashes, npt.NDArray[np.int64]]:
+    """Every text's gram hashes (CRC-32 of the UTF-8 gram) one text after another, and how many each has.
+
+    An ASCII text's grams are the 4-byte windows of its bytes, hashed in one array operation for the batch;
+    a window that repeats is hashed twice, which changes no minimum. Other texts hash gram by gram.
+    """
+    windowed = [n for n, norm in enumerate(norms) if len(norm) > _SHINGLE and norm.isascii()]
+    hashed = dict(zip(windowed, _CRC4.windows([norms[n] for n in windowed]), strict=True))
+    parts = [
+        hashed[n] if n in hashed else np.array([zlib.crc32(g.encode("utf-8")) for g in text_grams], np.uint64)
+        for n, text_grams in enumerate(grams)
+    ]
+    sizes = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+    return np.concatenate([np.zeros(0, dtype=np.uint64), *parts]), sizes
 
 
 class NearDuplicateIndex:
@@ -206,6 +226,7 @@ class NearDuplicateIndex:
 
 
 _Ids = npt.NDArray[np.int32]
+_Hashes = npt.NDArray[np.uint64]
 
 
 class _GramIds:
@@ -266,15 +287,13 @@ class _MinHasher:
         self._b = random.integers(0, 2**63, size=count, dtype=np.uint64)
         self._bands, self._rows = bands, rows
 
-    def band_keys(self, texts: Sequence[frozenset[str]]) -> list[tuple[bytes, ...]]:
-        """For each text's grams, one bucket key per band of their MinHash signature (none without grams)."""
-        sizes = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-        hashes = np.fromiter(
-            (zlib.crc32(g.encode("utf-8")) for grams in texts for g in grams),
-            dtype=np.uint64,
-            count=int(sizes.sum()),
-        )
-        signatures = np.empty((len(texts), len(self._a)), dtype=np.uint32)
+    def band_keys(self, hashes: _Hashes, sizes: npt.NDArray[np.int64]) -> list[tuple[bytes, ...]]:
+        """Each text's bucket keys, one per band of the MinHash signature of its gram hashes (none without).
+
+        `hashes` holds every text's gram hashes one text after another, `sizes` how many each text has.
+        """
+        count = len(sizes)
+        signatures = np.empty((count, len(self._a)), dtype=np.uint32)
         ends = np.cumsum(sizes)
         starts = ends - sizes
         filled = np.flatnonzero(sizes)  # texts without grams have no signature
@@ -293,17 +312,47 @@ class _MinHasher:
             first = last
         # Each key is the band's number then its rows' hashes, as bytes.
         rows, bands = self._rows, self._bands
-        keys = np.empty((len(texts), bands, 1 + 4 * rows), dtype=np.uint8)
+        keys = np.empty((count, bands, 1 + 4 * rows), dtype=np.uint8)
         keys[:, :, 0] = np.arange(bands, dtype=np.uint8)
-        keys[:, :, 1:] = (
-            signatures.reshape(len(texts), bands, rows).view(np.uint8).reshape(len(texts), bands, -1)
-        )
+        keys[:, :, 1:] = signatures.reshape(count, bands, rows).view(np.uint8).reshape(count, bands, -1)
         raw, width = keys.tobytes(), 1 + 4 * rows
         span = bands * width
         return [
             tuple(raw[o : o + width] for o in range(n * span, (n + 1) * span, width)) if size else ()
             for n, size in enumerate(sizes.tolist())
         ]
+
+
+class _Crc4:
+    """CRC-32 (zlib's) of every 4-byte window of ASCII texts, with tables: CRC is linear in the bytes, so a
+    window's CRC is the XOR of one table entry per byte position and the CRC of four zero bytes."""
+
+    def __init__(self) -> None:
+        zero = zlib.crc32(bytes(4))
+        self._tables = [
+            np.array(
+                [zlib.crc32(bytes(4)[:k] + bytes([v]) + bytes(3 - k)) ^ zero for v in range(256)], np.uint32
+            )
+            for k in range(4)
+        ]
+        self._zero = np.uint32(zero)
+
+    def windows(self, texts: list[str]) -> list[_Hashes]:
+        """For each ASCII text longer than four characters, the CRC-32 of each of its 4-byte windows."""
+        if not texts:
+            return []
+        raw = np.frombuffer("".join(texts).encode("ascii"), dtype=np.uint8)
+        t0, t1, t2, t3 = self._tables
+        crc = t0[raw[:-3]] ^ t1[raw[1:-2]] ^ t2[raw[2:-1]] ^ t3[raw[3:]] ^ self._zero
+        hashes = crc.astype(np.uint64)
+        found, start = [], 0
+        for text in texts:
+            found.append(hashes[start : start + len(text) - 3])  # windows that stay inside the text
+            start += len(text)
+        return found
+
+
+_CRC4 = _Crc4()
 
 
 @lru_cache(maxsize=1)
