@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Date, DateTime, inspect, select, text
 from sqlmodel import SQLModel, col
 
+from bot.db.models import OutboxMessage
 from bot.features.pulse import service
 from bot.features.pulse.tables import PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
 from tests.pulse.conftest import PEOPLE, PulseWorld, slack_user
@@ -203,3 +204,16 @@ async def test_runs_share_no_ballots_so_their_difference_isolates_no_one(world: 
         ]
     assert counts == [5, 6], "each run counts only its own answers, never a running total"
     assert pulse_id
+
+
+async def test_sent_invitations_and_reminders_leave_no_answer_token_in_the_outbox(world: PulseWorld) -> None:
+    await world.create(closes_after="5d", reminder_after="1d")
+    await world.settle()
+    world.clock.advance(timedelta(days=1, minutes=1))
+    await world.settle()
+    tokens = [token for person in PEOPLE for token in world.tokens(person)]
+    assert len(tokens) == 2 * len(PEOPLE), "an invitation and a reminder each"
+    async with world.runtime.database.session() as session:
+        kept = " ".join((await session.execute(select(col(OutboxMessage.message)))).scalars())
+    assert not [token for token in tokens if token in kept], "a database reader could answer for someone"
+    await world.tap("U1", "9", token=world.tokens("U1")[-1])  # the person's own buttons still work

@@ -36,6 +36,7 @@ class PulseFeature:
         runtime.scheduler.handle(service.REMIND_JOB, partial(service.remind_job, runtime))
         runtime.scheduler.handle(service.CLOSE_JOB, partial(service.close_job, runtime))
         runtime.on_sent[service.INVITE_PURPOSE] = service.invitation_sent
+        runtime.on_sent[service.REMINDER_PURPOSE] = service.reminder_sent
 
     def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """`clueline pulse create|list|close|results`."""

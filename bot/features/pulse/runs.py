@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.core.types import SentMessage, UserRef
+from bot.core.types import OutboundMessage, SentMessage, UserRef
+from bot.db.models import OutboxMessage
 from bot.features.pulse import messages
 from bot.features.pulse.anonymity import new_invitation_token
 from bot.features.pulse.audience import expand_audience
@@ -29,6 +30,10 @@ OPEN_JOB: Final = "pulse.open"
 REMIND_JOB: Final = "pulse.remind"
 CLOSE_JOB: Final = "pulse.close"
 INVITE_PURPOSE: Final = "pulse_invite"
+REMINDER_PURPOSE: Final = "pulse_reminder"
+# What a sent invitation's outbox row keeps instead of the message: its buttons carry one-tap answer tokens,
+# and a database reader holding one could answer in that person's name.
+SENT_TOKEN_PLACEHOLDER: Final = OutboundMessage.plain("(pulse invitation sent; its answer buttons are not kept)")
 MAX_REMINDERS: Final = 2
 # With the recipient-local-time option a run opens this early, so a recipient east of the pulse's
 # zone still gets it at the local hour (zones lie within 26 hours of each other).
@@ -175,11 +180,21 @@ def _buttons_per_row(runtime: Runtime, platform: str) -> int:
 
 
 async def invitation_sent(session: AsyncSession, entry: OutboxEntry, sent: SentMessage) -> None:
-    """The outbox's on-sent hook for invitations: the DM reached the person."""
+    """The outbox's on-sent hook for invitations: the DM reached the person; its tokens leave the outbox."""
     await session.execute(
         update(PulseInvitation)
         .where(col(PulseInvitation.outbox_id) == entry.id)
         .values(delivery_status="sent", delivery_reason=None)
+    )
+    await reminder_sent(session, entry, sent)
+
+
+async def reminder_sent(session: AsyncSession, entry: OutboxEntry, sent: SentMessage) -> None:
+    """The outbox's on-sent hook for reminders: the person has the tokens now, the outbox need not keep them."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(col(OutboxMessage.id) == entry.id)
+        .values(message=SENT_TOKEN_PLACEHOLDER.model_dump_json())
     )
 
 
@@ -223,7 +238,7 @@ async def send_reminders(runtime: Runtime, session: AsyncSession, run_id: int, n
             session,
             message,
             recipient=recipient,
-            purpose="pulse_reminder",
+            purpose=REMINDER_PURPOSE,
             idempotency_key=f"pulse-remind:{run_id}:{invitation.person}:{number}",
         )
         queued += 1
