@@ -93,6 +93,25 @@ async def test_another_process_counts_repeats_onto_items_the_first_stored(
     assert first.similar_count == 1
 
 
+async def test_a_process_counts_repeats_onto_items_another_process_stored_since_its_last_request(
+    fb_runtime: Runtime, database_url: str
+) -> None:
+    from bot.app import setup_features
+
+    first_process = intake_of(fb_runtime)
+    await first_process.accept([item(id="1", text="Invoices page is blank after the 4.2 update, twice today.")])
+    other = build_runtime(fb_runtime.settings, clock=ManualClock(NOW))
+    setup_features(other)
+    try:
+        await intake_of(other).accept([item(id="2", text=VAT)])
+    finally:
+        await other.database.dispose()
+    await first_process.accept([item(id="3", text=VAT_AGAIN)])
+    _, original, repeat = await rows(fb_runtime)
+    assert repeat.duplicate_of == original.id
+    assert original.similar_count == 1
+
+
 async def test_an_item_older_than_a_week_is_no_repeat_of_a_new_one(fb_runtime: Runtime) -> None:
     await intake_of(fb_runtime).accept([item(id="1", text=VAT)])
     assert isinstance(fb_runtime.clock, ManualClock)

@@ -121,6 +121,7 @@ class FeedbackIntake:
         for new in copies:
             new.values["duplicate_of"] = self._recent.row_ids[new.original_key or ""]
         await self._insert(session, copies)
+        self._recent.inserted(n.values["created_at"] for n in batch)
         if repeats:
             table = _items()
             await session.execute(

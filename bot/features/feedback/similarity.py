@@ -314,7 +314,7 @@ class _MinHasher:
         rows, bands = self._rows, self._bands
         keys = np.empty((count, bands, 1 + 4 * rows), dtype=np.uint8)
         keys[:, :, 0] = np.arange(bands, dtype=np.uint8)
-        keys[:, :, 1:] = signatures.reshape(count, bands, rows).view(np.uint8).reshape(count, bands, -1)
+        keys[:, :, 1:] = signatures.reshape(count, bands, rows).view(np.uint8).reshape(count, bands, 4 * rows)
         raw, width = keys.tobytes(), 1 + 4 * rows
         span = bands * width
         return [
