@@ -20,6 +20,7 @@ DUPLICATE_WINDOW_DAYS = 7
 _SHINGLE = 4
 _BANDS, _ROWS = 25, 3
 _CHUNK = 4096  # grams hashed per array operation
+_SKETCH_BITS = 1024
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -59,10 +60,15 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Fingerprint:
-    """A text as the index compares it: its shingles and their MinHash band keys."""
+    """A text as the index compares it: its shingles, their MinHash band keys, and a sketch of them.
+
+    The sketch sets bit `hash % 1024` for each shingle. Each bit one text has and the other lacks stands
+    for at least one shingle the other lacks, which bounds how many shingles they can share.
+    """
 
     grams: frozenset[str]
     keys: tuple[bytes, ...]
+    sketch: bytes
 
 
 def fingerprint(text: str) -> Fingerprint:
@@ -74,8 +80,17 @@ def fingerprints(texts: Sequence[str]) -> list[Fingerprint]:
     """Each text's fingerprint, hashed together: a batch costs a few array operations, not a few per text."""
     norms = [normalise(text) for text in texts]
     grams = [_grams(norm) for norm in norms]
-    keys = _hasher().band_keys(*_gram_hashes(norms, grams))
-    return [Fingerprint(g, k) for g, k in zip(grams, keys, strict=True)]
+    hashes, sizes = _gram_hashes(norms, grams)
+    keys = _hasher().band_keys(hashes, sizes)
+    return [Fingerprint(g, k, s) for g, k, s in zip(grams, keys, _sketches(hashes, sizes), strict=True)]
+
+
+def _sketches(hashes: _Hashes, sizes: npt.NDArray[np.int64]) -> list[bytes]:
+    """Each text's sketch: bit `hash % 1024` set for each of its gram hashes."""
+    bits = np.zeros((len(sizes), _SKETCH_BITS), dtype=np.bool_)
+    bits[np.repeat(np.arange(len(sizes)), sizes), hashes % _SKETCH_BITS] = True
+    raw, width = np.packbits(bits, axis=1).tobytes(), _SKETCH_BITS // 8
+    return [raw[o : o + width] for o in range(0, len(raw), width)]
 
 
 def _gram_hashes(norms: list[str], grams: list[frozenset[str]]) -> tuple[_Hashes, npt.NDArray[np.int64]]:
@@ -107,6 +122,7 @@ class NearDuplicateIndex:
         self.exact_limit = exact_limit
         self._grams = _GramIds()
         self._ids: dict[str, _Ids] = {}  # each item's shingles, as ids of `_grams`
+        self._sketches: dict[str, tuple[bytes, int]] = {}  # each item's sketch and shingle count
         self._order: dict[str, int] = {}
         self._added_at: dict[str, datetime | None] = {}
         self._band_keys: dict[str, tuple[bytes, ...]] = {}
@@ -129,6 +145,7 @@ class NearDuplicateIndex:
             return
         mark = self._fingerprint(text)
         self._ids[item_id] = self._gram_ids(mark)
+        self._sketches[item_id] = (mark.sketch, len(mark.grams))
         self._order[item_id] = len(self._order)
         self._added_at[item_id] = at
         self._band_keys[item_id] = mark.keys
@@ -144,9 +161,9 @@ class NearDuplicateIndex:
 
     def remove(self, item_id: str) -> None:
         """Forget an item (it left the window or was deleted); unknown ids are ignored."""
-        ids = self._ids.pop(item_id, None)
-        if ids is None:
+        if self._ids.pop(item_id, None) is None:
             return
+        self._sketches.pop(item_id, None)
         self._order.pop(item_id, None)
         self._added_at.pop(item_id, None)
         buckets = self._buckets
@@ -174,7 +191,7 @@ class NearDuplicateIndex:
         size = len(mark.grams)
         if not size:
             return None
-        candidates = list(self._candidates(mark))
+        candidates = self._likely(mark, list(self._candidates(mark)))
         if not candidates:
             return None
         common, sizes = self._grams.overlaps(self._gram_ids(mark), [self._ids[c] for c in candidates])
@@ -192,6 +209,27 @@ class NearDuplicateIndex:
             ):
                 best = NearDuplicate(item_id, round(similarity, 4))
         return best
+
+    def _likely(self, mark: Fingerprint, candidates: list[str]) -> list[str]:
+        """The candidates, in order, that their sketches leave able to reach the threshold.
+
+        A text shares at most its shingle count less its sketch bits the other lacks, and similarity grows
+        with shared shingles: a candidate whose bound falls short cannot reach the threshold, and is dropped
+        without counting its shingles.
+        """
+        if not candidates:
+            return candidates
+        sketches = [self._sketches[c] for c in candidates]
+        theirs = np.frombuffer(b"".join([sketch for sketch, _ in sketches]), dtype=np.uint64)
+        theirs = theirs.reshape(len(candidates), -1)
+        mine = np.frombuffer(mark.sketch, dtype=np.uint64)
+        sizes = np.fromiter((size for _, size in sketches), dtype=np.int64, count=len(sketches))
+        size = len(mark.grams)
+        only_mine = np.bitwise_count(mine & ~theirs).sum(axis=1, dtype=np.int64)
+        only_theirs = np.bitwise_count(theirs & ~mine).sum(axis=1, dtype=np.int64)
+        shared = np.minimum(size - only_mine, sizes - only_theirs)
+        bound = shared / (size + sizes - shared)
+        return [candidates[k] for k in np.flatnonzero(bound >= self.threshold).tolist()]
 
     def _fingerprint(self, text: str | Fingerprint) -> Fingerprint:
         if isinstance(text, Fingerprint):
