@@ -53,20 +53,22 @@ def parse_body(
     stripped = text.strip()
     if not stripped:
         raise FeedbackBodyError(None, "the body is empty")
+    # JSON text decoded from UTF-8 holds a NUL or a lone surrogate only through a \u escape.
+    plain = "\\u" not in text
     if media_type in _JSON_LINES_TYPES:
-        return _json_lines(text, now)
+        return _json_lines(text, now, plain)
     if stripped.startswith("["):
-        return _json_array(text, now)
+        return _json_array(text, now, plain)
     try:
         document = json.loads(text)
     except RecursionError:
         raise FeedbackBodyError(None, "malformed JSON: nested too deeply") from None
     except json.JSONDecodeError as error:
         if _first_line_is_json(text):
-            return _json_lines(text, now)
+            return _json_lines(text, now, plain)
         reason = f"malformed JSON: {error.msg} at column {error.colno}"
         raise FeedbackBodyError(error.lineno, reason) from None
-    return [_item(document, _first_content_line(text), now)]
+    return [_item(document, _first_content_line(text), now, plain)]
 
 
 def _first_line_is_json(text: str) -> bool:
@@ -79,7 +81,7 @@ def _first_line_is_json(text: str) -> bool:
     return True
 
 
-def _json_lines(text: str, now: datetime | None) -> list[FeedbackItem]:
+def _json_lines(text: str, now: datetime | None, plain: bool) -> list[FeedbackItem]:
     items: list[FeedbackItem] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -90,14 +92,14 @@ def _json_lines(text: str, now: datetime | None) -> list[FeedbackItem]:
             raise FeedbackBodyError(number, f"malformed JSON: {error.msg} at column {error.colno}") from None
         except RecursionError:
             raise FeedbackBodyError(number, "malformed JSON: nested too deeply") from None
-        items.append(_item(value, number, now))
+        items.append(_item(value, number, now, plain))
     return items
 
 
-def _json_array(text: str, now: datetime | None) -> list[FeedbackItem]:
+def _json_array(text: str, now: datetime | None, plain: bool) -> list[FeedbackItem]:
     items: list[FeedbackItem] = []
     for number, value in array_elements(text):
-        items.append(_item(value, number, now))
+        items.append(_item(value, number, now, plain))
     if not items:
         raise FeedbackBodyError(None, "the array holds no items")
     return items
@@ -139,9 +141,9 @@ def _expect_end(text: str, position: int) -> None:
         raise FeedbackBodyError(_line_of(text, rest), "malformed JSON: extra data after the array")
 
 
-def _item(value: object, line: int, now: datetime | None) -> FeedbackItem:
+def _item(value: object, line: int, now: datetime | None, plain: bool) -> FeedbackItem:
     try:
-        return parse_item(value, now)
+        return parse_item(value, now, from_plain_json=plain)
     except InvalidFeedback as error:
         raise FeedbackBodyError(line, error.reason) from None
 

@@ -105,6 +105,26 @@ def test_a_value_that_is_not_an_object_is_refused() -> None:
     assert refusal(b'"hello"').reason == "an item must be a JSON object, got a string"
 
 
+@pytest.mark.parametrize("content_type", ["application/json", "application/x-ndjson"])
+@pytest.mark.parametrize(
+    ("escaped", "reason"),
+    [
+        (r"a\u0000b", "text contains a NUL character"),
+        (r"a\ud800b", "text contains an invalid Unicode escape"),
+        (r"a\\u0000b\u0000", "text contains a NUL character"),
+    ],
+)
+def test_an_escape_no_database_can_store_is_refused_with_its_line(
+    content_type: str, escaped: str, reason: str
+) -> None:
+    bad = '{"id": "r2", "source": "nps", "text": "' + escaped + '"}'
+    raw = (json.dumps(item(1)) + "\n" + bad + "\n").encode()
+    if content_type == "application/json":
+        raw = b"[" + raw.replace(b"\n", b",\n", 1) + b"]"
+    refused = refusal(raw, content_type)
+    assert (refused.line, refused.reason) == (2, reason)
+
+
 @pytest.mark.parametrize(
     "content_type", ["text/csv", "application/x-www-form-urlencoded", "multipart/form-data"]
 )

@@ -268,7 +268,12 @@ class FeedbackIntake:
         for new in originals:
             if not new.realtime:
                 continue
-            post = highlight_post(new.item, new.score, show_account=_shows_account(new.item))
+            post = highlight_post(
+                new.item,
+                new.score,
+                show_account=_shows_account(new.item),
+                redacted_text=new.values["redacted_text"],
+            )
             message = post_message(post, new.row_id, _risk_reason(new.values))
             for route in new.realtime:
                 deliveries.post(new.row_id, new.values["account_key"], route, message)

@@ -62,14 +62,17 @@ def scale_range_text(scale: str) -> str:
     return f"{low}-{high}"
 
 
-def parse_item(obj: object, now: datetime | None = None) -> FeedbackItem:
+def parse_item(obj: object, now: datetime | None = None, *, from_plain_json: bool = False) -> FeedbackItem:
     """Validate one decoded JSON object into a FeedbackItem, or raise InvalidFeedback.
 
     An item without received_at is stamped with `now` (the clock's time; the system time if None).
+    `from_plain_json` says the object was decoded from JSON text without a `\\u` escape: a NUL or a lone
+    surrogate gets into a decoded string only through one, so its strings need no check for them.
     """
     if not isinstance(obj, Mapping):
         raise InvalidFeedback(f"an item must be a JSON object, got {_json_type(obj)}")
-    _check_storable(obj, "")
+    if not from_plain_json:
+        _check_storable(obj, "")
     item_id = _required_key(obj, "id")
     source = _required_key(obj, "source")
     text = _required_text(obj)

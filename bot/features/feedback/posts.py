@@ -36,8 +36,12 @@ def highlight_post(
     *,
     similar_count: int = 0,
     show_account: bool = True,
+    redacted_text: str | None = None,
 ) -> HighlightPost:
-    """The post of a highlight: badge, redacted text, product, account, why it was chosen, buttons."""
+    """The post of a highlight: badge, redacted text, product, account, why it was chosen, buttons.
+
+    Pass `redacted_text` when the item's text was redacted already (intake stores it), to skip doing it again.
+    """
     actions: tuple[Action, ...] = ("discuss", "follow_up")
     if score.polarity == "praise":
         actions += ("kudos",)
@@ -45,7 +49,7 @@ def highlight_post(
         item_id=item.id,
         source=item.source,
         badge=score_badge(item),
-        text=redact(item.text, item.customer_name),
+        text=redact(item.text, item.customer_name) if redacted_text is None else redacted_text,
         polarity=score.polarity,
         product=item.product,
         account=item.account if show_account else None,

@@ -20,7 +20,7 @@ DUPLICATE_WINDOW_DAYS = 7
 _SHINGLE = 4
 _BANDS, _ROWS = 25, 3
 _CHUNK = 4096  # grams hashed per array operation
-_SKETCH_BITS = 1024
+_SKETCH_BITS = 1024  # a multiple of 64
 _NON_WORD = re.compile(r"[^\w]+")
 
 
@@ -122,7 +122,7 @@ class NearDuplicateIndex:
         self.exact_limit = exact_limit
         self._grams = _GramIds()
         self._ids: dict[str, _Ids] = {}  # each item's shingles, as ids of `_grams`
-        self._sketches: dict[str, tuple[bytes, int]] = {}  # each item's sketch and shingle count
+        self._sketches = _Sketches()
         self._order: dict[str, int] = {}
         self._added_at: dict[str, datetime | None] = {}
         self._band_keys: dict[str, tuple[bytes, ...]] = {}
@@ -145,7 +145,7 @@ class NearDuplicateIndex:
             return
         mark = self._fingerprint(text)
         self._ids[item_id] = self._gram_ids(mark)
-        self._sketches[item_id] = (mark.sketch, len(mark.grams))
+        self._sketches.add(item_id, mark)
         self._order[item_id] = len(self._order)
         self._added_at[item_id] = at
         self._band_keys[item_id] = mark.keys
@@ -163,7 +163,7 @@ class NearDuplicateIndex:
         """Forget an item (it left the window or was deleted); unknown ids are ignored."""
         if self._ids.pop(item_id, None) is None:
             return
-        self._sketches.pop(item_id, None)
+        self._sketches.remove(item_id)
         self._order.pop(item_id, None)
         self._added_at.pop(item_id, None)
         buckets = self._buckets
@@ -211,24 +211,10 @@ class NearDuplicateIndex:
         return best
 
     def _likely(self, mark: Fingerprint, candidates: list[str]) -> list[str]:
-        """The candidates, in order, that their sketches leave able to reach the threshold.
-
-        A text shares at most its shingle count less its sketch bits the other lacks, and similarity grows
-        with shared shingles: a candidate whose bound falls short cannot reach the threshold, and is dropped
-        without counting its shingles.
-        """
+        """The candidates, in order, whose sketches leave them able to reach the threshold."""
         if not candidates:
             return candidates
-        sketches = [self._sketches[c] for c in candidates]
-        theirs = np.frombuffer(b"".join([sketch for sketch, _ in sketches]), dtype=np.uint64)
-        theirs = theirs.reshape(len(candidates), -1)
-        mine = np.frombuffer(mark.sketch, dtype=np.uint64)
-        sizes = np.fromiter((size for _, size in sketches), dtype=np.int64, count=len(sketches))
-        size = len(mark.grams)
-        only_mine = np.bitwise_count(mine & ~theirs).sum(axis=1, dtype=np.int64)
-        only_theirs = np.bitwise_count(theirs & ~mine).sum(axis=1, dtype=np.int64)
-        shared = np.minimum(size - only_mine, sizes - only_theirs)
-        bound = shared / (size + sizes - shared)
+        bound = self._sketches.bounds(mark, candidates)
         return [candidates[k] for k in np.flatnonzero(bound >= self.threshold).tolist()]
 
     def _fingerprint(self, text: str | Fingerprint) -> Fingerprint:
@@ -265,6 +251,51 @@ class NearDuplicateIndex:
 
 _Ids = npt.NDArray[np.int32]
 _Hashes = npt.NDArray[np.uint64]
+
+
+class _Sketches:
+    """The indexed items' sketches, one row each, to bound a new text's similarity to many at once."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, int] = {}
+        self._free: list[int] = []
+        self._bits = np.zeros((256, _SKETCH_BITS // 64), dtype=np.uint64)
+        self._grams = np.zeros(256, dtype=np.int64)  # shingles per row
+        self._set = np.zeros(256, dtype=np.int64)  # bits set per row
+
+    def add(self, item_id: str, mark: Fingerprint) -> None:
+        """Keep an item's sketch."""
+        row = self._free.pop() if self._free else len(self._rows)
+        if row == len(self._grams):
+            self._bits = np.concatenate([self._bits, np.zeros_like(self._bits)])
+            self._grams = np.concatenate([self._grams, np.zeros_like(self._grams)])
+            self._set = np.concatenate([self._set, np.zeros_like(self._set)])
+        self._rows[item_id] = row
+        self._bits[row] = np.frombuffer(mark.sketch, dtype=np.uint64)
+        self._grams[row] = len(mark.grams)
+        self._set[row] = int.from_bytes(mark.sketch).bit_count()
+
+    def remove(self, item_id: str) -> None:
+        """Forget an item's sketch (its row is reused)."""
+        row = self._rows.pop(item_id, None)
+        if row is not None:
+            self._free.append(row)
+
+    def bounds(self, mark: Fingerprint, item_ids: list[str]) -> npt.NDArray[np.float64]:
+        """For each item, the highest similarity to `mark` its sketch allows.
+
+        A bit one text has and the other lacks stands for at least one shingle the other lacks, so a text
+        shares at most its shingle count less those bits; similarity grows with the shingles shared.
+        """
+        rows = np.fromiter(map(self._rows.__getitem__, item_ids), dtype=np.intp, count=len(item_ids))
+        mine = np.frombuffer(mark.sketch, dtype=np.uint64)
+        size, sizes = len(mark.grams), self._grams[rows]
+        both = np.bitwise_count(self._bits[rows] & mine).sum(axis=1, dtype=np.int64)
+        mine_only = int.from_bytes(mark.sketch).bit_count() - both
+        theirs_only = self._set[rows] - both
+        shared = np.minimum(size - mine_only, sizes - theirs_only)
+        bound: npt.NDArray[np.float64] = shared / (size + sizes - shared)
+        return bound
 
 
 class _GramIds:
