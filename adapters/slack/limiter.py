@@ -104,7 +104,11 @@ class TokenBucket:
     def wait_to_depart(self, now: float) -> float:
         """Seconds until a caller whose turn has come may actually leave (0 unless the calls before it left late)."""
         missing = 1 - self._departure_tokens(now)
-        return 0.0 if missing <= _DEPARTURE_SLACK + _ROUNDING else (missing - _DEPARTURE_SLACK) / self.rate.per_second
+        return (
+            0.0
+            if missing <= _DEPARTURE_SLACK + _ROUNDING
+            else (missing - _DEPARTURE_SLACK) / self.rate.per_second
+        )
 
     def depart(self, now: float) -> None:
         """Count a call that leaves now."""
