@@ -20,6 +20,9 @@ from bot.outbox.store import Outbox, OutboxEntry
 
 log = logging.getLogger(__name__)
 
+# How often a worker looks for rows of workers that died on its machine (it always looks at start).
+TAKEOVER_CHECK_SECONDS = 5.0
+
 OnSent = Callable[[AsyncSession, OutboxEntry, SentMessage], Awaitable[None]]
 
 
@@ -45,6 +48,7 @@ class OutboxWorker:
         self._batch_size = batch_size
         self.name = name or worker_name()
         self._holding: set[int] = set()  # ids of rows claimed and not yet recorded
+        self._next_takeover_check = 0.0  # event-loop time of the next look for dead workers' rows
 
     async def run_once(self) -> int:
         """Claim one batch and send it; returns how many rows were handled."""
@@ -53,7 +57,12 @@ class OutboxWorker:
         return len(entries)
 
     async def _claim(self) -> list[OutboxEntry]:
-        dead = [name for name in await self._outbox.leaseholders() if died_on_this_machine(name)]
+        dead: list[str] = []
+        now = asyncio.get_running_loop().time()
+        if now >= self._next_takeover_check:
+            # A query per claim would tax every batch for an event as rare as a crash: look now and then.
+            self._next_takeover_check = now + TAKEOVER_CHECK_SECONDS
+            dead = [name for name in await self._outbox.leaseholders() if died_on_this_machine(name)]
         entries = await self._outbox.claim(
             self.name, self._batch_size, holding=self._holding, abandoned_by=dead
         )
