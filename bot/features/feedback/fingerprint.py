@@ -166,7 +166,8 @@ class _Windows:
         inside[crossing] = False
         owner = np.repeat(np.arange(len(texts), dtype=np.uint64), windows)
         # Distinct codes per text in one sort: the text's number above each code (codes are below 2**32).
-        distinct = np.unique((owner << np.uint64(32)) | code[inside])
+        ordered = np.sort((owner << np.uint64(32)) | code[inside])
+        distinct = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]
         bounds = np.searchsorted(distinct >> np.uint64(32), np.arange(len(texts) + 1, dtype=np.uint64))
         distinct &= np.uint64(0xFFFFFFFF)
         codes = [
