@@ -83,8 +83,11 @@ class TokenBucket:
         self.departure_tokens = rate.burst
         self.departed = now
 
+    def _refilled(self, tokens: float, since: float, now: float) -> float:
+        return min(self.rate.burst, tokens + (now - since) * self.rate.per_second)
+
     def _refill(self, now: float) -> None:
-        self.tokens = min(self.rate.burst, self.tokens + (now - self.updated) * self.rate.per_second)
+        self.tokens = self._refilled(self.tokens, self.updated, now)
         self.updated = now
 
     def wait_for_next(self, now: float) -> float:
@@ -99,7 +102,7 @@ class TokenBucket:
         self.tokens -= 1
 
     def _departure_tokens(self, now: float) -> float:
-        return min(self.rate.burst, self.departure_tokens + (now - self.departed) * self.rate.per_second)
+        return self._refilled(self.departure_tokens, self.departed, now)
 
     def wait_to_depart(self, now: float) -> float:
         """Seconds until a caller whose turn has come may actually leave (0 unless the calls before it left late)."""

@@ -113,9 +113,8 @@ class OutboxWorker:
         """Mark delivered rows sent in one transaction (rows with an on-sent hook recorded themselves)."""
         if not delivered:
             return
-        batch, delivered[:] = list(delivered), []
         async with self._database.session() as session:
-            await self._outbox.mark_many_sent(session, batch)
+            await self._outbox.mark_many_sent(session, delivered)
 
     async def _deliver(self, entry: OutboxEntry, delivered: list[tuple[OutboxEntry, SentMessage]]) -> None:
         try:
