@@ -11,6 +11,7 @@ from datetime import date
 from typing import Protocol
 
 from knowledge.index import ScoredChunk
+from knowledge.retrieve import Retrieval
 from knowledge.text import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,9 @@ DONT_KNOW_TEXT = (
     "An expert can answer it and I'll remember the answer."
 )
 EMPTY_QUESTION_TEXT = "Ask me a product question, for example: how do I export our stats?"
+CLOSEST_PAGES_HEADING = "The closest pages I found, in case they help:"
 MAX_SOURCES = 5
+MAX_CLOSEST_PAGES = 3
 MAX_QUOTE_WORDS = 90
 SECOND_PASSAGE_RATIO = 0.85
 LLM_TIMEOUT_SECONDS = 20.0
@@ -58,6 +61,8 @@ class Answer:
     text: str
     sources: list[Source] = field(default_factory=list)
     stale: bool = False
+    # On a decline: the pages that came closest, listed as pointers, not cited as the answer.
+    closest: list[Source] = field(default_factory=list)
 
 
 class AnswerWriter(Protocol):
@@ -68,9 +73,16 @@ class AnswerWriter(Protocol):
         ...
 
 
-def not_answered(text: str = DONT_KNOW_TEXT) -> Answer:
-    """The honest decline."""
-    return Answer(answered=False, text=text, sources=[], stale=False)
+def closest_listing(closest: Sequence[Source]) -> str:
+    """The closest pages of a decline, one bulleted line each."""
+    return "\n".join(f"• {s.title} ({s.url or s.source})" for s in closest)
+
+
+def not_answered(text: str = DONT_KNOW_TEXT, closest: Sequence[Source] = ()) -> Answer:
+    """The honest decline, pointing to the pages that came closest when some did."""
+    if closest:
+        text = f"{text}\n\n{CLOSEST_PAGES_HEADING}\n{closest_listing(closest)}"
+    return Answer(answered=False, text=text, sources=[], stale=False, closest=list(closest))
 
 
 def _source(hit: ScoredChunk, today: date) -> Source:
@@ -191,8 +203,12 @@ async def compose_with_llm(
     context: str = "",
     today: date | None = None,
     timeout: float = LLM_TIMEOUT_SECONDS,
+    fallback: Answer | None = None,
 ) -> Answer:
-    """An answer written by the LLM from the passages; any failure of the writer gives the extractive one."""
+    """An answer written by the LLM from the passages.
+
+    Any failure of the writer gives `fallback`, by default the extractive answer: never silence.
+    """
     if not hits:
         return not_answered()
     day = today or date.today()
@@ -201,13 +217,13 @@ async def compose_with_llm(
         prompt = build_prompt(question, passages, context)
         reply = await asyncio.wait_for(writer.write(SYSTEM_PROMPT, prompt), timeout)
     except Exception as exc:  # any writer failure must fall back to an answer, never to silence
-        log.warning("LLM answer failed (%s); using the extractive answer", exc.__class__.__name__)
-        return compose_extractive(question, hits, today=day)
+        log.warning("LLM answer failed (%s); using the answer without it", exc.__class__.__name__)
+        reply = ""
     reply = (reply or "").strip()
     if not reply:
-        return compose_extractive(question, hits, today=day)
+        return fallback if fallback is not None else compose_extractive(question, hits, today=day)
     if reply == NO_ANSWER_TOKEN or reply.startswith(NO_ANSWER_TOKEN):
-        return not_answered()
+        return not_answered(closest=_sources(passages, day)[:MAX_CLOSEST_PAGES])
     cited = [int(n) for n in dict.fromkeys(_CITATION.findall(reply)) if 1 <= int(n) <= len(passages)]
     used = [passages[n - 1] for n in cited] or passages
     # Keep the model's [n] numbering: list sources by passage number, not re-ranked.
@@ -215,3 +231,31 @@ async def compose_with_llm(
     sources = _sources(used, day)
     text = reply + "\n\nSources:\n" + "\n".join(lines)
     return Answer(True, text, sources, stale=any(s.stale for s in sources))
+
+
+async def compose_answer(
+    question: str,
+    retrieval: Retrieval,
+    writer: AnswerWriter | None = None,
+    *,
+    context: str = "",
+    today: date | None = None,
+) -> Answer:
+    """The reply to a question from what retrieval found.
+
+    Without an LLM: the extractive answer when confident, else a decline listing the closest pages.
+    With one, it also reads the related passages below the bar, since it can tell whether they answer;
+    should it fail, the reply is what it would have been without it.
+    """
+    day = today or date.today()
+    closest = _sources(retrieval.hits, day)[:MAX_CLOSEST_PAGES] if retrieval.related else []
+    without_llm = (
+        compose_extractive(question, retrieval.hits, today=day)
+        if retrieval.answerable
+        else not_answered(closest=closest)
+    )
+    if writer is None or not retrieval.related:
+        return without_llm
+    return await compose_with_llm(
+        question, retrieval.hits, writer, context=context, today=day, fallback=without_llm
+    )

@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from knowledge.aliases import ALIAS_WEIGHT, ALIASES
 from knowledge.documents import Chunk
+from knowledge.spelling import SpellingCorrector
 from knowledge.text import Tokenizer
 
 
@@ -68,12 +69,14 @@ class LexicalIndex:
         idf: dict[str, float],
         doc_terms: list[frozenset[str]],
         tokenizer: Tokenizer,
+        speller: SpellingCorrector | None = None,
     ) -> None:
         self.chunks = list(chunks)
         self._postings = postings
         self._idf = idf
         self._doc_terms = doc_terms
         self.tokenizer = tokenizer
+        self.speller = speller
         self._unknown_idf = math.log(1.0 + (len(self.chunks) + 0.5) / 0.5)
 
     @classmethod
@@ -89,10 +92,16 @@ class LexicalIndex:
         chunk_list = list(chunks)
         fields: list[tuple[Counter[str], Counter[str], Counter[str]]] = []
         lengths = np.zeros((len(chunk_list), 3), dtype=np.float64)
+        word_counts: Counter[str] = Counter()
         for i, c in enumerate(chunk_list):
-            title = Counter(tok.terms(c.doc_title))
-            heading = Counter(tok.terms(" ".join(h for h in c.heading_path if h != c.doc_title)))
-            body = Counter(tok.terms(c.text))
+            field_words = (
+                tok.words(c.doc_title),
+                tok.words(" ".join(h for h in c.heading_path if h != c.doc_title)),
+                tok.words(c.text),
+            )
+            for words in field_words:
+                word_counts.update(words)
+            title, heading, body = (Counter(tok.stem(w) for w in words) for words in field_words)
             fields.append((title, heading, body))
             lengths[i] = (title.total(), heading.total(), body.total())
         avg = np.maximum(lengths.mean(axis=0) if len(chunk_list) else np.ones(3), 1e-9)
@@ -124,14 +133,20 @@ class LexicalIndex:
             tf_arr = np.asarray(tfs, dtype=np.float64)
             impact = term_idf * tf_arr * (w.k1 + 1.0) / (tf_arr + w.k1)
             postings[term] = (np.asarray(ids, dtype=np.int32), impact.astype(np.float32))
-        return cls(chunk_list, postings, idf, doc_terms, tok)
+        return cls(chunk_list, postings, idf, doc_terms, tok, SpellingCorrector(word_counts))
 
     def __len__(self) -> int:
         return len(self.chunks)
 
+    def _spelt_right(self, word: str) -> str:
+        """The word, or the documents' word it is a typo of."""
+        if self.speller is None or self.tokenizer.stem(word) in self._idf:
+            return word
+        return self.speller.correct(word) or word
+
     def query_terms(self, query: str) -> QueryTerms:
-        """The unique terms of a query, each with its idf in this index and its alias terms."""
-        words = dict.fromkeys(self.tokenizer.words(query))
+        """The unique terms of a query (typos read as the documents' words), each with its idf and alias terms."""
+        words = dict.fromkeys(self._spelt_right(w) for w in self.tokenizer.words(query))
         by_term: dict[str, tuple[str, ...]] = {}
         for word in words:
             term = self.tokenizer.terms(word)

@@ -26,6 +26,10 @@ CANDIDATES = 30
 # Calibrated on tests/data/knowledge_gold.jsonl (bench/answers.py prints the sweep): below this
 # confidence the bot declines rather than guess.
 MIN_CONFIDENCE = 0.45
+# Below the bar but above this, the passages are related even if they may not answer: about 95% of
+# answerable questions across the three question sets clear it. An LLM reads them and decides (it declines
+# what they do not answer); a decline without one lists them as the closest pages.
+RELATED_CONFIDENCE = 0.30
 
 Fusion = Literal["weighted", "rrf"]
 # Both fusions were measured on the gold set (bench/answers.py --embeddings-url prints each): the weighted
@@ -38,12 +42,13 @@ RRF_K = 60
 
 @dataclass(frozen=True)
 class Retrieval:
-    """Ranked hits for a question, how sure we are, and whether that is enough to answer."""
+    """Ranked hits for a question, how sure we are, whether that is enough to answer, and if not, to read."""
 
     question: str
     hits: list[ScoredChunk]
     confidence: float
     answerable: bool
+    related: bool = False
 
 
 def vote_boost(net_votes: int) -> float:
@@ -125,10 +130,12 @@ class Retriever:
         min_confidence: float = MIN_CONFIDENCE,
         dense: DenseIndex | None = None,
         fusion: Fusion = DEFAULT_FUSION,
+        related_confidence: float = RELATED_CONFIDENCE,
     ) -> None:
         self.index = index
         self.votes = dict(votes or {})
         self.min_confidence = min_confidence
+        self.related_confidence = min(related_confidence, min_confidence)
         self.dense = dense if dense is not None and len(dense) else None
         self.fusion = fusion
 
@@ -187,4 +194,10 @@ class Retriever:
         conf = confidence(lexical)
         fused = self._fused(q, query_vector, n) if query_vector is not None else None
         hits = lexical if fused is None else self._best_per_document(fused, k, day)
-        return Retrieval(question, hits, conf, bool(hits) and conf >= self.min_confidence)
+        return Retrieval(
+            question,
+            hits,
+            conf,
+            answerable=bool(hits) and conf >= self.min_confidence,
+            related=bool(hits) and conf >= self.related_confidence,
+        )

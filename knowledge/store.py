@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from bot.clock import Clock, SystemClock
 from bot.db.database import Database
-from knowledge.answer import EMPTY_QUESTION_TEXT, Answer, AnswerWriter, compose_extractive, compose_with_llm
+from knowledge.answer import EMPTY_QUESTION_TEXT, Answer, AnswerWriter, compose_answer
 from knowledge.answer import not_answered as decline
 from knowledge.dense import DenseIndex, Embedder
 from knowledge.documents import Chunk, ChunkKind, LoadedDocument
@@ -380,11 +380,7 @@ class KnowledgeStore:
         if not question.strip():
             return decline(EMPTY_QUESTION_TEXT)
         result = await self.retrieve(question, context)
-        if not result.answerable:
-            return decline()
-        if writer is not None:
-            return await compose_with_llm(question, result.hits, writer, context=context, today=self._today())
-        return compose_extractive(question, result.hits, today=self._today())
+        return await compose_answer(question, result, writer, context=context, today=self._today())
 
 
 def _why(exc: BaseException) -> str:

@@ -10,6 +10,9 @@ import snowballstemmer
 
 # Words split on anything that is not a letter or digit; "2fa", "utm" and "404" stay whole.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# A clitic after an apostrophe goes with it ("where's" is "where", "we'd" is "we"): glued on, it would make
+# "wheres" and "wed", words no document has. "n't" stays, spelt without the apostrophe ("doesnt").
+_CLITIC = re.compile(r"(?<=[^\W_])['’](?:s|d|ll|m|re|ve)(?![^\W_])", re.UNICODE)
 
 _STOP_TEXT = """
     a about above after again against all am an and any are arent as at be because been before being below
@@ -20,6 +23,10 @@ _STOP_TEXT = """
     through to too under until up very was we were what when where which while who whom why will with would
     you your yours yourself yourselves s t d ll m re ve y also get got anyone someone something anything
     theres thing things way ways hi hello hey please thanks thank pls plz us one able need want know tell
+    doesnt didnt wasnt werent havent hasnt hadnt cant couldnt shouldnt wouldnt wont ive youre theyre weve
+    youve theyve whats wheres thats heres hows whos lets
+    wants wanted needs needed knows getting gets like maybe actually really still seem seems anymore
+    somewhere anywhere somehow anyway ok okay guys
 """
 STOP_WORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 
@@ -38,8 +45,14 @@ class Tokenizer:
 
     def words(self, text: str) -> list[str]:
         """Lower-cased words of text without stop words (not stemmed)."""
-        folded = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("’", "")
+        folded = (
+            _CLITIC.sub("", unicodedata.normalize("NFKC", text).casefold()).replace("'", "").replace("’", "")
+        )
         return [w for w in _WORD.findall(folded) if w not in STOP_WORDS and len(w) <= _MAX_TOKEN_CHARS]
+
+    def stem(self, word: str) -> str:
+        """The index term of one word from `words`."""
+        return self._stem(word)
 
     def terms(self, text: str) -> list[str]:
         """Stemmed index terms of text, in order, repeats kept."""

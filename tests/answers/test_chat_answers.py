@@ -56,6 +56,39 @@ async def test_unknown_question_is_declined_and_posted_to_the_experts(answers_ru
     assert question.expert_channel == "console:experts" and question.expert_thread
 
 
+# Below the confidence bar, yet close: the invoice export page is about exports, not about tax ids.
+NEAR_MISS = "customer asking whether exports include the tax id"
+
+
+async def test_near_miss_is_declined_with_the_closest_pages_and_still_goes_to_the_experts(
+    answers_runtime: Runtime,
+) -> None:
+    await answers_runtime.places.set(EXPERTS_PLACE, "console:experts")
+    bot = TestBot(answers_runtime)
+    await bot.push(NEAR_MISS)
+    declined, posted = bot.pop(), bot.pop()
+    assert "I don't know that yet" in declined and "asked the experts" in declined
+    assert "The closest pages I found, in case they help:" in declined
+    assert "• Exporting invoices" in declined
+    assert "[Helpful]" not in declined and "From Exporting invoices" not in declined
+    assert "tax id" in posted
+    [question] = await _questions(answers_runtime)
+    assert not question.answered and question.escalated
+
+
+async def test_question_far_from_every_page_is_declined_without_pointers(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("does the warp drive support hyperspace lanes?")
+    assert "closest pages" not in bot.pop()
+
+
+async def test_misspelt_question_is_answered_from_the_page_it_meant(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("how do I exprot invoices?")
+    reply = bot.pop()
+    assert "From Exporting invoices" in reply and "[Helpful]" in reply
+
+
 async def test_unknown_question_without_experts_channel_says_how_to_set_one(answers_runtime: Runtime) -> None:
     bot = TestBot(answers_runtime)
     await bot.push("does the warp drive support hyperspace lanes?")

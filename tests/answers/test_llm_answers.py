@@ -47,6 +47,17 @@ async def llm_runtime(environ: dict[str, str], clock: ManualClock, tmp_path: Pat
     return await make_runtime(settings, clock, wire_llm=True)
 
 
+async def reply_through_llm(environ: dict[str, str], clock: ManualClock, tmp_path: Path, message: str) -> str:
+    """The bot's reply to one message, with the LLM server the environment names."""
+    runtime = await llm_runtime(environ, clock, tmp_path)
+    try:
+        bot = TestBot(runtime)
+        await bot.push(message)
+        return bot.pop()
+    finally:
+        await runtime.database.dispose()
+
+
 def test_without_a_server_configured_there_is_no_writer() -> None:
     assert from_settings(Settings()) is None
     assert from_settings(Settings(openai_base_url="http://127.0.0.1:9/v1")) is not None
@@ -55,13 +66,9 @@ def test_without_a_server_configured_there_is_no_writer() -> None:
 async def test_answer_is_written_from_the_retrieved_passages_and_cites_them(
     database_url: str, fake_llm: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
-    runtime = await llm_runtime(llm_environment(database_url, fake_llm), clock, tmp_path)
-    try:
-        bot = TestBot(runtime)
-        await bot.push("how do I export invoices?")
-        reply = bot.pop()
-    finally:
-        await runtime.database.dispose()
+    reply = await reply_through_llm(
+        llm_environment(database_url, fake_llm), clock, tmp_path, "how do I export invoices?"
+    )
     [request] = fake_llm.requests
     assert request["model"] == "fake-model"
     assert request["temperature"] <= 0.2
@@ -104,13 +111,7 @@ async def test_a_failing_server_gives_the_extractive_answer(
     else:
         fake_llm.delay_seconds = 30
     environ = llm_environment(database_url, fake_llm, CLUELINE_LLM_TIMEOUT_SECONDS="0.2")
-    runtime = await llm_runtime(environ, clock, tmp_path)
-    try:
-        bot = TestBot(runtime)
-        await bot.push("how do I export invoices?")
-        reply = bot.pop()
-    finally:
-        await runtime.database.dispose()
+    reply = await reply_through_llm(environ, clock, tmp_path, "how do I export invoices?")
     assert fake_llm.requests, "the server was asked"
     assert reply.startswith("From Exporting invoices › Export many invoices at once [1]:\n> ")
     assert "Sources:" in reply and "[Helpful]" in reply
@@ -120,13 +121,46 @@ async def test_model_saying_no_answer_makes_the_bot_decline(
     database_url: str, fake_llm: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
     fake_llm.reply = lambda _messages: "NO_ANSWER"
-    runtime = await llm_runtime(llm_environment(database_url, fake_llm), clock, tmp_path)
-    try:
-        bot = TestBot(runtime)
-        await bot.push("how do I export invoices?")
-        reply = bot.pop()
-    finally:
-        await runtime.database.dispose()
+    reply = await reply_through_llm(
+        llm_environment(database_url, fake_llm), clock, tmp_path, "how do I export invoices?"
+    )
+    assert "I don't know that yet" in reply
+
+
+# Below the bar without an LLM, but related: the model reads the passages and decides.
+NEAR_MISS = "customer asking whether exports include the tax id"
+
+
+async def test_model_reads_a_near_miss_the_bot_would_decline_without_it(
+    database_url: str, fake_llm: FakeOpenAI, clock: ManualClock, tmp_path: Path
+) -> None:
+    reply = await reply_through_llm(llm_environment(database_url, fake_llm), clock, tmp_path, NEAR_MISS)
+    [request] = fake_llm.requests
+    assert "Exporting invoices" in request["messages"][1]["content"]
+    assert reply.startswith("According to Exporting invoices, here is how it works [1].")
+    assert "[Helpful]" in reply
+
+
+async def test_failing_server_on_a_near_miss_gives_the_decline_not_a_guess(
+    database_url: str, fake_llm: FakeOpenAI, clock: ManualClock, tmp_path: Path
+) -> None:
+    fake_llm.status = 500
+    reply = await reply_through_llm(llm_environment(database_url, fake_llm), clock, tmp_path, NEAR_MISS)
+    assert fake_llm.requests, "the server was asked"
+    assert "I don't know that yet" in reply and "• Exporting invoices" in reply
+    assert "From Exporting invoices" not in reply and "[Helpful]" not in reply
+
+
+async def test_question_far_from_every_page_never_reaches_the_model(
+    database_url: str, fake_llm: FakeOpenAI, clock: ManualClock, tmp_path: Path
+) -> None:
+    reply = await reply_through_llm(
+        llm_environment(database_url, fake_llm),
+        clock,
+        tmp_path,
+        "does the warp drive support hyperspace lanes?",
+    )
+    assert fake_llm.requests == []
     assert "I don't know that yet" in reply
 
 

@@ -6,6 +6,7 @@ import asyncio
 from datetime import date
 
 from knowledge.answer import (
+    CLOSEST_PAGES_HEADING,
     DONT_KNOW_TEXT,
     NO_ANSWER_TOKEN,
     compose_extractive,
@@ -103,9 +104,11 @@ async def test_llm_prompt_holds_the_numbered_passages_and_the_answer_keeps_citat
     assert [s.source for s in answer.sources] == ["pricing.html"]
 
 
-async def test_llm_no_answer_token_declines() -> None:
+async def test_llm_no_answer_token_declines_and_points_to_the_passages_it_read() -> None:
     answer = await compose_with_llm("refund?", [REFUNDS], RecordingWriter("NO_ANSWER"), today=TODAY)
-    assert not answer.answered and answer.text == DONT_KNOW_TEXT
+    assert not answer.answered and answer.text.startswith(DONT_KNOW_TEXT)
+    assert answer.sources == [] and [s.source for s in answer.closest] == ["pricing.html"]
+    assert CLOSEST_PAGES_HEADING in answer.text and "• Acme pricing › Refunds (pricing.html)" in answer.text
 
 
 async def test_llm_error_falls_back_to_the_extractive_answer() -> None:

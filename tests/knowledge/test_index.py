@@ -75,3 +75,33 @@ def test_everyday_words_reach_product_vocabulary_through_aliases() -> None:
     (hit,) = index.search("wipe site data", 5)
     assert hit.chunk.chunk_key == "reset"
     assert hit.coverage == 1.0
+
+
+def test_misspelt_word_is_read_as_the_word_the_documents_use() -> None:
+    index = LexicalIndex.build(
+        [
+            make_chunk("dashboard", "Share the dashboard with a private link."),
+            make_chunk("billing", "Invoices are emailed every month."),
+        ]
+    )
+    hits = index.search("share the dashbaord", 5)
+    assert [h.chunk.chunk_key for h in hits] == ["dashboard"]
+    assert hits[0].coverage == 1.0
+
+
+def test_real_word_no_document_has_stays_unknown() -> None:
+    # "clarity" is one letter from "clarify", but it is a word: a question about it is out of scope.
+    index = LexicalIndex.build([make_chunk("faq", "We clarify the export settings here.")])
+    assert index.search("clarity", 5) == []
+
+
+def test_short_unknown_words_are_not_guessed() -> None:
+    index = LexicalIndex.build([make_chunk("tls", "Every request uses https.")])
+    assert index.search("httpd", 5) == []
+
+
+def test_contractions_make_no_words_of_their_own() -> None:
+    words = Tokenizer().words(
+        "Where's the button? I've looked; it doesn't show, and we'd like the company's logo"
+    )
+    assert words == ["button", "looked", "show", "company", "logo"]

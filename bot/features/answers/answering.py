@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.runtime import Runtime
-from knowledge.answer import Answer, compose_extractive, compose_with_llm, not_answered
+from knowledge.answer import Answer, compose_answer
 from knowledge.store import KnowledgeStore
 from knowledge.text import Tokenizer
 
@@ -40,14 +40,8 @@ async def answer_question(runtime: Runtime, question: str, context: str = "") ->
     """Retrieve and compose as `KnowledgeStore.ask` does, with the LLM when one is configured."""
     store = knowledge_store(runtime)
     result = await store.retrieve(question, context)
-    if not result.answerable:
-        return AnsweredQuestion(not_answered())
     today = runtime.clock.now().date()
-    writer = runtime.answer_writer
-    if writer is not None:
-        answer = await compose_with_llm(question, result.hits, writer, context=context, today=today)
-    else:
-        answer = compose_extractive(question, result.hits, today=today)
+    answer = await compose_answer(question, result, runtime.answer_writer, context=context, today=today)
     cited = {source.source for source in answer.sources}
     keys = [hit.chunk.chunk_key for hit in result.hits if (hit.chunk.url or hit.chunk.source) in cited]
     return AnsweredQuestion(answer, keys)

@@ -94,7 +94,7 @@ class AnswersChat:
             await turn.reply(answer_message(answer, question_id))
             return
         escalation = await escalate(self.runtime, question_id)
-        await turn.reply(declined_message(escalation_note(escalation)))
+        await turn.reply(declined_message(escalation_note(escalation), answer.closest))
 
     async def on_action(self, turn: Turn) -> None:
         """The Helpful, Not helpful, Ask an expert and Save as answer buttons."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.core.types import Block, Button, Buttons, ContextLine, OutboundMessage, Text
 from bot.features.answers import texts
 from bot.features.answers.tables import ExpertReply, Question
-from knowledge.answer import Answer
+from knowledge.answer import CLOSEST_PAGES_HEADING, Answer, Source, closest_listing
 
 QUOTE_CHARS = 600
 
@@ -43,11 +45,14 @@ def rated_message(answer_text: str, note: str) -> OutboundMessage:
     )
 
 
-def declined_message(note: str) -> OutboundMessage:
-    """The honest "I don't know yet", with what happens next."""
-    return OutboundMessage(
-        text=f"{texts.DONT_KNOW} {note}", blocks=[Text(text=texts.DONT_KNOW), ContextLine(text=note)]
-    )
+def declined_message(note: str, closest: Sequence[Source] = ()) -> OutboundMessage:
+    """The honest "I don't know yet", the pages that came closest (if any), and what happens next."""
+    lines = [texts.DONT_KNOW]
+    if closest:
+        lines.append(f"{CLOSEST_PAGES_HEADING}\n{closest_listing(closest)}")
+    blocks: list[Block] = [Text(text=line) for line in lines]
+    blocks.append(ContextLine(text=note))
+    return OutboundMessage(text="\n\n".join([*lines, note]), blocks=blocks)
 
 
 def expert_post(question: Question, asker_name: str) -> OutboundMessage:

@@ -1,0 +1,46 @@
+"""Typo tolerance for questions: a misspelt word is read as the knowledge store's word it was meant to be."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+
+from symspellpy import SymSpell, Verbosity
+
+# Shorter words have too many one-letter neighbours ("httpd" and "https") to guess which was meant.
+MIN_TYPO_CHARS = 6
+# From this length on, two slips (a transposition and a dropped letter) are still one clear word.
+TWO_EDITS_FROM_CHARS = 8
+
+
+@cache
+def english_words() -> frozenset[str]:
+    """The words of symspellpy's English frequency list: a word in it is spelt right, even if no document has it."""
+    listing = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text("utf-8")
+    return frozenset(line.split(" ", 1)[0] for line in listing.splitlines() if line)
+
+
+class SpellingCorrector:
+    """Reads a word no document holds, and no English dictionary knows, as the closest word the documents use.
+
+    Only such words are touched: a real word the documents lack ("clarity", "docker") is
+    evidence the question is out of scope, and must stay unknown so the bot declines rather than guesses.
+    """
+
+    def __init__(self, word_counts: Mapping[str, int]) -> None:
+        self._known = frozenset(word_counts)
+        self._speller = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
+        for word, count in word_counts.items():
+            if len(word) >= MIN_TYPO_CHARS - 1 and word.isalpha():
+                self._speller.create_dictionary_entry(word, count)
+
+    def correct(self, word: str) -> str | None:
+        """The documents' word a misspelt word stands for; None when it is known, real or too far from any."""
+        if len(word) < MIN_TYPO_CHARS or not word.isalpha() or word in self._known or word in english_words():
+            return None
+        distance = 2 if len(word) >= TWO_EDITS_FROM_CHARS else 1
+        suggestions = self._speller.lookup(
+            word, Verbosity.TOP, max_edit_distance=distance, transfer_casing=False
+        )
+        return suggestions[0].term if suggestions else None
