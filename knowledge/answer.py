@@ -25,6 +25,8 @@ EMPTY_QUESTION_TEXT = "Ask me a product question, for example: how do I export o
 CLOSEST_PAGES_HEADING = "The closest pages I found, in case they help:"
 MAX_SOURCES = 5
 MAX_CLOSEST_PAGES = 3
+# Sources scoring at least this share of the best one are listed with it; weaker ones are noise to a reader.
+RELATED_SOURCE_RATIO = 0.6
 MAX_QUOTE_WORDS = 90
 SECOND_PASSAGE_RATIO = 0.85
 LLM_TIMEOUT_SECONDS = 20.0
@@ -71,6 +73,12 @@ class AnswerWriter(Protocol):
     async def write(self, system: str, prompt: str) -> str:
         """The model's reply to the prompt."""
         ...
+
+
+def _closest(hits: Sequence[ScoredChunk], today: date) -> list[Source]:
+    """The pages a decline points to: the best one and those scoring close to it."""
+    sources = _sources(hits, today)[:MAX_CLOSEST_PAGES]
+    return [s for s in sources if s.score >= RELATED_SOURCE_RATIO * sources[0].score] if sources else []
 
 
 def closest_listing(closest: Sequence[Source]) -> str:
@@ -147,7 +155,6 @@ def _source_line(n: int, s: Source) -> str:
     return f"[{n}] {s.title} ({where})" + (_stale_note(s) if s.stale else "")
 
 
-RELATED_SOURCE_RATIO = 0.6
 
 
 def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: date | None = None) -> Answer:
@@ -223,7 +230,7 @@ async def compose_with_llm(
     if not reply:
         return fallback if fallback is not None else compose_extractive(question, hits, today=day)
     if reply == NO_ANSWER_TOKEN or reply.startswith(NO_ANSWER_TOKEN):
-        return not_answered(closest=_sources(passages, day)[:MAX_CLOSEST_PAGES])
+        return not_answered(closest=_closest(passages, day))
     cited = [int(n) for n in dict.fromkeys(_CITATION.findall(reply)) if 1 <= int(n) <= len(passages)]
     used = [passages[n - 1] for n in cited] or passages
     # Keep the model's [n] numbering: list sources by passage number, not re-ranked.
@@ -248,7 +255,7 @@ async def compose_answer(
     should it fail, the reply is what it would have been without it.
     """
     day = today or date.today()
-    closest = _sources(retrieval.hits, day)[:MAX_CLOSEST_PAGES] if retrieval.related else []
+    closest = _closest(retrieval.hits, day) if retrieval.related else []
     without_llm = (
         compose_extractive(question, retrieval.hits, today=day)
         if retrieval.answerable
