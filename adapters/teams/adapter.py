@@ -82,12 +82,11 @@ class TeamsAdapter:
     # ---- lifecycle --------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Nothing to open: the token endpoint's session opens on first use."""
+        """Nothing to open: each token fetch opens (and closes) its own HTTP session."""
         # `clueline serve` itself warns when MICROSOFT_APP_ID is unset (token checks off); once is enough.
 
     async def stop(self) -> None:
-        """Close the token endpoint's session."""
-        await self._token.close()
+        """Nothing to close: each token fetch closed its own HTTP session."""
 
     # ---- inbound ----------------------------------------------------------------------------------
 

@@ -38,7 +38,6 @@ class ConnectorToken:
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
-        self._session: aiohttp.ClientSession | None = None
 
     @property
     def needed(self) -> bool:
@@ -61,15 +60,7 @@ class ConnectorToken:
             self._token, lifetime = await self._fetch()
             self._expires_at = time.monotonic() + lifetime
 
-    async def close(self) -> None:
-        """Close the HTTP session."""
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
     async def _fetch(self) -> tuple[str, float]:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
         form = {
             "grant_type": "client_credentials",
             "client_id": self._config.app_id or "",
@@ -77,7 +68,11 @@ class ConnectorToken:
             "scope": f"{CONNECTOR_OAUTH_SCOPE}/.default",
         }
         try:
-            async with self._session.post(self._config.resolved_token_endpoint, data=form) as response:
+            # A session per fetch: a token lasts about an hour, and nothing stays open for anyone to close.
+            async with (
+                aiohttp.ClientSession(timeout=self._timeout) as session,
+                session.post(self._config.resolved_token_endpoint, data=form) as response,
+            ):
                 status = response.status
                 body: Any = await response.json(content_type=None) if status < 500 else None
         except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
