@@ -155,8 +155,6 @@ def _source_line(n: int, s: Source) -> str:
     return f"[{n}] {s.title} ({where})" + (_stale_note(s) if s.stale else "")
 
 
-
-
 def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: date | None = None) -> Answer:
     """Quote the best passage (and a close second from another entry) with its sources."""
     if not hits:

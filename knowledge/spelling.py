@@ -30,6 +30,8 @@ class SpellingCorrector:
 
     def __init__(self, word_counts: Mapping[str, int]) -> None:
         self._known = frozenset(word_counts)
+        # Loaded here, where the index is built (off the event loop), not by the first question with a typo.
+        self._english = english_words()
         self._speller = SymSpell(max_dictionary_edit_distance=2, prefix_length=7)
         for word, count in word_counts.items():
             if len(word) >= MIN_TYPO_CHARS - 1 and word.isalpha():
@@ -37,7 +39,7 @@ class SpellingCorrector:
 
     def correct(self, word: str) -> str | None:
         """The documents' word a misspelt word stands for; None when it is known, real or too far from any."""
-        if len(word) < MIN_TYPO_CHARS or not word.isalpha() or word in self._known or word in english_words():
+        if len(word) < MIN_TYPO_CHARS or not word.isalpha() or word in self._known or word in self._english:
             return None
         distance = 2 if len(word) >= TWO_EDITS_FROM_CHARS else 1
         suggestions = self._speller.lookup(
