@@ -51,6 +51,7 @@ async def test_unknown_question_is_declined_and_posted_to_the_experts(answers_ru
     assert "[Helpful]" not in declined
     assert posted.startswith("[#experts]")
     assert "warp drive support hyperspace lanes" in posted
+    assert "closest pages" not in posted
     [question] = await _questions(answers_runtime)
     assert not question.answered and question.escalated
     assert question.expert_channel == "console:experts" and question.expert_thread
@@ -72,6 +73,7 @@ async def test_near_miss_is_declined_with_the_closest_pages_and_still_goes_to_th
     assert "• Exporting invoices" in declined
     assert "[Helpful]" not in declined and "From Exporting invoices" not in declined
     assert "tax id" in posted
+    assert "the closest pages I found were:\n• Exporting invoices" in posted
     [question] = await _questions(answers_runtime)
     assert not question.answered and question.escalated
 

@@ -27,6 +27,7 @@ from bot.features.answers.messages import (
 from bot.features.answers.questions import Asked, QuestionLog, chunk_keys_of, clean_text
 from bot.features.answers.tables import Question
 from bot.runtime import Runtime
+from knowledge.answer import closest_listing
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,8 @@ class AnswersChat:
                 asker=turn.user,
                 conversation=where,
                 text=text,
-                answer=answer.text if answer.answered else "",
+                # A decline keeps the pages it pointed to, for the experts' post.
+                answer=answer.text if answer.answered else closest_listing(answer.closest),
                 answered=answer.answered,
                 chunk_keys=result.chunk_keys,
             )

@@ -61,6 +61,8 @@ def expert_post(question: Question, asker_name: str) -> OutboundMessage:
     lines = [f"*{texts.EXPERT_POST_HEADING}*", f"{asker_name} asked: “{quoted}”"]
     if question.answered:
         lines.append(f"My answer was rated not helpful:\n> {shortened(question.answer, 400)}")
+    elif question.answer:
+        lines.append(f"{texts.EXPERT_POST_CLOSEST}\n{question.answer}")
     blocks: list[Block] = [Text(text=line) for line in lines]
     blocks.append(ContextLine(text=texts.EXPERT_POST_HINT))
     return OutboundMessage(text="\n".join(lines), blocks=blocks)
