@@ -31,8 +31,8 @@ REMIND_JOB: Final = "pulse.remind"
 CLOSE_JOB: Final = "pulse.close"
 INVITE_PURPOSE: Final = "pulse_invite"
 REMINDER_PURPOSE: Final = "pulse_reminder"
-# What a sent invitation's outbox row keeps instead of the message: its buttons carry one-tap answer tokens,
-# and a database reader holding one could answer in that person's name.
+# What a sent invitation's or reminder's outbox row keeps instead of the message: its buttons carry
+# one-tap answer tokens, and a database reader holding one could answer in that person's name.
 SENT_TOKEN_PLACEHOLDER: Final = OutboundMessage.plain("(pulse invitation sent; its answer buttons are not kept)")
 MAX_REMINDERS: Final = 2
 # With the recipient-local-time option a run opens this early, so a recipient east of the pulse's
@@ -186,11 +186,16 @@ async def invitation_sent(session: AsyncSession, entry: OutboxEntry, sent: SentM
         .where(col(PulseInvitation.outbox_id) == entry.id)
         .values(delivery_status="sent", delivery_reason=None)
     )
-    await reminder_sent(session, entry, sent)
+    await _forget_answer_tokens(session, entry)
 
 
 async def reminder_sent(session: AsyncSession, entry: OutboxEntry, sent: SentMessage) -> None:
     """The outbox's on-sent hook for reminders: the person has the tokens now, the outbox need not keep them."""
+    await _forget_answer_tokens(session, entry)
+
+
+async def _forget_answer_tokens(session: AsyncSession, entry: OutboxEntry) -> None:
+    """Replace a sent message's stored copy, whose buttons carry one-tap answer tokens."""
     await session.execute(
         update(OutboxMessage)
         .where(col(OutboxMessage.id) == entry.id)
