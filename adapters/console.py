@@ -133,7 +133,7 @@ class ConsoleAdapter:
         """Forget a message's buttons."""
         self._buttons = {k: v for k, v in self._buttons.items() if v[0].message_id != sent.message_id}
 
-    async def open_dm(self, user: UserRef) -> ConversationRef:
+    async def open_dm(self, user: UserRef, near: ConversationRef | None = None) -> ConversationRef:
         """Every DM in the demo is the chat with the person at the terminal."""
         return ConversationRef(platform=PLATFORM, channel=f"dm-{user.user_id}", is_direct=True)
 

@@ -459,7 +459,7 @@ class SlackAdapter:
             if "message_not_found" not in exc.reason:
                 raise
 
-    async def open_dm(self, user: UserRef) -> ConversationRef:
+    async def open_dm(self, user: UserRef, near: ConversationRef | None = None) -> ConversationRef:
         """Post to the user id itself: Slack delivers it to the bot's DM, no conversations.open per person."""
         return ConversationRef(
             platform=PLATFORM, workspace=user.workspace, channel=user.user_id, is_direct=True

@@ -203,10 +203,18 @@ class TeamsAdapter:
 
         await self._continue(sent.conversation, remove)
 
-    async def open_dm(self, user: UserRef) -> ConversationRef:
-        """Create the 1:1 chat with a person (by Entra object id); the core stores and reuses it."""
+    async def open_dm(self, user: UserRef, near: ConversationRef | None = None) -> ConversationRef:
+        """Create the 1:1 chat with a person (by Entra object id); the core stores and reuses it.
+
+        The chat is created on the tenant's connector: the one this process learned, else that of `near` (a
+        conversation another instance stored), and only then the configured default.
+        """
         tenant = user.workspace or self._config.tenant_id or ""
-        service_url = self._service_urls.get(tenant) or self._config.default_service_url
+        service_url = (
+            self._service_urls.get(tenant)
+            or (near.service_url if near is not None and near.workspace == tenant else None)
+            or self._config.default_service_url
+        )
         parameters = ConversationParameters(
             is_group=False,
             bot=ChannelAccount(id=self._bot_id),

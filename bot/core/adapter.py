@@ -54,8 +54,12 @@ class ChatAdapter(Protocol):
         """Remove a message the bot posted earlier."""
         ...
 
-    async def open_dm(self, user: UserRef) -> ConversationRef:
-        """The 1:1 conversation with a person (created once, then reused)."""
+    async def open_dm(self, user: UserRef, near: ConversationRef | None = None) -> ConversationRef:
+        """The 1:1 conversation with a person (created once, then reused).
+
+        `near` is a conversation the bot already has in the person's workspace, stored by any process: where a
+        platform has an endpoint per workspace (Teams' connector per tenant), it tells which one to use.
+        """
         ...
 
     async def list_members(self, conversation: ConversationRef) -> list[UserRef]:

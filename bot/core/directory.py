@@ -143,9 +143,29 @@ class Directory:
             row = await self._person_row(session, user)
             if row is not None and row.direct_conversation:
                 return ConversationRef.model_validate_json(row.direct_conversation)
-        conversation = await adapter.open_dm(user)
+        conversation = await adapter.open_dm(
+            user, near=await self.any_conversation_in(user.platform, user.workspace)
+        )
         await self.remember_person(user, direct=conversation)
         return conversation
+
+    async def any_conversation_in(self, platform: str, workspace: str) -> ConversationRef | None:
+        """The most recently seen conversation of a workspace (None for an unknown or empty workspace)."""
+        if not workspace:
+            return None
+        async with self._database.session() as session:
+            row = (
+                await session.execute(
+                    select(ConversationRecord)
+                    .where(
+                        col(ConversationRecord.platform) == platform,
+                        col(ConversationRecord.workspace) == workspace,
+                    )
+                    .order_by(col(ConversationRecord.updated_at).desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+        return ConversationRef.model_validate_json(row.reference) if row else None
 
     async def forget_direct_conversation(self, user: UserRef) -> None:
         """Forget a 1:1 conversation that no longer works (blocked, deleted)."""

@@ -66,7 +66,7 @@ class RecordingAdapter:
     async def delete(self, sent: SentMessage) -> None:
         return None
 
-    async def open_dm(self, user: UserRef) -> ConversationRef:
+    async def open_dm(self, user: UserRef, near: ConversationRef | None = None) -> ConversationRef:
         self.opened_dms.append(user.user_id)
         return ConversationRef(platform=self.platform, channel=f"D-{user.user_id}", is_direct=True)
 

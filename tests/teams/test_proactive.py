@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from bot.db.models import OutboxMessage
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from tests.support.fake_teams import TENANT, FakeTeams, Member
-from tests.teams.conftest import Server, eventually
+from tests.teams.conftest import Server, eventually, free_port, start_server
 from tests.teams.shapes import CHANNEL, bot_added_to_team, personal_message
 
 
@@ -125,6 +126,29 @@ def test_a_pulse_dm_reaches_someone_who_never_wrote_to_the_bot(
     enqueue(database_url, ["Reminder: one question waiting"], recipient=person)
     eventually(lambda: len(fake.posts("a:1dm-aad-quiet")) == 2, "the second DM")
     assert len([call for call in fake.of("POST") if call.path == "/v3/conversations"]) == 1
+
+
+def test_a_dm_sent_by_another_instance_goes_through_the_connector_the_tenant_came_from(
+    tmp_path: Path, fake: FakeTeams, database_url: str
+) -> None:
+    # Nothing listens at the configured default: only the tenant's own connector can deliver.
+    settings = {"CLUELINE_TEAMS_SERVICE_URL": f"http://127.0.0.1:{free_port()}/teams/"}
+    first = start_server(tmp_path, database_url, fake, env=settings)
+    try:
+        team_channel(first, fake, database_url)
+    finally:
+        first.stop()
+    second = start_server(tmp_path, database_url, fake, env=settings)
+    try:
+        person = UserRef(platform="teams", workspace=TENANT, user_id="aad-elsewhere")
+        enqueue(database_url, ["How likely are you to recommend us?"], recipient=person)
+        post = eventually(lambda: fake.posts("a:1dm-aad-elsewhere"), "the DM through the tenant's connector")[
+            0
+        ]
+    finally:
+        second.stop()
+    assert post.body["text"] == "How likely are you to recommend us?"
+    assert [call.path for call in fake.of("POST")].count("/v3/conversations") == 1
 
 
 def test_throttled_sends_are_delivered_once_each_within_the_limits(
