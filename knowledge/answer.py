@@ -38,7 +38,9 @@ SYSTEM_PROMPT = (
     "Be brief and plain; never use knowledge from outside the passages."
 )
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_LIST_ITEM = re.compile(r"(?:[-*+•]|\d{1,3}[.)])\s")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 
 
@@ -121,9 +123,30 @@ def _sources(hits: Sequence[ScoredChunk], today: date) -> list[Source]:
     return sources
 
 
+def _sentences(text: str) -> list[tuple[str, bool]]:
+    """The sentences of a passage, each with whether it starts a line of its own (a paragraph or list item).
+
+    Sources wrap long lines (Markdown by convention), so a line break alone continues the sentence; only a blank
+    line or a list item starts anew.
+    """
+    sentences: list[tuple[str, bool]] = []
+    for paragraph in _PARAGRAPH_BREAK.split(text):
+        lines: list[str] = []
+        for line in (raw.strip() for raw in paragraph.splitlines()):
+            if line and lines and not _LIST_ITEM.match(line):
+                lines[-1] = f"{lines[-1]} {line}"
+            elif line:
+                lines.append(line)
+        for line in lines:
+            parts = [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
+            sentences.extend((part, i == 0) for i, part in enumerate(parts))
+    return sentences
+
+
 def best_passage(question: str, text: str, tokenizer: Tokenizer, max_words: int = MAX_QUOTE_WORDS) -> str:
     """The run of consecutive sentences (within max_words) that shares the most terms with the question."""
-    sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    units = _sentences(text)
+    sentences = [sentence for sentence, _ in units]
     if not sentences:
         return ""
     wanted = set(tokenizer.terms(question))
@@ -140,7 +163,20 @@ def best_passage(question: str, text: str, tokenizer: Tokenizer, max_words: int 
             score = len(covered) - 0.001 * (end - start)
             if score > best_score:
                 best_span, best_score = (start, end + 1), score
-    quote = " ".join(sentences[best_span[0] : best_span[1]])
+    if best_score < 0.5:  # covers no term: every score is 0 minus its span penalty
+        # No sentence has a word of the question: the title or heading matched, so the passage as a whole
+        # is the answer (a list under "Roles"); quote it from the top.
+        words = 0
+        end = 0
+        while end < len(sentences) and (end == 0 or words + len(sentences[end].split()) <= max_words):
+            words += len(sentences[end].split())
+            end += 1
+        best_span = (0, end)
+    start, end = best_span
+    quote = sentences[start] + "".join(
+        ("\n" if own_line else " ") + sentence for sentence, own_line in units[start + 1 : end]
+    )
+    # Only a single sentence can run over the limit; it is cut at a word.
     tokens = quote.split()
     return quote if len(tokens) <= max_words else " ".join(tokens[:max_words]) + " …"
 

@@ -9,10 +9,12 @@ from knowledge.answer import (
     CLOSEST_PAGES_HEADING,
     DONT_KNOW_TEXT,
     NO_ANSWER_TOKEN,
+    best_passage,
     compose_extractive,
     compose_with_llm,
 )
 from knowledge.index import ScoredChunk
+from knowledge.text import Tokenizer
 from tests.knowledge.conftest import make_chunk
 
 TODAY = date(2026, 11, 25)
@@ -75,6 +77,41 @@ def test_extractive_answer_quotes_the_best_passage_and_cites_it() -> None:
     assert answer.sources[0].source == "pricing.html"
     assert answer.sources[0].title == "Acme pricing › Refunds"
     assert "pricing.html" in answer.text
+
+
+def test_a_sentence_wrapped_across_lines_is_quoted_whole() -> None:
+    wrapped = (
+        "Open the report and click Export. PDF gives a printable report with your logo; CSV\n"
+        "gives the same figures as a spreadsheet.\n\nLarge reports are emailed to you."
+    )
+    quote = best_passage("does it give me a printable report?", wrapped, Tokenizer())
+    assert quote == "PDF gives a printable report with your logo; CSV gives the same figures as a spreadsheet."
+
+
+def test_list_items_are_quoted_one_to_a_line() -> None:
+    roles = (
+        "Each person gets one role.\n\n"
+        "- Owner: everything, including billing.\n"
+        "- Bookkeeper: invoices, expenses and reports; cannot\n  invite people.\n"
+        "- Viewer: read-only access to reports."
+    )
+    quote = best_passage("what can the bookkeeper and the viewer see in reports?", roles, Tokenizer())
+    assert quote == (
+        "- Bookkeeper: invoices, expenses and reports; cannot invite people.\n"
+        "- Viewer: read-only access to reports."
+    )
+
+
+def test_a_passage_that_matched_by_its_heading_alone_is_quoted_from_the_top() -> None:
+    roles = "- Owner: everything, including billing.\n- Bookkeeper: invoices and reports.\n- Viewer: read-only."
+    quote = best_passage("what roles are there", roles, Tokenizer())
+    assert quote == roles
+
+
+def test_a_sentence_longer_than_the_quote_limit_is_cut_at_a_word() -> None:
+    long_line = "The report shows " + ", ".join(f"figure {n}" for n in range(30)) + "."
+    quote = best_passage("which figures does the report show", long_line, Tokenizer(), max_words=6)
+    assert quote == "The report shows figure 0, figure …"
 
 
 def test_expired_entry_is_labelled_as_possibly_out_of_date() -> None:
