@@ -9,11 +9,11 @@ With --embeddings-url (an OpenAI-compatible /v1 base URL, e.g. bench/embeddings_
 Clueline hybrid rows, one per fusion, and the latency of the hybrid ask with the question's embedding call
 included. Chunk vectors are made once and cached under /tmp, keyed by the model and the chunk texts.
 
-Three question sets: tests/data/knowledge_gold.jsonl (the default; the retriever's aliases and the decline
+Four question sets: tests/data/knowledge_gold.jsonl (the default; the retriever's aliases and the decline
 threshold were tuned on it, and the tests hold the floors on it); tests/data/knowledge_heldout.jsonl, written
-blind afterwards and never tuned on; and tests/data/knowledge_final.jsonl, written by a helper who saw neither
-the code nor the other sets. `--gold FILE` runs on another set: the two later ones show how the tuning
-generalises.
+blind afterwards and never tuned on; tests/data/knowledge_final.jsonl and tests/data/knowledge_fourth.jsonl,
+each written by a helper who saw neither the code nor the other sets. `--gold FILE` runs on another set: the
+later ones show how the tuning generalises.
 """
 
 from __future__ import annotations

@@ -143,12 +143,18 @@ async def test_not_helpful_vote_sends_the_question_to_the_experts(answers_runtim
     await answers_runtime.places.set(EXPERTS_PLACE, "console:experts")
     bot = TestBot(answers_runtime)
     await bot.push("how do I export invoices?")
-    bot.pop()
+    answer = bot.pop()
     await bot.push("not helpful")
     replies = bot.pop_all()
     assert any("Thanks for telling me" in r and "asked the experts" in r for r in replies)
     posted = [r for r in replies if r.startswith("[#experts]")]
     assert len(posted) == 1 and "rated not helpful" in posted[0]
+    # The answer is quoted line by line as the asker saw it (the last line may be cut), not run together.
+    answer_lines = [line.removeprefix("> ") for line in answer.splitlines() if line.strip()]
+    quoted_lines = [line.removeprefix("> ") for line in posted[0].splitlines() if line.startswith("> ")]
+    assert len(quoted_lines) >= 3
+    assert quoted_lines[:-1] == answer_lines[: len(quoted_lines) - 1]
+    assert answer_lines[len(quoted_lines) - 1].startswith(quoted_lines[-1].rstrip("…"))
     [question] = await _questions(answers_runtime)
     assert question.unhelpful == 1 and question.escalated
 

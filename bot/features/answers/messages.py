@@ -18,6 +18,22 @@ def shortened(text: str, limit: int = QUOTE_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def as_quote(text: str, limit: int = QUOTE_CHARS) -> str:
+    """Text as a quote, a line each (quotes inside it not nested), cut after about `limit` characters."""
+    lines: list[str] = []
+    room = limit
+    for raw in text.splitlines():
+        line = " ".join(raw.strip().removeprefix(">").split())
+        if not line:
+            continue
+        if len(line) > room:
+            lines.append(shortened(line, max(room, 2)))
+            break
+        lines.append(line)
+        room -= len(line)
+    return "\n".join(f"> {line}" for line in lines)
+
+
 def answer_message(answer: Answer, question_id: int) -> OutboundMessage:
     """An answer with its sources and the Helpful / Not helpful / Ask an expert buttons."""
     value = str(question_id)
@@ -60,7 +76,7 @@ def expert_post(question: Question, asker_name: str) -> OutboundMessage:
     quoted = shortened(question.text)
     lines = [f"*{texts.EXPERT_POST_HEADING}*", f"{asker_name} asked: “{quoted}”"]
     if question.answered:
-        lines.append(f"My answer was rated not helpful:\n> {shortened(question.answer, 400)}")
+        lines.append(f"My answer was rated not helpful:\n{as_quote(question.answer, 400)}")
     elif question.answer:
         lines.append(f"{texts.EXPERT_POST_CLOSEST}\n{question.answer}")
     blocks: list[Block] = [Text(text=line) for line in lines]
