@@ -28,6 +28,9 @@ MAX_CLOSEST_PAGES = 3
 # Sources scoring at least this share of the best one are listed with it; weaker ones are noise to a reader.
 RELATED_SOURCE_RATIO = 0.6
 MAX_QUOTE_WORDS = 90
+# A quote this short goes on with the next sentences of its paragraph, up to this many words: one sentence of
+# a procedure ("Go to Banking and click Connect bank.") rarely carries all of it.
+FULL_QUOTE_WORDS = 40
 SECOND_PASSAGE_RATIO = 0.85
 LLM_TIMEOUT_SECONDS = 20.0
 
@@ -173,6 +176,10 @@ def best_passage(question: str, text: str, tokenizer: Tokenizer, max_words: int 
             end += 1
         best_span = (0, end)
     start, end = best_span
+    words = sum(len(sentence.split()) for sentence in sentences[start:end])
+    while end < len(units) and not units[end][1] and words + len(sentences[end].split()) <= FULL_QUOTE_WORDS:
+        words += len(sentences[end].split())
+        end += 1
     quote = sentences[start] + "".join(
         ("\n" if own_line else " ") + sentence for sentence, own_line in units[start + 1 : end]
     )

@@ -88,6 +88,15 @@ def test_a_sentence_wrapped_across_lines_is_quoted_whole() -> None:
     assert quote == "PDF gives a printable report with your logo; CSV gives the same figures as a spreadsheet."
 
 
+def test_a_short_quote_goes_on_to_the_end_of_its_paragraph_but_not_beyond() -> None:
+    steps = (
+        "Go to Banking and click Connect bank. Pick your bank and sign in on its own page.\n\n"
+        "Banks ask you to renew your consent every 90 days."
+    )
+    quote = best_passage("how do I connect my bank?", steps, Tokenizer())
+    assert quote == "Go to Banking and click Connect bank. Pick your bank and sign in on its own page."
+
+
 def test_list_items_are_quoted_one_to_a_line() -> None:
     roles = (
         "Each person gets one role.\n\n"
