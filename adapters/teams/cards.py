@@ -8,6 +8,7 @@ turns into an ActionEvent. A choice gets its own submit button, since a card inp
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 from typing import Any
 
 from bot.core.types import (
@@ -38,9 +39,42 @@ _BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _STYLES = {"primary": "positive", "danger": "destructive", "default": "default"}
 
 
+_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,3}\.)\s")
+_QUOTE = "> "
+
+
 def to_markdown(text: str) -> str:
-    """Our one markup, `*bold*`, in Teams' markdown (`**bold**`)."""
-    return _BOLD.sub(r"**\1**", text)
+    """Our text in Teams' markdown: `*bold*` as `**bold**`, and each line break kept.
+
+    Teams reads a single line break as a space, as Markdown does: only a blank line breaks the line, except
+    between the items of a list.
+    """
+    lines = _BOLD.sub(r"**\1**", text).split("\n")
+    joined = lines[0]
+    for before, line in pairwise(lines):
+        in_list = bool(_LIST_ITEM.match(before.lstrip()) and _LIST_ITEM.match(line.lstrip()))
+        joined += ("\n" if in_list or not before.strip() or not line.strip() else "\n\n") + line
+    return joined
+
+
+def text_elements(text: str, **style: Any) -> list[dict[str, Any]]:
+    """TextBlocks of a text; its `> ` quoted lines go in a shaded container (cards have no block quotes)."""
+    runs: list[tuple[bool, list[str]]] = []
+    for line in text.split("\n"):
+        quoted = line.startswith(_QUOTE) or line == _QUOTE.strip()
+        if runs and runs[-1][0] == quoted:
+            runs[-1][1].append(line)
+        else:
+            runs.append((quoted, [line]))
+    elements: list[dict[str, Any]] = []
+    for quoted, lines in runs:
+        if not quoted:
+            if "\n".join(lines).strip():
+                elements.append(_text_block("\n".join(lines).strip("\n"), **style))
+            continue
+        inner = "\n".join(line.removeprefix(_QUOTE).removeprefix(_QUOTE.strip()) for line in lines)
+        elements.append({"type": "Container", "style": "emphasis", "items": [_text_block(inner, **style)]})
+    return elements or [_text_block(text, **style)]
 
 
 def is_plain(message: OutboundMessage) -> bool:
@@ -84,7 +118,7 @@ def render_block(block: Block) -> list[dict[str, Any]]:
     if isinstance(block, Text):
         if block.emphasis:
             return [_text_block(block.text, weight="Bolder", size="Medium")]
-        return [_text_block(block.text)]
+        return text_elements(block.text)
     if isinstance(block, Fields):
         facts = [{"title": to_markdown(label), "value": to_markdown(value)} for label, value in block.pairs]
         return [{"type": "FactSet", "facts": facts}]

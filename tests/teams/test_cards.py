@@ -26,6 +26,26 @@ def test_bold_becomes_double_asterisks_and_other_stars_stay() -> None:
     assert to_markdown("• *help*: what I can do") == "• **help**: what I can do"
 
 
+def test_each_line_break_survives_teams_markdown_and_list_items_stay_a_list() -> None:
+    # Teams reads a single line break as a space; only a blank line breaks the line.
+    assert to_markdown("Sources:\n[1] Export\n[2] Roles") == "Sources:\n\n[1] Export\n\n[2] Roles"
+    assert to_markdown("Roles:\n- Owner\n- Viewer\n\nDone") == "Roles:\n\n- Owner\n- Viewer\n\nDone"
+
+
+def test_quoted_lines_become_a_shaded_container_since_cards_have_no_block_quotes() -> None:
+    answer = "From Bank sync [1]:\n> Go to Banking.\n> - Pick your bank\n\nSources:\n[1] Bank sync (bank-sync.md)"
+    card = message_card(OutboundMessage(text=answer, blocks=[Text(text=answer)]))
+    assert card["body"] == [
+        {"type": "TextBlock", "text": "From Bank sync [1]:", "wrap": True},
+        {
+            "type": "Container",
+            "style": "emphasis",
+            "items": [{"type": "TextBlock", "text": "Go to Banking.\n\n- Pick your bank", "wrap": True}],
+        },
+        {"type": "TextBlock", "text": "Sources:\n\n[1] Bank sync (bank-sync.md)", "wrap": True},
+    ]
+
+
 def test_a_plain_message_is_sent_as_markdown_text_not_a_card() -> None:
     activity = render_activity(OutboundMessage.plain("Thanks, *recorded*"))
     assert activity.text == "Thanks, **recorded**"
