@@ -57,6 +57,29 @@ async def test_unknown_question_is_declined_and_posted_to_the_experts(answers_ru
     assert question.expert_channel == "console:experts" and question.expert_thread
 
 
+async def test_thanks_and_ok_cool_are_answered_in_kind_and_never_reach_the_experts(
+    answers_runtime: Runtime,
+) -> None:
+    await answers_runtime.places.set(EXPERTS_PLACE, "console:experts")
+    bot = TestBot(answers_runtime)
+    await bot.push("great, thank you! 🙏")
+    assert bot.pop_all() == ["You're welcome! Ask me anything else about the product."]
+    await bot.push("Good morning!")
+    assert bot.pop_all()[0].startswith("Hi! Ask me a product question")
+    await bot.push("ok cool")
+    [reply] = bot.pop_all()
+    assert reply.startswith("Anything else?")
+    assert await _questions(answers_runtime) == []  # no question logged, so no knowledge gap either
+
+
+async def test_a_question_that_starts_with_thanks_is_still_answered(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("thanks! and how do I export invoices?")
+    assert "Exporting invoices" in bot.pop()
+    [question] = await _questions(answers_runtime)
+    assert question.answered
+
+
 # Below the confidence bar, yet close: the invoice export page is about exports, not about tax ids.
 NEAR_MISS = "customer asking whether exports include the tax id"
 

@@ -25,6 +25,7 @@ from bot.features.answers.messages import (
     shortened,
 )
 from bot.features.answers.questions import Asked, QuestionLog, chunk_keys_of, clean_text
+from bot.features.answers.small_talk import small_talk
 from bot.features.answers.tables import Question
 from bot.runtime import Runtime
 from knowledge.answer import closest_listing
@@ -76,6 +77,10 @@ class AnswersChat:
             return
         if not has_words(text):
             await turn.reply(texts.NO_WORDS_HINT)
+            return
+        pleasantry = small_talk(text)
+        if pleasantry is not None:
+            await turn.reply(texts.SMALL_TALK_REPLIES[pleasantry.value])
             return
         where = turn.reply_target()
         context = await self.questions.thread_context(where)

@@ -15,6 +15,11 @@ SAVE_LABEL = "Save as answer"
 
 ASK_HINT = "Ask me a product question, for example: *ask how do I export invoices?*"
 NO_WORDS_HINT = "I couldn't find any words to search for. " + ASK_HINT
+SMALL_TALK_REPLIES = {
+    "thanks": "You're welcome! Ask me anything else about the product.",
+    "greeting": "Hi! " + ASK_HINT,
+    "acknowledgement": "Anything else? " + ASK_HINT,
+}
 ASK_USAGE = "ask QUESTION"
 ASK_SUMMARY = "answer a product question from the knowledge base, with sources"
 EXPERTS_USAGE = "experts here | experts set TARGET"
