@@ -205,12 +205,26 @@ def _manifest_teams(args: argparse.Namespace) -> int:
     return 0
 
 
+# What alembic says on every start, migrations to run or not: noise before each one-shot command's output.
+ALEMBIC_BOILERPLATE = ("Context impl ", "Will assume ")
+
+
+def _not_alembic_boilerplate(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith(ALEMBIC_BOILERPLATE)
+
+
 def configure_logging(level: str) -> None:
-    """Log to standard error at `level` (database drivers stay quiet: see bot.db.database)."""
+    """Log to standard error at `level` (database drivers stay quiet: see bot.db.database).
+
+    Alembic still logs each migration it runs ("Running upgrade ..."), not its start-up boilerplate.
+    """
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    migration_log = logging.getLogger("alembic.runtime.migration")
+    if _not_alembic_boilerplate not in migration_log.filters:
+        migration_log.addFilter(_not_alembic_boilerplate)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -123,6 +123,12 @@ def test_ask_in_plain_text_prints_the_answer_or_the_decline(database_url: str) -
     assert declined.returncode == 0 and "don't know" in declined.stdout
 
 
+def test_a_command_on_a_migrated_database_prints_no_log_lines_before_its_answer(database_url: str) -> None:
+    # Alembic announces itself on every start; only migrations it actually runs are worth a line.
+    answered = clueline(database_url, "ask", "what does the Growth plan cost?")
+    assert answered.returncode == 0 and answered.stderr == ""
+
+
 def _record_gaps(database_url: str) -> None:
     async def record() -> None:
         database = Database(database_url)
