@@ -64,6 +64,8 @@ async def test_thanks_and_ok_cool_are_answered_in_kind_and_never_reach_the_exper
     bot = TestBot(answers_runtime)
     await bot.push("great, thank you! 🙏")
     assert bot.pop_all() == ["You're welcome! Ask me anything else about the product."]
+    await bot.push("thanks!")  # only stop words, yet a thank-you, not a search without words
+    assert bot.pop_all() == ["You're welcome! Ask me anything else about the product."]
     await bot.push("Good morning!")
     assert bot.pop_all()[0].startswith("Hi! Ask me a product question")
     await bot.push("ok cool")

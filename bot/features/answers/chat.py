@@ -75,12 +75,12 @@ class AnswersChat:
         if not text:
             await turn.reply(texts.ASK_HINT)
             return
-        if not has_words(text):
-            await turn.reply(texts.NO_WORDS_HINT)
-            return
         pleasantry = small_talk(text)
         if pleasantry is not None:
             await turn.reply(texts.SMALL_TALK_REPLIES[pleasantry.value])
+            return
+        if not has_words(text):
+            await turn.reply(texts.NO_WORDS_HINT)
             return
         where = turn.reply_target()
         context = await self.questions.thread_context(where)
