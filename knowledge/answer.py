@@ -6,10 +6,11 @@ import asyncio
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
+from knowledge.documents import MERGED_HEADING_MARK
 from knowledge.index import ScoredChunk
 from knowledge.retrieve import Retrieval
 from knowledge.text import Tokenizer
@@ -126,14 +127,27 @@ def _sources(hits: Sequence[ScoredChunk], today: date) -> list[Source]:
     return sources
 
 
-def _sentences(text: str) -> list[tuple[str, bool]]:
-    """The sentences of a passage, each with whether it starts a line of its own (a paragraph or list item).
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of a passage: whether it starts a line of its own, and the merged heading it falls under."""
+
+    text: str
+    own_line: bool
+    heading: str | None
+
+
+def _sentences(text: str) -> list[Sentence]:
+    """The sentences of a passage, each with whether it starts a line (a paragraph or list item) and its heading.
 
     Sources wrap long lines (Markdown by convention), so a line break alone continues the sentence; only a blank
-    line or a list item starts anew.
+    line or a list item starts anew. A merged section's heading line is no sentence: it heads those after it.
     """
-    sentences: list[tuple[str, bool]] = []
+    sentences: list[Sentence] = []
+    heading: str | None = None
     for paragraph in _PARAGRAPH_BREAK.split(text):
+        if paragraph.strip().startswith(MERGED_HEADING_MARK) and "\n" not in paragraph.strip():
+            heading = paragraph.strip().removeprefix(MERGED_HEADING_MARK).strip() or None
+            continue
         lines: list[str] = []
         for line in (raw.strip() for raw in paragraph.splitlines()):
             if line and lines and not _LIST_ITEM.match(line):
@@ -142,16 +156,21 @@ def _sentences(text: str) -> list[tuple[str, bool]]:
                 lines.append(line)
         for line in lines:
             parts = [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
-            sentences.extend((part, i == 0) for i, part in enumerate(parts))
+            sentences.extend(Sentence(part, i == 0, heading) for i, part in enumerate(parts))
     return sentences
 
 
 def best_passage(question: str, text: str, tokenizer: Tokenizer, max_words: int = MAX_QUOTE_WORDS) -> str:
     """The run of consecutive sentences (within max_words) that shares the most terms with the question."""
+    return _best_quote(question, text, tokenizer, max_words)[0]
+
+
+def _best_quote(question: str, text: str, tokenizer: Tokenizer, max_words: int) -> tuple[str, str | None]:
+    """The best passage, and the merged heading it starts under (None: the chunk's own heading)."""
     units = _sentences(text)
-    sentences = [sentence for sentence, _ in units]
+    sentences = [unit.text for unit in units]
     if not sentences:
-        return ""
+        return "", None
     wanted = set(tokenizer.terms(question))
     best_span, best_score = (0, 1), -1.0
     for start in range(len(sentences)):
@@ -177,15 +196,17 @@ def best_passage(question: str, text: str, tokenizer: Tokenizer, max_words: int 
         best_span = (0, end)
     start, end = best_span
     words = sum(len(sentence.split()) for sentence in sentences[start:end])
-    while end < len(units) and not units[end][1] and words + len(sentences[end].split()) <= FULL_QUOTE_WORDS:
+    while end < len(units) and not units[end].own_line and words + len(sentences[end].split()) <= FULL_QUOTE_WORDS:
         words += len(sentences[end].split())
         end += 1
     quote = sentences[start] + "".join(
-        ("\n" if own_line else " ") + sentence for sentence, own_line in units[start + 1 : end]
+        ("\n" if unit.own_line else " ") + unit.text for unit in units[start + 1 : end]
     )
     # Only a single sentence can run over the limit; it is cut at a word.
     tokens = quote.split()
-    return quote if len(tokens) <= max_words else " ".join(tokens[:max_words]) + " …"
+    if len(tokens) > max_words:
+        quote = " ".join(tokens[:max_words]) + " …"
+    return quote, units[start].heading
 
 
 def _stale_note(source: Source) -> str:
@@ -210,7 +231,19 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
         if hit.chunk.source != hits[0].chunk.source and hit.score >= SECOND_PASSAGE_RATIO * hits[0].score:
             quoted.append(hit)
             break
-    quoted_sources = {hit.chunk.source for hit in quoted}
+    quotes: list[tuple[Source, str]] = []
+    for hit in quoted:
+        source = _source(hit, day)
+        if hit.chunk.kind != "doc":
+            passage, heading = hit.chunk.text, None
+        else:
+            passage, heading = _best_quote(question, hit.chunk.text, tokenizer, MAX_QUOTE_WORDS)
+        if heading:
+            # The quote comes from a section merged into this chunk: cite that section, not the first one.
+            source = replace(source, title=f"{hit.chunk.doc_title} › {heading}")
+            sources = [source if src.source == source.source else src for src in sources]
+        quotes.append((source, passage))
+    quoted_sources = {source.source for source, _ in quotes}
     # The text lists what it quotes and close runners-up; weaker matches stay in `sources` for callers only.
     shown = [
         src
@@ -218,13 +251,10 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
         if src.source in quoted_sources or src.score >= RELATED_SOURCE_RATIO * sources[0].score
     ]
     parts: list[str] = []
-    for hit in quoted:
-        s = _source(hit, day)
-        n = next(i for i, src in enumerate(shown, 1) if src.source == s.source)
-        text = hit.chunk.text
-        passage = text if hit.chunk.kind != "doc" else best_passage(question, text, tokenizer)
-        note = _stale_note(s) if s.stale else ""
-        parts.append(f"From {s.title} [{n}]{note}:\n> " + passage.replace("\n", "\n> "))
+    for source, passage in quotes:
+        n = next(i for i, src in enumerate(shown, 1) if src.source == source.source)
+        note = _stale_note(source) if source.stale else ""
+        parts.append(f"From {source.title} [{n}]{note}:\n> " + passage.replace("\n", "\n> "))
     listing = "\n".join(_source_line(i, s) for i, s in enumerate(shown, 1))
     text = "\n\n".join(parts) + "\n\nSources:\n" + listing
     return Answer(True, text, sources, stale=any(s.stale for s in sources[: len(quoted)]))

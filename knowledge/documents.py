@@ -8,6 +8,15 @@ from typing import Any, Literal
 
 ChunkKind = Literal["doc", "faq", "calendar"]
 
+# A tiny section merged into its neighbour's chunk keeps its heading as a line of the text, marked so that an
+# answer quoting what follows cites that heading rather than the chunk's first one. Tokenising drops the mark.
+MERGED_HEADING_MARK = "## "
+
+
+def merged_heading_line(heading: str) -> str:
+    """The line that stands for a merged section's heading inside a chunk's text."""
+    return f"{MERGED_HEADING_MARK}{heading}"
+
 
 @dataclass(frozen=True)
 class Chunk:

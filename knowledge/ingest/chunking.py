@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from knowledge.documents import Chunk, ChunkKind
+from knowledge.documents import Chunk, ChunkKind, merged_heading_line
 
 MAX_WORDS = 250
 MIN_WORDS = 40
@@ -77,7 +77,7 @@ def _merge_tiny(sections: Sequence[Section], min_words: int, max_words: int) -> 
             last = merged[-1]
             last_words = _word_count(last.text)
             if last_words < min_words and last_words + _word_count(section.text) <= max_words:
-                own_heading = section.heading_path[-1] if section.heading_path else ""
+                own_heading = merged_heading_line(section.heading_path[-1]) if section.heading_path else ""
                 joined = "\n\n".join(t for t in (last.text.strip(), own_heading, section.text.strip()) if t)
                 merged[-1] = Section(last.heading_path, joined)
                 continue
@@ -86,7 +86,7 @@ def _merge_tiny(sections: Sequence[Section], min_words: int, max_words: int) -> 
     if len(merged) >= 2 and _word_count(merged[-1].text) < min_words:
         last, before = merged[-1], merged[-2]
         if _word_count(before.text) + _word_count(last.text) <= max_words:
-            heading = last.heading_path[-1] if last.heading_path else ""
+            heading = merged_heading_line(last.heading_path[-1]) if last.heading_path else ""
             joined = "\n\n".join(t for t in (before.text.strip(), heading, last.text.strip()) if t)
             merged[-2:] = [Section(before.heading_path, joined)]
     return merged

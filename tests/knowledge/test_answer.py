@@ -14,6 +14,7 @@ from knowledge.answer import (
     compose_with_llm,
 )
 from knowledge.index import ScoredChunk
+from knowledge.ingest.chunking import ChunkDefaults, Section, chunk_sections
 from knowledge.text import Tokenizer
 from tests.knowledge.conftest import make_chunk
 
@@ -121,6 +122,21 @@ def test_a_sentence_longer_than_the_quote_limit_is_cut_at_a_word() -> None:
     long_line = "The report shows " + ", ".join(f"figure {n}" for n in range(30)) + "."
     quote = best_passage("which figures does the report show", long_line, Tokenizer(), max_words=6)
     assert quote == "The report shows figure 0, figure …"
+
+
+def test_a_quote_from_a_merged_section_cites_that_sections_heading() -> None:
+    sections = [
+        Section(("Install",), "Run the installer."),
+        Section(("Install", "On Windows"), "Windows asks for an administrator password. " * 8),
+    ]
+    (chunk,) = chunk_sections(sections, ChunkDefaults(source="guide.md", doc_title="Guide"))
+    answer = compose_extractive("does windows ask for a password?", [ScoredChunk(chunk, 5.0, 1.0)], today=TODAY)
+    assert answer.text.startswith("From Guide › On Windows [1]:")
+    assert "[1] Guide › On Windows (guide.md)" in answer.text
+    assert answer.sources[0].title == "Guide › On Windows"
+    assert "##" not in answer.text
+    first = compose_extractive("how do I run the installer?", [ScoredChunk(chunk, 5.0, 1.0)], today=TODAY)
+    assert first.text.startswith("From Guide › Install [1]:")
 
 
 def test_expired_entry_is_labelled_as_possibly_out_of_date() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from knowledge.documents import MERGED_HEADING_MARK, merged_heading_line
 from knowledge.ingest.chunking import MAX_WORDS, ChunkDefaults, Section, chunk_sections
+from knowledge.text import Tokenizer
 
 DEFAULTS = ChunkDefaults(source="guide.md", doc_title="Guide")
 
@@ -36,7 +38,9 @@ def test_tiny_section_is_merged_with_the_next_and_keeps_its_heading_as_text() ->
     (chunk,) = chunk_sections(sections, DEFAULTS)
     assert chunk.heading_path == ("Install",)
     assert "Run the installer." in chunk.text
-    assert "On Windows" in chunk.text
+    # Marked as a heading line, so an answer quoting what follows can cite it; the mark is no search term.
+    assert merged_heading_line("On Windows") in chunk.text.split("\n\n")
+    assert Tokenizer().terms(chunk.text) == Tokenizer().terms(chunk.text.replace(MERGED_HEADING_MARK, ""))
 
 
 def test_sections_of_fair_size_stay_apart() -> None:
