@@ -49,7 +49,7 @@ def to_markdown(text: str) -> str:
     Teams reads a single line break as a space, as Markdown does: only a blank line breaks the line, except
     between the items of a list.
     """
-    lines = _BOLD.sub(r"**\1**", text).split("\n")
+    lines = _BOLD.sub(r"**\1**", text.replace("\r\n", "\n")).split("\n")
     joined = lines[0]
     for before, line in pairwise(lines):
         in_list = bool(_LIST_ITEM.match(before.lstrip()) and _LIST_ITEM.match(line.lstrip()))

@@ -30,6 +30,7 @@ def test_each_line_break_survives_teams_markdown_and_list_items_stay_a_list() ->
     # Teams reads a single line break as a space; only a blank line breaks the line.
     assert to_markdown("Sources:\n[1] Export\n[2] Roles") == "Sources:\n\n[1] Export\n\n[2] Roles"
     assert to_markdown("Roles:\n- Owner\n- Viewer\n\nDone") == "Roles:\n\n- Owner\n- Viewer\n\nDone"
+    assert to_markdown("Windows\r\nline ends") == "Windows\n\nline ends"
 
 
 def test_quoted_lines_become_a_shaded_container_since_cards_have_no_block_quotes() -> None:
