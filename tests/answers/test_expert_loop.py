@@ -107,6 +107,27 @@ async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_t
     assert "Expert answers" in answer.text
 
 
+async def test_thanks_in_the_experts_thread_is_not_offered_as_an_answer(answers_runtime: Runtime) -> None:
+    runtime = answers_runtime
+    adapter = RecordingAdapter("slack")
+    runtime.adapters["slack"] = adapter
+    asker, expert = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve")
+    await _escalated_question(runtime, adapter, asker)
+    async with runtime.database.session() as session:
+        thread = (await session.execute(select(Question))).scalars().one().expert_thread
+    before = len(adapter.sent)
+    await runtime.dispatcher.dispatch(
+        slack_message("E2", expert, "ok, thanks!", channel="CEXPERTS", thread=thread, in_bot_thread=True),
+        adapter,
+    )
+    assert len(adapter.sent) == before  # no "Save this reply as the answer?" prompt, no reply at all
+    await runtime.dispatcher.dispatch(
+        slack_message("E3", expert, EXPERT_ANSWER, channel="CEXPERTS", thread=thread, in_bot_thread=True),
+        adapter,
+    )
+    assert _button(adapter.sent[-1][1], "Save as answer")
+
+
 async def test_only_the_expert_or_a_comms_lead_can_save_a_reply(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")

@@ -141,8 +141,8 @@ class AnswersChat:
 
     async def _expert_reply(self, turn: Turn, question: Question) -> None:
         text = clean_text(turn.args)
-        if not text:
-            return
+        if not text or small_talk(text) is not None:
+            return  # "thanks, Eve!" between people in the thread is no answer to offer saving
         assert question.id is not None
         reply = await self.questions.add_expert_reply(question.id, turn.user, text)
         await turn.reply(save_prompt(reply, question, asker_name(question)))
