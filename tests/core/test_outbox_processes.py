@@ -65,7 +65,9 @@ def sent_texts(log: Path) -> list[str]:
 def test_three_workers_send_each_of_1000_messages_once(postgres_url: str, tmp_path: Path) -> None:
     asyncio.run(queue_messages(postgres_url, 1000))
     log = tmp_path / "sent.jsonl"
-    workers = [start_worker(postgres_url, log) for _ in range(3)]
+    # Each batch of 20 takes 0.2 s, so one worker alone would need 10 s: the others, still importing when the
+    # first starts, get there in time to share the work even on a loaded machine.
+    workers = [start_worker(postgres_url, log, delay=0.2) for _ in range(3)]
     for worker in workers:
         assert worker.wait(timeout=120) == 0
     counts = Counter(sent_texts(log))
