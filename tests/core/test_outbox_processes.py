@@ -81,7 +81,8 @@ def test_three_workers_send_each_of_1000_messages_once(postgres_url: str, tmp_pa
 def test_worker_killed_midway_loses_nothing(postgres_url: str, tmp_path: Path) -> None:
     asyncio.run(queue_messages(postgres_url, 200))
     log = tmp_path / "sent.jsonl"
-    victim = start_worker(postgres_url, log, delay=0.02)
+    # 0.1 s a batch of 20: the victim needs a second for all 200, long after the 40th shows in the log.
+    victim = start_worker(postgres_url, log, delay=0.1)
     deadline = time.monotonic() + 60
     while len(sent_texts(log)) < 40 and time.monotonic() < deadline:
         time.sleep(0.05)
