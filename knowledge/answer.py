@@ -185,20 +185,12 @@ def _best_quote(question: str, text: str, tokenizer: Tokenizer, max_words: int) 
             score = len(covered) - 0.001 * (end - start)
             if score > best_score:
                 best_span, best_score = (start, end + 1), score
+    start, end = best_span
     if best_score < 0.5:  # covers no term: every score is 0 minus its span penalty
         # No sentence has a word of the question: the title or heading matched, so the passage as a whole
         # is the answer (a list under "Roles"); quote it from the top.
-        words = 0
-        end = 0
-        while end < len(sentences) and (end == 0 or words + len(sentences[end].split()) <= max_words):
-            words += len(sentences[end].split())
-            end += 1
-        best_span = (0, end)
-    start, end = best_span
-    words = sum(len(sentence.split()) for sentence in sentences[start:end])
-    while end < len(units) and not units[end].own_line and words + len(sentences[end].split()) <= FULL_QUOTE_WORDS:
-        words += len(sentences[end].split())
-        end += 1
+        start, end = 0, _grown(units, 0, 1, max_words, paragraph_only=False)
+    end = _grown(units, start, end, FULL_QUOTE_WORDS, paragraph_only=True)
     quote = sentences[start] + "".join(
         ("\n" if unit.own_line else " ") + unit.text for unit in units[start + 1 : end]
     )
@@ -207,6 +199,18 @@ def _best_quote(question: str, text: str, tokenizer: Tokenizer, max_words: int) 
     if len(tokens) > max_words:
         quote = " ".join(tokens[:max_words]) + " …"
     return quote, units[start].heading
+
+
+def _grown(units: Sequence[Sentence], start: int, end: int, budget: int, *, paragraph_only: bool) -> int:
+    """The end of the span `units[start:end]` taken on, sentence by sentence, while it stays within `budget`
+    words (and, with `paragraph_only`, within its paragraph)."""
+    words = sum(len(unit.text.split()) for unit in units[start:end])
+    while end < len(units) and not (paragraph_only and units[end].own_line):
+        words += len(units[end].text.split())
+        if words > budget:
+            break
+        end += 1
+    return end
 
 
 def _stale_note(source: Source) -> str:
@@ -326,14 +330,14 @@ async def compose_answer(
     should it fail, the reply is what it would have been without it.
     """
     day = today or date.today()
-    closest = _closest(retrieval.hits, day) if retrieval.related else []
-    without_llm = (
-        compose_extractive(question, retrieval.hits, today=day)
-        if retrieval.answerable
-        else not_answered(closest=closest)
-    )
+    if retrieval.answerable:
+        if writer is None:
+            return compose_extractive(question, retrieval.hits, today=day)
+        # Should the model fail, compose_with_llm falls back to the extractive answer.
+        return await compose_with_llm(question, retrieval.hits, writer, context=context, today=day)
+    decline = not_answered(closest=_closest(retrieval.hits, day) if retrieval.related else [])
     if writer is None or not retrieval.related:
-        return without_llm
+        return decline
     return await compose_with_llm(
-        question, retrieval.hits, writer, context=context, today=day, fallback=without_llm
+        question, retrieval.hits, writer, context=context, today=day, fallback=decline
     )

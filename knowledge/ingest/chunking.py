@@ -67,6 +67,13 @@ def _split_long(text: str, max_words: int) -> list[str]:
     return pieces
 
 
+def _merged(first: Section, second: Section) -> Section:
+    """Two neighbouring sections as one, under the first's heading; the second's heading stays as a marked line."""
+    heading = merged_heading_line(second.heading_path[-1]) if second.heading_path else ""
+    joined = "\n\n".join(t for t in (first.text.strip(), heading, second.text.strip()) if t)
+    return Section(first.heading_path, joined)
+
+
 def _merge_tiny(sections: Sequence[Section], min_words: int, max_words: int) -> list[Section]:
     """Fold sections shorter than min_words into their neighbour, keeping the merged heading as text."""
     merged: list[Section] = []
@@ -74,21 +81,16 @@ def _merge_tiny(sections: Sequence[Section], min_words: int, max_words: int) -> 
         if not section.text.strip() and not section.heading_path:
             continue
         if merged:
-            last = merged[-1]
-            last_words = _word_count(last.text)
+            last_words = _word_count(merged[-1].text)
             if last_words < min_words and last_words + _word_count(section.text) <= max_words:
-                own_heading = merged_heading_line(section.heading_path[-1]) if section.heading_path else ""
-                joined = "\n\n".join(t for t in (last.text.strip(), own_heading, section.text.strip()) if t)
-                merged[-1] = Section(last.heading_path, joined)
+                merged[-1] = _merged(merged[-1], section)
                 continue
         merged.append(section)
     # A tiny last section joins the one before it, when that stays within the limit.
     if len(merged) >= 2 and _word_count(merged[-1].text) < min_words:
         last, before = merged[-1], merged[-2]
         if _word_count(before.text) + _word_count(last.text) <= max_words:
-            heading = merged_heading_line(last.heading_path[-1]) if last.heading_path else ""
-            joined = "\n\n".join(t for t in (before.text.strip(), heading, last.text.strip()) if t)
-            merged[-2:] = [Section(before.heading_path, joined)]
+            merged[-2:] = [_merged(before, last)]
     return merged
 
 

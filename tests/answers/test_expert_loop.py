@@ -58,6 +58,12 @@ async def _escalated_question(runtime: Runtime, adapter: RecordingAdapter, asker
     return len(adapter.sent) - 1
 
 
+async def _expert_thread(runtime: Runtime) -> str | None:
+    """The thread of the experts' post about the one question asked."""
+    async with runtime.database.session() as session:
+        return (await session.execute(select(Question))).scalars().one().expert_thread
+
+
 async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_time(
     answers_runtime: Runtime,
 ) -> None:
@@ -113,8 +119,7 @@ async def test_thanks_in_the_experts_thread_is_not_offered_as_an_answer(answers_
     runtime.adapters["slack"] = adapter
     asker, expert = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve")
     await _escalated_question(runtime, adapter, asker)
-    async with runtime.database.session() as session:
-        thread = (await session.execute(select(Question))).scalars().one().expert_thread
+    thread = await _expert_thread(runtime)
     before = len(adapter.sent)
     await runtime.dispatcher.dispatch(
         slack_message("E2", expert, "ok, thanks!", channel="CEXPERTS", thread=thread, in_bot_thread=True),
@@ -134,8 +139,7 @@ async def test_only_the_expert_or_a_comms_lead_can_save_a_reply(answers_runtime:
     runtime.adapters["slack"] = adapter
     asker, expert, bystander = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve"), slack_user("UBY", "Bo")
     await _escalated_question(runtime, adapter, asker)
-    async with runtime.database.session() as session:
-        thread = (await session.execute(select(Question))).scalars().one().expert_thread
+    thread = await _expert_thread(runtime)
     await runtime.dispatcher.dispatch(
         slack_message("E2", expert, EXPERT_ANSWER, channel="CEXPERTS", thread=thread, in_bot_thread=True),
         adapter,
