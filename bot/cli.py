@@ -11,7 +11,9 @@ from collections.abc import Sequence
 
 from bot.db.database import Database, DatabaseError
 from bot.features.catalog import all_features
+from bot.log_privacy import protect_handlers
 from bot.runtime import Runtime, build_runtime
+from bot.secret_key import SecretKey
 from bot.settings import SettingError, Settings, load_settings
 
 log = logging.getLogger("clueline")
@@ -79,8 +81,10 @@ async def _db_upgrade(_args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 async def prepare_database(settings: Settings) -> None:
-    """Check the database answers and bring it to the newest schema."""
+    """Check the secret key is to be had, the database answers, and bring it to the newest schema."""
     from bot.db import migrate
+
+    SecretKey(settings.secret_key, settings.database_url).material()  # fail at start, not at the first answer
 
     database = Database(settings.database_url)
     try:
@@ -221,6 +225,8 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    # Whatever the level, no line may carry tokens, answers or contact data: see bot.log_privacy.
+    protect_handlers(logging.getLogger())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     migration_log = logging.getLogger("alembic.runtime.migration")
     if _not_alembic_boilerplate not in migration_log.filters:

@@ -17,6 +17,7 @@ from bot.db.database import Database
 from bot.outbox.scheduler import Scheduler
 from bot.outbox.store import Outbox
 from bot.outbox.worker import OnSent, OutboxWorker
+from bot.secret_key import SecretKey
 from bot.settings import Settings
 from knowledge.answer import AnswerWriter
 from knowledge.dense import Embedder
@@ -35,6 +36,7 @@ class Runtime:
     places: Places
     outbox: Outbox
     scheduler: Scheduler
+    secret_key: SecretKey
     dispatcher: Dispatcher = field(init=False)
     adapters: dict[str, ChatAdapter] = field(default_factory=dict)
     on_sent: dict[str, OnSent] = field(default_factory=dict)
@@ -76,6 +78,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         places=Places(database, clock),
         outbox=Outbox(database, clock, settings.outbox_lease_seconds),
         scheduler=Scheduler(database, clock),
+        secret_key=SecretKey(settings.secret_key, settings.database_url),
     )
 
 

@@ -36,6 +36,8 @@ class Settings:
     llm_model: str = "gpt-4o-mini"
     feedback_secret: str | None = None
     admins: frozenset[str] = field(default_factory=frozenset)
+    # Beyond the contract (README "Anonymity"): seals pulse answers until close; see bot/secret_key.py.
+    secret_key: str | None = field(default=None, repr=False)
     # Beyond the contract (README): tuning knobs with safe defaults.
     outbox_lease_seconds: float = 60.0
     outbox_poll_seconds: float = 0.5
@@ -133,8 +135,9 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         llm_model=opt("CLUELINE_LLM_MODEL") or "gpt-4o-mini",
         feedback_secret=opt("CLUELINE_FEEDBACK_SECRET"),
         admins=_admins(opt("CLUELINE_ADMINS")),
+        secret_key=opt("CLUELINE_SECRET_KEY"),
         outbox_lease_seconds=_float(env, "CLUELINE_OUTBOX_LEASE_SECONDS", 60.0),
         outbox_poll_seconds=_float(env, "CLUELINE_OUTBOX_POLL_SECONDS", 0.5),
         log_level=(opt("CLUELINE_LOG_LEVEL") or "INFO").upper(),
-        extra={k: v for k, v in env.items() if k.startswith("CLUELINE_")},
+        extra={k: v for k, v in env.items() if k.startswith("CLUELINE_") and k != "CLUELINE_SECRET_KEY"},
     )

@@ -34,6 +34,11 @@ def _postgres_url() -> str | None:
     return _postgres_state["url"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    # `clueline serve` and `worker` started by tests on PostgreSQL need the deployment's secret key.
+    os.environ.setdefault("CLUELINE_SECRET_KEY", databases.TEST_SECRET_KEY)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     url = _postgres_state.get("url")
     if url:
@@ -80,7 +85,11 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture
 def settings(database_url: str) -> Settings:
     """Settings of a test process on that database."""
-    return Settings(database_url=database_url, admins=frozenset({"console:lead", "slack:ULEAD"}))
+    return Settings(
+        database_url=database_url,
+        admins=frozenset({"console:lead", "slack:ULEAD"}),
+        secret_key=databases.TEST_SECRET_KEY,
+    )
 
 
 @pytest.fixture

@@ -199,8 +199,9 @@ def parse_block_action(body: Json, bot_user_id: str | None) -> ActionEvent | Non
         )
     value, source = _action_value(action)
     action_id = str(action.get("action_id") or "")
-    # Interactions carry no event id; this tuple is stable across Slack's redeliveries of one click.
-    key = f"act:{workspace}:{user['id']}:{message_ts or container.get('view_id')}:{action_id}:{action.get('action_ts')}"
+    # Interactions carry no event id; this tuple is stable across Slack's redeliveries of one click. It leaves
+    # out the action id: a pulse's answer buttons are `pulse.answer.N`, and a key must never carry an answer.
+    key = f"act:{workspace}:{user['id']}:{message_ts or container.get('view_id')}:{action.get('action_ts')}"
     return ActionEvent(
         event_id=key,
         conversation=conversation,

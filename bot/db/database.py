@@ -112,4 +112,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    # Deleted rows are overwritten with zeros, not left readable in free pages (sealed pulse ballots, above all).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

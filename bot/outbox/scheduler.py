@@ -31,7 +31,9 @@ class DueJob:
     due_at: datetime
 
 
-JobHandler = Callable[[AsyncSession, DueJob], Awaitable[None]]
+# Work a job leaves for after its transaction has committed (e.g. VACUUM, which no transaction can run).
+AfterCommit = Callable[[], Awaitable[None]]
+JobHandler = Callable[[AsyncSession, DueJob], Awaitable[AfterCommit | None]]
 
 
 class Scheduler:
@@ -102,23 +104,29 @@ class Scheduler:
                 ).scalar_one_or_none()
                 if row is None:
                     return ran
-                await self._run(session, row)
+                after_commit = await self._run(session, row)
             ran += 1
+            if after_commit is not None:
+                try:
+                    await after_commit()
+                except Exception:  # the job itself is done; what follows it is best effort
+                    log.exception("the work after job %s failed", row.name)
         return ran
 
-    async def _run(self, session: AsyncSession, row: ScheduledJob) -> None:
+    async def _run(self, session: AsyncSession, row: ScheduledJob) -> AfterCommit | None:
         assert row.next_run_at is not None
         job = DueJob(
             name=row.name, kind=row.kind, payload=json.loads(row.payload or "{}"), due_at=row.next_run_at
         )
         handler = self._handlers.get(row.kind)
         row.last_run_at = self._clock.now()
+        after_commit: AfterCommit | None = None
         if handler is None:
             row.last_error = f"no handler for jobs of kind {row.kind!r}"
         else:
             try:
                 async with session.begin_nested():
-                    await handler(session, job)
+                    after_commit = await handler(session, job)
                 row.last_error = None
             except Exception as exc:  # one broken job must not stop the others
                 log.exception("scheduled job %s failed", row.name)
@@ -133,3 +141,4 @@ class Scheduler:
         else:
             row.active = False
             row.next_run_at = None
+        return after_commit

@@ -14,6 +14,7 @@ from bot.core.types import ActionEvent, Buttons, ConversationRef, UserRef
 from bot.features.pulse import service
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.recording import RecordingAdapter
 
 START = datetime(2026, 6, 1, 9, tzinfo=UTC)  # a Monday
@@ -111,7 +112,12 @@ async def world(database_url: str) -> AsyncIterator[PulseWorld]:
 
     clock = ManualClock(START)
     runtime = build_runtime(
-        Settings(database_url=database_url, admins=frozenset({"slack:ULEAD", "console:lead"})), clock
+        Settings(
+            database_url=database_url,
+            admins=frozenset({"slack:ULEAD", "console:lead"}),
+            secret_key=TEST_SECRET_KEY,
+        ),
+        clock,
     )
     setup_features(runtime)
     slack = RecordingAdapter("slack")

@@ -1,41 +1,14 @@
-import dataclasses
 import hashlib
-from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
 from bot.features.pulse.anonymity import (
-    Ballot,
-    Invitation,
-    ballot_segment,
-    coarse_date,
     hash_token,
-    new_ballot,
+    labelled_segments,
     new_invitation_token,
     shuffled_for_storage,
 )
-
-
-def test_ballot_has_no_field_that_names_a_person_or_invitation() -> None:
-    ballot_fields = {field.name for field in dataclasses.fields(Ballot)}
-    invitation_fields = {field.name for field in dataclasses.fields(Invitation)}
-    assert ballot_fields & invitation_fields == {"run_id"}
-    assert not any(
-        word in name for name in ballot_fields for word in ("person", "user", "token", "invitation")
-    )
-
-
-def test_ballot_keeps_only_the_day() -> None:
-    ballot = new_ballot("run-1", 9, None, datetime(2026, 3, 29, 9, 14, 3, tzinfo=UTC))
-    assert ballot.answered_on == date(2026, 3, 29)
-    assert not any(isinstance(getattr(ballot, field.name), datetime) for field in dataclasses.fields(Ballot))
-
-
-def test_ballot_ids_are_random_and_do_not_give_the_order() -> None:
-    when = datetime(2026, 3, 29, tzinfo=UTC)
-    ids = [new_ballot("run-1", 9, None, when).id for _ in range(200)]
-    assert len(set(ids)) == 200
-    assert ids != sorted(ids)
+from bot.features.pulse.sealing import BallotContents, BallotSeal, BallotUnreadable
 
 
 def test_invitation_token_is_opaque_and_only_its_hash_is_kept() -> None:
@@ -46,16 +19,10 @@ def test_invitation_token_is_opaque_and_only_its_hash_is_kept() -> None:
     assert new_invitation_token()[0] != token
 
 
-def test_coarse_date_is_the_utc_day() -> None:
-    assert coarse_date(datetime(2026, 1, 1, 23, 30, tzinfo=timezone(timedelta(hours=-5)))) == date(2026, 1, 2)
-    with pytest.raises(ValueError, match="timezone-aware"):
-        coarse_date(datetime(2026, 1, 1))
-
-
-def test_small_segment_does_not_label_its_ballots() -> None:
-    assert ballot_segment("design", segment_audience=2, threshold=5) is None
-    assert ballot_segment("engineering", segment_audience=40, threshold=5) == "engineering"
-    assert ballot_segment(None, segment_audience=40, threshold=5) is None
+def test_a_segment_labels_its_ballots_only_when_its_answers_reach_the_threshold() -> None:
+    answers = ["design"] + ["engineering"] * 5 + [None] * 3
+    assert labelled_segments(answers, threshold=5) == {"engineering"}
+    assert labelled_segments(["design"] * 4, threshold=5) == frozenset()
 
 
 def test_shuffled_for_storage_keeps_every_item_and_loses_the_order() -> None:
@@ -63,3 +30,24 @@ def test_shuffled_for_storage_keeps_every_item_and_loses_the_order() -> None:
     orders = [shuffled_for_storage(items) for _ in range(3)]
     assert all(sorted(order) == items for order in orders)
     assert any(order != items for order in orders)
+
+
+def test_a_sealed_ballot_opens_only_with_its_key_and_run() -> None:
+    seal = BallotSeal(b"a secret key of the deployment")
+    contents = BallotContents(value="9", comment=None, segment="slack:C1")
+    sealed = seal.seal(7, contents, free_text=False)
+    assert seal.open(7, sealed) == contents
+    with pytest.raises(BallotUnreadable):
+        seal.open(8, sealed)
+    with pytest.raises(BallotUnreadable):
+        BallotSeal(b"another deployment's key").open(7, sealed)
+
+
+def test_sealed_ballots_of_a_kind_all_have_one_length() -> None:
+    seal = BallotSeal(b"a secret key of the deployment")
+    scores = {len(seal.seal(1, BallotContents(str(n), None, None), free_text=False)) for n in range(11)}
+    comments = {
+        len(seal.seal(1, BallotContents(None, text, None), free_text=True))
+        for text in ("ok", "The deploy process gets in the way " * 20, "é" * 2000, "\x01" * 2000)
+    }
+    assert len(scores) == 1 and len(comments) == 1

@@ -115,5 +115,5 @@ def test_demo_runs_the_sample_pulse_records_the_answer_and_shows_the_rules(tmp_p
     assert done.returncode == 0, done.stderr
     assert "Would you refer a friend to work here?" in done.stdout
     assert "Thank you! Your answer is recorded anonymously." in done.stdout
-    assert "Results appear once 5 people answered; comments once 10." in done.stdout
-    assert "So far 4 of 7 answered." in done.stdout
+    assert "Results appear when the pulse closes, if at least 5 people answered" in done.stdout
+    assert "of 8 answered" not in done.stdout, "answer order is not told"

@@ -53,7 +53,8 @@ async def test_one_tap_records_the_answer_and_replaces_the_buttons_with_thanks(w
     await world.tap("U1", "9")
     updated, thanks = world.slack.updated[-1]
     assert updated.message_id == "msg-U1"
-    assert "Thank you" in thanks.text and "Results appear once 5 people answered" in thanks.text
+    assert "Thank you" in thanks.text and "Results appear when the pulse closes" in thanks.text
+    assert "of 8" not in thanks.text, "how many answered before you is answer order: not told"
     assert "9" not in thanks.text, "the thanks does not repeat the answer"
     assert not any(
         b.action_id.startswith(messages.ANSWER_ACTION)
@@ -125,10 +126,11 @@ async def test_original_buttons_still_work_after_a_reminder(world: PulseWorld) -
 async def test_results_stay_hidden_below_the_threshold_then_show_the_contract_numbers(
     world: PulseWorld,
 ) -> None:
-    pulse_id = await world.create()
+    pulse_id = await world.create(closes_after="1d")
     await world.settle()
     for person, score in zip(PEOPLE[:4], ["10", "9", "8", "6"], strict=True):
         await world.tap(person, score)
+    await service.close_pulse(world.runtime, pulse_id)
     assert await _results(world, pulse_id) == {
         "pulse": pulse_id,
         "audience": 8,
@@ -139,9 +141,13 @@ async def test_results_stay_hidden_below_the_threshold_then_show_the_contract_nu
         "passives": None,
         "detractors": None,
     }
-    await world.tap("U5", "3")
-    assert await _results(world, pulse_id) == {
-        "pulse": pulse_id,
+    second = await world.create(question="Would you refer a friend to work here? (June)", kind="enps")
+    await world.settle()
+    for person, score in zip(PEOPLE[:5], ["10", "9", "8", "6", "3"], strict=True):
+        await world.tap(person, score)
+    await service.close_pulse(world.runtime, second)
+    assert await _results(world, second) == {
+        "pulse": second,
         "audience": 8,
         "responses": 5,
         "hidden": False,
@@ -152,15 +158,30 @@ async def test_results_stay_hidden_below_the_threshold_then_show_the_contract_nu
     }
 
 
-async def test_a_look_at_an_open_run_is_not_repeated_until_enough_new_answers(world: PulseWorld) -> None:
-    pulse_id = await world.create()
+async def test_an_open_run_shows_how_many_answered_and_its_numbers_only_at_close(world: PulseWorld) -> None:
+    pulse_id = await world.create(closes_after="1d")
     await world.settle()
-    for person in PEOPLE[:5]:
+    for person in PEOPLE[:6]:
         await world.tap(person, "9")
-    assert (await _results(world, pulse_id))["hidden"] is False
-    await world.tap("U6", "0")
-    # Shown again now, the change from the last look would be U6's answer alone.
-    assert (await _results(world, pulse_id))["hidden"] is True
+    found = await service.latest_results(world.runtime, pulse_id)
+    assert found is not None and found[1] is not None
+    open_view = found[1]
+    assert open_view.results["hidden"] is True and open_view.results["responses"] == 6
+    assert open_view.reason is not None and "when the pulse closes" in open_view.reason
+    await world.tap("U7", "0")
+    world.clock.advance(timedelta(days=1, minutes=1))
+    await world.settle()
+    # A look at 6 and the final figure at 7 would tell U7's answer: there is only the final figure.
+    assert await _results(world, pulse_id) == {
+        "pulse": pulse_id,
+        "audience": 8,
+        "responses": 7,
+        "hidden": False,
+        "enps": 71,
+        "promoters": 6,
+        "passives": 0,
+        "detractors": 1,
+    }
 
 
 async def test_close_posts_results_with_a_chart_and_reports_who_could_not_be_reached(

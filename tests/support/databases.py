@@ -13,6 +13,8 @@ import asyncpg  # type: ignore[import-untyped]
 from bot.db import migrate
 from bot.db.database import Database
 
+# The key that seals pulse answers (bot/secret_key.py), which a PostgreSQL deployment must set.
+TEST_SECRET_KEY = "test-deployment-secret-key-0123456789"
 POSTGRES_ADMIN_URL = os.environ.get("CLUELINE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 

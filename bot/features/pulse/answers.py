@@ -1,7 +1,7 @@
 """Taking answers through invitations.
 
 The person side (invitations) and the answer side (ballots) meet only here: the invitation is
-flipped and a pending ballot written in one transaction; closing mixes pending ballots later.
+flipped and a sealed pending ballot written in one transaction; closing opens and mixes them later.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.features.pulse.anonymity import ballot_segment, coarse_date, hash_token
+from bot.features.pulse.anonymity import hash_token
 from bot.features.pulse.questions import (
     InvalidAnswer,
     PulseKind,
@@ -24,6 +24,7 @@ from bot.features.pulse.questions import (
     validate_comment,
 )
 from bot.features.pulse.results import effective_threshold
+from bot.features.pulse.sealing import BallotContents, BallotSeal
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
 from bot.runtime import Runtime
 
@@ -131,19 +132,18 @@ async def _answer(
     )
     if flipped.rowcount != 1:  # type: ignore[attr-defined]
         return AnswerResult(AnswerOutcome.ALREADY, kind)
-    segment_size = await _segment_size(session, run.id, invitation.segment)
+    contents = BallotContents(value=str(value), comment=None, segment=invitation.segment)
     session.add(
         PulsePendingBallot(
             id=str(uuid.uuid4()),
             run_id=run.id,
-            value=str(value),
-            answered_on=coarse_date(runtime.clock.now()),
-            segment=ballot_segment(invitation.segment, segment_size, threshold),
+            kind="answer",
+            sealed=ballot_seal(runtime).seal(run.id, contents, free_text=kind == "text"),
         )
     )
     await session.flush()
-    responses = await count_responses(session, run.id)
-    return AnswerResult(AnswerOutcome.RECORDED, kind, responses, run.audience_size, threshold)
+    # How many answered so far is not said: "7 of 16" in a person's DM (and in any log of it) is answer order.
+    return AnswerResult(AnswerOutcome.RECORDED, kind, audience=run.audience_size, threshold=threshold)
 
 
 async def record_comment(runtime: Runtime, person: str, token: str | None, raw: object) -> AnswerResult:
@@ -174,13 +174,13 @@ async def record_comment(runtime: Runtime, person: str, token: str | None, raw: 
         )
         if flipped.rowcount != 1:  # type: ignore[attr-defined]
             return AnswerResult(AnswerOutcome.ALREADY)
+        contents = BallotContents(value=None, comment=comment, segment=None)
         session.add(
             PulsePendingBallot(
                 id=str(uuid.uuid4()),
                 run_id=run.id,
-                value=None,
-                comment=comment,
-                answered_on=coarse_date(runtime.clock.now()),
+                kind="comment",
+                sealed=ballot_seal(runtime).seal(run.id, contents, free_text=True),
             )
         )
         return AnswerResult(AnswerOutcome.RECORDED, parse_kind(pulse.kind))
@@ -208,25 +208,21 @@ async def _newest_answered(
     return None if row is None else (row[0], row[1], row[2])
 
 
-async def _segment_size(session: AsyncSession, run_id: int, segment: str | None) -> int:
-    if segment is None:
-        return 0
-    count = await session.scalar(
-        select(func.count())
-        .select_from(PulseInvitation)
-        .where(col(PulseInvitation.run_id) == run_id, col(PulseInvitation.segment) == segment)
-    )
-    return int(count or 0)
+def ballot_seal(runtime: Runtime) -> BallotSeal:
+    """The seal of this process's pulse ballots."""
+    return BallotSeal(runtime.secret_key.material())
 
 
 async def count_responses(session: AsyncSession, run_id: int) -> int:
     """Answers (not comments) a run has so far, pending and mixed."""
-    total = 0
-    for table in (PulsePendingBallot, PulseBallot):
-        count = await session.scalar(
-            select(func.count())
-            .select_from(table)
-            .where(col(table.run_id) == run_id, col(table.value).is_not(None))
-        )
-        total += int(count or 0)
-    return total
+    pending = await session.scalar(
+        select(func.count())
+        .select_from(PulsePendingBallot)
+        .where(col(PulsePendingBallot.run_id) == run_id, col(PulsePendingBallot.kind) == "answer")
+    )
+    mixed = await session.scalar(
+        select(func.count())
+        .select_from(PulseBallot)
+        .where(col(PulseBallot.run_id) == run_id, col(PulseBallot.value).is_not(None))
+    )
+    return int(pending or 0) + int(mixed or 0)

@@ -202,9 +202,7 @@ async def create_form_submit(turn: Turn) -> None:
 
 async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = None) -> None:
     if result.outcome is AnswerOutcome.RECORDED:
-        thanks = messages.thanks(
-            result.kind, token or "", result.responses, result.audience, result.threshold
-        )
+        thanks = messages.thanks(result.kind, token or "", result.threshold)
         if token is None:
             thanks = OutboundMessage(
                 text=thanks.text, blocks=[b for b in thanks.blocks if b.type != "buttons"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from functools import partial
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,39 +15,54 @@ from bot.core.targets import parse_target
 from bot.core.types import ConversationRef, UserRef
 from bot.db.models import OutboxMessage
 from bot.features.pulse import messages
-from bot.features.pulse.anonymity import shuffled_for_storage
+from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
+from bot.features.pulse.answers import ballot_seal
+from bot.features.pulse.questions import parse_kind
+from bot.features.pulse.results import COMMENT_THRESHOLD, effective_threshold
+from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
 from bot.features.pulse.views import results_post, run_view
-from bot.outbox.scheduler import DueJob
+from bot.outbox.scheduler import AfterCommit, DueJob
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-async def close_job(runtime: Runtime, session: AsyncSession, job: DueJob) -> None:
-    """The scheduler's `pulse.close`."""
-    await close_run(runtime, session, int(job.payload["run"]))
+async def close_job(runtime: Runtime, session: AsyncSession, job: DueJob) -> AfterCommit | None:
+    """The scheduler's `pulse.close`; once it has committed, the deleted sealed ballots are scrubbed."""
+    if await close_run(runtime, session, int(job.payload["run"])):
+        return partial(scrub_pending_ballots, runtime.database)
+    return None
 
 
-async def mix_ballots(session: AsyncSession, run_id: int) -> int:
-    """Move a run's pending ballots into the ballot table in one shuffled batch; returns how many."""
+async def mix_ballots(runtime: Runtime, session: AsyncSession, pulse: Pulse, run_id: int) -> int:
+    """Open a run's sealed ballots and move them into the ballot table in one shuffled batch; how many.
+
+    A ballot keeps its segment only when that segment's answers (not its audience) reach the threshold,
+    so a channel of five with one answer never labels that one ballot.
+    """
+    seal = ballot_seal(runtime)
     pending = (
         (await session.execute(select(PulsePendingBallot).where(col(PulsePendingBallot.run_id) == run_id)))
         .scalars()
         .all()
     )
+    opened = [seal.open(run_id, ballot.sealed) for ballot in pending]
+    threshold = effective_threshold(pulse.threshold)
+    if parse_kind(pulse.kind) == "text":
+        threshold = max(threshold, COMMENT_THRESHOLD)
+    kept = labelled_segments([ballot.segment for ballot in opened if ballot.value is not None], threshold)
     for ballot in pending:
         await session.delete(ballot)
     await session.flush()
-    for ballot in shuffled_for_storage(pending):
+    for contents in shuffled_for_storage(opened):
         session.add(
             PulseBallot(
                 id=str(uuid.uuid4()),
-                run_id=ballot.run_id,
-                value=ballot.value,
-                comment=ballot.comment,
-                answered_on=ballot.answered_on,
-                segment=ballot.segment,
+                run_id=run_id,
+                value=contents.value,
+                comment=contents.comment,
+                segment=contents.segment if contents.value is not None and contents.segment in kept else None,
             )
         )
         # One insert at a time, in the shuffled order, so heap order follows the shuffle.
@@ -57,7 +73,8 @@ async def mix_ballots(session: AsyncSession, run_id: int) -> int:
 async def close_run(runtime: Runtime, session: AsyncSession, run_id: int) -> bool:
     """Close an open run: mix its ballots, publish results and the reachability report; False if not open.
 
-    This transaction touches no invitation, so no ballot shares a transaction with a person's row.
+    This transaction touches no invitation, so no ballot shares a transaction with a person's row. The
+    deleted sealed ballots linger in the files until `scrub_pending_ballots` runs, after it commits.
     """
     run = await session.get(PulseRun, run_id)
     if run is None or run.status != "open":
@@ -67,10 +84,10 @@ async def close_run(runtime: Runtime, session: AsyncSession, run_id: int) -> boo
     now = runtime.clock.now()
     run.status = "closed"
     run.closes_at = min(run.closes_at, now)
-    mixed = await mix_ballots(session, run.id)
+    mixed = await mix_ballots(runtime, session, pulse, run.id)
     if not pulse.cron and pulse.status == "scheduled":
         pulse.status = "closed"
-    view = await run_view(session, pulse, run, publish=True)
+    view = await run_view(session, pulse, run)
     if pulse.results_target:
         target = parse_target(pulse.results_target)
         conversation = await runtime.directory.conversation(
@@ -120,6 +137,8 @@ async def close_pulse(runtime: Runtime, pulse_id: int) -> int:
     for run_id in run_ids:
         async with runtime.database.session() as session:
             closed += int(await close_run(runtime, session, run_id))
+    if closed:
+        await scrub_pending_ballots(runtime.database)
     return closed
 
 

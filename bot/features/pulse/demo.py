@@ -16,7 +16,9 @@ from sqlmodel import col
 
 from bot.core.types import UserRef
 from bot.features.pulse import service
-from bot.features.pulse.anonymity import coarse_date, new_invitation_token
+from bot.features.pulse.anonymity import new_invitation_token
+from bot.features.pulse.answers import ballot_seal
+from bot.features.pulse.sealing import BallotContents
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulsePendingBallot, PulseRun
 from bot.runtime import Runtime
 
@@ -81,12 +83,13 @@ async def run_sample_pulse(turn: Turn) -> bool:
             )
             if score is not None:
                 answered += 1
+                contents = BallotContents(value=str(score), comment=None, segment=None)
                 session.add(
                     PulsePendingBallot(
                         id=str(uuid.uuid4()),
                         run_id=run.id or 0,
-                        value=str(score),
-                        answered_on=coarse_date(runtime.clock.now()),
+                        kind="answer",
+                        sealed=ballot_seal(runtime).seal(run.id or 0, contents, free_text=False),
                     )
                 )
         stored = await session.get(PulseRun, run.id)

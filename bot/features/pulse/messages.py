@@ -30,8 +30,8 @@ CREATE_FORM: Final = "pulse.create"
 
 STORED_STATEMENT: Final = (
     "Anonymous: I store that you answered (so I ask once and remind only those who haven't), "
-    "and, apart from that, your answer with its date. Nothing links the two; nobody, admins included, "
-    "can see what you answered. Answers are final."
+    "and, apart from that, your answer, sealed until the pulse closes and then mixed with the others. "
+    "Nothing links the two; nobody, admins included, can see what you answered. Answers are final."
 )
 REFUSED: Final = "Sorry, I can't take that answer: this pulse isn't open for you. Thanks all the same!"
 ALREADY_ANSWERED: Final = "You've already answered this one; answers are final. Thank you!"
@@ -59,7 +59,10 @@ _RESULT_LABELS: Final = {
 def rules(threshold: int) -> str:
     """The result rules, in one sentence."""
     comments = max(COMMENT_THRESHOLD, threshold)
-    return f"Results appear once {threshold} people answered; comments once {comments}."
+    return (
+        f"Results appear when the pulse closes, if at least {threshold} people answered; "
+        f"comments if at least {comments} did."
+    )
 
 
 def _rows(buttons: list[Button], per_row: int) -> list[Block]:
@@ -106,11 +109,11 @@ def reminder(question: str, kind: PulseKind, token: str, threshold: int, per_row
     return OutboundMessage(text=f"Reminder: {question}", blocks=blocks + list(original.blocks[1:]))
 
 
-def thanks(kind: PulseKind, token: str, responses: int, audience: int, threshold: int) -> OutboundMessage:
-    """What replaces the buttons once the answer is in; it does not repeat the answer."""
+def thanks(kind: PulseKind, token: str, threshold: int) -> OutboundMessage:
+    """What replaces the buttons once the answer is in; it repeats neither the answer nor how many answered."""
     blocks: list[Block] = [
         Text(text="Thank you! Your answer is recorded anonymously."),
-        ContextLine(text=f"{rules(threshold)} So far {responses} of {audience} answered."),
+        ContextLine(text=rules(threshold)),
     ]
     if kind != "text":
         blocks.append(
@@ -213,6 +216,7 @@ def results_message(
     chart_png: bytes | None = None,
     trend_png: bytes | None = None,
     heading: str = "Pulse results",
+    hidden_because: str | None = None,
 ) -> OutboundMessage:
     """Results of a run, as posted at close and shown to comms leads."""
     blocks: list[Block] = [
@@ -220,7 +224,9 @@ def results_message(
         Fields(pairs=_results_fields(results)),
     ]
     if results["hidden"]:
-        blocks.append(Text(text=f"Fewer than {threshold} people answered, so the results stay hidden."))
+        blocks.append(
+            Text(text=hidden_because or f"Fewer than {threshold} people answered, so the results stay hidden.")
+        )
     if chart_png is not None:
         blocks.append(Image(alt="eNPS: promoters, passives, detractors", png_base64=_b64(chart_png)))
     if trend_png is not None:

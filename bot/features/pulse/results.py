@@ -185,6 +185,12 @@ def enps_results(
     )
 
 
+def hidden_results(pulse: PulseId, kind: PulseKind, audience: int, responses: int) -> PulseResults:
+    """The results shape with only audience and responses: for a run whose answers are not yet opened."""
+    shown = pulse_results(pulse, kind, audience, [], force_hidden=True)
+    return {**shown, "responses": responses}  # type: ignore[return-value]
+
+
 def pulse_results(
     pulse: PulseId,
     kind: PulseKind,

@@ -8,9 +8,9 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from bot.core.targets import parse_target
-from bot.features.pulse.audience import AudienceError, parse_audience
+from bot.features.pulse.audience import AudienceError, names_a_person, parse_audience
 from bot.features.pulse.questions import InvalidQuestion, PulseKind, parse_kind, resolve_question
-from bot.features.pulse.results import ThresholdError, validate_threshold
+from bot.features.pulse.results import DEFAULT_THRESHOLD, ThresholdError, validate_threshold
 from bot.features.pulse.schedule import ScheduleError, build_schedule, parse_duration
 
 DEFAULT_CLOSES_AFTER: Final = timedelta(days=3)
@@ -72,6 +72,12 @@ def build_spec(
         raise PulseInputError(str(exc)) from None
     except ValueError as exc:  # a bad results TARGET
         raise PulseInputError(str(exc)) from None
+    if limit < DEFAULT_THRESHOLD and any(names_a_person(parse_target(target)) for target in targets):
+        # Named people can be picked so that colluders know all but one answer: a low threshold then names them.
+        raise PulseInputError(
+            f"A pulse sent to named people needs a threshold of at least {DEFAULT_THRESHOLD}; "
+            f"e.g. --threshold {DEFAULT_THRESHOLD}, or send it to a channel."
+        )
     if remind is not None and remind >= closes:
         raise PulseInputError(
             "The reminder would come after the pulse closes; e.g. --closes-after 3d --reminder-after 1d."

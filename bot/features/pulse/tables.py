@@ -1,14 +1,14 @@
 """Tables of pulses: what is asked and when, who was asked, and (apart from them) what was answered.
 
-`pulse_invitation` knows people; `pulse_pending_ballot` and `pulse_ballot` know answers. No column of a
-ballot names a person, an invitation or a time finer than a day (see anonymity.py for the design).
+`pulse_invitation` knows people; `pulse_pending_ballot` (sealed) and `pulse_ballot` know answers. No column
+of a ballot names a person, an invitation or a time (see anonymity.py and sealing.py for the design).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.db.models import utc_column
@@ -76,16 +76,15 @@ class PulseInvitation(SQLModel, table=True):
 
 
 class PulsePendingBallot(SQLModel, table=True):
-    """A fresh answer, waiting to be mixed into `pulse_ballot` (it shares a transaction with its invitation)."""
+    """A fresh answer, sealed until its run closes (it shares a transaction with its invitation)."""
 
     __tablename__ = "pulse_pending_ballot"
 
     id: str = Field(sa_column=Column(String(36), primary_key=True))
     run_id: int = Field(sa_column=Column(Integer, ForeignKey("pulse_run.id"), nullable=False, index=True))
-    value: str | None = Field(default=None, max_length=2000)  # None: a comment on its own
-    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    answered_on: date = Field(sa_column=Column(Date, nullable=False))
-    segment: str | None = Field(default=None, max_length=255)
+    # "answer" or "comment": no secret, since the invitation's answered and commented flags say as much.
+    kind: str = Field(max_length=8)
+    sealed: str = Field(sa_column=Column(Text, nullable=False))
 
 
 class PulseBallot(SQLModel, table=True):
@@ -98,5 +97,4 @@ class PulseBallot(SQLModel, table=True):
     run_id: int = Field(sa_column=Column(Integer, ForeignKey("pulse_run.id"), nullable=False, index=True))
     value: str | None = Field(default=None, max_length=2000)
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    answered_on: date = Field(sa_column=Column(Date, nullable=False))
     segment: str | None = Field(default=None, max_length=255)

@@ -14,16 +14,18 @@ from bot.core.types import OutboundMessage
 from bot.features.pulse import messages
 from bot.features.pulse.answers import count_responses
 from bot.features.pulse.chart import TrendPoint, enps_chart, trend_chart
+from bot.features.pulse.overlap import History
 from bot.features.pulse.questions import parse_kind
 from bot.features.pulse.results import (
     EnpsTally,
     PulseResults,
     effective_threshold,
+    hidden_results,
     pulse_results,
     visible_comments,
 )
 from bot.features.pulse.suppression import PublishedCut, SegmentAnswers, cut_results
-from bot.features.pulse.tables import Pulse, PulseBallot, PulsePendingBallot, PulseRun
+from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
 from bot.runtime import Runtime
 
 POOLED: Final = "(pooled)"  # ballots of named people and of segments below the threshold
@@ -31,91 +33,77 @@ POOLED: Final = "(pooled)"  # ballots of named people and of segments below the 
 
 @dataclass(frozen=True)
 class RunView:
-    """A run's results as shown: the CONTRACT shape, visible segments, comments, and the cut published."""
+    """A run's results as shown: the CONTRACT shape, visible segments, comments, and why they are hidden."""
 
     results: PulseResults
     segments: dict[str, PulseResults]
     comments: list[str]
     scores: list[int]
     published: PublishedCut
+    reason: str | None = None  # why the results are hidden, when it is not simply too few answers
 
 
-def _published(run: PulseRun) -> PublishedCut | None:
-    if not run.published_cut:
-        return None
-    data = json.loads(run.published_cut)
-    return PublishedCut(
-        responses={str(k): int(v) for k, v in data["responses"].items()},
-        visible=frozenset(str(name) for name in data["visible"]),
-        total_visible=bool(data["total_visible"]),
-    )
+async def run_view(
+    session: AsyncSession, pulse: Pulse, run: PulseRun, history: History | None = None
+) -> RunView:
+    """Results of one run, shown only once it has closed, safe against subtraction within and across runs.
 
-
-def _encode_cut(cut: PublishedCut) -> str:
-    return json.dumps(
-        {
-            "visible": sorted(cut.visible),
-            "total_visible": cut.total_visible,
-            "responses": dict(cut.responses),
-        },
-        sort_keys=True,
-    )
-
-
-async def run_view(session: AsyncSession, pulse: Pulse, run: PulseRun, *, publish: bool = False) -> RunView:
-    """Results of one run (pending and mixed ballots together), safe against subtraction.
-
-    Segments use complementary suppression, and the cut is audited against the last one published
-    for this run: a total or segment that grew by fewer than the threshold since it was last shown
-    stays hidden, so two looks at an open run cannot isolate the few who answered in between.
-    `publish` records this view as the run's last publication when it shows anything. Comments
-    show only once the run is closed, for the same reason.
+    An open run's ballots are sealed, and a look before close followed by the final figure would isolate
+    those who answered in between: so results show at close, complete, once. Within the run, segments use
+    complementary suppression; across runs, a result is hidden when an earlier visible result of the same
+    question covers an audience that differs from it by 1 to threshold-1 people (see overlap.py).
     """
-    assert pulse.id is not None
+    assert pulse.id is not None and run.id is not None
     kind = parse_kind(pulse.kind)
+    threshold = effective_threshold(pulse.threshold)
+    if run.status != "closed":
+        responses = await count_responses(session, run.id)
+        return RunView(
+            results=hidden_results(pulse.id, kind, run.audience_size, responses),
+            segments={},
+            comments=[],
+            scores=[],
+            published=PublishedCut(responses={}, visible=frozenset(), total_visible=False),
+            reason=f"Results show when the pulse closes ({run.closes_at:%Y-%m-%d %H:%M} UTC), not before.",
+        )
     answers: list[str] = []
     comments: list[str] = []
     by_segment: dict[str, list[str]] = {}
-    for table in (PulseBallot, PulsePendingBallot):
-        rows = (
-            await session.execute(
-                select(col(table.value), col(table.comment), col(table.segment))
-                .where(col(table.run_id) == run.id)
-                .order_by(col(table.value))
-            )
-        ).all()
-        for value, comment, segment in rows:
-            if value is not None:
-                answers.append(value)
-                by_segment.setdefault(segment or POOLED, []).append(value)
-            if comment:
-                comments.append(comment)
-    threshold = effective_threshold(pulse.threshold)
-    previous = _published(run)
-    if previous is not None and any(
-        previous.responses.get(name, 0) > len(values) for name, values in by_segment.items()
-    ):
-        previous = None  # cannot happen with ballots only ever added; fail open to a fresh audit
+    rows = (
+        await session.execute(
+            select(col(PulseBallot.value), col(PulseBallot.comment), col(PulseBallot.segment))
+            .where(col(PulseBallot.run_id) == run.id)
+            .order_by(col(PulseBallot.value))
+        )
+    ).all()
+    for value, comment, segment in rows:
+        if value is not None:
+            answers.append(value)
+            by_segment.setdefault(segment or POOLED, []).append(value)
+        if comment:
+            comments.append(comment)
     cut = cut_results(
         pulse.id,
         kind,
         [SegmentAnswers(name, 0, values) for name, values in sorted(by_segment.items())],
         threshold,
-        previous,
     )
+    overlapping = await (history or History(session)).overlaps(pulse, run, cut.published)
+    total_visible = cut.published.total_visible and overlapping.total is None
+    # A segment hidden for overlap would be total minus the others: then no segment shows.
+    visible_segments = frozenset() if overlapping.segments else cut.published.visible
+    published = PublishedCut(cut.published.responses, visible_segments, total_visible)
     results = pulse_results(
-        pulse.id, kind, run.audience_size, answers, threshold, force_hidden=not cut.published.total_visible
+        pulse.id, kind, run.audience_size, answers, threshold, force_hidden=not total_visible
     )
-    if publish and (cut.published.total_visible or cut.published.visible):
-        run.published_cut = _encode_cut(cut.published)
     shown_comments = list(answers) if kind == "text" else comments
-    closed = run.status == "closed" and not results["hidden"]
     return RunView(
         results=results,
-        segments={name: cut.segments[name] for name in sorted(cut.published.visible) if name != POOLED},
-        comments=visible_comments(shown_comments, len(answers), threshold) if closed else [],
-        scores=[int(value) for value in answers] if kind == "enps" and not results["hidden"] else [],
-        published=cut.published,
+        segments={name: cut.segments[name] for name in sorted(visible_segments) if name != POOLED},
+        comments=visible_comments(shown_comments, len(answers), threshold) if total_visible else [],
+        scores=[int(value) for value in answers] if kind == "enps" and total_visible else [],
+        published=published,
+        reason=overlapping.total,
     )
 
 
@@ -137,15 +125,17 @@ async def results_post(
         chart,
         trend_png,
         heading,
+        hidden_because=view.reason,
     )
 
 
 async def trend_points(session: AsyncSession, pulse: Pulse) -> list[TrendPoint]:
     """eNPS of each closed run of a pulse, oldest first; None for runs below the threshold."""
     runs = await pulse_runs(session, pulse, status="closed")
+    history = History(session)
     points = []
     for run in runs:
-        view = await run_view(session, pulse, run)
+        view = await run_view(session, pulse, run, history)
         enps = view.results.get("enps")
         points.append(TrendPoint(day=run.scheduled_for.date(), enps=enps if isinstance(enps, int) else None))
     return points
@@ -168,7 +158,7 @@ async def latest_results(runtime: Runtime, pulse_id: int) -> tuple[Pulse, RunVie
         runs = await pulse_runs(session, pulse)
         if not runs:
             return pulse, None
-        return pulse, await run_view(session, pulse, runs[-1], publish=True)
+        return pulse, await run_view(session, pulse, runs[-1])
 
 
 def empty_results(pulse: Pulse) -> PulseResults:
@@ -221,8 +211,9 @@ async def results_by_run(runtime: Runtime, pulse_id: int) -> list[dict[str, obje
         if pulse is None:
             return []
         rows: list[dict[str, object]] = []
+        history = History(session)
         for run in await pulse_runs(session, pulse):
-            view = await run_view(session, pulse, run)
+            view = await run_view(session, pulse, run, history)
             row: dict[str, object] = {
                 "question": pulse.question,
                 "run": run.scheduled_for.date().isoformat(),

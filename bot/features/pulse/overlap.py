@@ -1,0 +1,131 @@
+"""Differencing across runs: two results whose audiences differ by a few people expose those few.
+
+eNPS 50 among 16 people and 71 among the same people but one tells the one left out was a detractor.
+So a result (a run's total or a segment) is hidden, with a one-line reason, when an earlier visible
+result of the same question (same kind and wording, any pulse) within the last 12 months covers an
+audience that differs from it by 1 to threshold-1 people. Identical audiences are fine: runs share no
+ballots. Earlier results are judged by the same rule, oldest first, so a hidden one protects nobody.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Final
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.features.pulse.results import effective_threshold
+from bot.features.pulse.suppression import PublishedCut
+from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
+
+if TYPE_CHECKING:
+    from bot.features.pulse.views import RunView
+
+WINDOW: Final = timedelta(days=365)
+WHOLE_RUN: Final = ""  # the audience key of a run's total, beside its segments' names
+
+Audience = frozenset[str]
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """What of a run's results another result would expose: the total (with the reason) and any segment."""
+
+    total: str | None
+    segments: bool
+
+
+class History:
+    """Results of earlier runs as shown, worked out once per request, oldest first."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+        self._views: dict[int, RunView] = {}
+
+    async def overlaps(self, pulse: Pulse, run: PulseRun, cut: PublishedCut) -> Overlap:
+        """Which of this run's visible cells differ by 1 to threshold-1 people from an earlier visible result."""
+        assert run.id is not None
+        limit = effective_threshold(pulse.threshold) - 1
+        earlier = await self._visible_audiences_before(pulse, run)
+        audiences = await _audiences(self._session, run.id)
+
+        def differing(audience: Audience) -> int | None:
+            sizes = [len(audience ^ other) for other in earlier]
+            return min((size for size in sizes if 1 <= size <= limit), default=None)
+
+        total: str | None = None
+        people = differing(audiences.get(WHOLE_RUN, frozenset())) if cut.total_visible else None
+        if people is not None:
+            total = (
+                f"Hidden: an earlier result of this question covers an audience that differs from this one by "
+                f"{people} {'person' if people == 1 else 'people'}, so comparing the two would expose them."
+            )
+        segments = any(differing(audiences[name]) is not None for name in cut.visible if name in audiences)
+        return Overlap(total=total, segments=segments)
+
+    async def view(self, pulse: Pulse, run: PulseRun) -> RunView:
+        """A run's results as shown, remembered for this request."""
+        from bot.features.pulse.views import run_view  # views uses History: imported when first needed
+
+        assert run.id is not None
+        if run.id not in self._views:
+            self._views[run.id] = await run_view(self._session, pulse, run, self)
+        return self._views[run.id]
+
+    async def _visible_audiences_before(self, pulse: Pulse, run: PulseRun) -> list[Audience]:
+        found: list[Audience] = []
+        for other_pulse, other_run in await self._earlier_runs(pulse, run):
+            assert other_run.id is not None
+            view = await self.view(other_pulse, other_run)
+            audiences = await _audiences(self._session, other_run.id)
+            if not view.results["hidden"]:
+                found.append(audiences.get(WHOLE_RUN, frozenset()))
+            found += [audiences.get(name, frozenset()) for name in view.segments]
+        return found
+
+    async def _earlier_runs(self, pulse: Pulse, run: PulseRun) -> list[tuple[Pulse, PulseRun]]:
+        rows = (
+            await self._session.execute(
+                select(Pulse, PulseRun)
+                .join(PulseRun, col(PulseRun.pulse_id) == col(Pulse.id))
+                .where(
+                    col(Pulse.kind) == pulse.kind,
+                    col(PulseRun.status) == "closed",
+                    col(PulseRun.closes_at) >= run.closes_at - WINDOW,
+                    col(PulseRun.closes_at) <= run.closes_at,
+                    col(PulseRun.id) != run.id,
+                )
+                .order_by(col(PulseRun.closes_at), col(PulseRun.id))
+            )
+        ).all()
+        wording = _wording(pulse.question)
+        return [
+            (other_pulse, other_run)
+            for other_pulse, other_run in rows
+            if _wording(other_pulse.question) == wording
+            and (other_run.closes_at, other_run.id or 0) < (run.closes_at, run.id or 0)
+        ]
+
+
+def _wording(question: str) -> str:
+    return " ".join(question.lower().split())
+
+
+async def _audiences(session: AsyncSession, run_id: int) -> dict[str, Audience]:
+    """Who was asked in a run: everyone (under WHOLE_RUN) and per segment."""
+    rows = (
+        await session.execute(
+            select(col(PulseInvitation.person), col(PulseInvitation.segment)).where(
+                col(PulseInvitation.run_id) == run_id
+            )
+        )
+    ).all()
+    groups: dict[str, set[str]] = {WHOLE_RUN: set()}
+    for person, segment in rows:
+        groups[WHOLE_RUN].add(person)
+        if segment:
+            groups.setdefault(segment, set()).add(person)
+    return {name: frozenset(people) for name, people in groups.items()}
