@@ -3,9 +3,6 @@ and no caller ever chooses where the bot's replies go."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests.support import databases
+from tests.support.cli_exit import clueline_exit, refusal_line
 from tests.support.fake_teams import APP_ID, FakeTeams
-from tests.teams.conftest import ROOT, Server, eventually, free_port, start_server
+from tests.teams.conftest import Server, eventually, start_server
 from tests.teams.shapes import personal_message
 
 LOCAL_MODE_WARNING = "WITHOUT a token check"
@@ -83,33 +81,17 @@ def test_a_token_whose_serviceurl_claim_differs_from_the_activity_is_refused(
     assert module_fake.posts("a:1chat-aad-replayed") == []
 
 
-def serve_exit(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    """`clueline serve` with only these platform settings; it must stop by itself."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "CLUELINE_", "SLACK_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "serve"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        env={
-            **base,
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'half.db'}",
-            "HOST": "127.0.0.1",
-            "PORT": str(free_port()),
-            **env,
-        },
-    )
-
-
 @pytest.mark.parametrize(
     ("env", "missing"),
     [
         ({"MICROSOFT_APP_ID": APP_ID}, "MICROSOFT_APP_PASSWORD"),
         ({"MICROSOFT_APP_PASSWORD": "fake-bot-password"}, "MICROSOFT_APP_ID"),
         (
-            {"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": "pw", "MICROSOFT_APP_TYPE": "SingleTenant"},
+            {
+                "MICROSOFT_APP_ID": APP_ID,
+                "MICROSOFT_APP_PASSWORD": "pw",
+                "MICROSOFT_APP_TYPE": "SingleTenant",
+            },
             "MICROSOFT_APP_TENANT_ID",
         ),
     ],
@@ -118,8 +100,6 @@ def serve_exit(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProce
 def test_half_configured_teams_stops_serve_naming_the_missing_variable(
     tmp_path: Path, env: dict[str, str], missing: str
 ) -> None:
-    result = serve_exit(env, tmp_path)
-    assert result.returncode == 1
-    [line] = result.stderr.strip().splitlines()
+    line = refusal_line(clueline_exit("serve", env, tmp_path))
     assert line.startswith(f"clueline: {missing} is required")
     assert not (tmp_path / "half.db").exists()  # refused before the database was touched
