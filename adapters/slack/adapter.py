@@ -133,7 +133,7 @@ class SlackAdapter:
         self._verifier = (
             SignatureVerifier(settings.slack_signing_secret) if settings.slack_signing_secret else None
         )
-        self._oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+        self._oauth = settings.slack_oauth
         self._database = Database(settings.database_url) if self._oauth else None
         self._store: DatabaseInstallationStore | None = None
         self._tokens: dict[str, str] = {}
