@@ -19,7 +19,7 @@ from bot.features.catalog import all_features
 from bot.metrics import Metrics
 from bot.outbox.loop import run_background
 from bot.runtime import Runtime, build_runtime
-from bot.settings import Settings
+from bot.settings import Settings, require_whole_platforms
 
 log = logging.getLogger(__name__)
 
@@ -29,16 +29,18 @@ METRICS = web.AppKey("metrics", Metrics)
 
 
 def build_chat_adapters(settings: Settings) -> list[ChatAdapter]:
-    """The chat adapters this configuration enables."""
+    """The chat adapters this configuration enables (a platform configured by half is a SettingError)."""
+    require_whole_platforms(settings)
     adapters: list[ChatAdapter] = []
     if settings.slack_enabled:
         from adapters.slack import SlackAdapter
 
         adapters.append(SlackAdapter(settings))
-    # Always built: /api/messages exists even without an app id (then token checks are off, with a warning).
-    from adapters.teams import build_teams_adapter
+    if settings.teams_enabled:
+        # Closed by default: without an app id, /api/messages exists only when explicitly asked for.
+        from adapters.teams import build_teams_adapter
 
-    adapters.append(build_teams_adapter(settings))
+        adapters.append(build_teams_adapter(settings))
     return adapters
 
 

@@ -14,7 +14,7 @@ from bot.features.catalog import all_features
 from bot.log_privacy import protect_handlers
 from bot.runtime import Runtime, build_runtime
 from bot.secret_key import SecretKey
-from bot.settings import SettingError, Settings, load_settings
+from bot.settings import SettingError, Settings, load_settings, require_whole_platforms
 
 log = logging.getLogger("clueline")
 
@@ -117,8 +117,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.app import create_app
 
     asyncio.run(prepare_database(settings))
-    if not settings.microsoft_app_id:
-        log.warning("MICROSOFT_APP_ID is not set: Teams token checks are OFF (local testing only)")
+    if settings.teams_enabled and not settings.microsoft_app_id:
+        log.warning(
+            "CLUELINE_TEAMS_UNAUTHENTICATED=1 and no MICROSOFT_APP_ID: /api/messages is served WITHOUT token "
+            "checks, replies go only to CLUELINE_TEAMS_SERVICE_URL (local testing only)"
+        )
+    if settings.slack_oauth and settings.slack_allowed_teams is None:
+        log.warning("SLACK_ALLOWED_TEAMS is not set: no Slack workspace may install Clueline or use it")
     port = args.port if args.port is not None else settings.port
     web.run_app(
         create_app(settings, run_scheduler=not args.no_scheduler),
@@ -239,6 +244,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         configure_logging("WARNING" if args.action == "demo" else settings.log_level)
+        if args.action in ("serve", "worker"):
+            # Before the database is touched: a platform configured by half stops the process at once.
+            require_whole_platforms(settings)
         if args.action == "serve":
             return _serve(args, settings)
         if args.action == "worker":

@@ -27,10 +27,14 @@ class Settings:
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    # OAuth mode serves only these Slack team / Enterprise Grid ids ("*": any); None (unset): none at all.
+    slack_allowed_teams: frozenset[str] | None = None
     microsoft_app_id: str | None = None
     microsoft_app_password: str | None = None
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
+    # Serve /api/messages without an app id, so without token checks (local testing only).
+    teams_unauthenticated: bool = False
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
@@ -50,6 +54,16 @@ class Settings:
         return bool(self.slack_signing_secret and (self.slack_bot_token or self.slack_client_id)) or bool(
             self.slack_app_token and self.slack_bot_token
         )
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Slack installs into many workspaces through OAuth."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def teams_enabled(self) -> bool:
+        """`/api/messages` is served: with token checks (an app id), or explicitly without them."""
+        return bool(self.microsoft_app_id) or self.teams_unauthenticated
 
     @property
     def llm_enabled(self) -> bool:
@@ -93,6 +107,51 @@ def _admins(raw: str | None) -> frozenset[str]:
     return frozenset(people)
 
 
+def _flag(raw: str | None, name: str) -> bool:
+    if raw is None or raw.lower() in ("0", "false", "no"):
+        return False
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    raise SettingError(f"{name} must be 1 or 0, got {raw!r}")
+
+
+def _allowed_teams(raw: str | None) -> frozenset[str] | None:
+    if raw is None:
+        return None
+    teams = frozenset(t.strip() for t in raw.split(",") if t.strip())
+    for team in teams - {"*"}:
+        if not team.isalnum():
+            raise SettingError(f"SLACK_ALLOWED_TEAMS: {team!r} is not a Slack team id like T0123ABCD (or *)")
+    return teams
+
+
+def _needs(name: str, when: str) -> SettingError:
+    return SettingError(f"{name} is required when {when}")
+
+
+def require_whole_platforms(settings: Settings) -> None:
+    """Refuse a chat platform configured by half (it would start silently and answer nothing)."""
+    s = settings
+    if s.slack_bot_token and not (s.slack_signing_secret or s.slack_app_token):
+        raise _needs("SLACK_SIGNING_SECRET", "SLACK_BOT_TOKEN is set (or SLACK_APP_TOKEN for Socket Mode)")
+    if s.slack_app_token and not (s.slack_bot_token or s.slack_client_id):
+        raise _needs("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN is set")
+    if s.slack_client_secret and not s.slack_client_id:
+        raise _needs("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET is set")
+    if s.slack_client_id and not s.slack_client_secret:
+        raise _needs("SLACK_CLIENT_SECRET", "SLACK_CLIENT_ID is set")
+    if s.slack_client_id and not s.slack_signing_secret:
+        raise _needs("SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID is set")
+    if s.slack_signing_secret and not (s.slack_bot_token or s.slack_client_id):
+        raise _needs("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID for OAuth)", "SLACK_SIGNING_SECRET is set")
+    if s.microsoft_app_id and not s.microsoft_app_password and s.microsoft_app_type != "UserAssignedMSI":
+        raise _needs("MICROSOFT_APP_PASSWORD", "MICROSOFT_APP_ID is set")
+    if s.microsoft_app_password and not s.microsoft_app_id:
+        raise _needs("MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD is set")
+    if s.microsoft_app_type in ("SingleTenant", "UserAssignedMSI") and not s.microsoft_app_tenant_id:
+        raise _needs("MICROSOFT_APP_TENANT_ID", f"MICROSOFT_APP_TYPE={s.microsoft_app_type}")
+
+
 def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | None = None) -> Settings:
     """Read settings from `environ` (default: the process environment) over a `.env` file."""
     env: dict[str, str] = {}
@@ -126,10 +185,12 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         slack_client_id=opt("SLACK_CLIENT_ID"),
         slack_client_secret=opt("SLACK_CLIENT_SECRET"),
         slack_api_url=api_url,
+        slack_allowed_teams=_allowed_teams(opt("SLACK_ALLOWED_TEAMS")),
         microsoft_app_id=opt("MICROSOFT_APP_ID"),
         microsoft_app_password=opt("MICROSOFT_APP_PASSWORD"),
         microsoft_app_type=app_type,
         microsoft_app_tenant_id=opt("MICROSOFT_APP_TENANT_ID"),
+        teams_unauthenticated=_flag(opt("CLUELINE_TEAMS_UNAUTHENTICATED"), "CLUELINE_TEAMS_UNAUTHENTICATED"),
         openai_api_key=opt("OPENAI_API_KEY"),
         openai_base_url=opt("OPENAI_BASE_URL"),
         llm_model=opt("CLUELINE_LLM_MODEL") or "gpt-4o-mini",

@@ -20,7 +20,6 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
-from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -28,6 +27,16 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.allowed_teams import (
+    NO_LIST,
+    NOT_LISTED,
+    AllowedTeamsOAuthFlow,
+    TeamGate,
+    TeamNotAllowed,
+    oauth_allows,
+    refused_page,
+    token_allows,
+)
 from adapters.slack.blocks import RenderError, render_form, render_home, render_message
 from adapters.slack.limiter import RateLimited, SlackRateLimiter
 from adapters.slack.manifest import BOT_SCOPES
@@ -124,7 +133,7 @@ class SlackAdapter:
         self._verifier = (
             SignatureVerifier(settings.slack_signing_secret) if settings.slack_signing_secret else None
         )
-        self._oauth = bool(settings.slack_client_id and settings.slack_client_secret)
+        self._oauth = settings.slack_oauth
         self._database = Database(settings.database_url) if self._oauth else None
         self._store: DatabaseInstallationStore | None = None
         self._tokens: dict[str, str] = {}
@@ -155,12 +164,15 @@ class SlackAdapter:
     def _build_app(self) -> AsyncApp:
         oauth_flow = None
         authorize: Any
+        gate: TeamGate
         if self._oauth:
             assert self._database is not None
             self._store = DatabaseInstallationStore(self._database, self._clock)
             self._cached = CachedAuthorize(self._store)
             authorize = self._cached
-            oauth_flow = AsyncOAuthFlow(
+            gate = TeamGate(oauth_allows(self._settings.slack_allowed_teams))
+            oauth_flow = AllowedTeamsOAuthFlow(
+                allowed=self._settings.slack_allowed_teams,
                 client=self._bolt_client,
                 settings=AsyncOAuthSettings(
                     client_id=self._settings.slack_client_id,
@@ -176,6 +188,7 @@ class SlackAdapter:
         else:
             self._single = SingleWorkspaceAuthorize(self._auth_test)
             authorize = self._single
+            gate = TeamGate(token_allows(self._single.load))
         bolt_log = logging.getLogger("slack_bolt.clueline")
         bolt_log.addFilter(_not_the_token_warning)
         app = AsyncApp(
@@ -185,6 +198,7 @@ class SlackAdapter:
             signing_secret=self._settings.slack_signing_secret or "",
             authorize=authorize,
             oauth_flow=oauth_flow,
+            before_authorize=gate,  # workspaces not served are acknowledged and dropped before anything
             process_before_response=False,
             installation_store_bot_only=True if self._oauth else None,
         )
@@ -277,12 +291,19 @@ class SlackAdapter:
     async def _handle_install(self, request: web.Request) -> web.StreamResponse:
         flow = self._app.oauth_flow
         assert flow is not None
+        if self._settings.slack_allowed_teams is None:
+            return refused_page(NO_LIST)
         return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
 
     async def _handle_oauth_redirect(self, request: web.Request) -> web.StreamResponse:
         flow = self._app.oauth_flow
         assert flow is not None
-        return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+        if self._settings.slack_allowed_teams is None:
+            return refused_page(NO_LIST)
+        try:
+            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+        except TeamNotAllowed:
+            return refused_page(NOT_LISTED)
 
     async def _deliver(self, event: InboundEventT | None) -> None:
         if event is not None and self._sink is not None:

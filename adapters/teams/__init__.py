@@ -10,5 +10,5 @@ __all__ = ["TeamsAdapter", "TeamsConfig", "build_teams_adapter"]
 
 
 def build_teams_adapter(settings: Settings) -> TeamsAdapter:
-    """The Teams adapter for these settings (always built: /api/messages exists even without an app id)."""
+    """The Teams adapter for these settings (built only when `settings.teams_enabled`)."""
     return TeamsAdapter(teams_config(settings))

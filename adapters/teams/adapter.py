@@ -32,6 +32,7 @@ from adapters.teams.config import TeamsConfig
 from adapters.teams.credentials import ConnectorToken, credentials_factory
 from adapters.teams.errors import classify
 from adapters.teams.limiter import TeamsLimiter
+from adapters.teams.local_mode import accept_unchecked
 from adapters.teams.parse import CARD_ACTION_INVOKE, parse_activity
 from adapters.teams.references import CHANNEL_ID, PLATFORM, tenant_of, to_reference
 from bot.core.adapter import EventSink
@@ -83,7 +84,7 @@ class TeamsAdapter:
 
     async def start(self) -> None:
         """Nothing to open: each token fetch opens (and closes) its own HTTP session."""
-        # `clueline serve` itself warns when MICROSOFT_APP_ID is unset (token checks off); once is enough.
+        # `clueline serve` itself warns at start when token checks are off (CLUELINE_TEAMS_UNAUTHENTICATED).
 
     async def stop(self) -> None:
         """Nothing to close: each token fetch closed its own HTTP session."""
@@ -124,6 +125,8 @@ class TeamsAdapter:
             return web.json_response(
                 {"error": "cannot check the token right now"}, status=503, headers={"Retry-After": "5"}
             )
+        if not self._config.auth_enabled:
+            accept_unchecked(activity, self._config)
         self._learn(activity)
         bad: list[str] = []
 

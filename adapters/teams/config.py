@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.settings import SettingError, Settings
+from bot.settings import Settings
 
 # Public-cloud Bot Framework endpoints (botframework.connector.auth.AuthenticationConstants).
 CHANNEL_TOKEN_ISSUER = "https://api.botframework.com"
@@ -33,7 +33,8 @@ class TeamsConfig:
 
     @property
     def auth_enabled(self) -> bool:
-        """Inbound tokens are checked only when the bot has an app id (never run without one in production)."""
+        """Inbound tokens are checked whenever the bot has an app id; without one, `/api/messages` is served
+        only under CLUELINE_TEAMS_UNAUTHENTICATED=1, and replies go only to the configured service URL."""
         return bool(self.app_id)
 
     @property
@@ -89,20 +90,7 @@ class BotbuilderConfiguration:
 
 def teams_config(settings: Settings) -> TeamsConfig:
     """The adapter's configuration from settings; `CLUELINE_TEAMS_*` variables override endpoints (tests)."""
-    extra = settings.extra
-    if (
-        settings.microsoft_app_id
-        and not settings.microsoft_app_password
-        and settings.microsoft_app_type != ("UserAssignedMSI")
-    ):
-        raise SettingError("MICROSOFT_APP_PASSWORD is required when MICROSOFT_APP_ID is set")
-    if (
-        settings.microsoft_app_type in ("SingleTenant", "UserAssignedMSI")
-        and not settings.microsoft_app_tenant_id
-    ):
-        raise SettingError(
-            f"MICROSOFT_APP_TENANT_ID is required for MICROSOFT_APP_TYPE={settings.microsoft_app_type}"
-        )
+    extra = settings.extra  # a half-configured registration was refused by require_whole_platforms
     service_url = extra.get("CLUELINE_TEAMS_SERVICE_URL") or DEFAULT_SERVICE_URL
     return TeamsConfig(
         app_id=settings.microsoft_app_id,

@@ -107,3 +107,39 @@ def test_demo_stops_quietly_when_its_reader_goes_away(tmp_path: Path) -> None:
     demo.stdin.close()
     assert demo.wait(timeout=120) == 0
     assert b"Traceback" not in demo.stderr.read()
+
+
+def test_whole_platform_configurations_are_not_refused() -> None:
+    from bot.settings import require_whole_platforms
+
+    def settings(**env: str) -> Settings:
+        return load_settings(env, dotenv_path=Path("/nonexistent"))
+
+    for whole in (
+        {},
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"},
+        {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"},  # Socket Mode needs no signing secret
+        {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c", "SLACK_SIGNING_SECRET": "s"},
+        {"MICROSOFT_APP_ID": "a", "MICROSOFT_APP_PASSWORD": "p"},
+        # A managed identity has no password.
+        {"MICROSOFT_APP_ID": "a", "MICROSOFT_APP_TYPE": "UserAssignedMSI", "MICROSOFT_APP_TENANT_ID": "t"},
+        {"CLUELINE_TEAMS_UNAUTHENTICATED": "1"},
+    ):
+        require_whole_platforms(settings(**whole))
+    assert settings(CLUELINE_TEAMS_UNAUTHENTICATED="1").teams_enabled
+    assert not settings().teams_enabled
+    assert settings(SLACK_ALLOWED_TEAMS="T1, E2").slack_allowed_teams == {"T1", "E2"}
+    assert settings().slack_allowed_teams is None
+
+
+def test_bad_allow_list_and_flag_name_their_variable() -> None:
+    for env, name in (
+        ({"SLACK_ALLOWED_TEAMS": "T1,<script>"}, "SLACK_ALLOWED_TEAMS"),
+        ({"CLUELINE_TEAMS_UNAUTHENTICATED": "maybe"}, "CLUELINE_TEAMS_UNAUTHENTICATED"),
+    ):
+        try:
+            load_settings(env, dotenv_path=Path("/nonexistent"))
+        except SettingError as exc:
+            assert name in str(exc)
+        else:
+            raise AssertionError(f"{env} must be refused")

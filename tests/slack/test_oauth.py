@@ -3,53 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-import re
-from urllib.parse import parse_qs, urlparse
-
-from sqlalchemy import select
 
 from adapters.slack.stores import DatabaseInstallationStore, DatabaseOAuthStateStore
 from bot.clock import ManualClock, SystemClock
 from bot.db.database import Database
-from bot.db.models import PlatformInstallation
+from tests.slack import oauth_flow
 from tests.slack import payloads as p
 from tests.slack.conftest import running_serve
 from tests.support.fake_slack import FakeSlack
 
-OAUTH_ENV = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "oauth-secret"}
-
-
-async def installations(database_url: str) -> list[PlatformInstallation]:
-    database = Database(database_url)
-    try:
-        async with database.session() as session:
-            return list((await session.execute(select(PlatformInstallation))).scalars().all())
-    finally:
-        await database.dispose()
+# The fake's oauth.v2.access installs workspace T0002, which this Clueline serves.
+OAUTH_ENV = {**oauth_flow.OAUTH_ENV, "SLACK_ALLOWED_TEAMS": "T0002"}
+installations = oauth_flow.installations
 
 
 async def test_install_answer_and_uninstall_a_second_workspace(
     database_url: str, fake_slack: FakeSlack
 ) -> None:
     async with running_serve(database_url, fake_slack, extra_env=OAUTH_ENV) as serve:
-        async with serve.session.get(f"{serve.url}/slack/install", allow_redirects=False) as page:
-            assert page.status in (200, 302)
-            cookie = page.headers["Set-Cookie"].split(";")[0]
-            html = await page.text()
-        authorize = re.search(r'https://slack\.com/oauth/v2/authorize\?[^"\']+', html) or re.search(
-            r"https://slack\.com/oauth/v2/authorize\?\S+", page.headers.get("Location", "")
-        )
-        assert authorize is not None
-        query = parse_qs(urlparse(authorize.group(0).replace("&amp;", "&")).query)
-        assert query["client_id"] == ["111.222"]
-        assert "chat:write" in query["scope"][0]
-        state = query["state"][0]
-        async with serve.session.get(
-            f"{serve.url}/slack/oauth_redirect",
-            params={"code": "c0de", "state": state},
-            headers={"Cookie": cookie},
-        ) as done:
-            assert done.status == 200, await done.text()
+        status, page = await oauth_flow.install(serve)
+        assert status == 200, page
         [exchange] = fake_slack.calls_to("oauth.v2.access")
         assert exchange.body["code"] == "c0de"
         [row] = await installations(database_url)

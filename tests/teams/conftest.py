@@ -48,8 +48,12 @@ class Server:
     process: subprocess.Popen[bytes]
     url: str
     log: Path
+    # Mints a valid token for a service URL, for posts that name none (servers started with `tokens=True`).
+    mint: Callable[[str], str] | None = None
 
     def post(self, activity: dict[str, Any], token: str | None = None) -> requests.Response:
+        if token is None and self.mint is not None:
+            token = self.mint(str(activity.get("serviceUrl") or ""))
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return requests.post(f"{self.url}/api/messages", json=activity, headers=headers, timeout=30)
 
@@ -71,10 +75,14 @@ def start_server(
     fake: FakeTeams,
     *,
     with_app_id: bool = False,
+    tokens: bool = False,
     module: str = "bot.cli",
     env: dict[str, str] | None = None,
 ) -> Server:
-    """Start a server process on a free port and wait until it answers /healthz."""
+    """Start a server process on a free port and wait until it answers /healthz.
+
+    `tokens`: the bot has an app id, and posts without a token of their own carry a valid one from the fake.
+    """
     port = free_port()
     settings_env = {
         "DATABASE_URL": database_url,
@@ -87,7 +95,7 @@ def start_server(
         "CLUELINE_LOG_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),
     }
-    if with_app_id:
+    if with_app_id or tokens:
         settings_env.update({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
     base_env = {
         k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "CLUELINE_", "SLACK_"))
@@ -98,7 +106,7 @@ def start_server(
         process = subprocess.Popen(
             args, cwd=tmp_path, env={**base_env, **settings_env, **(env or {})}, stdout=output, stderr=output
         )
-    server = Server(process, f"http://127.0.0.1:{port}", log)
+    server = Server(process, f"http://127.0.0.1:{port}", log, fake.token if tokens else None)
 
     def healthy() -> bool:
         if process.poll() is not None:
@@ -126,8 +134,8 @@ def fake() -> Iterator[FakeTeams]:
 
 @pytest.fixture
 def serve(tmp_path: Path, database_url: str, fake: FakeTeams) -> Iterator[Server]:
-    """`clueline serve` without an app id (token checks off) on the test's database."""
-    server = start_server(tmp_path, database_url, fake)
+    """`clueline serve` with an app id on the test's database; posts carry valid tokens unless given one."""
+    server = start_server(tmp_path, database_url, fake, tokens=True)
     yield server
     server.stop()
 

@@ -24,6 +24,7 @@ def probe(tmp_path: Path, database_url: str, fake: FakeTeams) -> Iterator[Server
         tmp_path,
         database_url,
         fake,
+        tokens=True,
         module="tests.teams.probe_server",
         env={"CLUELINE_TEAMS_PROBE_LOG": str(tmp_path / "probe.jsonl")},
     )

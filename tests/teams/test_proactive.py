@@ -133,12 +133,12 @@ def test_a_dm_sent_by_another_instance_goes_through_the_connector_the_tenant_cam
 ) -> None:
     # Nothing listens at the configured default: only the tenant's own connector can deliver.
     settings = {"CLUELINE_TEAMS_SERVICE_URL": f"http://127.0.0.1:{free_port()}/teams/"}
-    first = start_server(tmp_path, database_url, fake, env=settings)
+    first = start_server(tmp_path, database_url, fake, tokens=True, env=settings)
     try:
         team_channel(first, fake, database_url)
     finally:
         first.stop()
-    second = start_server(tmp_path, database_url, fake, env=settings)
+    second = start_server(tmp_path, database_url, fake, tokens=True, env=settings)
     try:
         person = UserRef(platform="teams", workspace=TENANT, user_id="aad-elsewhere")
         enqueue(database_url, ["How likely are you to recommend us?"], recipient=person)
