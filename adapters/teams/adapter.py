@@ -20,6 +20,8 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from adapters.http import safe_json
+from adapters.http.refusal import refuse
 from adapters.teams.auth import AuthUnavailable, Unauthorized, authenticate
 from adapters.teams.cards import (
     CARD_CONTENT_TYPE,
@@ -100,26 +102,25 @@ class TeamsAdapter:
 
     async def _receive(self, request: web.Request, sink: EventSink) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
-            return _error(415, "expected an application/json activity")
+            return refuse(request, 415, "expected an application/json activity")
         try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, "the body is not JSON")
+            body = safe_json.loads(await request.read())
+        except safe_json.UnsafeJson as exc:
+            return refuse(request, 400, exc.reason)
         if not isinstance(body, dict):
-            return _error(400, "the body is not an activity object")
+            return refuse(request, 400, "the body is not an activity object")
         try:
             activity = Activity().deserialize(body)
         except ValueError:  # msrest's DeserializationError
-            return _error(400, "the body is not a Bot Framework activity")
+            return refuse(request, 400, "the body is not a Bot Framework activity")
         if not isinstance(activity.type, str) or not activity.type:
-            return _error(400, "the activity has no type")
+            return refuse(request, 400, "the activity has no type")
         try:
             authenticated = await authenticate(
                 self._authentication, activity, request.headers.get("Authorization") or None
             )
-        except Unauthorized as exc:
-            log.info("Teams request refused: %s", exc)
-            return _error(401, "unauthorized")
+        except Unauthorized:
+            return refuse(request, 401, "unauthorized")
         except AuthUnavailable:
             return web.json_response(
                 {"error": "cannot check the token right now"}, status=503, headers={"Retry-After": "5"}
@@ -145,7 +146,7 @@ class TeamsAdapter:
 
         invoke_response = await self._cloud.process_activity(authenticated, activity, on_turn)
         if bad:
-            return _error(400, f"malformed activity: {bad[0]}")
+            return refuse(request, 400, f"malformed activity: {bad[0]}", logged="malformed activity")
         if invoke_response is not None:
             return web.json_response(invoke_response.body, status=invoke_response.status)
         return web.Response(status=200)
@@ -382,6 +383,3 @@ def _without_sdk_retries(turn_context: TurnContext) -> None:
     if policy is not None:
         policy.retries = 0
 
-
-def _error(status: int, reason: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status)
