@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Work = Callable[[TurnContext], Awaitable[T]]
 PAGE_SIZE = 200
+MAX_AUTHORIZATION = 16 * 1024
 CARD_RECEIVED = {
     "statusCode": 200,
     "type": "application/vnd.microsoft.activity.message",
@@ -115,10 +116,11 @@ class TeamsAdapter:
             return refuse(request, 400, "the body is not a Bot Framework activity")
         if not isinstance(activity.type, str) or not activity.type:
             return refuse(request, 400, "the activity has no type")
+        authorization = request.headers.get("Authorization") or None
+        if authorization is not None and not _plain_header(authorization):
+            return refuse(request, 401, "unauthorized")
         try:
-            authenticated = await authenticate(
-                self._authentication, activity, request.headers.get("Authorization") or None
-            )
+            authenticated = await authenticate(self._authentication, activity, authorization)
         except Unauthorized:
             return refuse(request, 401, "unauthorized")
         except AuthUnavailable:
@@ -383,3 +385,8 @@ def _without_sdk_retries(turn_context: TurnContext) -> None:
     if policy is not None:
         policy.retries = 0
 
+
+def _plain_header(value: str) -> bool:
+    """Printable ASCII of a token's length: anything else would fail inside the JWT library as a ValueError,
+    which botbuilder's callers cannot tell from an unreachable key server."""
+    return len(value) <= MAX_AUTHORIZATION and value.isascii() and value.isprintable()

@@ -107,6 +107,7 @@ class Target:
     slack: FakeSlack
     attacker: Attacker
     session: requests.Session
+    refused: int = 0  # 4xx answers this server gave to the fuzz tests
 
     @property
     def url(self) -> str:
