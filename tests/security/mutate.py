@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from typing import Any
 
 from hypothesis import strategies as st
@@ -19,15 +20,26 @@ RAW_TEXTS = [
     "NaN",
 ]
 
+# Values that broke something once (issue 14), drawn as often as everything else together.
+SPECIAL = [
+    "",
+    "0001-01-01T00:00:00+05:00",
+    "9999-12-31T23:00:00-05:00",
+    "\ud800",
+    "\x00",
+    RAW,
+    RAW,
+    -1,
+    2**64,
+]
 scalars = (
     st.none()
     | st.booleans()
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
-    | st.sampled_from(["", "0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00", "\ud800", "\x00", RAW])
 )
-json_values = st.recursive(
+json_values = st.sampled_from(SPECIAL) | st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=8,
@@ -81,3 +93,8 @@ def json_text(draw: st.DrawFn, value: Any) -> str:
 
 
 header_bytes = st.binary(max_size=80).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"").lstrip())
+# Header values that pass a first glance: a fresh timestamp, a v0= signature of the right length.
+timestamps = header_bytes | st.builds(lambda: str(int(time.time())).encode())
+signatures = header_bytes | st.text(min_size=64, max_size=64).map(
+    lambda t: ("v0=" + t).encode("utf-8", "replace")
+)
