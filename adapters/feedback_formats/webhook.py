@@ -12,6 +12,7 @@ from typing import Protocol
 from aiohttp import web
 
 from adapters.feedback_formats.body import FeedbackBodyError, parse_body
+from adapters.http.body import read_limited
 from adapters.http.refusal import refuse
 from bot.features.feedback.intake import IntakeResult
 from bot.features.feedback.items import FeedbackItem
@@ -54,12 +55,7 @@ def feedback_routes(intake: Intake, secret: str | None, path: str = "/feedback")
     async def receive(request: web.Request) -> web.Response:
         if not secret:
             return refuse(request, 401, NO_SECRET, logged="no feedback secret is set")
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return _too_large(request)
-        try:
-            body = await _read(request)
-        except web.HTTPRequestEntityTooLarge:
-            return _too_large(request)
+        body = await read_limited(request, MAX_BODY)
         if body is None:
             return _too_large(request)
         if not signature_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
@@ -79,18 +75,6 @@ def feedback_routes(intake: Intake, secret: str | None, path: str = "/feedback")
         return web.json_response({"accepted": result.accepted, "duplicates": result.duplicates}, status=202)
 
     return [web.post(path, receive)]
-
-
-async def _read(request: web.Request) -> bytes | None:
-    """The raw body, or None past the limit (chunked bodies carry no length to check first)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def _too_large(request: web.Request) -> web.Response:

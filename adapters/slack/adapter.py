@@ -29,6 +29,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http.body import read_limited
 from adapters.http.refusal import refuse
 from adapters.http.safe_json import UnsafeJson
 from adapters.slack.blocks import RenderError, render_form, render_home, render_message
@@ -264,10 +265,8 @@ class SlackAdapter:
     async def _handle_events(self, request: web.Request) -> web.StreamResponse:
         # Cheapest checks first, each before anything parses what the sender wrote: size and encoding, then
         # the signature (so nothing more is read of an unsigned body), then the shape bolt relies on.
-        if request.content_length is not None and request.content_length > MAX_EVENT_BYTES:
-            return refuse(request, 413, "the body is too large")
-        body = await request.read()
-        if len(body) > MAX_EVENT_BYTES:  # sent chunked, without a length to check first
+        body = await read_limited(request, MAX_EVENT_BYTES)
+        if body is None:
             return refuse(request, 413, "the body is too large")
         try:
             text = body.decode("utf-8")

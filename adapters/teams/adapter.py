@@ -21,6 +21,7 @@ from botbuilder.schema import (
 )
 
 from adapters.http import safe_json
+from adapters.http.body import read_limited
 from adapters.http.refusal import refuse
 from adapters.teams.auth import AuthUnavailable, Unauthorized, authenticate
 from adapters.teams.cards import (
@@ -55,6 +56,8 @@ T = TypeVar("T")
 Work = Callable[[TurnContext], Awaitable[T]]
 PAGE_SIZE = 200
 MAX_AUTHORIZATION = 16 * 1024
+# An activity is a few kilobytes; an Adaptive Card submit with long answers stays far below this.
+MAX_ACTIVITY_BYTES = 1024 * 1024
 CARD_RECEIVED = {
     "statusCode": 200,
     "type": "application/vnd.microsoft.activity.message",
@@ -104,8 +107,11 @@ class TeamsAdapter:
     async def _receive(self, request: web.Request, sink: EventSink) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return refuse(request, 415, "expected an application/json activity")
+        raw = await read_limited(request, MAX_ACTIVITY_BYTES)
+        if raw is None:
+            return refuse(request, 413, "the body is too large")
         try:
-            body = safe_json.loads(await request.read())
+            body = safe_json.loads(raw)
         except safe_json.UnsafeJson as exc:
             return refuse(request, 400, exc.reason)
         if not isinstance(body, dict):

@@ -106,3 +106,14 @@ def test_a_received_at_out_of_range_in_utc_is_refused_with_400(target: Target, r
     status, answer = post_feedback(target, f"{json.dumps(GOOD_ITEM)}\n{json.dumps(bad)}".encode())
     assert status == 400 and answer["line"] == 2 and "received_at" in str(answer["error"])
     assert target.feedback_rows() == before
+
+
+@pytest.mark.parametrize("path", ["/slack/events", "/api/messages"])
+@pytest.mark.parametrize("chunked", [False, True], ids=["with-length", "chunked"])
+def test_a_body_over_a_megabyte_is_refused_with_413(target: Target, path: str, chunked: bool) -> None:
+    body = b'{"type": "message", "text": "' + b"x" * (2 * 1024 * 1024) + b'"}'
+    data: Any = iter([body[i : i + 65536] for i in range(0, len(body), 65536)]) if chunked else body
+    response = target.session.post(
+        f"{target.url}{path}", data=data, headers={"Content-Type": "application/json"}, timeout=30
+    )
+    assert response.status_code == 413
