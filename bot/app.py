@@ -84,6 +84,9 @@ def create_app(
     settings: Settings, *, run_scheduler: bool = True, runtime: Runtime | None = None
 ) -> web.Application:
     """The whole HTTP service: chat adapters, the feedback webhook, health and metrics, and the background loop."""
+    from adapters.http.refusal import install_parse_error_filter
+
+    install_parse_error_filter()
     runtime = runtime or build_runtime(settings)
     metrics = Metrics()
     tasks = TaskTracker()

@@ -37,6 +37,7 @@ QUESTION_EMBEDDING_TIMEOUT_SECONDS = 2.0
 # next try goes on where this one stopped); the index is completed again no sooner than the interval after.
 INDEX_EMBEDDING_SECONDS = 10.0
 VECTOR_RETRY_INTERVAL = timedelta(minutes=1)
+LINK_OUTSIDE = "a symbolic link to outside the folder (not followed)"
 
 
 @dataclass
@@ -48,6 +49,8 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    # Symbolic links in a folder that lead out of it: not followed, so nothing outside the folder is read.
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     chunks: int = 0
     # With dense retrieval on: chunk vectors made, or why they could not be (they are made later then).
     vectors: int = 0
@@ -61,6 +64,7 @@ class IngestReport:
             "unchanged": self.unchanged,
             "removed": self.removed,
             "failed": [{"path": p, "reason": r} for p, r in self.failed],
+            "skipped": [{"path": p, "reason": r} for p, r in self.skipped],
             "chunks": self.chunks,
         }
 
@@ -124,7 +128,8 @@ class KnowledgeStore:
         missing = [p for p in paths if not p.exists()]
         for path in missing:
             report.failed.append((str(path), "no such file or folder"))
-        for item in discover(p for p in paths if p.exists()):
+        outside: list[Path] = []
+        for item in discover((p for p in paths if p.exists()), outside):
             seen.add(item.source)
             if progress is not None:
                 progress(item.source)
@@ -137,6 +142,7 @@ class KnowledgeStore:
             getattr(report, outcome).append(loaded.source)
             if outcome != "unchanged":
                 report.chunks += len(loaded.chunks)
+        report.skipped = [(str(link), LINK_OUTSIDE) for link in outside]
         if prune:
             report.removed = await self._prune(seen)
         if self.embedder is not None:

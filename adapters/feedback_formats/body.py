@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime
 
+from adapters.http.safe_json import UnsafeJson, check_depth, decoder
 from bot.features.feedback.items import FeedbackItem, InvalidFeedback, parse_item
 
 _JSON_LINES_TYPES = frozenset(
@@ -19,6 +20,8 @@ _JSON_LINES_TYPES = frozenset(
         "text/jsonl",
     }
 )
+# Integers of more digits than any field holds are refused as they are read, not converted (a bare ValueError).
+_DECODER = decoder()
 # Senders often label JSON Lines as JSON or plain text, so these are accepted and the shape detected.
 _DETECTED_TYPES = frozenset({"", "application/json", "text/json", "text/plain", "application/octet-stream"})
 
@@ -60,9 +63,11 @@ def parse_body(
     if stripped.startswith("["):
         return _json_array(text, now, plain)
     try:
-        document = json.loads(text)
+        document = _DECODER.decode(text)
     except RecursionError:
         raise FeedbackBodyError(None, "malformed JSON: nested too deeply") from None
+    except UnsafeJson as error:
+        raise FeedbackBodyError(_first_content_line(text), error.reason) from None
     except json.JSONDecodeError as error:
         if _first_line_is_json(text):
             return _json_lines(text, now, plain)
@@ -75,8 +80,8 @@ def _first_line_is_json(text: str) -> bool:
     """Whether the first non-blank line is a JSON value by itself: the mark of JSON Lines."""
     first = next(line for line in text.splitlines() if line.strip())
     try:
-        json.loads(first)
-    except (json.JSONDecodeError, RecursionError):
+        _DECODER.decode(first)
+    except (json.JSONDecodeError, RecursionError, UnsafeJson):
         return False
     return True
 
@@ -87,11 +92,13 @@ def _json_lines(text: str, now: datetime | None, plain: bool) -> list[FeedbackIt
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = _DECODER.decode(line)
         except json.JSONDecodeError as error:
             raise FeedbackBodyError(number, f"malformed JSON: {error.msg} at column {error.colno}") from None
         except RecursionError:
             raise FeedbackBodyError(number, "malformed JSON: nested too deeply") from None
+        except UnsafeJson as error:
+            raise FeedbackBodyError(number, error.reason) from None
         items.append(_item(value, number, now, plain))
     return items
 
@@ -107,7 +114,7 @@ def _json_array(text: str, now: datetime | None, plain: bool) -> list[FeedbackIt
 
 def array_elements(text: str) -> Iterator[tuple[int, object]]:
     """Each element of a top-level JSON array with the line it starts on, so errors can name it."""
-    decoder = json.JSONDecoder()
+    decoder = _DECODER
     position = _skip_space(text, text.index("[") + 1)
     if position < len(text) and text[position] == "]":
         _expect_end(text, position + 1)
@@ -123,6 +130,8 @@ def array_elements(text: str) -> Iterator[tuple[int, object]]:
             raise FeedbackBodyError(error.lineno, f"malformed JSON: {error.msg}") from None
         except RecursionError:
             raise FeedbackBodyError(line, "malformed JSON: nested too deeply") from None
+        except UnsafeJson as error:
+            raise FeedbackBodyError(line, error.reason) from None
         yield line, value
         position = _skip_space(text, end)
         if position >= len(text):
@@ -143,8 +152,9 @@ def _expect_end(text: str, position: int) -> None:
 
 def _item(value: object, line: int, now: datetime | None, plain: bool) -> FeedbackItem:
     try:
+        check_depth(value)
         return parse_item(value, now, from_plain_json=plain)
-    except InvalidFeedback as error:
+    except (InvalidFeedback, UnsafeJson) as error:
         raise FeedbackBodyError(line, error.reason) from None
 
 

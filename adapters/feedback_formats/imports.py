@@ -10,10 +10,12 @@ from pathlib import PurePath
 
 from adapters.feedback_formats.body import FeedbackBodyError, array_elements
 from adapters.feedback_formats.csv_rows import Verdict, parse_csv
+from adapters.http.safe_json import UnsafeJson, decoder
 from bot.features.feedback.items import InvalidFeedback, parse_item
 
 _CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 _JSON_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
+_DECODER = decoder()
 
 
 def decode_import(raw: bytes) -> str:
@@ -35,7 +37,10 @@ def parse_jsonl(text: str, now: datetime | None = None) -> Iterator[tuple[int, V
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = _DECODER.decode(line)
+        except UnsafeJson as error:
+            yield number, InvalidFeedback(error.reason)
+            continue
         except json.JSONDecodeError as error:
             yield number, InvalidFeedback(f"malformed JSON: {error.msg} at column {error.colno}")
             continue

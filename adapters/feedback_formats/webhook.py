@@ -12,6 +12,8 @@ from typing import Protocol
 from aiohttp import web
 
 from adapters.feedback_formats.body import FeedbackBodyError, parse_body
+from adapters.http.body import read_limited
+from adapters.http.refusal import refuse
 from bot.features.feedback.intake import IntakeResult
 from bot.features.feedback.items import FeedbackItem
 
@@ -52,21 +54,19 @@ def feedback_routes(intake: Intake, secret: str | None, path: str = "/feedback")
 
     async def receive(request: web.Request) -> web.Response:
         if not secret:
-            return web.json_response({"error": NO_SECRET}, status=401)
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return _too_large()
-        try:
-            body = await _read(request)
-        except web.HTTPRequestEntityTooLarge:
-            return _too_large()
+            return refuse(request, 401, NO_SECRET, logged="no feedback secret is set")
+        body = await read_limited(request, MAX_BODY)
         if body is None:
-            return _too_large()
+            return _too_large(request)
         if not signature_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
-            return web.json_response({"error": BAD_SIGNATURE}, status=401)
+            return refuse(request, 401, BAD_SIGNATURE, logged="invalid signature")
         try:
             items = parse_body(body, request.headers.get("Content-Type"), intake.now())
         except FeedbackBodyError as error:
-            return web.json_response({"error": error.reason, "line": error.line}, status=400)
+            # The reason may quote the body, so the log has the line number only.
+            return refuse(
+                request, 400, error.reason, detail={"line": error.line}, logged=f"bad item (line {error.line})"
+            )
         try:
             result = await intake.accept(items)
         except Exception:
@@ -77,17 +77,5 @@ def feedback_routes(intake: Intake, secret: str | None, path: str = "/feedback")
     return [web.post(path, receive)]
 
 
-async def _read(request: web.Request) -> bytes | None:
-    """The raw body, or None past the limit (chunked bodies carry no length to check first)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large() -> web.Response:
-    return web.json_response({"error": f"the body is larger than {MAX_BODY // (1024 * 1024)} MB"}, status=413)
+def _too_large(request: web.Request) -> web.Response:
+    return refuse(request, 413, f"the body is larger than {MAX_BODY // (1024 * 1024)} MB")

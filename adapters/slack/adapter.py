@@ -17,16 +17,20 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.http.body import read_limited
+from adapters.http.refusal import refuse
+from adapters.http.safe_json import UnsafeJson
 from adapters.slack.allowed_teams import (
     NO_LIST,
     NOT_LISTED,
@@ -46,6 +50,7 @@ from adapters.slack.parse import (
     parse_event,
     parse_view_submission,
 )
+from adapters.slack.shape import BadShape, decode
 from adapters.slack.stores import (
     CachedAuthorize,
     DatabaseInstallationStore,
@@ -89,6 +94,10 @@ RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailabl
 # Members lists longer than this are resolved with paged users.list (Tier 2) rather than users.info each.
 USERS_INFO_UP_TO = 50
 PAGE_SIZE = 200
+# Slack's payloads are a few kilobytes; a modal's state is the largest.
+MAX_EVENT_BYTES = 1024 * 1024
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
 
 def _header(headers: Any, name: str) -> str | None:
@@ -268,21 +277,29 @@ class SlackAdapter:
     # ---- inbound ----------------------------------------------------------------------------------
 
     async def _handle_events(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
+        # Cheapest checks first, each before anything parses what the sender wrote: size and encoding, then
+        # the signature (so nothing more is read of an unsigned body), then the shape bolt relies on.
+        body = await read_limited(request, MAX_EVENT_BYTES)
+        if body is None:
+            return refuse(request, 413, "the body is too large")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return refuse(request, 400, "the body is not UTF-8 text")
         timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
-        signature = request.headers.get("X-Slack-Signature")
+        signature = request.headers.get("X-Slack-Signature", "")
         if (
             self._verifier is None
-            or not timestamp.isdigit()
-            or not signature
-            or not self._verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+            or not TIMESTAMP.fullmatch(timestamp)
+            or not SIGNATURE.fullmatch(signature)
+            or not self._verifier.is_valid(body=text, timestamp=timestamp, signature=signature)
         ):
-            return web.json_response({"error": "invalid signature"}, status=401)
+            return refuse(request, 401, "invalid signature")
         try:
-            bolt_request = await to_bolt_request(request)
-        except (ValueError, UnicodeDecodeError):
-            return web.json_response({"error": "the body is not a Slack payload"}, status=400)
-        response = await self._app.async_dispatch(bolt_request)
+            decode(text, _content_type(request))
+        except (UnsafeJson, BadShape) as exc:
+            return refuse(request, 400, f"not a Slack payload: {exc}")
+        response = await self._app.async_dispatch(_bolt_request(request, text))
         if response.status == 404:
             # Bolt answers 404 to what no listener matched; Slack would count that as a failed delivery.
             response = BoltResponse(status=200, body="")
@@ -293,7 +310,7 @@ class SlackAdapter:
         assert flow is not None
         if self._settings.slack_allowed_teams is None:
             return refused_page(NO_LIST)
-        return await to_aiohttp_response(await flow.handle_installation(await to_bolt_request(request)))
+        return await to_aiohttp_response(await flow.handle_installation(_bolt_request(request, "")))
 
     async def _handle_oauth_redirect(self, request: web.Request) -> web.StreamResponse:
         flow = self._app.oauth_flow
@@ -301,7 +318,7 @@ class SlackAdapter:
         if self._settings.slack_allowed_teams is None:
             return refused_page(NO_LIST)
         try:
-            return await to_aiohttp_response(await flow.handle_callback(await to_bolt_request(request)))
+            return await to_aiohttp_response(await flow.handle_callback(_bolt_request(request, "")))
         except TeamNotAllowed:
             return refused_page(NOT_LISTED)
 
@@ -556,6 +573,18 @@ class SlackAdapter:
         except RenderError as exc:
             raise PermanentSendError(f"cannot show this home tab on Slack: {exc}") from None
         await self.call(user.workspace, "views.publish", json={"user_id": user.user_id, "view": view})
+
+
+def _content_type(request: web.Request) -> str | None:
+    """The media type as bolt reads it (the header up to `;`, as sent)."""
+    raw = request.headers.get("Content-Type")
+    return raw.split(";")[0] if raw else None
+
+
+def _bolt_request(request: web.Request, body: str) -> AsyncBoltRequest:
+    # Built from the text already decoded (aiohttp's request.text() would trust the sender's charset); the
+    # OAuth pages are GETs whose bodies nobody reads.
+    return AsyncBoltRequest(body=body, query=request.query_string, headers=dict(request.headers))
 
 
 def _user_ref(workspace: str, member: dict[str, Any]) -> UserRef:

@@ -20,6 +20,9 @@ from botbuilder.schema import (
     ConversationReference,
 )
 
+from adapters.http import safe_json
+from adapters.http.body import read_limited
+from adapters.http.refusal import refuse
 from adapters.teams.auth import AuthUnavailable, Unauthorized, authenticate
 from adapters.teams.cards import (
     CARD_CONTENT_TYPE,
@@ -53,6 +56,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Work = Callable[[TurnContext], Awaitable[T]]
 PAGE_SIZE = 200
+MAX_AUTHORIZATION = 16 * 1024
+# An activity is a few kilobytes; an Adaptive Card submit with long answers stays far below this.
+MAX_ACTIVITY_BYTES = 1024 * 1024
 CARD_RECEIVED = {
     "statusCode": 200,
     "type": "application/vnd.microsoft.activity.message",
@@ -101,26 +107,29 @@ class TeamsAdapter:
 
     async def _receive(self, request: web.Request, sink: EventSink) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
-            return _error(415, "expected an application/json activity")
+            return refuse(request, 415, "expected an application/json activity")
+        raw = await read_limited(request, MAX_ACTIVITY_BYTES)
+        if raw is None:
+            return refuse(request, 413, "the body is too large")
         try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, "the body is not JSON")
+            body = safe_json.loads(raw)
+        except safe_json.UnsafeJson as exc:
+            return refuse(request, 400, exc.reason)
         if not isinstance(body, dict):
-            return _error(400, "the body is not an activity object")
+            return refuse(request, 400, "the body is not an activity object")
         try:
             activity = Activity().deserialize(body)
         except ValueError:  # msrest's DeserializationError
-            return _error(400, "the body is not a Bot Framework activity")
+            return refuse(request, 400, "the body is not a Bot Framework activity")
         if not isinstance(activity.type, str) or not activity.type:
-            return _error(400, "the activity has no type")
+            return refuse(request, 400, "the activity has no type")
+        authorization = request.headers.get("Authorization") or None
+        if authorization is not None and not _plain_header(authorization):
+            return refuse(request, 401, "unauthorized")
         try:
-            authenticated = await authenticate(
-                self._authentication, activity, request.headers.get("Authorization") or None
-            )
-        except Unauthorized as exc:
-            log.info("Teams request refused: %s", exc)
-            return _error(401, "unauthorized")
+            authenticated = await authenticate(self._authentication, activity, authorization)
+        except Unauthorized:
+            return refuse(request, 401, "unauthorized")
         except AuthUnavailable:
             return web.json_response(
                 {"error": "cannot check the token right now"}, status=503, headers={"Retry-After": "5"}
@@ -148,7 +157,7 @@ class TeamsAdapter:
 
         invoke_response = await self._cloud.process_activity(authenticated, activity, on_turn)
         if bad:
-            return _error(400, f"malformed activity: {bad[0]}")
+            return refuse(request, 400, f"malformed activity: {bad[0]}", logged="malformed activity")
         if invoke_response is not None:
             return web.json_response(invoke_response.body, status=invoke_response.status)
         return web.Response(status=200)
@@ -386,5 +395,7 @@ def _without_sdk_retries(turn_context: TurnContext) -> None:
         policy.retries = 0
 
 
-def _error(status: int, reason: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status)
+def _plain_header(value: str) -> bool:
+    """Printable ASCII of a token's length: anything else would fail inside the JWT library as a ValueError,
+    which botbuilder's callers cannot tell from an unreachable key server."""
+    return len(value) <= MAX_AUTHORIZATION and value.isascii() and value.isprintable()

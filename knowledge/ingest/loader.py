@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,16 +46,54 @@ def source_name(path: Path, root: Path) -> str:
         return path.name
 
 
-def discover(paths: Iterable[Path]) -> Iterator[FileToIngest]:
-    """Every file under the given files and folders; a folder is the root of what it holds."""
+def discover(paths: Iterable[Path], outside: list[Path] | None = None) -> Iterator[FileToIngest]:
+    """Every file under the given files and folders; a folder is the root of what it holds.
+
+    A symbolic link in a folder is taken only when it resolves inside that folder, and a file reached twice
+    (itself and through a link) once; links leading out are appended to `outside`, not followed.
+    """
     for given in paths:
         if given.is_dir():
-            for found in sorted(given.rglob("*")):
-                relative = found.relative_to(given).parts
-                if found.is_file() and not any(part.startswith(".") for part in relative):
-                    yield FileToIngest(found, given)
+            yield from _inside(given, outside if outside is not None else [])
         else:
             yield FileToIngest(given, given.parent)
+
+
+def _inside(folder: Path, outside: list[Path]) -> Iterator[FileToIngest]:
+    root = folder.resolve()
+    files: list[Path] = []
+    links: list[Path] = []
+    leaving: list[Path] = []
+    # os.walk does not enter linked folders: what a link inside leads to is walked where it really is.
+    for here, folders, names in os.walk(folder):
+        base = Path(here)
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        leaving += [base / name for name in folders if _leads_out(base / name, root)]
+        for name in names:
+            if not name.startswith("."):
+                (links if (base / name).is_symlink() else files).append(base / name)
+    taken = {path.resolve() for path in files}
+    for link in links:
+        if _leads_out(link, root):
+            leaving.append(link)
+            continue
+        target = link.resolve()
+        if target.is_file() and target not in taken:
+            taken.add(target)
+            files.append(link)
+    outside += sorted(leaving)
+    for found in sorted(files):
+        yield FileToIngest(found, folder)
+
+
+def _leads_out(path: Path, root: Path) -> bool:
+    """Whether `path` is a symbolic link that resolves outside `root` (or into a loop)."""
+    if not path.is_symlink():
+        return False
+    try:
+        return not path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links
+        return True
 
 
 def _decode(data: bytes, path: Path) -> str:

@@ -104,11 +104,14 @@ async def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
     vectors = f", {report.vectors} chunk vectors made" if store.embedder is not None else ""
     print(
         f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
-        f"removed {len(report.removed)}, failed {len(report.failed)} ({report.chunks} chunks stored{vectors})"
+        f"removed {len(report.removed)}, failed {len(report.failed)}, skipped {len(report.skipped)} "
+        f"({report.chunks} chunks stored{vectors})"
     )
     for outcome in ("added", "updated", "removed"):
         for source in getattr(report, outcome):
             print(f"  {outcome}: {source}")
+    for path, reason in report.skipped:
+        print(f"  skipped: {path}: {reason}")
     for path, reason in report.failed:
         print(f"clueline: skipped {path}: {reason}", file=sys.stderr)
     return 0

@@ -121,7 +121,10 @@ def parse_received_at(value: object) -> datetime:
         ) from None
     if parsed.tzinfo is None:
         return parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00 is before year 1 in UTC
+        raise InvalidFeedback(f"received_at {_clip(value)!r} is out of range") from None
 
 
 def parse_score(value: object) -> int | None:

@@ -1,0 +1,1 @@
+"""What every public HTTP route shares: bounded JSON parsing and a uniform, quiet refusal."""

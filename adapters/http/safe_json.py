@@ -1,0 +1,70 @@
+"""JSON from strangers: parsed with a limit on nesting depth and on the digits of an integer.
+
+The standard parser recurses per level (a deep document raises RecursionError, and code walking the result
+recurses too) and turns digits into an int however many there are (past 4,300 a bare ValueError). Both
+become UnsafeJson here, a ValueError with a reason that quotes nothing of the document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_DEPTH = 64
+MAX_INT_DIGITS = 100
+
+
+class UnsafeJson(ValueError):
+    """A document refused: not JSON, nested deeper than MAX_DEPTH, or a number too long to be one."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def bounded_int(digits: str) -> int:
+    """`parse_int` for the json module: an integer of at most MAX_INT_DIGITS digits."""
+    if len(digits.lstrip("-")) > MAX_INT_DIGITS:
+        raise UnsafeJson(f"a number has more than {MAX_INT_DIGITS} digits")
+    return int(digits)
+
+
+def _no_constant(name: str) -> Any:
+    # NaN and Infinity are Python's extension, not JSON; nothing we receive sends them.
+    raise UnsafeJson(f"{name} is not a JSON value")
+
+
+def decoder() -> json.JSONDecoder:
+    """A decoder with the integer and constant limits (the depth is checked on its result: `check_depth`)."""
+    return json.JSONDecoder(parse_int=bounded_int, parse_constant=_no_constant)
+
+
+def check_depth(value: object, limit: int = MAX_DEPTH) -> None:
+    """Raise UnsafeJson when arrays and objects nest deeper than `limit` (walked without recursion)."""
+    stack: list[tuple[object, int]] = [(value, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if isinstance(current, dict):
+            children: Any = current.values()
+        elif isinstance(current, list):
+            children = current
+        else:
+            continue
+        if depth > limit:
+            raise UnsafeJson(f"the JSON nests deeper than {limit} levels")
+        stack.extend((child, depth + 1) for child in children)
+
+
+def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse a whole JSON document (bytes must be UTF-8), or raise UnsafeJson."""
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        value = decoder().decode(text)
+    except UnicodeDecodeError:
+        raise UnsafeJson("the body is not UTF-8 text") from None
+    except RecursionError:
+        raise UnsafeJson(f"the JSON nests deeper than {max_depth} levels") from None
+    except json.JSONDecodeError as error:
+        raise UnsafeJson(f"malformed JSON: {error.msg}") from None
+    check_depth(value, max_depth)
+    return value
