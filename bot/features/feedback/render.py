@@ -23,6 +23,7 @@ _BUTTONS = {
 }
 _POLARITY = {"pain": "pain point", "praise": "praise", "neutral": "feedback"}
 LIST_CHARS = 200
+FOLLOWED_UP_BY = "Followed up by"
 
 
 def post_message(post: HighlightPost, item_ref: int, risk: str | None = None) -> OutboundMessage:
@@ -46,6 +47,16 @@ def post_message(post: HighlightPost, item_ref: int, risk: str | None = None) ->
     ]
     blocks.append(Buttons(buttons=buttons))
     return OutboundMessage(text=f"Customer voice ({post.badge}): {post.text}", blocks=blocks)
+
+
+def followed_up_post(posted: OutboundMessage, who: str) -> OutboundMessage:
+    """A highlight post as posted, with who is following up on it shown above its buttons."""
+    line = ContextLine(text=f"{FOLLOWED_UP_BY} {who}")
+    blocks = [
+        b for b in posted.blocks if not (isinstance(b, ContextLine) and b.text.startswith(FOLLOWED_UP_BY))
+    ]
+    at = next((i for i, b in enumerate(blocks) if isinstance(b, Buttons)), len(blocks))
+    return posted.model_copy(update={"blocks": [*blocks[:at], line, *blocks[at:]]})
 
 
 def digest_message(digest: Digest) -> OutboundMessage:
