@@ -9,7 +9,7 @@ from bot.features.feedback.digest import Digest, score_badge
 from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.posts import HighlightPost
 from bot.features.feedback.similarity import similar_note
-from bot.features.feedback.store import json_list, record_item
+from bot.features.feedback.store import json_list, record_item, shown_reasons
 from bot.features.feedback.tables import FeedbackRecord
 
 ACTION_PREFIX = "feedback:"
@@ -79,7 +79,7 @@ def highlight_lines(records: Sequence[FeedbackRecord]) -> list[str]:
         text = _clip(record.redacted_text)
         about = " · ".join(v for v in (record.product, record.account) if v)
         entry = f"• *{score_badge(item)}* “{text}”" + (f" ({about})" if about else "")
-        reasons = [str(r) for r in json_list(record.reasons)]
+        reasons = shown_reasons(record)
         if reasons:
             entry += "\n   Why: " + "; ".join(reasons)
         if record.similar_count:
