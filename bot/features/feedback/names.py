@@ -62,7 +62,7 @@ _NOT_NAMES = frozenset(
         orders order bills bill statements statement numbers totals taxes vat answers replies responses help
         fix fixes issue issues bug bugs problem problems release version feature features module modules
         mobile web desktop website portal account dear hi hello hey thanks thank regards best cheers sorry
-        please yes no mr mrs ms dr""",
+        please yes no mr mrs ms mx dr prof miss""",
     )
 )
 
