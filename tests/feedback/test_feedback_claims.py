@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.types import ConversationRef, UserRef
 from bot.features.feedback.render import FOLLOW_UP
 from bot.runtime import Runtime
 from tests.feedback.support import add_route, intake_of, item, posted, posts, press, rows, send_all, slack
+from tests.support.recording import RetryableSendError
 
 ANA = UserRef(platform="slack", workspace="T1", user_id="UANA", display_name="Ana")
 BEN = UserRef(platform="slack", workspace="T1", user_id="UBEN", display_name="Ben")
@@ -111,3 +114,19 @@ async def test_an_item_posted_to_two_channels_can_be_claimed_from_either(fb_runt
     await press(fb_runtime, template.model_copy(update={"conversation": support}), FOLLOW_UP, BEN)
     [(_, contact)] = adapter.sent
     assert contact.ephemeral_to == BEN and "dana@example.com" in contact.model_dump_json()
+
+
+async def test_a_contact_that_could_not_be_sent_leaves_the_item_unclaimed_for_the_retry(
+    fb_runtime: Runtime,
+) -> None:
+    template = await posted(fb_runtime)
+    adapter = slack(fb_runtime)
+    adapter.sent.clear()
+    adapter.failures["CVOICE"] = RetryableSendError("slack chat.postEphemeral: ratelimited")
+    with pytest.raises(RetryableSendError):
+        await press(fb_runtime, template, FOLLOW_UP, ANA)
+    [record] = await rows(fb_runtime)
+    assert record.claimed_by is None and record.claimed_at is None
+    await press(fb_runtime, template, FOLLOW_UP, ANA)  # the platform delivers the press again
+    [(_, contact)] = adapter.sent
+    assert contact.ephemeral_to == ANA and "dana@example.com" in contact.model_dump_json()

@@ -11,7 +11,7 @@ from bot.core.targets import TargetError, parse_target
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
 from bot.features.feedback import manage
-from bot.features.feedback.claims import claim, claimer, may_claim, posted_here
+from bot.features.feedback.claims import claim, claimer, may_claim, posted_here, release
 from bot.features.feedback.render import (
     DISCUSS,
     FOLLOW_UP,
@@ -174,22 +174,24 @@ async def _follow_up(turn: Turn, event: ActionEvent, item_id: int) -> None:
         # Only a person who sees the post (the press came from its conversation) may claim it; anything else
         # gets the answer an unknown item gets, so a guessed id reveals nothing.
         here = await posted_here(session, item_id, event.conversation) if may_claim(turn.user) else None
+        claimed = here is not None and await claim(session, item_id, turn.person, runtime.clock.now())
         record = await session.get(FeedbackRecord, item_id) if here is not None else None
-        if here is None or record is None:
-            await turn.reply_privately(NOT_HERE)
-            return
-        if await claim(session, item_id, turn.person, runtime.clock.now()):
-            # Sent before the claim commits: if it fails, the claim is undone and a retry can send it.
-            await turn.reply_privately(contact_message(record))
-            claimed = True
-        else:
-            claimed = False
+    if here is None or record is None:
+        await turn.reply_privately(NOT_HERE)
+        return
     if not claimed:
         mine = record.claimed_by == turn.person
         await turn.reply_privately(
             ALREADY_YOURS if mine else f"{await _who(turn, record.claimed_by)} {TAKEN}"
         )
         return
+    try:
+        await turn.reply_privately(contact_message(record))
+    except Exception:
+        # The contact never reached the claimer: give the item back, so the platform's retry can send it.
+        async with runtime.database.session() as session:
+            await release(session, item_id, turn.person)
+        raise
     if here.message is not None:
         await turn.update_source(followed_up_post(here.message, await _who(turn, turn.person)))
 

@@ -73,6 +73,15 @@ async def claim(session: AsyncSession, item_id: int, person: str, now: datetime)
     return bool(getattr(result, "rowcount", 0))
 
 
+async def release(session: AsyncSession, item_id: int, person: str) -> None:
+    """Undo `person`'s claim of the item (their contact could not be sent)."""
+    await session.execute(
+        update(FeedbackRecord)
+        .where(col(FeedbackRecord.id) == item_id, col(FeedbackRecord.claimed_by) == person)
+        .values(claimed_by=None, claimed_at=None)
+    )
+
+
 async def claimer(runtime: Runtime, person: str | None) -> str:
     """A claimer by display name when the bot has met them, else as `slack:U123`."""
     platform, _, user_id = (person or "").partition(":")
