@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 
+from bot.core.types import ActionEvent, ConversationRef, UserRef
 from bot.db.models import OutboxMessage
 from bot.features.feedback import manage
 from bot.features.feedback.intake import FeedbackIntake, intake_service
 from bot.features.feedback.items import FeedbackItem, parse_item
+from bot.features.feedback.render import FOLLOW_UP
 from bot.features.feedback.routing import Route, parse_route_args
 from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
 from bot.runtime import Runtime
 from tests.feedback.conftest import NOW
 from tests.support.recording import RecordingAdapter
+
+_presses = itertools.count(1)
 
 
 def intake_of(runtime: Runtime) -> FeedbackIntake:
@@ -81,3 +86,28 @@ async def posts(runtime: Runtime) -> list[HighlightPostRecord]:
     async with runtime.database.session() as session:
         result = await session.execute(select(HighlightPostRecord).order_by(col(HighlightPostRecord.id)))
         return list(result.scalars().all())
+
+
+async def posted(runtime: Runtime, channel: str = "CVOICE", **fields: object) -> ActionEvent:
+    """Post one highlight to slack:CHANNEL; a press of its follow-up button there, as a template."""
+    await add_route(runtime, f"slack:{channel}")
+    await intake_of(runtime).accept([item(**fields)])
+    await send_all(runtime)
+    [post] = [p for p in await posts(runtime) if p.target == f"slack:{channel}"]
+    assert post.message_id is not None
+    return ActionEvent(
+        event_id="template",
+        conversation=ConversationRef(platform="slack", workspace="T1", channel=channel),
+        user=UserRef(platform="slack", user_id="UNONE"),
+        action_id=FOLLOW_UP,
+        value=str(post.item_id),
+        message_id=post.message_id,
+    )
+
+
+async def press(runtime: Runtime, template: ActionEvent, action_id: str, user: UserRef) -> None:
+    """`user` presses a button of the template's message."""
+    event = template.model_copy(
+        update={"event_id": f"press-{next(_presses)}", "action_id": action_id, "user": user}
+    )
+    await runtime.dispatcher.dispatch(event, slack(runtime))

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import itertools
-
-from bot.core.types import ActionEvent, ConversationRef, HomeOpened, UserRef
-from bot.features.feedback.render import DISCUSS, FOLLOW_UP, KUDOS
+from bot.core.types import HomeOpened, UserRef
+from bot.features.feedback.render import DISCUSS, KUDOS
 from bot.runtime import Runtime
-from tests.feedback.support import add_route, intake_of, item, outbox_rows, posts, rows, send_all, slack
+from tests.feedback.support import (
+    add_route,
+    intake_of,
+    item,
+    posted,
+    posts,
+    press,
+    send_all,
+    slack,
+)
 from tests.support.testbot import TestBot
-
-_events = itertools.count(1)
 
 
 async def test_highlights_lists_what_was_chosen_with_why_and_where_it_went(fb_runtime: Runtime) -> None:
@@ -98,33 +103,11 @@ async def test_adopting_twice_is_said_once(fb_runtime: Runtime) -> None:
     assert "already adopted" in bot.pop()
 
 
-async def test_follow_up_shows_the_contact_privately_and_a_second_claimer_hears_who_has_it(
-    fb_runtime: Runtime,
-) -> None:
-    event = await _posted(fb_runtime)
-    adapter = slack(fb_runtime)
-    adapter.sent.clear()
-    ana = UserRef(platform="slack", workspace="T1", user_id="UANA", display_name="Ana")
-    ben = UserRef(platform="slack", workspace="T1", user_id="UBEN", display_name="Ben")
-    await _press(fb_runtime, event, FOLLOW_UP, ana)
-    [(_, private)] = adapter.sent
-    assert private.ephemeral_to == ana
-    assert "dana@example.com" in private.model_dump_json() and "Dana Reyes" in private.model_dump_json()
-    adapter.sent.clear()
-    await _press(fb_runtime, event, FOLLOW_UP, ben)
-    [(_, told)] = adapter.sent
-    assert told.ephemeral_to == ben
-    assert "Ana is already following up" in told.text
-    assert "dana@example.com" not in told.model_dump_json()
-    [record] = await rows(fb_runtime)
-    assert record.claimed_by == "slack:UANA"
-
-
 async def test_discuss_starts_a_thread_under_the_post(fb_runtime: Runtime) -> None:
-    event = await _posted(fb_runtime)
+    event = await posted(fb_runtime)
     adapter = slack(fb_runtime)
     adapter.sent.clear()
-    await _press(fb_runtime, event, DISCUSS, UserRef(platform="slack", user_id="UANA", display_name="Ana"))
+    await press(fb_runtime, event, DISCUSS, UserRef(platform="slack", user_id="UANA", display_name="Ana"))
     [(conversation, message)] = adapter.sent
     assert conversation.thread == event.message_id
     assert "reply in this thread" in message.text
@@ -133,10 +116,10 @@ async def test_discuss_starts_a_thread_under_the_post(fb_runtime: Runtime) -> No
 
 
 async def test_kudos_thanks_the_team_in_the_thread(fb_runtime: Runtime) -> None:
-    event = await _posted(fb_runtime, score=10, text="Love the new reports: month-end took 10 minutes!")
+    event = await posted(fb_runtime, score=10, text="Love the new reports: month-end took 10 minutes!")
     adapter = slack(fb_runtime)
     adapter.sent.clear()
-    await _press(fb_runtime, event, KUDOS, UserRef(platform="slack", user_id="UANA", display_name="Ana"))
+    await press(fb_runtime, event, KUDOS, UserRef(platform="slack", user_id="UANA", display_name="Ana"))
     [(conversation, message)] = adapter.sent
     assert conversation.thread == event.message_id and "Kudos to the team from Ana" in message.text
 
@@ -147,28 +130,3 @@ async def test_the_home_tab_shows_recent_highlights(fb_runtime: Runtime) -> None
     await fb_runtime.dispatcher.dispatch(HomeOpened(event_id="home-1", user=user), slack(fb_runtime))
     [(_, home)] = slack(fb_runtime).homes
     assert "Export to Excel breaks" in home.model_dump_json()
-
-
-async def _posted(runtime: Runtime, **fields: object) -> ActionEvent:
-    """Post one highlight to slack:CVOICE; an action event template on it."""
-    await add_route(runtime, "slack:CVOICE")
-    await intake_of(runtime).accept([item(**fields)])
-    await send_all(runtime)
-    [post] = await posts(runtime)
-    assert post.message_id is not None
-    assert await outbox_rows(runtime, "highlight")
-    return ActionEvent(
-        event_id="template",
-        conversation=ConversationRef(platform="slack", workspace="T1", channel="CVOICE"),
-        user=UserRef(platform="slack", user_id="UNONE"),
-        action_id=FOLLOW_UP,
-        value=str(post.item_id),
-        message_id=post.message_id,
-    )
-
-
-async def _press(runtime: Runtime, template: ActionEvent, action_id: str, user: UserRef) -> None:
-    event = template.model_copy(
-        update={"event_id": f"press-{next(_events)}", "action_id": action_id, "user": user}
-    )
-    await runtime.dispatcher.dispatch(event, slack(runtime))

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
 
 from bot.features.feedback import manage
+from bot.features.feedback.render import FOLLOW_UP
 from bot.features.feedback.routing import parse_route
+from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from tests.slack.conftest import running_serve
+from tests.slack import payloads as p
+from tests.slack.conftest import Serve, running_serve
 from tests.support.fake_slack import FakeSlack
 
 SECRET = "feedback-webhook-secret"
+DETRACTOR = {
+    "id": "resp-77",
+    "source": "nps-survey",
+    "scale": "nps",
+    "score": 2,
+    "text": "Invoices sent twice to every client this morning; call Dana on +44 20 7946 0958.",
+    "customer": {"name": "Dana Reyes", "email": "dana@example.com", "account": "Northwind"},
+    "product": "invoices",
+}
 
 
 async def test_a_detractor_reaches_its_real_time_route_channel_within_5_seconds(database_url: str) -> None:
@@ -23,16 +40,7 @@ async def test_a_detractor_reaches_its_real_time_route_channel_within_5_seconds(
         await manage.add_route(runtime, parse_route("slack:C0PROMO", min_score=9), "test")
     finally:
         await runtime.database.dispose()
-    item = {
-        "id": "resp-77",
-        "source": "nps-survey",
-        "scale": "nps",
-        "score": 2,
-        "text": "Invoices sent twice to every client this morning; call Dana on +44 20 7946 0958.",
-        "customer": {"name": "Dana Reyes", "email": "dana@example.com", "account": "Northwind"},
-        "product": "invoices",
-    }
-    body = json.dumps(item).encode()
+    body = json.dumps(DETRACTOR).encode()
     async with (
         FakeSlack() as fake,
         running_serve(database_url, fake, extra_env={"CLUELINE_FEEDBACK_SECRET": SECRET}) as serve,
@@ -50,3 +58,78 @@ async def test_a_detractor_reaches_its_real_time_route_channel_within_5_seconds(
     assert "NPS 2" in posted and "Northwind" in posted
     assert "Dana" not in posted and "7946" not in posted and "dana@example.com" not in posted
     assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+async def test_a_follow_up_pressed_in_slack_gives_the_contact_to_the_claimer_alone_and_marks_the_post(
+    database_url: str,
+) -> None:
+    runtime = build_runtime(Settings(database_url=database_url))
+    try:
+        await manage.add_route(runtime, parse_route("slack:C0VOICE"), "test")
+    finally:
+        await runtime.database.dispose()
+    async with (
+        FakeSlack() as fake,
+        running_serve(database_url, fake, extra_env={"CLUELINE_FEEDBACK_SECRET": SECRET}) as serve,
+    ):
+        await _post_feedback(serve, DETRACTOR)
+        [posted] = await fake.wait_for("chat.postMessage", 1, timeout=5)
+        [value] = [
+            e["value"]
+            for b in posted.body["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == FOLLOW_UP
+        ]
+        ts = await _posted_ts(database_url)
+        from_elsewhere = p.block_actions(p.button(FOLLOW_UP, value), user="U0BEN", channel="C0OTHER")
+        assert (await serve.post(p.interactive(from_elsewhere), json_body=False))[0] == 200
+        [refused] = await fake.wait_for("chat.postEphemeral", 1)
+        in_channel = p.block_actions(
+            p.button(FOLLOW_UP, value), user="U0ANA", channel="C0VOICE", message_ts=ts
+        )
+        assert (await serve.post(p.interactive(in_channel), json_body=False))[0] == 200
+        [_, contact] = await fake.wait_for("chat.postEphemeral", 2)
+        [marked] = await fake.wait_for("chat.update", 1)
+    assert (refused.body["channel"], refused.body["user"]) == ("C0OTHER", "U0BEN")
+    assert "can't find that feedback" in refused.body["text"]
+    assert (contact.body["channel"], contact.body["user"]) == ("C0VOICE", "U0ANA")
+    assert "dana@example.com" in json.dumps(contact.body) and "Dana Reyes" in json.dumps(contact.body)
+    assert (marked.body["channel"], marked.body["ts"]) == ("C0VOICE", ts)
+    assert "Followed up by" in json.dumps(marked.body) and "U0ANA" in json.dumps(marked.body)
+    public = [c for c in fake.calls if c is not contact]
+    assert not any("dana@example.com" in json.dumps(c.body) or "Dana" in json.dumps(c.body) for c in public)
+    assert await _claimed_by(database_url) == "slack:U0ANA"
+
+
+async def _post_feedback(serve: Serve, item: dict[str, Any]) -> None:
+    from adapters.feedback_formats.webhook import signature
+
+    body = json.dumps(item).encode()
+    headers = {"Content-Type": "application/json", "X-Clueline-Signature": signature(SECRET, body)}
+    response = await serve.session.post(f"{serve.url}/feedback", data=body, headers=headers)
+    assert response.status == 202
+
+
+async def _posted_ts(database_url: str) -> str:
+    """The Slack ts of the one highlight post, once the serve process has recorded it."""
+    runtime = build_runtime(Settings(database_url=database_url))
+    try:
+        for _ in range(100):
+            async with runtime.database.session() as session:
+                found = (await session.execute(select(col(HighlightPostRecord.message_id)))).scalar()
+            if found:
+                return str(found)
+            await asyncio.sleep(0.05)
+        raise AssertionError("the post was never recorded as sent")
+    finally:
+        await runtime.database.dispose()
+
+
+async def _claimed_by(database_url: str) -> str | None:
+    runtime = build_runtime(Settings(database_url=database_url))
+    try:
+        async with runtime.database.session() as session:
+            return (await session.execute(select(col(FeedbackRecord.claimed_by)))).scalar()
+    finally:
+        await runtime.database.dispose()

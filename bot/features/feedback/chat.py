@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-from datetime import UTC
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -12,7 +11,15 @@ from bot.core.targets import TargetError, parse_target
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
 from bot.features.feedback import manage
-from bot.features.feedback.render import DISCUSS, FOLLOW_UP, KUDOS, contact_message, highlight_lines
+from bot.features.feedback.claims import claim, claimer, may_claim, posted_here, release
+from bot.features.feedback.render import (
+    DISCUSS,
+    FOLLOW_UP,
+    KUDOS,
+    contact_message,
+    followed_up_post,
+    highlight_lines,
+)
 from bot.features.feedback.routing import InvalidRoute, describe_route, parse_route_args
 from bot.features.feedback.store import conversation_target
 from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
@@ -24,6 +31,9 @@ FEEDBACK_USAGE = (
     "*feedback digest-channel here|TARGET*."
 )
 HOME_COUNT = 3
+NOT_HERE = "I can't find that feedback here."
+ALREADY_YOURS = "You are already following up on this one; its contact was sent to you when you claimed it."
+TAKEN = "is already following up on this one."
 
 
 async def highlights(turn: Turn) -> None:
@@ -138,7 +148,7 @@ async def post_action(turn: Turn) -> None:
     if event.action_id == DISCUSS:
         await _discuss(turn, event, item_id)
     elif event.action_id == FOLLOW_UP:
-        await _follow_up(turn, item_id)
+        await _follow_up(turn, event, item_id)
     elif event.action_id == KUDOS:
         await _in_thread(turn, event, f"Kudos to the team from {_name(turn)}: customers notice your work. 🎉")
 
@@ -158,24 +168,32 @@ async def _discuss(turn: Turn, event: ActionEvent, item_id: int) -> None:
         )
 
 
-async def _follow_up(turn: Turn, item_id: int) -> None:
+async def _follow_up(turn: Turn, event: ActionEvent, item_id: int) -> None:
     runtime = turn.runtime
     async with runtime.database.session() as session:
-        # The claim is one conditional update, so of two people pressing at once exactly one gets it.
-        result = await session.execute(
-            update(FeedbackRecord)
-            .where(col(FeedbackRecord.id) == item_id, col(FeedbackRecord.claimed_by).is_(None))
-            .values(claimed_by=turn.person, claimed_at=runtime.clock.now().astimezone(UTC))
+        # Only a person who sees the post (the press came from its conversation) may claim it; anything else
+        # gets the answer an unknown item gets, so a guessed id reveals nothing.
+        here = await posted_here(session, item_id, event.conversation) if may_claim(turn.user) else None
+        claimed = here is not None and await claim(session, item_id, turn.person, runtime.clock.now())
+        record = await session.get(FeedbackRecord, item_id) if here is not None else None
+    if here is None or record is None:
+        await turn.reply_privately(NOT_HERE)
+        return
+    if not claimed:
+        mine = record.claimed_by == turn.person
+        await turn.reply_privately(
+            ALREADY_YOURS if mine else f"{await _who(turn, record.claimed_by)} {TAKEN}"
         )
-        record = await session.get(FeedbackRecord, item_id)
-        claimed = bool(getattr(result, "rowcount", 0))
-    if record is None:
-        await turn.reply_privately("That feedback is no longer stored.")
         return
-    if claimed or record.claimed_by == turn.person:
+    try:
         await turn.reply_privately(contact_message(record))
-        return
-    await turn.reply_privately(f"{await _who(turn, record.claimed_by)} is already following up on this one.")
+    except Exception:
+        # The contact never reached the claimer: give the item back, so the platform's retry can send it.
+        async with runtime.database.session() as session:
+            await release(session, item_id, turn.person)
+        raise
+    if here.message is not None:
+        await turn.update_source(followed_up_post(here.message, await _who(turn, turn.person)))
 
 
 async def _in_thread(turn: Turn, event: ActionEvent, text: str) -> str | None:
@@ -192,10 +210,7 @@ async def _in_thread(turn: Turn, event: ActionEvent, text: str) -> str | None:
 
 
 async def _who(turn: Turn, person: str | None) -> str:
-    """A claimer by display name when the bot has met them, else as `slack:U123`."""
-    platform, _, user_id = (person or "").partition(":")
-    known = await turn.runtime.directory.person(platform, user_id) if user_id else None
-    return (known.display_name if known and known.display_name else None) or person or "Someone"
+    return await claimer(turn.runtime, person)
 
 
 def _name(turn: Turn) -> str:

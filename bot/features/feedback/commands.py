@@ -18,7 +18,7 @@ from bot.features.feedback.importing import import_verdicts
 from bot.features.feedback.intake import intake_service
 from bot.features.feedback.reading import UnreadableFile, file_reader
 from bot.features.feedback.routing import DIGEST_MODES, InvalidRoute, describe_route, parse_route
-from bot.features.feedback.store import json_list, record_item
+from bot.features.feedback.store import json_list, record_item, shown_reasons
 from bot.runtime import Runtime
 
 CLI_USER = "cli"
@@ -165,7 +165,7 @@ async def _highlights(args: argparse.Namespace, runtime: Runtime) -> int:
                 "account": record.account,
                 "highlight_score": record.highlight_score,
                 "polarity": record.polarity,
-                "why": json_list(record.reasons),
+                "why": shown_reasons(record),
                 "similar": record.similar_count,
                 "at_risk": record.at_risk,
                 "routed_to": json_list(record.routed_to),

@@ -11,7 +11,7 @@ from typing import Literal
 import snowballstemmer
 
 from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.redaction import redact
+from bot.features.feedback.redaction import PLACEHOLDER_WORDS, redact
 from bot.features.feedback.routing import Route, route_filters_text
 from bot.features.feedback.scoring import HighlightScore, Polarity
 from bot.features.feedback.similarity import jaccard, shingles
@@ -25,7 +25,6 @@ _QUOTE_OVERLAP = 0.5
 _CADENCE_SPAN = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
 _PREVIOUS = {"daily": "yesterday", "weekly": "last week"}
 _CURRENT = {"daily": "today", "weekly": "this week"}
-_PLACEHOLDER_WORDS = frozenset({"email", "phone", "card", "iban", "name"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +128,7 @@ def top_themes(items: Sequence[FeedbackItem], limit: int = THEMES) -> list[Theme
             if key not in seen:
                 seen.add(key)
                 shown.setdefault(key, Counter())[tag] += 1
-        for word in content_words(redact(item.text, item.customer_name), _PLACEHOLDER_WORDS):
+        for word in content_words(redact(item.text, item.customer_name), PLACEHOLDER_WORDS):
             key = stems.get(word) or stems.setdefault(word, stemmer.stemWord(word))
             if key not in seen and "#" + key not in seen:
                 seen.add(key)

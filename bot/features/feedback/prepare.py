@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from bot.features.feedback.items import FeedbackItem
+from bot.features.feedback.redaction import redaction
 from bot.features.feedback.scoring import HighlightScore, HighlightScorer
 from bot.features.feedback.similarity import Fingerprint, fingerprints
 from bot.features.feedback.store import record_values
@@ -24,10 +25,13 @@ class Prepared:
 
 
 def prepare(items: Sequence[FeedbackItem], now: datetime, scorer: HighlightScorer) -> list[Prepared]:
-    """Score, redact and fingerprint each item."""
+    """Redact, score and fingerprint each item."""
     marks = fingerprints([item.text for item in items])
     prepared = []
     for item, mark in zip(items, marks, strict=True):
-        score = scorer.score(item)
-        prepared.append(Prepared(item, score, record_values(item, score, now), mark))
+        redacted = redaction(item.text, item.customer_name)
+        # Scored on the redacted text: its reasons ("mentions ...") are posted beside the quote.
+        score = scorer.score(replace(item, text=redacted.text))
+        values = record_values(item, score, now, redacted.text)
+        prepared.append(Prepared(item, score, values, mark))
     return prepared

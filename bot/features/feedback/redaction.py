@@ -1,16 +1,21 @@
-"""Personal data out of feedback text: emails, phones, cards, IBANs and the customer's own name."""
+"""Personal data out of feedback text: emails, phones, cards, IBANs, the customer's name and people it names."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
+
+from bot.features.feedback.names import named_people
 
 EMAIL = "[email]"
 PHONE = "[phone]"
 CARD = "[card]"
 IBAN = "[iban]"
 NAME = "[name]"
+# The words of the placeholders: never a theme, a specific or a phrase of their own.
+PLACEHOLDER_WORDS = frozenset({"email", "phone", "card", "iban", "name"})
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
 # An IBAN as written: country, check digits, then groups (often of four) separated by single spaces.
@@ -46,8 +51,21 @@ _COMMON_WORDS = frozenset(
 _PARTICLES = frozenset(re.findall(r"\w+", "van von der den de la le du del da di dos das bin al"))
 
 
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """A redacted text and the (case-folded) words of the names taken out of it, to check derived text."""
+
+    text: str
+    names: frozenset[str]
+
+
 def redact(text: str, customer_name: str | None = None) -> str:
     """The text with personal data replaced by [email], [phone], [card], [iban] and [name]."""
+    return redaction(text, customer_name).text
+
+
+def redaction(text: str, customer_name: str | None = None) -> Redaction:
+    """The redacted text, with the names it took out (so reasons and themes can be checked against them)."""
     # Each pattern needs an "@" or a digit: most feedback has neither, and is not scanned for them.
     if "@" in text:
         text = _EMAIL.sub(EMAIL, text)
@@ -55,9 +73,16 @@ def redact(text: str, customer_name: str | None = None) -> str:
         text = _IBAN.sub(_checked(_iban_prefix, IBAN), text)
         text = _CARD.sub(_checked(_card_prefix, CARD), text)
         text = _PHONE.sub(_phone, text)
+    names: set[str] = set()
     if customer_name and customer_name.strip() and _may_name(text, customer_name):
-        text = _name_pattern(customer_name.strip()).sub(NAME, text)
-    return text
+        text = _name_pattern(customer_name.strip()).sub(lambda m: _taken(m, names), text)
+    text, others = named_people(text)
+    return Redaction(text, frozenset(names | others))
+
+
+def _taken(match: re.Match[str], names: set[str]) -> str:
+    names.update(word.casefold() for word in match.group(0).split())
+    return NAME
 
 
 def _may_name(text: str, name: str) -> bool:

@@ -9,7 +9,7 @@ from bot.features.feedback.digest import Digest, score_badge
 from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.posts import HighlightPost
 from bot.features.feedback.similarity import similar_note
-from bot.features.feedback.store import json_list, record_item
+from bot.features.feedback.store import json_list, record_item, shown_reasons
 from bot.features.feedback.tables import FeedbackRecord
 
 ACTION_PREFIX = "feedback:"
@@ -23,6 +23,7 @@ _BUTTONS = {
 }
 _POLARITY = {"pain": "pain point", "praise": "praise", "neutral": "feedback"}
 LIST_CHARS = 200
+FOLLOWED_UP_BY = "Followed up by"
 
 
 def post_message(post: HighlightPost, item_ref: int, risk: str | None = None) -> OutboundMessage:
@@ -48,6 +49,16 @@ def post_message(post: HighlightPost, item_ref: int, risk: str | None = None) ->
     return OutboundMessage(text=f"Customer voice ({post.badge}): {post.text}", blocks=blocks)
 
 
+def followed_up_post(posted: OutboundMessage, who: str) -> OutboundMessage:
+    """A highlight post as posted, with who is following up on it shown above its buttons."""
+    line = ContextLine(text=f"{FOLLOWED_UP_BY} {who}")
+    blocks = [
+        b for b in posted.blocks if not (isinstance(b, ContextLine) and b.text.startswith(FOLLOWED_UP_BY))
+    ]
+    at = next((i for i, b in enumerate(blocks) if isinstance(b, Buttons)), len(blocks))
+    return posted.model_copy(update={"blocks": [*blocks[:at], line, *blocks[at:]]})
+
+
 def digest_message(digest: Digest) -> OutboundMessage:
     """A digest: title, figures, themes, and up to three quotes."""
     blocks: list[Block] = [Text(text=digest.title, emphasis=True), Text(text="\n".join(digest.lines))]
@@ -68,7 +79,7 @@ def highlight_lines(records: Sequence[FeedbackRecord]) -> list[str]:
         text = _clip(record.redacted_text)
         about = " · ".join(v for v in (record.product, record.account) if v)
         entry = f"• *{score_badge(item)}* “{text}”" + (f" ({about})" if about else "")
-        reasons = [str(r) for r in json_list(record.reasons)]
+        reasons = shown_reasons(record)
         if reasons:
             entry += "\n   Why: " + "; ".join(reasons)
         if record.similar_count:

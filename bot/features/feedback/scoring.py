@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.features.feedback.items import FeedbackItem
+from bot.features.feedback.redaction import PLACEHOLDER_WORDS
 from bot.features.feedback.sentiment import LexiconSentiment
 from bot.features.feedback.terms import BASE_SKIP, TextTerms, analyse, mentions
 
@@ -74,8 +75,8 @@ class HighlightScorer:
         threshold: float = HIGHLIGHT_THRESHOLD,
     ) -> None:
         self._analyzer = LexiconSentiment()
-        # Feelings are scored as sentiment; specifics are what the text is about.
-        self._skip = BASE_SKIP | frozenset(self._analyzer.lexicon)
+        # Feelings are scored as sentiment; specifics are what the text is about ("[name]" never is).
+        self._skip = BASE_SKIP | frozenset(self._analyzer.lexicon) | PLACEHOLDER_WORDS
         self.product_terms = tuple(t.strip() for t in product_terms if t.strip())
         self.threshold = threshold
 

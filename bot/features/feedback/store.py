@@ -10,14 +10,17 @@ from typing import Any, cast
 from bot.core.targets import parse_target
 from bot.core.types import ConversationRef
 from bot.features.feedback.items import FeedbackItem, Scale
-from bot.features.feedback.redaction import redact
+from bot.features.feedback.names import scrub
+from bot.features.feedback.redaction import redaction
 from bot.features.feedback.risk import account_key
 from bot.features.feedback.routing import DigestMode, Route
 from bot.features.feedback.scoring import HighlightScore, Polarity
 from bot.features.feedback.tables import FeedbackRecord, RouteRecord
 
 
-def record_values(item: FeedbackItem, score: HighlightScore, now: datetime) -> dict[str, Any]:
+def record_values(
+    item: FeedbackItem, score: HighlightScore, now: datetime, redacted_text: str
+) -> dict[str, Any]:
     """The column values of a newly accepted item's row (not yet linked to an original or routed)."""
     return {
         "source": item.source,
@@ -27,7 +30,7 @@ def record_values(item: FeedbackItem, score: HighlightScore, now: datetime) -> d
         "scale": item.scale,
         "score": item.score,
         "text": item.text,
-        "redacted_text": redact(item.text, item.customer_name),
+        "redacted_text": redacted_text,
         "customer_name": _clip(item.customer_name, 255),
         "customer_email": _clip(item.customer_email, 320),
         "account": _clip(item.account, 255),
@@ -74,6 +77,15 @@ def record_score(record: FeedbackRecord) -> HighlightScore:
         [str(r) for r in json_list(record.reasons)],
         record.is_highlight,
     )
+
+
+def shown_reasons(record: FeedbackRecord) -> list[str]:
+    """A row's reasons as shown: checked against the names redaction takes out (rows scored before it did)."""
+    reasons = [str(r) for r in json_list(record.reasons)]
+    if not reasons:
+        return reasons
+    names = redaction(record.text, record.customer_name).names
+    return [scrub(reason, names) for reason in reasons]
 
 
 def record_route(record: RouteRecord) -> Route:
