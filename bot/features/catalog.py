@@ -5,10 +5,11 @@ from __future__ import annotations
 from bot.features.answers import AnswersFeature
 from bot.features.feedback import FeedbackFeature
 from bot.features.help import HelpFeature
+from bot.features.link import LinkFeature
 from bot.features.pulse import PulseFeature
 from bot.runtime import Feature
 
 
 def all_features() -> list[Feature]:
     """A fresh instance of every feature."""
-    return [HelpFeature(), AnswersFeature(), FeedbackFeature(), PulseFeature()]
+    return [HelpFeature(), AnswersFeature(), FeedbackFeature(), PulseFeature(), LinkFeature()]
