@@ -147,7 +147,11 @@ def make_world(database_url: str) -> LinkWorld:
 
     clock = ManualClock(month_start(MONTHS[0], "UTC"))
     runtime = build_runtime(
-        Settings(database_url=database_url, admins=frozenset({"slack:ULEAD"}), secret_key=TEST_SECRET_KEY),
+        Settings(
+            database_url=database_url,
+            admins=frozenset({"slack:ULEAD", "console:lead"}),
+            secret_key=TEST_SECRET_KEY,
+        ),
         clock,
     )
     setup_features(runtime)
