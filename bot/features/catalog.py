@@ -1,4 +1,8 @@
-"""The features of this Clueline build, in the order their commands appear in help."""
+"""The features of this Clueline build, in the order their commands appear in help.
+
+The link comes before feedback so that, in the demo, its year of history is stored before the
+sample company's highlight route exists (old items are not posted as fresh highlights).
+"""
 
 from __future__ import annotations
 
@@ -12,4 +16,4 @@ from bot.runtime import Feature
 
 def all_features() -> list[Feature]:
     """A fresh instance of every feature."""
-    return [HelpFeature(), AnswersFeature(), FeedbackFeature(), PulseFeature(), LinkFeature()]
+    return [HelpFeature(), AnswersFeature(), LinkFeature(), FeedbackFeature(), PulseFeature()]

@@ -10,6 +10,7 @@ from pathlib import Path
 from tests.link.conftest import MONTHS, LinkWorld
 from tests.slack import payloads as p
 from tests.slack.conftest import running_serve
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_teams import ConnectorCall, FakeTeams
 from tests.teams.conftest import eventually, start_server
@@ -62,7 +63,13 @@ async def test_teams_link_sends_a_card_with_the_table_and_the_chart_image(
 
 def _teams_link(tmp_path: Path, database_url: str) -> ConnectorCall:
     fake = FakeTeams().start()
-    server = start_server(tmp_path, database_url, fake, tokens=True, env={"CLUELINE_ADMINS": "teams:aad-ada"})
+    server = start_server(
+        tmp_path,
+        database_url,
+        fake,
+        tokens=True,
+        env={"CLUELINE_ADMINS": "teams:aad-ada", "CLUELINE_SECRET_KEY": TEST_SECRET_KEY},
+    )
     try:
         assert server.post(personal_message(fake.url, "link")).status_code in (200, 201, 202)
         return eventually(

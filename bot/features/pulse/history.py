@@ -7,19 +7,33 @@ threshold allowed it at close, and the run's close time stands for the ballots' 
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
 from bot.features.pulse.questions import PulseKind
 from bot.features.pulse.results import COMMENT_THRESHOLD, effective_threshold, enps_score
 from bot.features.pulse.suppression import suppress_cells
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
 
-__all__ = ["COMMENT_THRESHOLD", "ClosedRun", "closed_runs", "enps_score", "suppress_cells"]
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+__all__ = [
+    "COMMENT_THRESHOLD",
+    "ClosedRun",
+    "closed_runs",
+    "enps_score",
+    "record_closed_run",
+    "suppress_cells",
+]
 
 
 @dataclass(frozen=True)
@@ -75,3 +89,55 @@ async def closed_runs(
             )
         )
     return runs
+
+
+async def record_closed_run(
+    runtime: Runtime,
+    question: str,
+    answers: Mapping[str, Sequence[int]],
+    closes_at: datetime,
+    threshold: int | None = None,
+) -> int:
+    """Write an earlier, already closed eNPS run (the demo's history, results from before Clueline).
+
+    Its ballots get segment labels by the same rule as a close: only segments whose answers reach the
+    threshold keep theirs, and they are written in a shuffled batch. Returns the pulse's id.
+    """
+    limit = effective_threshold(threshold)
+    labelled = labelled_segments([segment for segment, scores in answers.items() for _ in scores], limit)
+    async with runtime.database.session() as session:
+        pulse = Pulse(
+            question=question,
+            kind="enps",
+            audience=json.dumps(list(answers)),
+            closes_after=0,
+            threshold=limit,
+            created_by="history",
+            created_at=closes_at,
+            status="closed",
+        )
+        session.add(pulse)
+        await session.flush()
+        assert pulse.id is not None
+        run = PulseRun(
+            pulse_id=pulse.id,
+            scheduled_for=closes_at,
+            opens_at=closes_at,
+            closes_at=closes_at,
+            status="closed",
+            audience_size=sum(len(scores) for scores in answers.values()),
+        )
+        session.add(run)
+        await session.flush()
+        assert run.id is not None
+        ballots = [(segment, score) for segment, scores in answers.items() for score in scores]
+        for segment, score in shuffled_for_storage(ballots):
+            session.add(
+                PulseBallot(
+                    id=str(uuid.uuid4()),
+                    run_id=run.id,
+                    value=str(score),
+                    segment=segment if segment in labelled else None,
+                )
+            )
+        return pulse.id
