@@ -168,12 +168,12 @@ def _worker(settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
     from adapters.console import ConsoleAdapter
     from bot.app import setup_features
     from bot.demo.chat import run_demo
-
-    import tempfile
-    from pathlib import Path
 
     # Charts are written where the person can open them after the demo (its database is temporary).
     console = ConsoleAdapter(write=_print_until_closed, picture_dir=Path(tempfile.gettempdir()))
