@@ -44,3 +44,44 @@ async def test_the_monthly_post_goes_to_the_chosen_channel_once_with_last_months
     support = next(line for line in table.splitlines() if "Support" in line)
     assert support.endswith("eNPS hidden")
     assert any(isinstance(b, Image) and b.png_base64 for b in post.blocks)
+
+
+def test_clueline_tz_is_read_and_a_bad_zone_names_the_variable() -> None:
+    from pathlib import Path
+
+    import pytest
+
+    from bot.settings import SettingError, load_settings
+
+    nowhere = Path("/nonexistent")
+    assert load_settings({}, dotenv_path=nowhere).time_zone == "UTC"
+    assert load_settings({"CLUELINE_TZ": "Europe/Berlin"}, dotenv_path=nowhere).time_zone == "Europe/Berlin"
+    with pytest.raises(SettingError, match="CLUELINE_TZ"):
+        load_settings({"CLUELINE_TZ": "Mars/Olympus"}, dotenv_path=nowhere)
+
+
+def test_months_are_calendar_months_in_the_companys_time_zone() -> None:
+    from bot.features.feedback.items import FeedbackItem
+    from bot.features.link.report import LinkInput, build_report
+
+    late = FeedbackItem(
+        id="x",
+        source="s",
+        text="ok",
+        received_at=datetime(2026, 7, 31, 23, 30, tzinfo=UTC),
+        scale="nps",
+        score=10,
+    )
+    for zone, july, august in (("UTC", 1, 0), ("Europe/Berlin", 0, 1)):
+        report = build_report(
+            LinkInput(
+                months=["2026-07", "2026-08"],
+                zone=zone,
+                teams=[],
+                accepts={},
+                items=[late],
+                enps_runs=[],
+                text_runs=[],
+            )
+        )
+        assert [row["customer_responses"] for row in report.company] == [july, august]
