@@ -16,9 +16,9 @@ from typing import Any, TypedDict
 from bot.features.feedback.history import FeedbackItem, nps, text_themes, themes
 from bot.features.link.months import month_of
 from bot.features.link.teams import TeamSpec
-from bot.features.pulse.history import COMMENT_THRESHOLD, ClosedRun, enps_score, suppress_cells
+from bot.features.pulse.history import COMMENT_THRESHOLD, ClosedRun, EnpsTally, suppress_cells
 
-COMPANY = "company"
+COMPANY = ""  # the company's cell: no team can be named so
 MIN_PAIRS = 6
 THEMES = 5
 
@@ -141,13 +141,8 @@ def employee_month(runs: Sequence[ClosedRun], teams: Sequence[TeamSpec]) -> dict
         elif name not in visible:
             cells[name] = _HIDDEN
         else:
-            scores = [score for key in keys for score in atoms[key]]
-            tally = [
-                sum(s >= 9 for s in scores),
-                sum(7 <= s <= 8 for s in scores),
-                sum(s <= 6 for s in scores),
-            ]
-            cells[name] = _EmployeeCell(enps_score(*tally), len(scores), hidden=False)
+            tally = EnpsTally.from_scores(score for key in keys for score in atoms[key])
+            cells[name] = _EmployeeCell(tally.enps, tally.responses, hidden=False)
     return cells
 
 

@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
 from bot.features.pulse.questions import PulseKind
-from bot.features.pulse.results import COMMENT_THRESHOLD, effective_threshold, enps_score
+from bot.features.pulse.results import COMMENT_THRESHOLD, EnpsTally, effective_threshold
 from bot.features.pulse.suppression import suppress_cells
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
 
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
 __all__ = [
     "COMMENT_THRESHOLD",
     "ClosedRun",
+    "EnpsTally",
     "closed_runs",
-    "enps_score",
     "record_closed_run",
     "suppress_cells",
 ]
