@@ -115,9 +115,12 @@ def check(body: Json) -> None:
         actions = body.get("actions")
         if not actions or not all(isinstance(a.get("action_id"), str) for a in actions):
             raise BadShape("a block_actions payload needs actions, each with a string action_id")
-    view_callback = (body.get("view") or {}).get("callback_id")
-    if kind in ("view_submission", "view_closed") and not isinstance(view_callback, str):
-        raise BadShape(f"a {kind} payload needs a view with a string callback_id")
+    view = body.get("view") or {}
+    # bolt reads view["type"] of every submission (to tell workflow steps apart): without it, a KeyError.
+    if kind in ("view_submission", "view_closed") and not (
+        isinstance(view.get("callback_id"), str) and isinstance(view.get("type"), str)
+    ):
+        raise BadShape(f"a {kind} payload needs a view with a string callback_id and type")
     _check_state_values(body)
 
 

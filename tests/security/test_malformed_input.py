@@ -81,6 +81,18 @@ WRONG_SHAPES = {
         "payload=" + json.dumps({"type": "view_submission", "team": {"id": "T0001"}, "view": "v"}),
     ),
     "a payload that is a list": ("application/x-www-form-urlencoded", "payload=" + json.dumps([1, 2])),
+    "a view without its type": (
+        "application/x-www-form-urlencoded",
+        "payload="
+        + json.dumps(
+            {
+                "type": "view_submission",
+                "team": {"id": "T0001"},
+                "user": {"id": "U0001"},
+                "view": {"id": "V1", "callback_id": "pulse_answer", "state": {"values": {}}},
+            }
+        ),
+    ),
 }
 
 
