@@ -1,4 +1,8 @@
-"""A fake Teams service, and `clueline serve` subprocesses whose Teams traffic goes to it."""
+"""A fake Teams service, and `clueline serve` subprocesses whose Teams traffic goes to it.
+
+Every test of this folder runs once per Teams backend (`teams_backend`: botbuilder, agents): servers started
+here get CLUELINE_TEAMS_BACKEND, and in-process adapters come from `new_adapter`.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,29 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from adapters.teams import TEAMS_BACKENDS, TeamsAdapterBase, TeamsConfig, new_teams_adapter
 from tests.support import databases
 from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
+BACKEND_VARIABLE = "CLUELINE_TEAMS_BACKEND"
+NewAdapter = Callable[[TeamsConfig], TeamsAdapterBase]
+
+
+@pytest.fixture(scope="module", params=TEAMS_BACKENDS, autouse=True)
+def teams_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The Teams backend this run of the module's tests uses (servers started here inherit it)."""
+    backend = str(request.param)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(BACKEND_VARIABLE, backend)
+        yield backend
+
+
+@pytest.fixture
+def new_adapter(teams_backend: str) -> NewAdapter:
+    """Builds an in-process Teams adapter of the backend under test."""
+    return lambda config: new_teams_adapter(config, teams_backend)
 
 
 def free_port() -> int:
@@ -94,6 +116,10 @@ def start_server(
         "CLUELINE_OUTBOX_POLL_SECONDS": "0.1",
         "CLUELINE_LOG_LEVEL": "INFO",
         "PYTHONPATH": str(ROOT),
+        # The backend under test in this folder (see `teams_backend`); the default elsewhere.
+        BACKEND_VARIABLE: os.environ.get(BACKEND_VARIABLE, "botbuilder"),
+        # PostgreSQL deployments need it (tests/conftest.py sets one for the whole run).
+        "CLUELINE_SECRET_KEY": os.environ.get("CLUELINE_SECRET_KEY", ""),
     }
     if with_app_id or tokens:
         settings_env.update({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
@@ -150,7 +176,10 @@ def module_fake() -> Iterator[FakeTeams]:
 
 @pytest.fixture(scope="module")
 def authenticated(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, module_fake: FakeTeams
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    module_fake: FakeTeams,
+    teams_backend: str,
 ) -> Iterator[Server]:
     """`clueline serve` with an app id, so that every request must carry a valid token (SQLite is enough)."""
     tmp_path = tmp_path_factory.mktemp("teams-auth")
