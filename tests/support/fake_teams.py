@@ -79,6 +79,11 @@ class FakeTeams:
     metadata_requests: int = 0
     # While set, the OpenID metadata endpoint does not answer (a slow Microsoft login service).
     hold_metadata: threading.Event = field(default_factory=threading.Event)
+    # Once this many activity posts were accepted, further ones wait unanswered until `release_posts` is set;
+    # one whose caller is gone by then (a killed worker) is dropped unaccepted, as the service would.
+    hold_posts_after: int | None = None
+    release_posts: threading.Event = field(default_factory=threading.Event)
+    held_posts: int = 0
 
     def __post_init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -251,6 +256,12 @@ class FakeTeams:
 
     async def _post(self, request: web.Request) -> web.Response:
         call = await self._record(request)
+        if self.hold_posts_after is not None and len(self.posts()) >= self.hold_posts_after:
+            self.held_posts += 1
+            while not self.release_posts.is_set():
+                await asyncio.sleep(0.01)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # nobody is left to tell; nothing was posted
         failure = self._failure(call.conversation_id)
         if failure is not None:
             return failure

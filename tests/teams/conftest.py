@@ -91,6 +91,30 @@ class Server:
             self.process.wait(10)
 
 
+def teams_env(database_url: str, fake: FakeTeams, *, with_app_id: bool) -> dict[str, str]:
+    """The settings of a `clueline` process whose Teams traffic goes to `fake` (its other variables cleared)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "CLUELINE_", "SLACK_"))}
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "HOST": "127.0.0.1",
+            "CLUELINE_TEAMS_OPENID_METADATA_URL": fake.metadata_url,
+            "CLUELINE_TEAMS_TOKEN_ENDPOINT": fake.token_endpoint,
+            "CLUELINE_TEAMS_SERVICE_URL": fake.url,
+            "CLUELINE_OUTBOX_POLL_SECONDS": "0.1",
+            "CLUELINE_LOG_LEVEL": "INFO",
+            "PYTHONPATH": str(ROOT),
+            # The backend under test in this folder (see `teams_backend`); the default elsewhere.
+            BACKEND_VARIABLE: os.environ.get(BACKEND_VARIABLE, "botbuilder"),
+            # PostgreSQL deployments need it (tests/conftest.py sets one for the whole run).
+            "CLUELINE_SECRET_KEY": os.environ.get("CLUELINE_SECRET_KEY", ""),
+        }
+    )
+    if with_app_id:
+        env.update({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
+    return env
+
+
 def start_server(
     tmp_path: Path,
     database_url: str,
@@ -106,31 +130,12 @@ def start_server(
     `tokens`: the bot has an app id, and posts without a token of their own carry a valid one from the fake.
     """
     port = free_port()
-    settings_env = {
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "CLUELINE_TEAMS_OPENID_METADATA_URL": fake.metadata_url,
-        "CLUELINE_TEAMS_TOKEN_ENDPOINT": fake.token_endpoint,
-        "CLUELINE_TEAMS_SERVICE_URL": fake.url,
-        "CLUELINE_OUTBOX_POLL_SECONDS": "0.1",
-        "CLUELINE_LOG_LEVEL": "INFO",
-        "PYTHONPATH": str(ROOT),
-        # The backend under test in this folder (see `teams_backend`); the default elsewhere.
-        BACKEND_VARIABLE: os.environ.get(BACKEND_VARIABLE, "botbuilder"),
-        # PostgreSQL deployments need it (tests/conftest.py sets one for the whole run).
-        "CLUELINE_SECRET_KEY": os.environ.get("CLUELINE_SECRET_KEY", ""),
-    }
-    if with_app_id or tokens:
-        settings_env.update({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
-    base_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "CLUELINE_", "SLACK_"))
-    }
+    settings_env = {**teams_env(database_url, fake, with_app_id=with_app_id or tokens), "PORT": str(port)}
     log = tmp_path / f"server-{port}.log"
     args = [sys.executable, "-m", module, *(["serve"] if module == "bot.cli" else [])]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            args, cwd=tmp_path, env={**base_env, **settings_env, **(env or {})}, stdout=output, stderr=output
+            args, cwd=tmp_path, env={**settings_env, **(env or {})}, stdout=output, stderr=output
         )
     server = Server(process, f"http://127.0.0.1:{port}", log, fake.token if tokens else None)
 
