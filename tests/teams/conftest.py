@@ -106,8 +106,7 @@ def teams_env(database_url: str, fake: FakeTeams, *, with_app_id: bool) -> dict[
             "PYTHONPATH": str(ROOT),
             # The backend under test in this folder (see `teams_backend`); the default elsewhere.
             BACKEND_VARIABLE: os.environ.get(BACKEND_VARIABLE, "botbuilder"),
-            # PostgreSQL deployments need it (tests/conftest.py sets one for the whole run).
-            "CLUELINE_SECRET_KEY": os.environ.get("CLUELINE_SECRET_KEY", ""),
+            "CLUELINE_SECRET_KEY": databases.TEST_SECRET_KEY,
         }
     )
     if with_app_id:
