@@ -252,6 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.action in ("serve", "worker"):
             # Before the database is touched: a platform configured by half stops the process at once.
             require_whole_platforms(settings)
+            if settings.teams_enabled:  # the chosen Teams backend's SDK is installed
+                from adapters.teams import adapter_class
+
+                adapter_class(settings.teams_backend)
         if args.action == "serve":
             return _serve(args, settings)
         if args.action == "worker":

@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
+TEAMS_BACKENDS = ("botbuilder", "agents")
+
 
 class SettingError(ValueError):
     """A setting is missing or does not parse; the message names the variable."""
@@ -36,6 +38,7 @@ class Settings:
     microsoft_app_tenant_id: str | None = None
     # Serve /api/messages without an app id, so without token checks (local testing only).
     teams_unauthenticated: bool = False
+    teams_backend: str = "botbuilder"
     openai_api_key: str | None = None
     openai_base_url: str | None = None
     llm_model: str = "gpt-4o-mini"
@@ -182,6 +185,11 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         raise SettingError(
             f"MICROSOFT_APP_TYPE must be MultiTenant, SingleTenant or UserAssignedMSI, got {app_type!r}"
         )
+    teams_backend = opt("CLUELINE_TEAMS_BACKEND") or "botbuilder"
+    if teams_backend not in TEAMS_BACKENDS:
+        raise SettingError(
+            f"CLUELINE_TEAMS_BACKEND must be {' or '.join(TEAMS_BACKENDS)}, got {teams_backend!r}"
+        )
     port = _int(env, "PORT", 3978)
     if not 0 <= port <= 65535:
         raise SettingError(f"PORT must be between 0 and 65535, got {port}")
@@ -203,6 +211,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         microsoft_app_password=opt("MICROSOFT_APP_PASSWORD"),
         microsoft_app_type=app_type,
         microsoft_app_tenant_id=opt("MICROSOFT_APP_TENANT_ID"),
+        teams_backend=teams_backend,
         teams_unauthenticated=_flag(opt("CLUELINE_TEAMS_UNAUTHENTICATED"), "CLUELINE_TEAMS_UNAUTHENTICATED"),
         openai_api_key=opt("OPENAI_API_KEY"),
         openai_base_url=opt("OPENAI_BASE_URL"),

@@ -9,9 +9,6 @@ from bot.settings import Settings
 # Public-cloud Bot Framework endpoints (botframework.connector.auth.AuthenticationConstants).
 CHANNEL_TOKEN_ISSUER = "https://api.botframework.com"
 CHANNEL_OPENID_METADATA_URL = "https://login.botframework.com/v1/.well-known/openidconfiguration"
-EMULATOR_OPENID_METADATA_URL = (
-    "https://login.microsoftonline.com/botframework.com/v2.0/.well-known/openid-configuration"
-)
 CONNECTOR_OAUTH_SCOPE = "https://api.botframework.com"
 LOGIN_URL = "https://login.microsoftonline.com"
 # Where Teams' connector lives when no activity has told us yet (Microsoft's documented global endpoint).
@@ -52,40 +49,6 @@ class TeamsConfig:
     def resolved_token_endpoint(self) -> str:
         """The OAuth 2.0 token endpoint for the client-credentials grant."""
         return self.token_endpoint or f"{self.login_url}/oauth2/v2.0/token"
-
-    def botbuilder_configuration(self) -> BotbuilderConfiguration:
-        """The attribute bag `ConfigurationBotFrameworkAuthentication` reads."""
-        return BotbuilderConfiguration(
-            APP_ID=self.app_id or "",
-            APP_PASSWORD=self.app_password or "",
-            APP_TYPE=self.app_type,
-            APP_TENANTID=self.tenant_id or "",
-            TO_CHANNEL_FROM_BOT_LOGIN_URL=self.login_url,
-            TO_CHANNEL_FROM_BOT_OAUTH_SCOPE=CONNECTOR_OAUTH_SCOPE,
-            TO_BOT_FROM_CHANNEL_TOKEN_ISSUER=self.token_issuer,
-            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=self.openid_metadata_url,
-            TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL=EMULATOR_OPENID_METADATA_URL,
-            OAUTH_URL=CONNECTOR_OAUTH_SCOPE,
-            CALLER_ID="urn:botframework:azure",
-        )
-
-
-@dataclass(frozen=True)
-class BotbuilderConfiguration:
-    """Upper-case attributes, the shape botbuilder's configuration classes expect."""
-
-    APP_ID: str
-    APP_PASSWORD: str
-    APP_TYPE: str
-    APP_TENANTID: str
-    TO_CHANNEL_FROM_BOT_LOGIN_URL: str
-    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str
-    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str
-    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str
-    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str
-    OAUTH_URL: str
-    CALLER_ID: str
-    VALIDATE_AUTHORITY: bool = True
 
 
 def teams_config(settings: Settings) -> TeamsConfig:

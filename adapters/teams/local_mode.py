@@ -7,8 +7,7 @@ is replaced by the configured one (CLUELINE_TEAMS_SERVICE_URL) before anything r
 from __future__ import annotations
 
 import logging
-
-from botbuilder.schema import Activity
+from typing import Any
 
 from adapters.teams.config import TeamsConfig
 
@@ -19,7 +18,7 @@ WARNING = (
 )
 
 
-def accept_unchecked(activity: Activity, config: TeamsConfig) -> None:
+def accept_unchecked(activity: dict[str, Any], config: TeamsConfig) -> None:
     """Warn (no ids, no text: only that it happened) and pin the activity's replies to the configured connector."""
     log.warning(WARNING)
-    activity.service_url = config.default_service_url
+    activity["serviceUrl"] = config.default_service_url

@@ -1,4 +1,5 @@
-"""Teams activities as core events: messages, card submits, card invokes, installs and removals."""
+"""Teams activities (their JSON, whichever SDK received them) as core events: messages, card submits, card
+invokes, installs and removals."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ import hashlib
 import re
 from typing import Any
 
-from botbuilder.schema import Activity, ActivityTypes
-
 from adapters.teams.cards import ACTION_KEY, FORM_KEY, METADATA_KEY, VALUE_KEY
-from adapters.teams.references import PLATFORM, conversation_ref, tenant_of
+from adapters.teams.references import PLATFORM, Json, conversation_ref, tenant_of
+from adapters.teams.wire import obj, objects, text
 from bot.core.types import ActionEvent, InboundMessage, InstallEvent, UserRef
 
 CARD_ACTION_INVOKE = "adaptiveCard/action"
@@ -18,74 +18,72 @@ TeamsEvent = InboundMessage | ActionEvent | InstallEvent
 _SPACES = re.compile(r"[ \t\u00a0]+")
 
 
-def event_id(activity: Activity) -> str:
+def event_id(activity: Json) -> str:
     """The dedupe key: the activity id, scoped to its conversation (ids are only unique there)."""
-    conversation = activity.conversation.id if activity.conversation is not None else ""
-    scope = hashlib.sha256(str(conversation).encode()).hexdigest()[:16]
-    return f"{activity.id or ''}@{scope}"[:200]
+    conversation = text(obj(activity, "conversation"), "id") or ""
+    scope = hashlib.sha256(conversation.encode()).hexdigest()[:16]
+    return f"{text(activity, 'id') or ''}@{scope}"[:200]
 
 
-def sender(activity: Activity) -> UserRef | None:
+def sender(activity: Json) -> UserRef | None:
     """Who sent the activity: their Entra object id when Teams gives it (it does for people)."""
-    account = activity.from_property
-    if account is None or not account.id:
+    account = obj(activity, "from")
+    account_id = text(account, "id")
+    if not account_id:
         return None
     return UserRef(
         platform=PLATFORM,
         workspace=tenant_of(activity),
-        user_id=str(account.aad_object_id or account.id),
-        display_name=account.name,
-        is_bot=str(account.id).startswith("28:"),
+        user_id=text(account, "aadObjectId") or account_id,
+        display_name=text(account, "name"),
+        is_bot=account_id.startswith("28:"),
     )
 
 
-def parse_activity(activity: Activity) -> TeamsEvent | None:
+def parse_activity(activity: Json) -> TeamsEvent | None:
     """The core event of an activity, or None for activities the bot has nothing to do with."""
-    if activity.type == ActivityTypes.message:
+    kind = text(activity, "type")
+    if kind == "message":
         return _message(activity)
-    if activity.type == ActivityTypes.invoke and activity.name == CARD_ACTION_INVOKE:
+    if kind == "invoke" and text(activity, "name") == CARD_ACTION_INVOKE:
         return _card_invoke(activity)
-    if activity.type == ActivityTypes.conversation_update:
+    if kind == "conversationUpdate":
         return _conversation_update(activity)
-    if activity.type == ActivityTypes.installation_update:
+    if kind == "installationUpdate":
         return _installation_update(activity)
     return None
 
 
-def strip_bot_mention(activity: Activity) -> tuple[str, bool]:
+def strip_bot_mention(activity: Json) -> tuple[str, bool]:
     """The message text without the `<at>Bot</at>` of the bot's own mention, and whether there was one."""
-    text = str(activity.text or "")
-    bot_id = activity.recipient.id if activity.recipient is not None else None
+    message = text(activity, "text") or ""
+    bot_id = text(obj(activity, "recipient"), "id")
     mentioned = False
-    for entity in activity.entities or []:
-        if entity.type != "mention":
-            continue
-        props: dict[str, Any] = entity.additional_properties or {}
-        mentioned_account = props.get("mentioned") or {}
-        if not isinstance(mentioned_account, dict) or mentioned_account.get("id") != bot_id:
+    for entity in objects(activity, "entities"):
+        if entity.get("type") != "mention" or text(obj(entity, "mentioned"), "id") != bot_id:
             continue
         mentioned = True
-        mention_text = props.get("text")
-        if isinstance(mention_text, str) and mention_text:
-            text = text.replace(mention_text, " ")
-    return _SPACES.sub(" ", text).strip(), mentioned
+        mention_text = text(entity, "text")
+        if mention_text:
+            message = message.replace(mention_text, " ")
+    return _SPACES.sub(" ", message).strip(), mentioned
 
 
-def _message(activity: Activity) -> TeamsEvent | None:
+def _message(activity: Json) -> TeamsEvent | None:
     user = sender(activity)
     if user is None or user.is_bot:
         return None
-    value = activity.value
+    value = activity.get("value")
     if isinstance(value, dict) and isinstance(value.get(ACTION_KEY), str):
         return _action(activity, user, value)
-    text, mentioned = strip_bot_mention(activity)
-    conversation = conversation_ref(activity, thread=activity.id)
+    message, mentioned = strip_bot_mention(activity)
+    conversation = conversation_ref(activity, thread=text(activity, "id"))
     return InboundMessage(
         event_id=event_id(activity),
         conversation=conversation if not conversation.is_direct else conversation.in_thread(None),
         user=user,
-        text=text,
-        message_id=activity.id,
+        text=message,
+        message_id=text(activity, "id"),
         is_direct=conversation.is_direct,
         mentions_bot=mentioned,
         # Teams delivers channel messages to a bot only when it is mentioned, or inside its own threads.
@@ -93,13 +91,10 @@ def _message(activity: Activity) -> TeamsEvent | None:
     )
 
 
-def _card_invoke(activity: Activity) -> ActionEvent | None:
+def _card_invoke(activity: Json) -> ActionEvent | None:
     user = sender(activity)
-    value = activity.value if isinstance(activity.value, dict) else {}
-    action = value.get("action") if isinstance(value.get("action"), dict) else {}
-    assert isinstance(action, dict)
-    data = action.get("data") if isinstance(action.get("data"), dict) else {}
-    assert isinstance(data, dict)
+    action = obj(obj(activity, "value"), "action")
+    data = obj(action, "data")
     if user is None:
         return None
     if not isinstance(data.get(ACTION_KEY), str) and isinstance(action.get("verb"), str):
@@ -109,7 +104,7 @@ def _card_invoke(activity: Activity) -> ActionEvent | None:
     return _action(activity, user, data)
 
 
-def _action(activity: Activity, user: UserRef, data: dict[str, Any]) -> ActionEvent:
+def _action(activity: Json, user: UserRef, data: dict[str, Any]) -> ActionEvent:
     action_id = str(data[ACTION_KEY])
     inputs = {
         str(key): _as_text(item)
@@ -131,16 +126,16 @@ def _action(activity: Activity, user: UserRef, data: dict[str, Any]) -> ActionEv
         action_id=action_id,
         value=value,
         form_values=inputs,
-        message_id=activity.reply_to_id,
+        message_id=text(activity, "replyToId"),
         source="form_submit" if is_form else ("choice" if action_id in inputs else "card_submit"),
     )
 
 
-def _conversation_update(activity: Activity) -> InstallEvent | None:
-    bot_id = activity.recipient.id if activity.recipient is not None else None
-    added = any(member.id == bot_id for member in activity.members_added or [])
-    removed = any(member.id == bot_id for member in activity.members_removed or [])
-    if not (added or removed):
+def _conversation_update(activity: Json) -> InstallEvent | None:
+    bot_id = text(obj(activity, "recipient"), "id")
+    added = any(text(member, "id") == bot_id for member in objects(activity, "membersAdded"))
+    removed = any(text(member, "id") == bot_id for member in objects(activity, "membersRemoved"))
+    if bot_id is None or not (added or removed):
         return None
     return InstallEvent(
         event_id=event_id(activity),
@@ -152,8 +147,8 @@ def _conversation_update(activity: Activity) -> InstallEvent | None:
     )
 
 
-def _installation_update(activity: Activity) -> InstallEvent | None:
-    action = str(activity.action or "")
+def _installation_update(activity: Json) -> InstallEvent | None:
+    action = text(activity, "action") or ""
     if action.startswith("add"):
         change = "added_to_conversation"
     elif action.startswith("remove"):

@@ -26,6 +26,28 @@ TAKEOVER_CHECK_SECONDS = 5.0
 OnSent = Callable[[AsyncSession, OutboxEntry, SentMessage], Awaitable[None]]
 
 
+class GroupRecorder:
+    """Marks delivered rows sent as they are delivered, a transaction per group that arrived meanwhile.
+
+    A worker killed mid-batch then repeats only the sends whose row was not yet committed (those in flight,
+    and the few of one commit's round trip), not every send of its batch so far; and a fast platform still
+    costs a commit per round trip, not per row.
+    """
+
+    def __init__(self, record: Callable[[list[tuple[OutboxEntry, SentMessage]]], Awaitable[None]]) -> None:
+        self._record = record
+        self._pending: list[tuple[OutboxEntry, SentMessage]] = []
+        self._lock = asyncio.Lock()
+
+    async def add(self, entry: OutboxEntry, sent: SentMessage) -> None:
+        """Record one delivered row (with whatever else arrived while the previous commit ran)."""
+        self._pending.append((entry, sent))
+        async with self._lock:
+            group, self._pending = self._pending, []
+            if group:
+                await self._record(group)
+
+
 class OutboxWorker:
     """Sends claimed rows concurrently; one instance per process."""
 
@@ -72,9 +94,8 @@ class OutboxWorker:
     async def _send_batch(self, entries: list[OutboxEntry]) -> None:
         try:
             if entries:
-                delivered: list[tuple[OutboxEntry, SentMessage]] = []
+                delivered = GroupRecorder(self._record)
                 await asyncio.gather(*(self._deliver(entry, delivered) for entry in entries))
-                await self._record(delivered)
         finally:
             self._holding.difference_update(entry.id for entry in entries)
 
@@ -116,7 +137,7 @@ class OutboxWorker:
         async with self._database.session() as session:
             await self._outbox.mark_many_sent(session, delivered)
 
-    async def _deliver(self, entry: OutboxEntry, delivered: list[tuple[OutboxEntry, SentMessage]]) -> None:
+    async def _deliver(self, entry: OutboxEntry, delivered: GroupRecorder) -> None:
         try:
             adapter = self._adapters.get(entry.platform)
             if adapter is None:
@@ -141,7 +162,7 @@ class OutboxWorker:
             sent = await adapter.send(conversation, message)
             hook = self._on_sent.get(entry.purpose)
             if hook is None:
-                delivered.append((entry, sent))
+                await delivered.add(entry, sent)
                 return
             async with self._database.session() as session:
                 await hook(session, entry, sent)

@@ -30,6 +30,9 @@ TENANT = "72f988bf-0000-4000-8000-000000000001"
 ISSUER = "https://api.botframework.com"
 KEY_ID = "fake-key-1"
 ACCESS_TOKEN = "fake-connector-token"
+# Azure App Service's managed-identity endpoint (IDENTITY_ENDPOINT, IDENTITY_HEADER) and the token it gives.
+MSI_HEADER = "fake-identity-header"
+MSI_TOKEN = "fake-managed-identity-token"
 LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0))
 
 
@@ -71,6 +74,7 @@ class FakeTeams:
 
     calls: list[ConnectorCall] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    identity_requests: list[dict[str, str]] = field(default_factory=list)
     rosters: dict[str, list[Member]] = field(default_factory=dict)
     failures: dict[str, tuple[int, str]] = field(default_factory=dict)
     limit_violations: int = 0
@@ -79,6 +83,11 @@ class FakeTeams:
     metadata_requests: int = 0
     # While set, the OpenID metadata endpoint does not answer (a slow Microsoft login service).
     hold_metadata: threading.Event = field(default_factory=threading.Event)
+    # Once this many activity posts were accepted, further ones wait unanswered until `release_posts` is set;
+    # one whose caller is gone by then (a killed worker) is dropped unaccepted, as the service would.
+    hold_posts_after: int | None = None
+    release_posts: threading.Event = field(default_factory=threading.Event)
+    held_posts: int = 0
 
     def __post_init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -106,6 +115,11 @@ class FakeTeams:
     @property
     def token_endpoint(self) -> str:
         return f"{self.url}botframework.com/oauth2/v2.0/token"
+
+    @property
+    def identity_endpoint(self) -> str:
+        """Where a managed identity gets its tokens (App Service's IDENTITY_ENDPOINT)."""
+        return f"{self.url}msi/token"
 
     def start(self) -> FakeTeams:
         """Serve on a free port in a background thread."""
@@ -197,6 +211,7 @@ class FakeTeams:
                 web.get("/v1/.well-known/openidconfiguration", self._metadata),
                 web.get("/v1/.well-known/keys", self._keys),
                 web.post("/botframework.com/oauth2/v2.0/token", self._token),
+                web.get("/msi/token", self._identity_token),
                 web.post("/v3/conversations", self._create),
                 web.post("/v3/conversations/{cid}/activities", self._post),
                 web.post("/v3/conversations/{cid}/activities/{aid}", self._post),
@@ -229,6 +244,20 @@ class FakeTeams:
             return web.json_response({"error": "invalid_client"}, status=401)
         return web.json_response({"access_token": ACCESS_TOKEN, "token_type": "Bearer", "expires_in": 3600})
 
+    async def _identity_token(self, request: web.Request) -> web.Response:
+        query = {key: str(value) for key, value in request.query.items()}
+        self.identity_requests.append(query)
+        if request.headers.get("X-IDENTITY-HEADER") != MSI_HEADER or query.get("client_id") != APP_ID:
+            return web.json_response({"statusCode": 400, "message": "unknown identity"}, status=400)
+        return web.json_response(
+            {
+                "access_token": MSI_TOKEN,
+                "expires_on": str(int(time.time()) + 3600),
+                "resource": query.get("resource", ""),
+                "token_type": "Bearer",
+            }
+        )
+
     async def _record(self, request: web.Request) -> ConnectorCall:
         body = await request.json() if request.can_read_body else None
         call = ConnectorCall(
@@ -251,6 +280,12 @@ class FakeTeams:
 
     async def _post(self, request: web.Request) -> web.Response:
         call = await self._record(request)
+        if self.hold_posts_after is not None and len(self.posts()) >= self.hold_posts_after:
+            self.held_posts += 1
+            while not self.release_posts.is_set():
+                await asyncio.sleep(0.01)
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # nobody is left to tell; nothing was posted
         failure = self._failure(call.conversation_id)
         if failure is not None:
             return failure

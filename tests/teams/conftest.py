@@ -1,4 +1,8 @@
-"""A fake Teams service, and `clueline serve` subprocesses whose Teams traffic goes to it."""
+"""A fake Teams service, and `clueline serve` subprocesses whose Teams traffic goes to it.
+
+Every test of this folder runs once per Teams backend (`teams_backend`: botbuilder, agents): servers started
+here get CLUELINE_TEAMS_BACKEND, and in-process adapters come from `new_adapter`.
+"""
 
 from __future__ import annotations
 
@@ -15,11 +19,29 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from adapters.teams import TEAMS_BACKENDS, TeamsAdapterBase, TeamsConfig, new_teams_adapter
 from tests.support import databases
 from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
+BACKEND_VARIABLE = "CLUELINE_TEAMS_BACKEND"
+NewAdapter = Callable[[TeamsConfig], TeamsAdapterBase]
+
+
+@pytest.fixture(scope="module", params=TEAMS_BACKENDS, autouse=True)
+def teams_backend(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The Teams backend this run of the module's tests uses (servers started here inherit it)."""
+    backend = str(request.param)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(BACKEND_VARIABLE, backend)
+        yield backend
+
+
+@pytest.fixture
+def new_adapter(teams_backend: str) -> NewAdapter:
+    """Builds an in-process Teams adapter of the backend under test."""
+    return lambda config: new_teams_adapter(config, teams_backend)
 
 
 def free_port() -> int:
@@ -69,6 +91,29 @@ class Server:
             self.process.wait(10)
 
 
+def teams_env(database_url: str, fake: FakeTeams, *, with_app_id: bool) -> dict[str, str]:
+    """The settings of a `clueline` process whose Teams traffic goes to `fake` (its other variables cleared)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "CLUELINE_", "SLACK_"))}
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "HOST": "127.0.0.1",
+            "CLUELINE_TEAMS_OPENID_METADATA_URL": fake.metadata_url,
+            "CLUELINE_TEAMS_TOKEN_ENDPOINT": fake.token_endpoint,
+            "CLUELINE_TEAMS_SERVICE_URL": fake.url,
+            "CLUELINE_OUTBOX_POLL_SECONDS": "0.1",
+            "CLUELINE_LOG_LEVEL": "INFO",
+            "PYTHONPATH": str(ROOT),
+            # The backend under test in this folder (see `teams_backend`); the default elsewhere.
+            BACKEND_VARIABLE: os.environ.get(BACKEND_VARIABLE, "botbuilder"),
+            "CLUELINE_SECRET_KEY": databases.TEST_SECRET_KEY,
+        }
+    )
+    if with_app_id:
+        env.update({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
+    return env
+
+
 def start_server(
     tmp_path: Path,
     database_url: str,
@@ -84,28 +129,12 @@ def start_server(
     `tokens`: the bot has an app id, and posts without a token of their own carry a valid one from the fake.
     """
     port = free_port()
-    settings_env = {
-        "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
-        "CLUELINE_TEAMS_OPENID_METADATA_URL": fake.metadata_url,
-        "CLUELINE_TEAMS_TOKEN_ENDPOINT": fake.token_endpoint,
-        "CLUELINE_TEAMS_SERVICE_URL": fake.url,
-        "CLUELINE_OUTBOX_POLL_SECONDS": "0.1",
-        "CLUELINE_LOG_LEVEL": "INFO",
-        "CLUELINE_SECRET_KEY": databases.TEST_SECRET_KEY,
-        "PYTHONPATH": str(ROOT),
-    }
-    if with_app_id or tokens:
-        settings_env.update({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
-    base_env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "CLUELINE_", "SLACK_"))
-    }
+    settings_env = {**teams_env(database_url, fake, with_app_id=with_app_id or tokens), "PORT": str(port)}
     log = tmp_path / f"server-{port}.log"
     args = [sys.executable, "-m", module, *(["serve"] if module == "bot.cli" else [])]
     with log.open("wb") as output:
         process = subprocess.Popen(
-            args, cwd=tmp_path, env={**base_env, **settings_env, **(env or {})}, stdout=output, stderr=output
+            args, cwd=tmp_path, env={**settings_env, **(env or {})}, stdout=output, stderr=output
         )
     server = Server(process, f"http://127.0.0.1:{port}", log, fake.token if tokens else None)
 
@@ -151,7 +180,10 @@ def module_fake() -> Iterator[FakeTeams]:
 
 @pytest.fixture(scope="module")
 def authenticated(
-    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path, module_fake: FakeTeams
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    module_fake: FakeTeams,
+    teams_backend: str,
 ) -> Iterator[Server]:
     """`clueline serve` with an app id, so that every request must carry a valid token (SQLite is enough)."""
     tmp_path = tmp_path_factory.mktemp("teams-auth")

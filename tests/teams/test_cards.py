@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from adapters.teams.adapter import render_activity
+from adapters.teams.base import render_activity
 from adapters.teams.cards import form_card, message_card, to_markdown
 from bot.core.types import (
     Button,
@@ -34,7 +34,9 @@ def test_each_line_break_survives_teams_markdown_and_list_items_stay_a_list() ->
 
 
 def test_quoted_lines_become_a_shaded_container_since_cards_have_no_block_quotes() -> None:
-    answer = "From Bank sync [1]:\n> Go to Banking.\n> - Pick your bank\n\nSources:\n[1] Bank sync (bank-sync.md)"
+    answer = (
+        "From Bank sync [1]:\n> Go to Banking.\n> - Pick your bank\n\nSources:\n[1] Bank sync (bank-sync.md)"
+    )
     card = message_card(OutboundMessage(text=answer, blocks=[Text(text=answer)]))
     assert card["body"] == [
         {"type": "TextBlock", "text": "From Bank sync [1]:", "wrap": True},
@@ -49,17 +51,17 @@ def test_quoted_lines_become_a_shaded_container_since_cards_have_no_block_quotes
 
 def test_a_plain_message_is_sent_as_markdown_text_not_a_card() -> None:
     activity = render_activity(OutboundMessage.plain("Thanks, *recorded*"))
-    assert activity.text == "Thanks, **recorded**"
-    assert activity.text_format == "markdown"
-    assert not activity.attachments
+    assert activity["text"] == "Thanks, **recorded**"
+    assert activity["textFormat"] == "markdown"
+    assert not activity.get("attachments")
 
 
 def test_a_message_with_blocks_is_an_adaptive_card_1_5() -> None:
     message = OutboundMessage(text="Highlight", blocks=[Text(text="Highlight", emphasis=True)])
     activity = render_activity(message)
-    attachment = activity.attachments[0]
-    assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
-    card = attachment.content
+    attachment = activity["attachments"][0]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
     assert (card["type"], card["version"]) == ("AdaptiveCard", "1.5")
     assert card["body"][0] == {
         "type": "TextBlock",
@@ -68,7 +70,7 @@ def test_a_message_with_blocks_is_an_adaptive_card_1_5() -> None:
         "weight": "Bolder",
         "size": "Medium",
     }
-    assert activity.summary == "Highlight"
+    assert activity["summary"] == "Highlight"
 
 
 def test_buttons_are_submit_actions_carrying_action_id_and_value() -> None:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from botbuilder.schema import Activity
-
 from adapters.teams.parse import parse_activity
-from adapters.teams.references import to_reference
+from adapters.teams.references import address_of
 from bot.core.types import ActionEvent, InboundMessage, InstallEvent
 from tests.support.fake_teams import TENANT
 from tests.teams.shapes import (
@@ -25,7 +23,7 @@ SERVICE = "https://smba.trafficmanager.net/emea/"
 
 
 def parse(body: dict[str, Any]) -> Any:
-    return parse_activity(Activity().deserialize(body))
+    return parse_activity(body)
 
 
 def test_a_personal_message_is_direct_from_the_persons_entra_id() -> None:
@@ -69,16 +67,16 @@ def test_a_group_chat_has_no_threads() -> None:
     }
     event = parse(body)
     assert event.conversation.thread is None
-    reference = to_reference(event.conversation.in_thread("123"), BOT["id"])
-    assert reference.conversation.id == "19:chat@thread.v2" and reference.activity_id is None
+    address = address_of(event.conversation.in_thread("123"), BOT["id"])
+    assert address.conversation_id == "19:chat@thread.v2" and address.reply_to is None
 
 
 def test_a_channel_reference_points_replies_into_the_thread() -> None:
     event = parse(channel_mention(SERVICE, "help"))
-    reference = to_reference(event.conversation, BOT["id"])
-    assert reference.conversation.id == f"{CHANNEL};messageid={event.conversation.thread}"
-    assert reference.activity_id == event.conversation.thread
-    assert reference.conversation.tenant_id == TENANT
+    address = address_of(event.conversation, BOT["id"])
+    assert address.conversation_id == f"{CHANNEL};messageid={event.conversation.thread}"
+    assert address.reply_to == event.conversation.thread
+    assert address.tenant == TENANT
 
 
 def test_an_action_submit_is_an_action_on_the_card_it_came_from() -> None:

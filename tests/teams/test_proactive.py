@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from adapters.teams import TeamsAdapter, TeamsConfig
+from adapters.teams import TeamsConfig
 from bot.clock import SystemClock
 from bot.core.directory import Directory
 from bot.core.types import ConversationRef, OutboundMessage, UserRef
@@ -19,8 +19,14 @@ from bot.runtime import build_runtime
 from bot.settings import Settings
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_teams import TENANT, FakeTeams, Member
-from tests.teams.conftest import Server, eventually, free_port, start_server
+from tests.teams.conftest import NewAdapter, Server, eventually, free_port, start_server
 from tests.teams.shapes import CHANNEL, bot_added_to_team, personal_message
+
+
+def tenant_field(account: dict[str, Any]) -> Any:
+    """The tenant id of a connector body: botbuilder spells the key `tenantID`, the Agents SDK `tenantId`
+    (the Bot Connector reads JSON keys case-insensitively)."""
+    return {key.lower(): value for key, value in account.items()}.get("tenantid")
 
 
 def enqueue(
@@ -81,13 +87,13 @@ def test_a_highlight_queued_for_a_channel_arrives_there(
     post = eventually(lambda: fake.posts(CHANNEL), "the highlight")[0]
     assert post.path == f"/v3/conversations/{CHANNEL}/activities"
     assert post.body["text"] == "**Export** breaks on big reports"
-    assert post.body["conversation"]["tenantID"] == TENANT
+    assert tenant_field(post.body["conversation"]) == TENANT
     assert eventually(lambda: outbox_rows(database_url)[0].status == "sent", "the row marked sent")
     assert outbox_rows(database_url)[0].sent_message_id == "activity-1"
 
 
 def test_the_roster_lists_people_without_bots_and_guests(
-    serve: Server, fake: FakeTeams, database_url: str
+    new_adapter: NewAdapter, serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     fake.rosters[CHANNEL] = [
         Member("aad-1", "Grace"),
@@ -97,7 +103,7 @@ def test_the_roster_lists_people_without_bots_and_guests(
         Member("aad-bot", "Other bot", user_role="bot"),
     ]
     channel = team_channel(serve, fake, database_url)
-    people = asyncio.run(TeamsAdapter(TeamsConfig()).list_members(channel))
+    people = asyncio.run(new_adapter(TeamsConfig()).list_members(channel))
     assert [(p.user_id, p.display_name, p.workspace) for p in people] == [
         ("aad-1", "Grace", TENANT),
         ("aad-2", "Alan", TENANT),
@@ -108,11 +114,11 @@ def test_the_roster_lists_people_without_bots_and_guests(
 
 
 def test_a_pulse_dm_reaches_someone_who_never_wrote_to_the_bot(
-    serve: Server, fake: FakeTeams, database_url: str
+    new_adapter: NewAdapter, serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     fake.rosters[CHANNEL] = [Member("aad-quiet", "Quiet Person")]
     channel = team_channel(serve, fake, database_url)
-    person = asyncio.run(TeamsAdapter(TeamsConfig()).list_members(channel))[0]
+    person = asyncio.run(new_adapter(TeamsConfig()).list_members(channel))[0]
     enqueue(database_url, ["How likely are you to recommend us?"], recipient=person)
     post = eventually(lambda: fake.posts("a:1dm-aad-quiet"), "the pulse DM")[0]
     assert post.body["text"] == "How likely are you to recommend us?"
@@ -122,7 +128,7 @@ def test_a_pulse_dm_reaches_someone_who_never_wrote_to_the_bot(
     assert body["bot"]["id"].startswith("28:")
     # Teams accepts the Entra object id as the member id; the tenant goes in both places Teams reads it.
     assert body["members"] == [{"id": "aad-quiet"}]
-    assert body["tenantID"] == TENANT and body["channelData"] == {"tenant": {"id": TENANT}}
+    assert tenant_field(body) == TENANT and body["channelData"] == {"tenant": {"id": TENANT}}
     # A second DM reuses the stored 1:1 chat: no second conversation is created.
     enqueue(database_url, ["Reminder: one question waiting"], recipient=person)
     eventually(lambda: len(fake.posts("a:1dm-aad-quiet")) == 2, "the second DM")

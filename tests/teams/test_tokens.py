@@ -114,3 +114,11 @@ def test_a_slow_key_server_does_not_stall_the_rest_of_the_server(
     finally:
         fake.hold_metadata.clear()
         server.stop()
+
+
+def test_a_token_whose_key_does_not_endorse_the_activitys_channel_is_refused(
+    authenticated: Server, module_fake: FakeTeams
+) -> None:
+    # The fake's key endorses msteams and emulator only.
+    activity = {**personal_message(module_fake.url, "help", aad="aad-webchat"), "channelId": "webchat"}
+    assert authenticated.post(activity, module_fake.token(module_fake.url)).status_code == 401

@@ -8,7 +8,8 @@ import pytest
 import requests
 from botbuilder.schema import Activity
 
-from adapters.teams.auth import AuthUnavailable, Unauthorized, authenticate
+from adapters.teams.base import AuthUnavailable, Unauthorized
+from adapters.teams.botbuilder.auth import authenticate
 
 
 class StubAuthentication:

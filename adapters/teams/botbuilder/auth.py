@@ -16,18 +16,9 @@ import requests
 from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
 
+from adapters.teams.base import CHECK_TIMEOUT_SECONDS, AuthUnavailable, Unauthorized
+
 log = logging.getLogger(__name__)
-
-# Well inside the connector's 10-15 s patience, so that it gets our 503 rather than timing out itself.
-CHECK_TIMEOUT_SECONDS = 8.0
-
-
-class Unauthorized(Exception):
-    """The request carries no valid token for this bot."""
-
-
-class AuthUnavailable(Exception):
-    """The signing keys could not be fetched, so the token could not be checked."""
 
 
 async def authenticate(
