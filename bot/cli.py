@@ -8,7 +8,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import cast
 
+from bot.arguments import CommandParser
 from bot.db.database import Database, DatabaseError
 from bot.features.catalog import all_features
 from bot.log_privacy import protect_handlers
@@ -25,11 +27,15 @@ class CommandFailed(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command and flag of CONTRACT.md."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="clueline", description="Clueline: customer voice, product answers and pulse questions in chat."
     )
     parser.set_defaults(action="run")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Features take the plain ArgumentParser type; the parsers they get are CommandParsers all the same.
+    commands = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
+    )
 
     serve = commands.add_parser(
         "serve", help="the HTTP server (adapters, webhook, health, metrics) and scheduler"
