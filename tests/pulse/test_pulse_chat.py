@@ -95,6 +95,27 @@ async def test_free_text_answer_typed_in_the_chat_where_there_are_no_forms(runti
     assert lead.pop() == messages.ALREADY_ANSWERED
 
 
+async def test_a_typed_score_says_whether_it_is_out_of_range_not_a_number_or_repeated(runtime: Runtime) -> None:
+    from bot.features.pulse import service
+
+    lead = TestBot(runtime, user_id="lead")
+    spec = service.build_spec(question="enps", kind=None, audience=["console:lead"], created_by="console:lead")
+    await service.create_pulse(runtime, spec)
+    await lead.push("help")  # any turn lets the scheduler open the run and send the DM
+    lead.pop_all()
+    await lead.push("pulse answer 11")
+    assert lead.pop() == "11 is out of range: an answer to this question is a whole number from 0 to 10."
+    await lead.push("pulse answer banana")
+    assert lead.pop() == "'banana' is not a whole number: an answer to this question is a whole number from 0 to 10."
+    await lead.push("pulse answer 9")
+    assert "Thank you" in lead.pop()
+    await lead.push("pulse answer 7")
+    assert lead.pop() == messages.ALREADY_ANSWERED
+    stranger = TestBot(runtime, user_id="stranger")
+    await stranger.push("pulse answer 7")
+    assert stranger.pop() == messages.REFUSED  # no pulse of theirs: the one neutral refusal
+
+
 def test_demo_runs_the_sample_pulse_records_the_answer_and_shows_the_rules(tmp_path: Path) -> None:
     env = {
         key: value
