@@ -188,7 +188,7 @@ def _print_until_closed(text: str) -> None:
     try:
         print(text, flush=True)
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         os._exit(0)
 
 
@@ -239,6 +239,8 @@ def configure_logging(level: str) -> None:
     # Whatever the level, no line may carry tokens, answers or contact data: see bot.log_privacy.
     protect_handlers(logging.getLogger())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # A broken PDF makes pypdf warn line by line; the ingest report already names the file and why.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     migration_log = logging.getLogger("alembic.runtime.migration")
     if _not_alembic_boilerplate not in migration_log.filters:
         migration_log.addFilter(_not_alembic_boilerplate)
@@ -246,6 +248,18 @@ def configure_logging(level: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `clueline` console command."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit: output still buffered meets a closed pipe inside the guard
+        return code
+    except BrokenPipeError:
+        # `clueline ask ... | head -1`: the reader has what it wanted. Standard output goes to /dev/null so the
+        # flush at exit does not raise again, and the command ends quietly as SIGPIPE would end it.
+        _silence_stdout()
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -269,6 +283,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _silence_stdout() -> None:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

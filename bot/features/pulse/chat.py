@@ -192,6 +192,7 @@ async def create_form_submit(turn: Turn) -> None:
             reminder_after=values.get("reminder_after") or None,
             threshold=threshold,
             results_target=values.get("results") or None,
+            now=turn.runtime.clock.now(),
         )
     except PulseInputError as exc:
         await turn.reply_privately(f"I couldn't create that pulse: {exc}")
