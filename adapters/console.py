@@ -6,7 +6,9 @@ import base64
 import itertools
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import web
 
@@ -35,11 +37,29 @@ from bot.core.types import (
 PLATFORM = "console"
 
 
-def render_text(message: OutboundMessage) -> str:
-    """A message as plain lines for a terminal; buttons show the word to type to press them."""
+def render_text(message: OutboundMessage, pictures: Path | None = None) -> str:
+    """A message as plain lines for a terminal; buttons show the word to type to press them.
+
+    With a `pictures` folder, each picture is written there as a PNG file and its line shows the path.
+    """
     if not message.blocks:
         return _plain(message.text)
-    return "\n".join(_plain(line) for block in message.blocks for line in _render_block(block))
+    lines = []
+    for block in message.blocks:
+        if isinstance(block, Image) and pictures is not None and block.png_base64:
+            lines.append(f"  [picture: {block.alt}, saved as {_save_picture(block, pictures)}]")
+        else:
+            lines += [_plain(line) for line in _render_block(block)]
+    return "\n".join(lines)
+
+
+def _save_picture(image: Image, folder: Path) -> Path:
+    assert image.png_base64 is not None
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"[^a-z0-9]+", "-", image.alt.lower()).strip("-")[:40] or "picture"
+    path = folder / f"{name}-{sum(1 for _ in folder.iterdir()) + 1}.png"
+    path.write_bytes(base64.b64decode(image.png_base64))
+    return path
 
 
 def _plain(text: str) -> str:
@@ -69,26 +89,50 @@ def _render_block(block: Block) -> list[str]:
     return []
 
 
+PRESS = "press "
+
+
 class ConsoleAdapter:
-    """A chat with one person at a terminal; pressing a button is typing its label."""
+    """A chat with one person at a terminal; pressing a button is typing its label or `press N`."""
 
     platform = PLATFORM
     capabilities = Capabilities(threads=False, ephemeral=False, edit=True, forms=False, max_buttons=11)
 
-    def __init__(self, write: Callable[[str], None], user_id: str = "you", display_name: str = "You") -> None:
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        user_id: str = "you",
+        display_name: str = "You",
+        pictures: Path | None = None,
+    ) -> None:
         self._write = write
+        self._pictures = pictures
         self.user = UserRef(platform=PLATFORM, user_id=user_id, display_name=display_name)
         self.direct = ConversationRef(platform=PLATFORM, channel=f"dm-{user_id}", is_direct=True)
         self.members: dict[str, list[UserRef]] = {}
         self._ids = itertools.count(1)
-        self._buttons: dict[str, tuple[SentMessage, Button]] = {}
+        self._buttons: dict[str, tuple[SentMessage, Button]] = {}  # typed label, in the chat with the person
+        self._pressable: dict[str, tuple[SentMessage, Button]] = {}  # `press` number or label, anywhere
+        self._numbers = itertools.count(1)
+        self._held: Counter[str] | None = None
 
     # ---- inbound ----------------------------------------------------------------------------------
 
-    def parse_line(self, line: str) -> InboundMessage | ActionEvent:
-        """What the person typed: a press of a button on screen, or a message to the bot."""
+    def parse_line(self, line: str) -> InboundMessage | ActionEvent | None:
+        """What the person typed: a press of a button on screen, or a message to the bot.
+
+        None for `press` of no button on screen: said here, rather than sent to the bot as a question.
+        """
         event_id = f"line-{uuid.uuid4().hex}"
-        pressed = self._buttons.get(line.strip().lower())
+        typed = line.strip().lower()
+        if typed.startswith(PRESS):
+            wanted = typed.removeprefix(PRESS).strip().lstrip("#")
+            pressed = self._pressable.get(wanted)
+            if pressed is None:
+                self._write(f"There is no button {wanted!r} on screen; press one by its number or label.")
+                return None
+        else:
+            pressed = self._buttons.get(typed)
         if pressed is not None:
             sent, button = pressed
             return ActionEvent(
@@ -102,6 +146,15 @@ class ConsoleAdapter:
         return InboundMessage(
             event_id=event_id, conversation=self.direct, user=self.user, text=line, is_direct=True
         )
+
+    def hold(self) -> None:
+        """Count messages instead of printing them, until `release` (the demo's start-up posts)."""
+        self._held = Counter()
+
+    def release(self) -> Counter[str]:
+        """Print again; how many messages were held, per channel ("you" for the chat with the person)."""
+        held, self._held = self._held or Counter(), None
+        return held
 
     def routes(self, sink: EventSink) -> list[web.RouteDef]:
         """The console has no HTTP routes."""
@@ -118,20 +171,27 @@ class ConsoleAdapter:
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentMessage:
         """Print a message, headed by its channel unless it is the chat with the person."""
         sent = SentMessage(conversation=conversation, message_id=f"m{next(self._ids)}")
-        self._remember_buttons(sent, message)
+        if self._held is not None:
+            self._held["you" if conversation.is_direct else f"#{conversation.channel}"] += 1
+            return sent
+        presses = self._remember_buttons(sent, message)
         heading = "" if conversation.is_direct else f"[#{conversation.channel}] "
-        self._write(heading + render_text(message))
+        self._write(heading + render_text(message, self._pictures) + presses)
         return sent
 
     async def update(self, sent: SentMessage, message: OutboundMessage) -> None:
         """Print the replacement; the old message's buttons stop working."""
-        self._buttons = {k: v for k, v in self._buttons.items() if v[0].message_id != sent.message_id}
-        self._remember_buttons(sent, message)
-        self._write(render_text(message))
+        self._forget(sent)
+        presses = self._remember_buttons(sent, message)
+        self._write(render_text(message, self._pictures) + presses)
 
     async def delete(self, sent: SentMessage) -> None:
         """Forget a message's buttons."""
+        self._forget(sent)
+
+    def _forget(self, sent: SentMessage) -> None:
         self._buttons = {k: v for k, v in self._buttons.items() if v[0].message_id != sent.message_id}
+        self._pressable = {k: v for k, v in self._pressable.items() if v[0].message_id != sent.message_id}
 
     async def open_dm(self, user: UserRef, near: ConversationRef | None = None) -> ConversationRef:
         """Every DM in the demo is the chat with the person at the terminal."""
@@ -149,16 +209,23 @@ class ConsoleAdapter:
         """The console has no home tab; print it."""
         self._write(render_text(message))
 
-    def _remember_buttons(self, sent: SentMessage, message: OutboundMessage) -> None:
-        if not sent.conversation.is_direct:
-            return
+    def _remember_buttons(self, sent: SentMessage, message: OutboundMessage) -> str:
+        """Remember a message's buttons; outside the chat with the person, the line listing their numbers."""
+        pressable: list[Button] = []
         for block in message.blocks:
             if isinstance(block, Buttons):
-                for button in block.buttons:
-                    self._buttons[button.label.strip().lower()] = (sent, button)
+                pressable += block.buttons
             elif isinstance(block, Choice):
-                for option in block.options:
-                    self._buttons[option.label.strip().lower()] = (
-                        sent,
-                        Button(label=option.label, action_id=block.action_id, value=option.value),
-                    )
+                pressable += [Button(label=o.label, action_id=block.action_id, value=o.value) for o in block.options]
+        numbered = []
+        for button in pressable:
+            number = str(next(self._numbers))
+            self._pressable[number] = self._pressable[button.label.strip().lower()] = (sent, button)
+            numbered.append(f"press {number} = {button.label}")
+            if sent.conversation.is_direct:
+                self._buttons[button.label.strip().lower()] = (sent, button)
+        # In the chat with the person a button's label is typed as it is; posts in channels share labels
+        # (every highlight has Discuss), so each of their buttons gets a number.
+        if not numbered or sent.conversation.is_direct:
+            return ""
+        return "\n  (" + "; ".join(numbered) + ")"

@@ -174,11 +174,16 @@ def _worker(settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
     from adapters.console import ConsoleAdapter
     from bot.app import setup_features
     from bot.demo.chat import run_demo
 
-    return run_demo(ConsoleAdapter(write=_print_until_closed), args.database, setup_features)
+    # Charts outlive the demo's temporary database: the paths it prints must still open afterwards.
+    pictures = Path(tempfile.mkdtemp(prefix="clueline-demo-charts-"))
+    return run_demo(ConsoleAdapter(write=_print_until_closed, pictures=pictures), args.database, setup_features)
 
 
 def _print_until_closed(text: str) -> None:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.core.types import OutboundMessage, Text
 from bot.features.pulse import messages
 from bot.runtime import Runtime
+from tests.cli.test_demo_first_hour import demo
 from tests.pulse.conftest import PulseWorld
 from tests.support.testbot import TestBot
 
@@ -117,22 +115,7 @@ async def test_a_typed_score_says_whether_it_is_out_of_range_not_a_number_or_rep
 
 
 def test_demo_runs_the_sample_pulse_records_the_answer_and_shows_the_rules(tmp_path: Path) -> None:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "MICROSOFT_", "OPENAI_"))
-    }
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
-        input="pulse\n9\n",
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = demo("pulse\n9\n", tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Would you refer a friend to work here?" in done.stdout
     assert "Thank you! Your answer is recorded anonymously." in done.stdout

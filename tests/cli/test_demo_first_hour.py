@@ -1,0 +1,76 @@
+"""`clueline demo` shows every feature to its end: no dead ends for someone trying it for the first time."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from adapters.console import ConsoleAdapter
+from bot.core.types import ActionEvent, Button, Buttons, ConversationRef, OutboundMessage, Text
+from bot.runtime import Runtime
+from tests.support.testbot import TestBot
+
+
+def demo(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "OPENAI_"))}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_the_sample_pulse_ends_with_the_enps_its_trend_and_chart_files(tmp_path: Path) -> None:
+    done = demo("pulse\n9\nresults\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    tail = done.stdout.split("Thank you! Your answer is recorded anonymously.")[1]
+    assert "Responses: 5 of 7" in tail and re.search(r"eNPS: -?\d+", tail)
+    last = done.stdout.strip().splitlines()[-10:]
+    assert any(line.strip().startswith("eNPS: ") for line in last), "results is the last thing shown"
+    charts = re.findall(r"saved as (\S+\.png)\]", "\n".join(last))
+    assert len(charts) == 2, "the eNPS chart and the trend across runs"
+    for chart in charts:
+        assert Path(chart).read_bytes().startswith(b"\x89PNG"), chart
+
+
+def test_the_start_is_one_line_about_the_sample_not_every_highlight(tmp_path: Path) -> None:
+    done = demo("", tmp_path)
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.strip().splitlines()
+    assert line.startswith("Sample company Northpine loaded; it posted ")
+    assert "Type highlights to see the customer highlights." in line
+
+
+async def test_press_a_number_or_a_label_presses_a_channel_post_button() -> None:
+    written: list[str] = []
+    console = ConsoleAdapter(write=written.append)
+    channel = ConversationRef(platform="console", channel="customer-voice")
+    buttons = [
+        Button(label="Discuss", action_id="feedback.discuss", value="7"),
+        Button(label="I'll follow up", action_id="feedback.claim", value="7"),
+    ]
+    post = OutboundMessage(text="A highlight", blocks=[Text(text="A highlight"), Buttons(buttons=buttons)])
+    await console.send(channel, post)
+    assert written[-1].endswith("(press 1 = Discuss; press 2 = I'll follow up)")
+    by_number = console.parse_line("press 2")
+    assert isinstance(by_number, ActionEvent)
+    assert (by_number.action_id, by_number.value, by_number.conversation) == ("feedback.claim", "7", channel)
+    by_label = console.parse_line("press Discuss")
+    assert isinstance(by_label, ActionEvent) and by_label.action_id == "feedback.discuss"
+    assert console.parse_line("press 9") is None
+    assert written[-1] == "There is no button '9' on screen; press one by its number or label."
+
+
+async def test_press_of_no_button_is_not_sent_to_the_experts_as_a_question(runtime: Runtime) -> None:
+    bot = TestBot(runtime)
+    await bot.push("press Discuss")
+    assert bot.pop_all() == ["There is no button 'discuss' on screen; press one by its number or label."]
