@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from adapters.console_form import CANCEL, FormPrompts
 from bot.core.adapter import EventSink
 from bot.core.types import (
     ActionEvent,
@@ -104,9 +105,13 @@ class ConsoleAdapter:
         user_id: str = "you",
         display_name: str = "You",
         pictures: Path | None = None,
+        forms: bool = False,
     ) -> None:
         self._write = write
         self._pictures = pictures
+        # With forms, a form is asked field by field (the demo); without, shown as text (chat tests).
+        self.capabilities = self.capabilities.model_copy(update={"forms": forms})
+        self._form: FormPrompts | None = None
         self.user = UserRef(platform=PLATFORM, user_id=user_id, display_name=display_name)
         self.direct = ConversationRef(platform=PLATFORM, channel=f"dm-{user_id}", is_direct=True)
         self.members: dict[str, list[UserRef]] = {}
@@ -124,7 +129,11 @@ class ConsoleAdapter:
         None for `press` of no button on screen: said here, rather than sent to the bot as a question.
         """
         event_id = f"line-{uuid.uuid4().hex}"
+        if self._form is not None:
+            return self._fill_form(event_id, line)
         typed = line.strip().lower()
+        if not typed:
+            return None
         if typed.startswith(PRESS):
             wanted = typed.removeprefix(PRESS).strip().lstrip("#")
             pressed = self._pressable.get(wanted)
@@ -145,6 +154,31 @@ class ConsoleAdapter:
             )
         return InboundMessage(
             event_id=event_id, conversation=self.direct, user=self.user, text=line, is_direct=True
+        )
+
+    def _fill_form(self, event_id: str, line: str) -> ActionEvent | None:
+        form = self._form
+        assert form is not None
+        if line.strip().lower() == CANCEL:
+            self._form = None
+            self._write(f"{form.form.title}: cancelled.")
+            return None
+        refused = form.answer(line)
+        if refused is not None:
+            self._write(f"{refused}\n{form.prompt()}")
+            return None
+        if not form.done:
+            self._write(form.prompt())
+            return None
+        self._form = None
+        return ActionEvent(
+            event_id=event_id,
+            conversation=self.direct,
+            user=self.user,
+            action_id=form.form.callback_id,
+            value=form.form.private_metadata,
+            form_values=form.values,
+            source="form_submit",
         )
 
     def hold(self) -> None:
@@ -202,8 +236,12 @@ class ConsoleAdapter:
         return list(self.members.get(conversation.channel, []))
 
     async def open_form(self, event: InboundMessage | ActionEvent, form: Form) -> None:
-        """The console shows a form as its text."""
-        self._write(render_text(OutboundMessage(text=form.title, blocks=form.blocks)))
+        """With forms, ask its fields one a line; without, show it as text."""
+        if not self.capabilities.forms:
+            self._write(render_text(OutboundMessage(text=form.title, blocks=form.blocks)))
+            return
+        self._form = FormPrompts(form)
+        self._write(self._form.opening())
 
     async def publish_home(self, user: UserRef, message: OutboundMessage) -> None:
         """The console has no home tab; print it."""

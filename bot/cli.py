@@ -183,7 +183,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     # Charts outlive the demo's temporary database: the paths it prints must still open afterwards.
     pictures = Path(tempfile.mkdtemp(prefix="clueline-demo-charts-"))
-    return run_demo(ConsoleAdapter(write=_print_until_closed, pictures=pictures), args.database, setup_features)
+    console = ConsoleAdapter(write=_print_until_closed, pictures=pictures, forms=True)
+    return run_demo(console, args.database, setup_features)
 
 
 def _print_until_closed(text: str) -> None:

@@ -65,9 +65,7 @@ async def chat(runtime: Runtime, console: TerminalChat, lines: TextIO, interacti
         line = lines.readline()
         if not line:
             break
-        line = line.rstrip("\r\n")
-        if not line.strip() and not interactive:
-            continue
+        line = line.rstrip("\r\n")  # a blank line still counts: it skips a field of a form
         event = console.parse_line(line)
         if event is not None:
             await runtime.dispatcher.dispatch(event, console)

@@ -74,3 +74,41 @@ async def test_press_of_no_button_is_not_sent_to_the_experts_as_a_question(runti
     bot = TestBot(runtime)
     await bot.push("press Discuss")
     assert bot.pop_all() == ["There is no button 'discuss' on screen; press one by its number or label."]
+
+
+def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_pulse(tmp_path: Path) -> None:
+    # Question: Enter (enps); own question, kind: Enter; audience; when, tz, closes, remind, threshold, results.
+    done = demo("pulse new\n\n\n\nconsole:you\n\n\n2d\n\n\n\npulse list\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Forms don't open here" not in done.stdout
+    assert "NEW PULSE (one answer a line; type cancel to leave)" in done.stdout
+    assert "Audience (channels or people, e.g. slack:C123):" in done.stdout
+    assert "Pulse #2 created: Would you refer a friend to work here?" in done.stdout
+    assert "#2 Would you refer a friend to work here? (scheduled, 1 run(s)" in done.stdout
+
+
+async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_cancelled() -> None:
+    from bot.core.types import Choice, Form, Option, TextInput
+
+    written: list[str] = []
+    console = ConsoleAdapter(write=written.append, forms=True)
+    form = Form(
+        callback_id="demo.form",
+        title="Pick",
+        blocks=[
+            Choice(action_id="colour", label="Colour", options=[Option(label="Red", value="r")]),
+            TextInput(action_id="why", label="Why"),
+        ],
+    )
+    event = console.parse_line("hello")
+    assert event is not None
+    await console.open_form(event, form)
+    assert console.parse_line("7") is None and written[-1].startswith("Pick one by its number (1-1).")
+    assert console.parse_line("red") is None and written[-1] == "Why:"
+    assert console.parse_line("") is None and written[-1] == "This one is needed.\nWhy:"
+    submitted = console.parse_line("it is warm")
+    assert isinstance(submitted, ActionEvent)
+    assert (submitted.action_id, submitted.form_values) == ("demo.form", {"colour": "r", "why": "it is warm"})
+    await console.open_form(event, form)
+    assert console.parse_line("cancel") is None and written[-1] == "Pick: cancelled."
+    assert not isinstance(console.parse_line("red"), ActionEvent)
