@@ -181,6 +181,8 @@ def _demo(args: argparse.Namespace) -> int:
     from bot.app import setup_features
     from bot.demo.chat import run_demo
 
+    if args.database and not Path(args.database).parent.is_dir():
+        raise CommandFailed(f"no such folder for --database: {Path(args.database).parent}")
     # Charts outlive the demo's temporary database: the paths it prints must still open afterwards.
     pictures = Path(tempfile.mkdtemp(prefix="clueline-demo-charts-"))
     console = ConsoleAdapter(write=_print_until_closed, pictures=pictures, forms=True)

@@ -37,6 +37,12 @@ def test_ingest_of_a_missing_path_exits_1_with_one_line(env: dict[str, str]) -> 
     assert result.stdout == ""
 
 
+def test_a_demo_database_in_a_missing_folder_exits_1_with_one_line(env: dict[str, str]) -> None:
+    result = clueline(env, "demo", "--database", "/nonexistent/dir/demo.db")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == ["clueline: no such folder for --database: /nonexistent/dir"]
+
+
 def test_unsupported_files_are_skipped_with_their_type_and_a_broken_pdf_is_one_line(
     env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -36,6 +36,8 @@ def test_the_sample_pulse_ends_with_the_enps_its_trend_and_chart_files(tmp_path:
     assert "Responses: 5 of 7" in tail and re.search(r"eNPS: -?\d+", tail)
     last = done.stdout.strip().splitlines()[-10:]
     assert any(line.strip().startswith("eNPS: ") for line in last), "results is the last thing shown"
+    [trend] = [line for line in last if line.startswith("eNPS by run: ")]
+    assert trend.count("→") == 2, "two earlier runs and this one"
     charts = re.findall(r"saved as (\S+\.png)\]", "\n".join(last))
     assert len(charts) == 2, "the eNPS chart and the trend across runs"
     for chart in charts:
