@@ -17,7 +17,10 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 
 PROMPT = "you> "
-WELCOME = "Clueline demo with the sample company Northpine. Type help, a question, highlights or pulse. Ctrl-D quits."
+WELCOME = (
+    "Clueline demo with the sample company Northpine. Type help, a question, highlights or pulse; "
+    "press a button by typing its label, or press N for a post's numbered buttons. Ctrl-D quits."
+)
 
 
 class TerminalChat(ChatAdapter, Protocol):
