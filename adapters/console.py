@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import itertools
 import re
+import tempfile
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -38,29 +39,34 @@ from bot.core.types import (
 PLATFORM = "console"
 
 
-def render_text(message: OutboundMessage, pictures: Path | None = None) -> str:
+def render_text(message: OutboundMessage, picture_dir: Path | None = None) -> str:
     """A message as plain lines for a terminal; buttons show the word to type to press them.
 
-    With a `pictures` folder, each picture is written there as a PNG file and its line shows the path.
+    With `picture_dir`, each PNG picture is written to a file there and its path is shown.
     """
     if not message.blocks:
         return _plain(message.text)
-    lines = []
-    for block in message.blocks:
-        if isinstance(block, Image) and pictures is not None and block.png_base64:
-            lines.append(f"  [picture: {block.alt}, saved as {_save_picture(block, pictures)}]")
-        else:
-            lines += [_plain(line) for line in _render_block(block)]
-    return "\n".join(lines)
+    saved = [_save_picture(block, picture_dir) for block in message.blocks]
+    return "\n".join(
+        _plain(line)
+        for block, path in zip(message.blocks, saved, strict=True)
+        for line in (
+            [f"  [picture: {block.alt} saved to {path}]"]
+            if path and isinstance(block, Image)
+            else _render_block(block)
+        )
+    )
 
 
-def _save_picture(image: Image, folder: Path) -> Path:
-    assert image.png_base64 is not None
-    folder.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"[^a-z0-9]+", "-", image.alt.lower()).strip("-")[:40] or "picture"
-    path = folder / f"{name}-{sum(1 for _ in folder.iterdir()) + 1}.png"
-    path.write_bytes(base64.b64decode(image.png_base64))
-    return path
+def _save_picture(block: Block, picture_dir: Path | None) -> Path | None:
+    if picture_dir is None or not isinstance(block, Image) or not block.png_base64:
+        return None
+    # Kept after the demo ends (unlike its database), so the person can open it.
+    with tempfile.NamedTemporaryFile(
+        dir=picture_dir, prefix="clueline-chart-", suffix=".png", delete=False
+    ) as out:
+        out.write(base64.b64decode(block.png_base64))
+    return Path(out.name)
 
 
 def _plain(text: str) -> str:
@@ -104,11 +110,11 @@ class ConsoleAdapter:
         write: Callable[[str], None],
         user_id: str = "you",
         display_name: str = "You",
-        pictures: Path | None = None,
+        picture_dir: Path | None = None,
         forms: bool = False,
     ) -> None:
         self._write = write
-        self._pictures = pictures
+        self._picture_dir = picture_dir
         # With forms, a form is asked field by field (the demo); without, shown as text (chat tests).
         self.capabilities = self.capabilities.model_copy(update={"forms": forms})
         self._form: FormPrompts | None = None
@@ -210,14 +216,14 @@ class ConsoleAdapter:
             return sent
         presses = self._remember_buttons(sent, message)
         heading = "" if conversation.is_direct else f"[#{conversation.channel}] "
-        self._write(heading + render_text(message, self._pictures) + presses)
+        self._write(heading + render_text(message, self._picture_dir) + presses)
         return sent
 
     async def update(self, sent: SentMessage, message: OutboundMessage) -> None:
         """Print the replacement; the old message's buttons stop working."""
         self._forget(sent)
         presses = self._remember_buttons(sent, message)
-        self._write(render_text(message, self._pictures) + presses)
+        self._write(render_text(message, self._picture_dir) + presses)
 
     async def delete(self, sent: SentMessage) -> None:
         """Forget a message's buttons."""

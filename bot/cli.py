@@ -183,9 +183,8 @@ def _demo(args: argparse.Namespace) -> int:
 
     if args.database and not Path(args.database).parent.is_dir():
         raise CommandFailed(f"no such folder for --database: {Path(args.database).parent}")
-    # Charts outlive the demo's temporary database: the paths it prints must still open afterwards.
-    pictures = Path(tempfile.mkdtemp(prefix="clueline-demo-charts-"))
-    console = ConsoleAdapter(write=_print_until_closed, pictures=pictures, forms=True)
+    # Charts are written where the person can open them after the demo (its database is temporary).
+    console = ConsoleAdapter(write=_print_until_closed, picture_dir=Path(tempfile.gettempdir()), forms=True)
     return run_demo(console, args.database, setup_features)
 
 

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -46,6 +47,8 @@ class Settings:
     outbox_lease_seconds: float = 60.0
     outbox_poll_seconds: float = 0.5
     log_level: str = "INFO"
+    # The company's time zone for monthly reports and digests (IANA name).
+    time_zone: str = "UTC"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -125,6 +128,16 @@ def _allowed_teams(raw: str | None) -> frozenset[str] | None:
     return teams
 
 
+def _zone(raw: str | None) -> str:
+    if raw is None:
+        return "UTC"
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingError(f"CLUELINE_TZ must be an IANA time zone like Europe/Berlin, got {raw!r}") from None
+    return raw
+
+
 def _needs(name: str, when: str) -> SettingError:
     return SettingError(f"{name} is required when {when}")
 
@@ -200,5 +213,6 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         outbox_lease_seconds=_float(env, "CLUELINE_OUTBOX_LEASE_SECONDS", 60.0),
         outbox_poll_seconds=_float(env, "CLUELINE_OUTBOX_POLL_SECONDS", 0.5),
         log_level=(opt("CLUELINE_LOG_LEVEL") or "INFO").upper(),
+        time_zone=_zone(opt("CLUELINE_TZ")),
         extra={k: v for k, v in env.items() if k.startswith("CLUELINE_") and k != "CLUELINE_SECRET_KEY"},
     )

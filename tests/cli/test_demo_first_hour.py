@@ -38,7 +38,7 @@ def test_the_sample_pulse_ends_with_the_enps_its_trend_and_chart_files(tmp_path:
     assert any(line.strip().startswith("eNPS: ") for line in last), "results is the last thing shown"
     [trend] = [line for line in last if line.startswith("eNPS by run: ")]
     assert trend.count("→") == 2, "two earlier runs and this one"
-    charts = re.findall(r"saved as (\S+\.png)\]", "\n".join(last))
+    charts = re.findall(r"saved to (\S+\.png)\]", "\n".join(last))
     assert len(charts) == 2, "the eNPS chart and the trend across runs"
     for chart in charts:
         assert Path(chart).read_bytes().startswith(b"\x89PNG"), chart
@@ -85,8 +85,8 @@ def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_puls
     assert "Forms don't open here" not in done.stdout
     assert "NEW PULSE (one answer a line; type cancel to leave)" in done.stdout
     assert "Audience (channels or people, e.g. slack:C123):" in done.stdout
-    assert "Pulse #2 created: Would you refer a friend to work here?" in done.stdout
-    assert "#2 Would you refer a friend to work here? (scheduled, 1 run(s)" in done.stdout
+    [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
+    assert f"#{created} Would you refer a friend to work here? (scheduled, 1 run(s)" in done.stdout
 
 
 async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_cancelled() -> None:
