@@ -7,11 +7,13 @@ import itertools
 import re
 import tempfile
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
 
+from adapters.console_form import CANCEL, FormPrompts
 from bot.core.adapter import EventSink
 from bot.core.types import (
     ActionEvent,
@@ -94,8 +96,11 @@ def _render_block(block: Block) -> list[str]:
     return []
 
 
+PRESS = "press "
+
+
 class ConsoleAdapter:
-    """A chat with one person at a terminal; pressing a button is typing its label."""
+    """A chat with one person at a terminal; pressing a button is typing its label or `press N`."""
 
     platform = PLATFORM
     capabilities = Capabilities(threads=False, ephemeral=False, edit=True, forms=False, max_buttons=11)
@@ -106,21 +111,43 @@ class ConsoleAdapter:
         user_id: str = "you",
         display_name: str = "You",
         picture_dir: Path | None = None,
+        forms: bool = False,
     ) -> None:
         self._write = write
         self._picture_dir = picture_dir
+        # With forms, a form is asked field by field (the demo); without, shown as text (chat tests).
+        self.capabilities = self.capabilities.model_copy(update={"forms": forms})
+        self._form: FormPrompts | None = None
         self.user = UserRef(platform=PLATFORM, user_id=user_id, display_name=display_name)
         self.direct = ConversationRef(platform=PLATFORM, channel=f"dm-{user_id}", is_direct=True)
         self.members: dict[str, list[UserRef]] = {}
         self._ids = itertools.count(1)
-        self._buttons: dict[str, tuple[SentMessage, Button]] = {}
+        self._buttons: dict[str, tuple[SentMessage, Button]] = {}  # typed label, in the chat with the person
+        self._pressable: dict[str, tuple[SentMessage, Button]] = {}  # `press` number or label, anywhere
+        self._numbers = itertools.count(1)
+        self._held: Counter[str] | None = None
 
     # ---- inbound ----------------------------------------------------------------------------------
 
-    def parse_line(self, line: str) -> InboundMessage | ActionEvent:
-        """What the person typed: a press of a button on screen, or a message to the bot."""
+    def parse_line(self, line: str) -> InboundMessage | ActionEvent | None:
+        """What the person typed: a press of a button on screen, or a message to the bot.
+
+        None for `press` of no button on screen: said here, rather than sent to the bot as a question.
+        """
         event_id = f"line-{uuid.uuid4().hex}"
-        pressed = self._buttons.get(line.strip().lower())
+        if self._form is not None:
+            return self._fill_form(event_id, line)
+        typed = line.strip().lower()
+        if not typed:
+            return None
+        if typed.startswith(PRESS):
+            wanted = typed.removeprefix(PRESS).strip().lstrip("#")
+            pressed = self._pressable.get(wanted)
+            if pressed is None:
+                self._write(f"There is no button {wanted!r} on screen; press one by its number or label.")
+                return None
+        else:
+            pressed = self._buttons.get(typed)
         if pressed is not None:
             sent, button = pressed
             return ActionEvent(
@@ -134,6 +161,40 @@ class ConsoleAdapter:
         return InboundMessage(
             event_id=event_id, conversation=self.direct, user=self.user, text=line, is_direct=True
         )
+
+    def _fill_form(self, event_id: str, line: str) -> ActionEvent | None:
+        form = self._form
+        assert form is not None
+        if line.strip().lower() == CANCEL:
+            self._form = None
+            self._write(f"{form.form.title}: cancelled.")
+            return None
+        refused = form.answer(line)
+        if refused is not None:
+            self._write(f"{refused}\n{form.prompt()}")
+            return None
+        if not form.done:
+            self._write(form.prompt())
+            return None
+        self._form = None
+        return ActionEvent(
+            event_id=event_id,
+            conversation=self.direct,
+            user=self.user,
+            action_id=form.form.callback_id,
+            value=form.form.private_metadata,
+            form_values=form.values,
+            source="form_submit",
+        )
+
+    def hold(self) -> None:
+        """Count messages instead of printing them, until `release` (the demo's start-up posts)."""
+        self._held = Counter()
+
+    def release(self) -> Counter[str]:
+        """Print again; how many messages were held, per channel ("you" for the chat with the person)."""
+        held, self._held = self._held or Counter(), None
+        return held
 
     def routes(self, sink: EventSink) -> list[web.RouteDef]:
         """The console has no HTTP routes."""
@@ -150,20 +211,27 @@ class ConsoleAdapter:
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentMessage:
         """Print a message, headed by its channel unless it is the chat with the person."""
         sent = SentMessage(conversation=conversation, message_id=f"m{next(self._ids)}")
-        self._remember_buttons(sent, message)
+        if self._held is not None:
+            self._held["you" if conversation.is_direct else f"#{conversation.channel}"] += 1
+            return sent
+        presses = self._remember_buttons(sent, message)
         heading = "" if conversation.is_direct else f"[#{conversation.channel}] "
-        self._write(heading + render_text(message, self._picture_dir))
+        self._write(heading + render_text(message, self._picture_dir) + presses)
         return sent
 
     async def update(self, sent: SentMessage, message: OutboundMessage) -> None:
         """Print the replacement; the old message's buttons stop working."""
-        self._buttons = {k: v for k, v in self._buttons.items() if v[0].message_id != sent.message_id}
-        self._remember_buttons(sent, message)
-        self._write(render_text(message, self._picture_dir))
+        self._forget(sent)
+        presses = self._remember_buttons(sent, message)
+        self._write(render_text(message, self._picture_dir) + presses)
 
     async def delete(self, sent: SentMessage) -> None:
         """Forget a message's buttons."""
+        self._forget(sent)
+
+    def _forget(self, sent: SentMessage) -> None:
         self._buttons = {k: v for k, v in self._buttons.items() if v[0].message_id != sent.message_id}
+        self._pressable = {k: v for k, v in self._pressable.items() if v[0].message_id != sent.message_id}
 
     async def open_dm(self, user: UserRef, near: ConversationRef | None = None) -> ConversationRef:
         """Every DM in the demo is the chat with the person at the terminal."""
@@ -174,23 +242,34 @@ class ConsoleAdapter:
         return list(self.members.get(conversation.channel, []))
 
     async def open_form(self, event: InboundMessage | ActionEvent, form: Form) -> None:
-        """The console shows a form as its text."""
-        self._write(render_text(OutboundMessage(text=form.title, blocks=form.blocks)))
+        """With forms, ask its fields one a line; without, show it as text."""
+        if not self.capabilities.forms:
+            self._write(render_text(OutboundMessage(text=form.title, blocks=form.blocks)))
+            return
+        self._form = FormPrompts(form)
+        self._write(self._form.opening())
 
     async def publish_home(self, user: UserRef, message: OutboundMessage) -> None:
         """The console has no home tab; print it."""
         self._write(render_text(message))
 
-    def _remember_buttons(self, sent: SentMessage, message: OutboundMessage) -> None:
-        if not sent.conversation.is_direct:
-            return
+    def _remember_buttons(self, sent: SentMessage, message: OutboundMessage) -> str:
+        """Remember a message's buttons; outside the chat with the person, the line listing their numbers."""
+        pressable: list[Button] = []
         for block in message.blocks:
             if isinstance(block, Buttons):
-                for button in block.buttons:
-                    self._buttons[button.label.strip().lower()] = (sent, button)
+                pressable += block.buttons
             elif isinstance(block, Choice):
-                for option in block.options:
-                    self._buttons[option.label.strip().lower()] = (
-                        sent,
-                        Button(label=option.label, action_id=block.action_id, value=option.value),
-                    )
+                pressable += [Button(label=o.label, action_id=block.action_id, value=o.value) for o in block.options]
+        numbered = []
+        for button in pressable:
+            number = str(next(self._numbers))
+            self._pressable[number] = self._pressable[button.label.strip().lower()] = (sent, button)
+            numbered.append(f"press {number} = {button.label}")
+            if sent.conversation.is_direct:
+                self._buttons[button.label.strip().lower()] = (sent, button)
+        # In the chat with the person a button's label is typed as it is; posts in channels share labels
+        # (every highlight has Discuss), so each of their buttons gets a number.
+        if not numbered or sent.conversation.is_direct:
+            return ""
+        return "\n  (" + "; ".join(numbered) + ")"

@@ -8,7 +8,9 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import cast
 
+from bot.arguments import CommandParser
 from bot.db.database import Database, DatabaseError
 from bot.features.catalog import all_features
 from bot.log_privacy import protect_handlers
@@ -25,11 +27,15 @@ class CommandFailed(Exception):
 
 def build_parser() -> argparse.ArgumentParser:
     """Every command and flag of CONTRACT.md."""
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="clueline", description="Clueline: customer voice, product answers and pulse questions in chat."
     )
     parser.set_defaults(action="run")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    # Features take the plain ArgumentParser type; the parsers they get are CommandParsers all the same.
+    commands = cast(
+        "argparse._SubParsersAction[argparse.ArgumentParser]",
+        parser.add_subparsers(dest="command", metavar="COMMAND", required=True),
+    )
 
     serve = commands.add_parser(
         "serve", help="the HTTP server (adapters, webhook, health, metrics) and scheduler"
@@ -175,8 +181,10 @@ def _demo(args: argparse.Namespace) -> int:
     from bot.app import setup_features
     from bot.demo.chat import run_demo
 
+    if args.database and not Path(args.database).parent.is_dir():
+        raise CommandFailed(f"no such folder for --database: {Path(args.database).parent}")
     # Charts are written where the person can open them after the demo (its database is temporary).
-    console = ConsoleAdapter(write=_print_until_closed, picture_dir=Path(tempfile.gettempdir()))
+    console = ConsoleAdapter(write=_print_until_closed, picture_dir=Path(tempfile.gettempdir()), forms=True)
     return run_demo(console, args.database, setup_features)
 
 
@@ -187,7 +195,7 @@ def _print_until_closed(text: str) -> None:
     try:
         print(text, flush=True)
     except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         os._exit(0)
 
 
@@ -238,6 +246,8 @@ def configure_logging(level: str) -> None:
     # Whatever the level, no line may carry tokens, answers or contact data: see bot.log_privacy.
     protect_handlers(logging.getLogger())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # A broken PDF makes pypdf warn line by line; the ingest report already names the file and why.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     migration_log = logging.getLogger("alembic.runtime.migration")
     if _not_alembic_boilerplate not in migration_log.filters:
         migration_log.addFilter(_not_alembic_boilerplate)
@@ -245,6 +255,18 @@ def configure_logging(level: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `clueline` console command."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # here, not at exit: output still buffered meets a closed pipe inside the guard
+        return code
+    except BrokenPipeError:
+        # `clueline ask ... | head -1`: the reader has what it wanted. Standard output goes to /dev/null so the
+        # flush at exit does not raise again, and the command ends quietly as SIGPIPE would end it.
+        _silence_stdout()
+        return 0
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -272,6 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _silence_stdout() -> None:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

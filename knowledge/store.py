@@ -21,7 +21,7 @@ from knowledge.answer import not_answered as decline
 from knowledge.dense import DenseIndex, Embedder
 from knowledge.documents import Chunk, ChunkKind, LoadedDocument
 from knowledge.index import LexicalIndex
-from knowledge.ingest import IngestError, discover, load_file
+from knowledge.ingest import IngestError, UnsupportedFile, discover, load_file
 from knowledge.retrieve import MIN_CONFIDENCE, Retrieval, Retriever
 from knowledge.tables import ChunkVote, KnowledgeChunk, KnowledgeDocument
 from knowledge.vectors import ChunkVectors, VectorProgress, drop_vectors
@@ -135,6 +135,9 @@ class KnowledgeStore:
                 progress(item.source)
             try:
                 loaded = await asyncio.to_thread(load_file, item.path, item.root)
+            except UnsupportedFile as exc:  # a picture beside the docs is not a failure to read them
+                report.skipped.append((str(exc.path), exc.reason))
+                continue
             except IngestError as exc:
                 report.failed.append((str(exc.path), exc.reason))
                 continue
@@ -142,7 +145,7 @@ class KnowledgeStore:
             getattr(report, outcome).append(loaded.source)
             if outcome != "unchanged":
                 report.chunks += len(loaded.chunks)
-        report.skipped = [(str(link), LINK_OUTSIDE) for link in outside]
+        report.skipped += [(str(link), LINK_OUTSIDE) for link in outside]
         if prune:
             report.removed = await self._prune(seen)
         if self.embedder is not None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
 import re
 import unicodedata
@@ -12,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from adapters.feedback_formats.ids import content_id
 from adapters.feedback_formats.mapping import InvalidMapping, normalise_header, resolve_columns
 from bot.features.feedback.items import (
     FeedbackItem,
@@ -45,13 +45,14 @@ def parse_csv(
     text = text.lstrip("\ufeff").replace("\x00", "")
     first_line = text.split("\n", 1)[0]
     delimiter = max(_DELIMITERS, key=first_line.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # Strict: a stray or unclosed quote is an error, not a row that swallows the rows after it.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         raise InvalidMapping("the file is empty") from None
     except csv.Error as error:
-        raise InvalidMapping(f"the header row is not valid CSV: {error}") from None
+        raise InvalidMapping(f"line 1: the header row is not valid CSV: {csv_problem(error)}") from None
     columns = resolve_columns(header, mapping or {})
     scale = scale_default or _scale_hint(header, columns)
     return _rows(reader, header, columns, source_default, scale, now)
@@ -73,7 +74,7 @@ def _rows(
         except StopIteration:
             return
         except csv.Error as error:
-            yield start, InvalidFeedback(f"the rest of the file is not valid CSV: {error}")
+            yield start, InvalidFeedback(f"not valid CSV: {csv_problem(error)}")
             return
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
@@ -104,7 +105,7 @@ def _row_item(
 
     score = cell("score")
     obj: dict[str, Any] = {
-        "id": cell("id") or _derived_id(row),
+        "id": cell("id") or content_id(_clean(c) for c in row),
         "source": cell("source") or source_default,
         "text": cell("text"),
         "scale": cell("scale") or (scale if score is not None else None),
@@ -125,6 +126,13 @@ def _row_item(
         received_at=parse_csv_time(when) if when else item.received_at,
         metadata=extra,
     )
+
+
+def csv_problem(error: csv.Error) -> str:
+    """What a CSV syntax error means in words an export's owner can act on."""
+    if "unexpected end of data" in str(error):
+        return "a quoted field starts in this row and its closing quote is missing"
+    return str(error)
 
 
 def parse_csv_time(value: str) -> datetime:
@@ -156,12 +164,6 @@ def _scale_hint(header: Sequence[str], columns: Mapping[str, int]) -> str | None
         return None
     name = normalise_header(header[columns["score"]])
     return next((scale for hint, scale in _SCALE_HINTS if hint in name), None)
-
-
-def _derived_id(row: Sequence[str]) -> str:
-    """A stable id from the row's content, so importing the same file twice adds nothing."""
-    digest = hashlib.sha256("\x1f".join(_clean(c) for c in row).encode("utf-8")).hexdigest()
-    return f"row-{digest[:20]}"
 
 
 def _clean(value: str) -> str:

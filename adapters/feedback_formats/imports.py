@@ -10,6 +10,7 @@ from pathlib import PurePath
 
 from adapters.feedback_formats.body import FeedbackBodyError, array_elements
 from adapters.feedback_formats.csv_rows import Verdict, parse_csv
+from adapters.feedback_formats.ids import with_content_id
 from adapters.http.safe_json import UnsafeJson, decoder
 from bot.features.feedback.items import InvalidFeedback, parse_item
 
@@ -48,7 +49,7 @@ def parse_jsonl(text: str, now: datetime | None = None) -> Iterator[tuple[int, V
             yield number, InvalidFeedback("malformed JSON: nested too deeply")
             continue
         try:
-            yield number, parse_item(value, now)
+            yield number, parse_item(with_content_id(value), now)
         except InvalidFeedback as error:
             yield number, error
 
@@ -58,7 +59,7 @@ def parse_json_array(text: str, now: datetime | None = None) -> Iterator[tuple[i
     try:
         for number, value in array_elements(text):
             try:
-                yield number, parse_item(value, now)
+                yield number, parse_item(with_content_id(value), now)
             except InvalidFeedback as error:
                 yield number, error
     except FeedbackBodyError as error:

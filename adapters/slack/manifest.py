@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 BOT_SCOPES = (
     "app_mentions:read",
@@ -35,8 +36,11 @@ DEFAULT_URL = "https://clueline.example.com"
 def build_manifest(base_url: str = DEFAULT_URL, *, socket_mode: bool = False) -> dict[str, Any]:
     """The manifest, with every request URL under `base_url` (no trailing slash needed)."""
     base = base_url.rstrip("/")
-    if not base.startswith(("https://", "http://")):
-        raise ValueError(f"--url must start with https:// (got {base_url!r})")
+    # Slack delivers events, commands and OAuth redirects to https URLs only: an http one fails at install.
+    if not base.startswith("https://") or not urlsplit(base).hostname:
+        raise ValueError(
+            f"--url must start with https:// and name a host; Slack calls no other (got {base_url!r})"
+        )
     events_url = f"{base}/slack/events"
     return {
         "display_information": {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections import Counter
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -16,14 +17,25 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 
 PROMPT = "you> "
-WELCOME = "Clueline demo with the sample company Northpine. Type help, a question, highlights or pulse. Ctrl-D quits."
+WELCOME = (
+    "Clueline demo with the sample company Northpine. Type help, a question, highlights or pulse; "
+    "press a button by typing its label, or press N for a post's numbered buttons. Ctrl-D quits."
+)
 
 
 class TerminalChat(ChatAdapter, Protocol):
     """A chat adapter that turns a typed line into an event (the console adapter)."""
 
-    def parse_line(self, line: str) -> InboundMessage | ActionEvent:
-        """The event a typed line stands for."""
+    def parse_line(self, line: str) -> InboundMessage | ActionEvent | None:
+        """The event a typed line stands for; None when the adapter answered it itself."""
+        ...
+
+    def hold(self) -> None:
+        """Count messages instead of printing them."""
+        ...
+
+    def release(self) -> Counter[str]:
+        """Print again; the messages held, per channel."""
         ...
 
 
@@ -40,8 +52,14 @@ async def drain(runtime: Runtime) -> None:
 async def chat(runtime: Runtime, console: TerminalChat, lines: TextIO, interactive: bool) -> None:
     """Feed each line to the dispatcher as the console user; print what the bot says."""
     await migrate.upgrade(runtime.database)
-    await load_sample_company(runtime)
-    await drain(runtime)
+    # The sample's start-up posts (every highlight) would scroll the welcome away: one line says what came.
+    console.hold()
+    try:
+        await load_sample_company(runtime)
+        await drain(runtime)
+    finally:
+        held = console.release()
+    print(loaded_summary(held))
     if interactive:
         print(WELCOME)
     while True:
@@ -50,11 +68,22 @@ async def chat(runtime: Runtime, console: TerminalChat, lines: TextIO, interacti
         line = lines.readline()
         if not line:
             break
-        line = line.rstrip("\r\n")
-        if not line.strip() and not interactive:
-            continue
-        await runtime.dispatcher.dispatch(console.parse_line(line), console)
+        line = line.rstrip("\r\n")  # a blank line still counts: it skips a field of a form
+        event = console.parse_line(line)
+        if event is not None:
+            await runtime.dispatcher.dispatch(event, console)
         await drain(runtime)
+
+
+def loaded_summary(held: Counter[str]) -> str:
+    """One line for the sample's start-up posts."""
+    posts = ", ".join(f"{count} in {place}" for place, count in sorted(held.items()))
+    if not posts:
+        return "Sample company Northpine loaded."
+    return (
+        f"Sample company Northpine loaded; it posted {sum(held.values())} messages ({posts}). "
+        "Type highlights to see the customer highlights."
+    )
 
 
 class SetupFeatures(Protocol):

@@ -50,8 +50,11 @@ def test_ingest_reports_added_unchanged_updated_removed_and_failed_files(
     assert first.returncode == 0, first.stderr
     report = json.loads(first.stdout)
     assert report["added"] == ["faq.csv", "guide.md"]
-    assert sorted(Path(f["path"]).name for f in report["failed"]) == ["bad.csv", "logo.bmp"]
+    assert [Path(f["path"]).name for f in report["failed"]] == ["bad.csv"]
     assert all(f["reason"] for f in report["failed"])
+    assert [(Path(f["path"]).name, f["reason"]) for f in report["skipped"]] == [
+        ("logo.bmp", "unsupported file type .bmp")
+    ]
 
     again = json.loads(clueline(database_url, "knowledge", "ingest", str(docs), "--json").stdout)
     assert again["added"] == [] and again["unchanged"] == ["faq.csv", "guide.md"]
@@ -73,12 +76,11 @@ def test_ingest_in_plain_text_prints_counts_and_names_skipped_files(
         "ingest",
         str(tmp_path / "note.txt"),
         str(tmp_path / "image.bmp"),
-        str(tmp_path / "gone.md"),
     )
     assert result.returncode == 0
-    assert result.stdout.startswith("added 1, updated 0, unchanged 0, removed 0, failed 2")
+    assert result.stdout.startswith("added 1, updated 0, unchanged 0, removed 0, failed 0, skipped 1")
     assert "added: note.txt" in result.stdout
-    assert "image.bmp" in result.stderr and "gone.md" in result.stderr
+    assert f"skipped: {tmp_path / 'image.bmp'} (unsupported file type .bmp)" in result.stdout
 
 
 def _ingest_demo(database_url: str) -> None:

@@ -158,8 +158,7 @@ async def test_only_the_expert_or_a_comms_lead_can_save_a_reply(answers_runtime:
     assert "already saved" in adapter.sent[-1][1].text
 
 
-async def test_ask_an_expert_button_escalates_once(answers_runtime: Runtime) -> None:
-    runtime = answers_runtime
+async def _answered_with_experts_set(runtime: Runtime) -> tuple[RecordingAdapter, UserRef, Button]:
     adapter = RecordingAdapter("slack")
     runtime.adapters["slack"] = adapter
     await runtime.places.set(EXPERTS_PLACE, "slack:CEXPERTS")
@@ -167,7 +166,12 @@ async def test_ask_an_expert_button_escalates_once(answers_runtime: Runtime) -> 
     await runtime.dispatcher.dispatch(
         slack_message("E1", asker, "how do I export invoices?", direct=True), adapter
     )
-    ask_expert = _button(adapter.sent[0][1], "Ask an expert")
+    return adapter, asker, _button(adapter.sent[0][1], "Ask an expert")
+
+
+async def test_ask_an_expert_button_escalates_once(answers_runtime: Runtime) -> None:
+    runtime = answers_runtime
+    adapter, asker, ask_expert = await _answered_with_experts_set(runtime)
     await runtime.dispatcher.dispatch(_press("A1", asker, ask_expert, 0, adapter), adapter)
     await runtime.dispatcher.dispatch(_press("A2", asker, ask_expert, 0, adapter), adapter)
     await _drain(runtime)
@@ -178,3 +182,16 @@ async def test_ask_an_expert_button_escalates_once(answers_runtime: Runtime) -> 
     # The answer stays in place above the note, without its buttons.
     assert "Exporting invoices" in adapter.updated[0][1].text
     assert not any(isinstance(b, Buttons) for b in adapter.updated[0][1].blocks)
+
+
+async def test_ask_an_expert_tells_the_experts_it_was_asked_for_not_rated_unhelpful(
+    answers_runtime: Runtime,
+) -> None:
+    runtime = answers_runtime
+    adapter, asker, ask_expert = await _answered_with_experts_set(runtime)
+    await runtime.dispatcher.dispatch(_press("A1", asker, ask_expert, 0, adapter), adapter)
+    await _drain(runtime)
+    [post] = [m for c, m in adapter.sent if c.channel == "CEXPERTS"]
+    assert "rated not helpful" not in post.text
+    assert post.text.startswith("*A question for the experts*")
+    assert "They pressed Ask an expert after my answer, which was:" in post.text

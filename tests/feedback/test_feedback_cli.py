@@ -34,20 +34,75 @@ def clueline(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_import_with_a_column_mapping_reports_accepted_duplicates_and_rejected_lines(
+def test_import_with_a_column_mapping_reports_accepted_and_duplicate_lines(
     database_url: str, tmp_path: Path
 ) -> None:
     export = tmp_path / "survey-export.csv"
-    export.write_text(EXPORT)
+    export.write_text(EXPORT.replace(",11,", ",9,"))
     result = clueline(database_url, "feedback", "import", str(export), "--map", MAPPING)
     assert result.returncode == 0, result.stderr
-    assert "accepted 2, duplicates 1, rejected 1" in result.stdout
-    assert "line 4: score 11 is outside the nps scale 0-10" in result.stdout
+    assert "accepted 3, duplicates 1, rejected 0" in result.stdout
     again = clueline(database_url, "feedback", "import", str(export), "--map", MAPPING, "--json")
     assert again.returncode == 0, again.stderr
     report = json.loads(again.stdout)
-    assert (report["accepted"], report["duplicates"]) == (0, 3)
-    assert report["rejected"] == [{"line": 4, "reason": "score 11 is outside the nps scale 0-10"}]
+    assert (report["accepted"], report["duplicates"], report["rejected"]) == (0, 4, [])
+
+
+def test_one_refused_row_stores_nothing_and_says_which_line(database_url: str, tmp_path: Path) -> None:
+    export = tmp_path / "survey-export.csv"
+    export.write_text(EXPORT)
+    result = clueline(database_url, "feedback", "import", str(export), "--map", MAPPING)
+    assert result.returncode == 1
+    assert "accepted 0, duplicates 0, rejected 1" in result.stdout
+    assert "line 4: score 11 is outside the nps scale 0-10" in result.stdout
+    assert result.stderr.strip().splitlines() == [
+        "clueline: nothing imported from survey-export.csv: 1 line(s) refused, the first on line 4; "
+        "fix them and import the file again"
+    ]
+    export.write_text(EXPORT.replace(",11,", ",9,"))
+    fixed = clueline(database_url, "feedback", "import", str(export), "--map", MAPPING)
+    assert "accepted 3, duplicates 1, rejected 0" in fixed.stdout  # nothing of the first try was kept
+
+
+def test_an_unterminated_quote_refuses_the_file_at_its_line(database_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text('id,text,score\n1,"unterminated quote,5\n2,ok,7\n')
+    result = clueline(database_url, "feedback", "import", str(bad))
+    assert result.returncode == 1
+    assert "accepted 0, duplicates 0, rejected 1" in result.stdout
+    assert "line 2: not valid CSV: a quoted field starts in this row and its closing quote is missing" in (
+        result.stdout
+    )
+    bad.write_text('id,text,score\n1,"a stray" quote,5\n2,ok,7\n')
+    stray = clueline(database_url, "feedback", "import", str(bad))
+    assert stray.returncode == 1 and "line 2: not valid CSV" in stray.stdout
+    bad.write_text('id,text,nps\n1,"terminated, now",5\n2,ok,7\n')
+    fixed = clueline(database_url, "feedback", "import", str(bad))
+    assert "accepted 2, duplicates 0, rejected 0" in fixed.stdout
+
+
+def test_a_malformed_json_line_refuses_the_file_at_its_line(database_url: str, tmp_path: Path) -> None:
+    lines = tmp_path / "feedback.jsonl"
+    lines.write_text('{"id": "1", "source": "s", "text": "ok"}\n{"id": "2", "source": "s", "text": "cut\n')
+    result = clueline(database_url, "feedback", "import", str(lines), "--json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert (report["accepted"], report["stored"]) == (0, False)
+    assert [r["line"] for r in report["rejected"]] == [2]
+    lines.write_text('{"id": "1", "source": "s", "text": "ok"}\n')
+    assert json.loads(clueline(database_url, "feedback", "import", str(lines), "--json").stdout)["accepted"] == 1
+
+
+def test_json_lines_without_an_id_get_a_stable_one_as_csv_rows_do(database_url: str, tmp_path: Path) -> None:
+    lines = tmp_path / "feedback.jsonl"
+    lines.write_text(
+        '{"source": "s", "text": "Exports are slow"}\n{"source": "s", "id": null, "text": "Love the app"}\n'
+    )
+    first = clueline(database_url, "feedback", "import", str(lines))
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert "accepted 2, duplicates 0, rejected 0" in first.stdout
+    again = clueline(database_url, "feedback", "import", str(lines))
+    assert "accepted 0, duplicates 2, rejected 0" in again.stdout
 
 
 def test_a_mapping_that_names_a_missing_column_fails_with_one_line(database_url: str, tmp_path: Path) -> None:
@@ -80,7 +135,7 @@ def test_a_bad_route_is_bad_usage(database_url: str) -> None:
 
 def test_highlights_prints_the_chosen_items_with_why_and_where(database_url: str, tmp_path: Path) -> None:
     export = tmp_path / "export.csv"
-    export.write_text(EXPORT)
+    export.write_text(EXPORT.replace("r-3,2026-11-20 11:30,11,Out of range", "r-3,2026-11-20 11:30,8,Fine"))
     clueline(database_url, "feedback", "route", "add", "slack:CDETRACT", "--max-score", "6")
     clueline(database_url, "feedback", "import", str(export), "--map", MAPPING)
     result = clueline(database_url, "feedback", "highlights", "--json", "--since", "2026-11-01")

@@ -134,7 +134,8 @@ async def test_unreadable_and_unsupported_files_are_reported_and_the_rest_ingest
     store = KnowledgeStore(database, clock=clock)
     report = await store.ingest([docs, docs / "missing.md"])
     failed = {Path(p).name for p, _ in report.failed}
-    assert failed == {"broken.pdf", "logo.png", "missing.md"}
+    assert failed == {"broken.pdf", "missing.md"}
+    assert [(Path(p).name, why) for p, why in report.skipped] == [("logo.png", "unsupported file type .png")]
     assert "onboarding-guide.md" in report.added
 
 

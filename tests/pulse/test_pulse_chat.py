@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from bot.core.types import OutboundMessage, Text
 from bot.features.pulse import messages
 from bot.runtime import Runtime
+from tests.cli.test_demo_first_hour import demo
 from tests.pulse.conftest import PulseWorld
 from tests.support.testbot import TestBot
 
@@ -95,23 +93,29 @@ async def test_free_text_answer_typed_in_the_chat_where_there_are_no_forms(runti
     assert lead.pop() == messages.ALREADY_ANSWERED
 
 
+async def test_a_typed_score_says_whether_it_is_out_of_range_not_a_number_or_repeated(runtime: Runtime) -> None:
+    from bot.features.pulse import service
+
+    lead = TestBot(runtime, user_id="lead")
+    spec = service.build_spec(question="enps", kind=None, audience=["console:lead"], created_by="console:lead")
+    await service.create_pulse(runtime, spec)
+    await lead.push("help")  # any turn lets the scheduler open the run and send the DM
+    lead.pop_all()
+    await lead.push("pulse answer 11")
+    assert lead.pop() == "11 is out of range: an answer to this question is a whole number from 0 to 10."
+    await lead.push("pulse answer banana")
+    assert lead.pop() == "'banana' is not a whole number: an answer to this question is a whole number from 0 to 10."
+    await lead.push("pulse answer 9")
+    assert "Thank you" in lead.pop()
+    await lead.push("pulse answer 7")
+    assert lead.pop() == messages.ALREADY_ANSWERED
+    stranger = TestBot(runtime, user_id="stranger")
+    await stranger.push("pulse answer 7")
+    assert stranger.pop() == messages.REFUSED  # no pulse of theirs: the one neutral refusal
+
+
 def test_demo_runs_the_sample_pulse_records_the_answer_and_shows_the_rules(tmp_path: Path) -> None:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "MICROSOFT_", "OPENAI_"))
-    }
-    env.pop("DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
-        input="pulse\n9\n",
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-        timeout=120,
-        check=False,
-    )
+    done = demo("pulse\n9\n", tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Would you refer a friend to work here?" in done.stdout
     assert "Thank you! Your answer is recorded anonymously." in done.stdout

@@ -70,5 +70,12 @@ def test_manifest_refuses_a_url_that_is_not_http() -> None:
     assert result.stderr.startswith("clueline: --url must start with https://")
 
 
+def test_manifest_refuses_plain_http_since_slack_calls_only_https() -> None:
+    result = clueline("manifest", "slack", "--url", "http://bot.example.com")
+    assert result.returncode == 1 and result.stdout == ""
+    assert result.stderr.startswith("clueline: --url must start with https://")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_manifest_needs_a_platform() -> None:
     assert clueline("manifest").returncode == 2

@@ -20,7 +20,9 @@ class TestBot:
 
     async def push(self, text: str) -> None:
         """Say something to the bot (typing a button's label presses it), then let queued sends go out."""
-        await self.runtime.dispatcher.dispatch(self.console.parse_line(text), self.console)
+        event = self.console.parse_line(text)
+        if event is not None:
+            await self.runtime.dispatcher.dispatch(event, self.console)
         worker = self.runtime.worker(name="testbot")
         while await self.runtime.scheduler.run_due() or await worker.run_once():
             pass

@@ -123,7 +123,7 @@ class AnswersChat:
         if event.action_id in (texts.HELPFUL_ACTION, texts.UNHELPFUL_ACTION):
             await self._vote(turn, question, helpful=event.action_id == texts.HELPFUL_ACTION)
         elif event.action_id == texts.EXPERT_ACTION:
-            note = escalation_note(await escalate(self.runtime, item_id))
+            note = escalation_note(await escalate(self.runtime, item_id, asked_for_expert=True))
             await turn.update_source(rated_message(question.answer, note))
 
     async def _vote(self, turn: Turn, question: Question, helpful: bool) -> None:

@@ -68,8 +68,12 @@ def _positive_int(raw: str) -> int:
 
 
 async def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
-    """Ingest; failed files are reported but do not fail the command."""
+    """Ingest; a missing path fails the command at once, files that fail to load are reported."""
     paths: list[Path] = args.paths
+    missing = [str(path) for path in paths if not path.exists()]
+    if missing:
+        print(f"clueline: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 1
     store = knowledge_store(runtime)
     total = sum(1 for _ in discover(p for p in paths if p.exists()))
     quiet = not sys.stderr.isatty()
@@ -111,9 +115,9 @@ async def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
         for source in getattr(report, outcome):
             print(f"  {outcome}: {source}")
     for path, reason in report.skipped:
-        print(f"  skipped: {path}: {reason}")
+        print(f"  skipped: {path} ({reason})")
     for path, reason in report.failed:
-        print(f"clueline: skipped {path}: {reason}", file=sys.stderr)
+        print(f"clueline: failed {path}: {reason}", file=sys.stderr)
     return 0
 
 

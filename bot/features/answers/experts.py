@@ -62,7 +62,7 @@ class Escalation:
     already: bool
 
 
-async def escalate(runtime: Runtime, question_id: int) -> Escalation | None:
+async def escalate(runtime: Runtime, question_id: int, asked_for_expert: bool = False) -> Escalation | None:
     """Post a question to the experts' channel (once); None when no experts' channel is set."""
     place = await experts_place(runtime)
     if place is None:
@@ -75,7 +75,7 @@ async def escalate(runtime: Runtime, question_id: int) -> Escalation | None:
         if question.escalated:
             return Escalation(place, already=True)
         asker = UserRef.model_validate_json(question.asker_ref)
-        post = messages.expert_post(question, asker.display_name or asker.key)
+        post = messages.expert_post(question, asker.display_name or asker.key, asked_for_expert)
         question.escalation_outbox_id = await runtime.outbox.enqueue(
             session,
             post,

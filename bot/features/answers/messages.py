@@ -71,11 +71,17 @@ def declined_message(note: str, closest: Sequence[Source] = ()) -> OutboundMessa
     return OutboundMessage(text="\n\n".join([*lines, note]), blocks=blocks)
 
 
-def expert_post(question: Question, asker_name: str) -> OutboundMessage:
-    """The post in the experts' channel; its thread is where experts answer."""
+def expert_post(question: Question, asker_name: str, asked_for_expert: bool = False) -> OutboundMessage:
+    """The post in the experts' channel; its thread is where experts answer.
+
+    `asked_for_expert`: the asker pressed Ask an expert, which says nothing about the answer's quality.
+    """
     quoted = shortened(question.text)
-    lines = [f"*{texts.EXPERT_POST_HEADING}*", f"{asker_name} asked: “{quoted}”"]
-    if question.answered:
+    heading = texts.EXPERT_POST_ASKED_HEADING if asked_for_expert else texts.EXPERT_POST_HEADING
+    lines = [f"*{heading}*", f"{asker_name} asked: “{quoted}”"]
+    if question.answered and asked_for_expert:
+        lines.append(f"{texts.EXPERT_POST_ASKED}\n{as_quote(question.answer, 400)}")
+    elif question.answered:
         lines.append(f"My answer was rated not helpful:\n{as_quote(question.answer, 400)}")
     elif question.answer:
         lines.append(f"{texts.EXPERT_POST_CLOSEST}\n{question.answer}")

@@ -35,6 +35,8 @@ ALREADY_VOTED = "You already rated this answer."
 UNKNOWN_QUESTION = "I can't find that question any more."
 
 EXPERT_POST_HEADING = "A question I couldn't answer well"
+EXPERT_POST_ASKED_HEADING = "A question for the experts"
+EXPERT_POST_ASKED = "They pressed Ask an expert after my answer, which was:"
 EXPERT_POST_CLOSEST = "I declined; the closest pages I found were:"
 EXPERT_POST_HINT = "Reply in this thread to answer; I'll offer to save your reply as the answer."
 EXPERT_REPLY_PROMPT = "Thanks! Save this reply as the answer to “{question}”? I'll send it to {asker}."

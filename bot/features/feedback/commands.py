@@ -102,10 +102,16 @@ async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
         return _fail(f"cannot import {path.name}: {error.reason}")
     if args.json:
         print(json.dumps(report.as_json()))
-        return 0
-    print(f"accepted {report.accepted}, duplicates {report.duplicates}, rejected {len(report.rejected)}")
-    for line, reason in report.rejected:
-        print(f"  line {line}: {reason}")
+    else:
+        print(f"accepted {report.accepted}, duplicates {report.duplicates}, rejected {len(report.rejected)}")
+        for line, reason in report.rejected:
+            print(f"  line {line}: {reason}")
+    if not report.stored:
+        first = report.rejected[0][0]
+        return _fail(
+            f"nothing imported from {path.name}: {len(report.rejected)} line(s) refused, the first on line "
+            f"{first}; fix them and import the file again"
+        )
     return 0
 
 

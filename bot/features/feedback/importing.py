@@ -1,24 +1,18 @@
-"""Importing a file of feedback: accepted in batches, rejected lines reported with their reasons."""
+"""Importing a file of feedback: all of it in one transaction, or none and each refused line's reason."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from bot.features.feedback.intake import FeedbackIntake
 from bot.features.feedback.items import FeedbackItem, InvalidFeedback
 from bot.features.feedback.reading import Verdict
 
-if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-BATCH = 500
-
 
 @dataclass
 class ImportReport:
-    """Counts of an import and the lines refused, with why."""
+    """Counts of an import and the lines refused, with why; any refused line means nothing was stored."""
 
     accepted: int = 0
     duplicates: int = 0
@@ -30,7 +24,13 @@ class ImportReport:
             "accepted": self.accepted,
             "duplicates": self.duplicates,
             "rejected": [{"line": line, "reason": reason} for line, reason in self.rejected],
+            "stored": self.stored,
         }
+
+    @property
+    def stored(self) -> bool:
+        """Whether the file's items were stored (none are when any line was refused)."""
+        return not self.rejected
 
 
 async def import_verdicts(
@@ -39,27 +39,18 @@ async def import_verdicts(
     progress: Callable[[int], None] | None = None,
     transform: Callable[[FeedbackItem], FeedbackItem] | None = None,
 ) -> ImportReport:
-    """Accept the good lines in batches (each batch all or nothing); collect the refused ones."""
+    """All or nothing, as the webhook: every line good, all stored in one transaction; else none, and why."""
     report = ImportReport()
-    batch: list[FeedbackItem] = []
-
-    async def flush(items: Sequence[FeedbackItem]) -> None:
-        result = await intake.accept(items)
-        report.accepted += result.accepted
-        report.duplicates += result.duplicates
-        if progress is not None:
-            progress(len(items))
-
+    items: list[FeedbackItem] = []
     for line, verdict in verdicts:
         if isinstance(verdict, InvalidFeedback):
             report.rejected.append((line, verdict.reason))
-            if progress is not None:
-                progress(1)
-            continue
-        batch.append(transform(verdict) if transform else verdict)
-        if len(batch) >= BATCH:
-            await flush(batch)
-            batch = []
-    if batch:
-        await flush(batch)
+        elif not report.rejected:  # once a line is refused nothing is stored: no need to keep the rest
+            items.append(transform(verdict) if transform else verdict)
+        if progress is not None:
+            progress(1)
+    if report.rejected:
+        return report
+    result = await intake.accept(items)
+    report.accepted, report.duplicates = result.accepted, result.duplicates
     return report

@@ -7,7 +7,7 @@ from functools import partial
 
 from bot.features.pulse import chat, messages, service
 from bot.features.pulse.commands import add_pulse_commands
-from bot.features.pulse.demo import load_sample_pulse
+from bot.features.pulse.demo import RESULTS_ACTION, load_sample_pulse
 from bot.runtime import Runtime
 
 
@@ -31,6 +31,7 @@ class PulseFeature:
         dispatcher.action(messages.ADD_COMMENT_ACTION, chat.add_comment_action)
         dispatcher.action(messages.COMMENT_FORM, chat.comment_form_submit)
         dispatcher.action(messages.CREATE_FORM, chat.create_form_submit)
+        dispatcher.action(RESULTS_ACTION, chat.demo_results_action)
         dispatcher.home_section(chat.home_section)
         runtime.scheduler.handle(service.OPEN_JOB, partial(service.open_job, runtime))
         runtime.scheduler.handle(service.REMIND_JOB, partial(service.remind_job, runtime))

@@ -61,7 +61,11 @@ async def record_answer(runtime: Runtime, person: str, token: str, raw: object) 
 
 
 async def record_typed_answer(runtime: Runtime, person: str, raw: str) -> AnswerResult:
-    """A free-text answer typed in chat (`pulse answer ...`): to the person's newest open text pulse."""
+    """An answer typed in chat (`pulse answer ...`): to the person's newest open pulse they have not answered.
+
+    With every open one answered, it is their newest: the reply says they answered already (their own
+    fact, nothing about anyone else), and a score out of range or not a number says which.
+    """
     async with runtime.database.session() as session:
         rows = (
             await session.execute(
@@ -72,7 +76,6 @@ async def record_typed_answer(runtime: Runtime, person: str, raw: str) -> Answer
                     col(PulseInvitation.person) == person,
                     col(PulseRun.status) == "open",
                     col(PulseRun.closes_at) > runtime.clock.now(),
-                    col(Pulse.kind) == "text",
                 )
                 .order_by(col(PulseInvitation.answered), col(PulseRun.opens_at).desc())
             )

@@ -8,7 +8,7 @@ import re
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
 from bot.features.pulse import messages, service
-from bot.features.pulse.demo import run_sample_pulse
+from bot.features.pulse.demo import finish_sample_run, run_sample_pulse
 from bot.features.pulse.service import AnswerOutcome, AnswerResult, PulseInputError
 
 log = logging.getLogger(__name__)
@@ -115,6 +115,16 @@ async def answer_action(turn: Turn) -> None:
     await _reply_outcome(turn, result, token=event.value)
 
 
+async def demo_results_action(turn: Turn) -> None:
+    """The demo's Results button under the closed sample pulse."""
+    event = turn.event
+    assert isinstance(event, ActionEvent)
+    if not await turn.is_comms_lead():
+        await turn.reply(messages.NOT_A_LEAD)
+    elif event.value.isdigit():
+        await _results(turn, int(event.value))
+
+
 async def write_action(turn: Turn) -> None:
     """The free-text answer button: a form where the platform has one, else how to reply in the chat."""
     event = turn.event
@@ -192,6 +202,7 @@ async def create_form_submit(turn: Turn) -> None:
             reminder_after=values.get("reminder_after") or None,
             threshold=threshold,
             results_target=values.get("results") or None,
+            now=turn.runtime.clock.now(),
         )
     except PulseInputError as exc:
         await turn.reply_privately(f"I couldn't create that pulse: {exc}")
@@ -210,6 +221,8 @@ async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = N
             await turn.reply(thanks)
         else:
             await turn.update_source(thanks)
+        if turn.adapter.platform == "console":
+            await finish_sample_run(turn)
     elif result.outcome is AnswerOutcome.ALREADY:
         await turn.reply(messages.ALREADY_ANSWERED)
     elif result.outcome is AnswerOutcome.INVALID:

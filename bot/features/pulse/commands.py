@@ -10,9 +10,11 @@ from bot.features.pulse import service
 from bot.features.pulse.export import comments_csv, results_csv
 from bot.features.pulse.questions import PULSE_KINDS
 from bot.features.pulse.service import PulseInputError
+from bot.features.pulse.tables import Pulse
 from bot.runtime import Runtime
 
 CLI_CREATOR = "cli"
+NOT_RUN = "not run yet"
 
 
 def _fail(reason: str) -> int:
@@ -84,6 +86,7 @@ async def _create(args: argparse.Namespace, runtime: Runtime) -> int:
             results_target=args.results,
             skip_weekends=args.skip_weekends,
             recipient_local_time=args.recipient_local_time,
+            now=runtime.clock.now(),
         )
     except PulseInputError as exc:
         return _fail(str(exc))
@@ -117,14 +120,29 @@ async def _results(args: argparse.Namespace, runtime: Runtime) -> int:
     if found is None:
         return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")
     pulse, view = found
-    results = view.results if view is not None else service.empty_results(pulse)
+    if view is None:
+        return _not_run(args, pulse)
     if args.json:
-        print(json.dumps(results))
+        print(json.dumps(view.results))
     elif args.csv:
         print(results_csv(await service.results_by_run(runtime, args.pulse)), end="")
     elif args.comments_csv:
-        print(comments_csv(view.comments if view is not None else []), end="")
+        print(comments_csv(view.comments), end="")
     else:
-        for key, value in results.items():
+        for key, value in view.results.items():
             print(f"{key}: {'-' if value is None else value}")
+    return 0
+
+
+def _not_run(args: argparse.Namespace, pulse: Pulse) -> int:
+    """A pulse without a run says so in every shape, rather than print zeros that look like results."""
+    results = dict(service.empty_results(pulse))
+    if args.json:
+        print(json.dumps({**results, "status": NOT_RUN}))
+    elif args.csv:
+        print(results_csv([{"question": pulse.question, "run": "", "status": NOT_RUN, **results}]), end="")
+    elif args.comments_csv:
+        print(comments_csv([]), end="")
+    else:
+        print(f"pulse {pulse.id} has not run yet ({pulse.status}); results come after its first run closes")
     return 0

@@ -2,24 +2,31 @@
 
 The colleagues are not messaged (the terminal shows one person's chat); their answers are written the
 way real ones are (invitation flipped, pending ballot), so the threshold rules show as they would.
+Two earlier runs, closed weeks ago, give the results a trend. The sample run closes as soon as the
+person at the terminal has answered, through the real close (mixing, threshold, results post): a demo
+cannot wait the three days a real pulse stays open.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime, timedelta
 from importlib import resources
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.core.types import UserRef
+from bot.core.types import Button, Buttons, OutboundMessage, Text, UserRef
 from bot.features.pulse import service
 from bot.features.pulse.anonymity import new_invitation_token
 from bot.features.pulse.answers import ballot_seal
+from bot.features.pulse.closing import close_run
+from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.features.pulse.sealing import BallotContents
-from bot.features.pulse.tables import Pulse, PulseInvitation, PulsePendingBallot, PulseRun
+from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
 from bot.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -27,6 +34,9 @@ if TYPE_CHECKING:
 
 SAMPLE_STATUS = "sample"
 DEMO_LEAD = "console:you"
+SAMPLE_RESULTS = "console:pulse-results"  # where the sample posts its results; marks it after it is sent
+RESULTS_ACTION = "pulse.demo_results"
+RESULTS_LABEL = "Results"
 
 
 def _sample() -> dict[str, object]:
@@ -50,7 +60,7 @@ async def load_sample_pulse(runtime: Runtime) -> None:
         audience=["console:you"],
         created_by=DEMO_LEAD,
         closes_after="3d",
-        results_target="console:pulse-results",
+        results_target=SAMPLE_RESULTS,
     )
     await service.create_pulse(runtime, spec, status=SAMPLE_STATUS)
 
@@ -69,6 +79,7 @@ async def run_sample_pulse(turn: Turn) -> bool:
             return False
         pulse.status = "scheduled"
         pulse.audience = json.dumps([f"console:{turn.user.user_id}"])
+        await _earlier_runs(session, pulse, runtime.clock.now(), sample["history"])
         run = await service.open_run(runtime, session, pulse, runtime.clock.now())
         answered = 0
         for colleague in colleagues:
@@ -103,6 +114,68 @@ async def run_sample_pulse(turn: Turn) -> bool:
     await turn.reply(
         f"Sending Northpine's sample eNPS pulse to you and {len(colleagues)} simulated colleagues "
         f"({answered} of them have answered already). Answer it by typing a number from 0 to 10. "
-        f"Results appear once {threshold} people answered; comments once 10."
+        f"Results appear once {threshold} people answered; comments once 10. "
+        "This sample closes as soon as you answer (a real pulse stays open for its --closes-after)."
+    )
+    return True
+
+
+async def _earlier_runs(session: AsyncSession, pulse: Pulse, now: datetime, history: object) -> None:
+    """The sample's closed runs of past weeks, their answers already mixed: the trend needs them."""
+    assert isinstance(history, list) and pulse.id is not None
+    for past in history:
+        when = now - timedelta(days=int(past["days_ago"]))
+        scores = [int(score) for score in past["scores"]]
+        run = PulseRun(
+            pulse_id=pulse.id,
+            scheduled_for=when,
+            opens_at=when,
+            closes_at=when + timedelta(seconds=pulse.closes_after),
+            status="closed",
+            audience_size=len(scores) + 1,
+        )
+        session.add(run)
+        await session.flush()
+        for score in scores:
+            session.add(PulseBallot(id=str(uuid.uuid4()), run_id=run.id or 0, value=str(score)))
+        await session.flush()
+
+
+async def finish_sample_run(turn: Turn) -> bool:
+    """Close the sample's open run once the person at the terminal has answered it; False if none did."""
+    runtime = turn.runtime
+    async with runtime.database.session() as session:
+        row = (
+            await session.execute(
+                select(col(PulseRun.id), col(Pulse.id))
+                .join(Pulse, col(Pulse.id) == col(PulseRun.pulse_id))
+                .join(PulseInvitation, col(PulseInvitation.run_id) == col(PulseRun.id))
+                .where(
+                    col(Pulse.results_target) == SAMPLE_RESULTS,
+                    col(PulseRun.status) == "open",
+                    col(PulseInvitation.person) == turn.person,
+                    col(PulseInvitation.answered).is_(True),
+                )
+            )
+        ).first()
+        if row is None:
+            return False
+        run_id, pulse_id = row
+        assert run_id is not None
+        closed = await close_run(runtime, session, run_id)
+    if not closed:
+        return False
+    await scrub_pending_ballots(runtime.database)
+    await turn.reply(
+        OutboundMessage(
+            text="The sample pulse is closed: its results are posted in #pulse-results.",
+            blocks=[
+                Text(
+                    text="The sample pulse is closed: its results are posted in #pulse-results. "
+                    "Type *results* to see them with the trend across runs, charts saved as files."
+                ),
+                Buttons(buttons=[Button(label=RESULTS_LABEL, action_id=RESULTS_ACTION, value=str(pulse_id))]),
+            ],
+        )
     )
     return True

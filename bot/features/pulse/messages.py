@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from bot.core.types import (
     Block,
@@ -20,6 +20,9 @@ from bot.core.types import (
 )
 from bot.features.pulse.questions import LIBRARY, PULSE_KINDS, PulseKind, choices_for
 from bot.features.pulse.results import COMMENT_THRESHOLD, PulseResults
+
+if TYPE_CHECKING:
+    from bot.features.pulse.chart import TrendPoint
 
 ANSWER_ACTION: Final = "pulse.answer."
 WRITE_ACTION: Final = "pulse.write"
@@ -217,8 +220,9 @@ def results_message(
     trend_png: bytes | None = None,
     heading: str = "Pulse results",
     hidden_because: str | None = None,
+    trend: Sequence[TrendPoint] = (),
 ) -> OutboundMessage:
-    """Results of a run, as posted at close and shown to comms leads."""
+    """Results of a run, as posted at close and shown to comms leads; the trend in words beside its chart."""
     blocks: list[Block] = [
         Text(text=f"{heading}: {question}", emphasis=True),
         Fields(pairs=_results_fields(results)),
@@ -229,6 +233,8 @@ def results_message(
         )
     if chart_png is not None:
         blocks.append(Image(alt="eNPS: promoters, passives, detractors", png_base64=_b64(chart_png)))
+    if len(trend) >= 2:
+        blocks.append(Text(text="eNPS by run: " + " → ".join(_trend_point(point) for point in trend)))
     if trend_png is not None:
         blocks.append(Image(alt="eNPS across runs", png_base64=_b64(trend_png)))
     if comments:
@@ -245,6 +251,11 @@ def reachability_message(
     lines = "\n".join(f"• {who}: {why}" for who, why in unreached)
     text = f"Pulse #{pulse_id} ({question}): {len(unreached)} could not be reached:\n{lines}"
     return OutboundMessage(text=text, blocks=[Text(text=text)])
+
+
+def _trend_point(point: TrendPoint) -> str:
+    shown = "hidden" if point.enps is None else f"{point.enps:+d}" if point.enps else "0"
+    return f"{point.day:%d %b}: {shown}"
 
 
 def _b64(png: bytes) -> str:

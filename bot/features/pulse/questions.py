@@ -94,8 +94,11 @@ def validate_answer(kind: PulseKind, value: object) -> AnswerValue:
     if kind in ("enps", "scale"):
         low, high = (0, 10) if kind == "enps" else (1, 5)
         score = _as_int(value)
-        if score is None or not low <= score <= high:
-            raise InvalidAnswer(f"An answer to this question is a whole number from {low} to {high}.")
+        wanted = f"an answer to this question is a whole number from {low} to {high}."
+        if score is None:
+            raise InvalidAnswer(f"{_shown(value)} is not a whole number: {wanted}")
+        if not low <= score <= high:
+            raise InvalidAnswer(f"{score} is out of range: {wanted}")
         return score
     if kind == "yesno":
         word = value.strip().lower() if isinstance(value, str) else None
@@ -119,6 +122,14 @@ def _validate_text(value: object, what: str) -> str:
     if len(text) > MAX_TEXT_ANSWER_LENGTH:
         raise InvalidAnswer(f"The {what} is {len(text)} characters; keep it to {MAX_TEXT_ANSWER_LENGTH}.")
     return text
+
+
+def _shown(value: object) -> str:
+    """The refused answer as its sender wrote it, cut short: the reply goes only to them."""
+    if not isinstance(value, str) or not value.strip():
+        return "That"
+    text = " ".join(value.split())
+    return repr(text if len(text) <= 20 else text[:20] + "...")
 
 
 def _as_int(value: object) -> int | None:

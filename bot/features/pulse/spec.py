@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from bot.core.targets import parse_target
@@ -54,8 +54,12 @@ def build_spec(
     results_target: str | None = None,
     skip_weekends: bool = False,
     recipient_local_time: bool = False,
+    now: datetime | None = None,
 ) -> PulseSpec:
-    """Check everything a pulse needs; PulseInputError names the first problem with an example."""
+    """Check everything a pulse needs; PulseInputError names the first problem with an example.
+
+    Given `now`, a one-off time already past is refused: sent at once, it would surprise whoever set it.
+    """
     try:
         resolved = resolve_question(question, kind)
         if kind is not None:
@@ -77,6 +81,11 @@ def build_spec(
         raise PulseInputError(
             f"A pulse sent to named people needs a threshold of at least {DEFAULT_THRESHOLD}; "
             f"e.g. --threshold {DEFAULT_THRESHOLD}, or send it to a channel."
+        )
+    if now is not None and schedule is not None and schedule.at is not None and schedule.at <= now:
+        raise PulseInputError(
+            f"The time {schedule.at.astimezone(UTC):%Y-%m-%d %H:%M} UTC is in the past: it is now "
+            f"{now.astimezone(UTC):%Y-%m-%d %H:%M} UTC. Give a later time, or none to send it now."
         )
     if remind is not None and remind >= closes:
         raise PulseInputError(

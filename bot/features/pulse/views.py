@@ -126,6 +126,7 @@ async def results_post(
         trend_png,
         heading,
         hidden_because=view.reason,
+        trend=trend,
     )
 
 

@@ -1,0 +1,67 @@
+"""A form in the terminal: its fields asked one by one, so the demo's forms can be filled in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.core.types import Choice, Form, TextInput
+
+CANCEL = "cancel"
+
+
+@dataclass
+class FormPrompts:
+    """The fields of one form still to ask, and the answers so far."""
+
+    form: Form
+    fields: list[Choice | TextInput] = field(default_factory=list)
+    values: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.fields = [block for block in self.form.blocks if isinstance(block, Choice | TextInput)]
+
+    @property
+    def done(self) -> bool:
+        """Whether every field has its answer."""
+        return len(self.values) >= len(self.fields)
+
+    def opening(self) -> str:
+        """The form's title, how to leave it, and its first question."""
+        return f"{self.form.title.upper()} (one answer a line; type {CANCEL} to leave)\n{self.prompt()}"
+
+    def prompt(self) -> str:
+        """The question of the next field."""
+        block = self.fields[len(self.values)]
+        if isinstance(block, Choice):
+            options = "\n".join(f"  {n}) {option.label}" for n, option in enumerate(block.options, start=1))
+            default = f" (Enter: {block.initial})" if block.initial else ""
+            return f"{block.label}{default}:\n{options}"
+        hints = [f"e.g. {block.placeholder}"] if block.placeholder else []
+        hints += ["Enter to skip"] if block.optional else []
+        return f"{block.label}" + (f" ({', '.join(hints)})" if hints else "") + ":"
+
+    def answer(self, line: str) -> str | None:
+        """Take the next field's answer; why not, when it cannot be taken (the field is asked again)."""
+        block = self.fields[len(self.values)]
+        typed = line.strip()
+        if isinstance(block, Choice):
+            chosen = _option(block, typed)
+            if chosen is None:
+                return f"Pick one by its number (1-{len(block.options)})."
+            self.values[block.action_id] = chosen
+        elif not typed and not block.optional:
+            return "This one is needed."
+        else:
+            self.values[block.action_id] = typed
+        return None
+
+
+def _option(block: Choice, typed: str) -> str | None:
+    if not typed:
+        return block.initial
+    if typed.isdigit() and 1 <= int(typed) <= len(block.options):
+        return block.options[int(typed) - 1].value
+    wanted = typed.casefold()
+    return next(
+        (o.value for o in block.options if wanted in (o.label.casefold(), o.value.casefold())), None
+    )

@@ -1,0 +1,116 @@
+"""`clueline demo` shows every feature to its end: no dead ends for someone trying it for the first time."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from adapters.console import ConsoleAdapter
+from bot.core.types import ActionEvent, Button, Buttons, ConversationRef, OutboundMessage, Text
+from bot.runtime import Runtime
+from tests.support.testbot import TestBot
+
+
+def demo(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "OPENAI_"))}
+    env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input=script,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=180,
+        check=False,
+    )
+
+
+def test_the_sample_pulse_ends_with_the_enps_its_trend_and_chart_files(tmp_path: Path) -> None:
+    done = demo("pulse\n9\nresults\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    tail = done.stdout.split("Thank you! Your answer is recorded anonymously.")[1]
+    assert "Responses: 5 of 7" in tail and re.search(r"eNPS: -?\d+", tail)
+    last = done.stdout.strip().splitlines()[-10:]
+    assert any(line.strip().startswith("eNPS: ") for line in last), "results is the last thing shown"
+    [trend] = [line for line in last if line.startswith("eNPS by run: ")]
+    assert trend.count("→") == 2, "two earlier runs and this one"
+    charts = re.findall(r"saved to (\S+\.png)\]", "\n".join(last))
+    assert len(charts) == 2, "the eNPS chart and the trend across runs"
+    for chart in charts:
+        assert Path(chart).read_bytes().startswith(b"\x89PNG"), chart
+
+
+def test_the_start_is_one_line_about_the_sample_not_every_highlight(tmp_path: Path) -> None:
+    done = demo("", tmp_path)
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.strip().splitlines()
+    assert line.startswith("Sample company Northpine loaded; it posted ")
+    assert "Type highlights to see the customer highlights." in line
+
+
+async def test_press_a_number_or_a_label_presses_a_channel_post_button() -> None:
+    written: list[str] = []
+    console = ConsoleAdapter(write=written.append)
+    channel = ConversationRef(platform="console", channel="customer-voice")
+    buttons = [
+        Button(label="Discuss", action_id="feedback.discuss", value="7"),
+        Button(label="I'll follow up", action_id="feedback.claim", value="7"),
+    ]
+    post = OutboundMessage(text="A highlight", blocks=[Text(text="A highlight"), Buttons(buttons=buttons)])
+    await console.send(channel, post)
+    assert written[-1].endswith("(press 1 = Discuss; press 2 = I'll follow up)")
+    by_number = console.parse_line("press 2")
+    assert isinstance(by_number, ActionEvent)
+    assert (by_number.action_id, by_number.value, by_number.conversation) == ("feedback.claim", "7", channel)
+    by_label = console.parse_line("press Discuss")
+    assert isinstance(by_label, ActionEvent) and by_label.action_id == "feedback.discuss"
+    assert console.parse_line("press 9") is None
+    assert written[-1] == "There is no button '9' on screen; press one by its number or label."
+
+
+async def test_press_of_no_button_is_not_sent_to_the_experts_as_a_question(runtime: Runtime) -> None:
+    bot = TestBot(runtime)
+    await bot.push("press Discuss")
+    assert bot.pop_all() == ["There is no button 'discuss' on screen; press one by its number or label."]
+
+
+def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_pulse(tmp_path: Path) -> None:
+    # Question: Enter (enps); own question, kind: Enter; audience; when, tz, closes, remind, threshold, results.
+    done = demo("pulse new\n\n\n\nconsole:you\n\n\n2d\n\n\n\npulse list\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Forms don't open here" not in done.stdout
+    assert "NEW PULSE (one answer a line; type cancel to leave)" in done.stdout
+    assert "Audience (channels or people, e.g. slack:C123):" in done.stdout
+    [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
+    assert f"#{created} Would you refer a friend to work here? (scheduled, 1 run(s)" in done.stdout
+
+
+async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_cancelled() -> None:
+    from bot.core.types import Choice, Form, Option, TextInput
+
+    written: list[str] = []
+    console = ConsoleAdapter(write=written.append, forms=True)
+    form = Form(
+        callback_id="demo.form",
+        title="Pick",
+        blocks=[
+            Choice(action_id="colour", label="Colour", options=[Option(label="Red", value="r")]),
+            TextInput(action_id="why", label="Why"),
+        ],
+    )
+    event = console.parse_line("hello")
+    assert event is not None
+    await console.open_form(event, form)
+    assert console.parse_line("7") is None and written[-1].startswith("Pick one by its number (1-1).")
+    assert console.parse_line("red") is None and written[-1] == "Why:"
+    assert console.parse_line("") is None and written[-1] == "This one is needed.\nWhy:"
+    submitted = console.parse_line("it is warm")
+    assert isinstance(submitted, ActionEvent)
+    assert (submitted.action_id, submitted.form_values) == ("demo.form", {"colour": "r", "why": "it is warm"})
+    await console.open_form(event, form)
+    assert console.parse_line("cancel") is None and written[-1] == "Pick: cancelled."
+    assert not isinstance(console.parse_line("red"), ActionEvent)
