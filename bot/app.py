@@ -16,6 +16,7 @@ from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.tasks import TaskTracker
 from bot.db import migrate
 from bot.features.catalog import all_features
+from bot.health import health_routes
 from bot.metrics import Metrics
 from bot.outbox.loop import run_background
 from bot.runtime import Runtime, build_runtime
@@ -88,7 +89,7 @@ def create_app(
 
     install_parse_error_filter()
     runtime = runtime or build_runtime(settings)
-    metrics = Metrics()
+    metrics = runtime.metrics
     tasks = TaskTracker()
     app = web.Application(middlewares=[metrics.middleware], client_max_size=5 * 1024 * 1024)
     app[RUNTIME] = runtime
@@ -104,14 +105,7 @@ def create_app(
     for adapter in wire_adapters(runtime):
         app.add_routes(adapter.routes(sink))
 
-    async def healthz(_request: web.Request) -> web.Response:
-        try:
-            await runtime.database.check()
-        except Exception:
-            return web.json_response({"status": "database unreachable"}, status=503)
-        return web.json_response({"status": "ok"})
-
-    app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics.handle)])
+    app.add_routes([*health_routes(runtime.database), web.get("/metrics", metrics.handle)])
     wire_feedback_webhook(app, runtime)
     app.cleanup_ctx.append(_lifecycle(runtime, tasks, run_scheduler))
     return app

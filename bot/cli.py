@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from bot.db.database import Database, DatabaseError
+from bot.db.database import DatabaseError, database_for
 from bot.features.catalog import all_features
 from bot.log_privacy import protect_handlers
 from bot.runtime import Runtime, build_runtime
@@ -86,7 +86,7 @@ async def prepare_database(settings: Settings) -> None:
 
     SecretKey(settings.secret_key, settings.database_url).material()  # fail at start, not at the first answer
 
-    database = Database(settings.database_url)
+    database = database_for(settings)
     try:
         await database.check()
         await migrate.upgrade(database)
@@ -154,11 +154,18 @@ def _worker(settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         for adapter in runtime.adapters.values():
             await adapter.start()
+        site = None
+        if settings.worker_port is not None:
+            from bot.worker_http import start_worker_http
+
+            site = await start_worker_http(runtime, settings.host, settings.worker_port)
         gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
         log.info("worker %s started", runtime.worker().name)
         try:
             await run_background(runtime, stop)
         finally:
+            if site is not None:
+                await site.cleanup()
             for adapter in runtime.adapters.values():
                 await adapter.stop()
             await runtime.database.dispose()

@@ -13,7 +13,8 @@ from bot.core.dedupe import EventDedupe
 from bot.core.directory import Directory
 from bot.core.dispatcher import Dispatcher
 from bot.core.roles import Places, Roles
-from bot.db.database import Database
+from bot.db.database import Database, database_for
+from bot.metrics import Metrics
 from bot.outbox.scheduler import Scheduler
 from bot.outbox.store import Outbox
 from bot.outbox.worker import OnSent, OutboxWorker
@@ -47,6 +48,8 @@ class Runtime:
     answer_writer: AnswerWriter | None = None
     # The embeddings endpoint behind dense retrieval, when one is configured (set by the composition root).
     embedder: Embedder | None = None
+    # The process's Prometheus metrics, served on /metrics by `serve` and by `worker` (CLUELINE_WORKER_PORT).
+    metrics: Metrics = field(default_factory=Metrics)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(self)
@@ -67,7 +70,7 @@ class Runtime:
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Build the services of a process (nothing connects until first use)."""
     clock = clock or SystemClock()
-    database = Database(settings.database_url)
+    database = database_for(settings)
     return Runtime(
         settings=settings,
         database=database,

@@ -72,7 +72,7 @@ from bot.core.types import (
     SentMessage,
     UserRef,
 )
-from bot.db.database import Database
+from bot.db.database import database_for
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ class SlackAdapter:
             SignatureVerifier(settings.slack_signing_secret) if settings.slack_signing_secret else None
         )
         self._oauth = settings.slack_oauth
-        self._database = Database(settings.database_url) if self._oauth else None
+        self._database = database_for(settings) if self._oauth else None
         self._store: DatabaseInstallationStore | None = None
         self._tokens: dict[str, str] = {}
         self._single: SingleWorkspaceAuthorize | None = None
