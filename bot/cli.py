@@ -84,9 +84,9 @@ async def prepare_database(settings: Settings) -> None:
     """Check the secret key is to be had, the database answers, and bring it to the newest schema."""
     from bot.db import migrate
 
+    database = database_for(settings)  # a bad DATABASE_URL is named before anything else
     SecretKey(settings.secret_key, settings.database_url).material()  # fail at start, not at the first answer
 
-    database = database_for(settings)
     try:
         await database.check()
         await migrate.upgrade(database)
