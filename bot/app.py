@@ -17,6 +17,7 @@ from bot.core.tasks import TaskTracker
 from bot.db import migrate
 from bot.features.catalog import all_features
 from bot.health import health_routes
+from bot.llm_metrics import MeasuredWriter
 from bot.metrics import Metrics
 from bot.outbox.loop import run_background
 from bot.runtime import Runtime, build_runtime
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
 TASKS = web.AppKey("tasks", TaskTracker)
 METRICS = web.AppKey("metrics", Metrics)
+# How long events already acknowledged may take to finish at shutdown (with the HTTP server's own 3 s and the
+# outbox's drain beside it, SIGTERM is done within 10 s).
+SHUTDOWN_DRAIN_SECONDS = 5.0
 
 
 def build_chat_adapters(settings: Settings) -> list[ChatAdapter]:
@@ -49,7 +53,8 @@ def wire_language_model(runtime: Runtime) -> None:
     """Give the runtime the configured LLM answer writer (none without OPENAI_API_KEY/OPENAI_BASE_URL)."""
     from adapters.llm import from_settings
 
-    runtime.answer_writer = from_settings(runtime.settings)
+    writer = from_settings(runtime.settings)
+    runtime.answer_writer = MeasuredWriter(writer, runtime.metrics) if writer is not None else None
 
 
 def wire_embeddings(runtime: Runtime) -> None:
@@ -135,7 +140,7 @@ def _lifecycle(
         background = asyncio.create_task(run_background(runtime, stop)) if run_scheduler else None
         yield
         stop.set()
-        await tasks.drain()
+        await tasks.drain(timeout=SHUTDOWN_DRAIN_SECONDS)
         if background is not None:
             await background
         for adapter in runtime.adapters.values():

@@ -130,7 +130,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=settings.host,
         port=port,
         print=lambda _msg: log.info("serving on http://%s:%s", settings.host, port),
-        shutdown_timeout=30,
+        # SIGTERM to exit within 10 s (platforms kill at 30): acks are fast, and the answering work after them
+        # and the outbox's batch in flight get their own short drains (bot.app, bot.outbox.worker).
+        shutdown_timeout=3,
     )
     return 0
 
@@ -229,14 +231,19 @@ def _not_alembic_boilerplate(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith(ALEMBIC_BOILERPLATE)
 
 
-def configure_logging(level: str) -> None:
-    """Log to standard error at `level` (database drivers stay quiet: see bot.db.database).
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Log to standard error at `level`, as text or one JSON object a line (drivers stay quiet: bot.db.database).
 
     Alembic still logs each migration it runs ("Running upgrade ..."), not its start-up boilerplate.
     """
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    if log_format == "json":
+        from bot.log_format import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     # Whatever the level, no line may carry tokens, answers or contact data: see bot.log_privacy.
     protect_handlers(logging.getLogger())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -250,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging("WARNING" if args.action == "demo" else settings.log_level)
+        configure_logging("WARNING" if args.action == "demo" else settings.log_level, settings.log_format)
         if args.action in ("serve", "worker"):
             # Before the database is touched: a platform configured by half stops the process at once.
             require_whole_platforms(settings)

@@ -53,6 +53,12 @@ class Runtime:
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(self)
+        self.metrics.on_scrape.append(self._outbox_gauges)
+
+    async def _outbox_gauges(self) -> None:
+        depth, oldest = await self.outbox.backlog()
+        self.metrics.outbox_depth.set(depth)
+        self.metrics.outbox_oldest_due.set(oldest)
 
     def worker(self, name: str | None = None, batch_size: int = 50) -> OutboxWorker:
         """An outbox worker over this runtime's adapters."""
@@ -64,6 +70,7 @@ class Runtime:
             self.on_sent,
             batch_size=batch_size,
             name=name,
+            metrics=self.metrics,
         )
 
 

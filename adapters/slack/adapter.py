@@ -415,7 +415,7 @@ class SlackAdapter:
             raw = _header(exc.response.headers, "Retry-After")
             retry_after = float(raw) if raw and raw.replace(".", "", 1).isdigit() else 30.0
             self._limiter.pause(workspace, method, retry_after)
-            return RetryableSendError(f"slack {method}: ratelimited", retry_after)
+            return RetryableSendError(f"slack {method}: ratelimited", retry_after, throttled=True)
         if status >= 500 or error in RETRYABLE:
             return RetryableSendError(f"slack {method}: {error}")
         if error in ("invalid_auth", "token_revoked", "account_inactive", "not_authed"):

@@ -63,7 +63,7 @@ def classify(exc: BaseException) -> SendError:
         failure = failure_of(exc)
         reason = f"Teams answered {failure.status} {failure.code}: {failure.message}".rstrip(": ")
         if failure.status == 429:
-            return RetryableSendError(reason, failure.retry_after)
+            return RetryableSendError(reason, failure.retry_after, throttled=True)
         if failure.status in RETRYABLE_STATUSES:
             return RetryableSendError(reason, None)
         gone = failure.status in (403, 404) and failure.code in GONE_CODES

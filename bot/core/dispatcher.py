@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from bot.core.types import (
     OutboundMessage,
     Text,
 )
+from bot.log_context import add_log_field, log_fields
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -101,6 +103,13 @@ class Dispatcher:
     async def dispatch(self, event: InboundEventT, adapter: ChatAdapter) -> None:
         """Handle one event exactly once across every process sharing the database."""
         key = dedupe_key(adapter.platform, event.event_id)
+        with log_fields(event=key[:12], platform=adapter.platform):
+            started = time.perf_counter()
+            await self._dispatch_once(key, event, adapter)
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            log.debug("%s event handled", event.kind, extra={"duration_ms": duration_ms})
+
+    async def _dispatch_once(self, key: str, event: InboundEventT, adapter: ChatAdapter) -> None:
         dedupe = self._runtime.dedupe
         if not await dedupe.claim(key):
             log.debug("ignoring a second delivery of event %s", key[:12])
@@ -133,6 +142,7 @@ class Dispatcher:
             await self._route_message(turn, event)
         elif isinstance(event, ActionEvent):
             handler = self._action_handler(event.action_id)
+            add_log_field("feature", event.action_id.split(".", 1)[0].split(":", 1)[0].split("_", 1)[0])
             if handler is None:
                 log.info("no handler for action %s", event.action_id)
                 return
@@ -157,12 +167,14 @@ class Dispatcher:
         word, _, rest = text.partition(" ")
         command = self._commands.get(word.lower().lstrip("/"))
         if command is not None:
+            add_log_field("feature", command.name)
             turn.args = rest.strip()
             if command.comms_leads_only and not await turn.is_comms_lead():
                 await turn.reply(f"Only comms leads can use *{command.name}*. Ask one to grant you the role.")
                 return
             await command.handler(turn)
         elif self._fallback is not None:
+            add_log_field("feature", "answers")
             turn.args = text
             await self._fallback(turn)
         else:

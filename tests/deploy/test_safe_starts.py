@@ -93,7 +93,9 @@ async def _statement_names(database: Database) -> list[str]:
         return [name for name, statement in rows if statement == "SELECT 42"]
 
 
-async def test_pgbouncer_mode_leaves_no_prepared_statement_on_the_server_connection(postgres_url: str) -> None:
+async def test_pgbouncer_mode_leaves_no_prepared_statement_on_the_server_connection(
+    postgres_url: str,
+) -> None:
     # Behind PgBouncer in transaction mode the next execution may land on another server connection, where a
     # cached statement does not exist: nothing may be reused from a cache.
     cached, fresh = Database(postgres_url), Database(postgres_url, pgbouncer=True)
