@@ -103,9 +103,13 @@ def create_app(
     setup_features(runtime)
 
     async def sink(event: InboundEventT, adapter: ChatAdapter) -> None:
-        # Adapters acknowledge first; the slow work runs here, tracked until shutdown drains it.
+        # The event is recorded before the adapter acknowledges it (EventNotStored: answer 503, the platform
+        # retries); the slow work then runs in the background, tracked until shutdown drains it.
         metrics.events.labels(adapter.platform, event.kind).inc()
-        tasks.spawn(runtime.dispatcher.dispatch(event, adapter), name=f"{adapter.platform}:{event.kind}")
+        if await runtime.dispatcher.claim(event, adapter):
+            tasks.spawn(
+                runtime.dispatcher.handle_claimed(event, adapter), name=f"{adapter.platform}:{event.kind}"
+            )
 
     for adapter in wire_adapters(runtime):
         app.add_routes(adapter.routes(sink))

@@ -12,6 +12,7 @@ from bot.core.adapter import ChatAdapter
 from bot.core.dedupe import EventDedupe
 from bot.core.directory import Directory
 from bot.core.dispatcher import Dispatcher
+from bot.core.reply_lanes import ReplyLanes
 from bot.core.roles import Places, Roles
 from bot.db.database import Database, database_for
 from bot.metrics import Metrics
@@ -50,6 +51,8 @@ class Runtime:
     embedder: Embedder | None = None
     # The process's Prometheus metrics, served on /metrics by `serve` and by `worker` (CLUELINE_WORKER_PORT).
     metrics: Metrics = field(default_factory=Metrics)
+    # Replies to one conversation leave one at a time, in order (see bot.core.reply_lanes).
+    reply_lanes: ReplyLanes = field(default_factory=ReplyLanes)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(self)

@@ -59,7 +59,7 @@ from adapters.slack.stores import (
 )
 from bot.clock import Clock, SystemClock
 from bot.core.adapter import EventSink, InboundEventT
-from bot.core.errors import PermanentSendError, RetryableSendError, SendError
+from bot.core.errors import EventNotStored, PermanentSendError, RetryableSendError, SendError
 from bot.core.types import (
     ActionEvent,
     Capabilities,
@@ -107,6 +107,16 @@ def _header(headers: Any, name: str) -> str | None:
         if key.lower() == name.lower():
             return str(value[0] if isinstance(value, list) else value)
     return None
+
+
+# Context key: the event was handed to the sink (and recorded) before bolt acknowledged it.
+_DELIVERED = "clueline_delivered"
+NOT_STORED = '{"error": "the event could not be stored; retry later"}'
+
+
+def _revocation(event: InboundEventT | None) -> bool:
+    """Uninstalls and revoked tokens: handled after the acknowledgement, with the installation forgotten."""
+    return isinstance(event, InstallEvent) and event.change in ("uninstalled", "tokens_revoked")
 
 
 class SlackAdapter:
@@ -211,6 +221,7 @@ class SlackAdapter:
             process_before_response=False,
             installation_store_bot_only=True if self._oauth else None,
         )
+        app.middleware(self._record_events_first)
         app.event(ANY)(self._on_event)
         app.command(ANY)(self._on_command)
         app.action(ANY)(self._on_action)
@@ -329,10 +340,31 @@ class SlackAdapter:
     async def _ack_only(self, ack: Callable[[], Awaitable[None]]) -> None:
         await ack()
 
+    async def _record_events_first(
+        self, body: dict[str, Any], context: Any, response: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse:
+        """Hand Events API events to the sink before bolt acknowledges them (it does so before any listener).
+
+        The sink records the event in the database; when it cannot (EventNotStored), Slack gets 503 and
+        delivers the event again later, instead of an acknowledgement for an event then lost.
+        """
+        if body.get("type") == "event_callback":
+            event = parse_event(body, context.bot_user_id)
+            if event is not None and not _revocation(event):
+                try:
+                    await self._deliver(event)
+                except EventNotStored:
+                    return BoltResponse(status=503, body=NOT_STORED, headers={"Retry-After": "5"})
+                context[_DELIVERED] = True
+        await next()
+        return response
+
     async def _on_event(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any], context: Any) -> None:
         await ack()
+        if context.get(_DELIVERED):
+            return
         event = parse_event(body, context.bot_user_id)
-        if isinstance(event, InstallEvent) and event.change in ("uninstalled", "tokens_revoked"):
+        if isinstance(event, InstallEvent) and _revocation(event):
             revoked_bot = event.change == "uninstalled" or bool(
                 ((body.get("event") or {}).get("tokens") or {}).get("bot")
             )

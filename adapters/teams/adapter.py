@@ -39,7 +39,7 @@ from adapters.teams.local_mode import accept_unchecked
 from adapters.teams.parse import CARD_ACTION_INVOKE, parse_activity
 from adapters.teams.references import CHANNEL_ID, PLATFORM, tenant_of, to_reference
 from bot.core.adapter import EventSink
-from bot.core.errors import PermanentSendError, RetryableSendError
+from bot.core.errors import EventNotStored, PermanentSendError, RetryableSendError
 from bot.core.types import (
     ActionEvent,
     Capabilities,
@@ -155,7 +155,15 @@ class TeamsAdapter:
                     Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
                 )
 
-        invoke_response = await self._cloud.process_activity(authenticated, activity, on_turn)
+        try:
+            invoke_response = await self._cloud.process_activity(authenticated, activity, on_turn)
+        except EventNotStored:
+            # Not recorded, so not acknowledged: the Bot Connector retries on 503.
+            return web.json_response(
+                {"error": "the activity could not be stored; retry later"},
+                status=503,
+                headers={"Retry-After": "5"},
+            )
         if bad:
             return refuse(request, 400, f"malformed activity: {bad[0]}", logged="malformed activity")
         if invoke_response is not None:

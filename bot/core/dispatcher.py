@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.adapter import ChatAdapter, InboundEventT
+from bot.core.errors import EventNotStored
 from bot.core.turn import Turn
 from bot.core.types import (
     ActionEvent,
@@ -102,18 +103,34 @@ class Dispatcher:
 
     async def dispatch(self, event: InboundEventT, adapter: ChatAdapter) -> None:
         """Handle one event exactly once across every process sharing the database."""
+        if await self.claim(event, adapter):
+            await self.handle_claimed(event, adapter)
+
+    async def claim(self, event: InboundEventT, adapter: ChatAdapter) -> bool:
+        """Record the event as ours: True the first time, False for a second delivery.
+
+        EventNotStored when the database cannot record it: the caller must not acknowledge the event.
+        """
+        key = dedupe_key(adapter.platform, event.event_id)
+        try:
+            fresh = await self._runtime.dedupe.claim(key)
+        except Exception as exc:
+            raise EventNotStored(f"{adapter.platform} event {key[:12]} could not be recorded") from exc
+        if not fresh:
+            log.debug("ignoring a second delivery of event %s", key[:12])
+        return fresh
+
+    async def handle_claimed(self, event: InboundEventT, adapter: ChatAdapter) -> None:
+        """Handle an event `claim` returned True for."""
         key = dedupe_key(adapter.platform, event.event_id)
         with log_fields(event=key[:12], platform=adapter.platform):
             started = time.perf_counter()
-            await self._dispatch_once(key, event, adapter)
+            await self._handle(key, event, adapter)
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             log.debug("%s event handled", event.kind, extra={"duration_ms": duration_ms})
 
-    async def _dispatch_once(self, key: str, event: InboundEventT, adapter: ChatAdapter) -> None:
+    async def _handle(self, key: str, event: InboundEventT, adapter: ChatAdapter) -> None:
         dedupe = self._runtime.dedupe
-        if not await dedupe.claim(key):
-            log.debug("ignoring a second delivery of event %s", key[:12])
-            return
         turn = Turn(event=event, adapter=adapter, runtime=self._runtime)
         try:
             await self._remember(event)

@@ -27,3 +27,7 @@ class PermanentSendError(SendError):
     def __init__(self, reason: str, *, conversation_gone: bool = False) -> None:
         super().__init__(reason)
         self.conversation_gone = conversation_gone
+
+
+class EventNotStored(Exception):
+    """An inbound event could not be recorded (the database is down): answer 503 so the platform retries it."""
