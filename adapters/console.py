@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import itertools
 import re
+import tempfile
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 from aiohttp import web
 
@@ -35,11 +37,34 @@ from bot.core.types import (
 PLATFORM = "console"
 
 
-def render_text(message: OutboundMessage) -> str:
-    """A message as plain lines for a terminal; buttons show the word to type to press them."""
+def render_text(message: OutboundMessage, picture_dir: Path | None = None) -> str:
+    """A message as plain lines for a terminal; buttons show the word to type to press them.
+
+    With `picture_dir`, each PNG picture is written to a file there and its path is shown.
+    """
     if not message.blocks:
         return _plain(message.text)
-    return "\n".join(_plain(line) for block in message.blocks for line in _render_block(block))
+    saved = [_save_picture(block, picture_dir) for block in message.blocks]
+    return "\n".join(
+        _plain(line)
+        for block, path in zip(message.blocks, saved, strict=True)
+        for line in (
+            [f"  [picture: {block.alt} saved to {path}]"]
+            if path and isinstance(block, Image)
+            else _render_block(block)
+        )
+    )
+
+
+def _save_picture(block: Block, picture_dir: Path | None) -> Path | None:
+    if picture_dir is None or not isinstance(block, Image) or not block.png_base64:
+        return None
+    # Kept after the demo ends (unlike its database), so the person can open it.
+    with tempfile.NamedTemporaryFile(
+        dir=picture_dir, prefix="clueline-chart-", suffix=".png", delete=False
+    ) as out:
+        out.write(base64.b64decode(block.png_base64))
+    return Path(out.name)
 
 
 def _plain(text: str) -> str:
@@ -75,8 +100,15 @@ class ConsoleAdapter:
     platform = PLATFORM
     capabilities = Capabilities(threads=False, ephemeral=False, edit=True, forms=False, max_buttons=11)
 
-    def __init__(self, write: Callable[[str], None], user_id: str = "you", display_name: str = "You") -> None:
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        user_id: str = "you",
+        display_name: str = "You",
+        picture_dir: Path | None = None,
+    ) -> None:
         self._write = write
+        self._picture_dir = picture_dir
         self.user = UserRef(platform=PLATFORM, user_id=user_id, display_name=display_name)
         self.direct = ConversationRef(platform=PLATFORM, channel=f"dm-{user_id}", is_direct=True)
         self.members: dict[str, list[UserRef]] = {}
@@ -120,14 +152,14 @@ class ConsoleAdapter:
         sent = SentMessage(conversation=conversation, message_id=f"m{next(self._ids)}")
         self._remember_buttons(sent, message)
         heading = "" if conversation.is_direct else f"[#{conversation.channel}] "
-        self._write(heading + render_text(message))
+        self._write(heading + render_text(message, self._picture_dir))
         return sent
 
     async def update(self, sent: SentMessage, message: OutboundMessage) -> None:
         """Print the replacement; the old message's buttons stop working."""
         self._buttons = {k: v for k, v in self._buttons.items() if v[0].message_id != sent.message_id}
         self._remember_buttons(sent, message)
-        self._write(render_text(message))
+        self._write(render_text(message, self._picture_dir))
 
     async def delete(self, sent: SentMessage) -> None:
         """Forget a message's buttons."""

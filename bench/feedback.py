@@ -29,6 +29,10 @@ from pathlib import Path
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 
+# Seals pulse answers in the benchmark's databases (a deployment sets CLUELINE_SECRET_KEY).
+BENCH_SECRET_KEY = "bench-secret-key-0123456789"
+
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -187,7 +191,7 @@ async def prepare(database_url: str) -> None:
     from bot.runtime import build_runtime
     from bot.settings import Settings
 
-    runtime = build_runtime(Settings(database_url=database_url))
+    runtime = build_runtime(Settings(secret_key=BENCH_SECRET_KEY, database_url=database_url))
     try:
         await migrate.upgrade(runtime.database)
         await manage.add_route(runtime, parse_route("slack:CBENCH", max_score=6), "bench")

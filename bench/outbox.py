@@ -40,6 +40,9 @@ from bot.db import migrate  # noqa: E402
 from bot.runtime import build_runtime  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
+# Seals pulse answers in the benchmark's databases (a deployment sets CLUELINE_SECRET_KEY).
+BENCH_SECRET_KEY = "bench-secret-key-0123456789"
+
 POSTGRES = os.environ.get("CLUELINE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -75,7 +78,7 @@ class NoOpAdapter:
 
 
 async def fill(url: str, count: int) -> None:
-    runtime = build_runtime(Settings(database_url=url))
+    runtime = build_runtime(Settings(secret_key=BENCH_SECRET_KEY, database_url=url))
     await migrate.upgrade(runtime.database)
     async with runtime.database.session() as session:
         for n in range(count):
@@ -89,7 +92,7 @@ async def fill(url: str, count: int) -> None:
 
 async def drain(url: str) -> None:
     """Worker mode: send until nothing is due."""
-    runtime = build_runtime(Settings(database_url=url))
+    runtime = build_runtime(Settings(secret_key=BENCH_SECRET_KEY, database_url=url))
     runtime.adapters["slack"] = NoOpAdapter()
     worker = runtime.worker(batch_size=100)
     started = time.time()
@@ -101,7 +104,7 @@ async def drain(url: str) -> None:
 
 async def anchor(url: str, count: int) -> float:
     """Seconds for plain SQL to insert `count` rows and mark each one sent, one statement a row."""
-    runtime = build_runtime(Settings(database_url=url))
+    runtime = build_runtime(Settings(secret_key=BENCH_SECRET_KEY, database_url=url))
     await migrate.upgrade(runtime.database)
     engine = runtime.database.engine
     async with engine.begin() as conn:

@@ -42,6 +42,9 @@ from bot.runtime import Runtime, build_runtime  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
 
+# Seals pulse answers in the benchmark's databases (a deployment sets CLUELINE_SECRET_KEY).
+BENCH_SECRET_KEY = "bench-secret-key-0123456789"
+
 # The product's default is 60 s. A worker restarted on the same machine takes over its dead predecessor's
 # rows without waiting for the lease, which is what the killed scenario measures.
 LEASE_SECONDS = 30.0
@@ -220,7 +223,7 @@ async def run(recipients: int, rate: float, database_url: str | None, scenarios:
 async def _empty_postgres(url: str) -> None:
     from tests.support.databases import empty_postgres_tables
 
-    database = build_runtime(Settings(database_url=url)).database
+    database = build_runtime(Settings(secret_key=BENCH_SECRET_KEY, database_url=url)).database
     await migrate.upgrade(database)
     await database.dispose()
     await empty_postgres_tables(url)

@@ -177,11 +177,16 @@ def _worker(settings: Settings) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    import tempfile
+    from pathlib import Path
+
     from adapters.console import ConsoleAdapter
     from bot.app import setup_features
     from bot.demo.chat import run_demo
 
-    return run_demo(ConsoleAdapter(write=_print_until_closed), args.database, setup_features)
+    # Charts are written where the person can open them after the demo (its database is temporary).
+    console = ConsoleAdapter(write=_print_until_closed, picture_dir=Path(tempfile.gettempdir()))
+    return run_demo(console, args.database, setup_features)
 
 
 def _print_until_closed(text: str) -> None:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
@@ -53,6 +54,8 @@ class Settings:
     db_max_overflow: int = 20
     # Behind PgBouncer in transaction mode prepared statements break: asyncpg's caches are turned off.
     db_pgbouncer: bool = False
+    # The company's time zone for monthly reports and digests (IANA name).
+    time_zone: str = "UTC"
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -156,6 +159,16 @@ def _allowed_teams(raw: str | None) -> frozenset[str] | None:
     return teams
 
 
+def _zone(raw: str | None) -> str:
+    if raw is None:
+        return "UTC"
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingError(f"CLUELINE_TZ must be an IANA time zone like Europe/Berlin, got {raw!r}") from None
+    return raw
+
+
 def _needs(name: str, when: str) -> SettingError:
     return SettingError(f"{name} is required when {when}")
 
@@ -234,6 +247,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         db_pool_size=_count(env, "CLUELINE_DB_POOL_SIZE", 10),
         db_max_overflow=_count(env, "CLUELINE_DB_MAX_OVERFLOW", 20),
         db_pgbouncer=_flag(opt("CLUELINE_DB_PGBOUNCER"), "CLUELINE_DB_PGBOUNCER"),
+        time_zone=_zone(opt("CLUELINE_TZ")),
         # An empty value means the default, as for the settings above (`.env.example` leaves them empty).
         extra={
             k: v

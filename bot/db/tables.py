@@ -13,6 +13,7 @@ TABLE_MODULES = (
     "bot.features.answers.tables",
     "bot.features.feedback.tables",
     "bot.features.pulse.tables",
+    "bot.features.link.tables",
 )
 
 

@@ -8,6 +8,7 @@ from bot.core.turn import Turn
 from bot.core.types import ConversationRef, InboundMessage, UserRef
 from bot.runtime import build_runtime
 from bot.settings import Settings
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.recording import RecordingAdapter
 
 
@@ -18,7 +19,9 @@ async def test_same_event_to_three_instances_is_handled_once(postgres_url: str) 
         handled.append(turn.args)
         await turn.reply(f"echo {turn.args}")
 
-    instances = [build_runtime(Settings(database_url=postgres_url)) for _ in range(3)]
+    instances = [
+        build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=postgres_url)) for _ in range(3)
+    ]
     adapters = [RecordingAdapter("slack") for _ in instances]
     for runtime in instances:
         runtime.dispatcher.command("echo", echo)

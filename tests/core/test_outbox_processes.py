@@ -19,12 +19,13 @@ from bot.core.types import ConversationRef, OutboundMessage
 from bot.db.models import OutboxMessage
 from bot.runtime import build_runtime
 from bot.settings import Settings
+from tests.support.databases import TEST_SECRET_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 async def queue_messages(url: str, count: int) -> None:
-    runtime = build_runtime(Settings(database_url=url))
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=url))
     try:
         async with runtime.database.session() as session:
             for n in range(count):
@@ -39,7 +40,7 @@ async def queue_messages(url: str, count: int) -> None:
 
 
 async def outbox_statuses(url: str) -> dict[str, int]:
-    runtime = build_runtime(Settings(database_url=url))
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=url))
     try:
         async with runtime.database.session() as session:
             rows = await session.execute(

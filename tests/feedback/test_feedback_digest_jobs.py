@@ -114,6 +114,27 @@ async def test_the_company_digest_goes_weekly_to_the_chosen_channel(fb_runtime: 
     assert conversation.channel == "CALLHANDS"
     assert "Hear the customer: week of 16 Nov 2026" in message.text
     assert "3 feedback items this week" in message.text
+    # For everyone: November so far (p1, p2, c1-c3: 3 promoters, 2 detractors of 5), no October to compare.
+    assert "November so far: customer NPS +20 (5 answers)" in message.text
+
+
+async def test_the_company_digest_shows_the_months_nps_trend_against_last_month(fb_runtime: Runtime) -> None:
+    await manage.set_company_channel(fb_runtime, "slack:CALLHANDS")
+    await _two_weeks_of_feedback(fb_runtime)
+    await intake_of(fb_runtime).accept(
+        [
+            item(id="o1", received_at="2026-10-20T10:00:00+00:00", score=10, text="Great."),
+            item(id="o2", received_at="2026-10-21T10:00:00+00:00", score=6, text="Slow."),
+            item(id="o3", received_at="2026-10-22T10:00:00+00:00", score=9, text="Good."),
+            item(id="o4", received_at="2026-10-23T10:00:00+00:00", score=9, text="Fine."),
+        ]
+    )
+    _monday(fb_runtime)
+    await send_all(fb_runtime)
+    [(_, message)] = slack(fb_runtime).sent
+    # October: 3 promoters, 1 detractor of 4 = +50; November so far +20.
+    lines = message.text.splitlines()
+    assert "November so far: customer NPS +20 (5 answers), down 30 from October" in lines
 
 
 async def test_a_removed_route_sends_no_more_digests(fb_runtime: Runtime) -> None:

@@ -12,6 +12,7 @@ from bot.features.feedback.intake import FeedbackIntake
 from bot.runtime import Runtime, build_runtime
 from tests.feedback.conftest import NOW
 from tests.feedback.support import add_route, intake_of, item, outbox_rows, posts, rows, send_all, slack
+from tests.support.databases import TEST_SECRET_KEY
 
 VAT = "The VAT report PDF export times out on large quarters, same as last quarter. Please fix the export."
 VAT_AGAIN = "The VAT report PDF export times out on large quarters. Please fix the PDF export!"
@@ -99,7 +100,9 @@ async def test_a_process_counts_repeats_onto_items_another_process_stored_since_
     from bot.app import setup_features
 
     first_process = intake_of(fb_runtime)
-    await first_process.accept([item(id="1", text="Invoices page is blank after the 4.2 update, twice today.")])
+    await first_process.accept(
+        [item(id="1", text="Invoices page is blank after the 4.2 update, twice today.")]
+    )
     other = build_runtime(fb_runtime.settings, clock=ManualClock(NOW))
     setup_features(other)
     try:
@@ -224,7 +227,9 @@ async def test_a_concurrent_redelivery_from_two_processes_stores_the_item_once(p
 
     runtimes = []
     for _ in range(2):
-        runtime = build_runtime(Settings(database_url=postgres_url), clock=ManualClock(NOW))
+        runtime = build_runtime(
+            Settings(secret_key=TEST_SECRET_KEY, database_url=postgres_url), clock=ManualClock(NOW)
+        )
         setup_features(runtime)
         runtimes.append(runtime)
     try:

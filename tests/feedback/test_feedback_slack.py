@@ -17,6 +17,7 @@ from bot.runtime import build_runtime
 from bot.settings import Settings
 from tests.slack import payloads as p
 from tests.slack.conftest import Serve, running_serve
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_slack import FakeSlack
 
 SECRET = "feedback-webhook-secret"
@@ -34,7 +35,7 @@ DETRACTOR = {
 async def test_a_detractor_reaches_its_real_time_route_channel_within_5_seconds(database_url: str) -> None:
     from adapters.feedback_formats.webhook import signature
 
-    runtime = build_runtime(Settings(database_url=database_url))
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
     try:
         await manage.add_route(runtime, parse_route("slack:C0DETRACT", max_score=6), "test")
         await manage.add_route(runtime, parse_route("slack:C0PROMO", min_score=9), "test")
@@ -63,7 +64,7 @@ async def test_a_detractor_reaches_its_real_time_route_channel_within_5_seconds(
 async def test_a_follow_up_pressed_in_slack_gives_the_contact_to_the_claimer_alone_and_marks_the_post(
     database_url: str,
 ) -> None:
-    runtime = build_runtime(Settings(database_url=database_url))
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
     try:
         await manage.add_route(runtime, parse_route("slack:C0VOICE"), "test")
     finally:
@@ -113,7 +114,7 @@ async def _post_feedback(serve: Serve, item: dict[str, Any]) -> None:
 
 async def _posted_ts(database_url: str) -> str:
     """The Slack ts of the one highlight post, once the serve process has recorded it."""
-    runtime = build_runtime(Settings(database_url=database_url))
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
     try:
         for _ in range(100):
             async with runtime.database.session() as session:
@@ -127,7 +128,7 @@ async def _posted_ts(database_url: str) -> str:
 
 
 async def _claimed_by(database_url: str) -> str | None:
-    runtime = build_runtime(Settings(database_url=database_url))
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
     try:
         async with runtime.database.session() as session:
             return (await session.execute(select(col(FeedbackRecord.claimed_by)))).scalar()

@@ -11,6 +11,7 @@ from bot.core.types import ConversationRef, Image, OutboundMessage, Text
 from bot.db.models import OutboxMessage
 from bot.runtime import build_runtime
 from bot.settings import Settings
+from tests.support.databases import TEST_SECRET_KEY
 
 # A 1x1 PNG: enough for an upload.
 PIXEL = base64.b64encode(
@@ -23,7 +24,7 @@ PIXEL = base64.b64encode(
 
 async def queue(database_url: str, rows: list[tuple[str, str, bool]]) -> None:
     """One outbox message per (channel, text, with a chart)."""
-    runtime = build_runtime(Settings(database_url=database_url))
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
     try:
         async with runtime.database.session() as session:
             for channel, text, chart in rows:
@@ -42,7 +43,7 @@ async def queue(database_url: str, rows: list[tuple[str, str, bool]]) -> None:
 
 async def statuses(database_url: str) -> dict[str, int]:
     """How many outbox rows are in each status."""
-    runtime = build_runtime(Settings(database_url=database_url))
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
     try:
         async with runtime.database.session() as session:
             rows = await session.execute(

@@ -78,6 +78,7 @@ class FakeSlack:
         self._unstalled = asyncio.Event()
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[Json] = []
+        self.uploads: list[bytes] = []  # file contents, in the order they were uploaded
         self.url = ""
 
     # ---- lifecycle --------------------------------------------------------------------------------
@@ -241,7 +242,7 @@ class FakeSlack:
             log.write(json.dumps(line, default=str) + "\n")
 
     async def _upload(self, request: web.Request) -> web.Response:
-        await request.read()
+        self.uploads.append(await request.read())
         return web.Response(text="OK")
 
     def _next_ts(self) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage
 from bot.runtime import build_runtime
 from bot.settings import Settings
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.recording import RecordingAdapter
 
 
@@ -30,7 +31,7 @@ class SlowRecordingAdapter(RecordingAdapter):
 
 
 async def main(url: str, log_path: Path, delay: float) -> None:
-    runtime = build_runtime(Settings(database_url=url, outbox_lease_seconds=3))
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=url, outbox_lease_seconds=3))
     runtime.adapters["slack"] = SlowRecordingAdapter(log_path, delay)
     worker = runtime.worker(batch_size=20)
     idle_since = asyncio.get_running_loop().time()

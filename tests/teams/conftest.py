@@ -93,6 +93,7 @@ def start_server(
         "CLUELINE_TEAMS_SERVICE_URL": fake.url,
         "CLUELINE_OUTBOX_POLL_SECONDS": "0.1",
         "CLUELINE_LOG_LEVEL": "INFO",
+        "CLUELINE_SECRET_KEY": databases.TEST_SECRET_KEY,
         "PYTHONPATH": str(ROOT),
     }
     if with_app_id or tokens:

@@ -17,6 +17,7 @@ from bot.db.database import Database
 from bot.db.models import OutboxMessage
 from bot.runtime import build_runtime
 from bot.settings import Settings
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_teams import TENANT, FakeTeams, Member
 from tests.teams.conftest import Server, eventually, free_port, start_server
 from tests.teams.shapes import CHANNEL, bot_added_to_team, personal_message
@@ -30,7 +31,7 @@ def enqueue(
     recipient: UserRef | None = None,
 ) -> None:
     async def run() -> None:
-        runtime = build_runtime(Settings(database_url=database_url))
+        runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
         try:
             async with runtime.database.session() as session:
                 for text in texts:

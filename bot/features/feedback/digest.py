@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -215,10 +216,32 @@ def company_digest(
     period: Period,
     current: Sequence[ScoredItem],
     previous: Sequence[ScoredItem],
+    month_line: str | None = None,
 ) -> Digest:
-    """The company-wide "hear the customer" digest of a period."""
+    """The company-wide "hear the customer" digest of a period, with the month's NPS line when given."""
     title = f"Hear the customer: {_period_words(period, cadence)}"
-    return build_digest(title, cadence, current, previous)
+    digest = build_digest(title, cadence, current, previous)
+    if month_line is None:
+        return digest
+    return dataclasses.replace(digest, lines=[*digest.lines[:2], month_line, *digest.lines[2:]])
+
+
+def month_nps_line(
+    month: datetime, so_far: Sequence[FeedbackItem], before: Sequence[FeedbackItem]
+) -> str | None:
+    """This month's customer NPS so far and its trend against the whole month before, for everyone."""
+    value = nps(so_far)
+    if value is None:
+        return None
+    answers = sum(1 for i in so_far if i.scale == "nps" and i.score is not None)
+    line = f"{month:%B} so far: customer NPS {value:+d} ({answers} answers)"
+    prior = nps(before)
+    if prior is None:
+        return line
+    last = f"{month.replace(day=1) - timedelta(days=1):%B}"
+    if value == prior:
+        return f"{line}, same as {last}"
+    return f"{line}, {'up' if value > prior else 'down'} {abs(value - prior)} from {last}"
 
 
 def _count_line(count: int, cadence: Cadence) -> str:

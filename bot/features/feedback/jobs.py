@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from bot.features.feedback.digest import (
     ScoredItem,
     company_digest,
     digest_periods,
+    month_nps_line,
     route_digest,
 )
 from bot.features.feedback.items import FeedbackItem
@@ -79,8 +81,23 @@ async def run_company_digest(runtime: Runtime, session: AsyncSession, job: DueJo
         return
     current, previous = digest_periods(_latest_firing(runtime, job, "weekly"), "weekly")
     now, before = await period_items(session, current, previous, lambda _item: True)
-    digest = company_digest("weekly", current, now, before)
+    month, month_before = _month_periods(current.end, runtime.settings.time_zone)
+    so_far, last_month = await period_items(session, month, month_before, lambda _item: True)
+    line = month_nps_line(
+        current.end.astimezone(ZoneInfo(runtime.settings.time_zone)),
+        [s.item for s in so_far],
+        [s.item for s in last_month],
+    )
+    digest = company_digest("weekly", current, now, before, line)
     await _send(runtime, session, "company", place.target, current, digest)
+
+
+def _month_periods(end: datetime, zone: str) -> tuple[Period, Period]:
+    """This calendar month up to `end`, and the whole month before, in the company's time zone."""
+    local = end.astimezone(ZoneInfo(zone))
+    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    before = (start - timedelta(days=1)).replace(day=1)
+    return Period(start.astimezone(UTC), end), Period(before.astimezone(UTC), start.astimezone(UTC))
 
 
 def _latest_firing(runtime: Runtime, job: DueJob, cadence: Cadence) -> datetime:

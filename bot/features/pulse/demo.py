@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from bot.core.turn import Turn
 
 SAMPLE_STATUS = "sample"
+DEMO_LEAD = "console:you"
 
 
 def _sample() -> dict[str, object]:
@@ -37,14 +38,17 @@ def _sample() -> dict[str, object]:
 async def load_sample_pulse(runtime: Runtime) -> None:
     """Create the sample eNPS pulse (once), ready for `pulse` to run it."""
     async with runtime.database.session() as session:
-        exists = (await session.execute(select(col(Pulse.id)).limit(1))).first()
+        # The sample pulse is the demo person's; earlier closed runs of the demo's history do not count.
+        exists = (
+            await session.execute(select(col(Pulse.id)).where(col(Pulse.created_by) == DEMO_LEAD).limit(1))
+        ).first()
     if exists is not None:
         return
     spec = service.build_spec(
         question=str(_sample()["question"]),
         kind=None,
         audience=["console:you"],
-        created_by="console:you",
+        created_by=DEMO_LEAD,
         closes_after="3d",
         results_target="console:pulse-results",
     )

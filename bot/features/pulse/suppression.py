@@ -251,3 +251,34 @@ def cut_results(
         for segment in segments
     }
     return CutResults(total=total, segments=per_segment, published=decision.as_published(tallies))
+
+
+def suppress_cells(
+    atoms: Mapping[str, int],
+    cells: Mapping[str, frozenset[str]],
+    threshold: int | None = DEFAULT_THRESHOLD,
+    *,
+    published: Sequence[frozenset[str]] = (),
+    last: str | None = None,
+) -> frozenset[str]:
+    """Which cells (sums over sets of atoms, e.g. teams over channels) may show, primary and complementary.
+
+    `published` are sums already public elsewhere (each run's total): they are counted in the audit but
+    never hidden. A cell below the threshold is hidden; then, while some combination of the shown cells
+    isolates fewer than `threshold` ballots, the smallest shown cell is hidden, `last` (the company) last.
+    """
+    limit = effective_threshold(threshold)
+    names = sorted(atoms)
+    order = [_Atom(name, earlier=False, ballots=atoms[name]) for name in names]
+    size = {cell: sum(atoms.get(atom, 0) for atom in members) for cell, members in cells.items()}
+    visible = {cell for cell, count in size.items() if count >= limit}
+    while visible:
+        rows = [[int(name in members) for name in names] for members in published]
+        rows += [[int(name in cells[cell]) for name in names] for cell in sorted(visible)]
+        verdict = _audit(rows, order, limit)
+        if verdict == "safe":
+            break
+        if verdict == "unknown":
+            return frozenset()
+        visible.discard(min(visible, key=lambda cell: (cell == last, size[cell], cell)))
+    return frozenset(visible)

@@ -1,0 +1,43 @@
+"""The link: what customers say beside what employees say, per team of the company and month."""
+
+from __future__ import annotations
+
+import argparse
+from functools import partial
+
+from bot.features.link import chat, commands, jobs
+from bot.features.link.demo import load_sample_history
+from bot.runtime import Runtime
+
+
+class LinkFeature:
+    """Registers `team` and `link` (comms leads), the monthly post, and the CLI."""
+
+    name = "link"
+
+    def setup(self, runtime: Runtime) -> None:
+        """Register the chat commands and the monthly job."""
+        dispatcher = runtime.dispatcher
+        dispatcher.command(
+            "team",
+            chat.team_command,
+            usage=chat.TEAM_USAGE,
+            summary="teams of the company",
+            comms_leads_only=True,
+        )
+        dispatcher.command(
+            "link",
+            chat.link_command,
+            usage=chat.LINK_USAGE,
+            summary="customer NPS beside employee eNPS, per team and month",
+            comms_leads_only=True,
+        )
+        runtime.scheduler.handle(jobs.MONTHLY_JOB, partial(jobs.monthly_job, runtime))
+
+    def add_commands(self, commands_: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+        """`clueline team add|list|remove`, `clueline link report|channel`."""
+        commands.add_commands(commands_)
+
+    async def load_demo(self, runtime: Runtime) -> None:
+        """Three sample teams with a year of customer feedback and pulses."""
+        await load_sample_history(runtime)

@@ -1,0 +1,121 @@
+"""`clueline team add|list|remove` and `clueline link report|channel`: the CONTRACT's command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from bot.features.link import jobs, service
+from bot.features.link.chart import link_chart
+from bot.features.link.render import report_text
+from bot.features.link.teams import TeamError, build_team, list_teams, remove_team, save_team, unknown_team
+from bot.runtime import Runtime
+
+CLI_CREATOR = "cli"
+BAD_USAGE = 2
+
+
+def _bad(reason: str) -> int:
+    print(f"clueline: {reason}", file=sys.stderr)
+    return BAD_USAGE
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `clueline team ...` and `clueline link ...`."""
+    team = commands.add_parser("team", help="teams of the company: their channels and their customers")
+    team_actions = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    add = team_actions.add_parser("add", help="add a team (or replace one of the same name)")
+    add.add_argument("name", metavar="NAME")
+    # `--channel A B` and `--channel A --channel B` both give [A, B].
+    add.add_argument("--channel", action="extend", nargs="+", required=True, metavar="TARGET", default=None)
+    add.add_argument("--product", metavar="P", help="its customers' feedback is about this product")
+    add.add_argument("--tag", metavar="T", help="... carries this tag")
+    add.add_argument("--keyword", metavar="W", help="... mentions this word")
+    add.add_argument("--min-score", metavar="N", help="... scores at least N")
+    add.add_argument("--max-score", metavar="N", help="... scores at most N")
+    add.set_defaults(run=_add)
+    listing = team_actions.add_parser("list", help="every team")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(run=_list)
+    remove = team_actions.add_parser("remove", help="remove a team")
+    remove.add_argument("name", metavar="NAME")
+    remove.set_defaults(run=_remove)
+
+    link = commands.add_parser("link", help="customer NPS beside employee eNPS, per team and month")
+    link_actions = link.add_subparsers(dest="link_command", metavar="ACTION", required=True)
+    report = link_actions.add_parser("report", help="the report (anonymity rules of pulses apply)")
+    report.add_argument("--team", metavar="NAME")
+    report.add_argument(
+        "--months", type=int, default=service.DEFAULT_MONTHS, metavar="N", help="1-36 (default 12)"
+    )
+    report.add_argument("--json", action="store_true")
+    report.add_argument("--chart", metavar="FILE.png", help="also write the chart there")
+    report.set_defaults(run=_report)
+    channel = link_actions.add_parser("channel", help="where the monthly report is posted")
+    channel.add_argument("target", metavar="TARGET")
+    channel.set_defaults(run=_channel)
+
+
+async def _add(args: argparse.Namespace, runtime: Runtime) -> int:
+    try:
+        team = build_team(
+            args.name,
+            args.channel,
+            product=args.product,
+            tag=args.tag,
+            keyword=args.keyword,
+            min_score=args.min_score,
+            max_score=args.max_score,
+        )
+    except TeamError as exc:
+        return _bad(str(exc))
+    new = await save_team(runtime, team, CLI_CREATOR)
+    print(f"team {team.name} {'added' if new else 'updated'}: {team.describe()}")
+    return 0
+
+
+async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
+    teams = await list_teams(runtime)
+    if args.json:
+        print(json.dumps([team.as_json() for team in teams]))
+    elif not teams:
+        print("no teams yet; add one with `clueline team add NAME --channel TARGET`")
+    else:
+        print("\n".join(team.describe() for team in teams))
+    return 0
+
+
+async def _remove(args: argparse.Namespace, runtime: Runtime) -> int:
+    if not await remove_team(runtime, args.name):
+        return _bad(str(unknown_team(args.name, await list_teams(runtime))))
+    print(f"team {args.name} removed")
+    return 0
+
+
+async def _report(args: argparse.Namespace, runtime: Runtime) -> int:
+    try:
+        report = await service.link_report(runtime, args.months, args.team)
+    except TeamError as exc:
+        return _bad(str(exc))
+    if args.chart:
+        path = Path(args.chart)
+        try:
+            path.write_bytes(link_chart(report))
+        except OSError as exc:
+            print(f"clueline: cannot write the chart to {path}: {exc.strerror}", file=sys.stderr)
+            return 1
+    print(json.dumps(report.as_json()) if args.json else report_text(report))
+    if args.chart and not args.json:
+        print(f"chart written to {args.chart}")
+    return 0
+
+
+async def _channel(args: argparse.Namespace, runtime: Runtime) -> int:
+    try:
+        target = await jobs.set_link_channel(runtime, args.target)
+    except TeamError as exc:
+        return _bad(str(exc))
+    print(f"the monthly link report goes to {target}")
+    return 0

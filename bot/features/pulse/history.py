@@ -1,0 +1,143 @@
+"""What other features may read of closed pulse runs: answers by segment, never by person, month by month.
+
+Only closed runs are read (results exist only then), ballots carry a segment only where the pulse's
+threshold allowed it at close, and the run's close time stands for the ballots' date (they have none).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
+from bot.features.pulse.questions import PulseKind
+from bot.features.pulse.results import COMMENT_THRESHOLD, EnpsTally, effective_threshold
+from bot.features.pulse.suppression import suppress_cells
+from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+
+__all__ = [
+    "COMMENT_THRESHOLD",
+    "ClosedRun",
+    "EnpsTally",
+    "closed_runs",
+    "record_closed_run",
+    "suppress_cells",
+]
+
+
+@dataclass(frozen=True)
+class ClosedRun:
+    """A closed run: when it closed, its threshold, whom it asked, and its answers with their segment labels."""
+
+    run_id: int
+    kind: PulseKind
+    closes_at: datetime
+    threshold: int
+    audience: tuple[str, ...]
+    answers: tuple[tuple[str | None, str], ...]  # (segment, value), sorted: order says nothing
+
+
+async def closed_runs(
+    session: AsyncSession, kind: PulseKind, start: datetime, end: datetime
+) -> list[ClosedRun]:
+    """The closed runs of pulses of `kind` that closed in [start, end), oldest first."""
+    rows = (
+        await session.execute(
+            select(PulseRun, Pulse)
+            .join(Pulse, col(Pulse.id) == col(PulseRun.pulse_id))
+            .where(
+                col(Pulse.kind) == kind,
+                col(PulseRun.status) == "closed",
+                col(PulseRun.closes_at) >= start,
+                col(PulseRun.closes_at) < end,
+            )
+            .order_by(col(PulseRun.closes_at), col(PulseRun.id))
+        )
+    ).all()
+    runs: list[ClosedRun] = []
+    for run, pulse in rows:
+        assert run.id is not None
+        ballots = (
+            await session.execute(
+                select(col(PulseBallot.segment), col(PulseBallot.value)).where(
+                    col(PulseBallot.run_id) == run.id, col(PulseBallot.value).is_not(None)
+                )
+            )
+        ).all()
+        answers = sorted(
+            ((segment, str(value)) for segment, value in ballots), key=lambda a: (a[0] or "", a[1])
+        )
+        runs.append(
+            ClosedRun(
+                run_id=run.id,
+                kind=kind,
+                closes_at=run.closes_at,
+                threshold=effective_threshold(pulse.threshold),
+                audience=tuple(json.loads(pulse.audience)),
+                answers=tuple(answers),
+            )
+        )
+    return runs
+
+
+async def record_closed_run(
+    runtime: Runtime,
+    question: str,
+    answers: Mapping[str, Sequence[int]],
+    closes_at: datetime,
+    threshold: int | None = None,
+) -> int:
+    """Write an earlier, already closed eNPS run (the demo's history, results from before Clueline).
+
+    Its ballots get segment labels by the same rule as a close: only segments whose answers reach the
+    threshold keep theirs, and they are written in a shuffled batch. Returns the pulse's id.
+    """
+    limit = effective_threshold(threshold)
+    labelled = labelled_segments([segment for segment, scores in answers.items() for _ in scores], limit)
+    async with runtime.database.session() as session:
+        pulse = Pulse(
+            question=question,
+            kind="enps",
+            audience=json.dumps(list(answers)),
+            closes_after=0,
+            threshold=limit,
+            created_by="history",
+            created_at=closes_at,
+            status="closed",
+        )
+        session.add(pulse)
+        await session.flush()
+        assert pulse.id is not None
+        run = PulseRun(
+            pulse_id=pulse.id,
+            scheduled_for=closes_at,
+            opens_at=closes_at,
+            closes_at=closes_at,
+            status="closed",
+            audience_size=sum(len(scores) for scores in answers.values()),
+        )
+        session.add(run)
+        await session.flush()
+        assert run.id is not None
+        ballots = [(segment, score) for segment, scores in answers.items() for score in scores]
+        for segment, score in shuffled_for_storage(ballots):
+            session.add(
+                PulseBallot(
+                    id=str(uuid.uuid4()),
+                    run_id=run.id,
+                    value=str(score),
+                    segment=segment if segment in labelled else None,
+                )
+            )
+        return pulse.id

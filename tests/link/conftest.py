@@ -1,0 +1,181 @@
+"""A generated year of customer feedback and eNPS pulses for three teams, built through the product's services.
+
+Pulses are created, answered by token and closed through the pulse feature's service on a manual clock,
+so segment labels and thresholds apply as they do in production. The year ends with the real current
+month, because `clueline link report` (run in these tests) reads the system clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.core.types import Buttons, UserRef
+from bot.features.feedback.intake import intake_service
+from bot.features.feedback.items import FeedbackItem
+from bot.features.link.months import month_of, month_start, months_until
+from bot.features.link.teams import build_team, save_team
+from bot.features.pulse import service
+from bot.runtime import Runtime, build_runtime
+from bot.settings import Settings
+from tests.support.databases import TEST_SECRET_KEY
+from tests.support.recording import RecordingAdapter
+
+MONTHS = months_until(month_of(datetime.now(UTC), "UTC"), 12)
+TEAMS = {"Support": ("C1", "helpdesk"), "Sales": ("C2", "billing"), "Product": ("C3", "reports")}
+PEOPLE = {
+    "C1": [f"S{n}" for n in range(8)],
+    "C2": [f"L{n}" for n in range(6)],
+    "C3": [f"P{n}" for n in range(6)],
+}
+NO_PULSE = {MONTHS[2], MONTHS[7]}
+# Month 11: Support 6, Sales 5, Product 2 answers (Product's label is dropped at close, so the rest holds 2).
+# Month 12: Support 8, Sales 2 answers (Sales' label is dropped: company minus Support is 2 people).
+ANSWERING = {MONTHS[10]: {"C1": 6, "C2": 5, "C3": 2}, MONTHS[11]: {"C1": 8, "C2": 2, "C3": 0}}
+
+
+def employee_scores(month_index: int, channel: str) -> list[int]:
+    """Scores of a channel's people in a month (everyone answers, unless ANSWERING says fewer)."""
+    people = PEOPLE[channel]
+    base = {"C1": 7, "C2": 5, "C3": 8}[channel]
+    scores = [min(10, max(0, base + (month_index + n) % 5 - 1)) for n in range(len(people))]
+    return scores[: ANSWERING.get(MONTHS[month_index], {}).get(channel, len(people))]
+
+
+def customer_scores(month_index: int, product: str) -> list[int]:
+    """NPS scores of a product's customers in a month."""
+    shift = {"helpdesk": 0, "billing": 2, "reports": 4}[product]
+    return [(month_index * 3 + shift + n * 4) % 11 for n in range(6)]
+
+
+CSAT = {"helpdesk": [4, 5, 3], "billing": [2, 5], "reports": []}
+
+
+def slack_user(user_id: str) -> UserRef:
+    """A person of the test workspace."""
+    return UserRef(platform="slack", workspace="T1", user_id=user_id)
+
+
+@dataclass
+class LinkWorld:
+    """The runtime, its clock and Slack."""
+
+    runtime: Runtime
+    clock: ManualClock
+    slack: RecordingAdapter
+    pulses: list[int] = field(default_factory=list)
+
+    async def settle(self) -> None:
+        """Run due jobs and send the outbox until nothing is left."""
+        worker = self.runtime.worker(name="test")
+        while await self.runtime.scheduler.run_due() or await worker.run_once():
+            pass
+
+    def newest_token(self, user_id: str) -> str:
+        """The newest answer token a person was sent."""
+        for conversation, message in reversed(self.slack.sent):
+            if conversation.channel == f"D-{user_id}":
+                for block in message.blocks:
+                    if isinstance(block, Buttons):
+                        return block.buttons[0].value
+        raise AssertionError(f"{user_id} got no invitation")
+
+    async def pulse_month(self, month_index: int) -> None:
+        """An eNPS pulse to the three channels in that month: sent, answered, closed."""
+        self.clock.set(month_start(MONTHS[month_index], "UTC") + timedelta(days=9, hours=9))
+        spec = service.build_spec(
+            question="enps",
+            kind=None,
+            audience=["slack:C1", "slack:C2", "slack:C3"],
+            created_by="slack:ULEAD",
+        )
+        pulse_id = await service.create_pulse(self.runtime, spec)
+        await self.settle()
+        for channel, people in PEOPLE.items():
+            for person, score in zip(people, employee_scores(month_index, channel), strict=False):
+                result = await service.record_answer(
+                    self.runtime, f"slack:{person}", self.newest_token(person), str(score)
+                )
+                assert result.outcome is service.AnswerOutcome.RECORDED
+        self.clock.advance(timedelta(days=1))
+        assert await service.close_pulse(self.runtime, pulse_id) == 1
+        await self.settle()
+        self.pulses.append(pulse_id)
+
+    async def feedback_year(self) -> None:
+        """Six NPS answers a month for each product, and a few CSAT ratings."""
+        intake = intake_service(self.runtime)
+        assert intake is not None
+        items: list[FeedbackItem] = []
+        for index, month in enumerate(MONTHS):
+            when = month_start(month, "UTC") + timedelta(days=11, hours=10)
+            for product in ("helpdesk", "billing", "reports"):
+                for n, score in enumerate(customer_scores(index, product)):
+                    items.append(
+                        FeedbackItem(
+                            id=f"{month}-{product}-{n}",
+                            source="nps-survey",
+                            text=f"The {product} screen {'works well' if score > 8 else 'is slow to load'} for us.",
+                            received_at=when + timedelta(minutes=n),
+                            scale="nps",
+                            score=score,
+                            product=product,
+                        )
+                    )
+                for n, score in enumerate(CSAT[product]):
+                    items.append(
+                        FeedbackItem(
+                            id=f"{month}-{product}-csat-{n}",
+                            source="csat-survey",
+                            text=f"Rated the {product} help.",
+                            received_at=when + timedelta(hours=1, minutes=n),
+                            scale="csat",
+                            score=score,
+                            product=product,
+                        )
+                    )
+        await intake.accept(items)
+
+
+def make_world(database_url: str) -> LinkWorld:
+    """A runtime with every feature on a manual clock, and Slack channels C1-C3 of the three teams."""
+    from bot.app import setup_features
+
+    clock = ManualClock(month_start(MONTHS[0], "UTC"))
+    runtime = build_runtime(
+        Settings(
+            database_url=database_url,
+            admins=frozenset({"slack:ULEAD", "console:lead"}),
+            secret_key=TEST_SECRET_KEY,
+        ),
+        clock,
+    )
+    setup_features(runtime)
+    slack = RecordingAdapter("slack")
+    for channel, people in PEOPLE.items():
+        slack.members[channel] = [slack_user(person) for person in people]
+    runtime.adapters["slack"] = slack
+    return LinkWorld(runtime, clock, slack)
+
+
+async def add_teams(runtime: Runtime) -> None:
+    """Support, Sales and Product: one channel each, customers by product."""
+    for name, (channel, product) in TEAMS.items():
+        await save_team(runtime, build_team(name, [f"slack:{channel}"], product=product), "slack:ULEAD")
+
+
+@pytest.fixture
+async def year(database_url: str) -> AsyncIterator[LinkWorld]:
+    """The generated year: teams, feedback, and pulses in every month but two."""
+    world = make_world(database_url)
+    await add_teams(world.runtime)
+    await world.feedback_year()
+    for index, month in enumerate(MONTHS):
+        if month not in NO_PULSE:
+            await world.pulse_month(index)
+    yield world
+    await world.runtime.database.dispose()

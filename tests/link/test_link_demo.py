@@ -1,0 +1,35 @@
+"""The demo: `printf 'link\\n' | clueline demo` shows a year of three sample teams and writes the chart."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_demo_shows_the_link_report_and_the_path_of_the_chart_it_wrote(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        input="link\n",
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    report = result.stdout.split("customer NPS beside employee eNPS", 1)[1]
+    for team in ("Bank feeds", "Invoicing", "Reports", "Company"):
+        assert f"{team}: " in report
+    # The small Reports team stays below the threshold in the last month, and takes Bank feeds with it.
+    assert "eNPS hidden" in report
+    assert "move together, not that one causes the other" in report
+    [path] = re.findall(r"saved to (\S+\.png)", report)
+    chart = Path(path)
+    assert chart.parent == tmp_path and chart.read_bytes().startswith(b"\x89PNG")
+    # The year of history is no flood of fresh highlights in the demo's channel.
+    assert "northpine-history" not in result.stdout

@@ -1,0 +1,134 @@
+"""`team add|list|remove` in chat: comms leads only, channel mentions become TARGETs, bad input says what works."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from tests.link.conftest import LinkWorld, make_world
+from tests.support.testbot import TestBot
+
+
+@pytest.fixture
+async def world(database_url: str) -> AsyncIterator[LinkWorld]:
+    """A runtime with every feature and no history."""
+    made = make_world(database_url)
+    yield made
+    await made.runtime.database.dispose()
+
+
+async def test_a_comms_lead_adds_lists_and_removes_a_team_in_chat(world: LinkWorld) -> None:
+    lead = TestBot(world.runtime, user_id="lead")
+    await lead.push("team add Support <#C1|support> slack:C2 --product helpdesk --max-score 6")
+    assert lead.pop() == (
+        "Team Support added: Support: console:C1, slack:C2; customers: product helpdesk, score 0-6"
+    )
+    await lead.push("team list")
+    assert "Support: console:C1, slack:C2" in lead.pop()
+    await lead.push("team add Ops #ops")
+    assert "is not a TARGET; use slack:CHANNEL_ID" in lead.pop()
+    await lead.push("team add Ops slack:C3 --max-score 11")
+    assert "outside 0-10" in lead.pop()
+    await lead.push("team remove Nobody")
+    assert lead.pop() == "no team 'Nobody'; teams: Support"
+    await lead.push("link Nobody")
+    assert lead.pop() == "no team 'Nobody'; teams: Support."
+    await lead.push("link --months 40")
+    assert "use 1 to 36" in lead.pop()
+    await lead.push("team remove Support")
+    assert lead.pop() == "Team Support removed."
+
+
+async def test_team_and_link_are_for_comms_leads_only(world: LinkWorld) -> None:
+    someone = TestBot(world.runtime, user_id="someone")
+    for command in ("team list", "link", "link channel here"):
+        await someone.push(command)
+        assert someone.pop().startswith("Only comms leads can use")
+
+
+async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(world: LinkWorld) -> None:
+    from datetime import timedelta
+
+    from bot.features.feedback import manage
+    from bot.features.feedback.intake import intake_service
+    from bot.features.feedback.items import FeedbackItem
+    from bot.features.feedback.routing import parse_route
+    from bot.features.link import service
+
+    await manage.add_route(world.runtime, parse_route("slack:C7", product="payroll"), "test")
+    lead = TestBot(world.runtime, user_id="lead")
+    await lead.push("team add Payroll slack:C7")
+    assert "customers: feedback routed to its channels" in lead.pop()
+    world.clock.advance(timedelta(days=2))
+    now = world.clock.now()
+    intake = intake_service(world.runtime)
+    assert intake is not None
+    await intake.accept(
+        [
+            FeedbackItem(
+                id="a", source="s", text="Payroll ran on time.", received_at=now, scale="nps", score=10
+            ),
+            FeedbackItem(
+                id="b",
+                source="s",
+                text="Payroll slip wrong.",
+                received_at=now,
+                scale="nps",
+                score=2,
+                product="payroll",
+            ),
+            FeedbackItem(
+                id="c",
+                source="s",
+                text="Payroll fine.",
+                received_at=now - timedelta(minutes=1),
+                scale="nps",
+                score=9,
+                product="payroll",
+            ),
+        ]
+    )
+    report = await service.link_report(world.runtime, months=1)
+    [row] = report.teams[0].rows
+    # b and c are about payroll (route filter): one promoter, one detractor.
+    assert (row["customer_nps"], row["customer_responses"]) == (0, 2)
+    assert report.company[0]["customer_responses"] == 3
+    assert report.teams[0].notes == [
+        "no employee figures: no closed eNPS pulse asked slack:C7 in these months"
+    ]
+
+
+async def test_what_gets_in_the_way_shows_only_when_enough_of_a_team_answered(world: LinkWorld) -> None:
+    from datetime import timedelta
+
+    from bot.features.link import service
+    from bot.features.link.teams import build_team, save_team
+    from bot.features.pulse import service as pulses
+    from tests.link.conftest import slack_user
+
+    world.slack.members["C9"] = [slack_user(f"O{n}") for n in range(10)]
+    world.slack.members["C8"] = [slack_user(f"Q{n}") for n in range(9)]
+    await save_team(world.runtime, build_team("Ops", ["slack:C9"]), "test")
+    await save_team(world.runtime, build_team("Quality", ["slack:C8"]), "test")
+    world.clock.advance(timedelta(days=2))
+    spec = pulses.build_spec(
+        question="obstacles", kind=None, audience=["slack:C9", "slack:C8"], created_by="slack:ULEAD"
+    )
+    pulse_id = await pulses.create_pulse(world.runtime, spec)
+    await world.settle()
+    answers = ["Too many meetings.", "Slow laptops and meetings.", "Meetings all day.", "Old laptops."]
+    for person in [f"O{n}" for n in range(10)] + [f"Q{n}" for n in range(9)]:
+        text = answers[int(person[1:]) % len(answers)]
+        result = await pulses.record_answer(
+            world.runtime, f"slack:{person}", world.newest_token(person), text
+        )
+        assert result.outcome is pulses.AnswerOutcome.RECORDED
+    world.clock.advance(timedelta(hours=1))
+    assert await pulses.close_pulse(world.runtime, pulse_id) == 1
+    report = await service.link_report(world.runtime, months=1)
+    themes = {team.team: team.employee_themes for team in report.teams}
+    # Ops: 10 answers; "meetings" in O0-O2, O4-O6, O8-O9 (8), "laptops" in O1, O3, O5, O7, O9 (5).
+    assert themes["Ops"][:2] == [("meetings", 8), ("laptops", 5)]
+    # Quality's 9 answers are below the comment threshold (10): no themes, though they were answered.
+    assert themes["Quality"] == []
