@@ -6,7 +6,7 @@ import asyncio
 import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
@@ -156,7 +156,7 @@ class Outbox:
             ).one()
         if not count or oldest is None:
             return 0, 0.0
-        return int(count), max(0.0, (now - _aware(oldest)).total_seconds())
+        return int(count), max(0.0, (now - oldest).total_seconds())
 
     async def release(self, worker_id: str, ids: Collection[int]) -> None:
         """End the lease of rows this worker holds but will not finish, so any worker takes them at once."""
@@ -298,11 +298,6 @@ class Outbox:
                 .where(col(OutboxMessage.id) == entry.id)
                 .values(status="failed", last_error=reason[:2000], lease_until=None)
             )
-
-
-def _aware(moment: datetime) -> datetime:
-    # MIN() over a UTC column comes back naive on SQLite (the column type converts rows, not aggregates).
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def backoff_seconds(attempts: int) -> float:

@@ -139,8 +139,7 @@ def test_worker_command_serves_its_probes_and_its_healthcheck_passes(tmp_path: P
         assert process.wait(timeout=15) == 0
 
 
-def test_a_failing_healthcheck_fails(tmp_path: Path) -> None:
+def test_the_healthcheck_fails_when_nothing_answers(tmp_path: Path) -> None:
     # The check itself must be able to fail: nothing listens on this port.
     env = plain_env(tmp_path, PORT=str(free_port()))
-    with pytest.raises(AssertionError):
-        assert run(healthcheck_command(), env, tmp_path, timeout=30).returncode == 0
+    assert run(healthcheck_command(), env, tmp_path, timeout=30).returncode != 0
