@@ -73,6 +73,7 @@ class Turn:
 
         Replies to one conversation leave in order, one at a time. One the platform refuses for now (a 429,
         an outage) or that shutdown interrupts goes to the outbox, to be sent when it may: never dropped.
+        Ephemeral replies are not queued: they raise, as before, for their handler to deal with.
         """
         if isinstance(message, str):
             message = OutboundMessage.plain(message)
@@ -81,9 +82,13 @@ class Turn:
             async with self.runtime.reply_lanes.turn(target):
                 sent = await self.adapter.send(target, message)
         except RetryableSendError as exc:
+            if message.ephemeral_to is not None:
+                # Meant for one person, now: its handler decides (e.g. gives back a claim for the retry).
+                raise
             sent = await self._queue_reply(target, message, exc.retry_after)
         except asyncio.CancelledError:
-            await asyncio.shield(self._queue_reply(target, message, None))
+            if message.ephemeral_to is None:
+                await asyncio.shield(self._queue_reply(target, message, None))
             raise
         self.replies.append(sent)
         return sent
