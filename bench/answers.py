@@ -319,7 +319,7 @@ async def hybrid(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=Path("/work/shared/corpora/plausible"))
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpora/plausible")
     parser.add_argument("--gold", type=Path, default=ROOT / "tests/data/knowledge_gold.jsonl")
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")

@@ -16,6 +16,8 @@ from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.tasks import TaskTracker
 from bot.db import migrate
 from bot.features.catalog import all_features
+from bot.health import health_routes
+from bot.llm_metrics import MeasuredWriter
 from bot.metrics import Metrics
 from bot.outbox.loop import run_background
 from bot.runtime import Runtime, build_runtime
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
 TASKS = web.AppKey("tasks", TaskTracker)
 METRICS = web.AppKey("metrics", Metrics)
+# How long events already acknowledged may take to finish at shutdown (with the HTTP server's own 3 s and the
+# outbox's drain beside it, SIGTERM is done within 10 s).
+SHUTDOWN_DRAIN_SECONDS = 5.0
 
 
 def build_chat_adapters(settings: Settings) -> list[ChatAdapter]:
@@ -48,7 +53,8 @@ def wire_language_model(runtime: Runtime) -> None:
     """Give the runtime the configured LLM answer writer (none without OPENAI_API_KEY/OPENAI_BASE_URL)."""
     from adapters.llm import from_settings
 
-    runtime.answer_writer = from_settings(runtime.settings)
+    writer = from_settings(runtime.settings)
+    runtime.answer_writer = MeasuredWriter(writer, runtime.metrics) if writer is not None else None
 
 
 def wire_embeddings(runtime: Runtime) -> None:
@@ -88,7 +94,7 @@ def create_app(
 
     install_parse_error_filter()
     runtime = runtime or build_runtime(settings)
-    metrics = Metrics()
+    metrics = runtime.metrics
     tasks = TaskTracker()
     app = web.Application(middlewares=[metrics.middleware], client_max_size=5 * 1024 * 1024)
     app[RUNTIME] = runtime
@@ -97,21 +103,18 @@ def create_app(
     setup_features(runtime)
 
     async def sink(event: InboundEventT, adapter: ChatAdapter) -> None:
-        # Adapters acknowledge first; the slow work runs here, tracked until shutdown drains it.
+        # The event is recorded before the adapter acknowledges it (EventNotStored: answer 503, the platform
+        # retries); the slow work then runs in the background, tracked until shutdown drains it.
         metrics.events.labels(adapter.platform, event.kind).inc()
-        tasks.spawn(runtime.dispatcher.dispatch(event, adapter), name=f"{adapter.platform}:{event.kind}")
+        if await runtime.dispatcher.claim(event, adapter):
+            tasks.spawn(
+                runtime.dispatcher.handle_claimed(event, adapter), name=f"{adapter.platform}:{event.kind}"
+            )
 
     for adapter in wire_adapters(runtime):
         app.add_routes(adapter.routes(sink))
 
-    async def healthz(_request: web.Request) -> web.Response:
-        try:
-            await runtime.database.check()
-        except Exception:
-            return web.json_response({"status": "database unreachable"}, status=503)
-        return web.json_response({"status": "ok"})
-
-    app.add_routes([web.get("/healthz", healthz), web.get("/metrics", metrics.handle)])
+    app.add_routes([*health_routes(runtime.database), web.get("/metrics", metrics.handle)])
     wire_feedback_webhook(app, runtime)
     app.cleanup_ctx.append(_lifecycle(runtime, tasks, run_scheduler))
     return app
@@ -141,7 +144,7 @@ def _lifecycle(
         background = asyncio.create_task(run_background(runtime, stop)) if run_scheduler else None
         yield
         stop.set()
-        await tasks.drain()
+        await tasks.drain(timeout=SHUTDOWN_DRAIN_SECONDS)
         if background is not None:
             await background
         for adapter in runtime.adapters.values():

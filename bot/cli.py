@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import cast
 
 from bot.arguments import CommandParser
-from bot.db.database import Database, DatabaseError
+from bot.db.database import DatabaseError, database_for
 from bot.features.catalog import all_features
 from bot.log_privacy import protect_handlers
 from bot.runtime import Runtime, build_runtime
@@ -90,9 +90,9 @@ async def prepare_database(settings: Settings) -> None:
     """Check the secret key is to be had, the database answers, and bring it to the newest schema."""
     from bot.db import migrate
 
+    database = database_for(settings)  # a bad DATABASE_URL is named before anything else
     SecretKey(settings.secret_key, settings.database_url).material()  # fail at start, not at the first answer
 
-    database = Database(settings.database_url)
     try:
         await database.check()
         await migrate.upgrade(database)
@@ -136,7 +136,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         host=settings.host,
         port=port,
         print=lambda _msg: log.info("serving on http://%s:%s", settings.host, port),
-        shutdown_timeout=30,
+        # SIGTERM to exit within 10 s (platforms kill at 30): acks are fast, and the answering work after them
+        # and the outbox's batch in flight get their own short drains (bot.app, bot.outbox.worker).
+        shutdown_timeout=3,
     )
     return 0
 
@@ -160,11 +162,18 @@ def _worker(settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         for adapter in runtime.adapters.values():
             await adapter.start()
+        site = None
+        if settings.worker_port is not None:
+            from bot.worker_http import start_worker_http
+
+            site = await start_worker_http(runtime, settings.host, settings.worker_port)
         gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
         log.info("worker %s started", runtime.worker().name)
         try:
             await run_background(runtime, stop)
         finally:
+            if site is not None:
+                await site.cleanup()
             for adapter in runtime.adapters.values():
                 await adapter.stop()
             await runtime.database.dispose()
@@ -235,14 +244,19 @@ def _not_alembic_boilerplate(record: logging.LogRecord) -> bool:
     return not record.getMessage().startswith(ALEMBIC_BOILERPLATE)
 
 
-def configure_logging(level: str) -> None:
-    """Log to standard error at `level` (database drivers stay quiet: see bot.db.database).
+def configure_logging(level: str, log_format: str = "text") -> None:
+    """Log to standard error at `level`, as text or one JSON object a line (drivers stay quiet: bot.db.database).
 
     Alembic still logs each migration it runs ("Running upgrade ..."), not its start-up boilerplate.
     """
     logging.basicConfig(
         level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    if log_format == "json":
+        from bot.log_format import JsonFormatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(JsonFormatter())
     # Whatever the level, no line may carry tokens, answers or contact data: see bot.log_privacy.
     protect_handlers(logging.getLogger())
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
@@ -270,7 +284,7 @@ def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging("WARNING" if args.action == "demo" else settings.log_level)
+        configure_logging("WARNING" if args.action == "demo" else settings.log_level, settings.log_format)
         if args.action in ("serve", "worker"):
             # Before the database is touched: a platform configured by half stops the process at once.
             require_whole_platforms(settings)

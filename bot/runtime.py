@@ -12,8 +12,10 @@ from bot.core.adapter import ChatAdapter
 from bot.core.dedupe import EventDedupe
 from bot.core.directory import Directory
 from bot.core.dispatcher import Dispatcher
+from bot.core.reply_lanes import ReplyLanes
 from bot.core.roles import Places, Roles
-from bot.db.database import Database
+from bot.db.database import Database, database_for
+from bot.metrics import Metrics
 from bot.outbox.scheduler import Scheduler
 from bot.outbox.store import Outbox
 from bot.outbox.worker import OnSent, OutboxWorker
@@ -47,9 +49,19 @@ class Runtime:
     answer_writer: AnswerWriter | None = None
     # The embeddings endpoint behind dense retrieval, when one is configured (set by the composition root).
     embedder: Embedder | None = None
+    # The process's Prometheus metrics, served on /metrics by `serve` and by `worker` (CLUELINE_WORKER_PORT).
+    metrics: Metrics = field(default_factory=Metrics)
+    # Replies to one conversation leave one at a time, in order (see bot.core.reply_lanes).
+    reply_lanes: ReplyLanes = field(default_factory=ReplyLanes)
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(self)
+        self.metrics.on_scrape.append(self._outbox_gauges)
+
+    async def _outbox_gauges(self) -> None:
+        depth, oldest = await self.outbox.backlog()
+        self.metrics.outbox_depth.set(depth)
+        self.metrics.outbox_oldest_due.set(oldest)
 
     def worker(self, name: str | None = None, batch_size: int = 50) -> OutboxWorker:
         """An outbox worker over this runtime's adapters."""
@@ -61,13 +73,14 @@ class Runtime:
             self.on_sent,
             batch_size=batch_size,
             name=name,
+            metrics=self.metrics,
         )
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Build the services of a process (nothing connects until first use)."""
     clock = clock or SystemClock()
-    database = Database(settings.database_url)
+    database = database_for(settings)
     return Runtime(
         settings=settings,
         database=database,

@@ -7,6 +7,7 @@ gives it; without it, a SQLite deployment keeps a generated key in a file beside
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -51,10 +52,17 @@ class SecretKey:
 
 def _key_file(path: Path) -> bytes:
     """The key kept in `path`, made (readable by its owner only) when absent."""
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return path.read_bytes()
-    with os.fdopen(descriptor, "wb") as file:
-        file.write(secrets.token_urlsafe(32).encode("ascii"))
+    # Written whole under a name of our own, then linked into place: processes starting at once never read
+    # a half-written key, and only the first link wins.
+    draft = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(secrets.token_urlsafe(32).encode("ascii"))
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+    finally:
+        draft.unlink()
     return path.read_bytes()

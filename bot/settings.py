@@ -50,6 +50,13 @@ class Settings:
     outbox_lease_seconds: float = 60.0
     outbox_poll_seconds: float = 0.5
     log_level: str = "INFO"
+    log_format: str = "text"
+    # `clueline worker` serves health and metrics here (None: not at all).
+    worker_port: int | None = None
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
+    # Behind PgBouncer in transaction mode prepared statements break: asyncpg's caches are turned off.
+    db_pgbouncer: bool = False
     # The company's time zone for monthly reports and digests (IANA name).
     time_zone: str = "UTC"
     extra: Mapping[str, str] = field(default_factory=dict)
@@ -97,6 +104,30 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingError(f"{name} must be a number, got {raw!r}") from None
     if value <= 0:
         raise SettingError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _count(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _int(env, name, default)
+    if value < 0:
+        raise SettingError(f"{name} must be 0 or more, got {value}")
+    return value
+
+
+def _port(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    port = _int(env, name, 0)
+    if not 0 <= port <= 65535:
+        raise SettingError(f"{name} must be between 0 and 65535, got {port}")
+    return port
+
+
+def _log_format(raw: str | None) -> str:
+    value = (raw or "text").lower()
+    if value not in ("text", "json"):
+        raise SettingError(f"CLUELINE_LOG_FORMAT must be text or json, got {raw!r}")
     return value
 
 
@@ -190,9 +221,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         raise SettingError(
             f"CLUELINE_TEAMS_BACKEND must be {' or '.join(TEAMS_BACKENDS)}, got {teams_backend!r}"
         )
-    port = _int(env, "PORT", 3978)
-    if not 0 <= port <= 65535:
-        raise SettingError(f"PORT must be between 0 and 65535, got {port}")
+    port = _port(env, "PORT", 3978) or 0
     api_url = opt("SLACK_API_URL") or "https://slack.com/api/"
     if not api_url.endswith("/"):
         api_url += "/"
@@ -222,6 +251,16 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         outbox_lease_seconds=_float(env, "CLUELINE_OUTBOX_LEASE_SECONDS", 60.0),
         outbox_poll_seconds=_float(env, "CLUELINE_OUTBOX_POLL_SECONDS", 0.5),
         log_level=(opt("CLUELINE_LOG_LEVEL") or "INFO").upper(),
+        log_format=_log_format(opt("CLUELINE_LOG_FORMAT")),
+        worker_port=_port(env, "CLUELINE_WORKER_PORT", None),
+        db_pool_size=_count(env, "CLUELINE_DB_POOL_SIZE", 10),
+        db_max_overflow=_count(env, "CLUELINE_DB_MAX_OVERFLOW", 20),
+        db_pgbouncer=_flag(opt("CLUELINE_DB_PGBOUNCER"), "CLUELINE_DB_PGBOUNCER"),
         time_zone=_zone(opt("CLUELINE_TZ")),
-        extra={k: v for k, v in env.items() if k.startswith("CLUELINE_") and k != "CLUELINE_SECRET_KEY"},
+        # An empty value means the default, as for the settings above (`.env.example` leaves them empty).
+        extra={
+            k: v
+            for k, v in env.items()
+            if k.startswith("CLUELINE_") and k != "CLUELINE_SECRET_KEY" and v.strip()
+        },
     )

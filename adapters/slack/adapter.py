@@ -59,7 +59,7 @@ from adapters.slack.stores import (
 )
 from bot.clock import Clock, SystemClock
 from bot.core.adapter import EventSink, InboundEventT
-from bot.core.errors import PermanentSendError, RetryableSendError, SendError
+from bot.core.errors import EventNotStored, PermanentSendError, RetryableSendError, SendError
 from bot.core.types import (
     ActionEvent,
     Capabilities,
@@ -72,7 +72,7 @@ from bot.core.types import (
     SentMessage,
     UserRef,
 )
-from bot.db.database import Database
+from bot.db.database import database_for
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,16 @@ def _header(headers: Any, name: str) -> str | None:
     return None
 
 
+# Context key: the event was handed to the sink (and recorded) before bolt acknowledged it.
+_DELIVERED = "clueline_delivered"
+NOT_STORED = '{"error": "the event could not be stored; retry later"}'
+
+
+def _revocation(event: InboundEventT | None) -> bool:
+    """Uninstalls and revoked tokens: handled after the acknowledgement, with the installation forgotten."""
+    return isinstance(event, InstallEvent) and event.change in ("uninstalled", "tokens_revoked")
+
+
 class SlackAdapter:
     """Slack over HTTP (or Socket Mode), single-workspace or OAuth multi-workspace."""
 
@@ -143,7 +153,7 @@ class SlackAdapter:
             SignatureVerifier(settings.slack_signing_secret) if settings.slack_signing_secret else None
         )
         self._oauth = settings.slack_oauth
-        self._database = Database(settings.database_url) if self._oauth else None
+        self._database = database_for(settings) if self._oauth else None
         self._store: DatabaseInstallationStore | None = None
         self._tokens: dict[str, str] = {}
         self._single: SingleWorkspaceAuthorize | None = None
@@ -211,6 +221,7 @@ class SlackAdapter:
             process_before_response=False,
             installation_store_bot_only=True if self._oauth else None,
         )
+        app.middleware(self._record_events_first)
         app.event(ANY)(self._on_event)
         app.command(ANY)(self._on_command)
         app.action(ANY)(self._on_action)
@@ -329,10 +340,31 @@ class SlackAdapter:
     async def _ack_only(self, ack: Callable[[], Awaitable[None]]) -> None:
         await ack()
 
+    async def _record_events_first(
+        self, body: dict[str, Any], context: Any, response: BoltResponse, next: Callable[[], Awaitable[None]]
+    ) -> BoltResponse:
+        """Hand Events API events to the sink before bolt acknowledges them (it does so before any listener).
+
+        The sink records the event in the database; when it cannot (EventNotStored), Slack gets 503 and
+        delivers the event again later, instead of an acknowledgement for an event then lost.
+        """
+        if body.get("type") == "event_callback":
+            event = parse_event(body, context.bot_user_id)
+            if event is not None and not _revocation(event):
+                try:
+                    await self._deliver(event)
+                except EventNotStored:
+                    return BoltResponse(status=503, body=NOT_STORED, headers={"Retry-After": "5"})
+                context[_DELIVERED] = True
+        await next()
+        return response
+
     async def _on_event(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any], context: Any) -> None:
         await ack()
+        if context.get(_DELIVERED):
+            return
         event = parse_event(body, context.bot_user_id)
-        if isinstance(event, InstallEvent) and event.change in ("uninstalled", "tokens_revoked"):
+        if isinstance(event, InstallEvent) and _revocation(event):
             revoked_bot = event.change == "uninstalled" or bool(
                 ((body.get("event") or {}).get("tokens") or {}).get("bot")
             )
@@ -415,7 +447,7 @@ class SlackAdapter:
             raw = _header(exc.response.headers, "Retry-After")
             retry_after = float(raw) if raw and raw.replace(".", "", 1).isdigit() else 30.0
             self._limiter.pause(workspace, method, retry_after)
-            return RetryableSendError(f"slack {method}: ratelimited", retry_after)
+            return RetryableSendError(f"slack {method}: ratelimited", retry_after, throttled=True)
         if status >= 500 or error in RETRYABLE:
             return RetryableSendError(f"slack {method}: {error}")
         if error in ("invalid_auth", "token_revoked", "account_inactive", "not_authed"):

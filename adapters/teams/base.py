@@ -28,7 +28,7 @@ from adapters.teams.references import PLATFORM, Address, Json, address_of, tenan
 from adapters.teams.token import ConnectorToken
 from adapters.teams.wire import obj, text
 from bot.core.adapter import EventSink
-from bot.core.errors import PermanentSendError, RetryableSendError, SendError
+from bot.core.errors import EventNotStored, PermanentSendError, RetryableSendError, SendError
 from bot.core.types import (
     ActionEvent,
     Capabilities,
@@ -179,8 +179,16 @@ class TeamsAdapterBase(ABC):
             reason = str(exc).splitlines()[0]
             return refuse(request, 400, f"malformed activity: {reason}", logged="malformed activity")
         if event is not None:
-            # The sink only spawns the dispatch, so the HTTP answer does not wait for the features.
-            await sink(event, self)
+            # The sink records the event and spawns the dispatch, so the answer does not wait for the features.
+            try:
+                await sink(event, self)
+            except EventNotStored:
+                # Not recorded, so not acknowledged: the Bot Connector retries on 503.
+                return web.json_response(
+                    {"error": "the activity could not be stored; retry later"},
+                    status=503,
+                    headers={"Retry-After": "5"},
+                )
         if text(body, "type") == "invoke":
             # Invokes want their answer in this HTTP response; the real work follows in the background.
             return web.json_response(CARD_RECEIVED if text(body, "name") == CARD_ACTION_INVOKE else {})

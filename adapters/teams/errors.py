@@ -39,7 +39,7 @@ class ConnectorFailure:
         """The outbox's view of this answer."""
         reason = f"Teams answered {self.status} {self.code}: {self.message}".rstrip(": ")
         if self.status == 429:
-            return RetryableSendError(reason, self.retry_after)
+            return RetryableSendError(reason, self.retry_after, throttled=True)
         if self.status in RETRYABLE_STATUSES:
             return RetryableSendError(reason, None)
         gone = self.status in (403, 404) and self.code in GONE_CODES

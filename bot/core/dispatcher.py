@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.core.adapter import ChatAdapter, InboundEventT
+from bot.core.errors import EventNotStored
 from bot.core.turn import Turn
 from bot.core.types import (
     ActionEvent,
@@ -19,6 +21,7 @@ from bot.core.types import (
     OutboundMessage,
     Text,
 )
+from bot.log_context import add_log_field, log_fields
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -100,11 +103,34 @@ class Dispatcher:
 
     async def dispatch(self, event: InboundEventT, adapter: ChatAdapter) -> None:
         """Handle one event exactly once across every process sharing the database."""
+        if await self.claim(event, adapter):
+            await self.handle_claimed(event, adapter)
+
+    async def claim(self, event: InboundEventT, adapter: ChatAdapter) -> bool:
+        """Record the event as ours: True the first time, False for a second delivery.
+
+        EventNotStored when the database cannot record it: the caller must not acknowledge the event.
+        """
         key = dedupe_key(adapter.platform, event.event_id)
-        dedupe = self._runtime.dedupe
-        if not await dedupe.claim(key):
+        try:
+            fresh = await self._runtime.dedupe.claim(key)
+        except Exception as exc:
+            raise EventNotStored(f"{adapter.platform} event {key[:12]} could not be recorded") from exc
+        if not fresh:
             log.debug("ignoring a second delivery of event %s", key[:12])
-            return
+        return fresh
+
+    async def handle_claimed(self, event: InboundEventT, adapter: ChatAdapter) -> None:
+        """Handle an event `claim` returned True for."""
+        key = dedupe_key(adapter.platform, event.event_id)
+        with log_fields(event=key[:12], platform=adapter.platform):
+            started = time.perf_counter()
+            await self._handle(key, event, adapter)
+            duration_ms = round((time.perf_counter() - started) * 1000, 1)
+            log.debug("%s event handled", event.kind, extra={"duration_ms": duration_ms})
+
+    async def _handle(self, key: str, event: InboundEventT, adapter: ChatAdapter) -> None:
+        dedupe = self._runtime.dedupe
         turn = Turn(event=event, adapter=adapter, runtime=self._runtime)
         try:
             await self._remember(event)
@@ -133,6 +159,7 @@ class Dispatcher:
             await self._route_message(turn, event)
         elif isinstance(event, ActionEvent):
             handler = self._action_handler(event.action_id)
+            add_log_field("feature", event.action_id.split(".", 1)[0].split(":", 1)[0].split("_", 1)[0])
             if handler is None:
                 log.info("no handler for action %s", event.action_id)
                 return
@@ -157,12 +184,14 @@ class Dispatcher:
         word, _, rest = text.partition(" ")
         command = self._commands.get(word.lower().lstrip("/"))
         if command is not None:
+            add_log_field("feature", command.name)
             turn.args = rest.strip()
             if command.comms_leads_only and not await turn.is_comms_lead():
                 await turn.reply(f"Only comms leads can use *{command.name}*. Ask one to grant you the role.")
                 return
             await command.handler(turn)
         elif self._fallback is not None:
+            add_log_field("feature", "answers")
             turn.args = text
             await self._fallback(turn)
         else:

@@ -14,9 +14,11 @@ class SendError(Exception):
 class RetryableSendError(SendError):
     """The platform asked us to try again later (429, 5xx, timeouts)."""
 
-    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+    def __init__(self, reason: str, retry_after: float | None = None, *, throttled: bool = False) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        # The platform itself answered 429 (not our own limiter holding a call back): counted in /metrics.
+        self.throttled = throttled
 
 
 class PermanentSendError(SendError):
@@ -25,3 +27,7 @@ class PermanentSendError(SendError):
     def __init__(self, reason: str, *, conversation_gone: bool = False) -> None:
         super().__init__(reason)
         self.conversation_gone = conversation_gone
+
+
+class EventNotStored(Exception):
+    """An inbound event could not be recorded (the database is down): answer 503 so the platform retries it."""

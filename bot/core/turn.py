@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.core.adapter import ChatAdapter, InboundEventT
+from bot.core.errors import RetryableSendError
 from bot.core.types import (
     ActionEvent,
     ConversationRef,
@@ -65,12 +69,47 @@ class Turn:
         return conversation
 
     async def reply(self, message: OutboundMessage | str) -> SentMessage:
-        """Answer in the event's conversation (in its thread for channel messages)."""
+        """Answer in the event's conversation (in its thread for channel messages).
+
+        Replies to one conversation leave in order, one at a time. One the platform refuses for now (a 429,
+        an outage) or that shutdown interrupts goes to the outbox, to be sent when it may: never dropped.
+        Ephemeral replies are not queued: they raise, as before, for their handler to deal with.
+        """
         if isinstance(message, str):
             message = OutboundMessage.plain(message)
-        sent = await self.adapter.send(self.reply_target(), message)
+        target = self.reply_target()
+        try:
+            async with self.runtime.reply_lanes.turn(target):
+                sent = await self.adapter.send(target, message)
+        except RetryableSendError as exc:
+            if message.ephemeral_to is not None:
+                # Meant for one person, now: its handler decides (e.g. gives back a claim for the retry).
+                raise
+            sent = await self._queue_reply(target, message, exc.retry_after)
+        except asyncio.CancelledError:
+            if message.ephemeral_to is None:
+                await asyncio.shield(self._queue_reply(target, message, None))
+            raise
         self.replies.append(sent)
         return sent
+
+    async def _queue_reply(
+        self, target: ConversationRef, message: OutboundMessage, retry_after: float | None
+    ) -> SentMessage:
+        runtime = self.runtime
+        # Keyed by event and reply number: a redelivered event does not queue the same reply twice.
+        key = hashlib.sha256(f"{self.adapter.platform}:{self.event.event_id}:{len(self.replies)}".encode())
+        not_before = runtime.clock.now() + timedelta(seconds=retry_after or 0)
+        async with runtime.database.session() as session:
+            await runtime.outbox.enqueue(
+                session,
+                message,
+                conversation=target,
+                purpose="reply",
+                idempotency_key=f"reply:{key.hexdigest()}",
+                not_before=not_before,
+            )
+        return SentMessage(conversation=target, message_id="")
 
     async def reply_privately(self, message: OutboundMessage | str) -> SentMessage:
         """Answer so that only this person sees it (ephemeral where the platform has it, a DM otherwise)."""

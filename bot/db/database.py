@@ -6,11 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlencode
+from uuid import uuid4
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.settings import Settings
 
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -21,6 +25,21 @@ _ASYNC_DRIVERS = {
     "postgresql+psycopg": "postgresql+asyncpg",
     "postgresql+pg8000": "postgresql+asyncpg",
 }
+
+
+# libpq's query parameters (what Heroku, Render, Neon and Supabase put in their URLs). asyncpg reads them from a
+# DSN, not as the keyword arguments SQLAlchemy would turn them into, so they reach it as one (`_asyncpg_dsn`).
+LIBPQ_PARAMETERS = (
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "sslcrl",
+    "options",
+    "application_name",
+    "target_session_attrs",
+)
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 
 
 class DatabaseError(RuntimeError):
@@ -38,7 +57,49 @@ def async_url(raw: str) -> URL:
     driver = _ASYNC_DRIVERS.get(url.drivername, url.drivername)
     if not driver.startswith(("sqlite", "postgresql")):
         raise DatabaseError(f"DATABASE_URL must be SQLite or PostgreSQL, got {url.drivername}")
+    if url.drivername in _ASYNC_DRIVERS and driver.startswith("postgresql"):
+        # A libpq-style URL: only libpq's parameters (a URL naming +asyncpg passes asyncpg's as given).
+        _check_libpq_query(url)
     return url.set(drivername=driver)
+
+
+def _check_libpq_query(url: URL) -> None:
+    for name, value in url.query.items():
+        if name not in LIBPQ_PARAMETERS:
+            raise DatabaseError(
+                f"DATABASE_URL: unknown query parameter {name!r} (PostgreSQL URLs take {', '.join(LIBPQ_PARAMETERS)})"
+            )
+        if name == "sslmode" and value not in SSL_MODES:
+            raise DatabaseError(f"DATABASE_URL: sslmode must be one of {', '.join(SSL_MODES)}, got {value!r}")
+
+
+def _asyncpg_dsn(url: URL) -> tuple[URL, dict[str, Any]]:
+    """The URL without libpq's query parameters, and connect arguments handing them to asyncpg as a DSN."""
+    libpq = {name: value for name, value in url.query.items() if name in LIBPQ_PARAMETERS}
+    if not libpq:
+        return url, {}
+    # Host, user and database still come from the URL: asyncpg lets explicit arguments win over the DSN.
+    return url.difference_update_query(libpq), {"dsn": "postgresql://?" + urlencode(libpq, doseq=True)}
+
+
+def pgbouncer_connect_args() -> dict[str, Any]:
+    """asyncpg behind PgBouncer in transaction mode: no statement caches, a fresh name per prepared statement."""
+    # The next transaction may run on another server connection, where a cached statement does not exist.
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__asyncpg_{uuid4()}__",
+    }
+
+
+def database_for(settings: Settings) -> Database:
+    """The process's database as the settings configure it (URL, pool, PgBouncer)."""
+    return Database(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pgbouncer=settings.db_pgbouncer,
+    )
 
 
 def mask_password(raw: str | URL) -> str:
@@ -65,16 +126,30 @@ def quiet_driver_logs() -> None:
 class Database:
     """One engine per process; `session()` hands out transactions."""
 
-    def __init__(self, raw_url: str, *, echo: bool = False) -> None:
+    def __init__(
+        self,
+        raw_url: str,
+        *,
+        echo: bool = False,
+        pool_size: int = 10,
+        max_overflow: int = 20,
+        pgbouncer: bool = False,
+    ) -> None:
         quiet_driver_logs()
         self.url = async_url(raw_url)
         self.masked_url = mask_password(self.url)
         kwargs: dict[str, Any] = {"echo": echo}
+        engine_url = self.url
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
         else:
-            kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
-        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+            engine_url, connect_args = _asyncpg_dsn(self.url)
+            if pgbouncer:
+                connect_args.update(pgbouncer_connect_args())
+            kwargs.update(
+                pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True, connect_args=connect_args
+            )
+        self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)

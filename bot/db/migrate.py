@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import fcntl
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -26,12 +30,32 @@ def alembic_config(connection: Connection | None = None, url: str = "") -> Confi
 
 
 async def upgrade(database: Database) -> None:
-    """Bring the database to the newest schema."""
-    # PostgreSQL: one process at a time migrates, the others wait on the advisory lock.
-    async with database.engine.begin() as conn:
+    """Bring the database to the newest schema, one process at a time."""
+    async with _sqlite_file_lock(database), database.engine.begin() as conn:
+        # PostgreSQL: the others wait on the advisory lock. SQLite: on the file lock around us.
         if not database.is_sqlite:
             await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(734201)")
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+
+
+@asynccontextmanager
+async def _sqlite_file_lock(database: Database) -> AsyncIterator[None]:
+    """Hold `<database file>.migrate.lock` exclusively (nothing to hold on PostgreSQL or in memory).
+
+    SQLite's own locking does not cover it: two processes both read "no alembic_version table" before either
+    creates it, and the second dies on `table alembic_version already exists`.
+    """
+    path = database.url.database if database.is_sqlite else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate.lock", "a") as lock:
+        # In a thread: another process may hold the lock for as long as its migrations take.
+        await asyncio.to_thread(fcntl.flock, lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 async def is_current(database: Database) -> bool:

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -142,6 +142,36 @@ class Outbox:
             )
             ids.update({str(key): int(row_id or 0) for key, row_id in found.all()})
         return ids
+
+    async def backlog(self) -> tuple[int, float]:
+        """How many rows are due and unsent (waiting or sending), and how long the oldest has been due (s)."""
+        now = self._clock.now()
+        unsent = or_(
+            and_(col(OutboxMessage.status) == "pending", col(OutboxMessage.not_before) <= now),
+            col(OutboxMessage.status) == "sending",
+        )
+        async with self._database.session() as session:
+            count, oldest = (
+                await session.execute(select(func.count(), func.min(col(OutboxMessage.not_before))).where(unsent))
+            ).one()
+        if not count or oldest is None:
+            return 0, 0.0
+        return int(count), max(0.0, (now - oldest).total_seconds())
+
+    async def release(self, worker_id: str, ids: Collection[int]) -> None:
+        """End the lease of rows this worker holds but will not finish, so any worker takes them at once."""
+        if not ids:
+            return
+        async with self._database.session() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    col(OutboxMessage.id).in_(list(ids)),
+                    col(OutboxMessage.claimed_by) == worker_id,
+                    col(OutboxMessage.status) == "sending",
+                )
+                .values(lease_until=self._clock.now())
+            )
 
     async def leaseholders(self) -> list[str]:
         """Names of the workers holding rows under a running lease."""

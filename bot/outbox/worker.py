@@ -15,6 +15,7 @@ from bot.core.directory import Directory
 from bot.core.errors import PermanentSendError, RetryableSendError
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
 from bot.db.database import Database
+from bot.metrics import Metrics
 from bot.outbox.claimers import died_on_this_machine, worker_name
 from bot.outbox.store import Outbox, OutboxEntry
 
@@ -22,6 +23,9 @@ log = logging.getLogger(__name__)
 
 # How often a worker looks for rows of workers that died on its machine (it always looks at start).
 TAKEOVER_CHECK_SECONDS = 5.0
+# After stop, how long the batch in flight may take before its unfinished rows are handed to other workers.
+# Platforms give 30 s (Heroku, Kubernetes) between SIGTERM and SIGKILL; the whole shutdown stays under 10 s.
+DRAIN_SECONDS = 3.0
 
 OnSent = Callable[[AsyncSession, OutboxEntry, SentMessage], Awaitable[None]]
 
@@ -61,6 +65,7 @@ class OutboxWorker:
         *,
         batch_size: int = 50,
         name: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self._database = database
         self._outbox = outbox
@@ -71,6 +76,7 @@ class OutboxWorker:
         self.name = name or worker_name()
         self._holding: set[int] = set()  # ids of rows claimed and not yet recorded
         self._next_takeover_check = 0.0  # event-loop time of the next look for dead workers' rows
+        self._metrics = metrics
 
     async def run_once(self) -> int:
         """Claim one batch and send it; returns how many rows were handled."""
@@ -107,21 +113,51 @@ class OutboxWorker:
         claim at the end of every batch. Two batches at most, so few rows sit claimed when a worker dies.
         """
         sending: asyncio.Task[None] | None = None
-        while not stop.is_set():
-            try:
-                entries = await self._claim()
-            except Exception:
-                log.exception("outbox claim failed; trying again shortly")
-                entries = []
-            queued = asyncio.create_task(self._send_batch(entries)) if entries else None
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            while not stop.is_set():
+                try:
+                    entries = await self._claim()
+                except Exception:
+                    log.exception("outbox claim failed; trying again shortly")
+                    entries = []
+                queued = asyncio.create_task(self._send_batch(entries)) if entries else None
+                if sending is not None:
+                    # A stop must not wait behind a platform that hangs or a rate limit's queue.
+                    await asyncio.wait({sending, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                    if not sending.done():
+                        await self._finish_or_release([task for task in (sending, queued) if task])
+                        return
+                    await self._finish(sending)
+                sending = queued
+                if queued is None:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
             if sending is not None:
-                await self._finish(sending)
-            sending = queued
-            if queued is None:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=poll_seconds)
-        if sending is not None:
-            await self._finish(sending)
+                await self._finish_or_release([sending])
+        finally:
+            stopping.cancel()
+
+    async def _finish_or_release(self, batches: list[asyncio.Task[None]]) -> None:
+        """At stop: let the batches in flight finish for a moment, then end the lease of what they still hold.
+
+        Rows waiting on a rate limit (or a slow platform) would otherwise wait out their whole lease on a
+        stopped worker: released, any other worker claims them on its next look.
+        """
+        done, pending = await asyncio.wait(set(batches), timeout=DRAIN_SECONDS)
+        for batch in done:
+            await self._finish(batch)
+        if not pending:
+            return
+        held = set(self._holding)
+        for batch in pending:
+            batch.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            await self._outbox.release(self.name, held)
+            log.info("stopping: %d unfinished outbox rows handed to other workers", len(held))
+        except Exception:
+            log.exception("stopping: could not release %d outbox rows; they wait out their lease", len(held))
 
     @staticmethod
     async def _finish(batch: asyncio.Task[None]) -> None:
@@ -160,6 +196,7 @@ class OutboxWorker:
                     return
                 conversation = await self._directory.direct_conversation(adapter, recipient)
             sent = await adapter.send(conversation, message)
+            self._count(entry, "sent")
             hook = self._on_sent.get(entry.purpose)
             if hook is None:
                 await delivered.add(entry, sent)
@@ -168,11 +205,26 @@ class OutboxWorker:
                 await hook(session, entry, sent)
                 await self._outbox.mark_many_sent(session, [(entry, sent)])
         except RetryableSendError as exc:
+            self._count(entry, "rate_limited" if exc.retry_after is not None else "retry", throttled=exc.throttled)
             await self._outbox.mark_retry(entry, exc.reason, exc.retry_after)
         except PermanentSendError as exc:
+            self._count(entry, "failed")
             if exc.conversation_gone and entry.recipient:
                 await self._directory.forget_direct_conversation(UserRef.model_validate_json(entry.recipient))
             await self._outbox.mark_failed(entry, exc.reason)
         except Exception as exc:  # a bug or an unexpected platform answer must not stop the worker
+            self._count(entry, "retry")
             log.exception("outbox row %s failed unexpectedly", entry.id)
             await self._outbox.mark_retry(entry, f"unexpected error: {type(exc).__name__}", None)
+
+    def _count(self, entry: OutboxEntry, result: str, *, throttled: bool = False) -> None:
+        metrics = self._metrics
+        if metrics is None:
+            return
+        metrics.sends.labels(entry.platform, result).inc()
+        if result in ("retry", "rate_limited"):
+            metrics.retries.labels(entry.platform).inc()
+        if throttled:
+            metrics.rate_limited.labels(entry.platform).inc()
+        if result == "sent" and entry.purpose.startswith("pulse"):
+            metrics.pulse_deliveries.labels(entry.platform).inc()

@@ -14,7 +14,8 @@ from knowledge.documents import Chunk
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLES = DATA / "knowledge_samples"
 GOLD = DATA / "knowledge_gold.jsonl"
-CORPUS = Path("/work/shared/corpora/plausible")
+# The shared corpora sit beside the repository (../shared), wherever it is checked out.
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "plausible"
 CORPUS_SKIP = ("LICENSE.md", "SOURCE.md")
 
 
@@ -72,7 +73,7 @@ def load_gold(path: Path = GOLD) -> list[dict[str, Any]]:
 def corpus() -> Path:
     """The shared Plausible docs, or a skip when they are not on this machine."""
     if not CORPUS.is_dir():
-        pytest.skip("shared corpus /work/shared/corpora/plausible is absent")
+        pytest.skip(f"shared corpus {CORPUS} is absent")
     return CORPUS
 
 

@@ -168,7 +168,7 @@ async def test_thread_context_answers_a_terse_follow_up(
 
 async def test_gold_set_floors_hold_through_the_store(database: Database, clock: ManualClock) -> None:
     if not CORPUS.is_dir():
-        pytest.skip("shared corpus /work/shared/corpora/plausible is absent")
+        pytest.skip(f"shared corpus {CORPUS} is absent")
     store = KnowledgeStore(database, clock=clock)
     files = [p for p in CORPUS.rglob("*.md") if p.name not in CORPUS_SKIP]
     report = await store.ingest([CORPUS])

@@ -4,6 +4,7 @@ In-process: `async with FakeSlack() as fake: ...`. As a process: `python -m test
 [--log calls.jsonl]` prints its URL and appends one JSON line per call to the log.
 
 Switches: `rate_limit(method, retry_after, seconds)` answers 429 with Retry-After for a while;
+`stall(method, seconds)` holds each call of a method that long (a platform that hangs);
 `enforce_rate(method, per_second)` answers 429 beyond N calls in any one second; `errors[channel] = "code"`
 makes chat calls to that channel fail with that Slack error.
 """
@@ -73,6 +74,8 @@ class FakeSlack:
         self._enforced: dict[str, float] = {}
         self._recent: dict[str, deque[float]] = {}
         self._changed = asyncio.Event()
+        self._stalled: dict[str, float] = {}
+        self._unstalled = asyncio.Event()
         self._sockets: list[web.WebSocketResponse] = []
         self.socket_acks: list[Json] = []
         self.uploads: list[bytes] = []  # file contents, in the order they were uploaded
@@ -104,6 +107,13 @@ class FakeSlack:
     def rate_limit(self, method: str, retry_after: int = 2, seconds: float = 3.0) -> None:
         """Answer `method` with 429 and Retry-After for the next `seconds`."""
         self._limited[method] = _Window(time.monotonic() + seconds, retry_after)
+
+    def stall(self, method: str, seconds: float) -> None:
+        """Hold every call of `method` for `seconds` before answering (0: answer at once again)."""
+        self._stalled[method] = seconds
+        if not seconds:
+            self._unstalled.set()
+            self._unstalled = asyncio.Event()
 
     def enforce_rate(self, method: str, per_second: float) -> None:
         """Answer 429 (Retry-After: 1) to calls of `method` beyond `per_second` in any one second."""
@@ -205,6 +215,9 @@ class FakeSlack:
         body = await self._body(request)
         call = Call(method, body, {k: v for k, v in request.headers.items()}, now)
         self.calls.append(call)
+        if self._stalled.get(method):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._unstalled.wait(), self._stalled[method])
         retry_after = self._limit(method, now)
         if retry_after is not None:
             call.status = 429

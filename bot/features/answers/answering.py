@@ -42,6 +42,7 @@ async def answer_question(runtime: Runtime, question: str, context: str = "") ->
     result = await store.retrieve(question, context)
     today = runtime.clock.now().date()
     answer = await compose_answer(question, result, runtime.answer_writer, context=context, today=today)
+    runtime.metrics.answers.labels("answered" if answer.answered else "declined").inc()
     cited = {source.source for source in answer.sources}
     keys = [hit.chunk.chunk_key for hit in result.hits if (hit.chunk.url or hit.chunk.source) in cited]
     return AnsweredQuestion(answer, keys)
