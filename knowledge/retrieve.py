@@ -26,11 +26,11 @@ CANDIDATES = 30
 
 # Calibrated on tests/data/knowledge_gold.jsonl (bench/answers.py prints the sweep): below this
 # confidence the bot declines rather than guess.
-MIN_CONFIDENCE = 0.45
+MIN_CONFIDENCE = 0.55
 # Below the bar but above this, the passages are related even if they may not answer: about 95% of
 # answerable questions across the three question sets clear it. An LLM reads them and decides (it declines
 # what they do not answer); a decline without one lists them as the closest pages.
-RELATED_CONFIDENCE = 0.30
+RELATED_CONFIDENCE = 0.25
 
 ALL_KINDS: frozenset[str] = frozenset(get_args(ChunkKind))
 

@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -390,6 +390,15 @@ class KnowledgeStore:
             )
             if with_context.answerable:
                 return with_context
+            # A follow-up ("and with Monzo?") may name what no page does; when the thread's own question was
+            # answered by the page the follow-up leads back to, that page is what the thread is about.
+            thread = retriever.retrieve(context[-MAX_QUESTION_CHARS:], k, today=today)
+            if (
+                with_context.related
+                and thread.answerable
+                and with_context.hits[0].chunk.source == thread.hits[0].chunk.source
+            ):
+                return replace(with_context, answerable=True)
         return result
 
     async def ask(self, question: str, context: str = "", writer: AnswerWriter | None = None) -> Answer:
