@@ -77,11 +77,7 @@ async def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
         tqdm(total=total, unit="file", file=sys.stderr, disable=quiet, leave=False) as bar,
         # Dense retrieval on: a second bar while new and changed chunks get their vectors.
         tqdm(
-            unit="chunk",
-            desc="vectors",
-            file=sys.stderr,
-            disable=quiet or store.embedder is None,
-            leave=False,
+            unit="chunk", desc="vectors", file=sys.stderr, disable=quiet or store.embedder is None, leave=False
         ) as vbar,
     ):
 
