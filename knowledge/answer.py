@@ -363,7 +363,9 @@ async def compose_answer(
     day = today or date.today()
     if retrieval.answerable:
         if writer is None:
-            return compose_extractive(question, retrieval.hits, today=day)
+            # The newest entries are quoted from their top: the words of "what's new?" pick no sentence.
+            quoted = "" if retrieval.newest else question
+            return compose_extractive(quoted, retrieval.hits, today=day)
         # Should the model fail, compose_with_llm falls back to the extractive answer.
         return await compose_with_llm(question, retrieval.hits, writer, context=context, today=day)
     decline = not_answered(closest=_closest(retrieval.hits, day) if retrieval.related else [])

@@ -25,6 +25,10 @@ from knowledge.text import Tokenizer
 KNOWN_MISSING_WEIGHT = 0.5
 
 
+# The idf of a term in a third of the chunks: log(1 + 2).
+COMMON_IDF = 1.1
+
+
 @dataclass(frozen=True)
 class FieldWeights:
     """BM25F parameters: per-field weight and length normalisation, plus the shared k1."""
@@ -144,6 +148,10 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.chunks)
+
+    def is_common(self, word: str) -> bool:
+        """Whether the word is in so many chunks (a third or more) that it names no topic, like the product's name."""
+        return self._idf.get(self.tokenizer.stem(word), self._unknown_idf) <= COMMON_IDF
 
     def _spelt_right(self, word: str) -> str:
         """The word, or the documents' word it is a typo of."""

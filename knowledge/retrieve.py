@@ -15,7 +15,7 @@ import numpy.typing as npt
 from knowledge.dense import DenseIndex, most_similar
 from knowledge.documents import Chunk, ChunkKind
 from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk, best_first
-from knowledge.recency import asks_what_changed
+from knowledge.recency import asks_about_everything_new, asks_what_changed, newest_entries
 
 # Bounded so votes reorder near-ties but never lift an off-topic chunk over a real match.
 MAX_VOTE_BOOST = 0.10
@@ -52,6 +52,8 @@ class Retrieval:
     confidence: float
     answerable: bool
     related: bool = False
+    # The hits are the newest entries of release notes and change logs, for a "what's new?" question.
+    newest: bool = False
 
 
 def _kinds_for(question: str) -> frozenset[str]:
@@ -196,6 +198,11 @@ class Retriever:
         question, so it may reorder the answer's passages but never turn a decline into an answer.
         """
         day = today or date.today()
+        if asks_about_everything_new(question, self.index.tokenizer, self.index.is_common):
+            # "What's new?" names no topic: the newest entries of the release notes and change logs answer it.
+            newest = [ScoredChunk(chunk, 1.0, 1.0) for chunk in newest_entries(self.index.chunks)[:k]]
+            if newest:
+                return Retrieval(question, newest, 1.0, answerable=True, related=True, newest=True)
         n = max(k, CANDIDATES)
         q = self.index.query_terms(question)
         # A change log mentions every feature once; it answers only questions about what changed.
