@@ -81,6 +81,8 @@ class Answer:
     stale: bool = False
     # On a decline: the pages that came closest, listed as pointers, not cited as the answer.
     closest: list[Source] = field(default_factory=list)
+    # The text is an LLM's Markdown, for the platform to render (an extractive answer is plain text).
+    markdown: bool = False
 
 
 class AnswerWriter(Protocol):
@@ -343,7 +345,7 @@ async def compose_with_llm(
     lines = [_source_line(i, _source(h, day)) for i, h in enumerate(passages, 1) if h in used]
     sources = _sources(used, day)
     text = reply + "\n\nSources:\n" + "\n".join(lines)
-    return Answer(True, text, sources, stale=any(s.stale for s in sources))
+    return Answer(True, text, sources, stale=any(s.stale for s in sources), markdown=True)
 
 
 async def compose_answer(
