@@ -1,6 +1,7 @@
 """Answer quality and speed: Clueline's retrieval against bm25s on the same chunks, and ask latency.
 
 Run: python bench/answers.py [--corpus DIR] [--gold FILE] [--chunks 10000] [--embeddings-url URL]
+     python bench/answers.py --sets [FILE ...]   (the decision over every set, per corpus: see run_sets)
 Prints Recall@5, MRR@10 and abstention on the gold set for both systems, a calibration sweep of the
 decline threshold, and p50/p95 latency of retrieval + extractive answer at about 10,000 chunks, both
 in memory and through KnowledgeStore.ask on SQLite (index cached, as in the running bot).
@@ -47,7 +48,7 @@ from knowledge.answer import compose_extractive  # noqa: E402
 from knowledge.dense import DenseIndex, Embedder, Vector, embedding_text  # noqa: E402
 from knowledge.documents import Chunk, LoadedDocument  # noqa: E402
 from knowledge.index import LexicalIndex  # noqa: E402
-from knowledge.ingest import discover, load_file  # noqa: E402
+from knowledge.ingest import SUPPORTED_SUFFIXES, discover, load_file  # noqa: E402
 from knowledge.retrieve import DEFAULT_FUSION, MIN_CONFIDENCE, RELATED_CONFIDENCE, Fusion, Retriever  # noqa: E402
 from knowledge.store import KnowledgeStore  # noqa: E402
 
@@ -58,8 +59,97 @@ DEFAULT_EMBEDDINGS_MODEL = "all-MiniLM-L6-v2"
 
 def load_chunks(corpus: Path) -> list[Chunk]:
     return [
-        c for f in discover([corpus]) if f.path.name not in SKIP for c in load_file(f.path, f.root).chunks
+        c
+        for f in discover([corpus])
+        if f.path.name not in SKIP and f.path.suffix.lower() in SUPPORTED_SUFFIXES
+        for c in load_file(f.path, f.root).chunks
     ]
+
+
+# Where each set's questions are answered from: a line's "corpus" field, or the Plausible docs (the first sets).
+CORPUS_ROOTS = {
+    "plausible": ROOT.parent / "shared" / "corpora" / "plausible",
+    "hoppscotch": ROOT.parent / "shared" / "corpora" / "hoppscotch",
+    "company": ROOT / "bot" / "demo" / "company" / "answers",
+}
+DEFAULT_SETS = ("knowledge_gold", "knowledge_heldout", "knowledge_final", "knowledge_fourth")
+
+
+def _right(sources: Sequence[str], relevant: Sequence[str]) -> bool:
+    """Whether a relevant page is among the sources (by path, or by file name when a set gives only that)."""
+    names = set(relevant)
+    return any(s in names or Path(s).name in names for s in sources)
+
+
+def decision_row(chunks: list[Chunk], questions: list[dict[str, Any]]) -> dict[str, float]:
+    """What an employee meets, over one set on one corpus, with Clueline and with the bm25s anchor."""
+    retriever = Retriever(LexicalIndex.build(chunks))
+    answerable = [g for g in questions if g["relevant"]]
+    unanswerable = [g for g in questions if not g["relevant"]]
+    right = reached = declined = 0
+    for g in questions:
+        result = retriever.retrieve(g["question"], 5, today=TODAY)
+        if g["relevant"]:
+            right += result.answerable and _right([h.chunk.source for h in result.hits], g["relevant"])
+            reached += result.related
+        else:
+            declined += not result.answerable
+    b_ranked, b_scores, _ = run_bm25s(chunks, questions)
+    b_right = sum(
+        _right(r[:5], g["relevant"]) for r, g in zip(b_ranked, questions, strict=True) if g["relevant"]
+    )
+    row = {
+        "questions": float(len(questions)),
+        "unanswerable": float(len(unanswerable)),
+        "answered_right": right / len(answerable) if answerable else float("nan"),
+        "declined": declined / len(unanswerable) if unanswerable else float("nan"),
+        "llm_reach": reached / len(answerable) if answerable else float("nan"),
+        "bm25s_recall_at_5": b_right / len(answerable) if answerable else float("nan"),
+    }
+    if answerable and unanswerable:
+        _cut, b_declined, b_false = best_threshold(b_scores, questions)
+        row["bm25s_oracle_declined"] = b_declined
+        row["bm25s_oracle_answered"] = 1 - b_false
+    return row
+
+
+def run_sets(paths: Sequence[Path]) -> dict[str, dict[str, dict[str, float]]]:
+    """Per set and corpus: answered with a right source in the top 5, unanswerable declined, LLM reach."""
+    print(
+        f"{'set':<22}{'corpus':<12}{'n':>5}{'unans':>7}{'answered+right':>16}{'declined':>10}"
+        f"{'LLM reach':>11}{'bm25s R@5':>11}{'bm25s oracle ans/decl':>23}"
+    )
+    figures: dict[str, dict[str, dict[str, float]]] = {}
+    chunk_cache: dict[str, list[Chunk]] = {}
+    for path in paths:
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        by_corpus: dict[str, list[dict[str, Any]]] = {}
+        for g in lines:
+            by_corpus.setdefault(str(g.get("corpus", "plausible")), []).append(g)
+        for corpus, questions in sorted(by_corpus.items()):
+            root = CORPUS_ROOTS.get(corpus)
+            if root is None or not root.is_dir():
+                print(f"{path.stem:<22}{corpus:<12} skipped: corpus folder {root} not found")
+                continue
+            chunks = chunk_cache.setdefault(corpus, load_chunks(root))
+            row = decision_row(chunks, questions)
+            figures.setdefault(path.stem, {})[corpus] = row
+            oracle = (
+                f"{row['bm25s_oracle_answered']:.2f}/{row['bm25s_oracle_declined']:.2f}"
+                if "bm25s_oracle_declined" in row
+                else "-"
+            )
+            print(
+                f"{path.stem:<22}{corpus:<12}{int(row['questions']):>5}{int(row['unanswerable']):>7}"
+                f"{row['answered_right']:>16.3f}{row['declined']:>10.3f}{row['llm_reach']:>11.3f}"
+                f"{row['bm25s_recall_at_5']:>11.3f}{oracle:>23}"
+            )
+    print(
+        "(answered+right: answerable questions answered without an LLM with a right page among the sources;\n"
+        " declined: unanswerable questions declined without an LLM; LLM reach: answerable questions whose\n"
+        " passages would be sent to a configured model; bm25s oracle: its best top-score cut for that very set)"
+    )
+    return figures
 
 
 def metrics(ranked: list[list[str]], gold: list[dict[str, Any]]) -> tuple[float, float]:
@@ -329,7 +419,20 @@ def main() -> None:
     parser.add_argument(
         "--embeddings-model", default=DEFAULT_EMBEDDINGS_MODEL, help="model name sent to that endpoint"
     )
+    parser.add_argument(
+        "--sets",
+        nargs="*",
+        type=Path,
+        help="question sets (JSONL; a line's corpus field: plausible | hoppscotch | company) to measure the "
+        "decision on; without files, the four sets in tests/data",
+    )
     args = parser.parse_args()
+    if args.sets is not None:
+        paths = args.sets or [ROOT / "tests" / "data" / f"{name}.jsonl" for name in DEFAULT_SETS]
+        figures_by_set = run_sets(paths)
+        if args.json:
+            print(json.dumps(figures_by_set))
+        return
     if not args.corpus.is_dir():
         sys.exit(f"corpus folder not found: {args.corpus}")
     gold = [json.loads(line) for line in args.gold.read_text().splitlines() if line.strip()]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
-from knowledge.documents import MERGED_HEADING_MARK
+from knowledge.documents import CODE_FENCE, MERGED_HEADING_MARK
 from knowledge.index import ScoredChunk
 from knowledge.retrieve import Retrieval
 from knowledge.text import Tokenizer
@@ -46,6 +46,16 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _LIST_ITEM = re.compile(r"(?:[-*+•]|\d{1,3}[.)])\s")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
+# A question that asks for code: only then is a code block of a passage quoted.
+_WANTS_CODE = re.compile(
+    r"\b(code|snippets?|commands?|examples?|scripts?|syntax|curl|cli|terminal|shell|bash|config|yaml|json)\b",
+    re.IGNORECASE,
+)
+
+
+def wants_code(question: str) -> bool:
+    """Whether the question asks for code, a snippet, a command or an example."""
+    return bool(_WANTS_CODE.search(question))
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,8 @@ class Answer:
     stale: bool = False
     # On a decline: the pages that came closest, listed as pointers, not cited as the answer.
     closest: list[Source] = field(default_factory=list)
+    # The text is an LLM's Markdown, for the platform to render (an extractive answer is plain text).
+    markdown: bool = False
 
 
 class AnswerWriter(Protocol):
@@ -134,6 +146,11 @@ class Sentence:
     text: str
     own_line: bool
     heading: str | None
+    code: bool = False
+
+
+def _is_code(paragraph: str) -> bool:
+    return paragraph.startswith(CODE_FENCE) and paragraph.rstrip().endswith(CODE_FENCE)
 
 
 def _sentences(text: str) -> list[Sentence]:
@@ -145,6 +162,9 @@ def _sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     heading: str | None = None
     for paragraph in _PARAGRAPH_BREAK.split(text):
+        if _is_code(paragraph.strip()):
+            sentences.append(Sentence(paragraph.strip(), True, heading, code=True))
+            continue
         if paragraph.strip().startswith(MERGED_HEADING_MARK) and "\n" not in paragraph.strip():
             heading = paragraph.strip().removeprefix(MERGED_HEADING_MARK).strip() or None
             continue
@@ -168,6 +188,9 @@ def best_passage(question: str, text: str, tokenizer: Tokenizer, max_words: int 
 def _best_quote(question: str, text: str, tokenizer: Tokenizer, max_words: int) -> tuple[str, str | None]:
     """The best passage, and the merged heading it starts under (None: the chunk's own heading)."""
     units = _sentences(text)
+    code_wanted = wants_code(question)
+    if not code_wanted:
+        units = [unit for unit in units if not unit.code]
     sentences = [unit.text for unit in units]
     if not sentences:
         return "", None
@@ -176,13 +199,16 @@ def _best_quote(question: str, text: str, tokenizer: Tokenizer, max_words: int) 
     for start in range(len(sentences)):
         words = 0
         covered: set[str] = set()
+        has_code = False
         for end in range(start, len(sentences)):
             words += len(sentences[end].split())
             if words > max_words and end > start:
                 break
             covered |= wanted.intersection(tokenizer.terms(sentences[end]))
-            # Prefer covering more of the question, then the shorter span.
-            score = len(covered) - 0.001 * (end - start)
+            has_code = has_code or units[end].code
+            # Prefer covering more of the question (and, when it asks for code, holding some), then the
+            # shorter span.
+            score = len(covered) + (1.0 if code_wanted and has_code else 0.0) - 0.001 * (end - start)
             if score > best_score:
                 best_span, best_score = (start, end + 1), score
     start, end = best_span
@@ -194,9 +220,9 @@ def _best_quote(question: str, text: str, tokenizer: Tokenizer, max_words: int) 
     quote = sentences[start] + "".join(
         ("\n" if unit.own_line else " ") + unit.text for unit in units[start + 1 : end]
     )
-    # Only a single sentence can run over the limit; it is cut at a word.
+    # Only a single sentence can run over the limit; it is cut at a word (a code block is quoted whole).
     tokens = quote.split()
-    if len(tokens) > max_words:
+    if len(tokens) > max_words and not any(unit.code for unit in units[start:end]):
         quote = " ".join(tokens[:max_words]) + " …"
     return quote, units[start].heading
 
@@ -230,23 +256,30 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
     day = today or date.today()
     tokenizer = Tokenizer()
     sources = _sources(hits, day)
-    quoted = [hits[0]]
-    for hit in hits[1:]:
-        if hit.chunk.source != hits[0].chunk.source and hit.score >= SECOND_PASSAGE_RATIO * hits[0].score:
-            quoted.append(hit)
-            break
     quotes: list[tuple[Source, str]] = []
-    for hit in quoted:
+    first: ScoredChunk | None = None
+    for hit in hits:
+        if first is not None and (
+            hit.chunk.source == first.chunk.source or hit.score < SECOND_PASSAGE_RATIO * first.score
+        ):
+            continue
         source = _source(hit, day)
-        if hit.chunk.kind != "doc":
+        if hit.chunk.kind not in ("doc", "changelog"):
             passage, heading = hit.chunk.text, None
         else:
             passage, heading = _best_quote(question, hit.chunk.text, tokenizer, MAX_QUOTE_WORDS)
+        if not passage:
+            continue  # only code, and the question does not ask for code
         if heading:
             # The quote comes from a section merged into this chunk: cite that section, not the first one.
             source = replace(source, title=f"{hit.chunk.doc_title} › {heading}")
             sources = [source if src.source == source.source else src for src in sources]
         quotes.append((source, passage))
+        if first is not None:
+            break
+        first = hit
+    if not quotes:
+        return not_answered(closest=_closest(hits, day))
     quoted_sources = {source.source for source, _ in quotes}
     # The text lists what it quotes and close runners-up; weaker matches stay in `sources` for callers only.
     shown = [
@@ -261,7 +294,7 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
         parts.append(f"From {source.title} [{n}]{note}:\n> " + passage.replace("\n", "\n> "))
     listing = "\n".join(_source_line(i, s) for i, s in enumerate(shown, 1))
     text = "\n\n".join(parts) + "\n\nSources:\n" + listing
-    return Answer(True, text, sources, stale=any(s.stale for s in sources[: len(quoted)]))
+    return Answer(True, text, sources, stale=any(s.stale for s in sources[: len(quotes)]))
 
 
 def build_prompt(question: str, hits: Sequence[ScoredChunk], context: str = "") -> str:
@@ -312,7 +345,7 @@ async def compose_with_llm(
     lines = [_source_line(i, _source(h, day)) for i, h in enumerate(passages, 1) if h in used]
     sources = _sources(used, day)
     text = reply + "\n\nSources:\n" + "\n".join(lines)
-    return Answer(True, text, sources, stale=any(s.stale for s in sources))
+    return Answer(True, text, sources, stale=any(s.stale for s in sources), markdown=True)
 
 
 async def compose_answer(
@@ -332,7 +365,9 @@ async def compose_answer(
     day = today or date.today()
     if retrieval.answerable:
         if writer is None:
-            return compose_extractive(question, retrieval.hits, today=day)
+            # The newest entries are quoted from their top: the words of "what's new?" pick no sentence.
+            quoted = "" if retrieval.newest else question
+            return compose_extractive(quoted, retrieval.hits, today=day)
         # Should the model fail, compose_with_llm falls back to the extractive answer.
         return await compose_with_llm(question, retrieval.hits, writer, context=context, today=day)
     decline = not_answered(closest=_closest(retrieval.hits, day) if retrieval.related else [])

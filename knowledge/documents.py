@@ -6,11 +6,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
 
-ChunkKind = Literal["doc", "faq", "calendar"]
+# A change log's chunks answer only questions about what changed (see knowledge/recency.py).
+ChunkKind = Literal["doc", "faq", "calendar", "changelog"]
 
 # A tiny section merged into its neighbour's chunk keeps its heading as a line of the text, marked so that an
 # answer quoting what follows cites that heading rather than the chunk's first one. Tokenising drops the mark.
 MERGED_HEADING_MARK = "## "
+
+
+# A code block in a chunk's text stands between lines of this fence, so an answer can tell code from prose.
+CODE_FENCE = "```"
 
 
 def merged_heading_line(heading: str) -> str:

@@ -16,8 +16,17 @@ import numpy.typing as npt
 
 from knowledge.aliases import ALIAS_WEIGHT, ALIASES
 from knowledge.documents import Chunk
+from knowledge.framing import FRAMING_WORDS
 from knowledge.spelling import SpellingCorrector
 from knowledge.text import Tokenizer
+
+# A query word the corpus has, missing from a chunk, weighs this share of its idf against the chunk's coverage
+# (tuned on tests/data/knowledge_gold.jsonl, plain and with chat framing added; bench/answers.py prints it).
+KNOWN_MISSING_WEIGHT = 0.5
+
+
+# The idf of a term in a third of the chunks: log(1 + 2).
+COMMON_IDF = 1.1
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,8 @@ class QueryTerms:
     terms: tuple[str, ...]
     idf: tuple[float, ...]
     alternates: tuple[tuple[str, ...], ...] = ()
+    # Whether each term only frames the question (knowledge/framing.py): it counts where a passage has it.
+    framing: tuple[bool, ...] = ()
 
     @property
     def total_idf(self) -> float:
@@ -138,6 +149,10 @@ class LexicalIndex:
     def __len__(self) -> int:
         return len(self.chunks)
 
+    def is_common(self, word: str) -> bool:
+        """Whether the word is in so many chunks (a third or more) that it names no topic, like the product's name."""
+        return self._idf.get(self.tokenizer.stem(word), self._unknown_idf) <= COMMON_IDF
+
     def _spelt_right(self, word: str) -> str:
         """The word, or the documents' word it is a typo of."""
         if self.speller is None or self.tokenizer.stem(word) in self._idf:
@@ -148,10 +163,12 @@ class LexicalIndex:
         """The unique terms of a query (typos read as the documents' words), each with its idf and alias terms."""
         words = dict.fromkeys(self._spelt_right(w) for w in self.tokenizer.words(query))
         by_term: dict[str, tuple[str, ...]] = {}
+        framing: dict[str, bool] = {}
         for word in words:
             term = self.tokenizer.terms(word)
             if not term:
                 continue
+            framing[term[0]] = framing.get(term[0], True) and word in FRAMING_WORDS
             alias_terms = tuple(
                 t for alias in ALIASES.get(word, ()) for t in self.tokenizer.terms(alias) if t != term[0]
             )
@@ -161,6 +178,7 @@ class LexicalIndex:
             terms,
             tuple(self._idf.get(t, self._unknown_idf) for t in terms),
             tuple(tuple(dict.fromkeys(by_term[t])) for t in terms),
+            tuple(framing[t] for t in terms),
         )
 
     def search(self, query: str | QueryTerms, k: int = 10) -> list[ScoredChunk]:
@@ -188,17 +206,23 @@ class LexicalIndex:
         return scores
 
     def coverage(self, q: QueryTerms, position: int) -> float:
-        """Idf-weighted share of the query terms that occur in the chunk at position."""
-        total = q.total_idf
-        if total <= 0:
-            return 0.0
+        """How much of what the query is about the chunk at position holds, from 0 to 1.
+
+        Idf-weighted: a term the chunk has counts for it; a missing term against it, fully when no document
+        has the word (a product or feature the docs never name: "salesforce", "heatmap"), half when some
+        other passage has it (it may be a paraphrase). A framing term ("customer", "wondering") counts only
+        when the chunk has it: context around a question never lowers its coverage.
+        """
         present = self._doc_terms[position]
         alternates = q.alternates or tuple(() for _ in q.terms)
-        covered = 0.0
-        for term, term_idf, alts in zip(q.terms, q.idf, alternates, strict=True):
+        framing = q.framing or tuple(False for _ in q.terms)
+        covered = missing = 0.0
+        for term, term_idf, alts, frames in zip(q.terms, q.idf, alternates, framing, strict=True):
             if term in present or any(a in present for a in alts):
                 covered += term_idf
-        return covered / total
+            elif not frames:
+                missing += term_idf * (1.0 if term not in self._idf else KNOWN_MISSING_WEIGHT)
+        return covered / (covered + missing) if covered + missing > 0 else 0.0
 
 
 def best_first(scores: npt.NDArray[np.float32], k: int) -> list[int]:

@@ -7,14 +7,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 import numpy.typing as npt
 
 from knowledge.dense import DenseIndex, most_similar
-from knowledge.documents import Chunk
+from knowledge.documents import Chunk, ChunkKind
 from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk, best_first
+from knowledge.recency import asks_about_everything_new, asks_what_changed, newest_entries
 
 # Bounded so votes reorder near-ties but never lift an off-topic chunk over a real match.
 MAX_VOTE_BOOST = 0.10
@@ -25,11 +26,13 @@ CANDIDATES = 30
 
 # Calibrated on tests/data/knowledge_gold.jsonl (bench/answers.py prints the sweep): below this
 # confidence the bot declines rather than guess.
-MIN_CONFIDENCE = 0.45
+MIN_CONFIDENCE = 0.55
 # Below the bar but above this, the passages are related even if they may not answer: about 95% of
 # answerable questions across the three question sets clear it. An LLM reads them and decides (it declines
 # what they do not answer); a decline without one lists them as the closest pages.
-RELATED_CONFIDENCE = 0.30
+RELATED_CONFIDENCE = 0.25
+
+ALL_KINDS: frozenset[str] = frozenset(get_args(ChunkKind))
 
 Fusion = Literal["weighted", "rrf"]
 # Both fusions were measured on the gold set (bench/answers.py --embeddings-url prints each): the weighted
@@ -49,6 +52,13 @@ class Retrieval:
     confidence: float
     answerable: bool
     related: bool = False
+    # The hits are the newest entries of release notes and change logs, for a "what's new?" question.
+    newest: bool = False
+
+
+def _kinds_for(question: str) -> frozenset[str]:
+    """The kinds of chunk that may answer the question."""
+    return ALL_KINDS if asks_what_changed(question) else ALL_KINDS - {"changelog"}
 
 
 def vote_boost(net_votes: int) -> float:
@@ -188,12 +198,25 @@ class Retriever:
         question, so it may reorder the answer's passages but never turn a decline into an answer.
         """
         day = today or date.today()
+        if asks_about_everything_new(question, self.index.tokenizer, self.index.is_common):
+            # "What's new?" names no topic: the newest entries of the release notes and change logs answer it.
+            newest = [ScoredChunk(chunk, 1.0, 1.0) for chunk in newest_entries(self.index.chunks)[:k]]
+            if newest:
+                return Retrieval(question, newest, 1.0, answerable=True, related=True, newest=True)
         n = max(k, CANDIDATES)
         q = self.index.query_terms(question)
-        lexical = self._best_per_document(self.index.search(q, n), k, day)
+        # A change log mentions every feature once; it answers only questions about what changed.
+        allowed = _kinds_for(question)
+        lexical = self._best_per_document(
+            [h for h in self.index.search(q, n) if h.chunk.kind in allowed], k, day
+        )
         conf = confidence(lexical)
         fused = self._fused(q, query_vector, n) if query_vector is not None else None
-        hits = lexical if fused is None else self._best_per_document(fused, k, day)
+        hits = (
+            lexical
+            if fused is None
+            else self._best_per_document([h for h in fused if h.chunk.kind in allowed], k, day)
+        )
         return Retrieval(
             question,
             hits,

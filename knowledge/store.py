@@ -7,7 +7,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from knowledge.dense import DenseIndex, Embedder
 from knowledge.documents import Chunk, ChunkKind, LoadedDocument
 from knowledge.index import LexicalIndex
 from knowledge.ingest import IngestError, UnsupportedFile, discover, load_file
+from knowledge.ingest.ignore import IGNORE_FILE
 from knowledge.retrieve import MIN_CONFIDENCE, Retrieval, Retriever
 from knowledge.tables import ChunkVote, KnowledgeChunk, KnowledgeDocument
 from knowledge.vectors import ChunkVectors, VectorProgress, drop_vectors
@@ -38,6 +39,7 @@ QUESTION_EMBEDDING_TIMEOUT_SECONDS = 2.0
 INDEX_EMBEDDING_SECONDS = 10.0
 VECTOR_RETRY_INTERVAL = timedelta(minutes=1)
 LINK_OUTSIDE = "a symbolic link to outside the folder (not followed)"
+EMPTY_DOCUMENT = "empty: no text to index"
 
 
 @dataclass
@@ -82,6 +84,8 @@ def _chunk_kind(stored: str) -> ChunkKind:
         return "faq"
     if stored == "calendar":
         return "calendar"
+    if stored == "changelog":
+        return "changelog"
     return "doc"
 
 
@@ -129,7 +133,8 @@ class KnowledgeStore:
         for path in missing:
             report.failed.append((str(path), "no such file or folder"))
         outside: list[Path] = []
-        for item in discover((p for p in paths if p.exists()), outside):
+        left_out: list[tuple[Path, str]] = []
+        for item in discover((p for p in paths if p.exists()), outside, left_out):
             seen.add(item.source)
             if progress is not None:
                 progress(item.source)
@@ -141,11 +146,17 @@ class KnowledgeStore:
             except IngestError as exc:
                 report.failed.append((str(exc.path), exc.reason))
                 continue
+            if not loaded.chunks:
+                report.failed.append((str(item.path), EMPTY_DOCUMENT))
+                continue
             outcome = await self.save_document(loaded)
             getattr(report, outcome).append(loaded.source)
             if outcome != "unchanged":
                 report.chunks += len(loaded.chunks)
         report.skipped += [(str(link), LINK_OUTSIDE) for link in outside]
+        for path, reason in left_out:
+            # A bad line of an ignore file is a failure to report; a file left out on purpose is a skip.
+            (report.failed if path.name == IGNORE_FILE else report.skipped).append((str(path), reason))
         if prune:
             report.removed = await self._prune(seen)
         if self.embedder is not None:
@@ -382,6 +393,15 @@ class KnowledgeStore:
             )
             if with_context.answerable:
                 return with_context
+            # A follow-up ("and with Monzo?") may name what no page does; when the thread's own question was
+            # answered by the page the follow-up leads back to, that page is what the thread is about.
+            thread = retriever.retrieve(context[-MAX_QUESTION_CHARS:], k, today=today)
+            if (
+                with_context.related
+                and thread.answerable
+                and with_context.hits[0].chunk.source == thread.hits[0].chunk.source
+            ):
+                return replace(with_context, answerable=True)
         return result
 
     async def ask(self, question: str, context: str = "", writer: AnswerWriter | None = None) -> Answer:

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.markdown_render import to_slack
 from bot.core.types import (
     Block,
     Buttons,
@@ -121,7 +122,7 @@ def _check_value(action_id: str, value: str) -> None:
 
 
 def _text_blocks(block: Text) -> list[Json]:
-    body = escape(block.text)
+    body = to_slack(block.text) if block.markdown else escape(block.text)
     if block.emphasis and len(block.text) <= 150 and "\n" not in block.text:
         return [{"type": "header", "text": _plain(block.text, 150)}]
     return [{"type": "section", "text": _mrkdwn(piece)} for piece in split_text(body)]

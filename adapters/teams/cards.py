@@ -11,6 +11,7 @@ import re
 from itertools import pairwise
 from typing import Any
 
+from adapters.markdown_render import to_teams
 from bot.core.types import (
     Block,
     Buttons,
@@ -86,7 +87,12 @@ def plain_text(message: OutboundMessage) -> str:
     """The text of a plain message, in Teams markdown."""
     if not message.blocks:
         return to_markdown(message.text)
-    return "\n\n".join(to_markdown(block.text) for block in message.blocks if isinstance(block, Text))
+    return "\n\n".join(_markdown_of(block) for block in message.blocks if isinstance(block, Text))
+
+
+def _markdown_of(block: Text) -> str:
+    """A text block in Teams markdown: an LLM's Markdown through the parser, our own text as before."""
+    return to_teams(block.text) if block.markdown else to_markdown(block.text)
 
 
 def message_card(message: OutboundMessage) -> dict[str, Any]:
@@ -118,6 +124,8 @@ def render_block(block: Block) -> list[dict[str, Any]]:
     if isinstance(block, Text):
         if block.emphasis:
             return [_text_block(block.text, weight="Bolder", size="Medium")]
+        if block.markdown:
+            return [{"type": "TextBlock", "text": to_teams(block.text), "wrap": True}]
         return text_elements(block.text)
     if isinstance(block, Fields):
         facts = [{"title": to_markdown(label), "value": to_markdown(value)} for label, value in block.pairs]

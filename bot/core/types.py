@@ -122,6 +122,8 @@ class Text(Neutral):
     type: Literal["text"] = "text"
     text: str
     emphasis: bool = False
+    # The text is Markdown (an LLM's answer): adapters convert it to their platform's markup.
+    markdown: bool = False
 
 
 class Fields(Neutral):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from knowledge.documents import Chunk, ChunkKind, merged_heading_line
+from knowledge.documents import CODE_FENCE, Chunk, ChunkKind, merged_heading_line
 
 MAX_WORDS = 250
 MIN_WORDS = 40
@@ -49,7 +49,8 @@ def _split_long(text: str, max_words: int) -> list[str]:
         if not paragraph:
             continue
         words = _word_count(paragraph)
-        if words > max_words:
+        # A code block is never cut: half a command is worse than a long chunk.
+        if words > max_words and not paragraph.startswith(CODE_FENCE):
             if current:
                 pieces.append("\n\n".join(current))
                 current, count = [], 0

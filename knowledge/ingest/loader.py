@@ -5,16 +5,24 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from knowledge.documents import Chunk, LoadedDocument
+from knowledge.documents import Chunk, ChunkKind, LoadedDocument
 from knowledge.ingest.calendar import Campaign, campaign_text, campaigns_from_csv, campaigns_from_ics
 from knowledge.ingest.chunking import ChunkDefaults, Section, chunk_sections
 from knowledge.ingest.errors import UnreadableFile, UnsupportedFile
 from knowledge.ingest.frontmatter import EntryMeta, entry_meta
 from knowledge.ingest.html import load_html
+from knowledge.ingest.ignore import (
+    IGNORE_FILE,
+    IGNORED,
+    NOT_DOCUMENTATION,
+    is_changelog,
+    never_indexed,
+    read_ignore_file,
+)
 from knowledge.ingest.markdown import load_markdown
 from knowledge.ingest.pdf import load_pdf
 from knowledge.ingest.plain import load_text
@@ -46,15 +54,32 @@ def source_name(path: Path, root: Path) -> str:
         return path.name
 
 
-def discover(paths: Iterable[Path], outside: list[Path] | None = None) -> Iterator[FileToIngest]:
-    """Every file under the given files and folders; a folder is the root of what it holds.
+def discover(
+    paths: Iterable[Path],
+    outside: list[Path] | None = None,
+    left_out: list[tuple[Path, str]] | None = None,
+) -> Iterator[FileToIngest]:
+    """Every file to index under the given files and folders; a folder is the root of what it holds.
 
     A symbolic link in a folder is taken only when it resolves inside that folder, and a file reached twice
     (itself and through a link) once; links leading out are appended to `outside`, not followed.
+    Licence and source notes, and files a folder's `.cluelineignore` lists, are appended to `left_out` with
+    the reason, as is each line of that ignore file that does not parse.
     """
+    skipped = left_out if left_out is not None else []
     for given in paths:
         if given.is_dir():
-            yield from _inside(given, outside if outside is not None else [])
+            rules = read_ignore_file(given)
+            skipped += [(given / IGNORE_FILE, f"line {n}: {why}") for n, why in rules.errors]
+            for item in _inside(given, outside if outside is not None else []):
+                if never_indexed(item.path):
+                    skipped.append((item.path, NOT_DOCUMENTATION))
+                elif rules.ignores(item.source):
+                    skipped.append((item.path, IGNORED))
+                else:
+                    yield item
+        elif never_indexed(given):
+            skipped.append((given, NOT_DOCUMENTATION))
         else:
             yield FileToIngest(given, given.parent)
 
@@ -204,4 +229,7 @@ def load_file(path: Path, root: Path) -> LoadedDocument:
         metadata["verified_on"] = meta.verified_on.isoformat()
     if meta.review_days:
         metadata["review_days"] = meta.review_days
-    return LoadedDocument(source, title, content_hash, "doc", chunk_sections(sections, defaults), metadata)
+    kind: ChunkKind = "changelog" if is_changelog(path) else "doc"
+    return LoadedDocument(
+        source, title, content_hash, kind, chunk_sections(sections, replace(defaults, kind=kind)), metadata
+    )

@@ -9,6 +9,7 @@ from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, ContextLine, InboundMessage, OutboundMessage, Text, UserRef
 from bot.features.answers import texts
 from bot.features.answers.answering import answer_question, has_words, knowledge_store
+from bot.features.answers.chatter import BUTTON_REPLY, chatter_reply
 from bot.features.answers.experts import (
     Escalation,
     SaveRefused,
@@ -66,7 +67,11 @@ class AnswersChat:
         await self.answer(turn, turn.args)
 
     async def on_ask(self, turn: Turn) -> None:
-        """`ask QUESTION`."""
+        """`ask QUESTION` (or the "Ask an expert" button's label, typed)."""
+        label = chatter_reply(f"ask {turn.args}", self.runtime.dispatcher.commands)
+        if label == BUTTON_REPLY:
+            await turn.reply(label)
+            return
         await self.answer(turn, turn.args)
 
     async def answer(self, turn: Turn, raw: str) -> None:
@@ -74,6 +79,10 @@ class AnswersChat:
         text = clean_text(raw)
         if not text:
             await turn.reply(texts.ASK_HINT)
+            return
+        chatter = chatter_reply(text, self.runtime.dispatcher.commands)
+        if chatter is not None:
+            await turn.reply(chatter)
             return
         pleasantry = small_talk(text)
         if pleasantry is not None:

@@ -37,7 +37,7 @@ def as_quote(text: str, limit: int = QUOTE_CHARS) -> str:
 def answer_message(answer: Answer, question_id: int) -> OutboundMessage:
     """An answer with its sources and the Helpful / Not helpful / Ask an expert buttons."""
     value = str(question_id)
-    blocks: list[Block] = [Text(text=answer.text)]
+    blocks: list[Block] = [Text(text=answer.text, markdown=answer.markdown)]
     if answer.stale:
         blocks.append(ContextLine(text="Some of this may be out of date: its review date has passed."))
     blocks.append(

@@ -1,0 +1,23 @@
+"""The words that frame a question in chat ("a customer on the growth plan asked me…") rather than say what
+it is about: who asks, why, politeness and hedging. They stay in the search; in the decision they count only
+where the passage has them, so framing never lowers the confidence."""
+
+from __future__ import annotations
+
+_FRAMING_TEXT = """
+    customer customers client clients prospect prospects user users colleague colleagues coworker
+    coworkers boss manager managers bookkeeper bookkeepers accountant accountants cfo ceo cto coo founder
+    founders sales salesperson rep reps support intern developer developers dev devs engineer
+    engineers designer marketer person people folks guy guys somebody everybody everyone team's
+    partner partners vendor stakeholder stakeholders lawyer auditor auditors friend agency's company
+    company's org ours mine yours
+    asked asking asks ask wondering wonder wonders wondered curious question questions query quick quickly
+    sorry bother bothering help helping trying tried try figure figuring confused confusing unsure sure
+    clarify clarification check checking confirm confirming quickly wants wanted wanting needs needed
+    told tell telling says said saying mentioned mention explain explaining understand understanding
+    look looking find finding hoping hope hopefully possible possibly basically exactly currently right
+    today yesterday tomorrow morning afternoon week weeks month months year years ago soon now
+    much many kind sort lot bit little whether either per via using use used
+    meeting ticket chat thread dm pinged ping escalated
+    """
+FRAMING_WORDS: frozenset[str] = frozenset(_FRAMING_TEXT.split())

@@ -1,0 +1,64 @@
+"""What an ingest leaves out: licence and provenance files, and what a `.cluelineignore` lists.
+
+A change log is read, but marked: its entries answer "what's new" questions, not ordinary ones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+from pathspec.patterns.gitignore.base import GitIgnorePatternError
+
+IGNORE_FILE = ".cluelineignore"
+# Licence and provenance notes are about the documents, not the product: quoted, they answer nothing.
+# SOURCE* in capitals, or a file named "source" in any case: a page on "source maps" is documentation.
+_NEVER_INDEXED = re.compile(r"(?i:licen[cs]e|copying).*|SOURCE.*|(?i:source)(?:\.\w+)?")
+_CHANGELOG = re.compile(r"change[-_ ]?log.*", re.IGNORECASE)
+NOT_DOCUMENTATION = "a licence or source note, not product documentation"
+IGNORED = f"listed in {IGNORE_FILE}"
+
+
+def never_indexed(path: Path) -> bool:
+    """Whether the file is a licence or provenance note (LICENSE*, SOURCE*)."""
+    return bool(_NEVER_INDEXED.fullmatch(path.name))
+
+
+def is_changelog(path: Path) -> bool:
+    """Whether the file is a change log (CHANGELOG*), used only for questions about what changed."""
+    return bool(_CHANGELOG.fullmatch(path.name))
+
+
+@dataclass(frozen=True)
+class IgnoreRules:
+    """The patterns of a folder's `.cluelineignore` (gitignore syntax), and the lines that did not parse."""
+
+    spec: pathspec.GitIgnoreSpec | None = None
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+
+    def ignores(self, relative: str) -> bool:
+        """Whether the file at this path, relative to the folder, is listed."""
+        return self.spec is not None and self.spec.match_file(relative)
+
+
+def read_ignore_file(folder: Path) -> IgnoreRules:
+    """The rules of the folder's ignore file; none when it has none. A bad line is reported and left out."""
+    path = folder / IGNORE_FILE
+    if not path.is_file():
+        return IgnoreRules()
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        return IgnoreRules(errors=[(0, f"unreadable ({exc.__class__.__name__})")])
+    kept: list[str] = []
+    errors: list[tuple[int, str]] = []
+    for number, line in enumerate(lines, 1):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([line])
+        except (GitIgnorePatternError, re.error):  # a bad range ("[z-a]") fails as a regular expression
+            errors.append((number, f"not a gitignore pattern: {line.strip()!r}"))
+            continue
+        kept.append(line)
+    return IgnoreRules(pathspec.GitIgnoreSpec.from_lines(kept), errors)

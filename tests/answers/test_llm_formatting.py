@@ -1,0 +1,54 @@
+"""An LLM's Markdown answer reaches Slack as mrkdwn and Teams as its Markdown, with links, bold, lists and code."""
+
+from __future__ import annotations
+
+from adapters.slack.blocks import render_message
+from adapters.teams.base import render_activity
+from bot.features.answers.messages import answer_message
+from knowledge.answer import Answer
+
+LLM_REPLY = """The **Growth plan** costs EUR 25 a month [1]. See [the pricing page](https://northpine.example/pricing?a=1&b=2).
+
+- Up to *5* users
+- Bank sync with one account
+
+1. Open **Settings**
+2. Click **Export**
+
+```bash
+curl https://api.northpine.example/invoices -H "Authorization: <token>"
+```
+
+Sources:
+[1] Pricing plans (https://northpine.example/pricing)"""
+
+
+def _answer() -> Answer:
+    return Answer(True, LLM_REPLY, markdown=True)
+
+
+def test_an_llm_answer_reaches_slack_as_mrkdwn() -> None:
+    rendered = render_message(answer_message(_answer(), 7))
+    text = "\n".join(b["text"]["text"] for b in rendered.blocks if b["type"] == "section")
+    assert "The *Growth plan* costs" in text and "**" not in text
+    assert "<https://northpine.example/pricing?a=1&b=2|the pricing page>" in text
+    assert "• Up to _5_ users\n• Bank sync with one account" in text
+    assert "1. Open *Settings*\n2. Click *Export*" in text
+    assert '```\ncurl https://api.northpine.example/invoices -H "Authorization: &lt;token&gt;"\n```' in text
+    assert "Sources:\n[1] Pricing plans" in text
+
+
+def test_an_llm_answer_reaches_teams_as_markdown() -> None:
+    activity = render_activity(answer_message(_answer(), 7))
+    body = (activity.get("attachments") or [])[0]["content"]["body"]
+    text = "\n".join(item["text"] for item in body if item.get("type") == "TextBlock")
+    assert "The **Growth plan** costs" in text
+    assert "[the pricing page](https://northpine.example/pricing?a=1&b=2)" in text
+    assert "- Up to _5_ users\n- Bank sync with one account" in text
+    assert "1. Open **Settings**\n2. Click **Export**" in text
+    assert 'curl https://api.northpine.example/invoices -H "Authorization: <token>"' in text
+
+
+def test_an_extractive_answer_is_still_escaped_as_plain_text() -> None:
+    rendered = render_message(answer_message(Answer(True, "Use **Settings** <now>"), 7))
+    assert rendered.blocks[0]["text"]["text"] == "Use **Settings** &lt;now&gt;"

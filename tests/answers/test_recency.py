@@ -1,0 +1,45 @@
+"""'What's new?' is answered from the newest dated entries of the release notes and change logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.runtime import Runtime
+from knowledge.answer import compose_answer
+from knowledge.index import LexicalIndex
+from knowledge.ingest import discover, load_file
+from knowledge.retrieve import Retriever
+from tests.support.testbot import TestBot
+
+HOPPSCOTCH = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "hoppscotch"
+
+
+@pytest.mark.parametrize("question", ["what's new?", "latest release?", "what changed last month"])
+async def test_whats_new_quotes_the_latest_release_notes(answers_runtime: Runtime, question: str) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push(question)
+    reply = bot.pop()
+    assert "Release notes › November 2026" in reply
+    assert "300 more banks in Spain and Portugal" in reply
+    assert "October 2026" not in reply and "drafts before they are sent" not in reply
+
+
+async def test_a_question_about_what_changed_in_a_topic_is_answered_on_that_topic(
+    answers_runtime: Runtime,
+) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("what changed in recurring invoices recently?")
+    assert "Recurring invoices" in bot.pop()
+
+
+async def test_the_hoppscotch_changelog_answers_whats_new_with_its_newest_release() -> None:
+    if not HOPPSCOTCH.is_dir():
+        pytest.skip(f"corpus {HOPPSCOTCH} is absent")
+    chunks = [c for f in discover([HOPPSCOTCH]) for c in load_file(f.path, f.root).chunks]
+    retriever = Retriever(LexicalIndex.build(chunks))
+    question = "what's new in hoppscotch?"
+    answer = await compose_answer(question, retriever.retrieve(question))
+    assert answer.answered and "Changelog › 2026.5.0" in answer.text
+    assert "OpenAPI 3.1 collection export" in answer.text

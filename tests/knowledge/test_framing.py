@@ -1,0 +1,64 @@
+"""Whether to answer rests on what a question is about, not on the context, roles or politeness around it."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from knowledge.index import LexicalIndex
+from knowledge.ingest import discover, load_file
+from knowledge.retrieve import Retriever
+from tests.knowledge.conftest import load_gold
+
+COMPANY = Path(__file__).resolve().parents[2] / "bot" / "demo" / "company" / "answers"
+TODAY = date(2026, 11, 25)
+FRAMES = (
+    "a customer asked me {q}",
+    "quick question from our bookkeeper: {q}",
+    "hey, sorry to bother you, {q}",
+    "one of our clients is wondering {q}",
+    "I'm trying to figure out for a colleague {q}",
+)
+
+
+def _retriever(folder: Path) -> Retriever:
+    files = [f for f in discover([folder]) if f.path.suffix != ".py"]
+    return Retriever(LexicalIndex.build([c for f in files for c in load_file(f.path, f.root).chunks]))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how much is the growth plan?",
+        "what does the growth plan cost?",
+        "a customer on the growth plan asked me how much it costs per month",
+        "our bookkeeper needs to know whether we can export invoices to csv",
+    ],
+)
+def test_plainly_worded_and_context_first_questions_are_answered(question: str) -> None:
+    result = _retriever(COMPANY).retrieve(question, today=TODAY)
+    assert result.answerable, (question, result.confidence)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["does northpine integrate with salesforce?", "a customer asked me whether there is a heatmap of clicks"],
+)
+def test_questions_about_what_no_page_names_are_declined(question: str) -> None:
+    result = _retriever(COMPANY).retrieve(question, today=TODAY)
+    assert not result.answerable, (question, result.confidence)
+
+
+def test_framing_a_gold_question_does_not_turn_an_answer_into_a_decline(corpus: Path) -> None:
+    retriever = _retriever(corpus)
+    answered = [
+        g["question"].rstrip("?")
+        for g in load_gold()
+        if g["relevant"] and retriever.retrieve(g["question"], today=TODAY).answerable
+    ]
+    kept = [
+        retriever.retrieve(frame.format(q=q), today=TODAY).answerable for q in answered for frame in FRAMES
+    ]
+    assert sum(kept) / len(kept) >= 0.95
