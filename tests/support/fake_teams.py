@@ -284,6 +284,8 @@ class FakeTeams:
             self.held_posts += 1
             while not self.release_posts.is_set():
                 await asyncio.sleep(0.01)
+            # A caller killed just before the release: give this loop time to see its connection drop.
+            await asyncio.sleep(0.3)
             if request.transport is None or request.transport.is_closing():
                 return web.Response(status=499)  # nobody is left to tell; nothing was posted
         failure = self._failure(call.conversation_id)
