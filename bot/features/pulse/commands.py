@@ -32,7 +32,7 @@ def add_pulse_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     create.add_argument(
         "--kind", choices=PULSE_KINDS, help="how a custom question is answered (default text)"
     )
-    create.add_argument("--audience", nargs="+", required=True, metavar="TARGET", help="channels or people")
+    create.add_argument("--audience", action="extend", nargs="+", required=True, metavar="TARGET", help="channels or people")
     when = create.add_mutually_exclusive_group()
     when.add_argument("--at", metavar="ISO-8601", help="send once at this time")
     when.add_argument("--every", metavar="CRON", help="send on this cron schedule (needs --tz)")
