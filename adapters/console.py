@@ -103,7 +103,9 @@ class ConsoleAdapter:
     """A chat with one person at a terminal; pressing a button is typing its label or `press N`."""
 
     platform = PLATFORM
-    capabilities = Capabilities(threads=False, ephemeral=False, edit=True, forms=False, max_buttons=11)
+    capabilities = Capabilities(
+        threads=False, ephemeral=False, edit=True, forms=False, max_buttons=11, single_person=True
+    )
 
     def __init__(
         self,
@@ -260,7 +262,9 @@ class ConsoleAdapter:
             if isinstance(block, Buttons):
                 pressable += block.buttons
             elif isinstance(block, Choice):
-                pressable += [Button(label=o.label, action_id=block.action_id, value=o.value) for o in block.options]
+                pressable += [
+                    Button(label=o.label, action_id=block.action_id, value=o.value) for o in block.options
+                ]
         numbered = []
         for button in pressable:
             number = str(next(self._numbers))

@@ -12,6 +12,7 @@ from bot.core.adapter import ChatAdapter
 from bot.core.dedupe import EventDedupe
 from bot.core.directory import Directory
 from bot.core.dispatcher import Dispatcher
+from bot.core.platforms import Platforms
 from bot.core.reply_lanes import ReplyLanes
 from bot.core.roles import Places, Roles
 from bot.db.database import Database, database_for
@@ -40,7 +41,7 @@ class Runtime:
     scheduler: Scheduler
     secret_key: SecretKey
     dispatcher: Dispatcher = field(init=False)
-    adapters: dict[str, ChatAdapter] = field(default_factory=dict)
+    platforms: Platforms = field(default_factory=Platforms)
     on_sent: dict[str, OnSent] = field(default_factory=dict)
     # Services features expose to each other and to the composition root, by name (e.g. "llm").
     services: dict[str, object] = field(default_factory=dict)
@@ -53,6 +54,11 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     # Replies to one conversation leave one at a time, in order (see bot.core.reply_lanes).
     reply_lanes: ReplyLanes = field(default_factory=ReplyLanes)
+
+    @property
+    def adapters(self) -> dict[str, ChatAdapter]:
+        """The chat adapters by platform (the outbox worker's senders; features use `platforms`)."""
+        return self.platforms.adapters
 
     def __post_init__(self) -> None:
         self.dispatcher = Dispatcher(self)

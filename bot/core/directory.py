@@ -9,6 +9,7 @@ from sqlmodel import col
 
 from bot.clock import Clock
 from bot.core.adapter import ChatAdapter
+from bot.core.targets import Target, bare_conversation
 from bot.core.types import ConversationRef, UserRef
 from bot.db.database import Database
 from bot.db.models import ConversationRecord, PersonRecord
@@ -73,6 +74,11 @@ class Directory:
         async with self._database.session() as session:
             row = (await session.execute(query)).scalars().first()
         return ConversationRef.model_validate_json(row.reference) if row else None
+
+    async def place(self, target: Target) -> ConversationRef:
+        """Where to post for a TARGET: the stored reference when the bot has been there, else a bare one."""
+        stored = await self.conversation(target.platform, target.channel, target.workspace or None)
+        return stored if stored is not None else bare_conversation(target)
 
     async def forget_conversation(self, conversation: ConversationRef) -> None:
         """Drop a conversation the bot was removed from or blocked in."""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Final
+
+from bot.core.types import ConversationRef, UserRef
 
 PLATFORMS = ("slack", "teams", "console")
 
@@ -36,3 +40,37 @@ def parse_target(raw: str) -> Target:
         workspace, _, channel = rest.partition("/")
         return Target(platform, channel, workspace)
     return Target(platform, rest)
+
+
+_TEAMS_USER: Final = re.compile(
+    r"^(29:.+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
+)
+
+
+def names_a_person(target: Target) -> bool:
+    """Whether a TARGET names a person rather than a place (Slack U/W ids, Teams user ids)."""
+    if target.platform == "slack":
+        return target.channel[:1] in ("U", "W")
+    if target.platform == "teams":
+        return bool(_TEAMS_USER.match(target.channel))
+    return False
+
+
+def target_of(conversation: ConversationRef) -> str:
+    """The TARGET string of a conversation (Slack keeps its workspace, as CONTRACT.md writes it)."""
+    if conversation.platform == "slack" and conversation.workspace:
+        return str(Target("slack", conversation.channel, conversation.workspace))
+    return str(Target(conversation.platform, conversation.channel))
+
+
+def bare_conversation(target: Target) -> ConversationRef:
+    """The conversation a TARGET names, built from the string alone (no stored reference)."""
+    return ConversationRef(platform=target.platform, workspace=target.workspace, channel=target.channel)
+
+
+def person_of(person: str) -> UserRef | None:
+    """The person a CONTRACT.md person string (`slack:U123`) names; None when it names no known platform."""
+    platform, _, user_id = person.partition(":")
+    if not user_id or platform not in PLATFORMS:
+        return None
+    return UserRef(platform=platform, user_id=user_id)

@@ -12,6 +12,7 @@ from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.errors import RetryableSendError
 from bot.core.types import (
     ActionEvent,
+    Capabilities,
     ConversationRef,
     Form,
     InboundMessage,
@@ -46,6 +47,11 @@ class Turn:
     def person(self) -> str:
         """The person as CONTRACT.md writes one (`slack:U123`)."""
         return self.user.key
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the platform of this event can do (forms, threads, buttons a row...)."""
+        return self.adapter.capabilities
 
     @property
     def conversation(self) -> ConversationRef | None:
@@ -134,6 +140,23 @@ class Turn:
         await self.adapter.update(
             SentMessage(conversation=event.conversation, message_id=event.message_id), message
         )
+
+    async def reply_under_source(self, message: OutboundMessage | str) -> str | None:
+        """Say something in the thread under the message whose button was pressed; returns the thread's id.
+
+        Where the platform has no threads it goes to the conversation itself; None when there is no message.
+        """
+        if isinstance(message, str):
+            message = OutboundMessage.plain(message)
+        event = self.event
+        if not isinstance(event, ActionEvent) or event.conversation is None:
+            return None
+        conversation = event.conversation
+        thread = conversation.thread or event.message_id
+        target = conversation.in_thread(thread) if self.adapter.capabilities.threads else conversation
+        sent = await self.adapter.send(target, message)
+        self.replies.append(sent)
+        return thread
 
     async def open_form(self, form: Form) -> None:
         """Show a form in answer to this event (a card with inputs where the platform has no modals)."""

@@ -249,3 +249,6 @@ class Capabilities(Neutral):
     max_buttons: int = 5
     # A DM can be posted straight to the person's id (Slack), so no 1:1 conversation needs storing.
     direct_by_user_id: bool = False
+    # One person at a terminal plays everyone (the demo's console): a place without members is a person,
+    # and a pulse asked there runs as a sample that closes as soon as it is answered.
+    single_person: bool = False

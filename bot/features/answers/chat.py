@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.core.targets import TargetError
+from bot.core.targets import TargetError, target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, ContextLine, InboundMessage, OutboundMessage, Text, UserRef
 from bot.features.answers import texts
@@ -16,7 +16,6 @@ from bot.features.answers.experts import (
     escalate,
     save_expert_reply,
     set_experts_place,
-    target_of,
 )
 from bot.features.answers.messages import (
     answer_message,

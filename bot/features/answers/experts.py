@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.core.targets import Target, parse_target
+from bot.core.targets import parse_target
 from bot.core.types import ConversationRef, SentMessage, UserRef
 from bot.features.answers import messages, texts
 from bot.features.answers.answering import knowledge_store
@@ -24,20 +24,9 @@ DIGEST_JOB = "answers.gaps_digest"
 DIGEST_CRON = "0 9 * * 1"  # Mondays 09:00 UTC
 
 
-def target_of(conversation: ConversationRef) -> str:
-    """The TARGET string of a channel (Slack keeps its workspace, as CONTRACT.md writes it)."""
-    if conversation.platform == "slack" and conversation.workspace:
-        return str(Target("slack", conversation.channel, conversation.workspace))
-    return str(Target(conversation.platform, conversation.channel))
-
-
 async def conversation_of(runtime: Runtime, target: str) -> ConversationRef:
     """Where to post for a TARGET: the stored reference when the bot has been there, else a bare one."""
-    parsed = parse_target(target)
-    stored = await runtime.directory.conversation(parsed.platform, parsed.channel, parsed.workspace or None)
-    if stored is not None:
-        return stored
-    return ConversationRef(platform=parsed.platform, workspace=parsed.workspace, channel=parsed.channel)
+    return await runtime.directory.place(parse_target(target))
 
 
 async def set_experts_place(runtime: Runtime, target: str) -> str:

@@ -7,7 +7,7 @@ import shlex
 from sqlalchemy import update
 from sqlmodel import col
 
-from bot.core.targets import TargetError, parse_target
+from bot.core.targets import TargetError, parse_target, target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
 from bot.features.feedback import manage
@@ -21,7 +21,6 @@ from bot.features.feedback.render import (
     highlight_lines,
 )
 from bot.features.feedback.routing import InvalidRoute, describe_route, parse_route_args
-from bot.features.feedback.store import conversation_target
 from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
 
 NO_HIGHLIGHTS = "No highlights yet. Feedback comes in through the webhook or `clueline feedback import`."
@@ -93,7 +92,7 @@ async def _digest_channel(turn: Turn, where: str) -> None:
         if conversation is None:
             await turn.reply("Say this in the channel that should get the digest.")
             return
-        target = conversation_target(conversation)
+        target = target_of(conversation)
     else:
         try:
             target = str(parse_target(where))
@@ -198,15 +197,7 @@ async def _follow_up(turn: Turn, event: ActionEvent, item_id: int) -> None:
 
 async def _in_thread(turn: Turn, event: ActionEvent, text: str) -> str | None:
     """Say something in the thread under the clicked post; returns the thread's id."""
-    conversation = event.conversation
-    if conversation is None:
-        return None
-    thread = conversation.thread or event.message_id
-    target = conversation.in_thread(thread) if turn.adapter.capabilities.threads else conversation
-    message = OutboundMessage(text=text, blocks=[Text(text=text)])
-    sent = await turn.adapter.send(target, message)
-    turn.replies.append(sent)
-    return thread
+    return await turn.reply_under_source(OutboundMessage(text=text, blocks=[Text(text=text)]))
 
 
 async def _who(turn: Turn, person: str | None) -> str:

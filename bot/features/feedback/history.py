@@ -12,7 +12,7 @@ from bot.features.feedback.digest import nps, top_themes
 from bot.features.feedback.intake import SERVICE as INTAKE_SERVICE
 from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.routing import InvalidRoute, Route, parse_route, route_accepts
-from bot.features.feedback.store import conversation_target, record_item, record_route
+from bot.features.feedback.store import record_item, record_route
 from bot.features.feedback.tables import FeedbackRecord, RouteRecord
 
 __all__ = [
@@ -20,7 +20,6 @@ __all__ = [
     "FeedbackItem",
     "InvalidRoute",
     "Route",
-    "conversation_target",
     "items_between",
     "nps",
     "parse_route",

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, cast
 
-from bot.core.targets import parse_target
+from bot.core.targets import bare_conversation, parse_target
 from bot.core.types import ConversationRef
 from bot.features.feedback.items import FeedbackItem, Scale
 from bot.features.feedback.names import scrub
@@ -122,14 +122,7 @@ def target_conversation(target: str, known: Mapping[str, ConversationRef] | None
     parsed = parse_target(target)
     if known and str(parsed) in known:
         return known[str(parsed)]
-    return ConversationRef(platform=parsed.platform, workspace=parsed.workspace, channel=parsed.channel)
-
-
-def conversation_target(conversation: ConversationRef) -> str:
-    """The TARGET of a conversation (`slack:T1/C1` when the workspace is known)."""
-    if conversation.platform == "slack" and conversation.workspace:
-        return f"slack:{conversation.workspace}/{conversation.channel}"
-    return f"{conversation.platform}:{conversation.channel}"
+    return bare_conversation(parsed)
 
 
 def json_list(raw: str | None) -> list[Any]:

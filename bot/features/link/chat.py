@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import shlex
 
+from bot.core.targets import target_of
 from bot.core.turn import Turn
-from bot.features.feedback.history import conversation_target
 from bot.features.link import jobs, service
 from bot.features.link.render import report_message
 from bot.features.link.teams import TeamError, build_team, list_teams, remove_team, save_team, unknown_team
@@ -88,7 +88,7 @@ async def link_command(turn: Turn) -> None:
     if words and words[0].lower() == "channel":
         where = words[1] if len(words) > 1 else ""
         if where.lower() == "here":
-            raw = conversation_target(turn.conversation) if turn.conversation else ""
+            raw = target_of(turn.conversation) if turn.conversation else ""
         else:
             raw = channel_target(where, turn.user.platform)
         try:

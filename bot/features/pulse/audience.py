@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Final
 
-from bot.core.targets import Target, TargetError, parse_target
-from bot.core.types import ConversationRef, UserRef
+from bot.core.targets import Target, TargetError, names_a_person, parse_target
+from bot.core.types import UserRef
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 AUDIENCE_EXAMPLE: Final = "e.g. slack:C0123ABCD (a channel's members) or slack:U0123ABCD (a person)"
-_TEAMS_USER: Final = re.compile(
-    r"^(29:.+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
-)
 
 
 class AudienceError(ValueError):
@@ -46,15 +42,6 @@ def parse_audience(targets: list[str]) -> list[str]:
     return normalised
 
 
-def names_a_person(target: Target) -> bool:
-    """Whether a TARGET names a person rather than a place (Slack U/W ids, Teams user ids)."""
-    if target.platform == "slack":
-        return target.channel[:1] in ("U", "W")
-    if target.platform == "teams":
-        return bool(_TEAMS_USER.match(target.channel))
-    return False
-
-
 def may_be_asked(user: UserRef) -> bool:
     """Bots, guests and deactivated accounts are left out."""
     return not (user.is_bot or user.is_guest or user.is_deleted)
@@ -68,24 +55,21 @@ async def expand_audience(
     unreached: list[tuple[str, str]] = []
     for raw in targets:
         target = parse_target(raw)
-        adapter = runtime.adapters.get(target.platform)
-        if adapter is None:
+        if not runtime.platforms.connected(target.platform):
             unreached.append((raw, f"no {target.platform} connection is configured"))
             continue
         if names_a_person(target):
             members = [await _known_person(runtime, target)]
             segment = None
         else:
-            conversation = await runtime.directory.conversation(
-                target.platform, target.channel, target.workspace or None
-            ) or ConversationRef(platform=target.platform, workspace=target.workspace, channel=target.channel)
+            conversation = await runtime.directory.place(target)
             try:
-                members = await adapter.list_members(conversation)
+                members = await runtime.platforms.members(conversation)
             except Exception as exc:  # the platform's reason goes to the report, the other targets go on
                 unreached.append((raw, f"members could not be listed ({type(exc).__name__}: {exc})"[:300]))
                 continue
             segment = raw
-            if not members and target.platform == "console":
+            if not members and runtime.platforms.capabilities(target.platform).single_person:
                 # The demo's console names people and places alike; an empty place is a person.
                 members, segment = [await _known_person(runtime, target)], None
         for member in members:

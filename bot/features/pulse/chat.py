@@ -31,12 +31,12 @@ async def pulse_command(turn: Turn) -> None:
         await turn.reply(messages.NOT_A_LEAD)
         return
     if sub == "":
-        if turn.adapter.platform == "console" and await run_sample_pulse(turn):
+        if turn.capabilities.single_person and await run_sample_pulse(turn):
             return
         await _list(turn)
         await turn.reply(messages.USAGE)
     elif sub == "new":
-        if turn.adapter.capabilities.forms:
+        if turn.capabilities.forms:
             await turn.open_form(messages.create_form())
         else:
             await turn.reply("Forms don't open here. " + messages.USAGE)
@@ -129,7 +129,7 @@ async def write_action(turn: Turn) -> None:
     """The free-text answer button: a form where the platform has one, else how to reply in the chat."""
     event = turn.event
     assert isinstance(event, ActionEvent)
-    if turn.adapter.capabilities.forms:
+    if turn.capabilities.forms:
         await turn.open_form(messages.text_form("Your answer", event.value))
     else:
         await turn.reply("Reply here with *pulse answer* followed by your answer.")
@@ -150,7 +150,7 @@ async def add_comment_action(turn: Turn) -> None:
     """The comment button under the thanks."""
     event = turn.event
     assert isinstance(event, ActionEvent)
-    if turn.adapter.capabilities.forms:
+    if turn.capabilities.forms:
         await turn.open_form(messages.comment_form(event.value))
     else:
         await turn.reply("Reply here with *pulse comment* followed by your comment.")
@@ -221,7 +221,7 @@ async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = N
             await turn.reply(thanks)
         else:
             await turn.update_source(thanks)
-        if turn.adapter.platform == "console":
+        if turn.capabilities.single_person:
             await finish_sample_run(turn)
     elif result.outcome is AnswerOutcome.ALREADY:
         await turn.reply(messages.ALREADY_ANSWERED)

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.core.targets import parse_target
-from bot.core.types import ConversationRef, UserRef
+from bot.core.targets import parse_target, person_of
 from bot.db.models import OutboxMessage
 from bot.features.pulse import messages
 from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
@@ -90,9 +89,7 @@ async def close_run(runtime: Runtime, session: AsyncSession, run_id: int) -> boo
     view = await run_view(session, pulse, run)
     if pulse.results_target:
         target = parse_target(pulse.results_target)
-        conversation = await runtime.directory.conversation(
-            target.platform, target.channel, target.workspace or None
-        ) or ConversationRef(platform=target.platform, workspace=target.workspace, channel=target.channel)
+        conversation = await runtime.directory.place(target)
         await runtime.outbox.enqueue(
             session,
             await results_post(session, pulse, view),
@@ -101,7 +98,7 @@ async def close_run(runtime: Runtime, session: AsyncSession, run_id: int) -> boo
             idempotency_key=f"pulse-results:{run.id}",
         )
     unreached = await unreached_people(session, run)
-    creator = _person_ref(pulse.created_by)
+    creator = person_of(pulse.created_by)
     if unreached and creator is not None:
         await runtime.outbox.enqueue(
             session,
@@ -140,13 +137,6 @@ async def close_pulse(runtime: Runtime, pulse_id: int) -> int:
     if closed:
         await scrub_pending_ballots(runtime.database)
     return closed
-
-
-def _person_ref(person: str) -> UserRef | None:
-    platform, _, user_id = person.partition(":")
-    if not user_id or platform not in ("slack", "teams", "console"):
-        return None
-    return UserRef(platform=platform, user_id=user_id)
 
 
 async def unreached_people(session: AsyncSession, run: PulseRun) -> list[tuple[str, str]]:

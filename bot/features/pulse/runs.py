@@ -33,7 +33,9 @@ INVITE_PURPOSE: Final = "pulse_invite"
 REMINDER_PURPOSE: Final = "pulse_reminder"
 # What a sent invitation's or reminder's outbox row keeps instead of the message: its buttons carry
 # one-tap answer tokens, and a database reader holding one could answer in that person's name.
-SENT_TOKEN_PLACEHOLDER: Final = OutboundMessage.plain("(pulse invitation sent; its answer buttons are not kept)")
+SENT_TOKEN_PLACEHOLDER: Final = OutboundMessage.plain(
+    "(pulse invitation sent; its answer buttons are not kept)"
+)
 MAX_REMINDERS: Final = 2
 # With the recipient-local-time option a run opens this early, so a recipient east of the pulse's
 # zone still gets it at the local hour (zones lie within 26 hours of each other).
@@ -175,8 +177,7 @@ def _send_time(pulse: Pulse, run_at: datetime, recipient_zone: str | None) -> da
 
 
 def _buttons_per_row(runtime: Runtime, platform: str) -> int:
-    adapter = runtime.adapters.get(platform)
-    return adapter.capabilities.max_buttons if adapter is not None else 5
+    return runtime.platforms.capabilities(platform).max_buttons
 
 
 async def invitation_sent(session: AsyncSession, entry: OutboxEntry, sent: SentMessage) -> None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from bot.core.targets import parse_target
-from bot.features.pulse.audience import AudienceError, names_a_person, parse_audience
+from bot.core.targets import names_a_person, parse_target
+from bot.features.pulse.audience import AudienceError, parse_audience
 from bot.features.pulse.questions import InvalidQuestion, PulseKind, parse_kind, resolve_question
 from bot.features.pulse.results import DEFAULT_THRESHOLD, ThresholdError, validate_threshold
 from bot.features.pulse.schedule import ScheduleError, build_schedule, parse_duration
