@@ -9,19 +9,29 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot.clock import Clock
 from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.tasks import TaskTracker
-from bot.db import migrate
-from bot.features.catalog import all_features
+from bot.db import migrate as migrations
+from bot.db.database import database_for
+from bot.features.answers.answering import Knowledge
+from bot.features.catalog import Features, all_features
+from bot.features.feedback.intake import FeedbackIntake
 from bot.health import health_routes
 from bot.llm_metrics import MeasuredWriter
 from bot.metrics import Metrics
 from bot.outbox.loop import run_background
 from bot.runtime import Runtime, build_runtime
+from bot.secret_key import SecretKey
 from bot.settings import Settings, require_whole_platforms
+from knowledge.answer import AnswerWriter
+from knowledge.dense import Embedder
+from knowledge.store import KnowledgeStore
 
 log = logging.getLogger(__name__)
 
@@ -49,58 +59,120 @@ def build_chat_adapters(settings: Settings) -> list[ChatAdapter]:
     return adapters
 
 
-def wire_language_model(runtime: Runtime) -> None:
-    """Give the runtime the configured LLM answer writer (none without OPENAI_API_KEY/OPENAI_BASE_URL)."""
+def language_model(runtime: Runtime) -> AnswerWriter | None:
+    """The configured LLM answer writer, measured (none without OPENAI_API_KEY/OPENAI_BASE_URL)."""
     from adapters.llm import from_settings
 
     writer = from_settings(runtime.settings)
-    runtime.answer_writer = MeasuredWriter(writer, runtime.metrics) if writer is not None else None
+    return MeasuredWriter(writer, runtime.metrics) if writer is not None else None
 
 
-def wire_embeddings(runtime: Runtime) -> None:
-    """Give the runtime the configured embedder (none without CLUELINE_EMBEDDINGS_MODEL: dense retrieval off)."""
+def embedder(runtime: Runtime) -> Embedder | None:
+    """The configured embedder (none without CLUELINE_EMBEDDINGS_MODEL: dense retrieval off)."""
     from adapters.embeddings import from_settings
 
-    runtime.embedder = from_settings(runtime.settings)
+    return from_settings(runtime.settings)
 
 
 def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
-    """Build the configured chat adapters and make them the runtime's senders."""
-    wire_language_model(runtime)
-    wire_embeddings(runtime)
+    """Build the configured chat adapters and register them as the runtime's platforms."""
     adapters = build_chat_adapters(runtime.settings)
     for adapter in adapters:
-        runtime.adapters[adapter.platform] = adapter
+        runtime.platforms.register(adapter)
     return adapters
 
 
-def setup_features(runtime: Runtime) -> None:
-    """Let every feature register its handlers, jobs and hooks."""
+def setup_features(runtime: Runtime, features: Features | None = None) -> Features:
+    """Let every feature register its handlers, jobs and hooks, each handed its own typed dependencies."""
     from adapters.feedback_formats.reader import FileReader
-    from bot.features.feedback.reading import SERVICE as FEEDBACK_FILE_READER
-
+    features = features or all_features()
+    store = KnowledgeStore(runtime.database, clock=runtime.clock, embedder=embedder(runtime))
+    intake = FeedbackIntake(runtime)
+    features.help.setup(runtime)
+    features.answers.setup(runtime, Knowledge(store, language_model(runtime)))
+    features.link.setup(runtime, feedback=intake)
     # Features read import files through the edge's parsers without importing `adapters` themselves.
-    runtime.services[FEEDBACK_FILE_READER] = FileReader()
-    for feature in all_features():
-        feature.setup(runtime)
-        runtime.features.append(feature)
+    features.feedback.setup(runtime, intake, FileReader())
+    features.pulse.setup(runtime)
+    for extra in features.extra:
+        extra.setup(runtime)
+    return features
+
+
+@dataclass
+class Process:
+    """One Clueline process, wired: the core's services and dispatcher, the features, the chat adapters."""
+
+    runtime: Runtime
+    features: Features
+    adapters: list[ChatAdapter]
+
+
+def assemble(
+    settings: Settings, *, clock: Clock | None = None, features: Features | None = None
+) -> Process:
+    """Build a process from settings: services, features with their dependencies, adapters (nothing connects)."""
+    runtime = build_runtime(settings, clock)
+    wired = setup_features(runtime, features)
+    return Process(runtime, wired, wire_adapters(runtime))
+
+
+@asynccontextmanager
+async def running(process: Process, *, migrate: bool = True, start: bool = True) -> AsyncIterator[Process]:
+    """The one lifecycle of serve, worker, commands, demo and tests: migrate once, start, yield, stop, close."""
+    runtime = process.runtime
+    try:
+        if migrate:
+            await runtime.database.check()
+            await migrations.upgrade(runtime.database)
+        if start:
+            for adapter in process.adapters:
+                await adapter.start()
+        try:
+            yield process
+        finally:
+            if start:
+                for adapter in process.adapters:
+                    await adapter.stop()
+    finally:
+        await runtime.database.dispose()
+
+
+async def prepare_database(settings: Settings) -> None:
+    """Before a long-running process starts: the secret key is to be had, the database answers and is migrated.
+
+    `serve` and `worker` run this first so a bad database stops them with one line; their lifecycle then
+    skips the migration (it has run once).
+    """
+    database = database_for(settings)  # a bad DATABASE_URL is named before anything else
+    SecretKey(settings.secret_key, settings.database_url).material()  # fail at start, not at the first answer
+    try:
+        await database.check()
+        await migrations.upgrade(database)
+    finally:
+        await database.dispose()
 
 
 def create_app(
-    settings: Settings, *, run_scheduler: bool = True, runtime: Runtime | None = None
+    settings: Settings,
+    *,
+    run_scheduler: bool = True,
+    runtime: Runtime | None = None,
+    migrated: bool = False,
 ) -> web.Application:
     """The whole HTTP service: chat adapters, the feedback webhook, health and metrics, and the background loop."""
     from adapters.http.refusal import install_parse_error_filter
 
     install_parse_error_filter()
     runtime = runtime or build_runtime(settings)
+    features = setup_features(runtime)
+    process = Process(runtime, features, wire_adapters(runtime))
     metrics = runtime.metrics
     tasks = TaskTracker()
     app = web.Application(middlewares=[metrics.middleware], client_max_size=5 * 1024 * 1024)
     app[RUNTIME] = runtime
     app[TASKS] = tasks
     app[METRICS] = metrics
-    setup_features(runtime)
 
     async def sink(event: InboundEventT, adapter: ChatAdapter) -> None:
         # The event is recorded before the adapter acknowledges it (EventNotStored: answer 503, the platform
@@ -111,44 +183,38 @@ def create_app(
                 runtime.dispatcher.handle_claimed(event, adapter), name=f"{adapter.platform}:{event.kind}"
             )
 
-    for adapter in wire_adapters(runtime):
+    for adapter in process.adapters:
         app.add_routes(adapter.routes(sink))
 
     app.add_routes([*health_routes(runtime.database), web.get("/metrics", metrics.handle)])
-    wire_feedback_webhook(app, runtime)
-    app.cleanup_ctx.append(_lifecycle(runtime, tasks, run_scheduler))
+    wire_feedback_webhook(app, runtime, features.feedback.importing.intake)
+    app.cleanup_ctx.append(_lifecycle(process, tasks, run_scheduler, migrate=not migrated))
     return app
 
 
-def wire_feedback_webhook(app: web.Application, runtime: Runtime) -> None:
+def wire_feedback_webhook(app: web.Application, runtime: Runtime, intake: FeedbackIntake) -> None:
     """`POST /feedback`, bound to the feedback feature's intake service and CLUELINE_FEEDBACK_SECRET."""
     from adapters.feedback_formats.webhook import feedback_routes
-    from bot.features.feedback.intake import intake_service
 
-    intake = intake_service(runtime)
-    if intake is not None:
-        app.add_routes(feedback_routes(intake, runtime.settings.feedback_secret))
+    app.add_routes(feedback_routes(intake, runtime.settings.feedback_secret))
 
 
 def _lifecycle(
-    runtime: Runtime, tasks: TaskTracker, run_scheduler: bool
+    process: Process, tasks: TaskTracker, run_scheduler: bool, *, migrate: bool
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def lifecycle(_app: web.Application) -> AsyncIterator[None]:
-        await migrate.upgrade(runtime.database)
-        for adapter in runtime.adapters.values():
-            await adapter.start()
-        # Everything loaded by now (libraries, models, features) lives as long as the process; freezing it
-        # keeps full garbage collections from rescanning it, which under load stalls the loop (and the acks).
-        gc.freeze()
-        stop = asyncio.Event()
-        background = asyncio.create_task(run_background(runtime, stop)) if run_scheduler else None
-        yield
-        stop.set()
-        await tasks.drain(timeout=SHUTDOWN_DRAIN_SECONDS)
-        if background is not None:
-            await background
-        for adapter in runtime.adapters.values():
-            await adapter.stop()
-        await runtime.database.dispose()
+        async with running(process, migrate=migrate):
+            # Everything loaded by now (libraries, models, features) lives as long as the process; freezing it
+            # keeps full garbage collections from rescanning it, which under load stalls the loop (and the acks).
+            gc.freeze()
+            stop = asyncio.Event()
+            background = (
+                asyncio.create_task(run_background(process.runtime, stop)) if run_scheduler else None
+            )
+            yield
+            stop.set()
+            await tasks.drain(timeout=SHUTDOWN_DRAIN_SECONDS)
+            if background is not None:
+                await background
 
     return lifecycle

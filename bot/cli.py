@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from typing import cast
 
 from bot.arguments import CommandParser
-from bot.db.database import DatabaseError, database_for
-from bot.features.catalog import all_features
+from bot.db.database import DatabaseError
+from bot.features.catalog import Features, all_features
 from bot.log_privacy import protect_handlers
-from bot.runtime import Runtime, build_runtime
-from bot.secret_key import SecretKey
+from bot.runtime import Feature, Runtime
 from bot.settings import SettingError, Settings, load_settings, require_whole_platforms
 
 log = logging.getLogger("clueline")
@@ -25,8 +24,8 @@ class CommandFailed(Exception):
     """A command could not do its job; the message is the one line the operator sees."""
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Every command and flag of CONTRACT.md."""
+def build_parser(features: Features | None = None) -> argparse.ArgumentParser:
+    """Every command and flag of CONTRACT.md (the features' commands run on these very instances, set up)."""
     parser = CommandParser(
         prog="clueline", description="Clueline: customer voice, product answers and pulse questions in chat."
     )
@@ -73,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     manifest_teams.add_argument("--out", default="clueline-teams.zip", help="where to write the zip")
     manifest_teams.set_defaults(run=None, action="manifest_teams")
 
-    for feature in all_features():
+    for feature in (features or all_features()).all():
         feature.add_commands(commands)
     return parser
 
@@ -86,41 +85,18 @@ async def _db_upgrade(_args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def prepare_database(settings: Settings) -> None:
-    """Check the secret key is to be had, the database answers, and bring it to the newest schema."""
-    from bot.db import migrate
+async def _run_command(args: argparse.Namespace, settings: Settings, features: Features) -> int:
+    from bot.app import assemble, running
 
-    database = database_for(settings)  # a bad DATABASE_URL is named before anything else
-    SecretKey(settings.secret_key, settings.database_url).material()  # fail at start, not at the first answer
-
-    try:
-        await database.check()
-        await migrate.upgrade(database)
-    finally:
-        await database.dispose()
-
-
-async def _run_command(args: argparse.Namespace, settings: Settings) -> int:
-    runtime = build_runtime(settings)
-    try:
-        await runtime.database.check()
-        from bot.db import migrate
-
-        await migrate.upgrade(runtime.database)
-        from bot.app import setup_features, wire_adapters
-
-        setup_features(runtime)
-        wire_adapters(runtime)
-        code: int = await args.run(args, runtime)
+    async with running(assemble(settings, features=features), start=False) as process:
+        code: int = await args.run(args, process.runtime)
         return code
-    finally:
-        await runtime.database.dispose()
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from aiohttp import web
 
-    from bot.app import create_app
+    from bot.app import create_app, prepare_database
 
     asyncio.run(prepare_database(settings))
     if settings.teams_enabled and not settings.microsoft_app_id:
@@ -132,7 +108,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log.warning("SLACK_ALLOWED_TEAMS is not set: no Slack workspace may install Clueline or use it")
     port = args.port if args.port is not None else settings.port
     web.run_app(
-        create_app(settings, run_scheduler=not args.no_scheduler),
+        create_app(settings, run_scheduler=not args.no_scheduler, migrated=True),
         host=settings.host,
         port=port,
         print=lambda _msg: log.info("serving on http://%s:%s", settings.host, port),
@@ -147,36 +123,30 @@ def _worker(settings: Settings) -> int:
     import gc
     import signal
 
-    from bot.app import setup_features, wire_adapters
+    from bot.app import assemble, prepare_database, running
     from bot.outbox.loop import run_background
 
     asyncio.run(prepare_database(settings))
 
     async def work() -> None:
-        runtime = build_runtime(settings)
-        setup_features(runtime)
-        wire_adapters(runtime)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        for adapter in runtime.adapters.values():
-            await adapter.start()
-        site = None
-        if settings.worker_port is not None:
-            from bot.worker_http import start_worker_http
+        async with running(assemble(settings), migrate=False) as process:
+            runtime = process.runtime
+            site = None
+            if settings.worker_port is not None:
+                from bot.worker_http import start_worker_http
 
-            site = await start_worker_http(runtime, settings.host, settings.worker_port)
-        gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
-        log.info("worker %s started", runtime.worker().name)
-        try:
-            await run_background(runtime, stop)
-        finally:
-            if site is not None:
-                await site.cleanup()
-            for adapter in runtime.adapters.values():
-                await adapter.stop()
-            await runtime.database.dispose()
+                site = await start_worker_http(runtime, settings.host, settings.worker_port)
+            gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
+            log.info("worker %s started", runtime.worker().name)
+            try:
+                await run_background(runtime, stop)
+            finally:
+                if site is not None:
+                    await site.cleanup()
 
     asyncio.run(work())
     return 0
@@ -190,11 +160,14 @@ def _demo(args: argparse.Namespace) -> int:
     from bot.app import setup_features
     from bot.demo.chat import run_demo
 
+    def setup(runtime: Runtime) -> list[Feature]:
+        return setup_features(runtime).all()
+
     if args.database and not Path(args.database).parent.is_dir():
         raise CommandFailed(f"no such folder for --database: {Path(args.database).parent}")
     # Charts are written where the person can open them after the demo (its database is temporary).
     console = ConsoleAdapter(write=_print_until_closed, picture_dir=Path(tempfile.gettempdir()), forms=True)
-    return run_demo(console, args.database, setup_features)
+    return run_demo(console, args.database, setup)
 
 
 def _print_until_closed(text: str) -> None:
@@ -281,7 +254,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    args = build_parser().parse_args(argv)
+    features = all_features()
+    args = build_parser(features).parse_args(argv)
     try:
         settings = load_settings()
         configure_logging("WARNING" if args.action == "demo" else settings.log_level, settings.log_format)
@@ -302,7 +276,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return _manifest_slack(args, settings)
         if args.action == "manifest_teams":
             return _manifest_teams(args)
-        return asyncio.run(_run_command(args, settings))
+        return asyncio.run(_run_command(args, settings, features))
     except (SettingError, DatabaseError, CommandFailed) as exc:
         print(f"clueline: {exc}", file=sys.stderr)
         return 1

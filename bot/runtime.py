@@ -1,4 +1,4 @@
-"""The services of one Clueline process, built from settings; the composition root adds the adapters."""
+"""One process's core services with the dispatcher features register with; the composition root adds the rest."""
 
 from __future__ import annotations
 
@@ -8,79 +8,27 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bot.clock import Clock, SystemClock
-from bot.core.adapter import ChatAdapter
 from bot.core.dedupe import EventDedupe
 from bot.core.directory import Directory
 from bot.core.dispatcher import Dispatcher
-from bot.core.platforms import Platforms
-from bot.core.reply_lanes import ReplyLanes
 from bot.core.roles import Places, Roles
-from bot.db.database import Database, database_for
-from bot.metrics import Metrics
+from bot.core.services import CoreServices
+from bot.db.database import database_for
 from bot.outbox.scheduler import Scheduler
 from bot.outbox.store import Outbox
-from bot.outbox.worker import OnSent, OutboxWorker
 from bot.secret_key import SecretKey
 from bot.settings import Settings
-from knowledge.answer import AnswerWriter
-from knowledge.dense import Embedder
 
 
 @dataclass
-class Runtime:
-    """Everything a feature may use: storage, time, the outbox and scheduler, the dispatcher's registry."""
+class Runtime(CoreServices):
+    """The core's services and the dispatcher's registry: what a feature's `setup()` registers with."""
 
-    settings: Settings
-    database: Database
-    clock: Clock
-    dedupe: EventDedupe
-    directory: Directory
-    roles: Roles
-    places: Places
-    outbox: Outbox
-    scheduler: Scheduler
-    secret_key: SecretKey
     dispatcher: Dispatcher = field(init=False)
-    platforms: Platforms = field(default_factory=Platforms)
-    on_sent: dict[str, OnSent] = field(default_factory=dict)
-    # Services features expose to each other and to the composition root, by name (e.g. "llm").
-    services: dict[str, object] = field(default_factory=dict)
-    features: list[Feature] = field(default_factory=list)
-    # The LLM behind product answers, when one is configured (set by the composition root).
-    answer_writer: AnswerWriter | None = None
-    # The embeddings endpoint behind dense retrieval, when one is configured (set by the composition root).
-    embedder: Embedder | None = None
-    # The process's Prometheus metrics, served on /metrics by `serve` and by `worker` (CLUELINE_WORKER_PORT).
-    metrics: Metrics = field(default_factory=Metrics)
-    # Replies to one conversation leave one at a time, in order (see bot.core.reply_lanes).
-    reply_lanes: ReplyLanes = field(default_factory=ReplyLanes)
-
-    @property
-    def adapters(self) -> dict[str, ChatAdapter]:
-        """The chat adapters by platform (the outbox worker's senders; features use `platforms`)."""
-        return self.platforms.adapters
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         self.dispatcher = Dispatcher(self)
-        self.metrics.on_scrape.append(self._outbox_gauges)
-
-    async def _outbox_gauges(self) -> None:
-        depth, oldest = await self.outbox.backlog()
-        self.metrics.outbox_depth.set(depth)
-        self.metrics.outbox_oldest_due.set(oldest)
-
-    def worker(self, name: str | None = None, batch_size: int = 50) -> OutboxWorker:
-        """An outbox worker over this runtime's adapters."""
-        return OutboxWorker(
-            self.database,
-            self.outbox,
-            self.directory,
-            self.adapters,
-            self.on_sent,
-            batch_size=batch_size,
-            name=name,
-            metrics=self.metrics,
-        )
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -105,13 +53,13 @@ CommandRunner = Callable[[argparse.Namespace, Runtime], Awaitable[int]]
 
 
 class Feature(Protocol):
-    """A job of Clueline: registers its chat handlers, jobs and command-line commands."""
+    """A job of Clueline: registers its chat handlers, jobs and command-line commands.
+
+    Its `setup()` takes the runtime and, typed, whatever else the feature needs (a knowledge store, a file
+    reader): the composition root (bot.features.catalog, bot.app) calls each one with its own dependencies.
+    """
 
     name: str
-
-    def setup(self, runtime: Runtime) -> None:
-        """Register handlers with the dispatcher, jobs with the scheduler, hooks with the outbox."""
-        ...
 
     def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """Add `clueline ...` subcommands; each sets `run` to a CommandRunner."""
@@ -119,4 +67,12 @@ class Feature(Protocol):
 
     async def load_demo(self, runtime: Runtime) -> None:
         """Load this feature's part of the demo's sample company (files under bot/demo/company/<feature>/)."""
+        ...
+
+
+class SelfContainedFeature(Feature, Protocol):
+    """A feature that needs nothing but the runtime (e.g. a test's probe)."""
+
+    def setup(self, runtime: Runtime) -> None:
+        """Register handlers, jobs and hooks."""
         ...

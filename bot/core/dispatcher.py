@@ -7,10 +7,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.errors import EventNotStored
+from bot.core.services import CoreServices
 from bot.core.turn import Turn
 from bot.core.types import (
     ActionEvent,
@@ -22,9 +22,6 @@ from bot.core.types import (
     Text,
 )
 from bot.log_context import add_log_field, log_fields
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +51,7 @@ def dedupe_key(platform: str, event_id: str) -> str:
 class Dispatcher:
     """Routes each event once: commands by their first word, actions by id prefix, free text to the fallback."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: CoreServices) -> None:
         self._runtime = runtime
         self._commands: dict[str, Command] = {}
         self._fallback: Handler | None = None

@@ -6,10 +6,10 @@ import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
 from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.errors import RetryableSendError
+from bot.core.services import CoreServices
 from bot.core.types import (
     ActionEvent,
     Capabilities,
@@ -21,9 +21,6 @@ from bot.core.types import (
     UserRef,
 )
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
 
 @dataclass
 class Turn:
@@ -31,7 +28,7 @@ class Turn:
 
     event: InboundEventT
     adapter: ChatAdapter
-    runtime: Runtime
+    runtime: CoreServices
     args: str = ""  # the text after the command word
     replies: list[SentMessage] = field(default_factory=list)
 

@@ -13,7 +13,7 @@ from bot.core.adapter import ChatAdapter
 from bot.core.types import ActionEvent, InboundMessage
 from bot.db import migrate
 from bot.demo.company import load_sample_company
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Feature, Runtime, build_runtime
 from bot.settings import Settings
 
 PROMPT = "you> "
@@ -49,13 +49,15 @@ async def drain(runtime: Runtime) -> None:
             return
 
 
-async def chat(runtime: Runtime, console: TerminalChat, lines: TextIO, interactive: bool) -> None:
+async def chat(
+    runtime: Runtime, features: list[Feature], console: TerminalChat, lines: TextIO, interactive: bool
+) -> None:
     """Feed each line to the dispatcher as the console user; print what the bot says."""
     await migrate.upgrade(runtime.database)
     # The sample's start-up posts (every highlight) would scroll the welcome away: one line says what came.
     console.hold()
     try:
-        await load_sample_company(runtime)
+        await load_sample_company(runtime, features)
         await drain(runtime)
     finally:
         held = console.release()
@@ -89,8 +91,8 @@ def loaded_summary(held: Counter[str]) -> str:
 class SetupFeatures(Protocol):
     """Registers every feature with a runtime (the composition root's `setup_features`)."""
 
-    def __call__(self, runtime: Runtime) -> None:
-        """Register."""
+    def __call__(self, runtime: Runtime) -> list[Feature]:
+        """Register; returns the features set up."""
         ...
 
 
@@ -100,12 +102,12 @@ def run_demo(console: TerminalChat, database: str | None, setup: SetupFeatures) 
         path = Path(database) if database else Path(scratch) / "demo.db"
         settings = Settings(database_url=f"sqlite:///{path}", admins=frozenset({"console:you"}))
         runtime = build_runtime(settings)
-        runtime.adapters[console.platform] = console
-        setup(runtime)
+        runtime.platforms.register(console)
+        features = setup(runtime)
 
         async def main() -> None:
             try:
-                await chat(runtime, console, sys.stdin, sys.stdin.isatty())
+                await chat(runtime, features, console, sys.stdin, sys.stdin.isatty())
             finally:
                 await runtime.database.dispose()
 

@@ -11,8 +11,8 @@ import sys
 from bot import app, cli
 from bot.core.turn import Turn
 from bot.core.types import Button, Buttons, Form, OutboundMessage, Text, TextInput
-from bot.features.catalog import all_features
-from bot.runtime import Feature, Runtime
+from bot.features.catalog import Features
+from bot.runtime import Runtime
 
 
 class ProbeFeature:
@@ -64,8 +64,8 @@ class ProbeFeature:
         await turn.reply(f"got {values.get('comment', '')} with {getattr(event, 'value', '')}")
 
 
-def features() -> list[Feature]:
-    return [*all_features(), ProbeFeature()]
+def features() -> Features:
+    return Features(extra=(ProbeFeature(),))
 
 
 if __name__ == "__main__":

@@ -15,8 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bot.app import create_app
-from bot.cli import prepare_database
+from bot.app import create_app, prepare_database
 from bot.core.turn import Turn
 from bot.core.types import (
     ActionEvent,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.runtime import Runtime
+from bot.runtime import Feature, Runtime
 
 SAMPLE = Path(__file__).parent
 
 
-async def load_sample_company(runtime: Runtime) -> None:
+async def load_sample_company(runtime: Runtime, features: list[Feature]) -> None:
     """Let every feature load its sample data (docs, feedback and routes, a pulse audience)."""
-    for feature in runtime.features:
+    for feature in features:
         await feature.load_demo(runtime)

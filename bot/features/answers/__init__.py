@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from bot.features.answers import cli, texts
-from bot.features.answers.answering import knowledge_store
+from bot.features.answers.answering import Knowledge
 from bot.features.answers.chat import AnswersChat
 from bot.features.answers.experts import (
     DIGEST_JOB,
@@ -27,11 +27,20 @@ class AnswersFeature:
 
     name = "answers"
 
-    def setup(self, runtime: Runtime) -> None:
+    def __init__(self) -> None:
+        self._knowledge: Knowledge | None = None
+
+    @property
+    def knowledge(self) -> Knowledge:
+        """The knowledge store and LLM this feature answers from, once set up."""
+        assert self._knowledge is not None, "the answers feature answers only once set up"
+        return self._knowledge
+
+    def setup(self, runtime: Runtime, knowledge: Knowledge) -> None:
         """Register handlers, the digest job and the hook that remembers experts' threads."""
-        knowledge_store(runtime)
-        chat = AnswersChat(runtime)
+        self._knowledge = knowledge
         dispatcher = runtime.dispatcher
+        chat = AnswersChat(runtime, dispatcher, knowledge)
         dispatcher.fallback(chat.on_message)
         dispatcher.command("ask", chat.on_ask, usage=texts.ASK_USAGE, summary=texts.ASK_SUMMARY)
         dispatcher.command(
@@ -48,12 +57,12 @@ class AnswersFeature:
 
     def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """`clueline knowledge ...` and `clueline ask`."""
-        cli.add_commands(commands)
+        cli.add_commands(commands, lambda: self.knowledge)
 
     async def load_demo(self, runtime: Runtime) -> None:
         """Ingest Northpine's docs, FAQ and campaign calendar; experts sit in the demo's #experts."""
         # File by file: the folder is also a Python package, and its .py files are no knowledge.
         files = sorted(p for p in DEMO_DOCS.iterdir() if p.suffix in DEMO_SUFFIXES)
-        await knowledge_store(runtime).ingest(files)
+        await self.knowledge.store.ingest(files)
         if await experts_place(runtime) is None:
             await set_experts_place(runtime, texts.DEMO_EXPERTS_TARGET)

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.runtime import Runtime
-from knowledge.answer import Answer, compose_answer
+from bot.core.services import CoreServices
+from knowledge.answer import Answer, AnswerWriter, compose_answer
 from knowledge.store import KnowledgeStore
 from knowledge.text import Tokenizer
-
-KNOWLEDGE_SERVICE = "knowledge"
 
 
 @dataclass(frozen=True)
@@ -20,15 +18,12 @@ class AnsweredQuestion:
     chunk_keys: list[str] = field(default_factory=list)
 
 
-def knowledge_store(runtime: Runtime) -> KnowledgeStore:
-    """The process's knowledge store (one per runtime, so its index cache is shared)."""
-    store = runtime.services.get(KNOWLEDGE_SERVICE)
-    if not isinstance(store, KnowledgeStore):
-        store = KnowledgeStore(runtime.database, clock=runtime.clock)
-        runtime.services[KNOWLEDGE_SERVICE] = store
-    # The composition root wires the embedder after the features are set up: the store follows it.
-    store.embedder = runtime.embedder
-    return store
+@dataclass(frozen=True)
+class Knowledge:
+    """What the answers feature answers from: the process's knowledge store and the LLM, when one is set."""
+
+    store: KnowledgeStore
+    writer: AnswerWriter | None = None
 
 
 def has_words(question: str) -> bool:
@@ -36,12 +31,13 @@ def has_words(question: str) -> bool:
     return bool(Tokenizer().words(question))
 
 
-async def answer_question(runtime: Runtime, question: str, context: str = "") -> AnsweredQuestion:
+async def answer_question(
+    runtime: CoreServices, knowledge: Knowledge, question: str, context: str = ""
+) -> AnsweredQuestion:
     """Retrieve and compose as `KnowledgeStore.ask` does, with the LLM when one is configured."""
-    store = knowledge_store(runtime)
-    result = await store.retrieve(question, context)
+    result = await knowledge.store.retrieve(question, context)
     today = runtime.clock.now().date()
-    answer = await compose_answer(question, result, runtime.answer_writer, context=context, today=today)
+    answer = await compose_answer(question, result, knowledge.writer, context=context, today=today)
     runtime.metrics.answers.labels("answered" if answer.answered else "declined").inc()
     cited = {source.source for source in answer.sources}
     keys = [hit.chunk.chunk_key for hit in result.hits if (hit.chunk.url or hit.chunk.source) in cited]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from bot.core.dispatcher import Dispatcher
+from bot.core.services import CoreServices
 from bot.core.targets import TargetError, target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, ContextLine, InboundMessage, OutboundMessage, Text, UserRef
 from bot.features.answers import texts
-from bot.features.answers.answering import answer_question, has_words, knowledge_store
+from bot.features.answers.answering import Knowledge, answer_question, has_words
 from bot.features.answers.chatter import BUTTON_REPLY, chatter_reply
 from bot.features.answers.experts import (
     Escalation,
@@ -27,7 +29,6 @@ from bot.features.answers.messages import (
 from bot.features.answers.questions import Asked, QuestionLog, chunk_keys_of, clean_text
 from bot.features.answers.small_talk import small_talk
 from bot.features.answers.tables import Question
-from bot.runtime import Runtime
 from knowledge.answer import closest_listing
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,10 @@ def escalation_note(escalation: Escalation | None) -> str:
 class AnswersChat:
     """The answers feature's handlers, registered with the dispatcher by the feature."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: CoreServices, dispatcher: Dispatcher, knowledge: Knowledge) -> None:
         self.runtime = runtime
+        self.dispatcher = dispatcher
+        self.knowledge = knowledge
         self.questions = QuestionLog(runtime.database, runtime.clock)
 
     async def on_message(self, turn: Turn) -> None:
@@ -67,7 +70,7 @@ class AnswersChat:
 
     async def on_ask(self, turn: Turn) -> None:
         """`ask QUESTION` (or the "Ask an expert" button's label, typed)."""
-        label = chatter_reply(f"ask {turn.args}", self.runtime.dispatcher.commands)
+        label = chatter_reply(f"ask {turn.args}", self.dispatcher.commands)
         if label == BUTTON_REPLY:
             await turn.reply(label)
             return
@@ -79,7 +82,7 @@ class AnswersChat:
         if not text:
             await turn.reply(texts.ASK_HINT)
             return
-        chatter = chatter_reply(text, self.runtime.dispatcher.commands)
+        chatter = chatter_reply(text, self.dispatcher.commands)
         if chatter is not None:
             await turn.reply(chatter)
             return
@@ -92,7 +95,7 @@ class AnswersChat:
             return
         where = turn.reply_target()
         context = await self.questions.thread_context(where)
-        result = await answer_question(self.runtime, text, context)
+        result = await answer_question(self.runtime, self.knowledge, text, context)
         answer = result.answer
         question_id = await self.questions.record(
             Asked(
@@ -140,7 +143,7 @@ class AnswersChat:
         if voted is None:
             await turn.reply_privately(texts.ALREADY_VOTED)
             return
-        await knowledge_store(self.runtime).vote(chunk_keys_of(voted), helpful)
+        await self.knowledge.store.vote(chunk_keys_of(voted), helpful)
         if helpful:
             note = texts.THANKS_HELPFUL
         else:
@@ -158,7 +161,7 @@ class AnswersChat:
     async def _save(self, turn: Turn, reply_id: int) -> None:
         try:
             question, reply = await save_expert_reply(
-                self.runtime, reply_id, turn.person, await turn.is_comms_lead()
+                self.runtime, self.knowledge, reply_id, turn.person, await turn.is_comms_lead()
             )
         except SaveRefused as refused:
             await turn.reply_privately(str(refused))

@@ -5,26 +5,29 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 
+from bot.core.services import CoreServices
 from bot.core.targets import TargetError
-from bot.features.answers.answering import knowledge_store
+from bot.features.answers.answering import Knowledge
 from bot.features.answers.experts import set_experts_place
 from bot.features.answers.gaps import GAP_DAYS, gap_questions, group_by_theme
 from bot.features.answers.questions import clean_text
-from bot.runtime import Runtime
 from knowledge.answer import Answer
 from knowledge.ingest import discover
 
 STDIN = "-"
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `knowledge` (ingest, gaps, experts) and `ask`."""
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], knowledge_of: Callable[[], Knowledge]
+) -> None:
+    """Add `knowledge` (ingest, gaps, experts) and `ask`; `knowledge_of` gives the feature's, once set up."""
     knowledge = commands.add_parser(
         "knowledge", help="the knowledge base: ingest files, see gaps, set experts"
     )
@@ -36,7 +39,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="a file or a folder")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
     ingest.add_argument("--prune", action="store_true", help="drop documents whose files are gone")
-    ingest.set_defaults(run=run_ingest)
+    ingest.set_defaults(run=partial(run_ingest, knowledge_of=knowledge_of))
 
     gaps = actions.add_parser("gaps", help="unanswered and unhelpful questions, grouped by theme")
     gaps.add_argument(
@@ -54,7 +57,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "question", metavar="QUESTION", help='the question, or "-" to read one a line from stdin'
     )
     ask.add_argument("--json", action="store_true", help="print {answered, answer, sources} as JSON")
-    ask.set_defaults(run=run_ask)
+    ask.set_defaults(run=partial(run_ask, knowledge_of=knowledge_of))
 
 
 def _positive_int(raw: str) -> int:
@@ -67,14 +70,16 @@ def _positive_int(raw: str) -> int:
     return value
 
 
-async def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
+async def run_ingest(
+    args: argparse.Namespace, runtime: CoreServices, *, knowledge_of: Callable[[], Knowledge]
+) -> int:
     """Ingest; a missing path fails the command at once, files that fail to load are reported."""
     paths: list[Path] = args.paths
     missing = [str(path) for path in paths if not path.exists()]
     if missing:
         print(f"clueline: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 1
-    store = knowledge_store(runtime)
+    store = knowledge_of().store
     total = sum(1 for _ in discover(p for p in paths if p.exists()))
     quiet = not sys.stderr.isatty()
     with (
@@ -130,8 +135,8 @@ def answer_json(answer: Answer) -> dict[str, object]:
     }
 
 
-async def _ask(runtime: Runtime, question: str) -> Answer:
-    return await knowledge_store(runtime).ask(clean_text(question), writer=runtime.answer_writer)
+async def _ask(knowledge: Knowledge, question: str) -> Answer:
+    return await knowledge.store.ask(clean_text(question), writer=knowledge.writer)
 
 
 def _lines(stream: Iterable[str]) -> Iterable[str]:
@@ -139,11 +144,13 @@ def _lines(stream: Iterable[str]) -> Iterable[str]:
         yield line.rstrip("\r\n")
 
 
-async def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
+async def run_ask(
+    args: argparse.Namespace, runtime: CoreServices, *, knowledge_of: Callable[[], Knowledge]
+) -> int:
     """Answer one question, or (with "-") one a line from standard input, in order."""
     questions: Iterable[str] = _lines(sys.stdin) if args.question == STDIN else [args.question]
     for question in questions:
-        answer = await _ask(runtime, question)
+        answer = await _ask(knowledge_of(), question)
         if args.json:
             print(json.dumps(answer_json(answer), ensure_ascii=False), flush=True)
         else:
@@ -151,7 +158,7 @@ async def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def run_gaps(args: argparse.Namespace, runtime: Runtime) -> int:
+async def run_gaps(args: argparse.Namespace, runtime: CoreServices) -> int:
     """Print the knowledge gaps of the last days, grouped by theme."""
     since = runtime.clock.now() - timedelta(days=args.days)
     async with runtime.database.session() as session:
@@ -171,7 +178,7 @@ async def run_gaps(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def run_experts(args: argparse.Namespace, runtime: Runtime) -> int:
+async def run_experts(args: argparse.Namespace, runtime: CoreServices) -> int:
     """Set the experts' channel."""
     try:
         place = await set_experts_place(runtime, args.target)

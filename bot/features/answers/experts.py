@@ -8,14 +8,14 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.services import CoreServices
 from bot.core.targets import parse_target
 from bot.core.types import ConversationRef, SentMessage, UserRef
 from bot.features.answers import messages, texts
-from bot.features.answers.answering import knowledge_store
+from bot.features.answers.answering import Knowledge
 from bot.features.answers.questions import expert_channel_key
 from bot.features.answers.tables import ExpertReply, Question
 from bot.outbox.store import OutboxEntry
-from bot.runtime import Runtime
 
 EXPERTS_PLACE = "experts"
 EXPERT_QUESTION_PURPOSE = "expert_question"
@@ -24,12 +24,12 @@ DIGEST_JOB = "answers.gaps_digest"
 DIGEST_CRON = "0 9 * * 1"  # Mondays 09:00 UTC
 
 
-async def conversation_of(runtime: Runtime, target: str) -> ConversationRef:
+async def conversation_of(runtime: CoreServices, target: str) -> ConversationRef:
     """Where to post for a TARGET: the stored reference when the bot has been there, else a bare one."""
     return await runtime.directory.place(parse_target(target))
 
 
-async def set_experts_place(runtime: Runtime, target: str) -> str:
+async def set_experts_place(runtime: CoreServices, target: str) -> str:
     """Point the experts' channel at a TARGET (raises TargetError) and schedule the weekly gaps digest."""
     normalised = str(parse_target(target))
     await runtime.places.set(EXPERTS_PLACE, normalised)
@@ -38,7 +38,7 @@ async def set_experts_place(runtime: Runtime, target: str) -> str:
     return normalised
 
 
-async def experts_place(runtime: Runtime) -> str | None:
+async def experts_place(runtime: CoreServices) -> str | None:
     """The experts' channel TARGET, if one was chosen."""
     return await runtime.places.get(EXPERTS_PLACE)
 
@@ -51,7 +51,7 @@ class Escalation:
     already: bool
 
 
-async def escalate(runtime: Runtime, question_id: int, asked_for_expert: bool = False) -> Escalation | None:
+async def escalate(runtime: CoreServices, question_id: int, asked_for_expert: bool = False) -> Escalation | None:
     """Post a question to the experts' channel (once); None when no experts' channel is set."""
     place = await experts_place(runtime)
     if place is None:
@@ -93,7 +93,7 @@ class SaveRefused(Exception):
 
 
 async def save_expert_reply(
-    runtime: Runtime, reply_id: int, saver: str, saver_is_lead: bool
+    runtime: CoreServices, knowledge: Knowledge, reply_id: int, saver: str, saver_is_lead: bool
 ) -> tuple[Question, ExpertReply]:
     """Store an expert's reply as a verified FAQ entry they own and queue the answer to the asker."""
     async with runtime.database.session() as session:
@@ -105,7 +105,7 @@ async def save_expert_reply(
         raise SaveRefused(texts.ONLY_AUTHOR_SAVES.format(expert=reply.expert_name or reply.expert))
     if question.resolved_by is not None:
         raise SaveRefused(texts.ALREADY_SAVED)
-    source = await knowledge_store(runtime).add_faq(question.text, reply.text, owner=reply.expert)
+    source = await knowledge.store.add_faq(question.text, reply.text, owner=reply.expert)
     asker = UserRef.model_validate_json(question.asker_ref)
     async with runtime.database.session() as session:
         stored_question = await session.get(Question, question.id)

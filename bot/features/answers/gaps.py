@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.services import CoreServices
 from bot.core.types import Block, ContextLine, OutboundMessage, Text
 from bot.db.models import PlaceSetting
 from bot.features.answers import texts
@@ -18,7 +19,6 @@ from bot.features.answers.experts import EXPERTS_PLACE, conversation_of
 from bot.features.answers.messages import shortened
 from bot.features.answers.tables import Question
 from bot.outbox.scheduler import DueJob, JobHandler
-from bot.runtime import Runtime
 from knowledge.text import Tokenizer
 
 GAP_DAYS = 7
@@ -142,7 +142,7 @@ async def _experts_target(session: AsyncSession) -> str | None:
     return row.target if row is not None else None
 
 
-def digest_job(runtime: Runtime) -> JobHandler:
+def digest_job(runtime: CoreServices) -> JobHandler:
     """The scheduler handler that posts the weekly gaps digest to the experts' channel."""
 
     async def run(session: AsyncSession, job: DueJob) -> None:

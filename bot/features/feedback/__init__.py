@@ -6,24 +6,24 @@ import argparse
 import dataclasses
 from datetime import timedelta
 from functools import partial
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.types import SentMessage
-from bot.demo.company import SAMPLE
 from bot.features.feedback import chat, commands, jobs, manage
 from bot.features.feedback.delivery import HIGHLIGHT, highlight_sent
-from bot.features.feedback.importing import import_verdicts
-from bot.features.feedback.intake import SERVICE, FeedbackIntake
+from bot.features.feedback.importing import Importing, import_verdicts
+from bot.features.feedback.intake import FeedbackIntake
 from bot.features.feedback.items import FeedbackItem, InvalidFeedback
-from bot.features.feedback.reading import file_reader
+from bot.features.feedback.reading import FeedbackFileReader
 from bot.features.feedback.render import ACTION_PREFIX
 from bot.features.feedback.routing import parse_route
 from bot.outbox.scheduler import DueJob
 from bot.outbox.store import OutboxEntry
 from bot.runtime import Runtime
 
-DEMO_FILE = "northpine-feedback.csv"
+DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "company" / "feedback" / "northpine-feedback.csv"
 DEMO_TARGET = "console:customer-voice"
 
 
@@ -32,9 +32,18 @@ class FeedbackFeature:
 
     name = "feedback"
 
-    def setup(self, runtime: Runtime) -> None:
-        """Register handlers, jobs, the highlight on-sent hook and the intake service."""
-        runtime.services[SERVICE] = FeedbackIntake(runtime)
+    def __init__(self) -> None:
+        self._importing: Importing | None = None
+
+    @property
+    def importing(self) -> Importing:
+        """The intake and the file reader, once set up."""
+        assert self._importing is not None, "the feedback feature imports only once set up"
+        return self._importing
+
+    def setup(self, runtime: Runtime, intake: FeedbackIntake, reader: FeedbackFileReader) -> None:
+        """Register handlers, jobs and the highlight on-sent hook; imports go through `intake` and `reader`."""
+        self._importing = Importing(intake, reader)
         dispatcher = runtime.dispatcher
         dispatcher.command(
             "highlights",
@@ -74,16 +83,15 @@ class FeedbackFeature:
 
     def add_commands(self, commands_: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """`clueline feedback import|route|highlights|digest-channel`."""
-        commands.add_commands(commands_)
+        commands.add_commands(commands_, lambda: self.importing)
 
     async def load_demo(self, runtime: Runtime) -> None:
         """Import Northpine's sample feedback (moved to end now) and route highlights to #customer-voice."""
-        intake = runtime.services[SERVICE]
-        assert isinstance(intake, FeedbackIntake)
+        intake = self.importing.intake
         if not any(r.target == DEMO_TARGET for r in await manage.list_routes(runtime)):
             await manage.add_route(runtime, parse_route(DEMO_TARGET), "demo")
-        raw = (SAMPLE / "feedback" / DEMO_FILE).read_bytes()
-        verdicts = list(file_reader(runtime).read(raw, DEMO_FILE, now=runtime.clock.now()))
+        raw = DEMO_FILE.read_bytes()
+        verdicts = list(self.importing.reader.read(raw, DEMO_FILE.name, now=runtime.clock.now()))
         items = [v for _, v in verdicts if not isinstance(v, InvalidFeedback)]
         if not items:
             return

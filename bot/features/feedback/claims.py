@@ -15,7 +15,7 @@ from bot.db.models import OutboxMessage
 from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.services import CoreServices
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ async def release(session: AsyncSession, item_id: int, person: str) -> None:
     )
 
 
-async def claimer(runtime: Runtime, person: str | None) -> str:
+async def claimer(runtime: CoreServices, person: str | None) -> str:
     """A claimer by display name when the bot has met them, else as `slack:U123`."""
     platform, _, user_id = (person or "").partition(":")
     known = await runtime.directory.person(platform, user_id) if user_id else None

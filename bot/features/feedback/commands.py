@@ -5,27 +5,30 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
+from bot.core.services import CoreServices
 from bot.core.targets import TargetError, parse_target
 from bot.features.feedback import manage
 from bot.features.feedback.digest import score_badge
-from bot.features.feedback.importing import import_verdicts
-from bot.features.feedback.intake import intake_service
-from bot.features.feedback.reading import UnreadableFile, file_reader
+from bot.features.feedback.importing import Importing, import_verdicts
+from bot.features.feedback.reading import UnreadableFile
 from bot.features.feedback.routing import DIGEST_MODES, InvalidRoute, describe_route, parse_route
 from bot.features.feedback.store import json_list, record_item, shown_reasons
-from bot.runtime import Runtime
 
 CLI_USER = "cli"
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `clueline feedback` and its subcommands."""
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], importing_of: Callable[[], Importing]
+) -> None:
+    """Add `clueline feedback` and its subcommands; `importing_of` gives the feature's, once set up."""
     feedback = commands.add_parser("feedback", help="customer feedback: import, routes, highlights")
     actions = feedback.add_subparsers(dest="feedback_command", metavar="ACTION", required=True)
 
@@ -38,7 +41,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     imports.add_argument(
         "--source", help="source of CSV rows without a source column (default: the file name)"
     )
-    imports.set_defaults(run=_import)
+    imports.set_defaults(run=partial(_import, importing_of=importing_of))
 
     route = actions.add_parser("route", help="where highlights go")
     route_actions = route.add_subparsers(dest="route_command", metavar="ACTION", required=True)
@@ -80,17 +83,18 @@ def _fail(reason: str, code: int = 1) -> int:
     return code
 
 
-async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
-    intake = intake_service(runtime)
-    if intake is None:
-        return _fail("the feedback feature is not set up")
+async def _import(
+    args: argparse.Namespace, runtime: CoreServices, *, importing_of: Callable[[], Importing]
+) -> int:
+    importing = importing_of()
+    intake = importing.intake
     path = Path(args.file)
     try:
         raw = path.read_bytes()
     except OSError as error:
         return _fail(f"cannot read {path}: {error.strerror or error}")
     try:
-        verdicts = file_reader(runtime).read(
+        verdicts = importing.reader.read(
             raw, path.name, mapping=args.map, source=args.source, now=runtime.clock.now()
         )
         # A progress bar only where a person watches; pipes and logs get the summary alone.
@@ -115,7 +119,7 @@ async def _import(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def _route_add(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _route_add(args: argparse.Namespace, runtime: CoreServices) -> int:
     try:
         route = parse_route(
             args.target,
@@ -133,20 +137,20 @@ async def _route_add(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def _route_list(_args: argparse.Namespace, runtime: Runtime) -> int:
+async def _route_list(_args: argparse.Namespace, runtime: CoreServices) -> int:
     for route in await manage.list_routes(runtime):
         print(describe_route(route))
     return 0
 
 
-async def _route_remove(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _route_remove(args: argparse.Namespace, runtime: CoreServices) -> int:
     if not await manage.remove_route(runtime, args.route_id):
         return _fail(f"there is no route {args.route_id}")
     print(f"removed route {args.route_id}")
     return 0
 
 
-async def _highlights(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _highlights(args: argparse.Namespace, runtime: CoreServices) -> int:
     since: datetime | None = None
     if args.since:
         try:
@@ -192,7 +196,7 @@ async def _highlights(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def _digest_channel(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _digest_channel(args: argparse.Namespace, runtime: CoreServices) -> int:
     try:
         target = str(parse_target(args.target))
     except TargetError as error:

@@ -18,7 +18,7 @@ from bot.features.feedback.tables import Adoption, HighlightPostRecord
 from bot.outbox.store import OutboxEntry, QueuedMessage
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.services import CoreServices
 
 HIGHLIGHT = "highlight"
 ADOPTED = "feedback_adopted"
@@ -44,7 +44,7 @@ class Deliveries:
     carry hundreds of posts, and one statement for all of them keeps intake fast.
     """
 
-    def __init__(self, runtime: Runtime, session: AsyncSession, now: datetime) -> None:
+    def __init__(self, runtime: CoreServices, session: AsyncSession, now: datetime) -> None:
         self._runtime = runtime
         self._session = session
         self._now = now
@@ -159,7 +159,7 @@ class Deliveries:
 
 
 async def highlight_sent(
-    runtime: Runtime, session: AsyncSession, entry: OutboxEntry, sent: SentMessage
+    runtime: CoreServices, session: AsyncSession, entry: OutboxEntry, sent: SentMessage
 ) -> None:
     """Record where a highlight landed; posts waiting for this account thread now go out in it."""
     post = (

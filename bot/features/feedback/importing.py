@@ -7,7 +7,15 @@ from dataclasses import dataclass, field
 
 from bot.features.feedback.intake import FeedbackIntake
 from bot.features.feedback.items import FeedbackItem, InvalidFeedback
-from bot.features.feedback.reading import Verdict
+from bot.features.feedback.reading import FeedbackFileReader, Verdict
+
+
+@dataclass(frozen=True)
+class Importing:
+    """What an import needs: the intake that validates and stores items, the reader of import files."""
+
+    intake: FeedbackIntake
+    reader: FeedbackFileReader
 
 
 @dataclass

@@ -31,9 +31,8 @@ from bot.features.feedback.store import record_route
 from bot.features.feedback.tables import Adoption, FeedbackRecord, RouteRecord
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.services import CoreServices
 
-SERVICE = "feedback.intake"
 _KEY_CHUNK = 400  # (source, id) pairs per lookup: well under every driver's parameter limit
 _ATTEMPTS = 3
 
@@ -62,7 +61,7 @@ class _New:
 class FeedbackIntake:
     """Takes in feedback; one per process (it holds the sentiment model and the recent-items index)."""
 
-    def __init__(self, runtime: Runtime, risk_policy: RiskPolicy | None = None) -> None:
+    def __init__(self, runtime: CoreServices, risk_policy: RiskPolicy | None = None) -> None:
         self._runtime = runtime
         self._scorer: HighlightScorer | None = None
         self._recent = RecentOriginals()
@@ -342,8 +341,3 @@ def _shows_account(item: FeedbackItem) -> bool:
     """Senders may mark an item's account as not to be shown (`"share_account": false`)."""
     return item.metadata.get("share_account") is not False
 
-
-def intake_service(runtime: Runtime) -> FeedbackIntake | None:
-    """The process's intake service, when the feedback feature is set up."""
-    service = runtime.services.get(SERVICE)
-    return service if isinstance(service, FeedbackIntake) else None

@@ -32,7 +32,7 @@ from bot.outbox.recurrence import next_fire_time
 from bot.outbox.scheduler import DueJob
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.services import CoreServices
 
 DIGEST = "feedback_digest"
 _CATCH_UP = 400
@@ -61,7 +61,7 @@ async def period_items(
     return now, before
 
 
-async def run_route_digest(runtime: Runtime, session: AsyncSession, job: DueJob) -> None:
+async def run_route_digest(runtime: CoreServices, session: AsyncSession, job: DueJob) -> None:
     """Send one route's digest of the period that ends at the job's time (nothing when it was quiet)."""
     record = await session.get(RouteRecord, int(job.payload.get("route", 0)))
     if record is None or record.digest not in ("daily", "weekly"):
@@ -74,7 +74,7 @@ async def run_route_digest(runtime: Runtime, session: AsyncSession, job: DueJob)
     await _send(runtime, session, f"route:{route.id}", route.target, current, digest)
 
 
-async def run_company_digest(runtime: Runtime, session: AsyncSession, job: DueJob) -> None:
+async def run_company_digest(runtime: CoreServices, session: AsyncSession, job: DueJob) -> None:
     """Send the weekly company-wide digest to the channel a comms lead chose."""
     place = await session.get(PlaceSetting, COMPANY_PLACE)
     if place is None:
@@ -100,7 +100,7 @@ def _month_periods(end: datetime, zone: str) -> tuple[Period, Period]:
     return Period(start.astimezone(UTC), end), Period(before.astimezone(UTC), start.astimezone(UTC))
 
 
-def _latest_firing(runtime: Runtime, job: DueJob, cadence: Cadence) -> datetime:
+def _latest_firing(runtime: CoreServices, job: DueJob, cadence: Cadence) -> datetime:
     """The last firing due by now: a digest run late (no worker over a weekend) covers the latest period."""
     latest = job.due_at
     now = runtime.clock.now()
@@ -113,7 +113,7 @@ def _latest_firing(runtime: Runtime, job: DueJob, cadence: Cadence) -> datetime:
 
 
 async def _send(
-    runtime: Runtime, session: AsyncSession, scope: str, target: str, period: Period, digest: Digest
+    runtime: CoreServices, session: AsyncSession, scope: str, target: str, period: Period, digest: Digest
 ) -> None:
     if digest.empty:
         return

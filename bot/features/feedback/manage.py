@@ -16,7 +16,7 @@ from bot.features.feedback.store import record_route, route_record
 from bot.features.feedback.tables import Adoption, FeedbackRecord, RouteRecord
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.services import CoreServices
 
 COMPANY_PLACE = "company_digest"
 ROUTE_DIGEST = "feedback_route_digest"
@@ -32,7 +32,7 @@ def route_job(route_id: str) -> str:
     return f"feedback-digest-route-{route_id}"
 
 
-async def add_route(runtime: Runtime, route: Route, created_by: str) -> Route:
+async def add_route(runtime: CoreServices, route: Route, created_by: str) -> Route:
     """Store a route (and schedule its digest); returns it with its id."""
     async with runtime.database.session() as session:
         record = route_record(route, created_by, runtime.clock.now())
@@ -46,14 +46,14 @@ async def add_route(runtime: Runtime, route: Route, created_by: str) -> Route:
     return stored
 
 
-async def list_routes(runtime: Runtime) -> list[Route]:
+async def list_routes(runtime: CoreServices) -> list[Route]:
     """Every route, oldest first."""
     async with runtime.database.session() as session:
         rows = (await session.execute(select(RouteRecord).order_by(col(RouteRecord.id)))).scalars().all()
     return [record_route(r) for r in rows]
 
 
-async def remove_route(runtime: Runtime, route_id: str) -> bool:
+async def remove_route(runtime: CoreServices, route_id: str) -> bool:
     """Drop a route and its digest job; False when there is no such route."""
     if not route_id.strip().isdigit():
         return False
@@ -66,14 +66,14 @@ async def remove_route(runtime: Runtime, route_id: str) -> bool:
     return True
 
 
-async def set_company_channel(runtime: Runtime, target: str) -> None:
+async def set_company_channel(runtime: CoreServices, target: str) -> None:
     """Send the weekly "hear the customer" digest to a TARGET."""
     await runtime.places.set(COMPANY_PLACE, target)
     async with runtime.database.session() as session:
         await runtime.scheduler.schedule(session, COMPANY_JOB, COMPANY_DIGEST, {}, cron=CRONS["weekly"])
 
 
-async def adopt(runtime: Runtime, user: UserRef, account: str) -> bool:
+async def adopt(runtime: CoreServices, user: UserRef, account: str) -> bool:
     """Adopt an account (a DM for each new item from it); False when already adopted."""
     key = account_key(account)
     try:
@@ -99,7 +99,7 @@ async def adopt(runtime: Runtime, user: UserRef, account: str) -> bool:
     return True
 
 
-async def unadopt(runtime: Runtime, person: str, account: str) -> bool:
+async def unadopt(runtime: CoreServices, person: str, account: str) -> bool:
     """Stop adopting an account; False when it was not adopted."""
     async with runtime.database.session() as session:
         result = await session.execute(
@@ -110,7 +110,7 @@ async def unadopt(runtime: Runtime, person: str, account: str) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def adopted(runtime: Runtime, person: str) -> list[str]:
+async def adopted(runtime: CoreServices, person: str) -> list[str]:
     """The accounts a person adopted, by name."""
     async with runtime.database.session() as session:
         rows = await session.execute(
@@ -121,7 +121,7 @@ async def adopted(runtime: Runtime, person: str) -> list[str]:
         return [str(a) for a in rows.scalars().all()]
 
 
-async def known_account(runtime: Runtime, account: str) -> bool:
+async def known_account(runtime: CoreServices, account: str) -> bool:
     """Whether any item came from the account (adopting an unknown one is allowed, but worth saying)."""
     async with runtime.database.session() as session:
         row = await session.execute(
@@ -133,7 +133,7 @@ async def known_account(runtime: Runtime, account: str) -> bool:
 
 
 async def recent_highlights(
-    runtime: Runtime, limit: int = 10, since: datetime | None = None
+    runtime: CoreServices, limit: int = 10, since: datetime | None = None
 ) -> list[FeedbackRecord]:
     """Highlights (originals chosen as worth hearing), newest first."""
     query = select(FeedbackRecord).where(
@@ -146,7 +146,7 @@ async def recent_highlights(
         return list((await session.execute(query)).scalars().all())
 
 
-async def top_highlights(runtime: Runtime, limit: int = 10, days: int = 7) -> list[FeedbackRecord]:
+async def top_highlights(runtime: CoreServices, limit: int = 10, days: int = 7) -> list[FeedbackRecord]:
     """The week's highlights most worth hearing: by score, with a lift for what many customers repeat."""
     since = runtime.clock.now() - timedelta(days=days)
     records = await recent_highlights(runtime, limit=1000, since=since)

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from bot.features.feedback.items import FeedbackItem, InvalidFeedback
 
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
-
-SERVICE = "feedback.file_reader"
 Verdict = FeedbackItem | InvalidFeedback
 
 
@@ -38,10 +34,3 @@ class FeedbackFileReader(Protocol):
         """(line, item or why it was refused) per item; raises UnreadableFile for the file as a whole."""
         ...
 
-
-def file_reader(runtime: Runtime) -> FeedbackFileReader:
-    """The reader the composition root registered."""
-    reader = runtime.services.get(SERVICE)
-    if reader is None:
-        raise UnreadableFile("no feedback file reader is configured in this process")
-    return reader  # type: ignore[return-value]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from bot.core.dispatcher import Dispatcher
 from bot.core.turn import Turn
 from bot.core.types import Block, ContextLine, OutboundMessage, Text
 from bot.runtime import Runtime
@@ -16,8 +17,12 @@ class HelpFeature:
 
     name = "help"
 
+    def __init__(self) -> None:
+        self._dispatcher: Dispatcher | None = None
+
     def setup(self, runtime: Runtime) -> None:
         """Register the help command."""
+        self._dispatcher = runtime.dispatcher
         runtime.dispatcher.command("help", self._help, usage="help", summary="what I can do")
 
     def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -27,10 +32,11 @@ class HelpFeature:
         """Help needs no sample data."""
 
     async def _help(self, turn: Turn) -> None:
+        assert self._dispatcher is not None, "help runs only once set up"
         lead = await turn.is_comms_lead()
         lines = [
             f"• *{command.usage}*: {command.summary}"
-            for command in turn.runtime.dispatcher.commands
+            for command in self._dispatcher.commands
             if lead or not command.comms_leads_only
         ]
         blocks: list[Block] = [Text(text=INTRO), Text(text="\n".join(lines))]

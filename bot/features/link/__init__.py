@@ -6,7 +6,7 @@ import argparse
 from functools import partial
 
 from bot.features.link import chat, commands, jobs
-from bot.features.link.demo import load_sample_history
+from bot.features.link.demo import Intake, load_sample_history
 from bot.runtime import Runtime
 
 
@@ -15,8 +15,12 @@ class LinkFeature:
 
     name = "link"
 
-    def setup(self, runtime: Runtime) -> None:
-        """Register the chat commands and the monthly job."""
+    def __init__(self) -> None:
+        self._intake: Intake | None = None
+
+    def setup(self, runtime: Runtime, feedback: Intake) -> None:
+        """Register the chat commands and the monthly job; the sample history goes in through `feedback`."""
+        self._intake = feedback
         dispatcher = runtime.dispatcher
         dispatcher.command(
             "team",
@@ -40,4 +44,5 @@ class LinkFeature:
 
     async def load_demo(self, runtime: Runtime) -> None:
         """Three sample teams with a year of customer feedback and pulses."""
-        await load_sample_history(runtime)
+        assert self._intake is not None, "the link loads its sample only once set up"
+        await load_sample_history(runtime, self._intake)

@@ -7,11 +7,11 @@ import json
 import sys
 from pathlib import Path
 
+from bot.core.services import CoreServices
 from bot.features.link import jobs, service
 from bot.features.link.chart import link_chart
 from bot.features.link.render import report_text
 from bot.features.link.teams import TeamError, build_team, list_teams, remove_team, save_team, unknown_team
-from bot.runtime import Runtime
 
 CLI_CREATOR = "cli"
 BAD_USAGE = 2
@@ -58,7 +58,7 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     channel.set_defaults(run=_channel)
 
 
-async def _add(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _add(args: argparse.Namespace, runtime: CoreServices) -> int:
     try:
         team = build_team(
             args.name,
@@ -76,7 +76,7 @@ async def _add(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _list(args: argparse.Namespace, runtime: CoreServices) -> int:
     teams = await list_teams(runtime)
     if args.json:
         print(json.dumps([team.as_json() for team in teams]))
@@ -87,14 +87,14 @@ async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def _remove(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _remove(args: argparse.Namespace, runtime: CoreServices) -> int:
     if not await remove_team(runtime, args.name):
         return _bad(str(unknown_team(args.name, await list_teams(runtime))))
     print(f"team {args.name} removed")
     return 0
 
 
-async def _report(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _report(args: argparse.Namespace, runtime: CoreServices) -> int:
     try:
         report = await service.link_report(runtime, args.months, args.team)
     except TeamError as exc:
@@ -112,7 +112,7 @@ async def _report(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def _channel(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _channel(args: argparse.Namespace, runtime: CoreServices) -> int:
     try:
         target = await jobs.set_link_channel(runtime, args.target)
     except TeamError as exc:

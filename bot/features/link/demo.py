@@ -12,19 +12,18 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
-from bot.features.feedback.history import INTAKE_SERVICE, FeedbackItem
+from bot.core.services import CoreServices
+from bot.features.feedback.history import FeedbackItem
 from bot.features.link.months import month_of, month_start, months_until
 from bot.features.link.teams import build_team, list_teams, save_team
 from bot.features.pulse.history import record_closed_run
-from bot.runtime import Runtime
 
 SOURCE = "northpine-history"
 PROMOTER, PASSIVE, DETRACTOR = (10, 9), (8, 7), (3, 6, 5, 2)
 
 
-@runtime_checkable
 class Intake(Protocol):
     """The feedback feature's intake, as the demo uses it."""
 
@@ -50,11 +49,10 @@ def _when(month: str, zone: str, day: int, now: datetime) -> datetime:
     return min(month_start(month, zone) + timedelta(days=day, hours=10), now - timedelta(hours=1))
 
 
-async def load_sample_history(runtime: Runtime) -> None:
+async def load_sample_history(runtime: CoreServices, intake: Intake) -> None:
     """Three sample teams with a year of feedback and closed eNPS pulses (once)."""
     if await list_teams(runtime):
         return
-    intake = runtime.services.get(INTAKE_SERVICE)
     data = _history()
     zone, now = runtime.settings.time_zone, runtime.clock.now()
     months = months_until(month_of(now, zone), 12)
@@ -78,8 +76,7 @@ async def load_sample_history(runtime: Runtime) -> None:
                 )
             if team["people"][index] is not None:
                 pulses[index][team["channel"]] = scores(team["people"][index])
-    if isinstance(intake, Intake):
-        await intake.accept(items)
+    await intake.accept(items)
     for month, answers in zip(months, pulses, strict=True):
         if answers:
             await record_closed_run(

@@ -17,7 +17,7 @@ from bot.features.link.teams import TARGET_FORMS, TeamError
 from bot.outbox.scheduler import DueJob
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.services import CoreServices
 
 LINK_PLACE = "link_report"
 MONTHLY_JOB = "link_monthly"
@@ -33,7 +33,7 @@ def first_working_day(moment: datetime, zone: str) -> bool:
     return day.weekday() < 5 and (day.day == 1 or day.weekday() == 0)
 
 
-async def set_link_channel(runtime: Runtime, raw: str) -> str:
+async def set_link_channel(runtime: CoreServices, raw: str) -> str:
     """Post the monthly report to a TARGET; returns it normalised."""
     try:
         target = str(parse_target(raw))
@@ -47,7 +47,7 @@ async def set_link_channel(runtime: Runtime, raw: str) -> str:
     return target
 
 
-async def monthly_job(runtime: Runtime, session: AsyncSession, job: DueJob) -> None:
+async def monthly_job(runtime: CoreServices, session: AsyncSession, job: DueJob) -> None:
     """On the first working day: last month's report (and the year before it) to the chosen channel."""
     zone = runtime.settings.time_zone
     now = runtime.clock.now()

@@ -11,7 +11,7 @@ from bot.features.link.teams import TeamError, list_teams, unknown_team
 from bot.features.pulse.history import closed_runs
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.services import CoreServices
 
 __all__ = ["DEFAULT_MONTHS", "MAX_MONTHS", "TeamError", "check_months", "link_report"]
 
@@ -34,7 +34,7 @@ def _nothing(_item: FeedbackItem) -> bool:
 
 
 async def link_report(
-    runtime: Runtime, months: int = DEFAULT_MONTHS, team: str | None = None, last: str | None = None
+    runtime: CoreServices, months: int = DEFAULT_MONTHS, team: str | None = None, last: str | None = None
 ) -> LinkReport:
     """The report of `months` months ending with `last` (default: this month), for one team or all."""
     check_months(months)

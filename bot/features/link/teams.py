@@ -15,7 +15,7 @@ from bot.features.feedback.history import InvalidRoute, Route, parse_route
 from bot.features.link.tables import CompanyTeam
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.services import CoreServices
 
 TARGET_FORMS = "slack:CHANNEL_ID, slack:TEAM_ID/CHANNEL_ID, teams:CONVERSATION_ID or console:NAME"
 MAX_NAME = 100
@@ -133,7 +133,7 @@ def _spec(row: CompanyTeam) -> TeamSpec:
     )
 
 
-async def save_team(runtime: Runtime, team: TeamSpec, created_by: str) -> bool:
+async def save_team(runtime: CoreServices, team: TeamSpec, created_by: str) -> bool:
     """Store a team, replacing one of the same name; True when it is new."""
     async with runtime.database.session() as session:
         row = (
@@ -151,14 +151,14 @@ async def save_team(runtime: Runtime, team: TeamSpec, created_by: str) -> bool:
     return new
 
 
-async def list_teams(runtime: Runtime) -> list[TeamSpec]:
+async def list_teams(runtime: CoreServices) -> list[TeamSpec]:
     """Every team, by name."""
     async with runtime.database.session() as session:
         rows = (await session.execute(select(CompanyTeam).order_by(col(CompanyTeam.name)))).scalars().all()
     return [_spec(row) for row in rows]
 
 
-async def remove_team(runtime: Runtime, name: str) -> bool:
+async def remove_team(runtime: CoreServices, name: str) -> bool:
     """Drop a team; False when there is none of that name."""
     async with runtime.database.session() as session:
         row = (

@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.services import CoreServices
 from bot.features.pulse.anonymity import hash_token
 from bot.features.pulse.questions import (
     InvalidAnswer,
@@ -26,7 +27,6 @@ from bot.features.pulse.questions import (
 from bot.features.pulse.results import effective_threshold
 from bot.features.pulse.sealing import BallotContents, BallotSeal
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
-from bot.runtime import Runtime
 
 
 class AnswerOutcome(Enum):
@@ -50,7 +50,7 @@ class AnswerResult:
     reason: str = ""
 
 
-async def record_answer(runtime: Runtime, person: str, token: str, raw: object) -> AnswerResult:
+async def record_answer(runtime: CoreServices, person: str, token: str, raw: object) -> AnswerResult:
     """Record a one-tap (or typed) answer through its invitation token; refuses anything not theirs to answer."""
     async with runtime.database.session() as session:
         found = await _invitation(session, hash_token(token), person, runtime.clock.now())
@@ -60,7 +60,7 @@ async def record_answer(runtime: Runtime, person: str, token: str, raw: object) 
         return await _answer(runtime, session, invitation, run, pulse, raw)
 
 
-async def record_typed_answer(runtime: Runtime, person: str, raw: str) -> AnswerResult:
+async def record_typed_answer(runtime: CoreServices, person: str, raw: str) -> AnswerResult:
     """An answer typed in chat (`pulse answer ...`): to the person's newest open pulse they have not answered.
 
     With every open one answered, it is their newest: the reply says they answered already (their own
@@ -111,7 +111,7 @@ async def _invitation(
 
 
 async def _answer(
-    runtime: Runtime,
+    runtime: CoreServices,
     session: AsyncSession,
     invitation: PulseInvitation,
     run: PulseRun,
@@ -149,7 +149,7 @@ async def _answer(
     return AnswerResult(AnswerOutcome.RECORDED, kind, audience=run.audience_size, threshold=threshold)
 
 
-async def record_comment(runtime: Runtime, person: str, token: str | None, raw: object) -> AnswerResult:
+async def record_comment(runtime: CoreServices, person: str, token: str | None, raw: object) -> AnswerResult:
     """An optional comment after a score, stored as its own ballot so it is not tied to the score either."""
     try:
         comment = validate_comment(raw)
@@ -211,7 +211,7 @@ async def _newest_answered(
     return None if row is None else (row[0], row[1], row[2])
 
 
-def ballot_seal(runtime: Runtime) -> BallotSeal:
+def ballot_seal(runtime: CoreServices) -> BallotSeal:
     """The seal of this process's pulse ballots."""
     return BallotSeal(runtime.secret_key.material())
 

@@ -6,9 +6,9 @@ import logging
 from dataclasses import dataclass
 from typing import Final
 
+from bot.core.services import CoreServices
 from bot.core.targets import Target, TargetError, names_a_person, parse_target
 from bot.core.types import UserRef
-from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ def may_be_asked(user: UserRef) -> bool:
 
 
 async def expand_audience(
-    runtime: Runtime, targets: list[str]
+    runtime: CoreServices, targets: list[str]
 ) -> tuple[list[Recipient], list[tuple[str, str]]]:
     """Everyone to ask (each once, with the first segment they appear in), and targets that could not be used."""
     recipients: dict[str, Recipient] = {}
@@ -79,13 +79,13 @@ async def expand_audience(
     return list(recipients.values()), unreached
 
 
-async def _known_person(runtime: Runtime, target: Target) -> UserRef:
+async def _known_person(runtime: CoreServices, target: Target) -> UserRef:
     return await _with_zone(
         runtime, UserRef(platform=target.platform, workspace=target.workspace, user_id=target.channel)
     )
 
 
-async def _with_zone(runtime: Runtime, user: UserRef) -> UserRef:
+async def _with_zone(runtime: CoreServices, user: UserRef) -> UserRef:
     if user.time_zone:
         return user
     record = await runtime.directory.person(user.platform, user.user_id)

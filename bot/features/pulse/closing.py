@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.services import CoreServices
 from bot.core.targets import parse_target, person_of
 from bot.db.models import OutboxMessage
 from bot.features.pulse import messages
@@ -22,19 +23,18 @@ from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
 from bot.features.pulse.views import results_post, run_view
 from bot.outbox.scheduler import AfterCommit, DueJob
-from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-async def close_job(runtime: Runtime, session: AsyncSession, job: DueJob) -> AfterCommit | None:
+async def close_job(runtime: CoreServices, session: AsyncSession, job: DueJob) -> AfterCommit | None:
     """The scheduler's `pulse.close`; once it has committed, the deleted sealed ballots are scrubbed."""
     if await close_run(runtime, session, int(job.payload["run"])):
         return partial(scrub_pending_ballots, runtime.database)
     return None
 
 
-async def mix_ballots(runtime: Runtime, session: AsyncSession, pulse: Pulse, run_id: int) -> int:
+async def mix_ballots(runtime: CoreServices, session: AsyncSession, pulse: Pulse, run_id: int) -> int:
     """Open a run's sealed ballots and move them into the ballot table in one shuffled batch; how many.
 
     A ballot keeps its segment only when that segment's answers (not its audience) reach the threshold,
@@ -69,7 +69,7 @@ async def mix_ballots(runtime: Runtime, session: AsyncSession, pulse: Pulse, run
     return len(pending)
 
 
-async def close_run(runtime: Runtime, session: AsyncSession, run_id: int) -> bool:
+async def close_run(runtime: CoreServices, session: AsyncSession, run_id: int) -> bool:
     """Close an open run: mix its ballots, publish results and the reachability report; False if not open.
 
     This transaction touches no invitation, so no ballot shares a transaction with a person's row. The
@@ -113,7 +113,7 @@ async def close_run(runtime: Runtime, session: AsyncSession, run_id: int) -> boo
     return True
 
 
-async def close_pulse(runtime: Runtime, pulse_id: int) -> int:
+async def close_pulse(runtime: CoreServices, pulse_id: int) -> int:
     """Close a pulse's open runs and stop it recurring; returns how many runs closed (-1: no such pulse)."""
     async with runtime.database.session() as session:
         pulse = await session.get(Pulse, pulse_id)

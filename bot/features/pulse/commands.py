@@ -6,12 +6,12 @@ import argparse
 import json
 import sys
 
+from bot.core.services import CoreServices
 from bot.features.pulse import service
 from bot.features.pulse.export import comments_csv, results_csv
 from bot.features.pulse.questions import PULSE_KINDS
 from bot.features.pulse.service import PulseInputError
 from bot.features.pulse.tables import Pulse
-from bot.runtime import Runtime
 
 CLI_CREATOR = "cli"
 NOT_RUN = "not run yet"
@@ -70,7 +70,7 @@ def add_pulse_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     results.set_defaults(run=_results)
 
 
-async def _create(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _create(args: argparse.Namespace, runtime: CoreServices) -> int:
     try:
         spec = service.build_spec(
             question=args.question,
@@ -94,7 +94,7 @@ async def _create(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _list(args: argparse.Namespace, runtime: CoreServices) -> int:
     pulses = await service.list_pulses(runtime)
     if args.json:
         print(json.dumps([service.pulse_summary(pulse, runs) for pulse, runs, _ in pulses]))
@@ -107,7 +107,7 @@ async def _list(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def _close(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _close(args: argparse.Namespace, runtime: CoreServices) -> int:
     closed = await service.close_pulse(runtime, args.pulse)
     if closed < 0:
         return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")
@@ -115,7 +115,7 @@ async def _close(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
-async def _results(args: argparse.Namespace, runtime: Runtime) -> int:
+async def _results(args: argparse.Namespace, runtime: CoreServices) -> int:
     found = await service.latest_results(runtime, args.pulse)
     if found is None:
         return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.services import CoreServices
 from bot.core.types import Button, Buttons, OutboundMessage, Text, UserRef
 from bot.features.pulse import service
 from bot.features.pulse.anonymity import new_invitation_token
@@ -27,7 +28,6 @@ from bot.features.pulse.closing import close_run
 from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.features.pulse.sealing import BallotContents
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
-from bot.runtime import Runtime
 
 if TYPE_CHECKING:
     from bot.core.turn import Turn
@@ -45,7 +45,7 @@ def _sample() -> dict[str, object]:
     return data
 
 
-async def load_sample_pulse(runtime: Runtime) -> None:
+async def load_sample_pulse(runtime: CoreServices) -> None:
     """Create the sample eNPS pulse (once), ready for `pulse` to run it."""
     async with runtime.database.session() as session:
         # The sample pulse is the demo person's; earlier closed runs of the demo's history do not count.

@@ -24,7 +24,7 @@ from bot.features.pulse.suppression import suppress_cells
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
 
 if TYPE_CHECKING:
-    from bot.runtime import Runtime
+    from bot.core.services import CoreServices
 
 __all__ = [
     "COMMENT_THRESHOLD",
@@ -92,7 +92,7 @@ async def closed_runs(
 
 
 async def record_closed_run(
-    runtime: Runtime,
+    runtime: CoreServices,
     question: str,
     answers: Mapping[str, Sequence[int]],
     closes_at: datetime,

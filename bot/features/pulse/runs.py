@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.services import CoreServices
 from bot.core.types import OutboundMessage, SentMessage, UserRef
 from bot.db.models import OutboxMessage
 from bot.features.pulse import messages
@@ -22,7 +23,6 @@ from bot.features.pulse.spec import PulseSpec
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
 from bot.outbox.scheduler import DueJob
 from bot.outbox.store import OutboxEntry
-from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ MAX_REMINDERS: Final = 2
 LOCAL_TIME_LEAD: Final = timedelta(hours=26)
 
 
-async def create_pulse(runtime: Runtime, spec: PulseSpec, *, status: str = "scheduled") -> int:
+async def create_pulse(runtime: CoreServices, spec: PulseSpec, *, status: str = "scheduled") -> int:
     """Store a pulse and schedule its first run (now, at its time, or at its first cron firing)."""
     async with runtime.database.session() as session:
         pulse = Pulse(
@@ -77,7 +77,7 @@ def next_run_time(pulse: Pulse, after: datetime) -> datetime:
     return next_runs(pulse.cron, pulse.time_zone or "UTC", after, 1, skip_weekends=pulse.skip_weekends)[0]
 
 
-async def schedule_next_run(runtime: Runtime, session: AsyncSession, pulse: Pulse, after: datetime) -> None:
+async def schedule_next_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, after: datetime) -> None:
     """Schedule the open job of the pulse's next run, as a one-off job named by its time (so runs are unique)."""
     now = runtime.clock.now()
     run_at = next_run_time(pulse, after) if pulse.cron else pulse.at or now
@@ -91,7 +91,7 @@ async def schedule_next_run(runtime: Runtime, session: AsyncSession, pulse: Puls
     )
 
 
-async def open_job(runtime: Runtime, session: AsyncSession, job: DueJob) -> None:
+async def open_job(runtime: CoreServices, session: AsyncSession, job: DueJob) -> None:
     """The scheduler's `pulse.open`: open the run, then schedule the next one of a recurring pulse."""
     pulse = await session.get(Pulse, int(job.payload["pulse"]))
     if pulse is None or pulse.status != "scheduled":
@@ -102,7 +102,7 @@ async def open_job(runtime: Runtime, session: AsyncSession, job: DueJob) -> None
         await schedule_next_run(runtime, session, pulse, run_at)
 
 
-async def open_run(runtime: Runtime, session: AsyncSession, pulse: Pulse, run_at: datetime) -> PulseRun:
+async def open_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, run_at: datetime) -> PulseRun:
     """Open one run: invitations and one DM per person (idempotent per run and person), reminders, close."""
     assert pulse.id is not None
     existing = (
@@ -176,7 +176,7 @@ def _send_time(pulse: Pulse, run_at: datetime, recipient_zone: str | None) -> da
     return local_send_time(run_at, pulse.time_zone or "UTC", recipient_zone)
 
 
-def _buttons_per_row(runtime: Runtime, platform: str) -> int:
+def _buttons_per_row(runtime: CoreServices, platform: str) -> int:
     return runtime.platforms.capabilities(platform).max_buttons
 
 
@@ -204,12 +204,12 @@ async def _forget_answer_tokens(session: AsyncSession, entry: OutboxEntry) -> No
     )
 
 
-async def remind_job(runtime: Runtime, session: AsyncSession, job: DueJob) -> None:
+async def remind_job(runtime: CoreServices, session: AsyncSession, job: DueJob) -> None:
     """The scheduler's `pulse.remind`: one reminder to each person who has not answered yet."""
     await send_reminders(runtime, session, int(job.payload["run"]), int(job.payload["number"]))
 
 
-async def send_reminders(runtime: Runtime, session: AsyncSession, run_id: int, number: int) -> int:
+async def send_reminders(runtime: CoreServices, session: AsyncSession, run_id: int, number: int) -> int:
     """Queue reminder `number` (at most two) to non-respondents of an open run; returns how many."""
     run = await session.get(PulseRun, run_id)
     if run is None or run.status != "open" or number > MAX_REMINDERS:

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.services import CoreServices
 from bot.core.types import OutboundMessage
 from bot.features.pulse import messages
 from bot.features.pulse.answers import count_responses
@@ -26,7 +27,6 @@ from bot.features.pulse.results import (
 )
 from bot.features.pulse.suppression import PublishedCut, SegmentAnswers, cut_results
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
-from bot.runtime import Runtime
 
 POOLED: Final = "(pooled)"  # ballots of named people and of segments below the threshold
 
@@ -150,7 +150,7 @@ async def pulse_runs(session: AsyncSession, pulse: Pulse, status: str | None = N
     return list((await session.execute(query.order_by(col(PulseRun.scheduled_for)))).scalars().all())
 
 
-async def latest_results(runtime: Runtime, pulse_id: int) -> tuple[Pulse, RunView | None] | None:
+async def latest_results(runtime: CoreServices, pulse_id: int) -> tuple[Pulse, RunView | None] | None:
     """A pulse and its newest run's results (None before its first run); None for an unknown pulse."""
     async with runtime.database.session() as session:
         pulse = await session.get(Pulse, pulse_id)
@@ -168,7 +168,7 @@ def empty_results(pulse: Pulse) -> PulseResults:
     return pulse_results(pulse.id, parse_kind(pulse.kind), 0, [], effective_threshold(pulse.threshold))
 
 
-async def list_pulses(runtime: Runtime, created_by: str | None = None) -> list[tuple[Pulse, int, int]]:
+async def list_pulses(runtime: CoreServices, created_by: str | None = None) -> list[tuple[Pulse, int, int]]:
     """Every pulse (or one person's) with its number of runs and its newest run's responses."""
     async with runtime.database.session() as session:
         query = select(Pulse).order_by(col(Pulse.id))
@@ -205,7 +205,7 @@ def pulse_summary(pulse: Pulse, runs: int) -> dict[str, object]:
     }
 
 
-async def results_by_run(runtime: Runtime, pulse_id: int) -> list[dict[str, object]]:
+async def results_by_run(runtime: CoreServices, pulse_id: int) -> list[dict[str, object]]:
     """One row of results per run of a pulse, oldest first (for CSV export)."""
     async with runtime.database.session() as session:
         pulse = await session.get(Pulse, pulse_id)
