@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support import databases
+from tests.support.wiring import wired_runtime
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _postgres_state: dict[str, str | None] = {}
@@ -95,9 +96,6 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """The services of one process, with every feature registered."""
-    from bot.app import setup_features
-
-    runtime = build_runtime(settings)
-    setup_features(runtime)
+    runtime = wired_runtime(settings)
     yield runtime
     await runtime.database.dispose()

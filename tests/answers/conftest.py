@@ -11,7 +11,6 @@ import pytest
 from bot.clock import ManualClock
 from bot.core.types import ConversationRef, InboundMessage, UserRef
 from bot.features.answers import DEMO_DOCS, DEMO_SUFFIXES
-from bot.features.answers.answering import knowledge_store
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 
@@ -30,15 +29,13 @@ def clock() -> ManualClock:
     return ManualClock(START)
 
 
-async def make_runtime(settings: Settings, clock: ManualClock, *, wire_llm: bool = False) -> Runtime:
-    """A runtime with every feature set up and Northpine's docs ingested."""
-    from bot.app import setup_features, wire_language_model
+async def make_runtime(settings: Settings, clock: ManualClock) -> Runtime:
+    """A runtime with every feature set up (the LLM when the settings name one) and Northpine's docs ingested."""
+    from bot.app import setup_features
 
     runtime = build_runtime(settings, clock)
-    setup_features(runtime)
-    if wire_llm:
-        wire_language_model(runtime)
-    report = await knowledge_store(runtime).ingest(demo_files())
+    features = setup_features(runtime)
+    report = await features.answers.knowledge.store.ingest(demo_files())
     assert not report.failed
     return runtime
 

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from adapters.embeddings import from_settings
 from bot.clock import ManualClock
-from bot.features.answers.answering import knowledge_store
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from knowledge.dense import embedding_text
+from knowledge.store import KnowledgeStore
 from knowledge.tables import ChunkVector
 from knowledge.text import Tokenizer
 from tests.answers.conftest import demo_files
@@ -56,14 +56,15 @@ def dense_environment(database_url: str, server: FakeOpenAI, **extra: str) -> di
     }
 
 
-def make_runtime(environ: dict[str, str], clock: ManualClock, tmp_path: Path) -> Runtime:
-    """A runtime wired from that environment as `serve` and the CLI wire it (no chat model)."""
-    from bot.app import setup_features, wire_embeddings
+def make_runtime(
+    environ: dict[str, str], clock: ManualClock, tmp_path: Path
+) -> tuple[Runtime, KnowledgeStore]:
+    """A runtime wired from that environment as `serve` and the CLI wire it, and its knowledge store."""
+    from bot.app import setup_features
 
     runtime = build_runtime(load_settings(environ, dotenv_path=tmp_path / "no.env"), clock)
-    setup_features(runtime)
-    wire_embeddings(runtime)
-    return runtime
+    features = setup_features(runtime)
+    return runtime, features.answers.knowledge.store
 
 
 async def stored_vectors(runtime: Runtime) -> dict[str, str]:
@@ -91,9 +92,9 @@ async def clueline(environ: dict[str, str], *args: str, cwd: Path) -> str:
     return stdout.decode()
 
 
-async def sources_found(runtime: Runtime, question: str) -> list[str]:
+async def sources_found(store: KnowledgeStore, question: str) -> list[str]:
     """The sources the store retrieves for a question, best first."""
-    return [hit.chunk.source for hit in (await knowledge_store(runtime).retrieve(question)).hits]
+    return [hit.chunk.source for hit in (await store.retrieve(question)).hits]
 
 
 def test_without_a_model_configured_there_is_no_embedder() -> None:
@@ -111,9 +112,9 @@ async def test_ingest_stores_a_vector_per_chunk_and_prune_drops_them(
         shutil.copy(path, docs / path.name)
     environ = dense_environment(database_url, fake_endpoint)
     output = await clueline(environ, "knowledge", "ingest", str(docs), cwd=tmp_path)
-    runtime = make_runtime(environ, clock, tmp_path)
+    runtime, runtime_store = make_runtime(environ, clock, tmp_path)
     try:
-        store = knowledge_store(runtime)
+        store = runtime_store
         chunks = await store.load_chunks()
         assert f"({len(chunks)} chunks stored, {len(chunks)} chunk vectors made)" in output
         assert await stored_vectors(runtime) == {c.chunk_key: MODEL for c in chunks}
@@ -140,9 +141,9 @@ async def test_ingest_stores_a_vector_per_chunk_and_prune_drops_them(
         {"DATABASE_URL": database_url}, "knowledge", "ingest", str(docs), "--prune", cwd=tmp_path
     )
     assert "removed 1" in output and "vectors" not in output
-    runtime = make_runtime(environ, clock, tmp_path)
+    runtime, runtime_store = make_runtime(environ, clock, tmp_path)
     try:
-        remaining = await knowledge_store(runtime).load_chunks()
+        remaining = await runtime_store.load_chunks()
         assert await stored_vectors(runtime) == {c.chunk_key: MODEL for c in remaining}
         assert not any(c.source == "bank-sync.md" for c in remaining)
     finally:
@@ -152,20 +153,18 @@ async def test_ingest_stores_a_vector_per_chunk_and_prune_drops_them(
 async def test_a_question_sharing_no_word_with_its_passage_is_found_only_with_dense_retrieval(
     database_url: str, fake_endpoint: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
-    dense = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
-    lexical = make_runtime({"DATABASE_URL": database_url}, clock, tmp_path)
+    dense, dense_store = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
+    lexical, lexical_store = make_runtime({"DATABASE_URL": database_url}, clock, tmp_path)
     try:
-        await knowledge_store(dense).ingest(demo_files())
+        await dense_store.ingest(demo_files())
         [passage] = [
-            c
-            for c in await knowledge_store(dense).load_chunks(PARAPHRASED_SOURCE)
-            if "renew your consent" in c.text
+            c for c in await dense_store.load_chunks(PARAPHRASED_SOURCE) if "renew your consent" in c.text
         ]
         tokenizer = Tokenizer()
         assert not set(tokenizer.terms(PARAPHRASE)) & set(tokenizer.terms(embedding_text(passage)))
 
-        assert PARAPHRASED_SOURCE not in await sources_found(lexical, PARAPHRASE)
-        assert PARAPHRASED_SOURCE in await sources_found(dense, PARAPHRASE)
+        assert PARAPHRASED_SOURCE not in await sources_found(lexical_store, PARAPHRASE)
+        assert PARAPHRASED_SOURCE in await sources_found(dense_store, PARAPHRASE)
     finally:
         await dense.database.dispose()
         await lexical.database.dispose()
@@ -174,9 +173,9 @@ async def test_a_question_sharing_no_word_with_its_passage_is_found_only_with_de
 async def test_dense_retrieval_never_turns_a_decline_into_an_answer(
     database_url: str, fake_endpoint: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
-    runtime = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
+    runtime, runtime_store = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
     try:
-        await knowledge_store(runtime).ingest(demo_files())
+        await runtime_store.ingest(demo_files())
         bot = TestBot(runtime)
         await bot.push("is there a zapier integration for the time tracking add-on?")
         assert "I don't know that yet" in bot.pop()
@@ -190,9 +189,9 @@ async def test_the_question_goes_to_the_endpoint_with_the_configured_model(
     # Without its own base URL, dense retrieval uses the OpenAI-compatible server of the LLM.
     environ = dense_environment(database_url, fake_endpoint, OPENAI_BASE_URL=fake_endpoint.base_url)
     del environ["CLUELINE_EMBEDDINGS_BASE_URL"]
-    runtime = make_runtime(environ, clock, tmp_path)
+    runtime, runtime_store = make_runtime(environ, clock, tmp_path)
     try:
-        await knowledge_store(runtime).ingest(demo_files())
+        await runtime_store.ingest(demo_files())
         bot = TestBot(runtime)
         await bot.push("ask how do I export invoices?")
         fake_endpoint.embedding_requests.clear()
@@ -218,9 +217,9 @@ async def test_a_failing_endpoint_still_gets_the_lexical_answer(
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    runtime = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
+    runtime, runtime_store = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
     try:
-        await knowledge_store(runtime).ingest(demo_files())
+        await runtime_store.ingest(demo_files())
         if failure == "server error":
             fake_endpoint.embedding_status = 500
         else:
@@ -244,9 +243,9 @@ async def test_vectors_missed_while_the_endpoint_was_down_are_made_once_it_is_ba
     database_url: str, fake_endpoint: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
     fake_endpoint.embedding_status = 500
-    runtime = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
+    runtime, runtime_store = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
     try:
-        store = knowledge_store(runtime)
+        store = runtime_store
         report = await store.ingest(demo_files())
         assert report.added and report.vectors == 0 and report.vectors_failed == "InternalServerError"
         bot = TestBot(runtime)
@@ -256,7 +255,7 @@ async def test_vectors_missed_while_the_endpoint_was_down_are_made_once_it_is_ba
 
         fake_endpoint.embedding_status = 200
         clock.advance(timedelta(minutes=2))
-        assert PARAPHRASED_SOURCE in await sources_found(runtime, PARAPHRASE)
+        assert PARAPHRASED_SOURCE in await sources_found(runtime_store, PARAPHRASE)
         assert await stored_vectors(runtime) == {c.chunk_key: MODEL for c in await store.load_chunks()}
     finally:
         await runtime.database.dispose()
@@ -265,16 +264,16 @@ async def test_vectors_missed_while_the_endpoint_was_down_are_made_once_it_is_ba
 async def test_switching_dense_on_gives_the_stored_chunks_vectors_when_the_index_is_built(
     database_url: str, fake_endpoint: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
-    lexical = make_runtime({"DATABASE_URL": database_url}, clock, tmp_path)
+    lexical, lexical_store = make_runtime({"DATABASE_URL": database_url}, clock, tmp_path)
     try:
-        await knowledge_store(lexical).ingest(demo_files())
+        await lexical_store.ingest(demo_files())
         assert await stored_vectors(lexical) == {}
     finally:
         await lexical.database.dispose()
-    dense = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
+    dense, dense_store = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
     try:
-        assert PARAPHRASED_SOURCE in await sources_found(dense, PARAPHRASE)
-        chunks = await knowledge_store(dense).load_chunks()
+        assert PARAPHRASED_SOURCE in await sources_found(dense_store, PARAPHRASE)
+        chunks = await dense_store.load_chunks()
         assert await stored_vectors(dense) == {c.chunk_key: MODEL for c in chunks}
     finally:
         await dense.database.dispose()
@@ -283,9 +282,9 @@ async def test_switching_dense_on_gives_the_stored_chunks_vectors_when_the_index
 async def test_an_answer_saved_from_chat_gets_its_vector(
     database_url: str, fake_endpoint: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
-    runtime = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
+    runtime, runtime_store = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
     try:
-        store = knowledge_store(runtime)
+        store = runtime_store
         await store.ingest(demo_files())
         source = await store.add_faq(
             "Can I invoice in bitcoin?", "No: invoices are in one of 40 currencies.", owner="slack:UMAYA"

@@ -44,7 +44,7 @@ def llm_environment(database_url: str, server: FakeOpenAI, **extra: str) -> dict
 
 async def llm_runtime(environ: dict[str, str], clock: ManualClock, tmp_path: Path) -> Runtime:
     settings = load_settings(environ, dotenv_path=tmp_path / "no.env")
-    return await make_runtime(settings, clock, wire_llm=True)
+    return await make_runtime(settings, clock)
 
 
 async def reply_through_llm(environ: dict[str, str], clock: ManualClock, tmp_path: Path, message: str) -> str:

@@ -25,6 +25,7 @@ from tests.deploy.processes import ROOT, free_port, plain_env
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.recording import RecordingAdapter
 from tests.support.testbot import TestBot
+from tests.support.wiring import wired_runtime
 
 CHANNEL = ConversationRef(platform="slack", workspace="T1", channel="C1")
 THROTTLED = ConversationRef(platform="slack", workspace="T1", channel="CBUSY")
@@ -49,7 +50,7 @@ async def scrape(runtime: Runtime) -> dict[tuple[str, tuple[tuple[str, str], ...
 
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
-    runtime = build_runtime(settings, clock=ManualClock(START))
+    runtime = wired_runtime(settings, clock=ManualClock(START))
     runtime.adapters["slack"] = RecordingAdapter("slack")
     yield runtime
     await runtime.database.dispose()
@@ -114,7 +115,7 @@ async def test_llm_latency_fallbacks_and_answers_given_and_declined_are_counted(
         openai_api_key="sk-test",
         extra={"CLUELINE_LLM_TIMEOUT_SECONDS": "2"},
     )
-    runtime = await make_runtime(settings, ManualClock(START), wire_llm=True)
+    runtime = await make_runtime(settings, ManualClock(START))
     try:
         bot = TestBot(runtime)
         await bot.push("how do I export invoices?")
@@ -134,7 +135,6 @@ async def test_llm_latency_fallbacks_and_answers_given_and_declined_are_counted(
 LOGGING_SCRIPT = """
 import asyncio, logging
 from bot.cli import configure_logging
-from bot.app import setup_features
 from bot.runtime import build_runtime
 from bot.settings import load_settings
 from tests.support.testbot import TestBot
@@ -145,7 +145,6 @@ async def main():
     runtime = build_runtime(settings)
     from bot.db import migrate
     await migrate.upgrade(runtime.database)
-    setup_features(runtime)
     await TestBot(runtime).push("help")
     logging.getLogger("bot.test").info("token xoxb-1234-5678-abcdef for dana@example.com")
     logging.getLogger("slack_sdk.web").debug("library body with dana@example.com")

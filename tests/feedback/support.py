@@ -11,7 +11,7 @@ from sqlmodel import col
 from bot.core.types import ActionEvent, ConversationRef, UserRef
 from bot.db.models import OutboxMessage
 from bot.features.feedback import manage
-from bot.features.feedback.intake import FeedbackIntake, intake_service
+from bot.features.feedback.intake import FeedbackIntake
 from bot.features.feedback.items import FeedbackItem, parse_item
 from bot.features.feedback.render import FOLLOW_UP
 from bot.features.feedback.routing import Route, parse_route_args
@@ -19,15 +19,14 @@ from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
 from bot.runtime import Runtime
 from tests.feedback.conftest import NOW
 from tests.support.recording import RecordingAdapter
+from tests.support.wiring import features_of
 
 _presses = itertools.count(1)
 
 
 def intake_of(runtime: Runtime) -> FeedbackIntake:
     """The runtime's intake service."""
-    intake = intake_service(runtime)
-    assert intake is not None
-    return intake
+    return features_of(runtime).feedback.importing.intake
 
 
 def slack(runtime: Runtime) -> RecordingAdapter:

@@ -15,15 +15,15 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.core.types import Buttons, UserRef
-from bot.features.feedback.intake import intake_service
 from bot.features.feedback.items import FeedbackItem
 from bot.features.link.months import month_of, month_start, months_until
 from bot.features.link.teams import build_team, save_team
 from bot.features.pulse import service
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.recording import RecordingAdapter
+from tests.support.wiring import features_of, wired_runtime
 
 MONTHS = months_until(month_of(datetime.now(UTC), "UTC"), 12)
 TEAMS = {"Support": ("C1", "helpdesk"), "Sales": ("C2", "billing"), "Product": ("C3", "reports")}
@@ -108,8 +108,7 @@ class LinkWorld:
 
     async def feedback_year(self) -> None:
         """Six NPS answers a month for each product, and a few CSAT ratings."""
-        intake = intake_service(self.runtime)
-        assert intake is not None
+        intake = features_of(self.runtime).feedback.importing.intake
         items: list[FeedbackItem] = []
         for index, month in enumerate(MONTHS):
             when = month_start(month, "UTC") + timedelta(days=11, hours=10)
@@ -143,10 +142,8 @@ class LinkWorld:
 
 def make_world(database_url: str) -> LinkWorld:
     """A runtime with every feature on a manual clock, and Slack channels C1-C3 of the three teams."""
-    from bot.app import setup_features
-
     clock = ManualClock(month_start(MONTHS[0], "UTC"))
-    runtime = build_runtime(
+    runtime = wired_runtime(
         Settings(
             database_url=database_url,
             admins=frozenset({"slack:ULEAD", "console:lead"}),
@@ -154,7 +151,6 @@ def make_world(database_url: str) -> LinkWorld:
         ),
         clock,
     )
-    setup_features(runtime)
     slack = RecordingAdapter("slack")
     for channel, people in PEOPLE.items():
         slack.members[channel] = [slack_user(person) for person in people]

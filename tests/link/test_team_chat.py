@@ -8,6 +8,7 @@ import pytest
 
 from tests.link.conftest import LinkWorld, make_world
 from tests.support.testbot import TestBot
+from tests.support.wiring import features_of
 
 
 @pytest.fixture
@@ -51,7 +52,6 @@ async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(
     from datetime import timedelta
 
     from bot.features.feedback import manage
-    from bot.features.feedback.intake import intake_service
     from bot.features.feedback.items import FeedbackItem
     from bot.features.feedback.routing import parse_route
     from bot.features.link import service
@@ -62,8 +62,7 @@ async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(
     assert "customers: feedback routed to its channels" in lead.pop()
     world.clock.advance(timedelta(days=2))
     now = world.clock.now()
-    intake = intake_service(world.runtime)
-    assert intake is not None
+    intake = features_of(world.runtime).feedback.importing.intake
     await intake.accept(
         [
             FeedbackItem(

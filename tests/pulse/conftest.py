@@ -12,10 +12,11 @@ import pytest
 from bot.clock import ManualClock
 from bot.core.types import ActionEvent, Buttons, ConversationRef, UserRef
 from bot.features.pulse import service
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.recording import RecordingAdapter
+from tests.support.wiring import wired_runtime
 
 START = datetime(2026, 6, 1, 9, tzinfo=UTC)  # a Monday
 PEOPLE = [f"U{number}" for number in range(1, 9)]
@@ -108,10 +109,8 @@ class PulseWorld:
 @pytest.fixture
 async def world(database_url: str) -> AsyncIterator[PulseWorld]:
     """A runtime with every feature, a manual clock and a Slack whose #C1 has eight people and three others."""
-    from bot.app import setup_features
-
     clock = ManualClock(START)
-    runtime = build_runtime(
+    runtime = wired_runtime(
         Settings(
             database_url=database_url,
             admins=frozenset({"slack:ULEAD", "console:lead"}),
@@ -119,7 +118,6 @@ async def world(database_url: str) -> AsyncIterator[PulseWorld]:
         ),
         clock,
     )
-    setup_features(runtime)
     slack = RecordingAdapter("slack")
     slack.members["C1"] = [slack_user(person) for person in PEOPLE] + [
         slack_user("UBOT", is_bot=True),
