@@ -9,25 +9,41 @@ ballots. Earlier results are judged by the same rule, oldest first, so a hidden 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Final
+from typing import Final, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.features.pulse.results import effective_threshold
+from bot.features.pulse.results import PulseResults, effective_threshold
 from bot.features.pulse.suppression import PublishedCut
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
-
-if TYPE_CHECKING:
-    from bot.features.pulse.views import RunView
 
 WINDOW: Final = timedelta(days=365)
 WHOLE_RUN: Final = ""  # the audience key of a run's total, beside its segments' names
 
 Audience = frozenset[str]
+
+
+class ShownRun(Protocol):
+    """What the overlap rule reads of an earlier run's results as shown (views.RunView)."""
+
+    @property
+    def results(self) -> PulseResults:
+        """The run's total, hidden or not."""
+        ...
+
+    @property
+    def segments(self) -> dict[str, PulseResults]:
+        """The segments shown."""
+        ...
+
+
+# How a run's results are shown (views.run_view), handed in: showing a run asks History about earlier runs.
+ShowRun = Callable[[AsyncSession, Pulse, PulseRun, "History"], Awaitable[ShownRun]]
 
 
 @dataclass(frozen=True)
@@ -41,9 +57,10 @@ class Overlap:
 class History:
     """Results of earlier runs as shown, worked out once per request, oldest first."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, show: ShowRun) -> None:
         self._session = session
-        self._views: dict[int, RunView] = {}
+        self._show = show
+        self._views: dict[int, ShownRun] = {}
 
     async def overlaps(self, pulse: Pulse, run: PulseRun, cut: PublishedCut) -> Overlap:
         """Which of this run's visible cells differ by 1 to threshold-1 people from an earlier visible result."""
@@ -66,13 +83,11 @@ class History:
         segments = any(differing(audiences[name]) is not None for name in cut.visible if name in audiences)
         return Overlap(total=total, segments=segments)
 
-    async def view(self, pulse: Pulse, run: PulseRun) -> RunView:
+    async def view(self, pulse: Pulse, run: PulseRun) -> ShownRun:
         """A run's results as shown, remembered for this request."""
-        from bot.features.pulse.views import run_view  # views uses History: imported when first needed
-
         assert run.id is not None
         if run.id not in self._views:
-            self._views[run.id] = await run_view(self._session, pulse, run, self)
+            self._views[run.id] = await self._show(self._session, pulse, run, self)
         return self._views[run.id]
 
     async def _visible_audiences_before(self, pulse: Pulse, run: PulseRun) -> list[Audience]:

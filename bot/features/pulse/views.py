@@ -88,7 +88,7 @@ async def run_view(
         [SegmentAnswers(name, 0, values) for name, values in sorted(by_segment.items())],
         threshold,
     )
-    overlapping = await (history or History(session)).overlaps(pulse, run, cut.published)
+    overlapping = await (history or History(session, run_view)).overlaps(pulse, run, cut.published)
     total_visible = cut.published.total_visible and overlapping.total is None
     # A segment hidden for overlap would be total minus the others: then no segment shows.
     visible_segments = frozenset() if overlapping.segments else cut.published.visible
@@ -133,7 +133,7 @@ async def results_post(
 async def trend_points(session: AsyncSession, pulse: Pulse) -> list[TrendPoint]:
     """eNPS of each closed run of a pulse, oldest first; None for runs below the threshold."""
     runs = await pulse_runs(session, pulse, status="closed")
-    history = History(session)
+    history = History(session, run_view)
     points = []
     for run in runs:
         view = await run_view(session, pulse, run, history)
@@ -212,7 +212,7 @@ async def results_by_run(runtime: CoreServices, pulse_id: int) -> list[dict[str,
         if pulse is None:
             return []
         rows: list[dict[str, object]] = []
-        history = History(session)
+        history = History(session, run_view)
         for run in await pulse_runs(session, pulse):
             view = await run_view(session, pulse, run, history)
             row: dict[str, object] = {
