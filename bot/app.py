@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -85,6 +85,7 @@ def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
 def setup_features(runtime: Runtime, features: Features | None = None) -> Features:
     """Let every feature register its handlers, jobs and hooks, each handed its own typed dependencies."""
     from adapters.feedback_formats.reader import FileReader
+
     features = features or all_features()
     store = KnowledgeStore(runtime.database, clock=runtime.clock, embedder=embedder(runtime))
     intake = FeedbackIntake(runtime)
@@ -109,12 +110,21 @@ class Process:
 
 
 def assemble(
-    settings: Settings, *, clock: Clock | None = None, features: Features | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    features: Features | None = None,
+    adapters: Sequence[ChatAdapter] = (),
 ) -> Process:
-    """Build a process from settings: services, features with their dependencies, adapters (nothing connects)."""
+    """Build a process from settings: services, features with their dependencies, adapters (nothing connects).
+
+    `adapters` are chat adapters beside the configured ones (the demo's console).
+    """
     runtime = build_runtime(settings, clock)
+    for adapter in adapters:
+        runtime.platforms.register(adapter)
     wired = setup_features(runtime, features)
-    return Process(runtime, wired, wire_adapters(runtime))
+    return Process(runtime, wired, [*adapters, *wire_adapters(runtime)])
 
 
 @asynccontextmanager
@@ -208,9 +218,7 @@ def _lifecycle(
             # keeps full garbage collections from rescanning it, which under load stalls the loop (and the acks).
             gc.freeze()
             stop = asyncio.Event()
-            background = (
-                asyncio.create_task(run_background(process.runtime, stop)) if run_scheduler else None
-            )
+            background = asyncio.create_task(run_background(process.runtime, stop)) if run_scheduler else None
             yield
             stop.set()
             await tasks.drain(timeout=SHUTDOWN_DRAIN_SECONDS)

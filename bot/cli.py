@@ -14,7 +14,7 @@ from bot.arguments import CommandParser
 from bot.db.database import DatabaseError
 from bot.features.catalog import Features, all_features
 from bot.log_privacy import protect_handlers
-from bot.runtime import Feature, Runtime
+from bot.runtime import Runtime
 from bot.settings import SettingError, Settings, load_settings, require_whole_platforms
 
 log = logging.getLogger("clueline")
@@ -157,17 +157,13 @@ def _demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from adapters.console import ConsoleAdapter
-    from bot.app import setup_features
     from bot.demo.chat import run_demo
-
-    def setup(runtime: Runtime) -> list[Feature]:
-        return setup_features(runtime).all()
 
     if args.database and not Path(args.database).parent.is_dir():
         raise CommandFailed(f"no such folder for --database: {Path(args.database).parent}")
     # Charts are written where the person can open them after the demo (its database is temporary).
     console = ConsoleAdapter(write=_print_until_closed, picture_dir=Path(tempfile.gettempdir()), forms=True)
-    return run_demo(console, args.database, setup)
+    return run_demo(console, args.database)
 
 
 def _print_until_closed(text: str) -> None:

@@ -11,9 +11,8 @@ from typing import Protocol, TextIO
 
 from bot.core.adapter import ChatAdapter
 from bot.core.types import ActionEvent, InboundMessage
-from bot.db import migrate
 from bot.demo.company import load_sample_company
-from bot.runtime import Feature, Runtime, build_runtime
+from bot.runtime import Feature, Runtime
 from bot.settings import Settings
 
 PROMPT = "you> "
@@ -52,8 +51,7 @@ async def drain(runtime: Runtime) -> None:
 async def chat(
     runtime: Runtime, features: list[Feature], console: TerminalChat, lines: TextIO, interactive: bool
 ) -> None:
-    """Feed each line to the dispatcher as the console user; print what the bot says."""
-    await migrate.upgrade(runtime.database)
+    """Feed each line to the dispatcher as the console user; print what the bot says (on a migrated database)."""
     # The sample's start-up posts (every highlight) would scroll the welcome away: one line says what came.
     console.hold()
     try:
@@ -88,28 +86,18 @@ def loaded_summary(held: Counter[str]) -> str:
     )
 
 
-class SetupFeatures(Protocol):
-    """Registers every feature with a runtime (the composition root's `setup_features`)."""
-
-    def __call__(self, runtime: Runtime) -> list[Feature]:
-        """Register; returns the features set up."""
-        ...
-
-
-def run_demo(console: TerminalChat, database: str | None, setup: SetupFeatures) -> int:
+def run_demo(console: TerminalChat, database: str | None) -> int:
     """Run the demo on a SQLite file (a fresh temporary one unless `database` names one)."""
+    from bot.app import assemble, running
+
     with tempfile.TemporaryDirectory(prefix="clueline-demo-") as scratch:
         path = Path(database) if database else Path(scratch) / "demo.db"
         settings = Settings(database_url=f"sqlite:///{path}", admins=frozenset({"console:you"}))
-        runtime = build_runtime(settings)
-        runtime.platforms.register(console)
-        features = setup(runtime)
 
         async def main() -> None:
-            try:
-                await chat(runtime, features, console, sys.stdin, sys.stdin.isatty())
-            finally:
-                await runtime.database.dispose()
+            async with running(assemble(settings, adapters=[console])) as process:
+                features = process.features.all()
+                await chat(process.runtime, features, console, sys.stdin, sys.stdin.isatty())
 
         asyncio.run(main())
     return 0
