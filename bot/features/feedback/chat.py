@@ -149,11 +149,11 @@ async def post_action(turn: Turn) -> None:
     elif event.action_id == FOLLOW_UP:
         await _follow_up(turn, event, item_id)
     elif event.action_id == KUDOS:
-        await _in_thread(turn, event, f"Kudos to the team from {_name(turn)}: customers notice your work. 🎉")
+        await _in_thread(turn, f"Kudos to the team from {_name(turn)}: customers notice your work. 🎉")
 
 
 async def _discuss(turn: Turn, event: ActionEvent, item_id: int) -> None:
-    thread = await _in_thread(turn, event, f"{_name(turn)} started a discussion: reply in this thread.")
+    thread = await _in_thread(turn, f"{_name(turn)} started a discussion: reply in this thread.")
     if thread is None or event.message_id is None:
         return
     async with turn.runtime.database.session() as session:
@@ -195,7 +195,7 @@ async def _follow_up(turn: Turn, event: ActionEvent, item_id: int) -> None:
         await turn.update_source(followed_up_post(here.message, await _who(turn, turn.person)))
 
 
-async def _in_thread(turn: Turn, event: ActionEvent, text: str) -> str | None:
+async def _in_thread(turn: Turn, text: str) -> str | None:
     """Say something in the thread under the clicked post; returns the thread's id."""
     return await turn.reply_under_source(OutboundMessage(text=text, blocks=[Text(text=text)]))
 
