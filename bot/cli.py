@@ -78,9 +78,7 @@ def build_parser(features: Features | None = None) -> argparse.ArgumentParser:
 
 
 async def _db_upgrade(_args: argparse.Namespace, runtime: Runtime) -> int:
-    from bot.db import migrate
-
-    await migrate.upgrade(runtime.database)
+    # The lifecycle every command runs in (bot.app.running) has just applied the migrations.
     print(f"database is up to date ({runtime.database.masked_url})")
     return 0
 
