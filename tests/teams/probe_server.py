@@ -40,7 +40,7 @@ def main() -> None:
     asyncio.run(prepare_database(settings))
     log_path = Path(settings.extra["CLUELINE_TEAMS_PROBE_LOG"])
     runtime = build_runtime(settings)
-    app = create_app(settings, runtime=runtime)
+    app = create_app(settings, runtime=runtime, migrated=True)
 
     async def probe(turn: Turn) -> None:
         await turn.reply(
