@@ -82,15 +82,25 @@ def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
     return adapters
 
 
-def setup_features(runtime: Runtime, features: Features | None = None) -> Features:
-    """Let every feature register its handlers, jobs and hooks, each handed its own typed dependencies."""
+def configured_knowledge(runtime: Runtime) -> Knowledge:
+    """The knowledge store (with the configured embedder) and the configured LLM, as settings ask."""
+    store = KnowledgeStore(runtime.database, clock=runtime.clock, embedder=embedder(runtime))
+    return Knowledge(store, language_model(runtime))
+
+
+def setup_features(
+    runtime: Runtime, features: Features | None = None, *, knowledge: Knowledge | None = None
+) -> Features:
+    """Let every feature register its handlers, jobs and hooks, each handed its own typed dependencies.
+
+    `knowledge` replaces the configured one (e.g. a store with dense retrieval and no chat model).
+    """
     from adapters.feedback_formats.reader import FileReader
 
     features = features or all_features()
-    store = KnowledgeStore(runtime.database, clock=runtime.clock, embedder=embedder(runtime))
     intake = FeedbackIntake(runtime)
     features.help.setup(runtime)
-    features.answers.setup(runtime, Knowledge(store, language_model(runtime)))
+    features.answers.setup(runtime, knowledge or configured_knowledge(runtime))
     features.link.setup(runtime, feedback=intake)
     # Features read import files through the edge's parsers without importing `adapters` themselves.
     features.feedback.setup(runtime, intake, FileReader())

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from adapters.embeddings import from_settings
 from bot.clock import ManualClock
+from bot.features.answers.answering import Knowledge
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
 from knowledge.dense import embedding_text
@@ -59,12 +60,13 @@ def dense_environment(database_url: str, server: FakeOpenAI, **extra: str) -> di
 def make_runtime(
     environ: dict[str, str], clock: ManualClock, tmp_path: Path
 ) -> tuple[Runtime, KnowledgeStore]:
-    """A runtime wired from that environment as `serve` and the CLI wire it, and its knowledge store."""
-    from bot.app import setup_features
+    """A runtime with that environment's embedder and no chat model, and its knowledge store."""
+    from bot.app import embedder, setup_features
 
     runtime = build_runtime(load_settings(environ, dotenv_path=tmp_path / "no.env"), clock)
-    features = setup_features(runtime)
-    return runtime, features.answers.knowledge.store
+    store = KnowledgeStore(runtime.database, clock=clock, embedder=embedder(runtime))
+    setup_features(runtime, knowledge=Knowledge(store))
+    return runtime, store
 
 
 async def stored_vectors(runtime: Runtime) -> dict[str, str]:
