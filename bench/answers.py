@@ -1,7 +1,8 @@
 """Answer quality and speed: Clueline's retrieval against bm25s on the same chunks, and ask latency.
 
 Run: python bench/answers.py [--corpus DIR] [--gold FILE] [--chunks 10000] [--embeddings-url URL]
-     python bench/answers.py --sets [FILE ...]   (the decision over every set, per corpus: see run_sets)
+     python bench/answers.py --sets [FILE ...]   (the decision over every set, per corpus: see run_sets; the
+     previous decision, previous_decision, is printed beside it; bench/make_dev_set.py makes generated sets)
 Prints Recall@5, MRR@10 and abstention on the gold set for both systems, a calibration sweep of the
 decline threshold, and p50/p95 latency of retrieval + extractive answer at about 10,000 chunks, both
 in memory and through KnowledgeStore.ask on SQLite (index cached, as in the running bot).
