@@ -1,7 +1,8 @@
 """Answer quality and speed: Clueline's retrieval against bm25s on the same chunks, and ask latency.
 
 Run: python bench/answers.py [--corpus DIR] [--gold FILE] [--chunks 10000] [--embeddings-url URL]
-     python bench/answers.py --sets [FILE ...]   (the decision over every set, per corpus: see run_sets)
+     python bench/answers.py --sets [FILE ...]   (the decision over every set, per corpus: see run_sets; the
+     previous decision, previous_decision, is printed beside it; bench/make_dev_set.py makes generated sets)
 Prints Recall@5, MRR@10 and abstention on the gold set for both systems, a calibration sweep of the
 decline threshold, and p50/p95 latency of retrieval + extractive answer at about 10,000 chunks, both
 in memory and through KnowledgeStore.ask on SQLite (index cached, as in the running bot).
@@ -49,7 +50,14 @@ from knowledge.dense import DenseIndex, Embedder, Vector, embedding_text  # noqa
 from knowledge.documents import Chunk, LoadedDocument  # noqa: E402
 from knowledge.index import LexicalIndex  # noqa: E402
 from knowledge.ingest import SUPPORTED_SUFFIXES, discover, load_file  # noqa: E402
-from knowledge.retrieve import DEFAULT_FUSION, MIN_CONFIDENCE, RELATED_CONFIDENCE, Fusion, Retriever  # noqa: E402
+from knowledge.retrieve import (  # noqa: E402
+    DEFAULT_FUSION,
+    MIN_CONFIDENCE,
+    RELATED_CONFIDENCE,
+    Fusion,
+    Retrieval,
+    Retriever,
+)
 from knowledge.store import KnowledgeStore  # noqa: E402
 
 TODAY = date(2026, 11, 25)
@@ -81,19 +89,46 @@ def _right(sources: Sequence[str], relevant: Sequence[str]) -> bool:
     return any(s in names or Path(s).name in names for s in sources)
 
 
+# The decision before the model of knowledge/decision.py, kept to print beside it: the idf-weighted coverage of
+# the question in the best chunk (framing words only where present, known missing words at half weight) and the
+# best chunk's lead, answered from 0.55, sent to an LLM from 0.25.
+PREVIOUS_BAR = 0.55
+PREVIOUS_RELATED = 0.25
+
+
+def previous_decision(result: Retrieval) -> tuple[bool, bool]:
+    """Whether the previous decision answered the retrieval's question, and whether it sent it to an LLM."""
+    if result.newest:
+        return result.answerable, result.related
+    hits = result.hits
+    if not hits:
+        return False, False
+    second = hits[1].score if len(hits) > 1 else 0.0
+    margin = (hits[0].score - second) / hits[0].score if hits[0].score > 0 else 0.0
+    confidence = min(1.0, 0.85 * hits[0].coverage + 0.15 * margin)
+    return confidence >= PREVIOUS_BAR, confidence >= PREVIOUS_RELATED
+
+
 def decision_row(chunks: list[Chunk], questions: list[dict[str, Any]]) -> dict[str, float]:
-    """What an employee meets, over one set on one corpus, with Clueline and with the bm25s anchor."""
+    """What an employee meets, over one set on one corpus, with Clueline (the decision now and the previous
+    one) and with the bm25s anchor."""
     retriever = Retriever(LexicalIndex.build(chunks))
     answerable = [g for g in questions if g["relevant"]]
     unanswerable = [g for g in questions if not g["relevant"]]
     right = reached = declined = 0
+    before = {"right": 0, "reached": 0, "declined": 0}
     for g in questions:
         result = retriever.retrieve(g["question"], 5, today=TODAY)
+        answered, related = previous_decision(result)
         if g["relevant"]:
-            right += result.answerable and _right([h.chunk.source for h in result.hits], g["relevant"])
+            found = _right([h.chunk.source for h in result.hits], g["relevant"])
+            right += result.answerable and found
             reached += result.related
+            before["right"] += answered and found
+            before["reached"] += related
         else:
             declined += not result.answerable
+            before["declined"] += not answered
     b_ranked, b_scores, _ = run_bm25s(chunks, questions)
     b_right = sum(
         _right(r[:5], g["relevant"]) for r, g in zip(b_ranked, questions, strict=True) if g["relevant"]
@@ -105,6 +140,9 @@ def decision_row(chunks: list[Chunk], questions: list[dict[str, Any]]) -> dict[s
         "declined": declined / len(unanswerable) if unanswerable else float("nan"),
         "llm_reach": reached / len(answerable) if answerable else float("nan"),
         "bm25s_recall_at_5": b_right / len(answerable) if answerable else float("nan"),
+        "previous_answered_right": before["right"] / len(answerable) if answerable else float("nan"),
+        "previous_declined": before["declined"] / len(unanswerable) if unanswerable else float("nan"),
+        "previous_llm_reach": before["reached"] / len(answerable) if answerable else float("nan"),
     }
     if answerable and unanswerable:
         _cut, b_declined, b_false = best_threshold(b_scores, questions)
@@ -116,8 +154,8 @@ def decision_row(chunks: list[Chunk], questions: list[dict[str, Any]]) -> dict[s
 def run_sets(paths: Sequence[Path]) -> dict[str, dict[str, dict[str, float]]]:
     """Per set and corpus: answered with a right source in the top 5, unanswerable declined, LLM reach."""
     print(
-        f"{'set':<22}{'corpus':<12}{'n':>5}{'unans':>7}{'answered+right':>16}{'declined':>10}"
-        f"{'LLM reach':>11}{'bm25s R@5':>11}{'bm25s oracle ans/decl':>23}"
+        f"{'set':<22}{'corpus':<12}{'n':>5}{'unans':>7}{'answered+right':>16}{'declined':>14}"
+        f"{'LLM reach':>14}{'bm25s R@5':>11}{'bm25s oracle ans/decl':>23}"
     )
     figures: dict[str, dict[str, dict[str, float]]] = {}
     chunk_cache: dict[str, list[Chunk]] = {}
@@ -141,15 +179,21 @@ def run_sets(paths: Sequence[Path]) -> dict[str, dict[str, dict[str, float]]]:
             )
             print(
                 f"{path.stem:<22}{corpus:<12}{int(row['questions']):>5}{int(row['unanswerable']):>7}"
-                f"{row['answered_right']:>16.3f}{row['declined']:>10.3f}{row['llm_reach']:>11.3f}"
+                f"{_pair(row, 'answered_right'):>16}{_pair(row, 'declined'):>14}{_pair(row, 'llm_reach'):>14}"
                 f"{row['bm25s_recall_at_5']:>11.3f}{oracle:>23}"
             )
     print(
-        "(answered+right: answerable questions answered without an LLM with a right page among the sources;\n"
+        "(each Clueline column: the previous decision → the decision now;\n"
+        " answered+right: answerable questions answered without an LLM with a right page among the sources;\n"
         " declined: unanswerable questions declined without an LLM; LLM reach: answerable questions whose\n"
         " passages would be sent to a configured model; bm25s oracle: its best top-score cut for that very set)"
     )
     return figures
+
+
+def _pair(row: dict[str, float], name: str) -> str:
+    """A figure of the previous decision and of the decision now, as "0.750→0.850"."""
+    return f"{row[f'previous_{name}']:.3f}→{row[name]:.3f}"
 
 
 def metrics(ranked: list[list[str]], gold: list[dict[str, Any]]) -> tuple[float, float]:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 from knowledge.aliases import ALIAS_WEIGHT, ALIASES
 from knowledge.documents import Chunk
 from knowledge.framing import FRAMING_WORDS
-from knowledge.spelling import SpellingCorrector
+from knowledge.spelling import SpellingCorrector, english_words
 from knowledge.text import Tokenizer
 
 # A query word the corpus has, missing from a chunk, weighs this share of its idf against the chunk's coverage
@@ -49,6 +49,8 @@ class ScoredChunk:
     chunk: Chunk
     score: float
     coverage: float
+    # Where the chunk sits in its index (-1: built by hand, outside any index).
+    position: int = -1
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,9 @@ class QueryTerms:
     alternates: tuple[tuple[str, ...], ...] = ()
     # Whether each term only frames the question (knowledge/framing.py): it counts where a passage has it.
     framing: tuple[bool, ...] = ()
+    # Whether each term's word is in an English dictionary: a word no document has and no dictionary knows
+    # names something ("hubspot", "sla"), where an unknown dictionary word is more often chat context.
+    dictionary: tuple[bool, ...] = ()
 
     @property
     def total_idf(self) -> float:
@@ -89,6 +94,8 @@ class LexicalIndex:
         self.tokenizer = tokenizer
         self.speller = speller
         self._unknown_idf = math.log(1.0 + (len(self.chunks) + 0.5) / 0.5)
+        self._page_terms: dict[str, frozenset[str]] | None = None
+        self._max_impact: dict[str, float] = {}
 
     @classmethod
     def build(
@@ -164,11 +171,14 @@ class LexicalIndex:
         words = dict.fromkeys(self._spelt_right(w) for w in self.tokenizer.words(query))
         by_term: dict[str, tuple[str, ...]] = {}
         framing: dict[str, bool] = {}
+        dictionary: dict[str, bool] = {}
+        english = english_words()
         for word in words:
             term = self.tokenizer.terms(word)
             if not term:
                 continue
             framing[term[0]] = framing.get(term[0], True) and word in FRAMING_WORDS
+            dictionary[term[0]] = dictionary.get(term[0], False) or word in english
             alias_terms = tuple(
                 t for alias in ALIASES.get(word, ()) for t in self.tokenizer.terms(alias) if t != term[0]
             )
@@ -179,6 +189,7 @@ class LexicalIndex:
             tuple(self._idf.get(t, self._unknown_idf) for t in terms),
             tuple(tuple(dict.fromkeys(by_term[t])) for t in terms),
             tuple(framing[t] for t in terms),
+            tuple(dictionary[t] for t in terms),
         )
 
     def search(self, query: str | QueryTerms, k: int = 10) -> list[ScoredChunk]:
@@ -188,7 +199,8 @@ class LexicalIndex:
             return []
         scores = self.scores(q)
         return [
-            ScoredChunk(self.chunks[i], float(scores[i]), self.coverage(q, i)) for i in best_first(scores, k)
+            ScoredChunk(self.chunks[i], float(scores[i]), self.coverage(q, i), i)
+            for i in best_first(scores, k)
         ]
 
     def scores(self, q: QueryTerms) -> npt.NDArray[np.float32]:
@@ -204,6 +216,30 @@ class LexicalIndex:
                 if posting is not None:
                     scores[posting[0]] += ALIAS_WEIGHT * posting[1]
         return scores
+
+    def knows(self, term: str) -> bool:
+        """Whether some chunk holds the (stemmed) term."""
+        return term in self._idf
+
+    def chunk_terms(self, position: int) -> frozenset[str]:
+        """The terms of the chunk at position (title, headings and body)."""
+        return self._doc_terms[position]
+
+    def page_terms(self, source: str) -> frozenset[str]:
+        """The terms of every chunk of one document."""
+        if self._page_terms is None:
+            pages: dict[str, set[str]] = {}
+            for chunk, terms in zip(self.chunks, self._doc_terms, strict=True):
+                pages.setdefault(chunk.source, set()).update(terms)
+            self._page_terms = {source: frozenset(terms) for source, terms in pages.items()}
+        return self._page_terms.get(source, frozenset())
+
+    def max_impact(self, term: str) -> float:
+        """The most one chunk scores for the term: what a query term can add at best."""
+        if term not in self._max_impact:
+            posting = self._postings.get(term)
+            self._max_impact[term] = float(posting[1].max()) if posting is not None else 0.0
+        return self._max_impact[term]
 
     def coverage(self, q: QueryTerms, position: int) -> float:
         """How much of what the query is about the chunk at position holds, from 0 to 1.

@@ -164,11 +164,14 @@ def test_files_listed_in_the_ignore_file_are_left_out_and_a_bad_line_is_named(tm
     assert reasons[".cluelineignore"].startswith("line 4:")
 
 
-async def test_ingest_names_empty_documents_bad_ignore_lines_and_left_out_files(tmp_path: Path) -> None:
+async def test_ingest_names_empty_and_unreadable_documents_bad_ignore_lines_and_left_out_files(
+    tmp_path: Path,
+) -> None:
     docs = tmp_path / "docs"
     docs.mkdir()
     (docs / "guide.md").write_text("# Guide\n\nExports run every night at two.\n", encoding="utf-8")
     (docs / "empty.md").write_text("---\ntitle: Nothing yet\n---\n<!-- TODO -->\n", encoding="utf-8")
+    (docs / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     (docs / "LICENSE.md").write_text("MIT License. Permission is hereby granted.\n", encoding="utf-8")
     (docs / ".cluelineignore").write_text("# drafts\n[z-a]\n", encoding="utf-8")
     db = Database(f"sqlite:///{tmp_path / 'k.db'}")
@@ -179,6 +182,7 @@ async def test_ingest_names_empty_documents_bad_ignore_lines_and_left_out_files(
         assert report.added == ["guide.md"]
         failed = dict(report.failed)
         assert failed[str(docs / "empty.md")] == "empty: no text to index"
+        assert failed[str(docs / "broken.pdf")]  # named, with why it could not be read
         assert failed[str(docs / ".cluelineignore")].startswith("line 2:")
         assert dict(report.skipped)[str(docs / "LICENSE.md")].startswith("a licence")
         assert not (await store.ask("what does the licence permit?")).answered

@@ -184,4 +184,6 @@ async def test_gold_set_floors_hold_through_the_store(database: Database, clock:
     for g in unanswerable:
         declined += not (await store.ask(g["question"])).answered
     assert found / len(answerable) >= 0.90
-    assert declined / len(unanswerable) >= 0.80
+    # 0.75: the decision is fitted on questions generated over three corpora, no longer on this set (0.85
+    # then); it answers more of what blind sets ask (bench/README.md, "Answers: the decision").
+    assert declined / len(unanswerable) >= 0.75

@@ -1,0 +1,129 @@
+"""The decision to answer: whether the best page covers what a question is about, on any corpus."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from knowledge.decision import FEATURES, evidence
+from knowledge.index import LexicalIndex
+from knowledge.ingest import discover, load_file
+from knowledge.retrieve import Retriever
+from tests.knowledge.conftest import make_chunk
+
+REPO = Path(__file__).resolve().parents[2]
+CORPORA = {
+    "company": REPO / "bot" / "demo" / "company" / "answers",
+    "hoppscotch": REPO.parent / "shared" / "corpora" / "hoppscotch",
+}
+TODAY = date(2026, 11, 25)
+
+
+@cache
+def _retriever(corpus: str) -> Retriever:
+    folder = CORPORA[corpus]
+    if not folder.is_dir():
+        pytest.skip(f"corpus {folder} is absent")
+    files = [f for f in discover([folder]) if f.path.suffix != ".py"]
+    return Retriever(LexicalIndex.build([c for f in files for c in load_file(f.path, f.root).chunks]))
+
+
+@pytest.mark.parametrize(
+    ("corpus", "question", "page"),
+    [
+        # The previous decision declined this one: "customer", "call", "often" weighed against the page.
+        (
+            "company",
+            "a customer on a call wants to know how often they have to renew the bank connection",
+            "bank-sync.md",
+        ),
+        (
+            "company",
+            "our bookkeeper needs to know whether payments get matched to invoices automatically",
+            "bank-sync.md",
+        ),
+        ("company", "hey sorry to bother, can a customer pay an invoice by card?", "faq.csv"),
+        (
+            "hoppscotch",
+            "a customer on a call wants to know how to add a cookie for a domain in the desktop app",
+            "documentation/features/cookies.mdx",
+        ),
+        (
+            "hoppscotch",
+            "our developer needs to know how to import a postman collection",
+            "documentation/features/importer.mdx",
+        ),
+        (
+            "hoppscotch",
+            "a prospect asked during the demo whether hoppscotch can mock an API response",
+            "documentation/features/mock.mdx",
+        ),
+    ],
+)
+def test_a_framed_question_over_a_page_that_states_the_answer_is_answered_from_it(
+    corpus: str, question: str, page: str
+) -> None:
+    result = _retriever(corpus).retrieve(question, today=TODAY)
+    assert result.answerable, (question, result.confidence)
+    assert result.hits[0].chunk.source == page
+
+
+@pytest.mark.parametrize(
+    ("corpus", "question"),
+    [
+        ("company", "a customer on a call wants to know whether bank sync works with their hubspot pipeline"),
+        ("company", "our bookkeeper needs to know if northpine can run payroll for our contractors"),
+        ("company", "hey sorry to bother, can invoices be printed with a barcode for the warehouse?"),
+        ("hoppscotch", "a customer on a call wants to know whether hoppscotch can import soapui projects"),
+        (
+            "hoppscotch",
+            "our developer needs to know if hoppscotch runs load tests with thousands of virtual users",
+        ),
+        ("hoppscotch", "does hoppscotch integrate with salesforce?"),
+    ],
+)
+def test_an_on_topic_question_the_docs_do_not_answer_is_declined(corpus: str, question: str) -> None:
+    result = _retriever(corpus).retrieve(question, today=TODAY)
+    assert not result.answerable, (question, result.confidence)
+
+
+def test_a_name_no_document_and_no_dictionary_knows_weighs_apart_from_an_unknown_word() -> None:
+    index = LexicalIndex.build(
+        [make_chunk("export", "Export your reports as CSV files from the dashboard.", doc_title="Export")]
+    )
+    named = index.query_terms("export reports to hubspot")
+    worded = index.query_terms("export reports to the hospital")
+    ranked_named = index.search(named, 10)
+    ranked_worded = index.search(worded, 10)
+    shown_named = evidence(index, named, ranked_named)
+    shown_worded = evidence(index, worded, ranked_worded)
+    assert shown_named is not None and shown_worded is not None
+    assert shown_named.unknown_names > 0 and shown_named.unknown_words == 0
+    assert shown_worded.unknown_words > 0 and shown_worded.unknown_names == 0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how do I export reports to csv",
+        "a customer asked me how to export reports",
+        "export",
+        "does it integrate with salesforce and hubspot crm",
+        "hey sorry to bother, quick question",
+    ],
+)
+def test_every_feature_is_a_share_from_zero_to_one(question: str) -> None:
+    index = LexicalIndex.build(
+        [
+            make_chunk("export", "Export your reports as CSV files from the dashboard.", doc_title="Export"),
+            make_chunk("team", "Invite a customer to your team from the settings.", doc_title="Team"),
+        ]
+    )
+    q = index.query_terms(question)
+    shown = evidence(index, q, index.search(q, 10))
+    if shown is not None:
+        assert len(shown.values()) == len(FEATURES)
+        assert all(0.0 <= value <= 1.0 for value in shown.values()), shown
