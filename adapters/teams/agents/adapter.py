@@ -53,6 +53,8 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
         super().__init__(config, limiter)
         self._validator = ChannelTokenValidator(config)
         self._credentials = token_provider(config)
+        # Any token MSAL handed out is valid until it renews it; the latest one signs the next call.
+        self._token_in_hand = ""
 
     # ---- inbound ----------------------------------------------------------------------------------
 
@@ -126,7 +128,7 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
     async def _connector(self, service_url: str) -> AsyncIterator[TeamsConnectorClient]:
         """The SDK's connector client for one call, signed with the bot's token (none without an app id)."""
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
-        token = await bearer(self._credentials)
+        token = self._token_in_hand
         session = aiohttp.ClientSession(
             base_url=endpoint, timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_SECONDS)
         )
@@ -137,4 +139,6 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
             await client.close()
 
     async def _ensure_token(self) -> None:
-        """Nothing ahead of the call: `_connector` asks MSAL, which keeps and renews the token itself."""
+        """Ask MSAL (which keeps and renews the token) before the rate limiter, not between it and the send:
+        a first fetch takes a moment, and sends released together would reach Teams bunched."""
+        self._token_in_hand = await bearer(self._credentials)
