@@ -4,7 +4,8 @@ OpenID metadata + JWKS that inbound tokens are checked against (signed here with
 The same routes are also served over HTTPS (a certificate from a test CA written to `ca_file`), behind an
 HTTPS proxy that tunnels only `login.microsoftonline.com` here: MSAL, which the Agents SDK gets the bot's
 token with, speaks only HTTPS and asks Microsoft's instance discovery about any authority it does not know.
-A process trusts it through the ordinary `REQUESTS_CA_BUNDLE` / `HTTPS_PROXY` / `NO_PROXY` (`secure_env`).
+A process trusts it through the ordinary `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`, `HTTPS_PROXY` and `NO_PROXY`
+(`secure_env`).
 
 It runs in a thread with its own event loop, so a test (sync or async) can talk to a `clueline serve`
 subprocess while this records what that process sent. Switches: answer the next sends with 429 and
@@ -148,9 +149,11 @@ class FakeTeams:
         return f"{self.secure_url}botframework.com/oauth2/v2.0/token"
 
     def secure_env(self) -> dict[str, str]:
-        """The environment that makes `requests` (so MSAL) trust the fake and reach it as Microsoft's login."""
+        """The environment that makes a process trust the fake (`requests`, so MSAL, and OpenSSL's defaults, so
+        aiohttp) and reach it as Microsoft's login host through the proxy (`requests` only)."""
         return {
             "REQUESTS_CA_BUNDLE": str(self.ca_file),
+            "SSL_CERT_FILE": str(self.ca_file),
             "HTTPS_PROXY": f"http://127.0.0.1:{self.proxy_port}",
             "NO_PROXY": "127.0.0.1,localhost",
         }

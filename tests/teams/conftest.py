@@ -97,7 +97,8 @@ def backend_under_test() -> str:
 
 
 def bot_token_endpoint(fake: FakeTeams) -> str:
-    """Where the bot gets its own token: over HTTPS for the Agents SDK's MSAL, which speaks nothing else."""
+    """Where an in-process bot gets its own token: over HTTPS for the Agents SDK's MSAL, which speaks nothing
+    else; over HTTP for botbuilder's aiohttp fetch, whose TLS trust was settled when aiohttp was imported."""
     return fake.secure_token_endpoint if backend_under_test() == "agents" else fake.token_endpoint
 
 
@@ -122,7 +123,8 @@ def teams_env(database_url: str, fake: FakeTeams, *, with_app_id: bool) -> dict[
             "DATABASE_URL": database_url,
             "HOST": "127.0.0.1",
             "CLUELINE_TEAMS_OPENID_METADATA_URL": fake.metadata_url,
-            "CLUELINE_TEAMS_TOKEN_ENDPOINT": bot_token_endpoint(fake),
+            # HTTPS, which both backends' processes trust (`secure_env`) and MSAL insists on.
+            "CLUELINE_TEAMS_TOKEN_ENDPOINT": fake.secure_token_endpoint,
             **fake.secure_env(),
             "CLUELINE_TEAMS_SERVICE_URL": fake.url,
             "CLUELINE_OUTBOX_POLL_SECONDS": "0.1",
