@@ -103,8 +103,9 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
         return str(created.id)
 
     async def _member_page(self, address: Address, continuation: str | None) -> tuple[list[Json], str | None]:
-        # Read through the SDK client's own session, not its `PagedMembersResult` model: that model refuses
-        # the `"continuationToken": null` of a last page, and would drop nothing we need anyway.
+        # Read through the SDK client's own session, not `conversations.get_conversation_paged_members`: its
+        # `PagedMembersResult` (microsoft_agents/activity/paged_members_result.py line 18 in 1.9.0,
+        # `continuation_token: NonEmptyString`) refuses the `"continuationToken": null` of Teams' last page.
         params = {"pageSize": str(PAGE_SIZE), **({"continuationToken": continuation} if continuation else {})}
         path = f"v3/conversations/{address.conversation_id}/pagedmembers"
         async with (

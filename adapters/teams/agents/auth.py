@@ -118,7 +118,10 @@ class ChannelTokenValidator:
             raise Unauthorized("the signing key does not endorse this channel")
         try:
             claims = (await self._sdk.validate_token(token)).claims
-        except (jwt.PyJWTError, ValueError) as exc:  # the SDK's refusals of audience and issuer are ValueErrors
+        except (
+            jwt.PyJWTError,
+            ValueError,
+        ) as exc:  # the SDK's refusals of audience and issuer are ValueErrors
             raise Unauthorized(type(exc).__name__) from exc
         if "exp" not in claims:
             raise Unauthorized("the token never expires")

@@ -68,5 +68,7 @@ async def bearer(provider: MsalAuth | None) -> str:
         # The SDK raises ValueError with MSAL's answer in the message; only its error code is kept.
         refusal = next((code for code in REFUSALS if code in str(exc)), None)
         if refusal is not None:
-            raise PermanentSendError(f"Teams token endpoint refused the bot's credentials ({refusal})") from exc
+            raise PermanentSendError(
+                f"Teams token endpoint refused the bot's credentials ({refusal})"
+            ) from exc
         raise RetryableSendError("Teams token endpoint answered without a token") from exc
