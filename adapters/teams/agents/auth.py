@@ -1,7 +1,8 @@
 """Checking the Bot Framework token of an inbound activity with the Agents SDK's `JwtTokenValidator`.
 
 The SDK checks the signature (RS256), lifetime (five minutes of leeway), audience (the app id) and, opted in
-here with `VALIDATE_ISSUER`, the issuer. Two things it cannot do are added around it:
+here with `VALIDATE_ISSUER`, the issuer (CLUELINE_TEAMS_TOKEN_ISSUER, and the Microsoft first-party
+issuers the SDK always trusts). Two things it cannot do are added around it:
 - Where the keys come from. `JwtTokenValidator.validate_token` takes the JWKS URL from `_build_jwks_uri`,
   which maps the Bot Framework issuers to URLs fixed in the SDK (`_entra_issuers.BOTFRAMEWORK_JWKS_URIS`,
   microsoft_agents/hosting/core/authorization/jwt/jwt_token_validator.py lines 115-120 and 185-187 in 1.9.0)
