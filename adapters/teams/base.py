@@ -288,6 +288,10 @@ class TeamsAdapterBase(ABC):
 
     # ---- plumbing ---------------------------------------------------------------------------------
 
+    async def _ensure_token(self) -> None:
+        """Have the bot's outbound token at hand before a connector call (a backend may get it its own way)."""
+        await self._token.ensure()
+
     def _address(self, conversation: ConversationRef) -> Address:
         if not conversation.service_url:
             raise PermanentSendError(f"no Teams service URL is known for {conversation.channel}")
@@ -298,7 +302,7 @@ class TeamsAdapterBase(ABC):
     async def _call(self, tenant: str, limit_key: str | None, work: Callable[[], Awaitable[T]]) -> T:
         """Run one connector call: token fetched, limits kept, failures classified for the outbox."""
         try:
-            await self._token.ensure()
+            await self._ensure_token()
             await self._limiter.acquire(tenant, limit_key)
             return await work()
         except Exception as exc:

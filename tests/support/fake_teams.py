@@ -1,6 +1,12 @@
 """A local stand-in for Microsoft's side of Teams: the Bot Connector, the bot's token endpoint, and the
 OpenID metadata + JWKS that inbound tokens are checked against (signed here with a test RSA key).
 
+The same routes are also served over HTTPS (a certificate from a test CA written to `ca_file`), behind an
+HTTPS proxy that tunnels only `login.microsoftonline.com` here: MSAL, which the Agents SDK gets the bot's
+token with, speaks only HTTPS and asks Microsoft's instance discovery about any authority it does not know.
+A process trusts it through the ordinary `REQUESTS_CA_BUNDLE`, `SSL_CERT_FILE`, `HTTPS_PROXY` and `NO_PROXY`
+(`secure_env`).
+
 It runs in a thread with its own event loop, so a test (sync or async) can talk to a `clueline serve`
 subprocess while this records what that process sent. Switches: answer the next sends with 429 and
 `Retry-After`, answer a conversation with an error, and 429 any send that breaks Teams' per-conversation
@@ -10,18 +16,28 @@ limits (counted as `limit_violations`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import datetime
+import ipaddress
 import itertools
 import json
+import ssl
+import tempfile
 import threading
 import time
 import uuid
 from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import jwt
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from jwt.algorithms import RSAAlgorithm
 
 APP_ID = "6f1b7a4e-8d0c-4c1e-9a43-2f7d2f1c0b11"
@@ -34,6 +50,8 @@ ACCESS_TOKEN = "fake-connector-token"
 MSI_HEADER = "fake-identity-header"
 MSI_TOKEN = "fake-managed-identity-token"
 LIMITS = ((7, 1.0), (8, 2.0), (60, 30.0))
+# Microsoft's login host, the only one the fake's proxy tunnels (to the fake itself).
+LOGIN_HOST = "login.microsoftonline.com"
 
 
 @dataclass(frozen=True)
@@ -100,6 +118,10 @@ class FakeTeams:
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
         self.port = 0
+        self.secure_port = 0
+        self.proxy_port = 0
+        self._files = tempfile.TemporaryDirectory(prefix="fake-teams-")
+        self.ca_file = Path(self._files.name) / "ca.pem"
 
     # ---- control ----------------------------------------------------------------------------------
 
@@ -117,6 +139,26 @@ class FakeTeams:
         return f"{self.url}botframework.com/oauth2/v2.0/token"
 
     @property
+    def secure_url(self) -> str:
+        """The same service over HTTPS, with the test CA's certificate."""
+        return f"https://127.0.0.1:{self.secure_port}/"
+
+    @property
+    def secure_token_endpoint(self) -> str:
+        """The bot's token endpoint over HTTPS, for MSAL (its authority is this without `/oauth2/v2.0/token`)."""
+        return f"{self.secure_url}botframework.com/oauth2/v2.0/token"
+
+    def secure_env(self) -> dict[str, str]:
+        """The environment that makes a process trust the fake (`requests`, so MSAL, and OpenSSL's defaults, so
+        aiohttp) and reach it as Microsoft's login host through the proxy (`requests` only)."""
+        return {
+            "REQUESTS_CA_BUNDLE": str(self.ca_file),
+            "SSL_CERT_FILE": str(self.ca_file),
+            "HTTPS_PROXY": f"http://127.0.0.1:{self.proxy_port}",
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+
+    @property
     def identity_endpoint(self) -> str:
         """Where a managed identity gets its tokens (App Service's IDENTITY_ENDPOINT)."""
         return f"{self.url}msi/token"
@@ -131,12 +173,22 @@ class FakeTeams:
             self._runner = web.AppRunner(self._app())
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
+            secure = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._server_tls())
             loop.run_until_complete(site.start())
-            server = site._server
-            assert server is not None
-            self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+            loop.run_until_complete(secure.start())
+            self.port = _port_of(site)
+            self.secure_port = _port_of(secure)
+            proxy = loop.run_until_complete(asyncio.start_server(self._tunnel, "127.0.0.1", 0))
+            self.proxy_port = proxy.sockets[0].getsockname()[1]
             ready.set()
             loop.run_forever()
+            proxy.close()
+            # Tunnels a client kept open for its next request end with the fake.
+            tunnels = asyncio.all_tasks(loop)
+            for tunnel in tunnels:
+                tunnel.cancel()
+            if tunnels:
+                loop.run_until_complete(asyncio.gather(*tunnels, return_exceptions=True))
             loop.run_until_complete(self._runner.cleanup())
             loop.close()
 
@@ -152,6 +204,7 @@ class FakeTeams:
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(10)
+        self._files.cleanup()
 
     def throttle_next(self, count: int, retry_after: float = 1.0) -> None:
         """Answer the next `count` activity posts with 429 and this Retry-After."""
@@ -210,7 +263,9 @@ class FakeTeams:
             [
                 web.get("/v1/.well-known/openidconfiguration", self._metadata),
                 web.get("/v1/.well-known/keys", self._keys),
-                web.post("/botframework.com/oauth2/v2.0/token", self._token),
+                web.get("/common/discovery/instance", self._instance_discovery),
+                web.get("/{tenant}/v2.0/.well-known/openid-configuration", self._tenant_discovery),
+                web.post("/{tenant}/oauth2/v2.0/token", self._token),
                 web.get("/msi/token", self._identity_token),
                 web.post("/v3/conversations", self._create),
                 web.post("/v3/conversations/{cid}/activities", self._post),
@@ -236,6 +291,25 @@ class FakeTeams:
 
     async def _keys(self, _request: web.Request) -> web.Response:
         return web.json_response({"keys": [self._jwk()]})
+
+    async def _instance_discovery(self, request: web.Request) -> web.Response:
+        # MSAL asks Microsoft whether an authority it does not know is a real one; yes, with its metadata here.
+        # It names the authority without its port: keep the tenant, answer with this fake's HTTPS address.
+        tenant = urlsplit(request.query.get("authorization_endpoint", "")).path.strip("/").split("/")[0]
+        metadata = f"{self.secure_url}{tenant}/v2.0/.well-known/openid-configuration"
+        return web.json_response(
+            {"tenant_discovery_endpoint": metadata, "api-version": "1.1", "metadata": []}
+        )
+
+    async def _tenant_discovery(self, request: web.Request) -> web.Response:
+        base = f"{self.secure_url}{request.match_info['tenant']}"
+        return web.json_response(
+            {
+                "issuer": f"{base}/v2.0",
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+            }
+        )
 
     async def _token(self, request: web.Request) -> web.Response:
         form = {key: str(value) for key, value in (await request.post()).items()}
@@ -359,6 +433,111 @@ class FakeTeams:
                 ],
             }
         )
+
+    # ---- HTTPS --------------------------------------------------------------------------------------
+
+    def _server_tls(self) -> ssl.SSLContext:
+        """A server certificate for 127.0.0.1 and Microsoft's login host, from a CA written to `ca_file`."""
+        ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Clueline test CA")])
+        ca = _certificate(ca_name, ca_name, ca_key.public_key(), ca_key, is_ca=True)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        server_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+        server = _certificate(server_name, ca_name, key.public_key(), ca_key, is_ca=False)
+        self.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        chain = Path(self._files.name) / "server.pem"
+        chain.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
+            + server.public_bytes(serialization.Encoding.PEM)
+        )
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(chain)
+        return context
+
+    async def _tunnel(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """An HTTPS proxy's CONNECT, to this fake's HTTPS port for Microsoft's login host, refused for others."""
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            method, target, *_ = head.decode("latin-1").split(" ", 2)
+            if method != "CONNECT" or target.rsplit(":", 1)[0] != LOGIN_HOST:
+                writer.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                return
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.secure_port)
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            await asyncio.gather(_pipe(reader, upstream_writer), _pipe(upstream_reader, writer))
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            pass
+        except asyncio.CancelledError:
+            pass  # the fake is stopping; asyncio's stream server reports a cancelled handler as an error
+        finally:
+            writer.close()
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    with contextlib.suppress(OSError):
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+    writer.close()
+
+
+def _port_of(site: web.TCPSite) -> int:
+    server = site._server
+    assert server is not None
+    port: int = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+    return port
+
+
+def _certificate(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: rsa.RSAPublicKey,
+    signer: rsa.RSAPrivateKey,
+    *,
+    is_ca: bool,
+) -> x509.Certificate:
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(signer.public_key()), critical=False
+        )
+    )
+    if is_ca:
+        usage = dict.fromkeys(
+            ("content_commitment", "key_encipherment", "data_encipherment", "key_agreement", "crl_sign"),
+            False,
+        )
+        builder = builder.add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+                **{**usage, "crl_sign": True},
+            ),
+            critical=True,
+        )
+    else:
+        names: list[x509.GeneralName] = [
+            x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+            x509.DNSName("localhost"),
+            x509.DNSName(LOGIN_HOST),
+        ]
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(signer, hashes.SHA256())
 
 
 def new_id() -> str:

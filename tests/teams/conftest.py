@@ -91,21 +91,47 @@ class Server:
             self.process.wait(10)
 
 
+def backend_under_test() -> str:
+    """The Teams backend of the running module (see `teams_backend`); the default elsewhere."""
+    return os.environ.get(BACKEND_VARIABLE, "botbuilder")
+
+
+def bot_token_endpoint(fake: FakeTeams) -> str:
+    """Where an in-process bot gets its own token: over HTTPS for the Agents SDK's MSAL, which speaks nothing
+    else; over HTTP for botbuilder's aiohttp fetch, whose TLS trust was settled when aiohttp was imported."""
+    return fake.secure_token_endpoint if backend_under_test() == "agents" else fake.token_endpoint
+
+
+@pytest.fixture
+def trusting(monkeypatch: pytest.MonkeyPatch) -> Callable[[FakeTeams], FakeTeams]:
+    """Makes this process's `requests` (so MSAL) trust a fake and reach it as Microsoft's login host."""
+
+    def trust(fake: FakeTeams) -> FakeTeams:
+        for name, value in fake.secure_env().items():
+            monkeypatch.setenv(name, value)
+        return fake
+
+    return trust
+
+
 def teams_env(database_url: str, fake: FakeTeams, *, with_app_id: bool) -> dict[str, str]:
     """The settings of a `clueline` process whose Teams traffic goes to `fake` (its other variables cleared)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MICROSOFT_", "CLUELINE_", "SLACK_"))}
+    backend = backend_under_test()
     env.update(
         {
             "DATABASE_URL": database_url,
             "HOST": "127.0.0.1",
             "CLUELINE_TEAMS_OPENID_METADATA_URL": fake.metadata_url,
-            "CLUELINE_TEAMS_TOKEN_ENDPOINT": fake.token_endpoint,
+            # HTTPS, which both backends' processes trust (`secure_env`) and MSAL insists on.
+            "CLUELINE_TEAMS_TOKEN_ENDPOINT": fake.secure_token_endpoint,
+            **fake.secure_env(),
             "CLUELINE_TEAMS_SERVICE_URL": fake.url,
             "CLUELINE_OUTBOX_POLL_SECONDS": "0.1",
             "CLUELINE_LOG_LEVEL": "INFO",
             "PYTHONPATH": str(ROOT),
             # The backend under test in this folder (see `teams_backend`); the default elsewhere.
-            BACKEND_VARIABLE: os.environ.get(BACKEND_VARIABLE, "botbuilder"),
+            BACKEND_VARIABLE: backend,
             "CLUELINE_SECRET_KEY": databases.TEST_SECRET_KEY,
         }
     )

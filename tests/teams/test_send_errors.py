@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -10,13 +10,13 @@ from adapters.teams import TeamsAdapterBase, TeamsConfig
 from bot.core.errors import PermanentSendError, RetryableSendError
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
 from tests.support.fake_teams import APP_ID, APP_PASSWORD, TENANT, FakeTeams
-from tests.teams.conftest import NewAdapter, free_port
+from tests.teams.conftest import NewAdapter, bot_token_endpoint, free_port
 from tests.teams.shapes import CHANNEL
 
 
 @pytest.fixture
-def service() -> Iterator[FakeTeams]:
-    fake = FakeTeams().start()
+def service(trusting: Callable[[FakeTeams], FakeTeams]) -> Iterator[FakeTeams]:
+    fake = trusting(FakeTeams().start())
     yield fake
     fake.stop()
 
@@ -25,7 +25,7 @@ def adapter_for(new_adapter: NewAdapter, fake: FakeTeams, *, with_app_id: bool =
     config = TeamsConfig(
         app_id=APP_ID if with_app_id else None,
         app_password=APP_PASSWORD if with_app_id else None,
-        token_endpoint=fake.token_endpoint,
+        token_endpoint=bot_token_endpoint(fake),
         default_service_url=fake.url,
     )
     return new_adapter(config)
@@ -91,7 +91,7 @@ async def test_an_unreachable_connector_is_retryable(
 async def test_wrong_bot_credentials_are_a_permanent_failure(
     new_adapter: NewAdapter, service: FakeTeams
 ) -> None:
-    config = TeamsConfig(app_id=APP_ID, app_password="wrong", token_endpoint=service.token_endpoint)
+    config = TeamsConfig(app_id=APP_ID, app_password="wrong", token_endpoint=bot_token_endpoint(service))
     with pytest.raises(PermanentSendError) as raised:
         await new_adapter(config).send(channel(service), OutboundMessage.plain("hi"))
     assert "invalid_client" in raised.value.reason

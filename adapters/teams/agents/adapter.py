@@ -1,8 +1,7 @@
-"""The Microsoft 365 Agents SDK backend: Bot Connector calls through the SDK's aiohttp-native connector client.
+"""The Microsoft 365 Agents SDK backend: what Teams asks of the bot, through the SDK's own parts.
 
-No threads and no blocking calls: the connector is aiohttp, the token check is aiohttp + PyJWT, and the
-bot's token comes from the shared aiohttp `ConnectorToken` (password apps) or the SDK's MSAL provider
-(managed identities).
+Inbound tokens: the SDK's `JwtTokenValidator` (auth.py). Connector calls: the SDK's aiohttp-native
+`TeamsConnectorClient`, on the event loop. The bot's token: the SDK's MSAL provider (credentials.py).
 """
 
 from __future__ import annotations
@@ -13,15 +12,14 @@ from contextlib import asynccontextmanager
 
 import aiohttp
 from microsoft_agents.activity import Activity, ConversationParameters
-from microsoft_agents.authentication.msal import MsalAuth
-from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, AuthTypes
 from microsoft_agents.hosting.core.connector.teams import TeamsConnectorClient
 
 from adapters.http import safe_json
 from adapters.teams.agents.auth import ChannelTokenValidator
+from adapters.teams.agents.credentials import bearer, token_provider
 from adapters.teams.agents.errors import classify
 from adapters.teams.base import PAGE_SIZE, NewChat, TeamsAdapterBase
-from adapters.teams.config import CONNECTOR_OAUTH_SCOPE, TeamsConfig
+from adapters.teams.config import TeamsConfig
 from adapters.teams.limiter import TeamsLimiter
 from adapters.teams.references import Address, Json
 from adapters.teams.wire import objects, text
@@ -54,17 +52,9 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
     def __init__(self, config: TeamsConfig, limiter: TeamsLimiter | None = None) -> None:
         super().__init__(config, limiter)
         self._validator = ChannelTokenValidator(config)
-        self._managed_identity = (
-            MsalAuth(
-                AgentAuthConfiguration(
-                    auth_type=AuthTypes.user_managed_identity,
-                    client_id=config.app_id,
-                    tenant_id=config.tenant_id,
-                )
-            )
-            if config.app_type == "UserAssignedMSI" and config.app_id
-            else None
-        )
+        self._credentials = token_provider(config)
+        # Any token MSAL handed out is valid until it renews it; the latest one signs the next call.
+        self._token_in_hand = ""
 
     # ---- inbound ----------------------------------------------------------------------------------
 
@@ -113,8 +103,9 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
         return str(created.id)
 
     async def _member_page(self, address: Address, continuation: str | None) -> tuple[list[Json], str | None]:
-        # Read through the SDK client's own session, not its `PagedMembersResult` model: that model refuses
-        # the `"continuationToken": null` of a last page, and would drop nothing we need anyway.
+        # Read through the SDK client's own session, not `conversations.get_conversation_paged_members`: its
+        # `PagedMembersResult` (microsoft_agents/activity/paged_members_result.py line 18 in 1.9.0,
+        # `continuation_token: NonEmptyString`) refuses the `"continuationToken": null` of Teams' last page.
         params = {"pageSize": str(PAGE_SIZE), **({"continuationToken": continuation} if continuation else {})}
         path = f"v3/conversations/{address.conversation_id}/pagedmembers"
         async with (
@@ -138,7 +129,7 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
     async def _connector(self, service_url: str) -> AsyncIterator[TeamsConnectorClient]:
         """The SDK's connector client for one call, signed with the bot's token (none without an app id)."""
         endpoint = service_url if service_url.endswith("/") else service_url + "/"
-        token = await self._bearer()
+        token = self._token_in_hand
         session = aiohttp.ClientSession(
             base_url=endpoint, timeout=aiohttp.ClientTimeout(total=CALL_TIMEOUT_SECONDS)
         )
@@ -148,10 +139,7 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
         finally:
             await client.close()
 
-    async def _bearer(self) -> str:
-        if self._managed_identity is not None:
-            return await self._managed_identity.get_access_token(
-                CONNECTOR_OAUTH_SCOPE, [f"{CONNECTOR_OAUTH_SCOPE}/.default"]
-            )
-        # `_call` fetched or renewed it just before; empty when the bot has no app id.
-        return self._token.current() or ""
+    async def _ensure_token(self) -> None:
+        """Ask MSAL (which keeps and renews the token) before the rate limiter, not between it and the send:
+        a first fetch takes a moment, and sends released together would reach Teams bunched."""
+        self._token_in_hand = await bearer(self._credentials)
