@@ -121,13 +121,11 @@ def create_app(
 
 
 def wire_feedback_webhook(app: web.Application, runtime: Runtime) -> None:
-    """`POST /feedback`, bound to the feedback feature's intake service and CLUELINE_FEEDBACK_SECRET."""
-    from adapters.feedback_formats.webhook import feedback_routes
-    from bot.features.feedback.intake import intake_service
+    """`POST /feedback` (signed with CLUELINE_FEEDBACK_SECRET), its batches handed to the dispatcher."""
+    from adapters.feedback_formats.webhook import KIND, feedback_routes
 
-    intake = intake_service(runtime)
-    if intake is not None:
-        app.add_routes(feedback_routes(intake, runtime.settings.feedback_secret))
+    if runtime.dispatcher.takes(KIND):
+        app.add_routes(feedback_routes(runtime.dispatcher.take, runtime.settings.feedback_secret))
 
 
 def _lifecycle(

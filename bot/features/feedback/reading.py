@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback
+from bot.core.records import Record, UnreadableRecords
+from bot.features.feedback.items import FeedbackItem, InvalidFeedback, validate_record
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -15,33 +16,28 @@ SERVICE = "feedback.file_reader"
 Verdict = FeedbackItem | InvalidFeedback
 
 
-class UnreadableFile(ValueError):
-    """An import file that cannot be read at all (bad column mapping, no text column); `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 class FeedbackFileReader(Protocol):
-    """Turns an import file (CSV with a column mapping, JSON Lines, a JSON array) into verdicts per line."""
+    """Turns an import file (CSV with a column mapping, JSON Lines, a JSON array) into records, one per item."""
 
     def read(
-        self,
-        raw: bytes,
-        filename: str,
-        *,
-        mapping: str | None = None,
-        source: str | None = None,
-        now: datetime | None = None,
-    ) -> Iterable[tuple[int, Verdict]]:
-        """(line, item or why it was refused) per item; raises UnreadableFile for the file as a whole."""
+        self, raw: bytes, filename: str, *, mapping: str | None = None, source: str | None = None
+    ) -> Iterable[Record]:
+        """A record per item (not validated); raises UnreadableRecords for the file as a whole."""
         ...
+
+
+def verdicts(records: Iterable[Record], now: datetime | None = None) -> Iterator[tuple[int, Verdict]]:
+    """(line, item or why it was refused) for each record of a file."""
+    for record in records:
+        try:
+            yield record.line, validate_record(record, now)
+        except InvalidFeedback as error:
+            yield record.line, error
 
 
 def file_reader(runtime: Runtime) -> FeedbackFileReader:
     """The reader the composition root registered."""
     reader = runtime.services.get(SERVICE)
     if reader is None:
-        raise UnreadableFile("no feedback file reader is configured in this process")
+        raise UnreadableRecords("no feedback file reader is configured in this process")
     return reader  # type: ignore[return-value]
