@@ -14,6 +14,7 @@ from aiohttp import web
 
 from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.tasks import TaskTracker
+from bot.db.database import Database
 from bot.db import migrate
 from bot.features.catalog import all_features
 from bot.health import health_routes
@@ -33,14 +34,14 @@ METRICS = web.AppKey("metrics", Metrics)
 SHUTDOWN_DRAIN_SECONDS = 5.0
 
 
-def build_chat_adapters(settings: Settings) -> list[ChatAdapter]:
+def build_chat_adapters(settings: Settings, database: Database) -> list[ChatAdapter]:
     """The chat adapters this configuration enables (a platform configured by half is a SettingError)."""
     require_whole_platforms(settings)
     adapters: list[ChatAdapter] = []
     if settings.slack_enabled:
         from adapters.slack import SlackAdapter
 
-        adapters.append(SlackAdapter(settings))
+        adapters.append(SlackAdapter(settings, database=database))
     if settings.teams_enabled:
         # Closed by default: without an app id, /api/messages exists only when explicitly asked for.
         from adapters.teams import build_teams_adapter
@@ -68,7 +69,7 @@ def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
     """Build the configured chat adapters and make them the runtime's senders."""
     wire_language_model(runtime)
     wire_embeddings(runtime)
-    adapters = build_chat_adapters(runtime.settings)
+    adapters = build_chat_adapters(runtime.settings, runtime.database)
     for adapter in adapters:
         runtime.adapters[adapter.platform] = adapter
     return adapters
