@@ -14,8 +14,8 @@ from aiohttp import web
 
 from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.tasks import TaskTracker
-from bot.db.database import Database
 from bot.db import migrate
+from bot.db.database import Database
 from bot.features.catalog import all_features
 from bot.health import health_routes
 from bot.llm_metrics import MeasuredWriter

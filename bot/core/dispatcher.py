@@ -104,6 +104,13 @@ class Dispatcher:
         """Whether a feature takes record batches of `kind` (the edge offers its route only then)."""
         return kind in self._batches
 
+    def batch_handler(self, kind: str) -> BatchHandler:
+        """The handler registered for record batches of `kind`; LookupError when none is."""
+        handler = self._batches.get(kind)
+        if handler is None:
+            raise LookupError(f"no feature takes {kind} records")
+        return handler
+
     @property
     def commands(self) -> list[Command]:
         """Every registered command, in registration order."""
@@ -122,10 +129,7 @@ class Dispatcher:
         Unlike chat events a batch is not deduplicated here: the feature knows its records' identity and
         counts repeats itself, and the sender waits for the answer. RecordRefused refuses the whole batch.
         """
-        handler = self._batches.get(batch.kind)
-        if handler is None:
-            raise LookupError(f"no feature takes {batch.kind} records")
-        return await handler(batch)
+        return await self.batch_handler(batch.kind)(batch)
 
     async def claim(self, event: InboundEventT, adapter: ChatAdapter) -> bool:
         """Record the event as ours: True the first time, False for a second delivery.
