@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.tasks import TaskTracker
 from bot.db import migrate as migrations
-from bot.db.database import database_for
+from bot.db.database import Database, database_for
 from bot.features.answers.answering import Knowledge
 from bot.features.catalog import Features, all_features
 from bot.features.feedback.intake import FeedbackIntake
@@ -43,14 +43,14 @@ METRICS = web.AppKey("metrics", Metrics)
 SHUTDOWN_DRAIN_SECONDS = 5.0
 
 
-def build_chat_adapters(settings: Settings) -> list[ChatAdapter]:
+def build_chat_adapters(settings: Settings, database: Database) -> list[ChatAdapter]:
     """The chat adapters this configuration enables (a platform configured by half is a SettingError)."""
     require_whole_platforms(settings)
     adapters: list[ChatAdapter] = []
     if settings.slack_enabled:
         from adapters.slack import SlackAdapter
 
-        adapters.append(SlackAdapter(settings))
+        adapters.append(SlackAdapter(settings, database=database))
     if settings.teams_enabled:
         # Closed by default: without an app id, /api/messages exists only when explicitly asked for.
         from adapters.teams import build_teams_adapter
@@ -76,7 +76,7 @@ def embedder(runtime: Runtime) -> Embedder | None:
 
 def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
     """Build the configured chat adapters and register them as the runtime's platforms."""
-    adapters = build_chat_adapters(runtime.settings)
+    adapters = build_chat_adapters(runtime.settings, runtime.database)
     for adapter in adapters:
         runtime.platforms.register(adapter)
     return adapters
@@ -207,16 +207,17 @@ def create_app(
         app.add_routes(adapter.routes(sink))
 
     app.add_routes([*health_routes(runtime.database), web.get("/metrics", metrics.handle)])
-    wire_feedback_webhook(app, runtime, features.feedback.importing.intake)
+    wire_feedback_webhook(app, runtime)
     app.cleanup_ctx.append(_lifecycle(process, tasks, run_scheduler, migrate=not migrated))
     return app
 
 
-def wire_feedback_webhook(app: web.Application, runtime: Runtime, intake: FeedbackIntake) -> None:
-    """`POST /feedback`, bound to the feedback feature's intake service and CLUELINE_FEEDBACK_SECRET."""
-    from adapters.feedback_formats.webhook import feedback_routes
+def wire_feedback_webhook(app: web.Application, runtime: Runtime) -> None:
+    """`POST /feedback` (signed with CLUELINE_FEEDBACK_SECRET), its batches handed to the dispatcher."""
+    from adapters.feedback_formats.webhook import KIND, feedback_routes
 
-    app.add_routes(feedback_routes(intake, runtime.settings.feedback_secret))
+    if runtime.dispatcher.takes(KIND):
+        app.add_routes(feedback_routes(runtime.dispatcher.take, runtime.settings.feedback_secret))
 
 
 def _lifecycle(

@@ -1,13 +1,16 @@
-"""Webhook bodies: one JSON object, a JSON array, or JSON Lines, taken all or nothing."""
+"""Webhook bodies: one JSON object, a JSON array, or JSON Lines, read into records (the feature validates them).
+
+A body that cannot be read as a whole is refused here (FeedbackBodyError); an item that cannot be decoded ends
+the records with one that carries the problem, so the first bad line of the body is the one named.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import datetime
 
 from adapters.http.safe_json import UnsafeJson, check_depth, decoder
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback, parse_item
+from bot.core.records import Record
 
 _JSON_LINES_TYPES = frozenset(
     {
@@ -35,13 +38,8 @@ class FeedbackBodyError(ValueError):
         self.reason = reason
 
 
-def parse_body(
-    raw: bytes, content_type: str | None = None, now: datetime | None = None
-) -> list[FeedbackItem]:
-    """Every item of a webhook body, or FeedbackBodyError naming the first bad line.
-
-    Items without received_at get `now`.
-    """
+def read_body(raw: bytes, content_type: str | None = None) -> list[Record]:
+    """Every item of a webhook body as a record, or FeedbackBodyError when the body is unreadable as a whole."""
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if (
         media_type not in _JSON_LINES_TYPES
@@ -59,9 +57,9 @@ def parse_body(
     # JSON text decoded from UTF-8 holds a NUL or a lone surrogate only through a \u escape.
     plain = "\\u" not in text
     if media_type in _JSON_LINES_TYPES:
-        return _json_lines(text, now, plain)
+        return _json_lines(text, plain)
     if stripped.startswith("["):
-        return _json_array(text, now, plain)
+        return _json_array(text, plain)
     try:
         document = _DECODER.decode(text)
     except RecursionError:
@@ -70,10 +68,10 @@ def parse_body(
         raise FeedbackBodyError(_first_content_line(text), error.reason) from None
     except json.JSONDecodeError as error:
         if _first_line_is_json(text):
-            return _json_lines(text, now, plain)
+            return _json_lines(text, plain)
         reason = f"malformed JSON: {error.msg} at column {error.colno}"
         raise FeedbackBodyError(error.lineno, reason) from None
-    return [_item(document, _first_content_line(text), now, plain)]
+    return [_record(document, _first_content_line(text), plain)]
 
 
 def _first_line_is_json(text: str) -> bool:
@@ -86,30 +84,39 @@ def _first_line_is_json(text: str) -> bool:
     return True
 
 
-def _json_lines(text: str, now: datetime | None, plain: bool) -> list[FeedbackItem]:
-    items: list[FeedbackItem] = []
+def _json_lines(text: str, plain: bool) -> list[Record]:
+    records: list[Record] = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
             value = _DECODER.decode(line)
         except json.JSONDecodeError as error:
-            raise FeedbackBodyError(number, f"malformed JSON: {error.msg} at column {error.colno}") from None
+            problem = f"malformed JSON: {error.msg} at column {error.colno}"
         except RecursionError:
-            raise FeedbackBodyError(number, "malformed JSON: nested too deeply") from None
+            problem = "malformed JSON: nested too deeply"
         except UnsafeJson as error:
-            raise FeedbackBodyError(number, error.reason) from None
-        items.append(_item(value, number, now, plain))
-    return items
+            problem = error.reason
+        else:
+            records.append(_record(value, number, plain))
+            continue
+        records.append(Record(number, problem=problem))
+        break
+    return records
 
 
-def _json_array(text: str, now: datetime | None, plain: bool) -> list[FeedbackItem]:
-    items: list[FeedbackItem] = []
-    for number, value in array_elements(text):
-        items.append(_item(value, number, now, plain))
-    if not items:
+def _json_array(text: str, plain: bool) -> list[Record]:
+    records: list[Record] = []
+    try:
+        for number, value in array_elements(text):
+            records.append(_record(value, number, plain))
+    except FeedbackBodyError as error:
+        if not records:
+            raise
+        records.append(Record(error.line or 1, problem=error.reason))
+    if not records:
         raise FeedbackBodyError(None, "the array holds no items")
-    return items
+    return records
 
 
 def array_elements(text: str) -> Iterator[tuple[int, object]]:
@@ -150,12 +157,12 @@ def _expect_end(text: str, position: int) -> None:
         raise FeedbackBodyError(_line_of(text, rest), "malformed JSON: extra data after the array")
 
 
-def _item(value: object, line: int, now: datetime | None, plain: bool) -> FeedbackItem:
+def _record(value: object, line: int, plain: bool) -> Record:
     try:
         check_depth(value)
-        return parse_item(value, now, from_plain_json=plain)
-    except (InvalidFeedback, UnsafeJson) as error:
-        raise FeedbackBodyError(line, error.reason) from None
+    except UnsafeJson as error:
+        return Record(line, problem=error.reason)
+    return Record(line, value, plain_json=plain)
 
 
 def _skip_space(text: str, position: int) -> int:

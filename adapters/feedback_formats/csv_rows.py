@@ -1,9 +1,8 @@
-"""CSV exports of survey and helpdesk tools as feedback items, one verdict per row."""
+"""CSV exports of survey and helpdesk tools as feedback records, one per row (the feature validates them)."""
 
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import re
 import unicodedata
@@ -13,14 +12,7 @@ from typing import Any
 
 from adapters.feedback_formats.ids import content_id
 from adapters.feedback_formats.mapping import InvalidMapping, normalise_header, resolve_columns
-from bot.features.feedback.items import (
-    FeedbackItem,
-    InvalidFeedback,
-    parse_item,
-    parse_received_at,
-)
-
-Verdict = FeedbackItem | InvalidFeedback
+from bot.core.records import Record
 
 _DELIMITERS = (",", ";", "\t", "|")
 _SLASH_DATE = re.compile(
@@ -30,14 +22,21 @@ _TAG_SPLIT = re.compile(r"[,;|]")
 _SCALE_HINTS = (("nps", "nps"), ("recommend", "nps"), ("csat", "csat"), ("satisf", "csat"), ("star", "stars"))
 
 
+class UnreadableDate(ValueError):
+    """A date cell that names no one day (ambiguous or impossible); `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def parse_csv(
     text: str,
     mapping: Mapping[str, str] | None,
     source_default: str,
     scale_default: str | None = None,
-    now: datetime | None = None,
-) -> Iterator[tuple[int, Verdict]]:
-    """(line number, item or the reason it was refused) for each data row of a CSV export.
+) -> Iterator[Record]:
+    """A record (on the file line it starts on) for each data row of a CSV export.
 
     The header is checked at once: InvalidMapping when the mapping names a missing column.
     A row's line number is the file line it starts on (quoted fields may span lines).
@@ -55,7 +54,7 @@ def parse_csv(
         raise InvalidMapping(f"line 1: the header row is not valid CSV: {csv_problem(error)}") from None
     columns = resolve_columns(header, mapping or {})
     scale = scale_default or _scale_hint(header, columns)
-    return _rows(reader, header, columns, source_default, scale, now)
+    return _rows(reader, header, columns, source_default, scale)
 
 
 def _rows(
@@ -64,8 +63,7 @@ def _rows(
     columns: Mapping[str, int],
     source_default: str,
     scale: str | None,
-    now: datetime | None,
-) -> Iterator[tuple[int, Verdict]]:
+) -> Iterator[Record]:
     used = set(columns.values())
     start = reader.line_num + 1
     while True:
@@ -74,28 +72,23 @@ def _rows(
         except StopIteration:
             return
         except csv.Error as error:
-            yield start, InvalidFeedback(f"not valid CSV: {csv_problem(error)}")
+            yield Record(start, problem=f"not valid CSV: {csv_problem(error)}")
             return
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
-        try:
-            item = _row_item(row, header, columns, used, source_default, scale, now)
-        except InvalidFeedback as error:
-            yield line, error
-        else:
-            yield line, item
+        yield _row_record(line, row, header, columns, used, source_default, scale)
 
 
-def _row_item(
+def _row_record(
+    line: int,
     row: Sequence[str],
     header: Sequence[str],
     columns: Mapping[str, int],
     used: set[int],
     source_default: str,
     scale: str | None,
-    now: datetime | None,
-) -> FeedbackItem:
+) -> Record:
     def cell(field: str) -> str | None:
         index = columns.get(field)
         if index is None or index >= len(row):
@@ -114,18 +107,20 @@ def _row_item(
         "product": cell("product"),
         "tags": [t.strip() for t in _TAG_SPLIT.split(cell("tags") or "") if t.strip()],
     }
-    item = parse_item(obj, now)
+    # A date that names no one day is reported once the row's own fields are found valid.
+    problem = None
     when = cell("received_at")
+    if when:
+        try:
+            obj["received_at"] = parse_csv_time(when)
+        except UnreadableDate as error:
+            problem = error.reason
     extra = {
         header[i]: _clean(value)
         for i, value in enumerate(row)
         if i < len(header) and i not in used and _clean(value)
     }
-    return dataclasses.replace(
-        item,
-        received_at=parse_csv_time(when) if when else item.received_at,
-        metadata=extra,
-    )
+    return Record(line, obj, problem=problem, metadata=extra)
 
 
 def csv_problem(error: csv.Error) -> str:
@@ -135,11 +130,11 @@ def csv_problem(error: csv.Error) -> str:
     return str(error)
 
 
-def parse_csv_time(value: str) -> datetime:
-    """ISO-8601, or a day/month/year date when the order is unambiguous (a part above 12)."""
+def parse_csv_time(value: str) -> str:
+    """A day/month/year date as ISO-8601 when the order is unambiguous (a part above 12); else as it came."""
     match = _SLASH_DATE.match(value.strip())
     if match is None:
-        return parse_received_at(value)
+        return value
     first, second, year = int(match[1]), int(match[2]), int(match[3])
     if first > 12 >= second:
         day, month = first, second
@@ -148,14 +143,14 @@ def parse_csv_time(value: str) -> datetime:
     elif first == second:
         day = month = first
     else:
-        raise InvalidFeedback(f"date {value.strip()!r} is ambiguous (day or month first?); use 2026-11-20")
+        raise UnreadableDate(f"date {value.strip()!r} is ambiguous (day or month first?); use 2026-11-20")
     hour, minute, second_ = int(match[4] or 0), int(match[5] or 0), int(match[6] or 0)
     if match[7]:
         hour = hour % 12 + (12 if match[7].lower() == "pm" else 0)
     try:
-        return datetime(year, month, day, hour, minute, second_, tzinfo=UTC)
+        return datetime(year, month, day, hour, minute, second_, tzinfo=UTC).isoformat()
     except ValueError:
-        raise InvalidFeedback(f"date {value.strip()!r} is not a real date") from None
+        raise UnreadableDate(f"date {value.strip()!r} is not a real date") from None
 
 
 def _scale_hint(header: Sequence[str], columns: Mapping[str, int]) -> str | None:

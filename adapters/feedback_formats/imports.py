@@ -1,18 +1,17 @@
-"""Import files (CSV, JSON Lines, a JSON array): decoding and one verdict per item."""
+"""Import files (CSV, JSON Lines, a JSON array): decoding, and one record per item (the feature validates them)."""
 
 from __future__ import annotations
 
 import codecs
 import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime
 from pathlib import PurePath
 
 from adapters.feedback_formats.body import FeedbackBodyError, array_elements
-from adapters.feedback_formats.csv_rows import Verdict, parse_csv
+from adapters.feedback_formats.csv_rows import parse_csv
 from adapters.feedback_formats.ids import with_content_id
 from adapters.http.safe_json import UnsafeJson, decoder
-from bot.features.feedback.items import InvalidFeedback, parse_item
+from bot.core.records import Record
 
 _CSV_SUFFIXES = frozenset({".csv", ".tsv", ".txt"})
 _JSON_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
@@ -32,38 +31,30 @@ def decode_import(raw: bytes) -> str:
         return raw.decode("cp1252", errors="replace")
 
 
-def parse_jsonl(text: str, now: datetime | None = None) -> Iterator[tuple[int, Verdict]]:
-    """(line number, item or the reason it was refused) for each non-blank line of JSON Lines."""
+def parse_jsonl(text: str) -> Iterator[Record]:
+    """A record for each non-blank line of JSON Lines (a line that is no JSON carries why)."""
     for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         if not line.strip():
             continue
         try:
             value = _DECODER.decode(line)
         except UnsafeJson as error:
-            yield number, InvalidFeedback(error.reason)
-            continue
+            yield Record(number, problem=error.reason)
         except json.JSONDecodeError as error:
-            yield number, InvalidFeedback(f"malformed JSON: {error.msg} at column {error.colno}")
-            continue
+            yield Record(number, problem=f"malformed JSON: {error.msg} at column {error.colno}")
         except RecursionError:
-            yield number, InvalidFeedback("malformed JSON: nested too deeply")
-            continue
-        try:
-            yield number, parse_item(with_content_id(value), now)
-        except InvalidFeedback as error:
-            yield number, error
+            yield Record(number, problem="malformed JSON: nested too deeply")
+        else:
+            yield Record(number, with_content_id(value))
 
 
-def parse_json_array(text: str, now: datetime | None = None) -> Iterator[tuple[int, Verdict]]:
-    """(line, verdict) for each element of a JSON array; a syntax error ends the file with that error."""
+def parse_json_array(text: str) -> Iterator[Record]:
+    """A record for each element of a JSON array; a syntax error ends the file with a record saying so."""
     try:
         for number, value in array_elements(text):
-            try:
-                yield number, parse_item(with_content_id(value), now)
-            except InvalidFeedback as error:
-                yield number, error
+            yield Record(number, with_content_id(value))
     except FeedbackBodyError as error:
-        yield error.line or 1, InvalidFeedback(error.reason)
+        yield Record(error.line or 1, problem=error.reason)
 
 
 def parse_import(
@@ -72,9 +63,8 @@ def parse_import(
     mapping: Mapping[str, str] | None = None,
     source_default: str | None = None,
     scale_default: str | None = None,
-    now: datetime | None = None,
-) -> Iterator[tuple[int, Verdict]]:
-    """Verdicts for an import file, its format told by its extension or else by its content.
+) -> Iterator[Record]:
+    """Records of an import file, its format told by its extension or else by its content.
 
     CSV rows without a source column take `source_default`, or the file's name without extension.
     Raises InvalidMapping (CSV only) when the header cannot be mapped.
@@ -84,6 +74,6 @@ def parse_import(
     first = text.lstrip("\ufeff \t\r\n")[:1]
     is_json = suffix in _JSON_SUFFIXES or (suffix not in _CSV_SUFFIXES and first in ("{", "["))
     if is_json:
-        return parse_json_array(text, now) if first == "[" else parse_jsonl(text, now)
+        return parse_json_array(text) if first == "[" else parse_jsonl(text)
     source = source_default or PurePath(filename).stem or "import"
-    return parse_csv(text, mapping, source, scale_default, now)
+    return parse_csv(text, mapping, source, scale_default)

@@ -1,40 +1,30 @@
-"""`POST /feedback`: HMAC-signed JSON, a JSON array or JSON Lines, accepted all or nothing."""
+"""`POST /feedback`: HMAC-signed JSON, a JSON array or JSON Lines, accepted all or nothing.
+
+The edge of the webhook as any chat adapter is one: it checks the signature, reads the body into records and
+hands them to the core as a `RecordBatch`; the feature that takes feedback validates and stores them, and
+its answer (or refusal) becomes the HTTP response.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import logging
-from collections.abc import Sequence
-from datetime import datetime
-from typing import Protocol
 
 from aiohttp import web
 
-from adapters.feedback_formats.body import FeedbackBodyError, parse_body
+from adapters.feedback_formats.body import FeedbackBodyError, read_body
 from adapters.http.body import read_limited
 from adapters.http.refusal import refuse
-from bot.features.feedback.intake import IntakeResult
-from bot.features.feedback.items import FeedbackItem
+from bot.core.records import BatchHandler, RecordBatch, RecordRefused
 
 log = logging.getLogger(__name__)
 
+KIND = "feedback"
 MAX_BODY = 5 * 1024 * 1024
 SIGNATURE_HEADER = "X-Clueline-Signature"
 NO_SECRET = "the feedback webhook is off: set CLUELINE_FEEDBACK_SECRET to accept feedback"
 BAD_SIGNATURE = f"missing or wrong {SIGNATURE_HEADER}: send sha256=<hex HMAC-SHA256 of the raw body>"
-
-
-class Intake(Protocol):
-    """What the webhook needs of the feedback feature's intake service."""
-
-    def now(self) -> datetime:
-        """The time stamped on items without received_at."""
-        ...
-
-    async def accept(self, items: Sequence[FeedbackItem]) -> IntakeResult:
-        """Store the items in one transaction."""
-        ...
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -49,8 +39,8 @@ def signature_valid(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(signature(secret, body).encode(), header.strip().encode("utf-8", "replace"))
 
 
-def feedback_routes(intake: Intake, secret: str | None, path: str = "/feedback") -> list[web.RouteDef]:
-    """The webhook route, bound to the intake service and the signing secret."""
+def feedback_routes(take: BatchHandler, secret: str | None, path: str = "/feedback") -> list[web.RouteDef]:
+    """The webhook route, handing each signed body's records to `take` (the core's dispatcher)."""
 
     async def receive(request: web.Request) -> web.Response:
         if not secret:
@@ -61,20 +51,24 @@ def feedback_routes(intake: Intake, secret: str | None, path: str = "/feedback")
         if not signature_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
             return refuse(request, 401, BAD_SIGNATURE, logged="invalid signature")
         try:
-            items = parse_body(body, request.headers.get("Content-Type"), intake.now())
+            records = read_body(body, request.headers.get("Content-Type"))
         except FeedbackBodyError as error:
-            # The reason may quote the body, so the log has the line number only.
-            return refuse(
-                request, 400, error.reason, detail={"line": error.line}, logged=f"bad item (line {error.line})"
-            )
+            return _bad_item(request, error.line, error.reason)
         try:
-            result = await intake.accept(items)
+            taken = await take(RecordBatch(KIND, tuple(records)))
+        except RecordRefused as error:
+            return _bad_item(request, error.line, error.reason)
         except Exception:
-            log.exception("storing %d feedback items failed", len(items))
+            log.exception("storing %d feedback items failed", len(records))
             return web.json_response({"error": "could not store the feedback; try again"}, status=503)
-        return web.json_response({"accepted": result.accepted, "duplicates": result.duplicates}, status=202)
+        return web.json_response({"accepted": taken.accepted, "duplicates": taken.duplicates}, status=202)
 
     return [web.post(path, receive)]
+
+
+def _bad_item(request: web.Request, line: int | None, reason: str) -> web.Response:
+    # The reason may quote the body, so the log has the line number only.
+    return refuse(request, 400, reason, detail={"line": line}, logged=f"bad item (line {line})")
 
 
 def _too_large(request: web.Request) -> web.Response:

@@ -1,4 +1,4 @@
-"""Slack OAuth storage in the core tables, and an authorize that never calls auth.test per request.
+"""Slack OAuth storage in the adapter's tables (tables.py), and an authorize that never calls auth.test per request.
 
 Installations live in `platform_installation` (one row per workspace or org, the SDK's installation as JSON)
 and one-time states in `oauth_state`, so every instance sharing the database sees every install.
@@ -23,9 +23,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from adapters.slack.tables import OAuthState, PlatformInstallation
 from bot.clock import Clock
 from bot.db.database import Database
-from bot.db.models import OAuthState, PlatformInstallation
 
 PLATFORM = "slack"
 log = logging.getLogger(__name__)

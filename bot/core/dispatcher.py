@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.errors import EventNotStored
+from bot.core.records import BatchHandler, BatchTaken, RecordBatch
 from bot.core.services import CoreServices
 from bot.core.turn import Turn
 from bot.core.types import (
@@ -58,6 +59,7 @@ class Dispatcher:
         self._actions: dict[str, Handler] = {}
         self._installs: list[Handler] = []
         self._home_sections: list[HomeSection] = []
+        self._batches: dict[str, BatchHandler] = {}
 
     # ---- registry ---------------------------------------------------------------------------------
 
@@ -91,6 +93,21 @@ class Dispatcher:
         """Register a section of the home tab."""
         self._home_sections.append(section)
 
+    def batches(self, kind: str, handler: BatchHandler) -> None:
+        """Register the handler of record batches of `kind` (e.g. the feedback webhook's items)."""
+        self._batches[kind] = handler
+
+    def takes(self, kind: str) -> bool:
+        """Whether a feature takes record batches of `kind` (the edge offers its route only then)."""
+        return kind in self._batches
+
+    def batch_handler(self, kind: str) -> BatchHandler:
+        """The handler registered for record batches of `kind`; LookupError when none is."""
+        handler = self._batches.get(kind)
+        if handler is None:
+            raise LookupError(f"no feature takes {kind} records")
+        return handler
+
     @property
     def commands(self) -> list[Command]:
         """Every registered command, in registration order."""
@@ -102,6 +119,14 @@ class Dispatcher:
         """Handle one event exactly once across every process sharing the database."""
         if await self.claim(event, adapter):
             await self.handle_claimed(event, adapter)
+
+    async def take(self, batch: RecordBatch) -> BatchTaken:
+        """Hand a batch of records to the feature that takes its kind, and answer for it at once.
+
+        Unlike chat events a batch is not deduplicated here: the feature knows its records' identity and
+        counts repeats itself, and the sender waits for the answer. RecordRefused refuses the whole batch.
+        """
+        return await self.batch_handler(batch.kind)(batch)
 
     async def claim(self, event: InboundEventT, adapter: ChatAdapter) -> bool:
         """Record the event as ours: True the first time, False for a second delivery.

@@ -9,17 +9,29 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.feedback_formats import FeedbackBodyError, parse_body
+from adapters.feedback_formats import FeedbackBodyError, read_body
+from bot.core.records import RecordRefused
+from bot.features.feedback.batches import items_of
+from bot.features.feedback.items import FeedbackItem
+
+
+def parse_body(raw: bytes, content_type: str | None, now: datetime | None = None) -> list[FeedbackItem]:
+    """What the webhook takes of a body: the format's records, each validated by the feedback feature."""
+    return items_of(read_body(raw, content_type), now)
 
 
 def item(n: int, **fields: object) -> dict[str, object]:
     return {"id": f"r{n}", "source": "nps", "text": f"Comment number {n}", **fields}
 
 
-def refusal(raw: bytes, content_type: str | None = "application/json") -> FeedbackBodyError:
-    with pytest.raises(FeedbackBodyError) as caught:
+def refusal(
+    raw: bytes, content_type: str | None = "application/json"
+) -> FeedbackBodyError | RecordRefused:
+    with pytest.raises((FeedbackBodyError, RecordRefused)) as caught:
         parse_body(raw, content_type)
-    return caught.value
+    error = caught.value
+    assert isinstance(error, FeedbackBodyError | RecordRefused)
+    return error
 
 
 def test_one_object_is_one_item() -> None:
@@ -136,7 +148,7 @@ def test_bodies_that_are_not_json_are_refused_by_content_type(content_type: str)
 def test_any_bytes_give_items_or_a_clear_refusal(raw: bytes) -> None:
     try:
         items = parse_body(raw, None)
-    except FeedbackBodyError as error:
+    except (FeedbackBodyError, RecordRefused) as error:
         assert error.reason
         assert error.line is None or error.line >= 1
     else:

@@ -11,14 +11,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.feedback_formats import (
-    InvalidMapping,
-    parse_csv,
-    parse_csv_time,
-    parse_import,
-    parse_mapping,
-)
+from adapters.feedback_formats import InvalidMapping, parse_mapping
+from adapters.feedback_formats import parse_csv as read_csv
+from adapters.feedback_formats import parse_import as read_import
 from bot.features.feedback.items import FeedbackItem, InvalidFeedback
+from bot.features.feedback.reading import Verdict
+from bot.features.feedback.reading import verdicts as validated
+
+
+def parse_csv(text: str, mapping: dict[str, str] | None, source: str) -> list[tuple[int, Verdict]]:
+    """What an import takes of a CSV export: the format's records, each validated by the feedback feature."""
+    return list(validated(read_csv(text, mapping, source)))
+
+
+def parse_import(raw: bytes, filename: str) -> list[tuple[int, Verdict]]:
+    """What an import takes of a file: the format's records, each validated by the feedback feature."""
+    return list(validated(read_import(raw, filename)))
 
 SURVEY_EXPORT = (
     "Response ID,Date,NPS,Comment,Name,Email,Company,Product,Tags,Plan\n"
@@ -148,12 +156,13 @@ def test_blank_rows_are_skipped_and_line_numbers_stay_true() -> None:
     ],
 )
 def test_export_dates_in_common_forms_are_read(raw: str, expected: datetime) -> None:
-    assert parse_csv_time(raw) == expected
+    [(_, item)] = verdicts(f"Comment,Date\nok,{raw}\n", "text=Comment,received_at=Date")
+    assert isinstance(item, FeedbackItem) and item.received_at == expected
 
 
 def test_an_ambiguous_date_is_refused_rather_than_guessed() -> None:
-    with pytest.raises(InvalidFeedback, match="ambiguous"):
-        parse_csv_time("05/06/2026")
+    [(_, refused)] = verdicts("Comment,Date\nok,05/06/2026\n", "text=Comment,received_at=Date")
+    assert isinstance(refused, InvalidFeedback) and "ambiguous" in refused.reason
 
 
 def test_a_jsonl_import_reports_good_and_bad_lines() -> None:

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from adapters.feedback_formats.webhook import signature
 from bot.app import RUNTIME, create_app
+from bot.core.records import BatchTaken, RecordBatch
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.feedback.support import rows
@@ -135,3 +136,32 @@ async def test_a_chunked_body_over_5_mb_is_a_413_too(client: Client) -> None:
         "/feedback", data=chunks(), headers={"Content-Type": "application/json", "X-Clueline-Signature": "x"}
     )
     assert response.status == 413
+
+
+async def test_a_signed_body_reaches_the_feature_through_the_dispatcher(client: Client) -> None:
+    runtime = _runtime(client)
+    seen: list[tuple[str, int]] = []
+    # The feature's own handler, as the feedback feature registered it at setup.
+    take_feedback = runtime.dispatcher.batch_handler("feedback")
+
+    async def watched(batch: RecordBatch) -> BatchTaken:
+        seen.append((batch.kind, len(batch.records)))
+        return await take_feedback(batch)
+
+    runtime.dispatcher.batches("feedback", watched)
+    status, answer = await _post(client, json.dumps([ITEM, {**ITEM, "id": "resp-1042"}]).encode())
+    assert (status, answer) == (202, {"accepted": 2, "duplicates": 0})
+    assert seen == [("feedback", 2)]
+
+
+async def test_an_unsigned_body_never_reaches_the_dispatcher(client: Client) -> None:
+    runtime = _runtime(client)
+    seen: list[RecordBatch] = []
+
+    async def watched(batch: RecordBatch) -> BatchTaken:
+        seen.append(batch)
+        return BatchTaken(0, 0)
+
+    runtime.dispatcher.batches("feedback", watched)
+    status, _ = await _post(client, json.dumps(ITEM).encode(), secret="not-the-secret")
+    assert status == 401 and seen == []

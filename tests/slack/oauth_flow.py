@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlparse
 
 from sqlalchemy import select
 
+from adapters.slack.tables import PlatformInstallation
 from bot.db.database import Database
-from bot.db.models import PlatformInstallation
 from tests.slack.conftest import Serve
 
 OAUTH_ENV = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "111.222", "SLACK_CLIENT_SECRET": "oauth-secret"}

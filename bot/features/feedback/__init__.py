@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.types import SentMessage
 from bot.features.feedback import chat, commands, jobs, manage
+from bot.features.feedback.batches import KIND, take_batch
 from bot.features.feedback.delivery import HIGHLIGHT, highlight_sent
 from bot.features.feedback.importing import Importing, import_verdicts
 from bot.features.feedback.intake import FeedbackIntake
 from bot.features.feedback.items import FeedbackItem, InvalidFeedback
-from bot.features.feedback.reading import FeedbackFileReader
+from bot.features.feedback.reading import FeedbackFileReader, verdicts
 from bot.features.feedback.render import ACTION_PREFIX
 from bot.features.feedback.routing import parse_route
 from bot.outbox.scheduler import DueJob
@@ -45,6 +46,7 @@ class FeedbackFeature:
         """Register handlers, jobs and the highlight on-sent hook; imports go through `intake` and `reader`."""
         self._importing = Importing(intake, reader)
         dispatcher = runtime.dispatcher
+        dispatcher.batches(KIND, partial(take_batch, intake))
         dispatcher.command(
             "highlights",
             chat.highlights,
@@ -91,13 +93,13 @@ class FeedbackFeature:
         if not any(r.target == DEMO_TARGET for r in await manage.list_routes(runtime)):
             await manage.add_route(runtime, parse_route(DEMO_TARGET), "demo")
         raw = DEMO_FILE.read_bytes()
-        verdicts = list(self.importing.reader.read(raw, DEMO_FILE.name, now=runtime.clock.now()))
-        items = [v for _, v in verdicts if not isinstance(v, InvalidFeedback)]
+        read = list(verdicts(self.importing.reader.read(raw, DEMO_FILE.name), runtime.clock.now()))
+        items = [v for _, v in read if not isinstance(v, InvalidFeedback)]
         if not items:
             return
         # The sample reads as if it came in over the last days, whenever the demo runs.
         shift = runtime.clock.now() - max(i.received_at for i in items)
-        await import_verdicts(intake, verdicts, transform=partial(_moved, shift=shift))
+        await import_verdicts(intake, read, transform=partial(_moved, shift=shift))
 
 
 def _moved(item: FeedbackItem, shift: timedelta) -> FeedbackItem:

@@ -13,12 +13,13 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bot.core.records import UnreadableRecords
 from bot.core.services import CoreServices
 from bot.core.targets import TargetError, parse_target
 from bot.features.feedback import manage
 from bot.features.feedback.digest import score_badge
 from bot.features.feedback.importing import Importing, import_verdicts
-from bot.features.feedback.reading import UnreadableFile
+from bot.features.feedback.reading import verdicts
 from bot.features.feedback.routing import DIGEST_MODES, InvalidRoute, describe_route, parse_route
 from bot.features.feedback.store import json_list, record_item, shown_reasons
 
@@ -94,15 +95,15 @@ async def _import(
     except OSError as error:
         return _fail(f"cannot read {path}: {error.strerror or error}")
     try:
-        verdicts = importing.reader.read(
-            raw, path.name, mapping=args.map, source=args.source, now=runtime.clock.now()
-        )
+        records = importing.reader.read(raw, path.name, mapping=args.map, source=args.source)
         # A progress bar only where a person watches; pipes and logs get the summary alone.
         with tqdm(
             total=max(1, raw.count(b"\n")), unit="line", disable=not sys.stderr.isatty(), file=sys.stderr
         ) as bar:
-            report = await import_verdicts(intake, verdicts, progress=lambda n: _advance(bar, n))
-    except UnreadableFile as error:
+            report = await import_verdicts(
+                intake, verdicts(records, runtime.clock.now()), progress=lambda n: _advance(bar, n)
+            )
+    except UnreadableRecords as error:
         return _fail(f"cannot import {path.name}: {error.reason}")
     if args.json:
         print(json.dumps(report.as_json()))

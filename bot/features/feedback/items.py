@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, cast, get_args
+
+from bot.core.records import Record
 
 Scale = Literal["nps", "csat", "stars", "none"]
 SCALES: tuple[Scale, ...] = get_args(Scale)
@@ -98,6 +101,18 @@ def parse_item(obj: object, now: datetime | None = None, *, from_plain_json: boo
         tags=_tags(obj.get("tags")),
         metadata=metadata,
     )
+
+
+def validate_record(record: Record, now: datetime | None = None) -> FeedbackItem:
+    """The item a format read, validated; InvalidFeedback says why it is refused."""
+    if record.fields is None and record.problem is not None:
+        raise InvalidFeedback(record.problem)
+    item = parse_item(record.fields, now, from_plain_json=record.plain_json)
+    if record.problem is not None:
+        raise InvalidFeedback(record.problem)
+    if record.metadata is not None:
+        item = dataclasses.replace(item, metadata=dict(record.metadata))
+    return item
 
 
 def parse_received_at(value: object) -> datetime:

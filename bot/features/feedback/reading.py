@@ -2,35 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback
+from bot.core.records import Record
+from bot.features.feedback.items import FeedbackItem, InvalidFeedback, validate_record
 
 Verdict = FeedbackItem | InvalidFeedback
 
 
-class UnreadableFile(ValueError):
-    """An import file that cannot be read at all (bad column mapping, no text column); `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 class FeedbackFileReader(Protocol):
-    """Turns an import file (CSV with a column mapping, JSON Lines, a JSON array) into verdicts per line."""
+    """Turns an import file (CSV with a column mapping, JSON Lines, a JSON array) into records, one per item."""
 
     def read(
-        self,
-        raw: bytes,
-        filename: str,
-        *,
-        mapping: str | None = None,
-        source: str | None = None,
-        now: datetime | None = None,
-    ) -> Iterable[tuple[int, Verdict]]:
-        """(line, item or why it was refused) per item; raises UnreadableFile for the file as a whole."""
+        self, raw: bytes, filename: str, *, mapping: str | None = None, source: str | None = None
+    ) -> Iterable[Record]:
+        """A record per item (not validated); raises UnreadableRecords for the file as a whole."""
         ...
+
+
+def verdicts(records: Iterable[Record], now: datetime | None = None) -> Iterator[tuple[int, Verdict]]:
+    """(line, item or why it was refused) for each record of a file."""
+    for record in records:
+        try:
+            yield record.line, validate_record(record, now)
+        except InvalidFeedback as error:
+            yield record.line, error
 

@@ -1,0 +1,30 @@
+"""Batches of feedback records the core hands over (a webhook body): validated all or nothing, then taken in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from bot.core.records import BatchTaken, Record, RecordBatch, RecordRefused
+from bot.features.feedback.intake import FeedbackIntake
+from bot.features.feedback.items import FeedbackItem, InvalidFeedback, validate_record
+
+# The kind of record batch this feature takes (the feedback webhook's).
+KIND = "feedback"
+
+
+def items_of(records: Iterable[Record], now: datetime | None = None) -> list[FeedbackItem]:
+    """Every record validated, in order; RecordRefused names the first one refused."""
+    items: list[FeedbackItem] = []
+    for record in records:
+        try:
+            items.append(validate_record(record, now))
+        except InvalidFeedback as error:
+            raise RecordRefused(record.line, error.reason) from None
+    return items
+
+
+async def take_batch(intake: FeedbackIntake, batch: RecordBatch) -> BatchTaken:
+    """Store a batch's items in one transaction, or refuse it whole when one record is invalid."""
+    result = await intake.accept(items_of(batch.records, intake.now()))
+    return BatchTaken(result.accepted, result.duplicates)
