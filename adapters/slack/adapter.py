@@ -42,6 +42,7 @@ from adapters.slack.allowed_teams import (
     token_allows,
 )
 from adapters.slack.blocks import RenderError, render_form, render_home, render_message
+from adapters.slack.expiring_cache import ExpiringCache
 from adapters.slack.limiter import RateLimited, SlackRateLimiter
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.parse import (
@@ -90,6 +91,8 @@ CONVERSATION_GONE = {
     "cannot_dm_bot",
     "messages_tab_disabled",
 }
+# A token another instance replaced (a reinstall) or Slack revoked: read the store again before giving up.
+STALE_TOKEN = {"invalid_auth", "token_revoked"}
 RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 # Members lists longer than this are resolved with paged users.list (Tier 2) rather than users.info each.
 USERS_INFO_UP_TO = 50
@@ -155,7 +158,7 @@ class SlackAdapter:
         self._oauth = settings.slack_oauth
         self._database = database_for(settings) if self._oauth else None
         self._store: DatabaseInstallationStore | None = None
-        self._tokens: dict[str, str] = {}
+        self._tokens: ExpiringCache[str, str] = ExpiringCache(settings.slack_token_ttl_seconds)
         self._single: SingleWorkspaceAuthorize | None = None
         self._cached: CachedAuthorize | None = None
         self._clients: dict[str, AsyncWebClient] = {}
@@ -187,7 +190,7 @@ class SlackAdapter:
         if self._oauth:
             assert self._database is not None
             self._store = DatabaseInstallationStore(self._database, self._clock)
-            self._cached = CachedAuthorize(self._store)
+            self._cached = CachedAuthorize(self._store, ttl=self._settings.slack_token_ttl_seconds)
             authorize = self._cached
             gate = TeamGate(oauth_allows(self._settings.slack_allowed_teams))
             oauth_flow = AllowedTeamsOAuthFlow(
@@ -284,6 +287,7 @@ class SlackAdapter:
             self._session = None
         if self._database is not None:
             await self._database.dispose()
+        await self._limiter.close()
 
     # ---- inbound ----------------------------------------------------------------------------------
 
@@ -391,7 +395,7 @@ class SlackAdapter:
         await self._deliver(parse_view_submission(body, context.bot_user_id))
 
     async def _forget_installation(self, enterprise_id: str | None, workspace: str) -> None:
-        self._tokens.pop(workspace, None)
+        self._tokens.pop(workspace)
         if self._cached is not None:
             self._cached.forget(enterprise_id, workspace)
         if self._store is not None:
@@ -410,7 +414,7 @@ class SlackAdapter:
             bot = await self._store.async_find_bot(enterprise_id=None, team_id=workspace)
         if bot is None or not bot.bot_token:
             raise PermanentSendError(f"Clueline is not installed in Slack workspace {workspace or '(none)'}")
-        self._tokens[workspace] = bot.bot_token
+        self._tokens.put(workspace, str(bot.bot_token))
         return str(bot.bot_token)
 
     async def call(
@@ -422,23 +426,51 @@ class SlackAdapter:
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """One Web API call through the shared limiter; Slack's errors become Retryable/PermanentSendError."""
-        try:
-            await self._limiter.acquire(workspace, method, channel)
-        except RateLimited as exc:
-            raise RetryableSendError(f"slack {method}: rate limited", exc.retry_after) from None
-        client = self._client(await self._token(workspace))
+        """One Web API call through the shared limiter; Slack's errors become Retryable/PermanentSendError.
+
+        A token Slack no longer accepts is read again from the installation store (another instance may have
+        stored a reinstall's new one) and, when it changed, the call is made once more with it.
+        """
+        for attempt in range(2):
+            try:
+                await self._limiter.acquire(workspace, method, channel)
+            except RateLimited as exc:
+                raise RetryableSendError(f"slack {method}: rate limited", exc.retry_after) from None
+            token = await self._token(workspace)
+            try:
+                return await self._api_call(token, method, json, params)
+            except SlackApiError as exc:
+                if attempt == 0 and _error(exc) in STALE_TOKEN and await self._token_changed(workspace, token):
+                    continue
+                raise await self._failure(workspace, method, exc) from None
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def _api_call(
+        self, token: str, method: str, json: dict[str, Any] | None, params: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        client = self._client(token)
         try:
             if json is not None:
                 response = await client.api_call(method, json=json)
             else:
                 response = await client.api_call(method, http_verb="GET", params=params or {})
-        except SlackApiError as exc:
-            raise self._classify(workspace, method, exc) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise RetryableSendError(f"slack {method}: {type(exc).__name__}") from None
         data: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
         return data
+
+    async def _token_changed(self, workspace: str, token: str) -> bool:
+        """Whether the store now holds another token than the one Slack refused (OAuth installs only)."""
+        if self._store is None:
+            return False
+        self._tokens.pop(workspace)
+        return await self._token(workspace) != token
+
+    async def _failure(self, workspace: str, method: str, exc: SlackApiError) -> SendError:
+        error = self._classify(workspace, method, exc)
+        if isinstance(error, RetryableSendError) and error.throttled and error.retry_after:
+            await self._limiter.pause(workspace, method, error.retry_after)
+        return error
 
     def _classify(self, workspace: str, method: str, exc: SlackApiError) -> SendError:
         status = getattr(exc.response, "status_code", 200)
@@ -446,12 +478,11 @@ class SlackAdapter:
         if status == 429 or error == "ratelimited":
             raw = _header(exc.response.headers, "Retry-After")
             retry_after = float(raw) if raw and raw.replace(".", "", 1).isdigit() else 30.0
-            self._limiter.pause(workspace, method, retry_after)
             return RetryableSendError(f"slack {method}: ratelimited", retry_after, throttled=True)
         if status >= 500 or error in RETRYABLE:
             return RetryableSendError(f"slack {method}: {error}")
         if error in ("invalid_auth", "token_revoked", "account_inactive", "not_authed"):
-            self._tokens.pop(workspace, None)
+            self._tokens.pop(workspace)
         return PermanentSendError(f"slack {method}: {error}", conversation_gone=error in CONVERSATION_GONE)
 
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentMessage:
@@ -632,6 +663,10 @@ def _user_ref(workspace: str, member: dict[str, Any]) -> UserRef:
         is_guest=bool(member.get("is_restricted") or member.get("is_ultra_restricted")),
         is_deleted=bool(member.get("deleted")),
     )
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error") or "")
 
 
 def _reason(exc: BaseException) -> str:
