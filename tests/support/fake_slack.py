@@ -6,7 +6,8 @@ In-process: `async with FakeSlack() as fake: ...`. As a process: `python -m test
 Switches: `rate_limit(method, retry_after, seconds)` answers 429 with Retry-After for a while;
 `stall(method, seconds)` holds each call of a method that long (a platform that hangs);
 `enforce_rate(method, per_second)` answers 429 beyond N calls in any one second (`per_channel=True`: in any
-one channel); `errors[channel] = "code"` makes chat calls to that channel fail with that Slack error.
+one channel); one channel); `errors[channel] = "code"` makes chat calls to that channel fail with that Slack error;
+tokens in `revoked_tokens` are answered invalid_auth.
 `most_in_one_second(method)` is the most calls that arrived in any one-second window (per channel).
 """
 
@@ -66,6 +67,7 @@ class FakeSlack:
     members: dict[str, list[str]] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # channel -> Slack error code
+    revoked_tokens: set[str] = field(default_factory=set)  # calls with these bot tokens get invalid_auth
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -262,6 +264,8 @@ class FakeSlack:
         return f"1700000000.{next(self._ts):06d}"
 
     def _answer(self, method: str, body: Json, request: web.Request) -> Json:
+        if request.headers.get("Authorization", "").removeprefix("Bearer ") in self.revoked_tokens:
+            return {"ok": False, "error": "invalid_auth"}
         channel = str(body.get("channel") or "")
         if channel in self.errors and method.startswith("chat."):
             return {"ok": False, "error": self.errors[channel]}
