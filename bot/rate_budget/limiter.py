@@ -63,6 +63,8 @@ class SharedLimiter:
         self._clock = clock
         self._sleep = sleep
         self._departures: dict[tuple[str, int], _Departures] = {}
+        # 429s this process received, known at once (the store's copy, for the others, is written after).
+        self._paused_here: dict[str, float] = {}
 
     async def acquire(self, budgets: Sequence[Budget], max_wait: float | None = None, what: str = "") -> None:
         """Wait for a turn in every budget; RateLimited when that would take longer than `max_wait`.
@@ -72,15 +74,27 @@ class SharedLimiter:
         """
         keys = [budget.key for budget in budgets]
         while True:
+            paused_here = self._paused_here_for(keys)
+            if max_wait is not None and paused_here > max_wait:
+                raise RateLimited(what or keys[0], paused_here)
+            if paused_here > 0:
+                await self._pause_for(paused_here)
+                continue
             reservation = await self._store.reserve(budgets, self._clock(), max_wait)
             if not reservation.granted:
                 raise RateLimited(what or keys[0], reservation.wait)
-            if reservation.wait <= 0:
-                break
-            await self._pause_for(reservation.wait)
-            if await self._store.paused_until(keys) <= self._clock():
+            if reservation.wait > 0:
+                await self._pause_for(reservation.wait)
+                if await self._store.paused_until(keys) > self._clock():
+                    continue
+            # A 429 this process got while the store was busy: the turn is lost, queue again after it.
+            if self._paused_here_for(keys) <= 0:
                 break
         await self._depart(budgets)
+
+    def _paused_here_for(self, keys: list[str]) -> float:
+        now = self._clock()
+        return max((self._paused_here.get(key, 0.0) - now for key in keys), default=0.0)
 
     async def _depart(self, budgets: Sequence[Budget]) -> None:
         while True:
@@ -105,7 +119,9 @@ class SharedLimiter:
     async def pause(self, key: str, seconds: float) -> None:
         """The platform answered 429: no process calls on `key` for `seconds`."""
         now = self._clock()
-        await self._store.pause(key, now + max(0.0, seconds), now)
+        until = now + max(0.0, seconds)
+        self._paused_here[key] = max(self._paused_here.get(key, 0.0), until)
+        await self._store.pause(key, until, now)
 
     async def paused_for(self, key: str) -> float:
         """Seconds left of a pause on `key` (0 when none)."""
