@@ -51,10 +51,14 @@ class BudgetState:
 
 @dataclass(frozen=True)
 class Reservation:
-    """The turn a caller got (`granted`) after `wait` seconds, or the wait that was too long to take."""
+    """The turn a caller got (`granted`) after `wait` seconds, or the wait that was too long to take.
+
+    `at` is the turn's wall-clock time: a caller sleeps until then, however long the store took to answer.
+    """
 
     granted: bool
     wait: float
+    at: float = 0.0
 
 
 def reserve(
@@ -67,14 +71,14 @@ def reserve(
         for rate, arrival in zip(budget.rates, _arrivals(budget, state, now), strict=True):
             wait = max(wait, arrival - rate.tolerance - now)
     if max_wait is not None and wait > max_wait:
-        return Reservation(False, wait)
+        return Reservation(False, wait, now + wait)
     departure = now + wait
     for budget, state in zip(budgets, states, strict=True):
         state.arrivals = [
             max(arrival, departure) + rate.interval
             for rate, arrival in zip(budget.rates, _arrivals(budget, state, now), strict=True)
         ]
-    return Reservation(True, wait)
+    return Reservation(True, wait, departure)
 
 
 def _arrivals(budget: Budget, state: BudgetState, now: float) -> list[float]:

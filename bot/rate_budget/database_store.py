@@ -12,7 +12,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -121,11 +121,14 @@ class DatabaseBudgetStore:
             )
         )
 
-    async def reserve(self, budgets: Sequence[Budget], now: float, max_wait: float | None) -> Reservation:
+    async def reserve(
+        self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
+    ) -> Reservation:
         """Take a turn in every budget at once, in one transaction."""
         keys = sorted({row_key(budget.key) for budget in budgets})
         async with self._transaction() as conn:
-            states = await self._locked_states(conn, keys, now)
+            states = await self._locked_states(conn, keys, clock())
+            now = clock()  # the rows are locked: nobody else's turn can come between this and the write
             mine = {key: states.get(key) or BudgetState() for key in keys}
             reservation = reserve(budgets, [mine[row_key(budget.key)] for budget in budgets], now, max_wait)
             if reservation.granted:

@@ -80,11 +80,11 @@ class SharedLimiter:
             if paused_here > 0:
                 await self._pause_for(paused_here)
                 continue
-            reservation = await self._store.reserve(budgets, self._clock(), max_wait)
+            reservation = await self._store.reserve(budgets, self._clock, max_wait)
             if not reservation.granted:
                 raise RateLimited(what or keys[0], reservation.wait)
             if reservation.wait > 0:
-                await self._pause_for(reservation.wait)
+                await self._pause_for(max(0.0, reservation.at - self._clock()))
                 if await self._store.paused_until(keys) > self._clock():
                     continue
             # A 429 this process got while the store was busy: the turn is lost, queue again after it.

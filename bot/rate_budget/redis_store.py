@@ -7,7 +7,7 @@ it expires once every time in it is past, so idle keys cost nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -81,15 +81,18 @@ class RedisBudgetStore:
         self._reserve = self._redis.register_script(RESERVE)
         self._pause = self._redis.register_script(PAUSE)
 
-    async def reserve(self, budgets: Sequence[Budget], now: float, max_wait: float | None) -> Reservation:
+    async def reserve(
+        self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
+    ) -> Reservation:
         """Take a turn in every budget at once, in one script."""
+        now = clock()
         args: list[Any] = [repr(now), repr(-1.0 if max_wait is None else max_wait)]
         for budget in budgets:
             args.append(len(budget.rates))
             for rate in budget.rates:
                 args += [repr(rate.interval), repr(rate.tolerance)]
         granted, wait = await self._reserve(keys=[PREFIX + budget.key for budget in budgets], args=args)
-        return Reservation(bool(int(granted)), float(wait))
+        return Reservation(bool(int(granted)), float(wait), now + float(wait))
 
     async def pause(self, key: str, until: float, now: float) -> None:
         """Hold the key until `until`."""

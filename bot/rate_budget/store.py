@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.rate_budget.buckets import Budget, BudgetState, Reservation, pause, reserve
@@ -11,8 +11,11 @@ from bot.rate_budget.buckets import Budget, BudgetState, Reservation, pause, res
 class RateBudgetStore(Protocol):
     """Budgets shared by every process that uses the same store; each method is one atomic step."""
 
-    async def reserve(self, budgets: Sequence[Budget], now: float, max_wait: float | None) -> Reservation:
-        """Take a turn in every budget at once (see buckets.reserve); `now` is wall-clock seconds."""
+    async def reserve(
+        self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
+    ) -> Reservation:
+        """Take a turn in every budget at once (see buckets.reserve), as of `clock()` (wall-clock seconds)
+        read once the budgets are locked: time spent queueing for them must not make the turn late."""
 
     async def pause(self, key: str, until: float, now: float) -> None:
         """Hold the key until `until` (wall-clock seconds, as `now` is)."""
@@ -33,9 +36,11 @@ class MemoryBudgetStore:
     def _state(self, key: str) -> BudgetState:
         return self._states.setdefault(key, BudgetState())
 
-    async def reserve(self, budgets: Sequence[Budget], now: float, max_wait: float | None) -> Reservation:
+    async def reserve(
+        self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
+    ) -> Reservation:
         """Take a turn in every budget at once."""
-        return reserve(budgets, [self._state(budget.key) for budget in budgets], now, max_wait)
+        return reserve(budgets, [self._state(budget.key) for budget in budgets], clock(), max_wait)
 
     async def pause(self, key: str, until: float, now: float) -> None:
         """Hold the key until `until`."""

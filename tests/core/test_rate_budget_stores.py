@@ -62,7 +62,11 @@ async def new_store(request: pytest.FixtureRequest, database_url: str) -> AsyncI
 
 async def waits(store: RateBudgetStore, budgets: list[Budget], times: list[float]) -> list[float]:
     """The wait each reservation got, to the millisecond (wall-clock seconds as floats carry rounding)."""
-    return [round((await store.reserve(budgets, at, None)).wait, 3) for at in times]
+    return [round((await store.reserve(budgets, at_, None)).wait, 3) for at_ in map(fixed, times)]
+
+
+def fixed(at: float) -> Callable[[], float]:
+    return lambda: at
 
 
 async def test_a_burst_goes_at_once_then_turns_are_one_interval_apart(new_store: NewStore) -> None:
@@ -79,7 +83,7 @@ async def test_a_turn_taken_by_one_process_is_gone_for_the_other(new_store: NewS
 async def test_a_refused_wait_takes_no_turn_in_any_budget(new_store: NewStore) -> None:
     store = new_store()
     await waits(store, [ONE_A_SECOND], [NOW] * 5)
-    refused = await store.reserve([WORKSPACE, ONE_A_SECOND], NOW, max_wait=1.5)
+    refused = await store.reserve([WORKSPACE, ONE_A_SECOND], fixed(NOW), max_wait=1.5)
     assert not refused.granted
     assert refused.wait == pytest.approx(3.0)
     # The workspace budget was not charged for the refused call: its next 50 go at once.
