@@ -9,8 +9,10 @@ while waiting for the same row lock.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -19,17 +21,23 @@ from typing import Any
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import col
 
 from bot.db.database import Database
 from bot.rate_budget.buckets import Budget, BudgetState, Reservation, pause, reserve
+from bot.rate_budget.store import MemoryBudgetStore
 from bot.rate_budget.tables import RateBudgetRow
 
 TABLE = RateBudgetRow.__table__  # type: ignore[attr-defined]
 KEY_LENGTH = 255
 # Idle rows (every time in them past) are deleted this often, by whichever process gets there.
 SWEEP_SECONDS = 600.0
+# SQLite: how long a reservation waits for the database's write lock. A job of this very process may hold it
+# while it calls the platform (a transaction around the call): then the call is counted here only.
+SQLITE_LOCK_SECONDS = 2.0
+log = logging.getLogger(__name__)
 
 
 def row_key(key: str) -> str:
@@ -47,14 +55,14 @@ def _expiry(state: BudgetState) -> float:
 
 def _immediate_engine(database: Database) -> AsyncEngine:
     """A SQLite engine whose transactions begin with BEGIN IMMEDIATE (SQLAlchemy's documented recipe)."""
-    engine = create_async_engine(database.url, connect_args={"timeout": 30})
+    engine = create_async_engine(database.url, connect_args={"timeout": SQLITE_LOCK_SECONDS})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
         # The driver's own implicit BEGIN would take the lock only at the first write: too late.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_SECONDS * 1000)}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -72,6 +80,7 @@ class DatabaseBudgetStore:
         self._engine = _immediate_engine(database) if self._sqlite else database.engine
         self._insert = sqlite_insert if self._sqlite else postgres_insert
         self._one_at_a_time = asyncio.Lock()
+        self._here_only = MemoryBudgetStore()
         self._next_sweep = 0.0
 
     @asynccontextmanager
@@ -125,6 +134,17 @@ class DatabaseBudgetStore:
         self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
     ) -> Reservation:
         """Take a turn in every budget at once, in one transaction."""
+        try:
+            return await self._reserve(budgets, clock, max_wait)
+        except OperationalError:
+            if not self._sqlite:
+                raise
+            log.warning("rate budgets: the SQLite file stayed locked; this call counted in this process only")
+            return await self._here_only.reserve(budgets, clock, max_wait)
+
+    async def _reserve(
+        self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
+    ) -> Reservation:
         keys = sorted({row_key(budget.key) for budget in budgets})
         async with self._transaction() as conn:
             states = await self._locked_states(conn, keys, clock())
@@ -139,27 +159,40 @@ class DatabaseBudgetStore:
     async def pause(self, key: str, until: float, now: float) -> None:
         """Hold the key until `until`."""
         stored = row_key(key)
-        async with self._transaction() as conn:
-            state = (await self._locked_states(conn, [stored], now)).get(stored) or BudgetState()
-            pause(state, until)
-            await self._write(conn, {stored: state})
+        await self._here_only.pause(key, until, now)
+        try:
+            async with self._transaction() as conn:
+                state = (await self._locked_states(conn, [stored], now)).get(stored) or BudgetState()
+                pause(state, until)
+                await self._write(conn, {stored: state})
+        except OperationalError:
+            if not self._sqlite:
+                raise
+            log.warning("rate budgets: the SQLite file stayed locked; a 429 pause is known in this process only")
 
     async def paused_until(self, keys: Sequence[str]) -> float:
         """The latest end of a pause among `keys` (a plain read: no lock needed)."""
-        async with self._engine.connect() as conn:
-            latest = await conn.scalar(
-                select(func.max(col(RateBudgetRow.paused_until))).where(
-                    col(RateBudgetRow.key).in_([row_key(key) for key in keys])
+        here = await self._here_only.paused_until(keys)
+        try:
+            async with self._engine.connect() as conn:
+                latest = await conn.scalar(
+                    select(func.max(col(RateBudgetRow.paused_until))).where(
+                        col(RateBudgetRow.key).in_([row_key(key) for key in keys])
+                    )
                 )
-            )
-        return float(latest or 0.0)
+        except OperationalError:
+            if not self._sqlite:
+                raise
+            return here
+        return max(here, float(latest or 0.0))
 
     async def _sweep(self, now: float) -> None:
         if time.monotonic() < self._next_sweep:
             return
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
-        async with self._transaction() as conn:
-            await conn.execute(delete(TABLE).where(col(RateBudgetRow.expires_at) < now))
+        with contextlib.suppress(OperationalError):  # a locked SQLite file: next time
+            async with self._transaction() as conn:
+                await conn.execute(delete(TABLE).where(col(RateBudgetRow.expires_at) < now))
 
     async def close(self) -> None:
         """Close the SQLite engine of its own (PostgreSQL shares the application's, closed with it)."""

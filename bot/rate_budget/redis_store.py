@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 
 from bot.rate_budget.buckets import Budget, Reservation
 
 PREFIX = "clueline:rate:"
+# Callers beyond this many wait for a free connection (a script takes well under a millisecond), rather than
+# each opening one (or failing, which redis-py's default pool does past its limit).
+MAX_CONNECTIONS = 16
 # Redis keeps numbers as text; %.17g round-trips a double exactly.
 RESERVE = """
 local now = tonumber(ARGV[1])
@@ -77,7 +80,9 @@ class RedisBudgetStore:
     """Shared budgets in Redis, through redis-py's asyncio client."""
 
     def __init__(self, url: str, client: Redis | None = None) -> None:
-        self._redis: Redis = client or Redis.from_url(url)
+        self._redis: Redis = client or Redis(
+            connection_pool=BlockingConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS)
+        )
         self._reserve = self._redis.register_script(RESERVE)
         self._pause = self._redis.register_script(PAUSE)
 
@@ -108,4 +113,4 @@ class RedisBudgetStore:
 
     async def close(self) -> None:
         """Close the connection pool (idempotent)."""
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)
