@@ -10,7 +10,8 @@ Printed per scenario: send time (first to last accepted chat.postMessage) agains
 (recipients / rate), 429s answered, duplicates and lost invitations. The run opens through the
 scheduler's `pulse.open` job (audience from conversations.members and users.list) before the clock starts.
 The worker is the product's outbox worker and Slack adapter, with the adapter's limiter set to the
-fake's rate (Slack's own chat.postMessage workspace limit is lower; see adapters/slack/limiter.py).
+fake's rate (Slack's own chat.postMessage workspace limit is lower; see adapters/slack/limiter.py), its
+budgets in the shared store as in production: the database, or Redis with `--redis-url`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import asyncio
 import collections
 import gc
 import json
+import os
 import signal
 import sys
 import tempfile
@@ -38,6 +40,7 @@ from bot.app import setup_features  # noqa: E402
 from bot.db import migrate  # noqa: E402
 from bot.db.models import OutboxMessage  # noqa: E402
 from bot.features.pulse import service  # noqa: E402
+from bot.rate_budget.factory import budget_store  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from tests.support.fake_slack import FakeSlack  # noqa: E402
@@ -73,6 +76,7 @@ class Figures:
 def _settings(database_url: str, api_url: str) -> Settings:
     return Settings(
         database_url=database_url,
+        redis_url=os.environ.get("REDIS_URL") or None,
         slack_bot_token="xoxb-bench",
         slack_signing_secret="bench-secret",
         slack_api_url=api_url,
@@ -80,13 +84,14 @@ def _settings(database_url: str, api_url: str) -> Settings:
     )
 
 
-def _limiter(rate: float) -> SlackRateLimiter:
+def _limiter(rate: float, runtime: Runtime) -> SlackRateLimiter:
     return SlackRateLimiter(
         {
             "chat.postMessage": Rate(rate * HEADROOM, 1),
             "users.list": Rate(50.0, 10),
             "conversations.members": Rate(50.0, 10),
         },
+        store=budget_store(runtime.settings, runtime.database),
         max_wait=30.0,
     )
 
@@ -94,7 +99,7 @@ def _limiter(rate: float) -> SlackRateLimiter:
 async def _runtime(database_url: str, api_url: str, rate: float) -> tuple[Runtime, SlackAdapter]:
     runtime = build_runtime(_settings(database_url, api_url))
     setup_features(runtime)
-    adapter = SlackAdapter(runtime.settings, limiter=_limiter(rate))
+    adapter = SlackAdapter(runtime.settings, limiter=_limiter(rate, runtime))
     runtime.adapters["slack"] = adapter
     await adapter.start()
     return runtime, adapter
@@ -237,9 +242,12 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a temporary SQLite file per scenario")
     parser.add_argument("--scenario", choices=["clean", "killed"], action="append")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--redis-url", help="keep the rate budgets in this Redis (REDIS_URL) instead of the database")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.redis_url:
+        os.environ["REDIS_URL"] = args.redis_url  # the worker processes inherit it
     if args.worker:
         asyncio.run(work(args.database_url, args.api_url, args.rate))
         return

@@ -26,6 +26,8 @@ from bot.health import health_routes
 from bot.llm_metrics import MeasuredWriter
 from bot.metrics import Metrics
 from bot.outbox.loop import run_background
+from bot.rate_budget.factory import budget_store
+from bot.rate_budget.store import RateBudgetStore
 from bot.runtime import Runtime, build_runtime
 from bot.secret_key import SecretKey
 from bot.settings import Settings, require_whole_platforms
@@ -43,19 +45,25 @@ METRICS = web.AppKey("metrics", Metrics)
 SHUTDOWN_DRAIN_SECONDS = 5.0
 
 
-def build_chat_adapters(settings: Settings, database: Database) -> list[ChatAdapter]:
-    """The chat adapters this configuration enables (a platform configured by half is a SettingError)."""
+def build_chat_adapters(
+    settings: Settings, database: Database, budgets: RateBudgetStore | None = None
+) -> list[ChatAdapter]:
+    """The chat adapters this configuration enables (a platform configured by half is a SettingError).
+
+    `budgets` keeps their rate limits, shared with every process using the same store (None: per process).
+    """
     require_whole_platforms(settings)
     adapters: list[ChatAdapter] = []
     if settings.slack_enabled:
         from adapters.slack import SlackAdapter
+        from adapters.slack.limiter import SlackRateLimiter
 
-        adapters.append(SlackAdapter(settings, database=database))
+        adapters.append(SlackAdapter(settings, database=database, limiter=SlackRateLimiter(store=budgets)))
     if settings.teams_enabled:
         # Closed by default: without an app id, /api/messages exists only when explicitly asked for.
         from adapters.teams import build_teams_adapter
 
-        adapters.append(build_teams_adapter(settings))
+        adapters.append(build_teams_adapter(settings, budgets))
     return adapters
 
 
@@ -76,7 +84,8 @@ def embedder(runtime: Runtime) -> Embedder | None:
 
 def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
     """Build the configured chat adapters and register them as the runtime's platforms."""
-    adapters = build_chat_adapters(runtime.settings, runtime.database)
+    budgets = budget_store(runtime.settings, runtime.database)
+    adapters = build_chat_adapters(runtime.settings, runtime.database, budgets)
     for adapter in adapters:
         runtime.platforms.register(adapter)
     return adapters

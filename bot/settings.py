@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 TEAMS_BACKENDS = ("botbuilder", "agents")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class SettingError(ValueError):
@@ -59,6 +60,10 @@ class Settings:
     db_pgbouncer: bool = False
     # The company's time zone for monthly reports and digests (IANA name).
     time_zone: str = "UTC"
+    # Shared rate budgets live here when set (else in the database).
+    redis_url: str | None = None
+    # How long a Slack bot token read from the installation store is used before it is read again.
+    slack_token_ttl_seconds: float = 300.0
     extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -172,6 +177,12 @@ def _zone(raw: str | None) -> str:
     return raw
 
 
+def _redis_url(raw: str | None) -> str | None:
+    if raw is not None and not raw.startswith(REDIS_SCHEMES):
+        raise SettingError(f"REDIS_URL must start with {', '.join(REDIS_SCHEMES)}, got {raw.split(':')[0]!r}")
+    return raw
+
+
 def _needs(name: str, when: str) -> SettingError:
     return SettingError(f"{name} is required when {when}")
 
@@ -257,6 +268,8 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         db_max_overflow=_count(env, "CLUELINE_DB_MAX_OVERFLOW", 20),
         db_pgbouncer=_flag(opt("CLUELINE_DB_PGBOUNCER"), "CLUELINE_DB_PGBOUNCER"),
         time_zone=_zone(opt("CLUELINE_TZ")),
+        redis_url=_redis_url(opt("REDIS_URL")),
+        slack_token_ttl_seconds=_float(env, "CLUELINE_SLACK_TOKEN_TTL_SECONDS", 300.0),
         # An empty value means the default, as for the settings above (`.env.example` leaves them empty).
         extra={
             k: v

@@ -17,7 +17,8 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncConnectionErrorRetr
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.errors import TOKEN_GONE, classify, error_code, reason
+from adapters.slack.errors import STALE_TOKEN, TOKEN_GONE, classify, error_code, reason
+from adapters.slack.expiring_cache import ExpiringCache
 from adapters.slack.limiter import RateLimited, SlackRateLimiter
 from bot.core.errors import PermanentSendError, RetryableSendError, SendError
 from bot.core.types import ConversationRef, Image
@@ -38,7 +39,7 @@ class SlackClient:
         self._oauth = settings.slack_oauth
         self._installations = installations
         self._session: aiohttp.ClientSession | None = None
-        self._tokens: dict[str, str] = {}
+        self._tokens: ExpiringCache[str, str] = ExpiringCache(settings.slack_token_ttl_seconds)
         self._clients: dict[str, AsyncWebClient] = {}
         # The token-less client bolt (OAuth flow, Socket Mode) calls Slack with.
         self.bolt_client = self._new_client(None)
@@ -49,10 +50,11 @@ class SlackClient:
         self.bolt_client.session = self._session
 
     async def close(self) -> None:
-        """Close the shared HTTP session."""
+        """Close the shared HTTP session and the limiter's store."""
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self._limiter.close()
 
     def _client(self, token: str | None) -> AsyncWebClient:
         client = self._clients.get(token or "")
@@ -90,7 +92,7 @@ class SlackClient:
 
     def forget(self, workspace: str) -> None:
         """Drop the workspace's cached token (after an uninstall)."""
-        self._tokens.pop(workspace, None)
+        self._tokens.pop(workspace)
 
     async def _token(self, workspace: str) -> str:
         if self._settings.slack_bot_token and not self._oauth:
@@ -103,7 +105,7 @@ class SlackClient:
             bot = await self._installations.async_find_bot(enterprise_id=None, team_id=workspace)
         if bot is None or not bot.bot_token:
             raise PermanentSendError(f"Clueline is not installed in Slack workspace {workspace or '(none)'}")
-        self._tokens[workspace] = bot.bot_token
+        self._tokens.put(workspace, str(bot.bot_token))
         return str(bot.bot_token)
 
     async def call(
@@ -115,30 +117,52 @@ class SlackClient:
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """One Web API call through the shared limiter; Slack's errors become Retryable/PermanentSendError."""
-        try:
-            await self._limiter.acquire(workspace, method, channel)
-        except RateLimited as exc:
-            raise RetryableSendError(f"slack {method}: rate limited", exc.retry_after) from None
-        client = self._client(await self._token(workspace))
+        """One Web API call through the shared limiter; Slack's errors become Retryable/PermanentSendError.
+
+        A token Slack no longer accepts is read again from the installation store (another instance may have
+        stored a reinstall's new one) and, when it changed, the call is made once more with it.
+        """
+        for attempt in range(2):
+            try:
+                await self._limiter.acquire(workspace, method, channel)
+            except RateLimited as exc:
+                raise RetryableSendError(f"slack {method}: rate limited", exc.retry_after) from None
+            token = await self._token(workspace)
+            try:
+                return await self._api_call(token, method, json, params)
+            except SlackApiError as exc:
+                if attempt == 0 and error_code(exc) in STALE_TOKEN and await self._token_changed(workspace, token):
+                    continue
+                raise await self._failed(workspace, method, exc) from None
+        raise AssertionError("unreachable: the second attempt returns or raises")
+
+    async def _api_call(
+        self, token: str, method: str, json: dict[str, Any] | None, params: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        client = self._client(token)
         try:
             if json is not None:
                 response = await client.api_call(method, json=json)
             else:
                 response = await client.api_call(method, http_verb="GET", params=params or {})
-        except SlackApiError as exc:
-            raise self._failed(workspace, method, exc) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise RetryableSendError(f"slack {method}: {type(exc).__name__}") from None
         data: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
         return data
 
-    def _failed(self, workspace: str, method: str, exc: SlackApiError) -> SendError:
+    async def _token_changed(self, workspace: str, token: str) -> bool:
+        """Whether the store now holds another token than the one Slack refused (OAuth installs only)."""
+        if self._installations is None:
+            return False
+        self._tokens.pop(workspace)
+        return await self._token(workspace) != token
+
+    async def _failed(self, workspace: str, method: str, exc: SlackApiError) -> SendError:
         error = classify(method, exc)
         if isinstance(error, RetryableSendError) and error.throttled:
-            self._limiter.pause(workspace, method, error.retry_after or 0.0)
+            await self._limiter.pause(workspace, method, error.retry_after or 0.0)
         elif isinstance(error, PermanentSendError) and error_code(exc) in TOKEN_GONE:
-            self._tokens.pop(workspace, None)
+            self._tokens.pop(workspace)
         return error
 
     async def upload_chart(self, conversation: ConversationRef, image: Image) -> None:

@@ -20,6 +20,8 @@ CONVERSATION_GONE = {
     "messages_tab_disabled",
 }
 RETRYABLE = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# A token another instance replaced (a reinstall) or Slack revoked: read the store again before giving up.
+STALE_TOKEN = {"invalid_auth", "token_revoked"}
 # Errors that mean the workspace's token is dead: it is looked up again before the next call.
 TOKEN_GONE = {"invalid_auth", "token_revoked", "account_inactive", "not_authed"}
 # When Slack throttles without saying for how long.

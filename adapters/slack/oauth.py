@@ -40,7 +40,7 @@ class SlackOAuth:
         self._clock = clock
         self.store = DatabaseInstallationStore(database, clock)
         # Bolt's authorize: who the bot is in a workspace, from its stored installation.
-        self.authorize = CachedAuthorize(self.store)
+        self.authorize = CachedAuthorize(self.store, ttl=settings.slack_token_ttl_seconds)
         # Bolt's before_authorize: requests of workspaces not listed are acknowledged and dropped.
         self.gate = TeamGate(oauth_allows(settings.slack_allowed_teams))
         self._flow: AllowedTeamsOAuthFlow | None = None

@@ -23,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from adapters.slack.expiring_cache import ExpiringCache
 from adapters.slack.tables import OAuthState, PlatformInstallation
 from bot.clock import Clock
 from bot.db.database import Database
@@ -185,19 +186,20 @@ class DatabaseOAuthStateStore(AsyncOAuthStateStore):
 
 
 class CachedAuthorize(AsyncAuthorize):
-    """Answers who the bot is in a workspace from the installation store, cached in memory.
+    """Answers who the bot is in a workspace from the installation store, cached in memory for `ttl` seconds
+    (a reinstall through another instance changes the token).
 
     The installation stored at OAuth time already carries the bot's token, user id and bot id, so no
     auth.test is needed per request (bolt's default authorize makes one unless its cache is on).
     """
 
-    def __init__(self, store: AsyncInstallationStore) -> None:
+    def __init__(self, store: AsyncInstallationStore, ttl: float = 300.0) -> None:
         self._store = store
-        self._cache: dict[tuple[str, str], AuthorizeResult] = {}
+        self._cache: ExpiringCache[tuple[str, str], AuthorizeResult] = ExpiringCache(ttl)
 
     def forget(self, enterprise_id: str | None, team_id: str | None) -> None:
         """Drop a workspace's cached authorisation (after an uninstall)."""
-        self._cache.pop((enterprise_id or "", team_id or ""), None)
+        self._cache.pop((enterprise_id or "", team_id or ""))
 
     async def __call__(
         self,
@@ -226,7 +228,7 @@ class CachedAuthorize(AsyncAuthorize):
             bot_user_id=bot.bot_user_id,
             bot_scopes=bot.bot_scopes,
         )
-        self._cache[key] = result
+        self._cache.put(key, result)
         return result
 
 

@@ -8,6 +8,7 @@ import logging
 from adapters.teams.base import TeamsAdapterBase
 from adapters.teams.config import TeamsConfig, teams_config
 from adapters.teams.limiter import TeamsLimiter
+from bot.rate_budget.store import RateBudgetStore
 from bot.settings import TEAMS_BACKENDS, SettingError, Settings
 
 __all__ = ["TEAMS_BACKENDS", "TeamsAdapterBase", "TeamsConfig", "adapter_class", "build_teams_adapter", "new_teams_adapter"]
@@ -43,8 +44,9 @@ def new_teams_adapter(
     return adapter_class(backend)(config, limiter)
 
 
-def build_teams_adapter(settings: Settings) -> TeamsAdapterBase:
-    """The Teams adapter for these settings (built only when `settings.teams_enabled`)."""
-    adapter = new_teams_adapter(teams_config(settings), settings.teams_backend)
+def build_teams_adapter(settings: Settings, budgets: RateBudgetStore | None = None) -> TeamsAdapterBase:
+    """The Teams adapter for these settings (built only when `settings.teams_enabled`); its limits are kept
+    in `budgets`, shared with other processes (None: this process's own)."""
+    adapter = new_teams_adapter(teams_config(settings), settings.teams_backend, TeamsLimiter(budgets))
     log.info("Teams on the %s backend", settings.teams_backend)
     return adapter

@@ -130,8 +130,9 @@ class TeamsAdapterBase(ABC):
         """Nothing to open: every connector call opens (and closes) its own HTTP session."""
         # `clueline serve` itself warns at start when token checks are off (CLUELINE_TEAMS_UNAUTHENTICATED).
 
-    async def stop(self) -> None:  # noqa: B027 (a no-op)
-        """Nothing to close: every connector call closed its own HTTP session."""
+    async def stop(self) -> None:
+        """Release the limiter's shared store (every connector call closed its own HTTP session)."""
+        await self._limiter.close()
 
     # ---- inbound ----------------------------------------------------------------------------------
 
@@ -308,7 +309,7 @@ class TeamsAdapterBase(ABC):
         except Exception as exc:
             error = self._classify(exc)
             if isinstance(error, RetryableSendError) and error.retry_after:
-                self._limiter.pause(tenant, limit_key, error.retry_after)
+                await self._limiter.pause(tenant, limit_key, error.retry_after)
             log.info("Teams call failed: %s", error.reason)
             raise error from exc
 

@@ -1,16 +1,21 @@
-"""Teams' send limits as sliding windows: per conversation (7/1 s, 8/2 s, 60/30 s) and per tenant (30/s).
+"""Teams' send limits as shared budgets: per conversation (7/1 s, 8/2 s, 60/30 s, 1800/h) and per tenant (30/s).
 
-Every outbound call waits here for a slot first. A 429 pauses the whole conversation (or tenant) for the
-`Retry-After` the service gave, so concurrent senders to the same place back off together.
+Microsoft states them as windows (so many requests in so many seconds); each window becomes a token bucket
+that can never let more than that many through in any such window (`window_rate`). The budgets live in the
+shared store (bot/rate_budget), so every process together keeps them. A 429 pauses the whole conversation
+(or tenant) for the `Retry-After` the service gave, for every process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import math
 import time
-from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+
+from bot.rate_budget.buckets import Budget, Rate
+from bot.rate_budget.limiter import SharedLimiter
+from bot.rate_budget.store import MemoryBudgetStore, RateBudgetStore
 
 # (requests, seconds): Microsoft's per-bot-per-thread limits for sending to a conversation.
 CONVERSATION_WINDOWS: tuple[tuple[int, float], ...] = ((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))
@@ -21,72 +26,57 @@ TENANT_WINDOWS: tuple[tuple[int, float], ...] = ((30, 1.0),)
 WINDOW_MARGIN_SECONDS = 0.15
 
 
-@dataclass
-class SlidingWindows:
-    """Start times of recent requests of one key, checked against several (count, seconds) windows."""
+def window_rate(count: int, seconds: float, margin: float = WINDOW_MARGIN_SECONDS) -> Rate:
+    """A bucket that lets at most `count` requests into any `seconds` (+ margin) window: half of them as a burst.
 
-    windows: tuple[tuple[int, float], ...]
-    margin: float = WINDOW_MARGIN_SECONDS
-    starts: deque[float] = field(default_factory=deque)
-    paused_until: float = 0.0
+    With burst b and interval i, the (n)th request after a first one leaves at least (n - b)·i + margin
+    later; for n = count + 1 that is `seconds` + margin when i = seconds / (count + 1 - b).
+    """
+    burst = math.ceil(count / 2)
+    return Rate(per_second=(count + 1 - burst) / seconds, burst=burst, margin=margin)
 
-    def wait_needed(self, now: float) -> float:
-        """Seconds until one more request fits every window (0 when it fits now)."""
-        longest = max(seconds for _, seconds in self.windows) + self.margin
-        while self.starts and self.starts[0] <= now - longest:
-            self.starts.popleft()
-        wait = max(0.0, self.paused_until - now)
-        for count, seconds in self.windows:
-            span = seconds + self.margin
-            inside = [start for start in self.starts if start > now - span]
-            if len(inside) >= count:
-                # The oldest request that must leave the window before another one fits.
-                wait = max(wait, inside[len(inside) - count] + span - now)
-        return wait
+
+def window_rates(windows: tuple[tuple[int, float], ...]) -> tuple[Rate, ...]:
+    """One bucket per window."""
+    return tuple(window_rate(count, seconds) for count, seconds in windows)
 
 
 class TeamsLimiter:
-    """One per process: every Teams API call takes a slot for its conversation and its tenant."""
+    """Every Teams API call takes a turn in its conversation's budget and its tenant's."""
 
     def __init__(
         self,
+        store: RateBudgetStore | None = None,
+        *,
         conversation_windows: tuple[tuple[int, float], ...] = CONVERSATION_WINDOWS,
         tenant_windows: tuple[tuple[int, float], ...] = TENANT_WINDOWS,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], object] = asyncio.sleep,
     ) -> None:
-        self._conversation_windows = conversation_windows
-        self._tenant_windows = tenant_windows
-        self._clock = clock
-        self._conversations: dict[str, SlidingWindows] = {}
-        self._tenants: dict[str, SlidingWindows] = {}
-        self._lock = asyncio.Lock()
+        self._conversation_rates = window_rates(conversation_windows)
+        self._tenant_rates = window_rates(tenant_windows)
+        self._shared = SharedLimiter(store or MemoryBudgetStore(), clock=clock, sleep=sleep)
 
     async def acquire(self, tenant: str, conversation: str | None) -> None:
         """Wait until a request to `conversation` (None: a tenant-wide call) in `tenant` keeps every limit."""
-        tenant_windows = self._tenants.setdefault(tenant, SlidingWindows(self._tenant_windows))
-        conversation_windows = (
-            self._conversations.setdefault(conversation, SlidingWindows(self._conversation_windows))
-            if conversation is not None
-            else None
-        )
-        while True:
-            async with self._lock:
-                now = self._clock()
-                wait = tenant_windows.wait_needed(now)
-                if conversation_windows is not None:
-                    wait = max(wait, conversation_windows.wait_needed(now))
-                if wait <= 0:
-                    tenant_windows.starts.append(now)
-                    if conversation_windows is not None:
-                        conversation_windows.starts.append(now)
-                    return
-            await asyncio.sleep(wait)
-
-    def pause(self, tenant: str, conversation: str | None, seconds: float) -> None:
-        """Hold every request to the conversation (or, with None, the whole tenant) for `seconds`."""
-        until = self._clock() + max(0.0, seconds)
+        budgets = [Budget(_tenant_key(tenant), self._tenant_rates)]
         if conversation is not None:
-            windows = self._conversations.setdefault(conversation, SlidingWindows(self._conversation_windows))
-        else:
-            windows = self._tenants.setdefault(tenant, SlidingWindows(self._tenant_windows))
-        windows.paused_until = max(windows.paused_until, until)
+            budgets.append(Budget(_conversation_key(conversation), self._conversation_rates))
+        await self._shared.acquire(budgets, what="Teams")
+
+    async def pause(self, tenant: str, conversation: str | None, seconds: float) -> None:
+        """Hold every request to the conversation (or, with None, the whole tenant) for `seconds`."""
+        key = _conversation_key(conversation) if conversation is not None else _tenant_key(tenant)
+        await self._shared.pause(key, seconds)
+
+    async def close(self) -> None:
+        """Release the shared store's connections."""
+        await self._shared.close()
+
+
+def _tenant_key(tenant: str) -> str:
+    return f"teams:tenant:{tenant}"
+
+
+def _conversation_key(conversation: str) -> str:
+    return f"teams:conversation:{conversation}"

@@ -14,6 +14,7 @@ TABLE_MODULES = (
     "bot.features.feedback.tables",
     "bot.features.pulse.tables",
     "bot.features.link.tables",
+    "bot.rate_budget.tables",
     # The Slack adapter's OAuth tables live beside it; named here only so migrations see the whole schema.
     "adapters.slack.tables",
 )

@@ -215,6 +215,10 @@ class Outbox:
             abandoned,
         )
         async with self._database.session() as session:
+            if self._database.is_sqlite:
+                # SQLite has no FOR UPDATE: the write lock is taken before reading, or two worker processes
+                # would read the same due rows and both claim them (the driver begins only at the UPDATE).
+                await (await session.connection()).exec_driver_sql("BEGIN IMMEDIATE")
             rows = (
                 (
                     await session.execute(

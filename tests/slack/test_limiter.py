@@ -1,4 +1,8 @@
-"""The shared rate limiter, on a fake clock: buckets per workspace and method, 429 windows, give-up bound."""
+"""Slack's rate limiter, on a fake clock: budgets per workspace and method, 429 windows, give-up bound.
+
+The budgets are the process's own here (no store given); tests/core/test_rate_budget_stores.py runs the same
+arithmetic through the database and Redis stores, and tests/deploy/test_shared_limits.py across processes.
+"""
 
 from __future__ import annotations
 
@@ -33,15 +37,17 @@ async def test_post_message_bursts_then_keeps_one_a_second_per_channel() -> None
     slack = limiter(time)
     for _ in range(3):
         await slack.acquire("T1", "chat.postMessage", "C1")
-    assert time.slept == []
+    # Three in a burst, the last a margin (0.25 s) behind, so that the fourth is 1.25 s after the first.
+    assert time.slept == [pytest.approx(0.25)]
     await slack.acquire("T1", "chat.postMessage", "C1")
-    assert time.slept == [pytest.approx(1.0)]
+    await slack.acquire("T1", "chat.postMessage", "C1")
+    assert time.slept == [pytest.approx(0.25), pytest.approx(1.0), pytest.approx(1.0)]
 
 
 async def test_other_channels_and_workspaces_are_not_held_back_by_a_busy_channel() -> None:
     time = FakeTime()
     slack = limiter(time)
-    for _ in range(3):
+    for _ in range(2):
         await slack.acquire("T1", "chat.postMessage", "C1")
     await slack.acquire("T1", "chat.postMessage", "C2")
     await slack.acquire("T2", "chat.postMessage", "C1")
@@ -51,7 +57,7 @@ async def test_other_channels_and_workspaces_are_not_held_back_by_a_busy_channel
 async def test_a_429_pauses_the_whole_method_in_that_workspace_only() -> None:
     time = FakeTime()
     slack = limiter(time)
-    slack.pause("T1", "chat.update", 2.0)
+    await slack.pause("T1", "chat.update", 2.0)
     await slack.acquire("T1", "chat.postMessage", "C1")  # another method: free
     await slack.acquire("T2", "chat.update")  # another workspace: free
     assert time.slept == []
@@ -62,7 +68,7 @@ async def test_a_429_pauses_the_whole_method_in_that_workspace_only() -> None:
 async def test_waits_longer_than_the_bound_are_refused_with_the_time_to_wait() -> None:
     time = FakeTime()
     slack = limiter(time, max_wait=5.0)
-    slack.pause("T1", "chat.postMessage", 30.0)
+    await slack.pause("T1", "chat.postMessage", 30.0)
     with pytest.raises(RateLimited) as refused:
         await slack.acquire("T1", "chat.postMessage", "C1")
     assert refused.value.retry_after == pytest.approx(30.0)
@@ -83,15 +89,20 @@ async def test_a_429_arriving_while_a_caller_waits_holds_it_back_too() -> None:
     slack = limiter(time)
     for _ in range(3):
         await slack.acquire("T1", "chat.postMessage", "C1")
+    time.slept.clear()
+    pauses: list[float] = []
 
-    def sleep_and_get_429(seconds: float) -> None:
+    async def sleep_and_get_429(seconds: float) -> None:
         time.sleep(seconds)
-        if len(time.slept) == 1:
-            slack.pause("T1", "chat.postMessage", 2.0)
+        if not pauses:
+            pauses.append(2.0)
+            await slack.pause("T1", "chat.postMessage", 2.0)
 
-    slack._sleep = sleep_and_get_429
+    slack._shared._sleep = sleep_and_get_429
     await slack.acquire("T1", "chat.postMessage", "C1")
-    assert time.slept == [pytest.approx(1.0), pytest.approx(2.0)]
+    # Its turn came after 1 s, inside the pause: it waits for the pause's end and queues again behind it.
+    assert time.slept[0] == pytest.approx(1.0)
+    assert sum(time.slept) == pytest.approx(3.0)
 
 
 class StallingTime:

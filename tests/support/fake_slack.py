@@ -5,8 +5,10 @@ In-process: `async with FakeSlack() as fake: ...`. As a process: `python -m test
 
 Switches: `rate_limit(method, retry_after, seconds)` answers 429 with Retry-After for a while;
 `stall(method, seconds)` holds each call of a method that long (a platform that hangs);
-`enforce_rate(method, per_second)` answers 429 beyond N calls in any one second; `errors[channel] = "code"`
-makes chat calls to that channel fail with that Slack error.
+`enforce_rate(method, per_second)` answers 429 beyond N calls in any one second (`per_channel=True`: in any
+one channel); one channel); `errors[channel] = "code"` makes chat calls to that channel fail with that Slack error;
+tokens in `revoked_tokens` are answered invalid_auth.
+`most_in_one_second(method)` is the most calls that arrived in any one-second window (per channel).
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class FakeSlack:
     members: dict[str, list[str]] = field(default_factory=dict)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)  # channel -> Slack error code
+    revoked_tokens: set[str] = field(default_factory=set)  # calls with these bot tokens get invalid_auth
     calls: list[Call] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -72,6 +75,7 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._limited: dict[str, _Window] = {}
         self._enforced: dict[str, float] = {}
+        self._per_channel: set[str] = set()
         self._recent: dict[str, deque[float]] = {}
         self._changed = asyncio.Event()
         self._stalled: dict[str, float] = {}
@@ -115,9 +119,11 @@ class FakeSlack:
             self._unstalled.set()
             self._unstalled = asyncio.Event()
 
-    def enforce_rate(self, method: str, per_second: float) -> None:
-        """Answer 429 (Retry-After: 1) to calls of `method` beyond `per_second` in any one second."""
+    def enforce_rate(self, method: str, per_second: float, *, per_channel: bool = False) -> None:
+        """Answer 429 (Retry-After: 1) to calls of `method` beyond `per_second` in any one second (of a channel)."""
         self._enforced[method] = per_second
+        if per_channel:
+            self._per_channel.add(method)
 
     def add_user(self, user_id: str, **fields: Any) -> None:
         """A workspace member; fields like is_bot, deleted, is_restricted, tz override the defaults."""
@@ -139,6 +145,14 @@ class FakeSlack:
     def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
         """The calls of one method, in arrival order."""
         return [c for c in self.calls if c.method == method and (c.ok or not ok_only)]
+
+    def most_in_one_second(self, method: str, *, per_channel: bool = False) -> int:
+        """The most calls of `method` (answered or refused) that arrived within any one second."""
+        groups: dict[str, list[float]] = {}
+        for call in self.calls_to(method):
+            channel = str(call.body.get("channel") or "") if per_channel else ""
+            groups.setdefault(channel, []).append(call.received_at)
+        return max((_most_within(sorted(times), 1.0) for times in groups.values()), default=0)
 
     async def wait_for(
         self, method: str, count: int = 1, timeout: float = 15.0, *, ok_only: bool = True
@@ -195,13 +209,14 @@ class FakeSlack:
             body.update(parse_qsl(raw.decode()))
         return body
 
-    def _limit(self, method: str, now: float) -> int | None:
+    def _limit(self, method: str, body: Json, now: float) -> int | None:
         window = self._limited.get(method)
         if window is not None and now < window.until:
             return window.retry_after
         per_second = self._enforced.get(method)
         if per_second is not None:
-            recent = self._recent.setdefault(method, deque())
+            key = f"{method}:{body.get('channel')}" if method in self._per_channel else method
+            recent = self._recent.setdefault(key, deque())
             while recent and recent[0] <= now - 1.0:
                 recent.popleft()
             if len(recent) >= per_second:
@@ -218,7 +233,7 @@ class FakeSlack:
         if self._stalled.get(method):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._unstalled.wait(), self._stalled[method])
-        retry_after = self._limit(method, now)
+        retry_after = self._limit(method, body, now)
         if retry_after is not None:
             call.status = 429
             response = web.json_response(
@@ -249,6 +264,8 @@ class FakeSlack:
         return f"1700000000.{next(self._ts):06d}"
 
     def _answer(self, method: str, body: Json, request: web.Request) -> Json:
+        if request.headers.get("Authorization", "").removeprefix("Bearer ") in self.revoked_tokens:
+            return {"ok": False, "error": "invalid_auth"}
         channel = str(body.get("channel") or "")
         if channel in self.errors and method.startswith("chat."):
             return {"ok": False, "error": self.errors[channel]}
@@ -323,6 +340,16 @@ class FakeSlack:
             key: page,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
+
+
+def _most_within(times: list[float], seconds: float) -> int:
+    """The most of the sorted `times` inside any half-open window of `seconds`."""
+    most = start = 0
+    for end, at in enumerate(times):
+        while times[start] <= at - seconds:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
 
 
 async def _serve_forever(port: int, log_path: Path | None) -> None:

@@ -1,0 +1,200 @@
+"""Budgets in the `rate_budget` table: each reservation is one short transaction that locks its rows.
+
+PostgreSQL: SELECT … FOR UPDATE on the keys' rows (created first when missing, so there is a row to lock).
+SQLite: BEGIN IMMEDIATE, which takes the database's write lock before reading. A process runs one such
+transaction at a time: its concurrent callers queue here rather than each holding a pooled connection
+while waiting for the same row lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import delete, event, func, select
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlmodel import col
+
+from bot.db.database import Database
+from bot.rate_budget.buckets import Budget, BudgetState, Reservation, pause, reserve
+from bot.rate_budget.store import MemoryBudgetStore
+from bot.rate_budget.tables import RateBudgetRow
+
+TABLE = RateBudgetRow.__table__  # type: ignore[attr-defined]
+KEY_LENGTH = 255
+# Idle rows (every time in them past) are deleted this often, by whichever process gets there.
+SWEEP_SECONDS = 600.0
+# SQLite: how long a reservation waits for the database's write lock. A job of this very process may hold it
+# while it calls the platform (a transaction around the call): then the call is counted here only.
+SQLITE_LOCK_SECONDS = 2.0
+log = logging.getLogger(__name__)
+
+
+def row_key(key: str) -> str:
+    """The key as stored: long ones (Teams conversation ids can be) by their digest."""
+    return key if len(key) <= KEY_LENGTH else "sha256:" + hashlib.sha256(key.encode()).hexdigest()
+
+
+def _state(row: Any) -> BudgetState:
+    return BudgetState(arrivals=[float(x) for x in json.loads(row.arrivals)], paused_until=row.paused_until)
+
+
+def _expiry(state: BudgetState) -> float:
+    return max([state.paused_until, *state.arrivals])
+
+
+def _immediate_engine(database: Database) -> AsyncEngine:
+    """A SQLite engine whose transactions begin with BEGIN IMMEDIATE (SQLAlchemy's documented recipe)."""
+    engine = create_async_engine(database.url, connect_args={"timeout": SQLITE_LOCK_SECONDS})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
+        # The driver's own implicit BEGIN would take the lock only at the first write: too late.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_SECONDS * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
+
+class DatabaseBudgetStore:
+    """Shared budgets in the application's database (SQLite or PostgreSQL)."""
+
+    def __init__(self, database: Database) -> None:
+        self._sqlite = database.is_sqlite
+        self._engine = _immediate_engine(database) if self._sqlite else database.engine
+        self._insert = sqlite_insert if self._sqlite else postgres_insert
+        self._one_at_a_time = asyncio.Lock()
+        self._here_only = MemoryBudgetStore()
+        self._next_sweep = 0.0
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncConnection]:
+        async with self._one_at_a_time, self._engine.begin() as conn:
+            yield conn
+
+    async def _locked_states(
+        self, conn: AsyncConnection, keys: list[str], now: float
+    ) -> dict[str, BudgetState]:
+        query = select(TABLE).where(col(RateBudgetRow.key).in_(keys)).order_by(col(RateBudgetRow.key))
+        if self._sqlite:  # the transaction already holds the database's write lock
+            return {row.key: _state(row) for row in (await conn.execute(query)).all()}
+        rows = (await conn.execute(query.with_for_update())).all()
+        if len(rows) < len(keys):
+            # Keys never seen: rows first, so that FOR UPDATE has something to lock (another process may be
+            # creating them right now; then its rows win and are locked here like any other).
+            await conn.execute(
+                postgres_insert(TABLE)
+                .values(
+                    [{"key": key, "arrivals": "[]", "paused_until": 0.0, "expires_at": now} for key in keys]
+                )
+                .on_conflict_do_nothing()
+            )
+            rows = (await conn.execute(query.with_for_update())).all()
+        return {row.key: _state(row) for row in rows}
+
+    async def _write(self, conn: AsyncConnection, states: dict[str, BudgetState]) -> None:
+        values = [
+            {
+                "key": key,
+                "arrivals": json.dumps(state.arrivals),
+                "paused_until": state.paused_until,
+                "expires_at": _expiry(state),
+            }
+            for key, state in states.items()
+        ]
+        statement = self._insert(TABLE).values(values)
+        await conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["key"],
+                set_={
+                    "arrivals": statement.excluded.arrivals,
+                    "paused_until": statement.excluded.paused_until,
+                    "expires_at": statement.excluded.expires_at,
+                },
+            )
+        )
+
+    async def reserve(
+        self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
+    ) -> Reservation:
+        """Take a turn in every budget at once, in one transaction."""
+        try:
+            return await self._reserve(budgets, clock, max_wait)
+        except OperationalError:
+            if not self._sqlite:
+                raise
+            log.warning("rate budgets: the SQLite file stayed locked; this call counted in this process only")
+            return await self._here_only.reserve(budgets, clock, max_wait)
+
+    async def _reserve(
+        self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
+    ) -> Reservation:
+        keys = sorted({row_key(budget.key) for budget in budgets})
+        async with self._transaction() as conn:
+            states = await self._locked_states(conn, keys, clock())
+            now = clock()  # the rows are locked: nobody else's turn can come between this and the write
+            mine = {key: states.get(key) or BudgetState() for key in keys}
+            reservation = reserve(budgets, [mine[row_key(budget.key)] for budget in budgets], now, max_wait)
+            if reservation.granted:
+                await self._write(conn, mine)
+        await self._sweep(now)
+        return reservation
+
+    async def pause(self, key: str, until: float, now: float) -> None:
+        """Hold the key until `until`."""
+        stored = row_key(key)
+        await self._here_only.pause(key, until, now)
+        try:
+            async with self._transaction() as conn:
+                state = (await self._locked_states(conn, [stored], now)).get(stored) or BudgetState()
+                pause(state, until)
+                await self._write(conn, {stored: state})
+        except OperationalError:
+            if not self._sqlite:
+                raise
+            log.warning("rate budgets: the SQLite file stayed locked; a 429 pause is known in this process only")
+
+    async def paused_until(self, keys: Sequence[str]) -> float:
+        """The latest end of a pause among `keys` (a plain read: no lock needed)."""
+        here = await self._here_only.paused_until(keys)
+        try:
+            async with self._engine.connect() as conn:
+                latest = await conn.scalar(
+                    select(func.max(col(RateBudgetRow.paused_until))).where(
+                        col(RateBudgetRow.key).in_([row_key(key) for key in keys])
+                    )
+                )
+        except OperationalError:
+            if not self._sqlite:
+                raise
+            return here
+        return max(here, float(latest or 0.0))
+
+    async def _sweep(self, now: float) -> None:
+        if time.monotonic() < self._next_sweep:
+            return
+        self._next_sweep = time.monotonic() + SWEEP_SECONDS
+        with contextlib.suppress(OperationalError):  # a locked SQLite file: next time
+            async with self._transaction() as conn:
+                await conn.execute(delete(TABLE).where(col(RateBudgetRow.expires_at) < now))
+
+    async def close(self) -> None:
+        """Close the SQLite engine of its own (PostgreSQL shares the application's, closed with it)."""
+        if self._sqlite:
+            await self._engine.dispose()

@@ -1,0 +1,112 @@
+"""Every budget store keeps the same budgets: in this process, in the database (SQLite, PostgreSQL), in Redis.
+
+Two store instances on one backend stand for two processes: a turn taken through one is gone for the other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import pytest
+
+from bot.db.database import Database
+from bot.rate_budget.buckets import Budget, Rate
+from bot.rate_budget.database_store import DatabaseBudgetStore
+from bot.rate_budget.redis_store import RedisBudgetStore
+from bot.rate_budget.store import MemoryBudgetStore, RateBudgetStore
+from tests.support.redis_server import TEST_REDIS_URL, forget_rate_budgets, redis_reachable
+
+NOW = 1_780_000_000.0  # wall-clock seconds, as processes share them
+ONE_A_SECOND = Budget("slack:T1:chat.postMessage:C1", (Rate(1.0, 3),))
+WORKSPACE = Budget("slack:T1:chat.postMessage", (Rate(5.0, 50),))
+
+NewStore = Callable[[], RateBudgetStore]
+
+
+@pytest.fixture(params=["memory", "database", "redis"])
+async def new_store(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[NewStore]:
+    """Makes stores that share their budgets (one per 'process'), of each kind."""
+    made: list[RateBudgetStore] = []
+    databases: list[Database] = []
+    if request.param == "memory":
+        if "postgresql" in database_url:
+            pytest.skip("the in-process store has no database")
+        shared = MemoryBudgetStore()
+        yield lambda: shared
+        return
+    if request.param == "redis":
+        if "postgresql" in database_url:
+            pytest.skip("Redis does not depend on the database")
+        reason = await redis_reachable()
+        if reason is not None:
+            pytest.skip(f"Redis is not reachable: {reason}")
+        await forget_rate_budgets()
+
+    def make() -> RateBudgetStore:
+        store: RateBudgetStore
+        if request.param == "redis":
+            store = RedisBudgetStore(TEST_REDIS_URL)
+        else:
+            database = Database(database_url)
+            databases.append(database)
+            store = DatabaseBudgetStore(database)
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        await store.close()
+    for database in databases:
+        await database.dispose()
+
+
+async def waits(store: RateBudgetStore, budgets: list[Budget], times: list[float]) -> list[float]:
+    """The wait each reservation got, to the millisecond (wall-clock seconds as floats carry rounding)."""
+    return [round((await store.reserve(budgets, at_, None)).wait, 3) for at_ in map(fixed, times)]
+
+
+def fixed(at: float) -> Callable[[], float]:
+    return lambda: at
+
+
+async def test_a_burst_goes_at_once_then_turns_are_one_interval_apart(new_store: NewStore) -> None:
+    store = new_store()
+    assert await waits(store, [ONE_A_SECOND], [NOW] * 5) == pytest.approx([0, 0, 0, 1.0, 2.0])
+
+
+async def test_a_turn_taken_by_one_process_is_gone_for_the_other(new_store: NewStore) -> None:
+    first, second = new_store(), new_store()
+    await waits(first, [ONE_A_SECOND], [NOW] * 3)
+    assert await waits(second, [ONE_A_SECOND], [NOW, NOW]) == pytest.approx([1.0, 2.0])
+
+
+async def test_a_refused_wait_takes_no_turn_in_any_budget(new_store: NewStore) -> None:
+    store = new_store()
+    await waits(store, [ONE_A_SECOND], [NOW] * 5)
+    refused = await store.reserve([WORKSPACE, ONE_A_SECOND], fixed(NOW), max_wait=1.5)
+    assert not refused.granted
+    assert refused.wait == pytest.approx(3.0)
+    # The workspace budget was not charged for the refused call: its next 50 go at once.
+    assert await waits(store, [WORKSPACE], [NOW] * 50) == [0.0] * 50
+
+
+async def test_a_call_in_two_budgets_waits_for_the_slower_and_counts_in_both(new_store: NewStore) -> None:
+    store = new_store()
+    await waits(store, [ONE_A_SECOND], [NOW] * 3)
+    assert await waits(store, [WORKSPACE, ONE_A_SECOND], [NOW]) == pytest.approx([1.0])
+    other_channel = Budget("slack:T1:chat.postMessage:C2", (Rate(1.0, 3),))
+    assert await waits(store, [WORKSPACE, other_channel], [NOW]) == [0.0]
+
+
+async def test_a_pause_holds_the_key_for_every_process_until_it_ends(new_store: NewStore) -> None:
+    first, second = new_store(), new_store()
+    await first.pause(ONE_A_SECOND.key, NOW + 30, NOW)
+    assert await second.paused_until([ONE_A_SECOND.key, WORKSPACE.key]) == pytest.approx(NOW + 30)
+    assert await waits(second, [ONE_A_SECOND], [NOW + 10]) == pytest.approx([20.0])
+    assert await waits(second, [WORKSPACE], [NOW + 10]) == [0.0]
+
+
+async def test_idle_budgets_fill_up_again(new_store: NewStore) -> None:
+    store = new_store()
+    await waits(store, [ONE_A_SECOND], [NOW] * 3)
+    assert await waits(store, [ONE_A_SECOND], [NOW + 60] * 3) == [0.0, 0.0, 0.0]
