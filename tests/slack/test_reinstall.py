@@ -47,7 +47,8 @@ async def test_a_token_replaced_by_a_reinstall_is_used_without_a_permanent_failu
     database_url: str, fake_slack: FakeSlack, token_ttl: float
 ) -> None:
     await save(database_url, "xoxb-first")
-    instance = SlackAdapter(oauth_settings(database_url, fake_slack, token_ttl))
+    database = Database(database_url)
+    instance = SlackAdapter(oauth_settings(database_url, fake_slack, token_ttl), database=database)
     await instance.start()
     try:
         channel = ConversationRef(platform="slack", workspace=WORKSPACE, channel="C0001")
@@ -58,6 +59,7 @@ async def test_a_token_replaced_by_a_reinstall_is_used_without_a_permanent_failu
         sent = await instance.send(channel, OutboundMessage.plain("after the reinstall"))
     finally:
         await instance.stop()
+        await database.dispose()
     assert sent.message_id
     accepted = fake_slack.calls_to("chat.postMessage", ok_only=True)
     assert [call.headers["Authorization"] for call in accepted] == ["Bearer xoxb-first", "Bearer xoxb-second"]
@@ -70,7 +72,8 @@ async def test_a_revoked_token_with_no_new_install_is_a_permanent_failure(
 
     await save(database_url, "xoxb-only")
     fake_slack.revoked_tokens.add("xoxb-only")
-    instance = SlackAdapter(oauth_settings(database_url, fake_slack))
+    database = Database(database_url)
+    instance = SlackAdapter(oauth_settings(database_url, fake_slack), database=database)
     await instance.start()
     try:
         with pytest.raises(PermanentSendError, match="invalid_auth"):
@@ -79,4 +82,5 @@ async def test_a_revoked_token_with_no_new_install_is_a_permanent_failure(
             )
     finally:
         await instance.stop()
+        await database.dispose()
     assert len(fake_slack.calls_to("chat.postMessage")) == 1  # the same token is not tried twice

@@ -40,7 +40,7 @@ ADAPTER_METHODS = frozenset(
 )
 PLATFORM_NAMES = frozenset({"slack", "teams", "console"})
 COMPOSITION_ROOT = ("bot.app", "bot.cli", "bot.features.catalog", "bot.llm_metrics", "bot.demo")
-CORE_PACKAGES = ("bot.core", "bot.db", "bot.outbox")
+CORE_PACKAGES = ("bot.core", "bot.db", "bot.outbox", "bot.rate_budget")
 CORE_MODULES = (
     "bot",
     "bot.clock",
