@@ -29,7 +29,7 @@ class HelpFeature:
     async def _help(self, turn: Turn) -> None:
         lead = await turn.is_comms_lead()
         lines = [
-            f"• *{command.usage}*: {command.summary}"
+            f"- **{command.usage}**: {command.summary}"
             for command in turn.runtime.dispatcher.commands
             if lead or not command.comms_leads_only
         ]
