@@ -12,9 +12,10 @@ from bot.core.markdown import Dialect, render
 # Slack has no escape for its marks: a zero-width space beside one keeps it from opening or closing a style.
 ZERO_WIDTH_SPACE = "\u200b"
 _SLACK_MARK = re.compile(r"[*~`]|(?<![^\W_])_|_(?![^\W_])")
-# Teams reads CommonMark's backslash escapes; these are the marks of the Markdown it shows.
-_TEAMS_MARK = re.compile(r"([\\*_\[\]`])")
-_TEAMS_LINE_START = re.compile(r"^([-+>#]|\d{1,9}[.)])(?=\s|$)")
+# Teams reads CommonMark's backslash escapes; these are the marks of the Markdown it shows (a `[` only opens a
+# link with a `](` after it, and a `_` inside a word is no mark).
+_TEAMS_MARK = re.compile(r"([*`]|\\(?=[!-/:-@\[-`{-~])|(?<![^\W_])_|_(?![^\W_])|\](?=\())")
+_TEAMS_LINE_START = re.compile(r"^(\d{0,9})([-+>#.)])(?=\s|$)")
 
 
 def slack_escape(text: str) -> str:
@@ -35,7 +36,7 @@ def _slack_link(text: str, url: str) -> str:
 
 def _teams_literal(text: str, line_start: bool) -> str:
     escaped = _TEAMS_MARK.sub(r"\\\1", text)
-    return _TEAMS_LINE_START.sub(r"\\\1", escaped) if line_start else escaped
+    return _TEAMS_LINE_START.sub(r"\1\\\2", escaped) if line_start else escaped
 
 
 SLACK = Dialect(

@@ -98,7 +98,7 @@ def _inline(tokens: Sequence[Token], dialect: Dialect) -> str:
 def render(markdown: str, dialect: Dialect) -> str:
     """The Markdown text written in a dialect: paragraphs apart, list items and table rows on their own lines."""
     tokens = parse(markdown)
-    blocks: list[tuple[str, int | None]] = []  # each block, and the list or table it is a line of
+    blocks: list[tuple[str, int | None, int]] = []  # each block, the list or table it is a line of, its quote
     lists: list[int | None] = []
     group_count = 0
     quote = 0
@@ -130,7 +130,7 @@ def render(markdown: str, dialect: Dialect) -> str:
         elif kind == "tr_open":
             row = []
         elif kind == "tr_close" and row is not None:
-            blocks.append((lead + " | ".join(cell for cell in row if cell), group_count))
+            blocks.append((lead + " | ".join(cell for cell in row if cell), group_count, quote))
             row = None
         elif kind == "inline" and row is not None:
             row.append(_inline(token.children or [], dialect))
@@ -138,18 +138,20 @@ def render(markdown: str, dialect: Dialect) -> str:
             text = _inline(token.children or [], dialect)
             if tokens[i - 1].type == "heading_open":
                 text = dialect.heading(text)
-            blocks.append((lead + prefix + text.replace("\n", "\n" + lead), group))
+            blocks.append((lead + prefix + text.replace("\n", "\n" + lead), group, quote))
             prefix = ""
         elif kind == "fence":
             code = dialect.code_block(token.content.rstrip("\n"))
-            blocks.append((prefix + code, group))
+            blocks.append((lead + prefix + code.replace("\n", "\n" + lead), group, quote))
             prefix = ""
         elif kind == "html_block":
-            blocks.append((dialect.escape(token.content.strip(), True), group))
-    # The lines of one list or table stay together; everything else is a paragraph of its own.
+            blocks.append((lead + dialect.escape(token.content.strip(), True), group, quote))
+    # The lines of one list or table stay together; everything else is a paragraph of its own, and the blank
+    # line between two paragraphs of a quote is quoted too.
     joined = blocks[0][0] if blocks else ""
-    for (_, before), (block, group) in pairwise(blocks):
-        joined += ("\n" if group is not None and group == before else "\n\n") + block
+    for (_, before, quoted), (block, group, quoting) in pairwise(blocks):
+        blank = ("> " * min(quoted, quoting)).rstrip()
+        joined += ("\n" if group is not None and group == before else f"\n{blank}\n") + block
     return joined
 
 
