@@ -95,15 +95,26 @@ def _inline(tokens: Sequence[Token], dialect: Dialect) -> str:
     return "".join(out)
 
 
+@dataclass(frozen=True)
+class _Block:
+    """A block as written in a dialect: the list or table it is a line of, its quote depth, its source lines."""
+
+    text: str
+    group: int | None
+    quote: int
+    lines: list[int] | None
+
+
 def render(markdown: str, dialect: Dialect) -> str:
     """The Markdown text written in a dialect: paragraphs apart, list items and table rows on their own lines."""
     tokens = parse(markdown)
-    blocks: list[tuple[str, int | None, int]] = []  # each block, the list or table it is a line of, its quote
+    blocks: list[_Block] = []
     lists: list[int | None] = []
     group_count = 0
     quote = 0
     prefix = ""
     row: list[str] | None = None
+    lines: list[int] | None = None
     for i, token in enumerate(tokens):
         kind = token.type
         lead = "> " * quote
@@ -130,28 +141,35 @@ def render(markdown: str, dialect: Dialect) -> str:
         elif kind == "tr_open":
             row = []
         elif kind == "tr_close" and row is not None:
-            blocks.append((lead + " | ".join(cell for cell in row if cell), group_count, quote))
+            blocks.append(_Block(lead + " | ".join(cell for cell in row if cell), group_count, quote, lines))
             row = None
         elif kind == "inline" and row is not None:
             row.append(_inline(token.children or [], dialect))
+            lines = token.map or lines
         elif kind == "inline":
             text = _inline(token.children or [], dialect)
             if tokens[i - 1].type == "heading_open":
                 text = dialect.heading(text)
-            blocks.append((lead + prefix + text.replace("\n", "\n" + lead), group, quote))
+            blocks.append(_Block(lead + prefix + text.replace("\n", "\n" + lead), group, quote, token.map))
             prefix = ""
         elif kind == "fence":
             code = dialect.code_block(token.content.rstrip("\n"))
-            blocks.append((lead + prefix + code.replace("\n", "\n" + lead), group, quote))
+            blocks.append(_Block(lead + prefix + code.replace("\n", "\n" + lead), group, quote, token.map))
             prefix = ""
         elif kind == "html_block":
-            blocks.append((lead + dialect.escape(token.content.strip(), True), group, quote))
-    # The lines of one list or table stay together; everything else is a paragraph of its own, and the blank
-    # line between two paragraphs of a quote is quoted too.
-    joined = blocks[0][0] if blocks else ""
-    for (_, before, quoted), (block, group, quoting) in pairwise(blocks):
-        blank = ("> " * min(quoted, quoting)).rstrip()
-        joined += ("\n" if group is not None and group == before else f"\n{blank}\n") + block
+            blocks.append(_Block(lead + dialect.escape(token.content.strip(), True), group, quote, token.map))
+    # The lines of one list or table stay together; a block written on the line after another (a list under
+    # "Comments:") follows it as a line break does; everything else is a paragraph of its own. The blank line
+    # between two paragraphs of a quote is quoted too.
+    joined = blocks[0].text if blocks else ""
+    for before, block in pairwise(blocks):
+        blank = f"\n{('> ' * min(before.quote, block.quote)).rstrip()}\n"
+        if block.group is not None and block.group == before.group:
+            joined += "\n" + block.text
+        elif before.lines and block.lines and before.lines[1] == block.lines[0]:
+            joined += dialect.newline.replace("\n\n", blank) + block.text
+        else:
+            joined += blank + block.text
     return joined
 
 

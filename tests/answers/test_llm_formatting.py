@@ -54,5 +54,5 @@ def test_an_extractive_answer_quotes_its_passage_as_markdown_with_slacks_charact
     rendered = render_message(answer_message(Answer(True, quoted), 7))
     text = "\n".join(b["text"]["text"] for b in rendered.blocks if b["type"] == "section")
     assert text == (
-        "From Bank sync [1]:\n\n> Use *Settings* &lt;now&gt; &amp; later\n\nSources:\n[1] Bank sync (bank-sync.md)"
+        "From Bank sync [1]:\n> Use *Settings* &lt;now&gt; &amp; later\n\nSources:\n[1] Bank sync (bank-sync.md)"
     )
