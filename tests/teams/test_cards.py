@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from adapters.teams.base import render_activity
 from adapters.markdown_render import to_teams
+from adapters.teams.base import render_activity
 from adapters.teams.cards import form_card, message_card
 from bot.core.types import (
     Button,
