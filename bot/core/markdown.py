@@ -17,8 +17,9 @@ from markdown_it.token import Token
 # Tables for documents (replies show their rows as lines); no indented code, which MDX's nesting would fake.
 PARSER = MarkdownIt("commonmark").enable("table").disable("code")
 
-# Every character CommonMark lets a backslash escape that starts or ends formatting in our subset.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>&|~])")
+# Every character CommonMark lets a backslash escape that starts or ends formatting in our subset (a `_` inside
+# a word, as in `channel_not_found`, never does).
+_SPECIAL = re.compile(r"([\\`*\[\]<>&|~]|(?<![^\W_])_|_(?![^\W_]))")
 # What a line may start with to become a list item, heading, quote, rule or fence.
 _LINE_START = re.compile(r"^([ \t]*)([-+#=])", re.MULTILINE)
 _ORDINAL_DOT = re.compile(r"^([ \t]*\d{1,9})([.)])", re.MULTILINE)
@@ -178,7 +179,7 @@ PLAIN = Dialect(
     italic="",
     escape=lambda text, line_start: text,
     link=lambda text, url: text if text in (url, url.removeprefix("mailto:")) else f"{text} ({url})",
-    code=lambda code: code,
+    code=lambda code: f"`{code}`",  # a terminal shows a command to type between its backticks
     code_block=lambda code: "\n".join(f"    {line}" for line in code.split("\n")),
     heading=lambda text: text,
     bullet="•",

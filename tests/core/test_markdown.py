@@ -11,7 +11,7 @@ from bot.core.markdown import escape, list_item_lines, to_plain
 CONSTRUCTS = [
     ("**bold**", "*bold*", "**bold**", "bold"),
     ("*italic*", "_italic_", "_italic_", "italic"),
-    ("`pulse new`", "`pulse new`", "`pulse new`", "pulse new"),
+    ("`pulse new`", "`pulse new`", "`pulse new`", "`pulse new`"),
     (
         "[the pricing page](https://example.com/p?a=1&b=2)",
         "<https://example.com/p?a=1&b=2|the pricing page>",
