@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import re
 import tempfile
 import uuid
 from collections import Counter
@@ -15,6 +14,7 @@ from aiohttp import web
 
 from adapters.console_form import CANCEL, FormPrompts
 from bot.core.adapter import EventSink
+from bot.core.markdown import to_plain
 from bot.core.types import (
     ActionEvent,
     Block,
@@ -45,10 +45,10 @@ def render_text(message: OutboundMessage, picture_dir: Path | None = None) -> st
     With `picture_dir`, each PNG picture is written to a file there and its path is shown.
     """
     if not message.blocks:
-        return _plain(message.text)
+        return to_plain(message.text)
     saved = [_save_picture(block, picture_dir) for block in message.blocks]
     return "\n".join(
-        _plain(line)
+        line
         for block, path in zip(message.blocks, saved, strict=True)
         for line in (
             [f"  [picture: {block.alt} saved to {path}]"]
@@ -69,16 +69,12 @@ def _save_picture(block: Block, picture_dir: Path | None) -> Path | None:
     return Path(out.name)
 
 
-def _plain(text: str) -> str:
-    # `*bold*` is the core's only markup; a terminal shows the words without the stars.
-    return re.sub(r"\*(\S(?:[^*\n]*\S)?)\*", r"\1", text)
-
-
 def _render_block(block: Block) -> list[str]:
     if isinstance(block, Text):
-        return [block.text.upper() if block.emphasis and len(block.text) < 60 else block.text]
+        text = to_plain(block.text)
+        return [text.upper() if block.emphasis and len(text) < 60 else text]
     if isinstance(block, Fields):
-        return [f"  {label}: {value}" for label, value in block.pairs]
+        return [f"  {to_plain(label)}: {to_plain(value)}" for label, value in block.pairs]
     if isinstance(block, Buttons):
         return ["  " + "  ".join(f"[{b.label}]" for b in block.buttons)]
     if isinstance(block, Choice):
@@ -86,7 +82,7 @@ def _render_block(block: Block) -> list[str]:
     if isinstance(block, TextInput):
         return [f"  {block.label}: ____"]
     if isinstance(block, ContextLine):
-        return [f"  ({block.text})"]
+        return [f"  ({to_plain(block.text)})"]
     if isinstance(block, Image):
         size = len(base64.b64decode(block.png_base64)) if block.png_base64 else 0
         where = block.url or f"{size} byte PNG"

@@ -62,6 +62,4 @@ def _option(block: Choice, typed: str) -> str | None:
     if typed.isdigit() and 1 <= int(typed) <= len(block.options):
         return block.options[int(typed) - 1].value
     wanted = typed.casefold()
-    return next(
-        (o.value for o in block.options if wanted in (o.label.casefold(), o.value.casefold())), None
-    )
+    return next((o.value for o in block.options if wanted in (o.label.casefold(), o.value.casefold())), None)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
+from bot.core.markdown import list_item_lines
 from knowledge.documents import CODE_FENCE, MERGED_HEADING_MARK
 from knowledge.index import ScoredChunk
 from knowledge.retrieve import Retrieval
@@ -44,7 +45,6 @@ SYSTEM_PROMPT = (
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
-_LIST_ITEM = re.compile(r"(?:[-*+•]|\d{1,3}[.)])\s")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 # A question that asks for code: only then is a code block of a passage quoted.
 _WANTS_CODE = re.compile(
@@ -76,13 +76,11 @@ class Answer:
     """What the bot says to a question, and the entries it rests on (best first)."""
 
     answered: bool
-    text: str
+    text: str  # Markdown: the documents' own passages, or an LLM's reply
     sources: list[Source] = field(default_factory=list)
     stale: bool = False
     # On a decline: the pages that came closest, listed as pointers, not cited as the answer.
     closest: list[Source] = field(default_factory=list)
-    # The text is an LLM's Markdown, for the platform to render (an extractive answer is plain text).
-    markdown: bool = False
 
 
 class AnswerWriter(Protocol):
@@ -100,8 +98,8 @@ def _closest(hits: Sequence[ScoredChunk], today: date) -> list[Source]:
 
 
 def closest_listing(closest: Sequence[Source]) -> str:
-    """The closest pages of a decline, one bulleted line each."""
-    return "\n".join(f"• {s.title} ({s.url or s.source})" for s in closest)
+    """The closest pages of a decline, a Markdown list item each."""
+    return "\n".join(f"- {s.title} ({s.url or s.source})" for s in closest)
 
 
 def not_answered(text: str = DONT_KNOW_TEXT, closest: Sequence[Source] = ()) -> Answer:
@@ -169,8 +167,9 @@ def _sentences(text: str) -> list[Sentence]:
             heading = paragraph.strip().removeprefix(MERGED_HEADING_MARK).strip() or None
             continue
         lines: list[str] = []
-        for line in (raw.strip() for raw in paragraph.splitlines()):
-            if line and lines and not _LIST_ITEM.match(line):
+        items = list_item_lines(paragraph)
+        for number, line in enumerate(raw.strip() for raw in paragraph.splitlines()):
+            if line and lines and number not in items:
                 lines[-1] = f"{lines[-1]} {line}"
             elif line:
                 lines.append(line)
@@ -345,7 +344,7 @@ async def compose_with_llm(
     lines = [_source_line(i, _source(h, day)) for i, h in enumerate(passages, 1) if h in used]
     sources = _sources(used, day)
     text = reply + "\n\nSources:\n" + "\n".join(lines)
-    return Answer(True, text, sources, stale=any(s.stale for s in sources), markdown=True)
+    return Answer(True, text, sources, stale=any(s.stale for s in sources))
 
 
 async def compose_answer(

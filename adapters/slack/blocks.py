@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.markdown_render import to_slack
+from adapters.markdown_render import slack_escape, to_slack
+from bot.core.markdown import to_plain
 from bot.core.types import (
     Block,
     Buttons,
@@ -58,11 +59,6 @@ class Rendered:
     text: str
     blocks: list[Json]
     uploads: list[Image] = field(default_factory=list)
-
-
-def escape(text: str) -> str:
-    """Escape mrkdwn's control characters; `*bold*` stays markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -122,15 +118,17 @@ def _check_value(action_id: str, value: str) -> None:
 
 
 def _text_blocks(block: Text) -> list[Json]:
-    body = to_slack(block.text) if block.markdown else escape(block.text)
-    if block.emphasis and len(block.text) <= 150 and "\n" not in block.text:
-        return [{"type": "header", "text": _plain(block.text, 150)}]
+    body = to_slack(block.text)
+    heading = to_plain(block.text)
+    if block.emphasis and len(heading) <= 150 and "\n" not in heading:
+        return [{"type": "header", "text": _plain(heading, 150)}]
     return [{"type": "section", "text": _mrkdwn(piece)} for piece in split_text(body)]
 
 
 def _fields_blocks(block: Fields) -> list[Json]:
     fields = [
-        _mrkdwn(_clip(f"*{escape(label)}*\n{escape(value)}", MAX_FIELD_TEXT)) for label, value in block.pairs
+        _mrkdwn(_clip(f"*{to_slack(label)}*\n{to_slack(value)}", MAX_FIELD_TEXT))
+        for label, value in block.pairs
     ]
     return [
         {"type": "section", "fields": fields[i : i + MAX_FIELDS]} for i in range(0, len(fields), MAX_FIELDS)
@@ -180,7 +178,7 @@ def _buttons_blocks(block: Buttons) -> list[Json]:
 
 def _choice_blocks(block: Choice) -> list[Json]:
     return [
-        {"type": "section", "text": _mrkdwn(_clip(escape(block.label), MAX_SECTION_TEXT))},
+        {"type": "section", "text": _mrkdwn(_clip(slack_escape(block.label), MAX_SECTION_TEXT))},
         {"type": "actions", "elements": [_select(block)]},
     ]
 
@@ -221,9 +219,9 @@ def render_block(block: Block, *, in_form: bool = False) -> tuple[list[Json], li
         if in_form:
             return [_input_block(block)], []
         # Outside a modal Slack has no free-text input in a message: show the label as a hint.
-        return [{"type": "context", "elements": [_mrkdwn(escape(block.label))]}], []
+        return [{"type": "context", "elements": [_mrkdwn(slack_escape(block.label))]}], []
     if isinstance(block, ContextLine):
-        return [{"type": "context", "elements": [_mrkdwn(_clip(escape(block.text), MAX_CONTEXT_TEXT))]}], []
+        return [{"type": "context", "elements": [_mrkdwn(_clip(to_slack(block.text), MAX_CONTEXT_TEXT))]}], []
     if isinstance(block, Image):
         if block.url:
             image: Json = {"type": "image", "image_url": block.url, "alt_text": _clip(block.alt, 2000)}
@@ -231,9 +229,9 @@ def render_block(block: Block, *, in_form: bool = False) -> tuple[list[Json], li
                 image["title"] = _plain(block.title, 2000)
             return [image], []
         # PNG bytes cannot go in a block: the chart is uploaded as a file beside the message.
-        return [{"type": "context", "elements": [_mrkdwn(escape(block.alt))]}], [block]
+        return [{"type": "context", "elements": [_mrkdwn(slack_escape(block.alt))]}], [block]
     if isinstance(block, Link):
-        label = escape(block.label).replace("|", "¦")
+        label = slack_escape(block.label).replace("|", "¦")
         return [{"type": "section", "text": _mrkdwn(_clip(f"<{block.url}|{label}>", MAX_SECTION_TEXT))}], []
     raise RenderError(f"unknown block {type(block).__name__}")
 
@@ -257,7 +255,7 @@ def render_blocks(
 def render_message(message: OutboundMessage, *, limit: int = MAX_BLOCKS) -> Rendered:
     """A message for chat.postMessage / chat.update / chat.postEphemeral."""
     blocks, uploads = render_blocks(message.blocks, limit=limit)
-    return Rendered(text=_clip(escape(message.text), MAX_FALLBACK_TEXT), blocks=blocks, uploads=uploads)
+    return Rendered(text=_clip(to_slack(message.text), MAX_FALLBACK_TEXT), blocks=blocks, uploads=uploads)
 
 
 def render_home(message: OutboundMessage) -> Json:

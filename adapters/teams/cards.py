@@ -7,11 +7,10 @@ turns into an ActionEvent. A choice gets its own submit button, since a card inp
 
 from __future__ import annotations
 
-import re
-from itertools import pairwise
 from typing import Any
 
 from adapters.markdown_render import to_teams
+from bot.core.markdown import escape
 from bot.core.types import (
     Block,
     Buttons,
@@ -36,30 +35,13 @@ FORM_KEY = "clueline_form"
 METADATA_KEY = "private_metadata"
 CHOICE_SUBMIT_LABEL = "Send"
 
-_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
 _STYLES = {"primary": "positive", "danger": "destructive", "default": "default"}
-
-
-_LIST_ITEM = re.compile(r"(?:[-*+]|\d{1,3}\.)\s")
 _QUOTE = "> "
 
 
-def to_markdown(text: str) -> str:
-    """Our text in Teams' markdown: `*bold*` as `**bold**`, and each line break kept.
-
-    Teams reads a single line break as a space, as Markdown does: only a blank line breaks the line, except
-    between the items of a list.
-    """
-    lines = _BOLD.sub(r"**\1**", text.replace("\r\n", "\n")).split("\n")
-    joined = lines[0]
-    for before, line in pairwise(lines):
-        in_list = bool(_LIST_ITEM.match(before.lstrip()) and _LIST_ITEM.match(line.lstrip()))
-        joined += ("\n" if in_list or not before.strip() or not line.strip() else "\n\n") + line
-    return joined
-
-
-def text_elements(text: str, **style: Any) -> list[dict[str, Any]]:
-    """TextBlocks of a text; its `> ` quoted lines go in a shaded container (cards have no block quotes)."""
+def text_elements(markdown: str, **style: Any) -> list[dict[str, Any]]:
+    """TextBlocks of a Markdown text; its quoted lines go in a shaded container (cards have no block quotes)."""
+    text = to_teams(markdown)
     runs: list[tuple[bool, list[str]]] = []
     for line in text.split("\n"):
         quoted = line.startswith(_QUOTE) or line == _QUOTE.strip()
@@ -71,11 +53,13 @@ def text_elements(text: str, **style: Any) -> list[dict[str, Any]]:
     for quoted, lines in runs:
         if not quoted:
             if "\n".join(lines).strip():
-                elements.append(_text_block("\n".join(lines).strip("\n"), **style))
+                elements.append(_rendered_block("\n".join(lines).strip("\n"), **style))
             continue
         inner = "\n".join(line.removeprefix(_QUOTE).removeprefix(_QUOTE.strip()) for line in lines)
-        elements.append({"type": "Container", "style": "emphasis", "items": [_text_block(inner, **style)]})
-    return elements or [_text_block(text, **style)]
+        elements.append(
+            {"type": "Container", "style": "emphasis", "items": [_rendered_block(inner, **style)]}
+        )
+    return elements or [_rendered_block(text, **style)]
 
 
 def is_plain(message: OutboundMessage) -> bool:
@@ -86,13 +70,8 @@ def is_plain(message: OutboundMessage) -> bool:
 def plain_text(message: OutboundMessage) -> str:
     """The text of a plain message, in Teams markdown."""
     if not message.blocks:
-        return to_markdown(message.text)
-    return "\n\n".join(_markdown_of(block) for block in message.blocks if isinstance(block, Text))
-
-
-def _markdown_of(block: Text) -> str:
-    """A text block in Teams markdown: an LLM's Markdown through the parser, our own text as before."""
-    return to_teams(block.text) if block.markdown else to_markdown(block.text)
+        return to_teams(message.text)
+    return "\n\n".join(to_teams(block.text) for block in message.blocks if isinstance(block, Text))
 
 
 def message_card(message: OutboundMessage) -> dict[str, Any]:
@@ -103,7 +82,7 @@ def message_card(message: OutboundMessage) -> dict[str, Any]:
 
 def form_card(form: Form) -> dict[str, Any]:
     """A form as a card with its inputs and one submit button that carries the form's callback id."""
-    body: list[dict[str, Any]] = [_text_block(form.title, weight="Bolder", size="Medium")]
+    body: list[dict[str, Any]] = [_text_block(escape(form.title), weight="Bolder", size="Medium")]
     for block in form.blocks:
         # Inside a form a choice is an input like any other: the form's own submit sends it.
         body.extend(_choice_input(block) if isinstance(block, Choice) else render_block(block))
@@ -124,11 +103,9 @@ def render_block(block: Block) -> list[dict[str, Any]]:
     if isinstance(block, Text):
         if block.emphasis:
             return [_text_block(block.text, weight="Bolder", size="Medium")]
-        if block.markdown:
-            return [{"type": "TextBlock", "text": to_teams(block.text), "wrap": True}]
         return text_elements(block.text)
     if isinstance(block, Fields):
-        facts = [{"title": to_markdown(label), "value": to_markdown(value)} for label, value in block.pairs]
+        facts = [{"title": to_teams(label), "value": to_teams(value)} for label, value in block.pairs]
         return [{"type": "FactSet", "facts": facts}]
     if isinstance(block, Buttons):
         actions = [
@@ -166,12 +143,11 @@ def render_block(block: Block) -> list[dict[str, Any]]:
         url = block.url or f"data:image/png;base64,{block.png_base64 or ''}"
         elements: list[dict[str, Any]] = []
         if block.title:
-            elements.append(_text_block(block.title, weight="Bolder"))
+            elements.append(_text_block(escape(block.title), weight="Bolder"))
         elements.append({"type": "Image", "url": url, "altText": block.alt})
         return elements
     if isinstance(block, Link):
-        label = block.label.replace("[", "(").replace("]", ")")
-        return [_text_block(f"[{label}]({block.url})")]
+        return [_text_block(f"[{escape(block.label)}](<{block.url}>)")]
     return []
 
 
@@ -191,8 +167,12 @@ def _choice_input(block: Block) -> list[dict[str, Any]]:
     return [element]
 
 
-def _text_block(text: str, **style: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": to_markdown(text), "wrap": True, **style}
+def _text_block(markdown: str, **style: Any) -> dict[str, Any]:
+    return _rendered_block(to_teams(markdown), **style)
+
+
+def _rendered_block(text: str, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
 def _card(body: list[dict[str, Any]], fallback: str) -> dict[str, Any]:

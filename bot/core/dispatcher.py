@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.errors import EventNotStored
+from bot.core.markdown import escape
 from bot.core.records import BatchHandler, BatchTaken, RecordBatch
 from bot.core.services import CoreServices
 from bot.core.turn import Turn
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Turn], Awaitable[None]]
 HomeSection = Callable[[Turn], Awaitable[list[Block]]]
 
-EMPTY_MESSAGE_HINT = "Ask me a product question, or type *help* to see what I can do."
+EMPTY_MESSAGE_HINT = "Ask me a product question, or type **help** to see what I can do."
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
 
 
@@ -209,7 +210,9 @@ class Dispatcher:
             add_log_field("feature", command.name)
             turn.args = rest.strip()
             if command.comms_leads_only and not await turn.is_comms_lead():
-                await turn.reply(f"Only comms leads can use *{command.name}*. Ask one to grant you the role.")
+                await turn.reply(
+                    f"Only comms leads can use **{command.name}**. Ask one to grant you the role."
+                )
                 return
             await command.handler(turn)
         elif self._fallback is not None:
@@ -217,7 +220,7 @@ class Dispatcher:
             turn.args = text
             await self._fallback(turn)
         else:
-            await turn.reply(f"I don't know *{word}*. Type *help* to see what I can do.")
+            await turn.reply(f"I don't know **{escape(word)}**. Type **help** to see what I can do.")
 
     def _action_handler(self, action_id: str) -> Handler | None:
         matches = [prefix for prefix in self._actions if action_id.startswith(prefix)]

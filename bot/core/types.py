@@ -5,9 +5,9 @@ Adapters turn platform payloads into these and render outbound messages natively
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Neutral(BaseModel):
@@ -117,17 +117,30 @@ InboundEvent = Annotated[
 
 
 class Text(Neutral):
-    """A paragraph of plain text (adapters escape it for their markup); `emphasis` makes it a heading."""
+    """Text in Markdown, the bot's neutral markup, which each adapter renders; `emphasis` makes it a heading.
+
+    The subset of CommonMark every platform shows: paragraphs (apart by a blank line), line breaks, **bold**,
+    *italic*, `code`, fenced code blocks, [links](https://…) (http, https and mailto only), bullet (`- `) and
+    numbered (`1. `) lists, and `> ` quotes. Headings, tables, images and HTML are shown as plain text at best.
+    Words that are not the bot's own (a customer's feedback, a name, a title) go in through
+    `bot.core.markdown.escape`, so their `*`, `_` or `<` stay characters and never become markup or mentions.
+    """
 
     type: Literal["text"] = "text"
     text: str
     emphasis: bool = False
-    # The text is Markdown (an LLM's answer): adapters convert it to their platform's markup.
-    markdown: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_markdown_flag(cls, data: Any) -> Any:
+        # Outbox rows written before every text was Markdown carry a `markdown` flag; it says nothing now.
+        if isinstance(data, dict) and "markdown" in data:
+            return {key: value for key, value in data.items() if key != "markdown"}
+        return data
 
 
 class Fields(Neutral):
-    """Label/value pairs shown side by side."""
+    """Label/value pairs shown side by side, each in Markdown (see `Text`)."""
 
     type: Literal["fields"] = "fields"
     pairs: list[tuple[str, str]]
@@ -178,7 +191,7 @@ class TextInput(Neutral):
 
 
 class ContextLine(Neutral):
-    """Small print under a message."""
+    """Small print under a message, in Markdown (see `Text`)."""
 
     type: Literal["context"] = "context"
     text: str
@@ -208,7 +221,10 @@ Block = Annotated[
 
 
 class OutboundMessage(Neutral):
-    """What the bot says; `text` is the plain fallback (notifications, screen readers)."""
+    """What the bot says; `text` is the fallback (notifications, screen readers), in Markdown (see `Text`).
+
+    Labels of buttons, choices, inputs, forms and links, and the alt text and titles of images, are plain text.
+    """
 
     text: str
     blocks: list[Block] = Field(default_factory=list)

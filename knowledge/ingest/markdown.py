@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.core.markdown import parse
 from knowledge.documents import CODE_FENCE
 from knowledge.ingest.chunking import Section
 from knowledge.ingest.errors import UnreadableFile
@@ -37,8 +37,6 @@ _JSX_EXPRESSION = re.compile(r"\{[^{}]*\}")
 _ANCHOR = re.compile(r"\s*\{#[^}]*\}\s*$")
 _SPACES = re.compile(r"[ \t]+")
 _MAX_DEPTH = 4
-
-_PARSER = MarkdownIt("commonmark").enable("table").disable("code")
 
 
 def split_front_matter(text: str, path: Path) -> tuple[dict[str, Any], str]:
@@ -198,7 +196,7 @@ def _walk(tokens: Sequence[Token], walk: _Walk, depth: int = 0) -> None:
         elif kind == "html_block" and depth < _MAX_DEPTH:
             prose = _html_prose(token.content)
             if prose.strip():
-                _walk(_PARSER.parse(prose), walk, depth + 1)
+                _walk(parse(prose), walk, depth + 1)
         elif kind == "tr_open":
             walk.row = []
         elif kind in ("th_open", "td_open"):
@@ -213,7 +211,7 @@ def _walk(tokens: Sequence[Token], walk: _Walk, depth: int = 0) -> None:
 def markdown_sections(body: str, title: str) -> tuple[list[Section], str | None]:
     """Sections under each heading and the first level-1 heading, if any."""
     walk = _Walk(title)
-    _walk(_PARSER.parse(_flattened(body)), walk)
+    _walk(parse(_flattened(body)), walk)
     walk.flush()
     return walk.sections, walk.first_h1
 

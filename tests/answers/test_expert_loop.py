@@ -193,5 +193,5 @@ async def test_ask_an_expert_tells_the_experts_it_was_asked_for_not_rated_unhelp
     await _drain(runtime)
     [post] = [m for c, m in adapter.sent if c.channel == "CEXPERTS"]
     assert "rated not helpful" not in post.text
-    assert post.text.startswith("*A question for the experts*")
+    assert post.text.startswith("**A question for the experts**")
     assert "They pressed Ask an expert after my answer, which was:" in post.text

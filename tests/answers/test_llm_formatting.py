@@ -24,7 +24,7 @@ Sources:
 
 
 def _answer() -> Answer:
-    return Answer(True, LLM_REPLY, markdown=True)
+    return Answer(True, LLM_REPLY)
 
 
 def test_an_llm_answer_reaches_slack_as_mrkdwn() -> None:
@@ -49,6 +49,10 @@ def test_an_llm_answer_reaches_teams_as_markdown() -> None:
     assert 'curl https://api.northpine.example/invoices -H "Authorization: <token>"' in text
 
 
-def test_an_extractive_answer_is_still_escaped_as_plain_text() -> None:
-    rendered = render_message(answer_message(Answer(True, "Use **Settings** <now>"), 7))
-    assert rendered.blocks[0]["text"]["text"] == "Use **Settings** &lt;now&gt;"
+def test_an_extractive_answer_quotes_its_passage_as_markdown_with_slacks_characters_escaped() -> None:
+    quoted = "From Bank sync [1]:\n> Use **Settings** <now> & later\n\nSources:\n[1] Bank sync (bank-sync.md)"
+    rendered = render_message(answer_message(Answer(True, quoted), 7))
+    text = "\n".join(b["text"]["text"] for b in rendered.blocks if b["type"] == "section")
+    assert text == (
+        "From Bank sync [1]:\n> Use *Settings* &lt;now&gt; &amp; later\n\nSources:\n[1] Bank sync (bank-sync.md)"
+    )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from adapters.markdown_render import slack_escape
 from adapters.slack.blocks import (
     MAX_BLOCKS,
     MAX_BUTTON_LABEL,
     MAX_SECTION_TEXT,
     SHORTENED_NOTE,
     RenderError,
-    escape,
     render_form,
     render_home,
     render_message,
@@ -34,13 +34,13 @@ from bot.core.types import (
 
 def test_mrkdwn_control_characters_are_escaped_and_bold_survives() -> None:
     rendered = render_message(
-        OutboundMessage(text="a < b & c > d", blocks=[Text(text="*Q3* <@U1> & <!here>")])
+        OutboundMessage(text="a < b & c > d", blocks=[Text(text="**Q3** <@U1> & <!here>")])
     )
     assert rendered.blocks == [
         {"type": "section", "text": {"type": "mrkdwn", "text": "*Q3* &lt;@U1&gt; &amp; &lt;!here&gt;"}}
     ]
     assert rendered.text == "a &lt; b &amp; c &gt; d"
-    assert escape("&amp;") == "&amp;amp;"
+    assert slack_escape("&amp;") == "&amp;amp;"
 
 
 def test_long_text_is_split_at_paragraphs_within_the_section_limit() -> None:

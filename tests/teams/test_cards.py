@@ -1,9 +1,10 @@
-"""Core blocks rendered as Adaptive Cards, and our `*bold*` as Teams markdown."""
+"""Core blocks rendered as Adaptive Cards, and our Markdown as the Markdown Teams shows."""
 
 from __future__ import annotations
 
+from adapters.markdown_render import to_teams
 from adapters.teams.base import render_activity
-from adapters.teams.cards import form_card, message_card, to_markdown
+from adapters.teams.cards import form_card, message_card
 from bot.core.types import (
     Button,
     Buttons,
@@ -20,17 +21,17 @@ from bot.core.types import (
 )
 
 
-def test_bold_becomes_double_asterisks_and_other_stars_stay() -> None:
-    assert to_markdown("*Export* breaks for *big reports*") == "**Export** breaks for **big reports**"
-    assert to_markdown("2 * 3 = 6, a*b") == "2 * 3 = 6, a*b"
-    assert to_markdown("• *help*: what I can do") == "• **help**: what I can do"
+def test_bold_stays_double_asterisks_and_literal_stars_are_escaped() -> None:
+    assert to_teams("**Export** breaks for **big reports**") == "**Export** breaks for **big reports**"
+    assert to_teams("2 * 3 = 6, a*b") == "2 \\* 3 = 6, a\\*b"
+    assert to_teams("- **help**: what I can do") == "- **help**: what I can do"
 
 
 def test_each_line_break_survives_teams_markdown_and_list_items_stay_a_list() -> None:
     # Teams reads a single line break as a space; only a blank line breaks the line.
-    assert to_markdown("Sources:\n[1] Export\n[2] Roles") == "Sources:\n\n[1] Export\n\n[2] Roles"
-    assert to_markdown("Roles:\n- Owner\n- Viewer\n\nDone") == "Roles:\n\n- Owner\n- Viewer\n\nDone"
-    assert to_markdown("Windows\r\nline ends") == "Windows\n\nline ends"
+    assert to_teams("Sources:\n[1] Export\n[2] Roles") == "Sources:\n\n[1] Export\n\n[2] Roles"
+    assert to_teams("Roles:\n- Owner\n- Viewer\n\nDone") == "Roles:\n\n- Owner\n- Viewer\n\nDone"
+    assert to_teams("Windows\r\nline ends") == "Windows\n\nline ends"
 
 
 def test_quoted_lines_become_a_shaded_container_since_cards_have_no_block_quotes() -> None:
@@ -50,7 +51,7 @@ def test_quoted_lines_become_a_shaded_container_since_cards_have_no_block_quotes
 
 
 def test_a_plain_message_is_sent_as_markdown_text_not_a_card() -> None:
-    activity = render_activity(OutboundMessage.plain("Thanks, *recorded*"))
+    activity = render_activity(OutboundMessage.plain("Thanks, **recorded**"))
     assert activity["text"] == "Thanks, **recorded**"
     assert activity["textFormat"] == "markdown"
     assert not activity.get("attachments")
@@ -102,7 +103,7 @@ def test_fields_context_images_and_links() -> None:
         OutboundMessage(
             text="x",
             blocks=[
-                Fields(pairs=[("Score", "*3*"), ("Source", "NPS")]),
+                Fields(pairs=[("Score", "**3**"), ("Source", "NPS")]),
                 ContextLine(text="from the survey"),
                 Image(alt="chart", png_base64="iVBORw0KGgo=", title="eNPS"),
                 Image(alt="logo", url="https://example.com/logo.png"),
@@ -119,7 +120,7 @@ def test_fields_context_images_and_links() -> None:
     assert body[2]["text"] == "eNPS"
     assert body[3] == {"type": "Image", "url": "data:image/png;base64,iVBORw0KGgo=", "altText": "chart"}
     assert body[4]["url"] == "https://example.com/logo.png"
-    assert body[5]["text"] == "[Open (the) report](https://example.com/r/1)"
+    assert body[5]["text"] == "[Open [the] report](https://example.com/r/1)"
 
 
 def test_a_choice_is_a_choice_set_with_its_own_submit() -> None:

@@ -83,7 +83,7 @@ def test_a_highlight_queued_for_a_channel_arrives_there(
     serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     channel = team_channel(serve, fake, database_url)
-    enqueue(database_url, ["*Export* breaks on big reports"], conversation=channel)
+    enqueue(database_url, ["**Export** breaks on big reports"], conversation=channel)
     post = eventually(lambda: fake.posts(CHANNEL), "the highlight")[0]
     assert post.path == f"/v3/conversations/{CHANNEL}/activities"
     assert post.body["text"] == "**Export** breaks on big reports"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.dispatcher import Dispatcher
+from bot.core.markdown import escape
 from bot.core.services import CoreServices
 from bot.core.targets import TargetError, target_of
 from bot.core.turn import Turn
@@ -164,12 +165,12 @@ class AnswersChat:
                 self.runtime, self.knowledge, reply_id, turn.person, await turn.is_comms_lead()
             )
         except SaveRefused as refused:
-            await turn.reply_privately(str(refused))
+            await turn.reply_privately(escape(str(refused)))
             return
         saved = texts.SAVED.format(
-            question=shortened(question.text, 200),
-            expert=reply.expert_name or reply.expert,
-            asker=asker_name(question),
+            question=escape(shortened(question.text, 200)),
+            expert=escape(reply.expert_name or reply.expert),
+            asker=escape(asker_name(question)),
         )
         await turn.update_source(OutboundMessage.plain(saved))
 
@@ -190,9 +191,9 @@ class AnswersChat:
         try:
             place = await set_experts_place(self.runtime, target)
         except TargetError as exc:
-            await turn.reply(str(exc))
+            await turn.reply(escape(str(exc)))
             return
-        await turn.reply(texts.EXPERTS_SET.format(place=place))
+        await turn.reply(texts.EXPERTS_SET.format(place=escape(place)))
 
     async def home_section(self, turn: Turn) -> list[Block]:
         """How to ask, and how many recent questions still wait for an answer."""

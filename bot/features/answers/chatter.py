@@ -44,7 +44,7 @@ BUTTON_REPLY = (
     "Typed, I can't tell which message that button belongs to: please press the button under the message. "
     "Or ask me a product question."
 )
-DID_YOU_MEAN = "Did you mean `{command}`? Type *help* to see what I can do."
+DID_YOU_MEAN = "Did you mean `{command}`? Type **help** to see what I can do."
 
 
 def _alternatives(command: Command) -> list[list[str]]:
@@ -123,4 +123,4 @@ def chatter_reply(text: str, commands: Sequence[Command]) -> str | None:
     if not words or len(words) > 8 or stripped.endswith("?"):
         return None
     meant = _without_command_word(words, commands) or _mistyped(words, commands)
-    return DID_YOU_MEAN.format(command=meant) if meant else None
+    return DID_YOU_MEAN.format(command=meant.replace("`", "'")) if meant else None

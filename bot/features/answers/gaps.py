@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.markdown import escape
 from bot.core.services import CoreServices
 from bot.core.types import Block, ContextLine, OutboundMessage, Text
 from bot.db.models import PlaceSetting
@@ -127,10 +128,8 @@ def digest_message(themes: Sequence[GapTheme], days: int = GAP_DAYS) -> Outbound
     blocks: list[Block] = [Text(text=heading, emphasis=True)]
     lines = [heading]
     for theme in themes:
-        line = (
-            f"• *{theme.theme}*: {theme.count} ({theme.unanswered} unanswered, {theme.unhelpful} not helpful)"
-        )
-        examples = "; ".join(f"“{shortened(q, 120)}”" for q in theme.examples())
+        line = f"- **{escape(theme.theme)}**: {theme.count} ({theme.unanswered} unanswered, {theme.unhelpful} not helpful)"
+        examples = "; ".join(f"“{escape(shortened(q, 120))}”" for q in theme.examples())
         blocks.append(Text(text=f"{line}\n   e.g. {examples}"))
         lines.append(line)
     blocks.append(ContextLine(text="Answer them in this channel's threads, or add docs and re-ingest."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.markdown import escape
 from bot.core.types import Block, Button, Buttons, ContextLine, OutboundMessage, Text
 from bot.features.answers import texts
 from bot.features.answers.tables import ExpertReply, Question
@@ -37,7 +38,7 @@ def as_quote(text: str, limit: int = QUOTE_CHARS) -> str:
 def answer_message(answer: Answer, question_id: int) -> OutboundMessage:
     """An answer with its sources and the Helpful / Not helpful / Ask an expert buttons."""
     value = str(question_id)
-    blocks: list[Block] = [Text(text=answer.text, markdown=answer.markdown)]
+    blocks: list[Block] = [Text(text=answer.text)]
     if answer.stale:
         blocks.append(ContextLine(text="Some of this may be out of date: its review date has passed."))
     blocks.append(
@@ -76,9 +77,9 @@ def expert_post(question: Question, asker_name: str, asked_for_expert: bool = Fa
 
     `asked_for_expert`: the asker pressed Ask an expert, which says nothing about the answer's quality.
     """
-    quoted = shortened(question.text)
+    quoted = escape(shortened(question.text))
     heading = texts.EXPERT_POST_ASKED_HEADING if asked_for_expert else texts.EXPERT_POST_HEADING
-    lines = [f"*{heading}*", f"{asker_name} asked: “{quoted}”"]
+    lines = [f"**{heading}**", f"{escape(asker_name)} asked: “{quoted}”"]
     if question.answered and asked_for_expert:
         lines.append(f"{texts.EXPERT_POST_ASKED}\n{as_quote(question.answer, 400)}")
     elif question.answered:
@@ -92,7 +93,9 @@ def expert_post(question: Question, asker_name: str, asked_for_expert: bool = Fa
 
 def save_prompt(reply: ExpertReply, question: Question, asker_name: str) -> OutboundMessage:
     """The bot's reply to an expert's answer in the thread, with the Save as answer button."""
-    prompt = texts.EXPERT_REPLY_PROMPT.format(question=shortened(question.text, 200), asker=asker_name)
+    prompt = texts.EXPERT_REPLY_PROMPT.format(
+        question=escape(shortened(question.text, 200)), asker=escape(asker_name)
+    )
     assert reply.id is not None
     button = Button(label=texts.SAVE_LABEL, action_id=texts.SAVE_ACTION, value=str(reply.id), style="primary")
     return OutboundMessage(text=prompt, blocks=[Text(text=prompt), Buttons(buttons=[button])])
@@ -100,9 +103,10 @@ def save_prompt(reply: ExpertReply, question: Question, asker_name: str) -> Outb
 
 def expert_answer_dm(question: Question, reply: ExpertReply) -> OutboundMessage:
     """What the asker receives once an expert's answer is saved."""
-    heading = texts.EXPERT_ANSWER_HEADING.format(question=shortened(question.text, 200))
-    note = texts.EXPERT_ANSWER_NOTE.format(expert=reply.expert_name or reply.expert)
+    heading = texts.EXPERT_ANSWER_HEADING.format(question=escape(shortened(question.text, 200)))
+    note = texts.EXPERT_ANSWER_NOTE.format(expert=escape(reply.expert_name or reply.expert))
+    text = escape(reply.text)
     return OutboundMessage(
-        text=f"{heading}\n{reply.text}\n{note}",
-        blocks=[Text(text=heading), Text(text=reply.text), ContextLine(text=note)],
+        text=f"{heading}\n{text}\n{note}",
+        blocks=[Text(text=heading), Text(text=text), ContextLine(text=note)],
     )

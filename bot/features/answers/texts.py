@@ -13,7 +13,7 @@ UNHELPFUL_LABEL = "Not helpful"
 EXPERT_LABEL = "Ask an expert"
 SAVE_LABEL = "Save as answer"
 
-ASK_HINT = "Ask me a product question, for example: *ask how do I export invoices?*"
+ASK_HINT = "Ask me a product question, for example: **ask how do I export invoices?**"
 NO_WORDS_HINT = "I couldn't find any words to search for. " + ASK_HINT
 SMALL_TALK_REPLIES = {
     "thanks": "You're welcome! Ask me anything else about the product.",
@@ -27,7 +27,7 @@ EXPERTS_SUMMARY = "choose the experts' channel, where unanswered questions go"
 
 DONT_KNOW = "I don't know that yet: nothing in the knowledge base answers it."
 SENT_TO_EXPERTS = "I've asked the experts; I'll message you when one of them answers."
-NO_EXPERTS_PLACE = "No experts' channel is set yet: a comms lead can choose one with *experts here*."
+NO_EXPERTS_PLACE = "No experts' channel is set yet: a comms lead can choose one with **experts here**."
 ALREADY_WITH_EXPERTS = "This question is already with the experts."
 THANKS_HELPFUL = "Thanks! Glad it helped."
 THANKS_UNHELPFUL = "Thanks for telling me."
@@ -47,15 +47,17 @@ EXPERT_ANSWER_HEADING = "An expert answered your question “{question}”:"
 EXPERT_ANSWER_NOTE = "Answered by {expert}. I saved it, so I can answer this myself next time."
 
 EXPERTS_SET = "Done: questions I can't answer will go to {place}, with a weekly digest of knowledge gaps."
-EXPERTS_HERE_IN_DM = "Say *experts here* in the experts' channel itself, or use *experts set TARGET*."
-EXPERTS_BAD_USAGE = "Use *experts here* in the experts' channel, or *experts set TARGET* (e.g. slack:C123)."
+EXPERTS_HERE_IN_DM = "Say **experts here** in the experts' channel itself, or use **experts set TARGET**."
+EXPERTS_BAD_USAGE = (
+    "Use **experts here** in the experts' channel, or **experts set TARGET** (e.g. slack:C123)."
+)
 
 GAPS_HEADING = "Knowledge gaps of the last {days} days: {count} questions without a good answer"
 GAPS_NONE = "No knowledge gaps in the last {days} days: every question got a helpful answer."
 
 HOME_HEADING = "Product answers"
 HOME_HOW = (
-    "Ask me a product question in a DM, @mention me in a channel, or type */clueline ask QUESTION*. "
+    "Ask me a product question in a DM, @mention me in a channel, or type **/clueline ask QUESTION**. "
     "I answer from the knowledge base and cite my sources."
 )
 HOME_WAITING = "Questions from the last {days} days still waiting for an answer: {count}."

@@ -7,6 +7,7 @@ import shlex
 from sqlalchemy import update
 from sqlmodel import col
 
+from bot.core.markdown import escape
 from bot.core.targets import TargetError, parse_target, target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
@@ -25,9 +26,9 @@ from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
 
 NO_HIGHLIGHTS = "No highlights yet. Feedback comes in through the webhook or `clueline feedback import`."
 FEEDBACK_USAGE = (
-    "Use *feedback routes*, *feedback route add TARGET [--max-score N] [--min-score N] [--product P] "
-    "[--tag T] [--keyword W] [--digest off|daily|weekly]*, *feedback route remove ID* or "
-    "*feedback digest-channel here|TARGET*."
+    "Use **feedback routes**, **feedback route add TARGET [--max-score N] [--min-score N] [--product P] "
+    "[--tag T] [--keyword W] [--digest off|daily|weekly]**, **feedback route remove ID** or "
+    "**feedback digest-channel here|TARGET**."
 )
 HOME_COUNT = 3
 NOT_HERE = "I can't find that feedback here."
@@ -63,23 +64,24 @@ async def feedback(turn: Turn) -> None:
     try:
         words = shlex.split(turn.args)
     except ValueError as error:
-        await turn.reply(f"I couldn't read that: {error}.")
+        await turn.reply(f"I couldn't read that: {escape(str(error))}.")
         return
     if words[:1] == ["routes"] or words[:2] == ["route", "list"]:
         routes = await manage.list_routes(turn.runtime)
-        text = "\n".join(describe_route(r) for r in routes) if routes else "No routes yet."
+        text = "\n".join(escape(describe_route(r)) for r in routes) if routes else "No routes yet."
         await turn.reply(text)
     elif words[:2] == ["route", "add"]:
         try:
             route = parse_route_args(words[2:])
         except InvalidRoute as error:
-            await turn.reply(f"I couldn't add that route: {error.reason}.")
+            await turn.reply(f"I couldn't add that route: {escape(error.reason)}.")
             return
         stored = await manage.add_route(turn.runtime, route, turn.person)
-        await turn.reply(f"Added route {describe_route(stored)}")
+        await turn.reply(f"Added route {escape(describe_route(stored))}")
     elif words[:2] == ["route", "remove"] and len(words) == 3:
         removed = await manage.remove_route(turn.runtime, words[2])
-        await turn.reply(f"Removed route {words[2]}." if removed else f"There is no route {words[2]}.")
+        route_id = escape(words[2])
+        await turn.reply(f"Removed route {route_id}." if removed else f"There is no route {route_id}.")
     elif words[:1] == ["digest-channel"] and len(words) == 2:
         await _digest_channel(turn, words[1])
     else:
@@ -97,44 +99,46 @@ async def _digest_channel(turn: Turn, where: str) -> None:
         try:
             target = str(parse_target(where))
         except TargetError as error:
-            await turn.reply(str(error))
+            await turn.reply(escape(str(error)))
             return
     await manage.set_company_channel(turn.runtime, target)
-    await turn.reply(f"The weekly “hear the customer” digest will go to {target}.")
+    await turn.reply(f"The weekly “hear the customer” digest will go to {escape(target)}.")
 
 
 async def adopt(turn: Turn) -> None:
     """`adopt ACCOUNT`: a DM for each new item from that account."""
     account = " ".join(turn.args.split())
     if not account:
-        await turn.reply("Which account? Say *adopt ACCOUNT*, e.g. *adopt Northwind*.")
+        await turn.reply("Which account? Say **adopt ACCOUNT**, e.g. **adopt Northwind**.")
         return
     if not await manage.adopt(turn.runtime, turn.user, account):
-        await turn.reply(f"You have already adopted *{account}*.")
+        await turn.reply(f"You have already adopted **{escape(account)}**.")
         return
     note = "" if await manage.known_account(turn.runtime, account) else " No feedback from it yet."
-    await turn.reply(f"You adopted *{account}*: I'll DM you each new piece of feedback from it.{note}")
+    await turn.reply(
+        f"You adopted **{escape(account)}**: I'll DM you each new piece of feedback from it.{note}"
+    )
 
 
 async def unadopt(turn: Turn) -> None:
     """`unadopt ACCOUNT`."""
     account = " ".join(turn.args.split())
     if not account:
-        await turn.reply("Which account? Say *unadopt ACCOUNT*.")
+        await turn.reply("Which account? Say **unadopt ACCOUNT**.")
         return
     if await manage.unadopt(turn.runtime, turn.person, account):
-        await turn.reply(f"You no longer adopt *{account}*.")
+        await turn.reply(f"You no longer adopt **{escape(account)}**.")
     else:
-        await turn.reply(f"You had not adopted *{account}*.")
+        await turn.reply(f"You had not adopted **{escape(account)}**.")
 
 
 async def adopted(turn: Turn) -> None:
     """`adopted`: the accounts this person adopted."""
     accounts = await manage.adopted(turn.runtime, turn.person)
     if not accounts:
-        await turn.reply("You haven't adopted any account. Say *adopt ACCOUNT* to hear from one customer.")
+        await turn.reply("You haven't adopted any account. Say **adopt ACCOUNT** to hear from one customer.")
         return
-    await turn.reply("You adopted: " + ", ".join(f"*{a}*" for a in accounts))
+    await turn.reply("You adopted: " + ", ".join(f"**{escape(a)}**" for a in accounts))
 
 
 async def post_action(turn: Turn) -> None:
@@ -149,11 +153,11 @@ async def post_action(turn: Turn) -> None:
     elif event.action_id == FOLLOW_UP:
         await _follow_up(turn, event, item_id)
     elif event.action_id == KUDOS:
-        await _in_thread(turn, f"Kudos to the team from {_name(turn)}: customers notice your work. 🎉")
+        await _in_thread(turn, f"Kudos to the team from {escape(_name(turn))}: customers notice your work. 🎉")
 
 
 async def _discuss(turn: Turn, event: ActionEvent, item_id: int) -> None:
-    thread = await _in_thread(turn, f"{_name(turn)} started a discussion: reply in this thread.")
+    thread = await _in_thread(turn, f"{escape(_name(turn))} started a discussion: reply in this thread.")
     if thread is None or event.message_id is None:
         return
     async with turn.runtime.database.session() as session:
@@ -181,7 +185,7 @@ async def _follow_up(turn: Turn, event: ActionEvent, item_id: int) -> None:
     if not claimed:
         mine = record.claimed_by == turn.person
         await turn.reply_privately(
-            ALREADY_YOURS if mine else f"{await _who(turn, record.claimed_by)} {TAKEN}"
+            ALREADY_YOURS if mine else f"{escape(await _who(turn, record.claimed_by))} {TAKEN}"
         )
         return
     try:

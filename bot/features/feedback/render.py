@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.core.markdown import escape
 from bot.core.types import Block, Button, Buttons, ContextLine, Fields, OutboundMessage, Text
 from bot.features.feedback.digest import Digest, score_badge
 from bot.features.feedback.items import FeedbackItem
@@ -28,30 +29,32 @@ FOLLOWED_UP_BY = "Followed up by"
 
 def post_message(post: HighlightPost, item_ref: int, risk: str | None = None) -> OutboundMessage:
     """A highlight as posted to a route's channel: badge, redacted text, product, account, why, buttons."""
-    heading = f"*Customer voice* · {post.badge} · {_POLARITY[post.polarity]}"
-    blocks: list[Block] = [Text(text=heading), Text(text=f"“{post.text}”")]
+    heading = f"**Customer voice** · {post.badge} · {_POLARITY[post.polarity]}"
+    blocks: list[Block] = [Text(text=heading), Text(text=f"“{escape(post.text)}”")]
     pairs = [
-        (label, value) for label, value in (("Product", post.product), ("Account", post.account)) if value
+        (label, escape(value))
+        for label, value in (("Product", post.product), ("Account", post.account))
+        if value
     ]
-    pairs.append(("Source", post.source))
+    pairs.append(("Source", escape(post.source)))
     blocks.append(Fields(pairs=pairs))
     if post.why:
-        blocks.append(ContextLine(text=post.why))
+        blocks.append(ContextLine(text=escape(post.why)))
     if post.similar:
-        blocks.append(ContextLine(text=post.similar.capitalize()))
+        blocks.append(ContextLine(text=escape(post.similar.capitalize())))
     if risk:
-        blocks.append(ContextLine(text=f"Account at risk: {risk}"))
+        blocks.append(ContextLine(text=f"Account at risk: {escape(risk)}"))
     buttons = [
         Button(label=label, action_id=action_id, value=str(item_ref), style=style)  # type: ignore[arg-type]
         for label, action_id, style in (_BUTTONS[action] for action in post.actions)
     ]
     blocks.append(Buttons(buttons=buttons))
-    return OutboundMessage(text=f"Customer voice ({post.badge}): {post.text}", blocks=blocks)
+    return OutboundMessage(text=f"Customer voice ({post.badge}): {escape(post.text)}", blocks=blocks)
 
 
 def followed_up_post(posted: OutboundMessage, who: str) -> OutboundMessage:
     """A highlight post as posted, with who is following up on it shown above its buttons."""
-    line = ContextLine(text=f"{FOLLOWED_UP_BY} {who}")
+    line = ContextLine(text=f"{FOLLOWED_UP_BY} {escape(who)}")
     blocks = [
         b for b in posted.blocks if not (isinstance(b, ContextLine) and b.text.startswith(FOLLOWED_UP_BY))
     ]
@@ -61,13 +64,15 @@ def followed_up_post(posted: OutboundMessage, who: str) -> OutboundMessage:
 
 def digest_message(digest: Digest) -> OutboundMessage:
     """A digest: title, figures, themes, and up to three quotes."""
-    blocks: list[Block] = [Text(text=digest.title, emphasis=True), Text(text="\n".join(digest.lines))]
+    title = escape(digest.title)
+    lines = "\n".join(escape(line) for line in digest.lines)
+    blocks: list[Block] = [Text(text=title, emphasis=True), Text(text=lines)]
     for quote in digest.quotes:
-        blocks.append(Text(text=f"*{quote.badge}* “{quote.text}”"))
+        blocks.append(Text(text=f"**{quote.badge}** “{escape(quote.text)}”"))
         where = " · ".join(v for v in (quote.product, quote.account) if v)
         if where:
-            blocks.append(ContextLine(text=where))
-    plain = digest.title + "\n" + "\n".join(digest.lines)
+            blocks.append(ContextLine(text=escape(where)))
+    plain = title + "\n" + lines
     return OutboundMessage(text=plain, blocks=blocks)
 
 
@@ -76,35 +81,36 @@ def highlight_lines(records: Sequence[FeedbackRecord]) -> list[str]:
     lines: list[str] = []
     for record in records:
         item = record_item(record)
-        text = _clip(record.redacted_text)
-        about = " · ".join(v for v in (record.product, record.account) if v)
-        entry = f"• *{score_badge(item)}* “{text}”" + (f" ({about})" if about else "")
+        text = escape(_clip(record.redacted_text))
+        about = escape(" · ".join(v for v in (record.product, record.account) if v))
+        entry = f"- **{score_badge(item)}** “{text}”" + (f" ({about})" if about else "")
         reasons = shown_reasons(record)
         if reasons:
-            entry += "\n   Why: " + "; ".join(reasons)
+            entry += "\n   Why: " + escape("; ".join(reasons))
         if record.similar_count:
             entry += f"\n   {similar_note(record.similar_count)}"
         if record.at_risk:
             entry += "\n   Account at risk"
         routed = [str(r.get("target")) for r in json_list(record.routed_to) if isinstance(r, dict)]
-        entry += "\n   Routed to: " + (", ".join(routed) if routed else "the company digest")
+        entry += "\n   Routed to: " + (escape(", ".join(routed)) if routed else "the company digest")
         lines.append(entry)
     return lines
 
 
 def adopted_message(item: FeedbackItem, redacted_text: str) -> OutboundMessage:
     """The DM an adopter gets for a new item from their account."""
-    heading = f"New feedback from *{item.account}*, the account you adopted · {score_badge(item)}"
-    blocks: list[Block] = [Text(text=heading), Text(text=f"“{redacted_text}”")]
+    account, text = escape(item.account or ""), escape(redacted_text)
+    heading = f"New feedback from **{account}**, the account you adopted · {score_badge(item)}"
+    blocks: list[Block] = [Text(text=heading), Text(text=f"“{text}”")]
     if item.product:
-        blocks.append(ContextLine(text=f"Product: {item.product}"))
-    return OutboundMessage(text=f"New feedback from {item.account}: {redacted_text}", blocks=blocks)
+        blocks.append(ContextLine(text=f"Product: {escape(item.product)}"))
+    return OutboundMessage(text=f"New feedback from {account}: {text}", blocks=blocks)
 
 
 def contact_message(record: FeedbackRecord) -> OutboundMessage:
     """The customer's contact, shown privately to whoever claimed the follow-up."""
     pairs = [
-        (label, value)
+        (label, escape(value))
         for label, value in (
             ("Name", record.customer_name),
             ("Email", record.customer_email),
@@ -118,7 +124,7 @@ def contact_message(record: FeedbackRecord) -> OutboundMessage:
     blocks: list[Block] = [Text(text=text)]
     if pairs:
         blocks.append(Fields(pairs=pairs))
-    blocks.append(ContextLine(text=f"They wrote: “{_clip(record.text)}”"))
+    blocks.append(ContextLine(text=f"They wrote: “{escape(_clip(record.text))}”"))
     plain = text + " " + ", ".join(f"{k}: {v}" for k, v in pairs)
     return OutboundMessage(text=plain, blocks=blocks)
 

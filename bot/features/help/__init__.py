@@ -35,7 +35,7 @@ class HelpFeature:
         assert self._dispatcher is not None, "help runs only once set up"
         lead = await turn.is_comms_lead()
         lines = [
-            f"• *{command.usage}*: {command.summary}"
+            f"- **{command.usage}**: {command.summary}"
             for command in self._dispatcher.commands
             if lead or not command.comms_leads_only
         ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 
+from bot.core.markdown import escape
 from bot.core.targets import target_of
 from bot.core.turn import Turn
 from bot.features.link import jobs, service
@@ -45,14 +46,20 @@ async def team_command(turn: Turn) -> None:
     sub, rest = (words[0].lower(), words[1:]) if words else ("list", [])
     if sub == "list":
         teams = await list_teams(turn.runtime)
-        await turn.reply("\n".join(t.describe() for t in teams) if teams else "No teams yet. " + TEAM_USAGE)
+        await turn.reply(
+            "\n".join(escape(t.describe()) for t in teams) if teams else "No teams yet. " + TEAM_USAGE
+        )
     elif sub == "add" and rest:
         await _add(turn, rest)
     elif sub == "remove" and rest:
         name = " ".join(rest)
         removed = await remove_team(turn.runtime, name)
         await turn.reply(
-            f"Team {name} removed." if removed else str(unknown_team(name, await list_teams(turn.runtime)))
+            escape(
+                f"Team {name} removed."
+                if removed
+                else str(unknown_team(name, await list_teams(turn.runtime)))
+            )
         )
     else:
         await turn.reply(TEAM_USAGE)
@@ -76,10 +83,10 @@ async def _add(turn: Turn, words: list[str]) -> None:
             position += 1
         team = build_team(name, channels, **options)
     except TeamError as exc:
-        await turn.reply(f"I couldn't add that team: {exc}.")
+        await turn.reply(f"I couldn't add that team: {escape(str(exc))}.")
         return
     new = await save_team(turn.runtime, team, turn.person)
-    await turn.reply(f"Team {team.name} {'added' if new else 'updated'}: {team.describe()}")
+    await turn.reply(escape(f"Team {team.name} {'added' if new else 'updated'}: {team.describe()}"))
 
 
 async def link_command(turn: Turn) -> None:
@@ -94,9 +101,11 @@ async def link_command(turn: Turn) -> None:
         try:
             target = await jobs.set_link_channel(turn.runtime, raw)
         except TeamError as exc:
-            await turn.reply(f"{exc}. For example *link channel here*.")
+            await turn.reply(f"{escape(str(exc))}. For example **link channel here**.")
             return
-        await turn.reply(f"The monthly link report will be posted to {target} on the first working day.")
+        await turn.reply(
+            f"The monthly link report will be posted to {escape(target)} on the first working day."
+        )
         return
     months, team = service.DEFAULT_MONTHS, None
     if "--months" in words:
@@ -112,6 +121,6 @@ async def link_command(turn: Turn) -> None:
     try:
         report = await service.link_report(turn.runtime, months, team)
     except TeamError as exc:
-        await turn.reply(f"{exc}.")
+        await turn.reply(f"{escape(str(exc))}.")
         return
     await turn.reply(report_message(report))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Final
 
+from bot.core.markdown import escape
 from bot.core.types import Block, ContextLine, Image, OutboundMessage, Text
 from bot.features.link.chart import CUSTOMER_LABEL, EMPLOYEE_LABEL, link_chart
 from bot.features.link.report import LinkReport, Row
@@ -83,7 +84,7 @@ def _short(name: str, rows: list[Row]) -> str:
     cells = [
         f"{row['month']}: NPS {_signed(row['customer_nps'])}, eNPS {_employee_short(row)}" for row in recent
     ]
-    return f"*{name}*: " + " · ".join(cells)
+    return f"**{escape(name)}**: " + " · ".join(cells)
 
 
 def _employee_short(row: Row) -> str:
@@ -95,7 +96,7 @@ def _employee_short(row: Row) -> str:
 def report_message(report: LinkReport, heading: str = "The link") -> OutboundMessage:
     """A short table of the latest months and the chart, for chat and the monthly post."""
     lines = [_short("Company", report.company), *(_short(team.team, team.rows) for team in report.teams)]
-    notes = [f"{team.team}: {note}" for team in report.teams for note in team.notes]
+    notes = [escape(f"{team.team}: {note}") for team in report.teams for note in team.notes]
     blocks: list[Block] = [
         Text(
             text=f"{heading}: customer NPS beside employee eNPS, {report.months[0]} to {report.months[-1]}",

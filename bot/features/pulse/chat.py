@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 
+from bot.core.markdown import escape
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
 from bot.features.pulse import messages, service
@@ -45,7 +46,7 @@ async def pulse_command(turn: Turn) -> None:
     elif sub in ("results", "close"):
         pulse_id = _pulse_id(rest)
         if pulse_id is None:
-            await turn.reply(f"Which pulse? For example *pulse {sub} 3* (see *pulse list*).")
+            await turn.reply(f"Which pulse? For example **pulse {sub} 3** (see **pulse list**).")
         elif sub == "results":
             await _results(turn, pulse_id)
         else:
@@ -69,21 +70,21 @@ def _pulse_id(text: str) -> int | None:
 async def _grant(turn: Turn, who: str) -> None:
     match = _MENTION.match(who.strip())
     if not who.strip() or match is None:
-        await turn.reply("Whom? For example *pulse grant @U0123ABCD* or *pulse grant slack:U0123ABCD*.")
+        await turn.reply("Whom? For example **pulse grant @U0123ABCD** or **pulse grant slack:U0123ABCD**.")
         return
     name = match.group(1)
     person = name if ":" in name else f"{turn.user.platform}:{name}"
     await turn.runtime.roles.grant(person, turn.person)
-    await turn.reply(f"{person} is now a comms lead: they can create pulses and read results.")
+    await turn.reply(f"{escape(person)} is now a comms lead: they can create pulses and read results.")
 
 
 async def _list(turn: Turn) -> None:
     pulses = await service.list_pulses(turn.runtime)
     if not pulses:
-        await turn.reply("No pulses yet. Type *pulse new* to create one.")
+        await turn.reply("No pulses yet. Type **pulse new** to create one.")
         return
     lines = [
-        f"#{pulse.id} {pulse.question} ({pulse.status}, {runs} run(s), {responses} answered in the latest)"
+        f"#{pulse.id} {escape(pulse.question)} ({pulse.status}, {runs} run(s), {responses} answered in the latest)"
         for pulse, runs, responses in pulses
     ]
     await turn.reply("Pulses:\n" + "\n".join(lines))
@@ -132,7 +133,7 @@ async def write_action(turn: Turn) -> None:
     if turn.capabilities.forms:
         await turn.open_form(messages.text_form("Your answer", event.value))
     else:
-        await turn.reply("Reply here with *pulse answer* followed by your answer.")
+        await turn.reply("Reply here with **pulse answer** followed by your answer.")
 
 
 async def text_form_submit(turn: Turn) -> None:
@@ -153,7 +154,7 @@ async def add_comment_action(turn: Turn) -> None:
     if turn.capabilities.forms:
         await turn.open_form(messages.comment_form(event.value))
     else:
-        await turn.reply("Reply here with *pulse comment* followed by your comment.")
+        await turn.reply("Reply here with **pulse comment** followed by your comment.")
 
 
 async def comment_form_submit(turn: Turn) -> None:
@@ -205,10 +206,10 @@ async def create_form_submit(turn: Turn) -> None:
             now=turn.runtime.clock.now(),
         )
     except PulseInputError as exc:
-        await turn.reply_privately(f"I couldn't create that pulse: {exc}")
+        await turn.reply_privately(f"I couldn't create that pulse: {escape(str(exc))}")
         return
     pulse_id = await service.create_pulse(turn.runtime, spec)
-    await turn.reply_privately(f"Pulse #{pulse_id} created: {spec.question}")
+    await turn.reply_privately(f"Pulse #{pulse_id} created: {escape(spec.question)}")
 
 
 async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = None) -> None:
@@ -248,7 +249,7 @@ async def home_section(turn: Turn) -> list[Block]:
         return []
     pulses = await service.list_pulses(turn.runtime, created_by=turn.person)
     if not pulses:
-        return [Text(text="Pulses", emphasis=True), Text(text="No pulses yet: type *pulse new*.")]
+        return [Text(text="Pulses", emphasis=True), Text(text="No pulses yet: type **pulse new**.")]
     lines = []
     for pulse, _runs, responses in pulses:
         found = await service.latest_results(turn.runtime, pulse.id or 0)
@@ -257,5 +258,5 @@ async def home_section(turn: Turn) -> list[Block]:
         if view is not None and not view.results["hidden"]:
             enps = view.results.get("enps")
             shown = f", eNPS {enps}" if enps is not None else ", results visible"
-        lines.append(f"#{pulse.id} {pulse.question}: {pulse.status}, {responses} answered{shown}")
+        lines.append(f"#{pulse.id} {escape(pulse.question)}: {pulse.status}, {responses} answered{shown}")
     return [Text(text="Your pulses", emphasis=True), Text(text="\n".join(lines))]

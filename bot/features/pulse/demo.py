@@ -172,7 +172,7 @@ async def finish_sample_run(turn: Turn) -> bool:
             blocks=[
                 Text(
                     text="The sample pulse is closed: its results are posted in #pulse-results. "
-                    "Type *results* to see them with the trend across runs, charts saved as files."
+                    "Type **results** to see them with the trend across runs, charts saved as files."
                 ),
                 Buttons(buttons=[Button(label=RESULTS_LABEL, action_id=RESULTS_ACTION, value=str(pulse_id))]),
             ],

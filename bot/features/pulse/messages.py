@@ -6,6 +6,7 @@ import base64
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
+from bot.core.markdown import escape
 from bot.core.types import (
     Block,
     Button,
@@ -43,7 +44,8 @@ NOT_A_LEAD: Final = (
     "Ask a comms lead to grant you the role (`pulse grant @you`)."
 )
 USAGE: Final = (
-    "*pulse new* (a form), *pulse list*, *pulse results ID*, *pulse close ID*, *pulse grant @person*.\n"
+    "**pulse new** (a form), **pulse list**, **pulse results ID**, **pulse close ID**, "
+    "**pulse grant @person**.\n"
     "From the command line: `clueline pulse create --question enps --audience slack:C123 --every "
     "'0 9 * * MON' --tz Europe/Berlin --closes-after 3d`"
 )
@@ -90,12 +92,13 @@ def _scale_hint(kind: PulseKind) -> str | None:
     if kind == "scale":
         return "1 = not at all, 5 = completely."
     if kind == "text":
-        return "Reply with *pulse answer* and your words if the button does nothing here."
+        return "Reply with **pulse answer** and your words if the button does nothing here."
     return None
 
 
 def invitation(question: str, kind: PulseKind, token: str, threshold: int, per_row: int) -> OutboundMessage:
     """The DM that asks the question."""
+    question = escape(question)
     blocks: list[Block] = [Text(text="A quick anonymous pulse question", emphasis=True), Text(text=question)]
     hint = _scale_hint(kind)
     if hint:
@@ -109,7 +112,7 @@ def reminder(question: str, kind: PulseKind, token: str, threshold: int, per_row
     """A reminder to someone who has not answered yet."""
     original = invitation(question, kind, token, threshold, per_row)
     blocks: list[Block] = [Text(text="A gentle reminder: this pulse is still open.", emphasis=True)]
-    return OutboundMessage(text=f"Reminder: {question}", blocks=blocks + list(original.blocks[1:]))
+    return OutboundMessage(text=f"Reminder: {escape(question)}", blocks=blocks + list(original.blocks[1:]))
 
 
 def thanks(kind: PulseKind, token: str, threshold: int) -> OutboundMessage:
@@ -136,7 +139,10 @@ def text_form(question: str, token: str) -> Form:
     return Form(
         callback_id=TEXT_FORM + token,
         title="Pulse",
-        blocks=[Text(text=question), TextInput(action_id="answer", label="Your answer", multiline=True)],
+        blocks=[
+            Text(text=escape(question)),
+            TextInput(action_id="answer", label="Your answer", multiline=True),
+        ],
         submit_label="Send anonymously",
     )
 
@@ -223,13 +229,16 @@ def results_message(
     trend: Sequence[TrendPoint] = (),
 ) -> OutboundMessage:
     """Results of a run, as posted at close and shown to comms leads; the trend in words beside its chart."""
+    question = escape(question)
     blocks: list[Block] = [
         Text(text=f"{heading}: {question}", emphasis=True),
         Fields(pairs=_results_fields(results)),
     ]
     if results["hidden"]:
         blocks.append(
-            Text(text=hidden_because or f"Fewer than {threshold} people answered, so the results stay hidden.")
+            Text(
+                text=hidden_because or f"Fewer than {threshold} people answered, so the results stay hidden."
+            )
         )
     if chart_png is not None:
         blocks.append(Image(alt="eNPS: promoters, passives, detractors", png_base64=_b64(chart_png)))
@@ -238,7 +247,7 @@ def results_message(
     if trend_png is not None:
         blocks.append(Image(alt="eNPS across runs", png_base64=_b64(trend_png)))
     if comments:
-        blocks.append(Text(text="Comments:\n" + "\n".join(f"• {comment}" for comment in comments)))
+        blocks.append(Text(text="Comments:\n" + "\n".join(f"- {escape(comment)}" for comment in comments)))
     blocks.append(ContextLine(text=rules(threshold)))
     summary = ", ".join(f"{label}: {value}" for label, value in _results_fields(results))
     return OutboundMessage(text=f"{heading}: {question} ({summary})", blocks=blocks)
@@ -248,8 +257,8 @@ def reachability_message(
     pulse_id: int, question: str, unreached: Sequence[tuple[str, str]]
 ) -> OutboundMessage:
     """The report to a pulse's creator of who could not be reached and why."""
-    lines = "\n".join(f"• {who}: {why}" for who, why in unreached)
-    text = f"Pulse #{pulse_id} ({question}): {len(unreached)} could not be reached:\n{lines}"
+    lines = "\n".join(f"- {escape(who)}: {escape(why)}" for who, why in unreached)
+    text = f"Pulse #{pulse_id} ({escape(question)}): {len(unreached)} could not be reached:\n{lines}"
     return OutboundMessage(text=text, blocks=[Text(text=text)])
 
 
