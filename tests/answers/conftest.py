@@ -12,8 +12,9 @@ from bot.clock import ManualClock
 from bot.core.types import ConversationRef, InboundMessage, UserRef
 from bot.features.answers import DEMO_DOCS, DEMO_SUFFIXES
 from bot.features.answers.answering import knowledge_store
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.settings import Settings
+from tests.support.runtime import build_test_runtime
 
 # A Wednesday: the weekly digest is due the following Monday at 09:00 UTC.
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
@@ -32,10 +33,9 @@ def clock() -> ManualClock:
 
 async def make_runtime(settings: Settings, clock: ManualClock, *, wire_llm: bool = False) -> Runtime:
     """A runtime with every feature set up and Northpine's docs ingested."""
-    from bot.app import setup_features, wire_language_model
+    from bot.app import wire_language_model
 
-    runtime = build_runtime(settings, clock)
-    setup_features(runtime)
+    runtime = build_test_runtime(settings, clock)
     if wire_llm:
         wire_language_model(runtime)
     report = await knowledge_store(runtime).ingest(demo_files())

@@ -10,6 +10,7 @@ from bot.features.answers.tables import Question
 from bot.runtime import Runtime
 from tests.answers.conftest import slack_message, slack_user
 from tests.support.recording import RecordingAdapter
+from tests.support.runtime import dispatch
 from tests.support.testbot import TestBot
 
 
@@ -23,7 +24,7 @@ async def _say(runtime: Runtime, text: str) -> list[str]:
     await runtime.places.set(EXPERTS_PLACE, "slack:CEXPERTS")
     adapter = RecordingAdapter("slack")
     runtime.adapters["slack"] = adapter
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E1", slack_user("U1", "Ada"), text, direct=True), adapter
     )
     assert all(where.channel != "CEXPERTS" for where, _ in adapter.sent)  # nothing posted to the experts

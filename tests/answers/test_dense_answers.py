@@ -18,13 +18,14 @@ from sqlalchemy import select
 from adapters.embeddings import from_settings
 from bot.clock import ManualClock
 from bot.features.answers.answering import knowledge_store
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from knowledge.dense import embedding_text
 from knowledge.tables import ChunkVector
 from knowledge.text import Tokenizer
 from tests.answers.conftest import demo_files
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.runtime import build_test_runtime
 from tests.support.testbot import TestBot
 
 MODEL = "fake-embeddings"
@@ -58,10 +59,9 @@ def dense_environment(database_url: str, server: FakeOpenAI, **extra: str) -> di
 
 def make_runtime(environ: dict[str, str], clock: ManualClock, tmp_path: Path) -> Runtime:
     """A runtime wired from that environment as `serve` and the CLI wire it (no chat model)."""
-    from bot.app import setup_features, wire_embeddings
+    from bot.app import wire_embeddings
 
-    runtime = build_runtime(load_settings(environ, dotenv_path=tmp_path / "no.env"), clock)
-    setup_features(runtime)
+    runtime = build_test_runtime(load_settings(environ, dotenv_path=tmp_path / "no.env"), clock)
     wire_embeddings(runtime)
     return runtime
 

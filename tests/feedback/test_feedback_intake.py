@@ -9,10 +9,11 @@ import pytest
 from bot.clock import ManualClock
 from bot.features.feedback.delivery import Deliveries
 from bot.features.feedback.intake import FeedbackIntake
-from bot.runtime import Runtime, build_runtime
+from bot.runtime import Runtime
 from tests.feedback.conftest import NOW
 from tests.feedback.support import add_route, intake_of, item, outbox_rows, posts, rows, send_all, slack
 from tests.support.databases import TEST_SECRET_KEY
+from tests.support.runtime import build_test_runtime
 
 VAT = "The VAT report PDF export times out on large quarters, same as last quarter. Please fix the export."
 VAT_AGAIN = "The VAT report PDF export times out on large quarters. Please fix the PDF export!"
@@ -80,11 +81,8 @@ async def test_near_duplicates_within_one_request_are_counted_too(fb_runtime: Ru
 async def test_another_process_counts_repeats_onto_items_the_first_stored(
     fb_runtime: Runtime, database_url: str
 ) -> None:
-    from bot.app import setup_features
-
     await intake_of(fb_runtime).accept([item(id="1", text=VAT)])
-    other = build_runtime(fb_runtime.settings, clock=ManualClock(NOW + timedelta(hours=1)))
-    setup_features(other)
+    other = build_test_runtime(fb_runtime.settings, clock=ManualClock(NOW + timedelta(hours=1)))
     try:
         await intake_of(other).accept([item(id="2", text=VAT_AGAIN)])
     finally:
@@ -97,14 +95,11 @@ async def test_another_process_counts_repeats_onto_items_the_first_stored(
 async def test_a_process_counts_repeats_onto_items_another_process_stored_since_its_last_request(
     fb_runtime: Runtime, database_url: str
 ) -> None:
-    from bot.app import setup_features
-
     first_process = intake_of(fb_runtime)
     await first_process.accept(
         [item(id="1", text="Invoices page is blank after the 4.2 update, twice today.")]
     )
-    other = build_runtime(fb_runtime.settings, clock=ManualClock(NOW))
-    setup_features(other)
+    other = build_test_runtime(fb_runtime.settings, clock=ManualClock(NOW))
     try:
         await intake_of(other).accept([item(id="2", text=VAT)])
     finally:
@@ -222,15 +217,13 @@ async def test_an_empty_batch_does_nothing(fb_runtime: Runtime) -> None:
 async def test_a_concurrent_redelivery_from_two_processes_stores_the_item_once(postgres_url: str) -> None:
     import asyncio
 
-    from bot.app import setup_features
     from bot.settings import Settings
 
     runtimes = []
     for _ in range(2):
-        runtime = build_runtime(
+        runtime = build_test_runtime(
             Settings(secret_key=TEST_SECRET_KEY, database_url=postgres_url), clock=ManualClock(NOW)
         )
-        setup_features(runtime)
         runtimes.append(runtime)
     try:
         batch = [item(id=str(n), text=f"Report {n} export fails with error E{n}{n}7.") for n in range(30)]
