@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from knowledge.tables import ChunkVote
 from tests.answers.conftest import slack_message, slack_user
 from tests.support.recording import RecordingAdapter
-from tests.support.runtime import dispatch
+from tests.support.runtime import dispatch, plug
 from tests.support.testbot import TestBot
 
 
@@ -143,7 +143,7 @@ async def test_helpful_vote_counts_once_and_lifts_the_cited_chunks(answers_runti
 async def test_a_second_vote_by_the_same_person_is_not_counted(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker = slack_user("UASK", "Ada")
     await dispatch(runtime,
         slack_message("E1", asker, "how do I connect my bank?", direct=True), adapter
@@ -188,7 +188,7 @@ async def test_not_helpful_vote_sends_the_question_to_the_experts(answers_runtim
 async def test_follow_up_in_the_bots_thread_uses_the_earlier_question(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker = slack_user("UASK", "Ada")
     first = slack_message("E1", asker, "how do I connect my bank account?", mention=True, message_id="111.1")
     await dispatch(runtime, first, adapter)
@@ -237,7 +237,7 @@ async def test_huge_and_odd_unicode_questions_get_an_answer_or_a_decline(answers
 async def test_only_a_comms_lead_chooses_the_experts_channel(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     someone = slack_user("USOME", "Sam")
     await dispatch(runtime,
         slack_message("E1", someone, "experts here", channel="CEXP", mention=True), adapter
@@ -260,7 +260,7 @@ async def test_only_a_comms_lead_chooses_the_experts_channel(answers_runtime: Ru
 async def test_home_shows_how_to_ask_and_what_waits_for_an_answer(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker = slack_user("UASK", "Ada")
     await dispatch(runtime,
         slack_message("E1", asker, "what is a flux capacitor?", direct=True), adapter

@@ -12,7 +12,7 @@ from bot.runtime import Runtime
 from knowledge.tables import KnowledgeDocument
 from tests.answers.conftest import slack_message, slack_user
 from tests.support.recording import RecordingAdapter
-from tests.support.runtime import dispatch
+from tests.support.runtime import dispatch, plug, settle
 
 QUESTION = "Can we invoice in Bitcoin?"
 EXPERT_ANSWER = (
@@ -21,9 +21,7 @@ EXPERT_ANSWER = (
 
 
 async def _drain(runtime: Runtime) -> None:
-    worker = runtime.worker(name="test")
-    while await runtime.scheduler.run_due() or await worker.run_once():
-        pass
+    await settle(runtime)
 
 
 def _button(message: OutboundMessage, label: str) -> Button:
@@ -70,7 +68,7 @@ async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_t
 ) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker, expert = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve")
     await _escalated_question(runtime, adapter, asker)
     async with runtime.database.session() as session:
@@ -117,7 +115,7 @@ async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_t
 async def test_thanks_in_the_experts_thread_is_not_offered_as_an_answer(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker, expert = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve")
     await _escalated_question(runtime, adapter, asker)
     thread = await _expert_thread(runtime)
@@ -137,7 +135,7 @@ async def test_thanks_in_the_experts_thread_is_not_offered_as_an_answer(answers_
 async def test_only_the_expert_or_a_comms_lead_can_save_a_reply(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker, expert, bystander = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve"), slack_user("UBY", "Bo")
     await _escalated_question(runtime, adapter, asker)
     thread = await _expert_thread(runtime)
@@ -161,7 +159,7 @@ async def test_only_the_expert_or_a_comms_lead_can_save_a_reply(answers_runtime:
 
 async def _answered_with_experts_set(runtime: Runtime) -> tuple[RecordingAdapter, UserRef, Button]:
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     await runtime.places.set(EXPERTS_PLACE, "slack:CEXPERTS")
     asker = slack_user("UASK", "Ada")
     await dispatch(runtime,
