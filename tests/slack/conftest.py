@@ -46,7 +46,7 @@ async def _wait_healthy(serve: Serve, process: asyncio.subprocess.Process) -> No
     def exited() -> str | None:
         return None if process.returncode is None else f"clueline serve exited with {process.returncode}"
 
-    await wait_healthy(serve.session, serve.url, exited, seconds=30)
+    await wait_healthy(serve.session, serve.url, exited)
 
 
 @asynccontextmanager
