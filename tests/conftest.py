@@ -12,7 +12,7 @@ import pytest
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support import databases
-from tests.support.wiring import wired_runtime
+from tests.support.runtime import build_test_runtime
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 _postgres_state: dict[str, str | None] = {}
@@ -33,6 +33,60 @@ def _postgres_url() -> str | None:
         return None
     _postgres_state["url"] = asyncio.run(databases.create_postgres_database())
     return _postgres_state["url"]
+
+
+# Modules whose tests start processes (`clueline serve`, `worker`, the CLI) or fuzz for seconds: marked slow.
+SLOW_MODULES = frozenset(
+    {
+        "answers/test_cli.py",
+        "answers/test_dense_answers.py",
+        "answers/test_llm_answers.py",
+        "cli/test_cli_hygiene.py",
+        "cli/test_demo_first_hour.py",
+        "core/test_cli_and_app.py",
+        "core/test_outbox_processes.py",
+        "core/test_outbox_takeover.py",
+        "deploy/test_container_files.py",
+        "deploy/test_nothing_dropped.py",
+        "deploy/test_observability.py",
+        "deploy/test_safe_starts.py",
+        "deploy/test_shutdown.py",
+        "feedback/test_feedback_cli.py",
+        "feedback/test_feedback_demo.py",
+        "feedback/test_feedback_slack.py",
+        "knowledge/test_gold_set.py",
+        "link/test_link_chat.py",
+        "link/test_link_demo.py",
+        "pulse/test_chart.py",
+        "pulse/test_reidentification.py",
+        "security/test_fuzz.py",
+        "slack/test_delivery_contract.py",
+        "slack/test_manifest.py",
+        "slack/test_oauth.py",
+        "slack/test_who_may_call.py",
+        "teams/test_backends.py",
+        "teams/test_manifest.py",
+        "teams/test_who_may_call.py",
+        "teams/test_worker_killed.py",
+    }
+)
+# Fixtures that start `clueline serve` (tests/slack/conftest.py, tests/teams/conftest.py): their users are slow.
+SLOW_FIXTURES = frozenset({"serve", "probe_serve", "authenticated"})
+POSTGRES_FIXTURES = frozenset({"postgres_url"})
+TESTS = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark `postgres` every test on the PostgreSQL database, and `slow` those that start processes."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        if on_postgres or fixtures & POSTGRES_FIXTURES:
+            item.add_marker(pytest.mark.postgres)
+        module = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
+        if module in SLOW_MODULES or fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -96,6 +150,6 @@ def settings(database_url: str) -> Settings:
 @pytest.fixture
 async def runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """The services of one process, with every feature registered."""
-    runtime = wired_runtime(settings)
+    runtime = build_test_runtime(settings)
     yield runtime
     await runtime.database.dispose()

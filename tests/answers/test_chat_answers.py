@@ -13,6 +13,7 @@ from bot.runtime import Runtime
 from knowledge.tables import ChunkVote
 from tests.answers.conftest import slack_message, slack_user
 from tests.support.recording import RecordingAdapter
+from tests.support.runtime import dispatch, plug
 from tests.support.testbot import TestBot
 
 
@@ -142,9 +143,9 @@ async def test_helpful_vote_counts_once_and_lifts_the_cited_chunks(answers_runti
 async def test_a_second_vote_by_the_same_person_is_not_counted(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker = slack_user("UASK", "Ada")
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E1", asker, "how do I connect my bank?", direct=True), adapter
     )
     [(_, answer)] = adapter.sent
@@ -158,7 +159,7 @@ async def test_a_second_vote_by_the_same_person_is_not_counted(answers_runtime: 
             value=helpful.value,
             message_id="m1",
         )
-        await runtime.dispatcher.dispatch(press, adapter)
+        await dispatch(runtime, press, adapter)
     [question] = await _questions(runtime)
     assert question.helpful == 1
     assert "already rated" in adapter.sent[-1][1].text
@@ -187,21 +188,21 @@ async def test_not_helpful_vote_sends_the_question_to_the_experts(answers_runtim
 async def test_follow_up_in_the_bots_thread_uses_the_earlier_question(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker = slack_user("UASK", "Ada")
     first = slack_message("E1", asker, "how do I connect my bank account?", mention=True, message_id="111.1")
-    await runtime.dispatcher.dispatch(first, adapter)
+    await dispatch(runtime, first, adapter)
     where, answer = adapter.sent[0]
     assert where.thread == "111.1"
     assert "Bank sync" in answer.text
     # Alone, "and with Monzo?" names nothing the knowledge base knows; the thread says what it is about.
     follow_up = slack_message("E2", asker, "and with Monzo?", thread="111.1", in_bot_thread=True)
-    await runtime.dispatcher.dispatch(follow_up, adapter)
+    await dispatch(runtime, follow_up, adapter)
     where, answer = adapter.sent[1]
     assert where.thread == "111.1"
     assert "Bank sync" in answer.text and "Sources:" in answer.text
     elsewhere = slack_message("E3", asker, "and with Monzo?", channel="COTHER", mention=True)
-    await runtime.dispatcher.dispatch(elsewhere, adapter)
+    await dispatch(runtime, elsewhere, adapter)
     assert "I don't know that yet" in adapter.sent[2][1].text
 
 
@@ -236,15 +237,15 @@ async def test_huge_and_odd_unicode_questions_get_an_answer_or_a_decline(answers
 async def test_only_a_comms_lead_chooses_the_experts_channel(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     someone = slack_user("USOME", "Sam")
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E1", someone, "experts here", channel="CEXP", mention=True), adapter
     )
     assert "Only comms leads" in adapter.sent[-1][1].text
     assert await runtime.places.get(EXPERTS_PLACE) is None
     lead = slack_user("ULEAD", "Lee")
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E2", lead, "experts here", channel="CEXP", mention=True), adapter
     )
     assert "slack:T1/CEXP" in adapter.sent[-1][1].text
@@ -252,19 +253,19 @@ async def test_only_a_comms_lead_chooses_the_experts_channel(answers_runtime: Ru
     async with runtime.database.session() as session:
         job = (await session.execute(select(ScheduledJob))).scalars().one()
     assert job.kind == DIGEST_JOB and job.cron == "0 9 * * 1"
-    await runtime.dispatcher.dispatch(slack_message("E3", lead, "experts set nowhere", direct=True), adapter)
+    await dispatch(runtime, slack_message("E3", lead, "experts set nowhere", direct=True), adapter)
     assert "is not a target" in adapter.sent[-1][1].text
 
 
 async def test_home_shows_how_to_ask_and_what_waits_for_an_answer(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker = slack_user("UASK", "Ada")
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E1", asker, "what is a flux capacitor?", direct=True), adapter
     )
-    await runtime.dispatcher.dispatch(HomeOpened(event_id="H1", user=asker), adapter)
+    await dispatch(runtime, HomeOpened(event_id="H1", user=asker), adapter)
     [(_, home)] = adapter.homes
     assert "/clueline ask" in home.text or any("/clueline ask" in getattr(b, "text", "") for b in home.blocks)
     assert any("still waiting for an answer: 1." in getattr(b, "text", "") for b in home.blocks)

@@ -10,6 +10,7 @@ from bot.features.answers.tables import Question
 from bot.runtime import Runtime
 from tests.answers.conftest import slack_message, slack_user
 from tests.support.recording import RecordingAdapter
+from tests.support.runtime import dispatch, plug
 from tests.support.testbot import TestBot
 
 
@@ -22,8 +23,8 @@ async def _say(runtime: Runtime, text: str) -> list[str]:
     """Send a DM in Slack (typed, so a label is text, not a press) and return everything the bot said."""
     await runtime.places.set(EXPERTS_PLACE, "slack:CEXPERTS")
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
-    await runtime.dispatcher.dispatch(
+    plug(runtime, adapter)
+    await dispatch(runtime,
         slack_message("E1", slack_user("U1", "Ada"), text, direct=True), adapter
     )
     assert all(where.channel != "CEXPERTS" for where, _ in adapter.sent)  # nothing posted to the experts

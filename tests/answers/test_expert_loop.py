@@ -12,6 +12,7 @@ from bot.runtime import Runtime
 from knowledge.tables import KnowledgeDocument
 from tests.answers.conftest import slack_message, slack_user
 from tests.support.recording import RecordingAdapter
+from tests.support.runtime import dispatch, plug, settle
 
 QUESTION = "Can we invoice in Bitcoin?"
 EXPERT_ANSWER = (
@@ -20,9 +21,7 @@ EXPERT_ANSWER = (
 
 
 async def _drain(runtime: Runtime) -> None:
-    worker = runtime.worker(name="test")
-    while await runtime.scheduler.run_due() or await worker.run_once():
-        pass
+    await settle(runtime)
 
 
 def _button(message: OutboundMessage, label: str) -> Button:
@@ -47,7 +46,7 @@ def _press(
 
 async def _escalated_question(runtime: Runtime, adapter: RecordingAdapter, asker: UserRef) -> int:
     await runtime.places.set(EXPERTS_PLACE, "slack:T1/CEXPERTS")
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E1", asker, QUESTION, channel="DASK", direct=True), adapter
     )
     assert "I don't know that yet" in adapter.sent[-1][1].text
@@ -69,7 +68,7 @@ async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_t
 ) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker, expert = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve")
     await _escalated_question(runtime, adapter, asker)
     async with runtime.database.session() as session:
@@ -79,12 +78,12 @@ async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_t
     reply = slack_message(
         "E2", expert, EXPERT_ANSWER, channel="CEXPERTS", thread=question.expert_thread, in_bot_thread=True
     )
-    await runtime.dispatcher.dispatch(reply, adapter)
+    await dispatch(runtime, reply, adapter)
     thread, prompt = adapter.sent[-1]
     assert thread.channel == "CEXPERTS" and thread.thread == question.expert_thread
     save = _button(prompt, "Save as answer")
 
-    await runtime.dispatcher.dispatch(_press("A1", expert, save, len(adapter.sent) - 1, adapter), adapter)
+    await dispatch(runtime, _press("A1", expert, save, len(adapter.sent) - 1, adapter), adapter)
     _, confirmation = adapter.updated[-1]
     assert "Saved as the answer" in confirmation.text and "Eve" in confirmation.text
     await _drain(runtime)
@@ -105,7 +104,7 @@ async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_t
     assert stored_question.resolved_by == "slack:UEXP"
 
     someone_else = slack_user("UBOB", "Bob")
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E3", someone_else, "can we invoice in bitcoin", channel="DBOB", direct=True), adapter
     )
     _, answer = adapter.sent[-1]
@@ -116,17 +115,17 @@ async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_t
 async def test_thanks_in_the_experts_thread_is_not_offered_as_an_answer(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker, expert = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve")
     await _escalated_question(runtime, adapter, asker)
     thread = await _expert_thread(runtime)
     before = len(adapter.sent)
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E2", expert, "ok, thanks!", channel="CEXPERTS", thread=thread, in_bot_thread=True),
         adapter,
     )
     assert len(adapter.sent) == before  # no "Save this reply as the answer?" prompt, no reply at all
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E3", expert, EXPERT_ANSWER, channel="CEXPERTS", thread=thread, in_bot_thread=True),
         adapter,
     )
@@ -136,34 +135,34 @@ async def test_thanks_in_the_experts_thread_is_not_offered_as_an_answer(answers_
 async def test_only_the_expert_or_a_comms_lead_can_save_a_reply(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     asker, expert, bystander = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve"), slack_user("UBY", "Bo")
     await _escalated_question(runtime, adapter, asker)
     thread = await _expert_thread(runtime)
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E2", expert, EXPERT_ANSWER, channel="CEXPERTS", thread=thread, in_bot_thread=True),
         adapter,
     )
     save = _button(adapter.sent[-1][1], "Save as answer")
     index = len(adapter.sent) - 1
-    await runtime.dispatcher.dispatch(_press("A1", bystander, save, index, adapter), adapter)
+    await dispatch(runtime, _press("A1", bystander, save, index, adapter), adapter)
     refusal = adapter.sent[-1][1]
     assert "Only Eve or a comms lead" in refusal.text and refusal.ephemeral_to == bystander
     assert adapter.updated == []
 
     lead = slack_user("ULEAD", "Lee")
-    await runtime.dispatcher.dispatch(_press("A2", lead, save, index, adapter), adapter)
+    await dispatch(runtime, _press("A2", lead, save, index, adapter), adapter)
     assert "Saved as the answer" in adapter.updated[-1][1].text
-    await runtime.dispatcher.dispatch(_press("A3", lead, save, index, adapter), adapter)
+    await dispatch(runtime, _press("A3", lead, save, index, adapter), adapter)
     assert "already saved" in adapter.sent[-1][1].text
 
 
 async def _answered_with_experts_set(runtime: Runtime) -> tuple[RecordingAdapter, UserRef, Button]:
     adapter = RecordingAdapter("slack")
-    runtime.adapters["slack"] = adapter
+    plug(runtime, adapter)
     await runtime.places.set(EXPERTS_PLACE, "slack:CEXPERTS")
     asker = slack_user("UASK", "Ada")
-    await runtime.dispatcher.dispatch(
+    await dispatch(runtime,
         slack_message("E1", asker, "how do I export invoices?", direct=True), adapter
     )
     return adapter, asker, _button(adapter.sent[0][1], "Ask an expert")
@@ -172,8 +171,8 @@ async def _answered_with_experts_set(runtime: Runtime) -> tuple[RecordingAdapter
 async def test_ask_an_expert_button_escalates_once(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter, asker, ask_expert = await _answered_with_experts_set(runtime)
-    await runtime.dispatcher.dispatch(_press("A1", asker, ask_expert, 0, adapter), adapter)
-    await runtime.dispatcher.dispatch(_press("A2", asker, ask_expert, 0, adapter), adapter)
+    await dispatch(runtime, _press("A1", asker, ask_expert, 0, adapter), adapter)
+    await dispatch(runtime, _press("A2", asker, ask_expert, 0, adapter), adapter)
     await _drain(runtime)
     posts = [m for c, m in adapter.sent if c.channel == "CEXPERTS"]
     assert len(posts) == 1
@@ -189,7 +188,7 @@ async def test_ask_an_expert_tells_the_experts_it_was_asked_for_not_rated_unhelp
 ) -> None:
     runtime = answers_runtime
     adapter, asker, ask_expert = await _answered_with_experts_set(runtime)
-    await runtime.dispatcher.dispatch(_press("A1", asker, ask_expert, 0, adapter), adapter)
+    await dispatch(runtime, _press("A1", asker, ask_expert, 0, adapter), adapter)
     await _drain(runtime)
     [post] = [m for c, m in adapter.sent if c.channel == "CEXPERTS"]
     assert "rated not helpful" not in post.text

@@ -21,7 +21,7 @@ async def test_help_lists_what_the_bot_can_do(runtime: Runtime) -> None:
 async def test_empty_message_gets_a_hint_not_an_error(runtime: Runtime) -> None:
     bot = TestBot(runtime)
     # A chat platform can deliver a message of only spaces (the console skips blank lines itself).
-    await bot.push_message(_message("blank-1", "   "))
+    await bot.deliver(_message("blank-1", "   "))
     assert "help" in bot.pop()
 
 
@@ -43,16 +43,16 @@ def _message(
 
 async def test_redelivered_event_is_answered_once(runtime: Runtime) -> None:
     bot = TestBot(runtime)
-    await bot.push_message(_message("E1"))
-    await bot.push_message(_message("E1"))
+    await bot.deliver(_message("E1"))
+    await bot.deliver(_message("E1"))
     assert len(bot.pop_all()) == 1
 
 
 async def test_channel_message_without_mention_is_ignored(runtime: Runtime) -> None:
     bot = TestBot(runtime)
-    await bot.push_message(_message("E2", is_direct=False))
+    await bot.deliver(_message("E2", is_direct=False))
     assert bot.pop_all() == []
-    await bot.push_message(_message("E3", is_direct=False, mentions_bot=True))
+    await bot.deliver(_message("E3", is_direct=False, mentions_bot=True))
     assert len(bot.pop_all()) == 1
 
 
@@ -68,8 +68,8 @@ async def test_failed_handling_lets_the_retry_through(runtime: Runtime) -> None:
     runtime.dispatcher.command("flaky", flaky)
     bot = TestBot(runtime)
     with pytest.raises(RuntimeError):
-        await bot.push_message(_message("E4", "flaky once"))
-    await bot.push_message(_message("E4", "flaky once"))
+        await bot.deliver(_message("E4", "flaky once"))
+    await bot.deliver(_message("E4", "flaky once"))
     assert calls == ["once", "once"]
     assert bot.pop_all() == ["done"]
 

@@ -10,6 +10,7 @@ from bot.runtime import build_runtime
 from bot.settings import Settings
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.recording import RecordingAdapter
+from tests.support.runtime import dispatch
 
 
 async def test_same_event_to_three_instances_is_handled_once(postgres_url: str) -> None:
@@ -38,7 +39,7 @@ async def test_same_event_to_three_instances_is_handled_once(postgres_url: str) 
             round_event = event.model_copy(update={"event_id": f"{event.event_id}-{_}"})
             await asyncio.gather(
                 *(
-                    runtime.dispatcher.dispatch(round_event, adapter)
+                    dispatch(runtime, round_event, adapter)
                     for runtime, adapter in zip(instances, adapters, strict=False)
                 )
             )

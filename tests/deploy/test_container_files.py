@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from bot.settings import load_settings
-from tests.deploy.processes import ROOT, free_port, plain_env, run, running
+from tests.deploy.processes import ROOT, plain_env, run, running
+from tests.support.processes import free_port
 
 
 def dockerfile() -> list[tuple[str, str]]:

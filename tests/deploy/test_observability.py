@@ -21,8 +21,9 @@ from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
 from bot.worker_http import start_worker_http
 from tests.answers.conftest import START, make_runtime
-from tests.deploy.processes import ROOT, free_port, plain_env
+from tests.deploy.processes import ROOT, plain_env
 from tests.support.fake_openai import FakeOpenAI
+from tests.support.processes import free_port
 from tests.support.recording import RecordingAdapter
 from tests.support.testbot import TestBot
 from tests.support.wiring import wired_runtime

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import text
 
 from bot.db.database import Database
-from tests.deploy.processes import answers, free_port, plain_env, resolve, run
+from tests.deploy.processes import answers, plain_env, resolve, run
+from tests.support.processes import free_port
 
 
 def test_five_processes_starting_at_once_on_a_fresh_sqlite_file_all_stay_alive(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from bot.features.feedback.scoring import HighlightScorer
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.recording import RecordingAdapter
-from tests.support.wiring import wired_runtime
+from tests.support.runtime import build_test_runtime, close, plug
 
 MakeItem = Callable[..., FeedbackItem]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -46,7 +46,7 @@ def make_item() -> MakeItem:
 @pytest.fixture
 async def fb_runtime(settings: Settings) -> AsyncIterator[Runtime]:
     """A runtime on a manual clock at NOW, every feature set up, a recording Slack adapter."""
-    runtime = wired_runtime(settings, clock=ManualClock(NOW))
-    runtime.adapters["slack"] = RecordingAdapter("slack")
+    runtime = build_test_runtime(settings, ManualClock(NOW))
+    plug(runtime, RecordingAdapter("slack"))
     yield runtime
-    await runtime.database.dispose()
+    await close(runtime)

@@ -18,6 +18,7 @@ from bot.features.feedback.routing import Route, parse_route_args
 from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
 from bot.runtime import Runtime
 from tests.feedback.conftest import NOW
+from tests.support import runtime as services
 from tests.support.recording import RecordingAdapter
 from tests.support.wiring import features_of
 
@@ -31,16 +32,14 @@ def intake_of(runtime: Runtime) -> FeedbackIntake:
 
 def slack(runtime: Runtime) -> RecordingAdapter:
     """The runtime's recording Slack adapter."""
-    adapter = runtime.adapters["slack"]
+    adapter = services.adapter_of(runtime, "slack")
     assert isinstance(adapter, RecordingAdapter)
     return adapter
 
 
 async def send_all(runtime: Runtime) -> None:
     """Run due jobs and send the outbox until nothing is left."""
-    worker = runtime.worker(name="test")
-    while await runtime.scheduler.run_due() or await worker.run_once():
-        pass
+    await services.settle(runtime)
 
 
 async def add_route(runtime: Runtime, *args: str) -> Route:
@@ -109,4 +108,4 @@ async def press(runtime: Runtime, template: ActionEvent, action_id: str, user: U
     event = template.model_copy(
         update={"event_id": f"press-{next(_presses)}", "action_id": action_id, "user": user}
     )
-    await runtime.dispatcher.dispatch(event, slack(runtime))
+    await services.dispatch(runtime, event, slack(runtime))

@@ -15,6 +15,7 @@ from tests.feedback.support import (
     send_all,
     slack,
 )
+from tests.support.runtime import dispatch
 from tests.support.testbot import TestBot
 
 
@@ -127,6 +128,6 @@ async def test_kudos_thanks_the_team_in_the_thread(fb_runtime: Runtime) -> None:
 async def test_the_home_tab_shows_recent_highlights(fb_runtime: Runtime) -> None:
     await intake_of(fb_runtime).accept([item()])
     user = UserRef(platform="slack", user_id="UANA")
-    await fb_runtime.dispatcher.dispatch(HomeOpened(event_id="home-1", user=user), slack(fb_runtime))
+    await dispatch(fb_runtime, HomeOpened(event_id="home-1", user=user), slack(fb_runtime))
     [(_, home)] = slack(fb_runtime).homes
     assert "Export to Excel breaks" in home.model_dump_json()

@@ -13,7 +13,7 @@ from bot.runtime import Runtime
 from tests.feedback.conftest import NOW
 from tests.feedback.support import add_route, intake_of, item, outbox_rows, posts, rows, send_all, slack
 from tests.support.databases import TEST_SECRET_KEY
-from tests.support.wiring import wired_runtime
+from tests.support.runtime import build_test_runtime
 
 VAT = "The VAT report PDF export times out on large quarters, same as last quarter. Please fix the export."
 VAT_AGAIN = "The VAT report PDF export times out on large quarters. Please fix the PDF export!"
@@ -82,7 +82,7 @@ async def test_another_process_counts_repeats_onto_items_the_first_stored(
     fb_runtime: Runtime, database_url: str
 ) -> None:
     await intake_of(fb_runtime).accept([item(id="1", text=VAT)])
-    other = wired_runtime(fb_runtime.settings, clock=ManualClock(NOW + timedelta(hours=1)))
+    other = build_test_runtime(fb_runtime.settings, clock=ManualClock(NOW + timedelta(hours=1)))
     try:
         await intake_of(other).accept([item(id="2", text=VAT_AGAIN)])
     finally:
@@ -99,7 +99,7 @@ async def test_a_process_counts_repeats_onto_items_another_process_stored_since_
     await first_process.accept(
         [item(id="1", text="Invoices page is blank after the 4.2 update, twice today.")]
     )
-    other = wired_runtime(fb_runtime.settings, clock=ManualClock(NOW))
+    other = build_test_runtime(fb_runtime.settings, clock=ManualClock(NOW))
     try:
         await intake_of(other).accept([item(id="2", text=VAT)])
     finally:
@@ -221,7 +221,7 @@ async def test_a_concurrent_redelivery_from_two_processes_stores_the_item_once(p
 
     runtimes = []
     for _ in range(2):
-        runtime = wired_runtime(
+        runtime = build_test_runtime(
             Settings(secret_key=TEST_SECRET_KEY, database_url=postgres_url), clock=ManualClock(NOW)
         )
         runtimes.append(runtime)

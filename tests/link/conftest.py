@@ -8,13 +8,12 @@ month, because `clueline link report` (run in these tests) reads the system cloc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.clock import ManualClock
-from bot.core.types import Buttons, UserRef
+from bot.core.types import UserRef
 from bot.features.feedback.items import FeedbackItem
 from bot.features.link.months import month_of, month_start, months_until
 from bot.features.link.teams import build_team, save_team
@@ -22,8 +21,10 @@ from bot.features.pulse import service
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.databases import TEST_SECRET_KEY
-from tests.support.recording import RecordingAdapter
-from tests.support.wiring import features_of, wired_runtime
+from tests.support.runtime import build_test_runtime, close
+from tests.support.testbot import TestBot
+from tests.support.testbot import person as platform_person
+from tests.support.wiring import features_of
 
 MONTHS = months_until(month_of(datetime.now(UTC), "UTC"), 12)
 TEAMS = {"Support": ("C1", "helpdesk"), "Sales": ("C2", "billing"), "Product": ("C3", "reports")}
@@ -57,32 +58,23 @@ CSAT = {"helpdesk": [4, 5, 3], "billing": [2, 5], "reports": []}
 
 def slack_user(user_id: str) -> UserRef:
     """A person of the test workspace."""
-    return UserRef(platform="slack", workspace="T1", user_id=user_id)
+    return platform_person(user_id, "slack")
 
 
-@dataclass
-class LinkWorld:
-    """The runtime, its clock and Slack."""
+class LinkWorld(TestBot):
+    """The conversation test bot on a manual clock, with the pulses it ran."""
 
-    runtime: Runtime
     clock: ManualClock
-    slack: RecordingAdapter
-    pulses: list[int] = field(default_factory=list)
 
-    async def settle(self) -> None:
-        """Run due jobs and send the outbox until nothing is left."""
-        worker = self.runtime.worker(name="test")
-        while await self.runtime.scheduler.run_due() or await worker.run_once():
-            pass
+    def __init__(self, runtime: Runtime, clock: ManualClock) -> None:
+        super().__init__(runtime, clock=clock)
+        self.pulses: list[int] = []
 
     def newest_token(self, user_id: str) -> str:
         """The newest answer token a person was sent."""
-        for conversation, message in reversed(self.slack.sent):
-            if conversation.channel == f"D-{user_id}":
-                for block in message.blocks:
-                    if isinstance(block, Buttons):
-                        return block.buttons[0].value
-        raise AssertionError(f"{user_id} got no invitation")
+        tokens = self.button_values(user_id, "pulse.")
+        assert tokens, f"{user_id} got no invitation"
+        return tokens[-1]
 
     async def pulse_month(self, month_index: int) -> None:
         """An eNPS pulse to the three channels in that month: sent, answered, closed."""
@@ -109,6 +101,7 @@ class LinkWorld:
     async def feedback_year(self) -> None:
         """Six NPS answers a month for each product, and a few CSAT ratings."""
         intake = features_of(self.runtime).feedback.importing.intake
+        assert intake is not None
         items: list[FeedbackItem] = []
         for index, month in enumerate(MONTHS):
             when = month_start(month, "UTC") + timedelta(days=11, hours=10)
@@ -143,7 +136,7 @@ class LinkWorld:
 def make_world(database_url: str) -> LinkWorld:
     """A runtime with every feature on a manual clock, and Slack channels C1-C3 of the three teams."""
     clock = ManualClock(month_start(MONTHS[0], "UTC"))
-    runtime = wired_runtime(
+    runtime = build_test_runtime(
         Settings(
             database_url=database_url,
             admins=frozenset({"slack:ULEAD", "console:lead"}),
@@ -151,11 +144,10 @@ def make_world(database_url: str) -> LinkWorld:
         ),
         clock,
     )
-    slack = RecordingAdapter("slack")
+    world = LinkWorld(runtime, clock)
     for channel, people in PEOPLE.items():
-        slack.members[channel] = [slack_user(person) for person in people]
-    runtime.adapters["slack"] = slack
-    return LinkWorld(runtime, clock, slack)
+        world.add_members(channel, [slack_user(member) for member in people])
+    return world
 
 
 async def add_teams(runtime: Runtime) -> None:
@@ -174,4 +166,4 @@ async def year(database_url: str) -> AsyncIterator[LinkWorld]:
         if month not in NO_PULSE:
             await world.pulse_month(index)
     yield world
-    await world.runtime.database.dispose()
+    await close(world.runtime)

@@ -33,12 +33,12 @@ async def test_the_monthly_post_goes_to_the_chosen_channel_once_with_last_months
         year.clock.set(day)
         await year.settle()
         day += timedelta(days=1)
-    assert not [m for c, m in year.slack.sent if c.channel == "C0LINK"]
+    assert not year.sent_to("C0LINK")
     year.clock.set(day)
     await year.settle()
     year.clock.set(day + timedelta(days=1))
     await year.settle()
-    [post] = [m for c, m in year.slack.sent if c.channel == "C0LINK"]
+    [post] = year.sent_to("C0LINK")
     assert post.text.startswith(f"The link, {MONTHS[11]}")
     table = next(b.text for b in post.blocks if isinstance(b, Text) and "Support" in b.text)
     support = next(line for line in table.splitlines() if "Support" in line)

@@ -106,8 +106,8 @@ async def test_what_gets_in_the_way_shows_only_when_enough_of_a_team_answered(wo
     from bot.features.pulse import service as pulses
     from tests.link.conftest import slack_user
 
-    world.slack.members["C9"] = [slack_user(f"O{n}") for n in range(10)]
-    world.slack.members["C8"] = [slack_user(f"Q{n}") for n in range(9)]
+    world.add_members("C9", [slack_user(f"O{n}") for n in range(10)])
+    world.add_members("C8", [slack_user(f"Q{n}") for n in range(9)])
     await save_team(world.runtime, build_team("Ops", ["slack:C9"]), "test")
     await save_team(world.runtime, build_team("Quality", ["slack:C8"]), "test")
     world.clock.advance(timedelta(days=2))

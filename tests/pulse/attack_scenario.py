@@ -26,6 +26,7 @@ from tests.slack.payloads import SECRET as SLACK_SECRET
 from tests.slack.payloads import block_actions, button, interactive, signed_headers, view_submission
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
+from tests.support.processes import free_port, wait_healthy
 from tests.teams.shapes import card_submit, personal_message
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +88,7 @@ class PulseScenario:
         self.slack = slack
         self.teams = teams
         self.log_path = folder / "serve.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "OPENAI_"))},
@@ -125,17 +126,12 @@ class PulseScenario:
                 stderr=log,
             )
         self.http = aiohttp.ClientSession()
-        for _ in range(600):
-            if self.process.poll() is not None:
-                raise AssertionError(f"serve exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                async with self.http.get(f"{self.url}/healthz") as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-        raise AssertionError("serve did not become healthy")
+        process = self.process
+
+        def exited() -> str | None:
+            return None if process.poll() is None else f"serve exited: {self.log_path.read_text()[-3000:]}"
+
+        await wait_healthy(self.http, self.url, exited)
 
     async def stop(self) -> None:
         if self.http is not None:
@@ -261,14 +257,6 @@ class PulseScenario:
             and str(call.body.get("channel")) in (channel, person)
             and not _pulse_values(call.body.get("blocks"))
         ]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _pulse_values(blocks: Any) -> list[str]:

@@ -1,22 +1,21 @@
-"""A pulse test world: a runtime on a manual clock, a recording Slack with a channel of people."""
+"""The pulse tests' world: the conversation test bot on a manual clock, with a Slack channel of people."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 
 from bot.clock import ManualClock
-from bot.core.types import ActionEvent, Buttons, ConversationRef, UserRef
+from bot.core.types import UserRef
 from bot.features.pulse import service
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.recording import RecordingAdapter
-from tests.support.wiring import wired_runtime
+from tests.support.runtime import build_test_runtime, close
+from tests.support.testbot import TestBot, person
 
 START = datetime(2026, 6, 1, 9, tzinfo=UTC)  # a Monday
 PEOPLE = [f"U{number}" for number in range(1, 9)]
@@ -26,29 +25,21 @@ def slack_user(
     user_id: str, *, is_bot: bool = False, is_guest: bool = False, is_deleted: bool = False
 ) -> UserRef:
     """A Slack person of the test workspace."""
-    return UserRef(
-        platform="slack",
-        workspace="T1",
-        user_id=user_id,
-        is_bot=is_bot,
-        is_guest=is_guest,
-        is_deleted=is_deleted,
-    )
+    return person(user_id, "slack", is_bot=is_bot, is_guest=is_guest, is_deleted=is_deleted)
 
 
-@dataclass
-class PulseWorld:
-    """The runtime, its clock and Slack, and helpers to act as people."""
+class PulseWorld(TestBot):
+    """The conversation test bot on a manual clock, with the helpers of pulse's tests."""
 
-    runtime: Runtime
     clock: ManualClock
-    slack: RecordingAdapter
 
-    async def settle(self) -> None:
-        """Run due jobs and send the outbox until nothing is left."""
-        worker = self.runtime.worker(name="test")
-        while await self.runtime.scheduler.run_due() or await worker.run_once():
-            pass
+    def __init__(self, runtime: Runtime, clock: ManualClock) -> None:
+        super().__init__(runtime, clock=clock)
+
+    @property
+    def slack(self) -> RecordingAdapter:
+        """The recording Slack."""
+        return self.platform("slack")
 
     async def create(self, **options: object) -> int:
         """Create a pulse as the comms lead slack:ULEAD (defaults: eNPS to #C1, now)."""
@@ -64,18 +55,11 @@ class PulseWorld:
 
     def tokens(self, user_id: str) -> list[str]:
         """Every answer token sent to a person, oldest first."""
-        found = []
-        for conversation, message in self.slack.sent:
-            if conversation.channel != f"D-{user_id}":
-                continue
-            for block in message.blocks:
-                if isinstance(block, Buttons):
-                    found += [b.value for b in block.buttons if b.action_id.startswith("pulse.")]
-        return list(dict.fromkeys(found))
+        return self.button_values(user_id, "pulse.")
 
     def dm_count(self, user_id: str) -> int:
         """How many messages a person got."""
-        return sum(1 for conversation, _ in self.slack.sent if conversation.channel == f"D-{user_id}")
+        return len(self.sent_to(f"D-{user_id}"))
 
     async def tap(
         self, user_id: str, choice: str, token: str | None = None, action: str = "pulse.answer."
@@ -86,31 +70,17 @@ class PulseWorld:
 
     async def act(self, user_id: str, action_id: str, value: str = "", **form: str) -> None:
         """Any action as a person in their DM."""
-        event = ActionEvent(
-            event_id=uuid.uuid4().hex,
-            conversation=ConversationRef(
-                platform="slack", workspace="T1", channel=f"D-{user_id}", is_direct=True
-            ),
-            user=slack_user(user_id),
-            action_id=action_id,
-            value=value,
-            form_values=form,
-            message_id=f"msg-{user_id}",
-            source="form_submit" if form else "button",
-        )
-        await self.runtime.dispatcher.dispatch(event, self.slack)
-        await self.settle()
-
-    def replies_to(self, user_id: str) -> list[str]:
-        """Texts sent to a person's DM."""
-        return [m.text for c, m in self.slack.sent if c.channel == f"D-{user_id}"]
+        if form:
+            await self.submit(action_id, value, by=user_id, **form)
+        else:
+            await self.press(action_id, value, by=user_id)
 
 
 @pytest.fixture
 async def world(database_url: str) -> AsyncIterator[PulseWorld]:
-    """A runtime with every feature, a manual clock and a Slack whose #C1 has eight people and three others."""
+    """Every feature on a manual clock, and a Slack whose #C1 has eight people and three others."""
     clock = ManualClock(START)
-    runtime = wired_runtime(
+    runtime = build_test_runtime(
         Settings(
             database_url=database_url,
             admins=frozenset({"slack:ULEAD", "console:lead"}),
@@ -118,12 +88,15 @@ async def world(database_url: str) -> AsyncIterator[PulseWorld]:
         ),
         clock,
     )
-    slack = RecordingAdapter("slack")
-    slack.members["C1"] = [slack_user(person) for person in PEOPLE] + [
-        slack_user("UBOT", is_bot=True),
-        slack_user("UGUEST", is_guest=True),
-        slack_user("UGONE", is_deleted=True),
-    ]
-    runtime.adapters["slack"] = slack
-    yield PulseWorld(runtime, clock, slack)
-    await runtime.database.dispose()
+    world = PulseWorld(runtime, clock)
+    world.add_members(
+        "C1",
+        [slack_user(p) for p in PEOPLE]
+        + [
+            slack_user("UBOT", is_bot=True),
+            slack_user("UGUEST", is_guest=True),
+            slack_user("UGONE", is_deleted=True),
+        ],
+    )
+    yield world
+    await close(runtime)

@@ -62,8 +62,8 @@ async def test_home_shows_a_comms_lead_their_pulses(world: PulseWorld) -> None:
     from tests.pulse.conftest import slack_user
 
     await world.create()
-    await world.runtime.dispatcher.dispatch(HomeOpened(event_id="h1", user=slack_user("ULEAD")), world.slack)
-    await world.runtime.dispatcher.dispatch(HomeOpened(event_id="h2", user=slack_user("U1")), world.slack)
+    await world.deliver(HomeOpened(event_id="h1", user=slack_user("ULEAD")), "slack")
+    await world.deliver(HomeOpened(event_id="h2", user=slack_user("U1")), "slack")
     lead_home, someone_home = (message for _, message in world.slack.homes)
     assert "Would you refer a friend" in _text(lead_home)
     assert "Would you refer a friend" not in _text(someone_home)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -15,14 +14,9 @@ import pytest
 
 from tests.slack.payloads import SECRET, signed_headers
 from tests.support.fake_slack import FakeSlack
+from tests.support.processes import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Serve:
@@ -49,17 +43,10 @@ class Serve:
 
 
 async def _wait_healthy(serve: Serve, process: asyncio.subprocess.Process) -> None:
-    for _ in range(300):
-        if process.returncode is not None:
-            raise RuntimeError(f"clueline serve exited with {process.returncode}")
-        try:
-            async with serve.session.get(f"{serve.url}/healthz") as response:
-                if response.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("clueline serve did not become healthy")
+    def exited() -> str | None:
+        return None if process.returncode is None else f"clueline serve exited with {process.returncode}"
+
+    await wait_healthy(serve.session, serve.url, exited)
 
 
 @asynccontextmanager

@@ -7,7 +7,6 @@ here get CLUELINE_TEAMS_BACKEND, and in-process adapters come from `new_adapter`
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ import requests
 from adapters.teams import TEAMS_BACKENDS, TeamsAdapterBase, TeamsConfig, new_teams_adapter
 from tests.support import databases
 from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
+from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -42,13 +42,6 @@ def teams_backend(request: pytest.FixtureRequest) -> Iterator[str]:
 def new_adapter(teams_backend: str) -> NewAdapter:
     """Builds an in-process Teams adapter of the backend under test."""
     return lambda config: new_teams_adapter(config, teams_backend)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def eventually(check: Callable[[], T | None], what: str, seconds: float = 20.0) -> T:
