@@ -119,7 +119,9 @@ class Scheduler:
             name=row.name, kind=row.kind, payload=json.loads(row.payload or "{}"), due_at=row.next_run_at
         )
         handler = self._handlers.get(row.kind)
-        row.last_run_at = self._clock.now()
+        # Written after the handler: on SQLite the first write takes the file's write lock, and a handler that
+        # calls a platform first (a pulse's audience) must not hold it while the shared rate budget waits for it.
+        started = self._clock.now()
         after_commit: AfterCommit | None = None
         if handler is None:
             row.last_error = f"no handler for jobs of kind {row.kind!r}"
@@ -131,6 +133,7 @@ class Scheduler:
             except Exception as exc:  # one broken job must not stop the others
                 log.exception("scheduled job %s failed", row.name)
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        row.last_run_at = started
         if row.cron:
             upcoming = next_fire_time(row.cron, row.time_zone, job.due_at)
             if upcoming < self._clock.now():  # firings missed while no worker ran are skipped, not replayed

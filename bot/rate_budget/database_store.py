@@ -1,9 +1,11 @@
 """Budgets in the `rate_budget` table: each reservation is one short transaction that locks its rows.
 
 PostgreSQL: SELECT … FOR UPDATE on the keys' rows (created first when missing, so there is a row to lock).
-SQLite: BEGIN IMMEDIATE, which takes the database's write lock before reading. A process runs one such
-transaction at a time: its concurrent callers queue here rather than each holding a pooled connection
-while waiting for the same row lock.
+SQLite: a file of its own beside the database (`<database>-rate-budgets`), with BEGIN IMMEDIATE, which takes
+that file's write lock before reading. Its own file because a scheduled job may call a platform inside a
+transaction of the main database (a pulse lists its audience's members): a budget in the same file would
+wait for that job's lock, or break its snapshot. A process runs one such transaction at a time: its
+concurrent callers queue here rather than each holding a pooled connection while waiting for the same lock.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from sqlalchemy import delete, event, func, select
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import col
@@ -37,6 +40,7 @@ SWEEP_SECONDS = 600.0
 # SQLite: how long a reservation waits for the database's write lock. A job of this very process may hold it
 # while it calls the platform (a transaction around the call): then the call is counted here only.
 SQLITE_LOCK_SECONDS = 2.0
+BUDGET_FILE_SUFFIX = "-rate-budgets"
 log = logging.getLogger(__name__)
 
 
@@ -53,9 +57,17 @@ def _expiry(state: BudgetState) -> float:
     return max([state.paused_until, *state.arrivals])
 
 
+def budget_file_url(database_url: str | URL) -> str:
+    """The SQLite URL of the budgets' own file, beside the database's (in memory stays in memory)."""
+    url = make_url(database_url)
+    if not url.database or url.database == ":memory:":
+        return url.render_as_string(hide_password=False)
+    return url.set(database=url.database + BUDGET_FILE_SUFFIX).render_as_string(hide_password=False)
+
+
 def _immediate_engine(database: Database) -> AsyncEngine:
     """A SQLite engine whose transactions begin with BEGIN IMMEDIATE (SQLAlchemy's documented recipe)."""
-    engine = create_async_engine(database.url, connect_args={"timeout": SQLITE_LOCK_SECONDS})
+    engine = create_async_engine(budget_file_url(database.url), connect_args={"timeout": SQLITE_LOCK_SECONDS})
 
     @event.listens_for(engine.sync_engine, "connect")
     def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
@@ -82,10 +94,15 @@ class DatabaseBudgetStore:
         self._one_at_a_time = asyncio.Lock()
         self._here_only = MemoryBudgetStore()
         self._next_sweep = 0.0
+        self._table_ready = False
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
         async with self._one_at_a_time, self._engine.begin() as conn:
+            if self._sqlite and not self._table_ready:
+                # The budgets' own file has no migrations: its one table is made on first use.
+                await conn.run_sync(lambda sync: TABLE.create(sync, checkfirst=True))
+                self._table_ready = True
             yield conn
 
     async def _locked_states(

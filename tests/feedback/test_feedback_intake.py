@@ -7,6 +7,8 @@ from datetime import timedelta
 import pytest
 
 from bot.clock import ManualClock
+from bot.core.markdown import to_plain
+from bot.core.types import Text
 from bot.features.feedback.delivery import Deliveries
 from bot.features.feedback.intake import FeedbackIntake
 from bot.runtime import Runtime
@@ -144,7 +146,8 @@ async def test_a_post_shows_badge_redacted_text_product_account_why_and_buttons(
     [(_, message)] = slack(fb_runtime).sent
     dumped = message.model_dump_json()
     assert "NPS 3 · detractor" in dumped and "reports" in dumped and "Northwind" in dumped
-    assert "[name] here" in dumped and "[phone]" in dumped and "[email]" in dumped
+    shown = " ".join(to_plain(block.text) for block in message.blocks if isinstance(block, Text))
+    assert "[name] here" in shown and "[phone]" in shown and "[email]" in shown
     assert "Dana" not in dumped and "dana@example.com" not in dumped and "7946" not in dumped
     assert "Why: NPS detractor (3)" in dumped
     assert "Discuss" in dumped and "I'll follow up" in dumped and "Kudos" not in dumped
