@@ -131,8 +131,13 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.slack_oauth and settings.slack_allowed_teams is None:
         log.warning("SLACK_ALLOWED_TEAMS is not set: no Slack workspace may install Clueline or use it")
     port = args.port if args.port is not None else settings.port
+    app = create_app(settings, run_scheduler=not args.no_scheduler, answer_here=settings.event_processes == 0)
+    if settings.event_processes:
+        from bot.event_processes import serving_event_processes
+
+        app.cleanup_ctx.append(serving_event_processes(app, settings.event_processes))
     web.run_app(
-        create_app(settings, run_scheduler=not args.no_scheduler),
+        app,
         host=settings.host,
         port=port,
         print=lambda _msg: log.info("serving on http://%s:%s", settings.host, port),
@@ -148,6 +153,7 @@ def _worker(settings: Settings) -> int:
     import signal
 
     from bot.app import setup_features, wire_adapters
+    from bot.core.inbound_worker import InboundWorker
     from bot.outbox.loop import run_background
 
     asyncio.run(prepare_database(settings))
@@ -170,7 +176,11 @@ def _worker(settings: Settings) -> int:
         gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
         log.info("worker %s started", runtime.worker().name)
         try:
-            await run_background(runtime, stop)
+            # Inbound events `serve` stored are answered here too (bot.core.inbound_queue).
+            await asyncio.gather(
+                run_background(runtime, stop),
+                InboundWorker(runtime).run(stop, settings.outbox_poll_seconds),
+            )
         finally:
             if site is not None:
                 await site.cleanup()

@@ -12,6 +12,7 @@ from bot.core.adapter import ChatAdapter
 from bot.core.dedupe import EventDedupe
 from bot.core.directory import Directory
 from bot.core.dispatcher import Dispatcher
+from bot.core.inbound_queue import InboundQueue
 from bot.core.reply_lanes import ReplyLanes
 from bot.core.roles import Places, Roles
 from bot.db.database import Database, database_for
@@ -33,6 +34,8 @@ class Runtime:
     database: Database
     clock: Clock
     dedupe: EventDedupe
+    # Events stored before their ack, for whichever process handles them (bot.core.inbound_worker).
+    inbound: InboundQueue
     directory: Directory
     roles: Roles
     places: Places
@@ -86,6 +89,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         database=database,
         clock=clock,
         dedupe=EventDedupe(database, clock),
+        inbound=InboundQueue(database, clock),
         directory=Directory(database, clock),
         roles=Roles(database, clock, settings.admins),
         places=Places(database, clock),
