@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 # Wake-ups not yet read by a busy process: past this many bytes it has enough reasons to look already.
 _WAKE_BACKLOG_BYTES = 64
 _RESTART_PAUSE_SECONDS = 1.0
+_READY_SECONDS = 120.0
+_READY = b"ready\n"
 
 
 class EventProcesses:
@@ -40,14 +42,25 @@ class EventProcesses:
         self._stopping = False
 
     async def start(self) -> None:
-        """Start the processes, and keep that many running until `stop`."""
-        self._children = [await self._spawn() for _ in range(self._count)]
+        """Start the processes and wait until they answer, then keep that many running until `stop`."""
+        self._children = list(await asyncio.gather(*(self._spawn() for _ in range(self._count))))
         self._watcher = asyncio.create_task(self._keep_running(), name="event-processes")
 
     async def _spawn(self) -> asyncio.subprocess.Process:
-        return await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.event_processes", stdin=asyncio.subprocess.PIPE
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.event_processes",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
         )
+        # Ready once it says so: serve is not healthy while nothing would answer what it acknowledges.
+        assert child.stdout is not None
+        try:
+            await asyncio.wait_for(child.stdout.readline(), timeout=_READY_SECONDS)
+        except TimeoutError:
+            log.error("event process %s is not ready after %s s; serving anyway", child.pid, _READY_SECONDS)
+        return child
 
     async def _keep_running(self) -> None:
         # One that crashed is replaced; its leased events wait for nobody (bot.outbox.claimers).
@@ -127,6 +140,8 @@ async def answer_events(settings: Settings) -> None:
     worker = InboundWorker(runtime)
     listening = asyncio.create_task(_wake_on_stdin(worker, stop))
     gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
+    sys.stdout.buffer.write(_READY)
+    sys.stdout.buffer.flush()
     try:
         await worker.run(stop, runtime.settings.outbox_poll_seconds)
     finally:
