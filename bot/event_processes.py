@@ -140,8 +140,11 @@ async def answer_events(settings: Settings) -> None:
     worker = InboundWorker(runtime)
     listening = asyncio.create_task(_wake_on_stdin(worker, stop))
     gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
-    sys.stdout.buffer.write(_READY)
-    sys.stdout.buffer.flush()
+    try:
+        sys.stdout.buffer.write(_READY)
+        sys.stdout.buffer.flush()
+    except BrokenPipeError:
+        stop.set()  # serve is already gone
     try:
         await worker.run(stop, runtime.settings.outbox_poll_seconds)
     finally:
