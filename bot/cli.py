@@ -133,9 +133,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     port = args.port if args.port is not None else settings.port
     app = create_app(settings, run_scheduler=not args.no_scheduler, answer_here=settings.event_processes == 0)
     if settings.event_processes:
-        from bot.event_processes import serving_event_processes
+        from bot.event_processes import EventProcesses, serving_event_processes
 
-        app.cleanup_ctx.append(serving_event_processes(app, settings.event_processes))
+        processes = EventProcesses(settings.event_processes)
+        processes.spawn()
+        app.cleanup_ctx.append(serving_event_processes(app, processes))
     web.run_app(
         app,
         host=settings.host,

@@ -14,7 +14,9 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 
@@ -37,50 +39,55 @@ class EventProcesses:
 
     def __init__(self, count: int) -> None:
         self._count = count
-        self._children: list[asyncio.subprocess.Process] = []
+        self._children: list[subprocess.Popen[bytes]] = []
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = False
 
-    async def start(self) -> None:
-        """Start the processes and wait until they answer, then keep that many running until `stop`."""
-        self._children = list(await asyncio.gather(*(self._spawn() for _ in range(self._count))))
+    def spawn(self) -> None:
+        """Start the processes (they load while serve does: both import the whole product)."""
+        self._children = [self._spawn() for _ in range(self._count)]
+
+    @staticmethod
+    def _spawn() -> subprocess.Popen[bytes]:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bot.event_processes"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        )
+        assert child.stdin is not None
+        os.set_blocking(child.stdin.fileno(), False)
+        return child
+
+    async def ready(self) -> None:
+        """Wait until each says it is ready (serve is not healthy while nothing would answer), then watch them."""
+        await asyncio.gather(*(self._ready(child) for child in self._children))
         self._watcher = asyncio.create_task(self._keep_running(), name="event-processes")
 
-    async def _spawn(self) -> asyncio.subprocess.Process:
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.event_processes",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        # Ready once it says so: serve is not healthy while nothing would answer what it acknowledges.
+    @staticmethod
+    async def _ready(child: subprocess.Popen[bytes]) -> None:
         assert child.stdout is not None
         try:
-            await asyncio.wait_for(child.stdout.readline(), timeout=_READY_SECONDS)
+            await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=_READY_SECONDS)
         except TimeoutError:
             log.error("event process %s is not ready after %s s; serving anyway", child.pid, _READY_SECONDS)
-        return child
 
     async def _keep_running(self) -> None:
         # One that crashed is replaced; its leased events wait for nobody (bot.outbox.claimers).
         while not self._stopping:
             for index, child in enumerate(self._children):
-                if child.returncode is not None and not self._stopping:
+                if child.poll() is not None and not self._stopping:
                     log.error(
                         "event process %s exited with %s; starting another", child.pid, child.returncode
                     )
-                    self._children[index] = await self._spawn()
+                    self._children[index] = replacement = self._spawn()
+                    await self._ready(replacement)
             await asyncio.sleep(_RESTART_PAUSE_SECONDS)
 
     def wake(self) -> None:
-        """Tell every process that an event was stored (never blocks: a busy one already has news)."""
+        """Tell every process that an event was stored (never blocks: a full pipe already holds news)."""
         for child in self._children:
-            stdin = child.stdin
-            if stdin is None or stdin.is_closing() or child.returncode is not None:
+            if child.stdin is None or child.stdin.closed or child.returncode is not None:
                 continue
-            if stdin.transport.get_write_buffer_size() < _WAKE_BACKLOG_BYTES:
-                stdin.write(b".")
+            with contextlib.suppress(BlockingIOError, BrokenPipeError):
+                os.write(child.stdin.fileno(), b".")
 
     async def stop(self) -> None:
         """Close their stdin (they finish what they hold, within DRAIN_SECONDS), then make sure they are gone."""
@@ -89,24 +96,24 @@ class EventProcesses:
             self._watcher.cancel()
         for child in self._children:
             if child.stdin is not None:
-                child.stdin.close()
+                with contextlib.suppress(OSError):
+                    child.stdin.close()
         for child in self._children:
             try:
-                await asyncio.wait_for(child.wait(), timeout=DRAIN_SECONDS + 1)
+                await asyncio.wait_for(asyncio.to_thread(child.wait), timeout=DRAIN_SECONDS + 1)
             except TimeoutError:
                 child.kill()
-                await child.wait()
+                child.wait()
 
 
 def serving_event_processes(
-    app: web.Application, count: int
+    app: web.Application, processes: EventProcesses
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     """A cleanup context of `serve`'s app: the processes run while it serves, woken by what it stores."""
     from bot.app import RUNTIME
 
     async def running(_app: web.Application) -> AsyncIterator[None]:
-        processes = EventProcesses(count)
-        await processes.start()
+        await processes.ready()
         app[RUNTIME].inbound.on_stored.append(processes.wake)
         yield
         await processes.stop()
