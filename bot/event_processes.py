@@ -32,6 +32,7 @@ _WAKE_BACKLOG_BYTES = 64
 _RESTART_PAUSE_SECONDS = 1.0
 _READY_SECONDS = 120.0
 _READY = b"ready\n"
+_NICENESS = 10
 
 
 class EventProcesses:
@@ -174,6 +175,8 @@ def main() -> int:
         print(f"clueline: {exc}", file=sys.stderr)
         return 1
     configure_logging(settings.log_level, settings.log_format)
+    # Below serve in the CPU queue: when the machine is busy the acks go first, the answers wait.
+    os.nice(_NICENESS)
     asyncio.run(answer_events(settings))
     return 0
 
