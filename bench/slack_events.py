@@ -3,8 +3,8 @@
 Run by hand: `python bench/slack_events.py [--rate 200] [--seconds 10]`. Both servers get the same signed
 `app_mention` events at a fixed rate (open loop: a slow server does not slow the sender down), then as fast
 as they take them with a fixed number in flight (closed loop) for the throughput ceiling. The anchor is a
-bare bolt AsyncApp on aiohttp that acks and does nothing; `clueline serve` (SQLite) also dedupes, stores and
-answers each event (after the ack, in the background, its replies going to a fake Slack Web API).
+bare bolt AsyncApp on aiohttp that acks and does nothing; `clueline serve` (SQLite) also dedupes and stores
+each event before the ack, and its event process answers it (its replies going to a fake Slack Web API).
 Both servers and the fake run as their own processes, so the sender's loop measures only the HTTP round trip.
 A middle line sends `clueline serve` channel chatter instead (same verification, bolt and parsing, but no
 work for the core): the cost of the adapter alone. The 200 mentions a second come from 200 workspaces in

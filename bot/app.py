@@ -16,6 +16,7 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.core.adapter import ChatAdapter, InboundEventT
+from bot.core.inbound_worker import InboundWorker
 from bot.core.tasks import TaskTracker
 from bot.db import migrate as migrations
 from bot.db.database import Database, database_for
@@ -188,8 +189,13 @@ def create_app(
     run_scheduler: bool = True,
     runtime: Runtime | None = None,
     migrated: bool = False,
+    answer_here: bool = True,
 ) -> web.Application:
-    """The whole HTTP service: chat adapters, the feedback webhook, health and metrics, and the background loop."""
+    """The whole HTTP service: chat adapters, the feedback webhook, health and metrics, and the background loop.
+
+    Inbound events are stored before their ack; `answer_here` answers them on this process's loop too
+    (`clueline serve` leaves them to its event processes instead, see bot.event_processes).
+    """
     from adapters.http.refusal import install_parse_error_filter
 
     install_parse_error_filter()
@@ -204,13 +210,10 @@ def create_app(
     app[METRICS] = metrics
 
     async def sink(event: InboundEventT, adapter: ChatAdapter) -> None:
-        # The event is recorded before the adapter acknowledges it (EventNotStored: answer 503, the platform
-        # retries); the slow work then runs in the background, tracked until shutdown drains it.
+        # The event is stored before the adapter acknowledges it (EventNotStored: answer 503, the platform
+        # retries); whichever process leases it from the queue answers it, never this request.
         metrics.events.labels(adapter.platform, event.kind).inc()
-        if await runtime.dispatcher.claim(event, adapter):
-            tasks.spawn(
-                runtime.dispatcher.handle_claimed(event, adapter), name=f"{adapter.platform}:{event.kind}"
-            )
+        await runtime.dispatcher.store(event, adapter)
 
     for adapter in process.adapters:
         app.add_routes(adapter.routes(sink))
@@ -218,7 +221,22 @@ def create_app(
     app.add_routes([*health_routes(runtime.database), web.get("/metrics", metrics.handle)])
     wire_feedback_webhook(app, runtime)
     app.cleanup_ctx.append(_lifecycle(process, tasks, run_scheduler, migrate=not migrated))
+    if answer_here:
+        app.cleanup_ctx.append(_answering(runtime))
     return app
+
+
+def _answering(runtime: Runtime) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def answering(_app: web.Application) -> AsyncIterator[None]:
+        worker = InboundWorker(runtime)
+        runtime.inbound.on_stored.append(worker.wake.set)
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop, runtime.settings.outbox_poll_seconds))
+        yield
+        stop.set()
+        await running
+
+    return answering
 
 
 def wire_feedback_webhook(app: web.Application, runtime: Runtime) -> None:

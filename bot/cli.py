@@ -13,7 +13,7 @@ from typing import cast
 from bot.arguments import CommandParser
 from bot.db.database import DatabaseError
 from bot.features.catalog import Features, all_features
-from bot.log_privacy import protect_handlers
+from bot.log_setup import configure_logging
 from bot.runtime import Runtime
 from bot.settings import SettingError, Settings, load_settings, require_whole_platforms
 
@@ -105,8 +105,17 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if settings.slack_oauth and settings.slack_allowed_teams is None:
         log.warning("SLACK_ALLOWED_TEAMS is not set: no Slack workspace may install Clueline or use it")
     port = args.port if args.port is not None else settings.port
+    app = create_app(
+        settings, run_scheduler=not args.no_scheduler, migrated=True, answer_here=settings.event_processes == 0
+    )
+    if settings.event_processes:
+        from bot.event_processes import EventProcesses, serving_event_processes
+
+        processes = EventProcesses(settings.event_processes)
+        processes.spawn()
+        app.cleanup_ctx.append(serving_event_processes(app, processes))
     web.run_app(
-        create_app(settings, run_scheduler=not args.no_scheduler, migrated=True),
+        app,
         host=settings.host,
         port=port,
         print=lambda _msg: log.info("serving on http://%s:%s", settings.host, port),
@@ -122,6 +131,7 @@ def _worker(settings: Settings) -> int:
     import signal
 
     from bot.app import assemble, prepare_database, running
+    from bot.core.inbound_worker import InboundWorker
     from bot.outbox.loop import run_background
 
     asyncio.run(prepare_database(settings))
@@ -141,7 +151,11 @@ def _worker(settings: Settings) -> int:
             gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
             log.info("worker %s started", runtime.worker().name)
             try:
-                await run_background(runtime, stop)
+                # Inbound events `serve` stored are answered here too (bot.core.inbound_queue).
+                await asyncio.gather(
+                    run_background(runtime, stop),
+                    InboundWorker(runtime).run(stop, settings.outbox_poll_seconds),
+                )
             finally:
                 if site is not None:
                     await site.cleanup()
@@ -204,36 +218,6 @@ def _manifest_teams(args: argparse.Namespace) -> int:
 
 
 # What alembic says on every start, migrations to run or not: noise before each one-shot command's output.
-ALEMBIC_BOILERPLATE = ("Context impl ", "Will assume ")
-
-
-def _not_alembic_boilerplate(record: logging.LogRecord) -> bool:
-    return not record.getMessage().startswith(ALEMBIC_BOILERPLATE)
-
-
-def configure_logging(level: str, log_format: str = "text") -> None:
-    """Log to standard error at `level`, as text or one JSON object a line (drivers stay quiet: bot.db.database).
-
-    Alembic still logs each migration it runs ("Running upgrade ..."), not its start-up boilerplate.
-    """
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    if log_format == "json":
-        from bot.log_format import JsonFormatter
-
-        for handler in logging.getLogger().handlers:
-            handler.setFormatter(JsonFormatter())
-    # Whatever the level, no line may carry tokens, answers or contact data: see bot.log_privacy.
-    protect_handlers(logging.getLogger())
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    # A broken PDF makes pypdf warn line by line; the ingest report already names the file and why.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
-    migration_log = logging.getLogger("alembic.runtime.migration")
-    if _not_alembic_boilerplate not in migration_log.filters:
-        migration_log.addFilter(_not_alembic_boilerplate)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `clueline` console command."""
     try:

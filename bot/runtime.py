@@ -11,6 +11,7 @@ from bot.clock import Clock, SystemClock
 from bot.core.dedupe import EventDedupe
 from bot.core.directory import Directory
 from bot.core.dispatcher import Dispatcher
+from bot.core.inbound_queue import InboundQueue
 from bot.core.roles import Places, Roles
 from bot.core.services import CoreServices
 from bot.db.database import database_for
@@ -40,6 +41,7 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
         database=database,
         clock=clock,
         dedupe=EventDedupe(database, clock),
+        inbound=InboundQueue(database, clock),
         directory=Directory(database, clock),
         roles=Roles(database, clock, settings.admins),
         places=Places(database, clock),

@@ -52,6 +52,8 @@ class Settings:
     outbox_poll_seconds: float = 0.5
     log_level: str = "INFO"
     log_format: str = "text"
+    # Processes `clueline serve` starts to answer inbound events off its HTTP loop (0: on that loop).
+    event_processes: int = 1
     # `clueline worker` serves health and metrics here (None: not at all).
     worker_port: int | None = None
     db_pool_size: int = 10
@@ -264,6 +266,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         log_level=(opt("CLUELINE_LOG_LEVEL") or "INFO").upper(),
         log_format=_log_format(opt("CLUELINE_LOG_FORMAT")),
         worker_port=_port(env, "CLUELINE_WORKER_PORT", None),
+        event_processes=_count(env, "CLUELINE_EVENT_PROCESSES", 1),
         db_pool_size=_count(env, "CLUELINE_DB_POOL_SIZE", 10),
         db_max_overflow=_count(env, "CLUELINE_DB_MAX_OVERFLOW", 20),
         db_pgbouncer=_flag(opt("CLUELINE_DB_PGBOUNCER"), "CLUELINE_DB_PGBOUNCER"),

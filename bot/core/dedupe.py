@@ -38,6 +38,8 @@ class EventDedupe:
                     update(InboundEventKey)
                     .where(col(InboundEventKey.key) == key)
                     .where(col(InboundEventKey.completed).is_(False))
+                    # A stored event is the queue's to hand out again (bot.core.inbound_queue), not a retry's.
+                    .where(col(InboundEventKey.payload).is_(None))
                     .where(col(InboundEventKey.claimed_at) < now - ABANDONED_AFTER)
                     .values(claimed_at=now)
                 )
@@ -45,10 +47,12 @@ class EventDedupe:
         return True
 
     async def complete(self, key: str) -> None:
-        """Mark a claimed event as handled for good."""
+        """Mark a claimed event as handled for good (its stored copy is dropped: only the key stays)."""
         async with self._database.session() as session:
             await session.execute(
-                update(InboundEventKey).where(col(InboundEventKey.key) == key[:255]).values(completed=True)
+                update(InboundEventKey)
+                .where(col(InboundEventKey.key) == key[:255])
+                .values(completed=True, payload=None, leased_by=None, leased_until=None)
             )
 
     async def release(self, key: str) -> None:

@@ -50,6 +50,12 @@ def dedupe_key(platform: str, event_id: str) -> str:
     return hashlib.sha256(f"{platform}:{event_id}".encode()).hexdigest()
 
 
+def _first_delivery(fresh: bool, key: str) -> bool:
+    if not fresh:
+        log.debug("ignoring a second delivery of event %s", key[:12])
+    return fresh
+
+
 class Dispatcher:
     """Routes each event once: commands by their first word, actions by id prefix, free text to the fallback."""
 
@@ -139,9 +145,19 @@ class Dispatcher:
             fresh = await self._runtime.dedupe.claim(key)
         except Exception as exc:
             raise EventNotStored(f"{adapter.platform} event {key[:12]} could not be recorded") from exc
-        if not fresh:
-            log.debug("ignoring a second delivery of event %s", key[:12])
-        return fresh
+        return _first_delivery(fresh, key)
+
+    async def store(self, event: InboundEventT, adapter: ChatAdapter) -> bool:
+        """Store the event for whichever process handles it (bot.core.inbound_worker): True the first time.
+
+        As `claim`, but the handling is left to the queue. EventNotStored: the caller must not acknowledge it.
+        """
+        key = dedupe_key(adapter.platform, event.event_id)
+        try:
+            fresh = await self._runtime.inbound.store(key, adapter.platform, event)
+        except Exception as exc:
+            raise EventNotStored(f"{adapter.platform} event {key[:12]} could not be stored") from exc
+        return _first_delivery(fresh, key)
 
     async def handle_claimed(self, event: InboundEventT, adapter: ChatAdapter) -> None:
         """Handle an event `claim` returned True for."""

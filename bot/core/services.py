@@ -8,6 +8,7 @@ from bot.clock import Clock
 from bot.core.adapter import ChatAdapter
 from bot.core.dedupe import EventDedupe
 from bot.core.directory import Directory
+from bot.core.inbound_queue import InboundQueue
 from bot.core.platforms import Platforms
 from bot.core.reply_lanes import ReplyLanes
 from bot.core.roles import Places, Roles
@@ -28,6 +29,8 @@ class CoreServices:
     database: Database
     clock: Clock
     dedupe: EventDedupe
+    # Events stored before their ack, for whichever process handles them (bot.core.inbound_worker).
+    inbound: InboundQueue
     directory: Directory
     roles: Roles
     places: Places

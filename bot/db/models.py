@@ -53,10 +53,17 @@ class InboundEventKey(SQLModel, table=True):
     """An event some process has claimed; a second delivery of the same key is ignored."""
 
     __tablename__ = "inbound_event"
+    __table_args__ = (Index("ix_inbound_event_pending", "completed", "claimed_at"),)
 
     key: str = Field(primary_key=True, max_length=255)
     claimed_at: datetime = Field(sa_column=utc_column(index=True))
     completed: bool = False  # an unfinished claim of a crashed process may be taken over by a retry
+    # Store-then-work: the event as acknowledged, until handled (then dropped: it may hold personal data).
+    platform: str | None = Field(default=None, max_length=16)
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # Which process is handling it, and until when; a lapsed lease (or a dead process) lets another take it.
+    leased_by: str | None = Field(default=None, max_length=255)
+    leased_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -135,7 +135,7 @@ async def test_llm_latency_fallbacks_and_answers_given_and_declined_are_counted(
 
 LOGGING_SCRIPT = """
 import asyncio, logging
-from bot.cli import configure_logging
+from bot.log_setup import configure_logging
 from bot.runtime import build_runtime
 from bot.settings import load_settings
 from tests.support.testbot import TestBot

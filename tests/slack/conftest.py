@@ -107,5 +107,8 @@ async def serve(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[Serve
 @pytest.fixture
 async def probe_serve(database_url: str, fake_slack: FakeSlack) -> AsyncIterator[Serve]:
     """`clueline serve` plus a test-only feature with a button, a form and a select (tests/slack/probe.py)."""
-    async with running_serve(database_url, fake_slack, module="tests.slack.probe") as server:
+    # The probe feature exists only in this launcher's process, so that process answers (no event processes).
+    async with running_serve(
+        database_url, fake_slack, module="tests.slack.probe", extra_env={"CLUELINE_EVENT_PROCESSES": "0"}
+    ) as server:
         yield server

@@ -39,7 +39,7 @@ ADAPTER_METHODS = frozenset(
     }
 )
 PLATFORM_NAMES = frozenset({"slack", "teams", "console"})
-COMPOSITION_ROOT = ("bot.app", "bot.cli", "bot.features.catalog", "bot.llm_metrics", "bot.demo")
+COMPOSITION_ROOT = ("bot.app", "bot.cli", "bot.event_processes", "bot.features.catalog", "bot.llm_metrics", "bot.demo")
 CORE_PACKAGES = ("bot.core", "bot.db", "bot.outbox", "bot.rate_budget")
 CORE_MODULES = (
     "bot",
@@ -48,6 +48,7 @@ CORE_MODULES = (
     "bot.metrics",
     "bot.secret_key",
     "bot.log_context",
+    "bot.log_setup",
     "bot.log_format",
     "bot.log_privacy",
     "bot.health",

@@ -1,0 +1,178 @@
+"""Store-then-work: an inbound event is stored before its ack, and handled by whichever process leases it.
+
+The ack path only writes a row (the same row that dedupes the event); answering happens in another
+process (`clueline worker`, or the event processes `clueline serve` starts). Concurrent stores share one
+transaction (group commit): on SQLite a commit costs far more than a row, and one writer at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import TypeAdapter
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.sql.elements import ColumnElement
+from sqlmodel import col
+
+from bot.clock import Clock
+from bot.core.dedupe import ABANDONED_AFTER
+from bot.core.types import InboundEvent
+from bot.db.database import Database
+from bot.db.models import InboundEventKey
+
+EVENT_JSON: TypeAdapter[InboundEvent] = TypeAdapter(InboundEvent)
+
+
+@dataclass(frozen=True)
+class StoredEvent:
+    """An event leased for handling: its dedupe key, platform and the event itself."""
+
+    key: str
+    platform: str
+    event: InboundEvent
+
+
+@dataclass
+class _Pending:
+    key: str
+    platform: str
+    payload: str
+    claimed_at: datetime
+    fresh: asyncio.Future[bool]
+
+
+class InboundQueue:
+    """Stores acknowledged events (once per key) and leases them to the processes that handle them."""
+
+    def __init__(self, database: Database, clock: Clock, lease: timedelta = ABANDONED_AFTER) -> None:
+        self._database = database
+        self._clock = clock
+        self._lease = lease
+        self._pending: list[_Pending] = []
+        self._flusher: asyncio.Task[None] | None = None
+        # Called after each commit that stored a new event (wakes the processes that handle them).
+        self.on_stored: list[Callable[[], None]] = []
+
+    async def store(self, key: str, platform: str, event: InboundEvent) -> bool:
+        """True when the event is new and now stored; False for a second delivery. Raises if not stored."""
+        payload = EVENT_JSON.dump_json(event).decode()
+        fresh: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._pending.append(_Pending(key[:255], platform, payload, self._clock.now(), fresh))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush_all(), name="inbound-group-commit")
+        return await fresh
+
+    async def _flush_all(self) -> None:
+        # Whatever arrives while a commit is under way goes into the next one.
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                await self._flush(batch)
+        finally:
+            self._flusher = None
+
+    async def _flush(self, batch: list[_Pending]) -> None:
+        try:
+            stored = await self._insert_new(batch)
+        except Exception as exc:
+            for pending in batch:
+                if not pending.fresh.done():
+                    pending.fresh.set_exception(exc)
+            return
+        claimed: set[str] = set()
+        for pending in batch:
+            # A key twice in one batch is stored once: the first delivery is the fresh one.
+            fresh = pending.key in stored and pending.key not in claimed
+            claimed.add(pending.key)
+            if not pending.fresh.done():
+                pending.fresh.set_result(fresh)
+        if stored:
+            for wake in self.on_stored:
+                wake()
+
+    async def _insert_new(self, batch: Sequence[_Pending]) -> set[str]:
+        rows: dict[str, dict[str, object]] = {}
+        for p in batch:
+            rows.setdefault(
+                p.key,
+                {
+                    "key": p.key,
+                    "claimed_at": p.claimed_at,
+                    "completed": False,
+                    "platform": p.platform,
+                    "payload": p.payload,
+                },
+            )
+        table = InboundEventKey.__table__  # type: ignore[attr-defined]
+        insert_for = sqlite_insert if self._database.is_sqlite else postgres_insert
+        statement = insert_for(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+        async with self._database.session() as session:
+            result = await session.execute(statement, list(rows.values()))
+            return {str(key) for key in result.scalars().all()}
+
+    async def lease(self, owner: str, limit: int, dead_owners: Callable[[str], bool]) -> list[StoredEvent]:
+        """Lease up to `limit` stored events nobody handles (oldest first) to `owner`."""
+        now = self._clock.now()
+        until = now + self._lease
+        async with self._database.session() as session:
+            leased_by = await session.execute(
+                select(col(InboundEventKey.leased_by))
+                .where(_waiting())
+                .where(col(InboundEventKey.leased_by).is_not(None))
+                .distinct()
+            )
+            dead = [
+                name for name in leased_by.scalars().all() if name and name != owner and dead_owners(name)
+            ]
+            candidates = list(
+                (
+                    await session.execute(
+                        select(col(InboundEventKey.key))
+                        .where(_free(now, dead))
+                        .order_by(col(InboundEventKey.claimed_at))
+                        .limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            if not candidates:
+                return []
+            # The same condition again: of two processes racing for a row, only one updates it.
+            await session.execute(
+                update(InboundEventKey)
+                .where(col(InboundEventKey.key).in_(candidates))
+                .where(_free(now, dead))
+                .values(leased_by=owner, leased_until=until)
+            )
+            rows = await session.execute(
+                select(InboundEventKey)
+                .where(col(InboundEventKey.key).in_(candidates))
+                .where(col(InboundEventKey.leased_by) == owner)
+                .where(col(InboundEventKey.leased_until) == until)
+                .order_by(col(InboundEventKey.claimed_at))
+            )
+            return [
+                StoredEvent(row.key, row.platform or "", EVENT_JSON.validate_json(row.payload or "{}"))
+                for row in rows.scalars().all()
+            ]
+
+
+def _waiting() -> ColumnElement[bool]:
+    """Stored and not yet handled."""
+    return and_(col(InboundEventKey.completed).is_(False), col(InboundEventKey.payload).is_not(None))
+
+
+def _free(now: datetime, dead: Sequence[str]) -> ColumnElement[bool]:
+    """Waiting, and leased by nobody alive: never leased, lease lapsed, or its process gone."""
+    lapsed = or_(
+        col(InboundEventKey.leased_until).is_(None),
+        col(InboundEventKey.leased_until) < now,
+        col(InboundEventKey.leased_by).in_(list(dead)),
+    )
+    return and_(_waiting(), lapsed)
