@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -387,7 +388,7 @@ class KnowledgeStore:
         # One endpoint call per question: the retry with the thread's context reuses the question's vector.
         vector = await self._question_vector(question) if retriever.dense is not None else None
         result = retriever.retrieve(question, k, today=today, query_vector=vector)
-        if not result.answerable and context.strip():
+        if not result.answerable and context.strip() and _may_follow_up(question, result):
             with_context = retriever.retrieve(
                 f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today, query_vector=vector
             )
@@ -415,3 +416,13 @@ class KnowledgeStore:
 def _why(exc: BaseException) -> str:
     """An error's kind for logs: never its message, which may quote a question or a passage."""
     return type(exc).__name__
+
+
+# A follow-up is short ("and with Monzo?"); a longer question none of whose words any page uses is about
+# something else, and the thread's earlier question must not lend it an answer.
+FOLLOW_UP_WORDS = 4
+
+
+def _may_follow_up(question: str, alone: Retrieval) -> bool:
+    """Whether a question not answerable alone may be read with the thread's earlier questions."""
+    return bool(alone.hits) or len(re.findall(r"\w+", question)) <= FOLLOW_UP_WORDS

@@ -206,6 +206,18 @@ async def test_follow_up_in_the_bots_thread_uses_the_earlier_question(answers_ru
     assert "I don't know that yet" in adapter.sent[2][1].text
 
 
+async def test_an_unrelated_question_after_an_answered_one_is_not_answered_from_its_page(
+    answers_runtime: Runtime,
+) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("how do I export invoices?")
+    assert "Exporting invoices" in bot.pop()
+    # Nothing of it is in the docs: the earlier question must not lend it the export page.
+    await bot.push("what is the airspeed velocity of an unladen swallow?")
+    reply = bot.pop()
+    assert "I don't know that yet" in reply and "From Exporting invoices" not in reply
+
+
 async def test_empty_or_wordless_questions_get_a_hint(answers_runtime: Runtime) -> None:
     bot = TestBot(answers_runtime)
     await bot.push("ask")

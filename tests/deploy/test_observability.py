@@ -136,14 +136,14 @@ async def test_llm_latency_fallbacks_and_answers_given_and_declined_are_counted(
 LOGGING_SCRIPT = """
 import asyncio, logging
 from bot.log_setup import configure_logging
-from bot.runtime import build_runtime
 from bot.settings import load_settings
+from tests.support.runtime import build_test_runtime
 from tests.support.testbot import TestBot
 
 async def main():
     settings = load_settings()
     configure_logging("DEBUG", settings.log_format)
-    runtime = build_runtime(settings)
+    runtime = build_test_runtime(settings)
     from bot.db import migrate
     await migrate.upgrade(runtime.database)
     await TestBot(runtime).push("help")

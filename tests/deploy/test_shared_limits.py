@@ -20,7 +20,8 @@ from bot.db.database import Database
 from bot.db.models import OutboxMessage
 from bot.runtime import build_runtime
 from bot.settings import Settings
-from tests.deploy.processes import free_port, plain_env, resolve
+from tests.deploy.processes import plain_env, resolve
+from tests.support.processes import free_port
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams

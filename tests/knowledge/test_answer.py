@@ -170,7 +170,7 @@ async def test_llm_no_answer_token_declines_and_points_to_the_passages_it_read()
     answer = await compose_with_llm("refund?", [REFUNDS], RecordingWriter("NO_ANSWER"), today=TODAY)
     assert not answer.answered and answer.text.startswith(DONT_KNOW_TEXT)
     assert answer.sources == [] and [s.source for s in answer.closest] == ["pricing.html"]
-    assert CLOSEST_PAGES_HEADING in answer.text and "• Acme pricing › Refunds (pricing.html)" in answer.text
+    assert CLOSEST_PAGES_HEADING in answer.text and "- Acme pricing › Refunds (pricing.html)" in answer.text
 
 
 async def test_llm_error_falls_back_to_the_extractive_answer() -> None:

@@ -9,6 +9,7 @@ connections set `secure_delete`, so the deleted rows' bytes are zeroed in the pa
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from sqlalchemy import text
@@ -16,16 +17,27 @@ from sqlalchemy import text
 from bot.db.database import Database
 
 log = logging.getLogger(__name__)
+# A transaction of another connection that began before the delete holds the deleted rows back (VACUUM keeps
+# what it may still see; a checkpoint stops at a reader): try again a few times while such work finishes.
+ATTEMPTS = 10
+PAUSE_SECONDS = 0.3
+DEAD_TUPLES = "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'pulse_pending_ballot'"
 
 
 async def scrub_pending_ballots(database: Database) -> None:
     """Remove every trace of deleted sealed ballots from the database's files."""
     async with database.engine.connect() as conn:
         autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        if database.is_sqlite:
-            outcome = (await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
-            if outcome[0]:  # busy
-                log.warning("pulse: the write-ahead log could not be truncated yet (a reader holds it)")
-        else:
-            await autocommit.execute(text("VACUUM pulse_pending_ballot"))
-    log.info("pulse: deleted ballots scrubbed from the database files")
+        for attempt in range(ATTEMPTS):
+            if attempt:
+                await asyncio.sleep(PAUSE_SECONDS)
+            if database.is_sqlite:
+                busy = (await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()[0]
+            else:
+                await autocommit.execute(text("VACUUM pulse_pending_ballot"))
+                # VACUUM reports what it had to leave (rows another transaction may still see) to the statistics.
+                busy = await autocommit.scalar(text(DEAD_TUPLES))
+            if not busy:
+                log.info("pulse: deleted ballots scrubbed from the database files")
+                return
+    log.warning("pulse: deleted ballots are not scrubbed yet (another transaction holds them); autovacuum will")
