@@ -16,6 +16,10 @@ _DEPARTURE_SLACK = 0.5
 _ROUNDING = 1e-9
 
 
+# A caller later than this past its turn takes a new one (at most MAX_REQUEUES times, then goes as it is).
+LATE_SECONDS = 0.2
+MAX_REQUEUES = 3
+
 class RateLimited(Exception):
     """Waiting for the budget would take longer than the caller may wait."""
 
@@ -73,6 +77,7 @@ class SharedLimiter:
         to wait looks once more for a 429 that paused a key meanwhile (in any process) and then queues again.
         """
         keys = [budget.key for budget in budgets]
+        requeued = 0
         while True:
             paused_here = self._paused_here_for(keys)
             if max_wait is not None and paused_here > max_wait:
@@ -87,6 +92,11 @@ class SharedLimiter:
                 await self._pause_for(max(0.0, reservation.at - self._clock()))
                 if await self._store.paused_until(keys) > self._clock():
                     continue
+            # Woken well after the turn (a busy process): leaving now would bunch with the next callers' turns
+            # inside the platform's window, so the turn is given up and a later one taken.
+            if self._clock() - reservation.at > LATE_SECONDS and requeued < MAX_REQUEUES:
+                requeued += 1
+                continue
             # A 429 this process got while the store was busy: the turn is lost, queue again after it.
             if self._paused_here_for(keys) <= 0:
                 break
