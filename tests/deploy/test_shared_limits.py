@@ -21,10 +21,10 @@ from bot.db.models import OutboxMessage
 from bot.runtime import build_runtime
 from bot.settings import Settings
 from tests.deploy.processes import plain_env, resolve
-from tests.support.processes import free_port
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_slack import Call, FakeSlack
 from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
+from tests.support.processes import free_port
 from tests.support.redis_server import TEST_REDIS_URL, forget_rate_budgets, redis_reachable
 
 WORKERS = 3
