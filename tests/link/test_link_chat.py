@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import time
 from pathlib import Path
 
 from tests.link.conftest import MONTHS, LinkWorld
@@ -38,6 +39,11 @@ async def test_slack_link_posts_the_table_and_uploads_the_chart_for_a_comms_lead
         await serve.post(p.slash_command("link", user="U0OTHER"), json_body=False)
         await serve.post(p.slash_command("link", user="U0LEAD"), json_body=False)
         await fake.wait_for("files.completeUploadExternal", 1, timeout=20)
+        # The two commands are answered after their acks, in either order: the refusal may come second.
+        deadline = time.monotonic() + 20
+        while not any("Only comms leads can use" in json.dumps(c.body) for c in fake.calls):
+            assert time.monotonic() < deadline, "the refusal never reached Slack"
+            await asyncio.sleep(0.1)
         posted = [c for c in fake.calls if c.method in ("chat.postMessage", "chat.postEphemeral")]
     texts = [json.dumps(call.body) for call in posted]
     assert any("Only comms leads can use *link*" in text for text in texts)
