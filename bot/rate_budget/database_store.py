@@ -18,6 +18,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, event, func, select
@@ -40,6 +41,8 @@ SWEEP_SECONDS = 600.0
 # SQLite: how long a reservation waits for the database's write lock. A job of this very process may hold it
 # while it calls the platform (a transaction around the call): then the call is counted here only.
 SQLITE_LOCK_SECONDS = 2.0
+# The execution option that makes a SQLite transaction of the budgets' file begin as a reader.
+READ_ONLY = "clueline_budget_read_only"
 BUDGET_FILE_SUFFIX = "-rate-budgets"
 log = logging.getLogger(__name__)
 
@@ -75,13 +78,29 @@ def _immediate_engine(database: Database) -> AsyncEngine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_LOCK_SECONDS * 1000)}")
+        # Budgets are soft state that a few seconds rebuild: a commit need not wait for the disk. With the
+        # default rollback journal and full sync, every reservation paid several fsyncs, and one process's
+        # sends queued behind them (a pulse to 2,000 people took 1.6x the limit's minimum instead of 1.02x).
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=OFF")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin_immediate(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # A plain read (a pause's end) must not queue for the write lock behind every reservation.
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+@dataclass
+class _Request:
+    """A caller waiting for its turn, and where its reservation is handed back."""
+
+    budgets: Sequence[Budget]
+    max_wait: float | None
+    outcome: asyncio.Future[Reservation]
 
 
 class DatabaseBudgetStore:
@@ -92,13 +111,19 @@ class DatabaseBudgetStore:
         self._engine = _immediate_engine(database) if self._sqlite else database.engine
         self._insert = sqlite_insert if self._sqlite else postgres_insert
         self._one_at_a_time = asyncio.Lock()
+        self._waiting: list[_Request] = []
         self._here_only = MemoryBudgetStore()
         self._next_sweep = 0.0
         self._table_ready = False
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self._one_at_a_time, self._engine.begin() as conn:
+        async with self._one_at_a_time, self._begin() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _begin(self) -> AsyncIterator[AsyncConnection]:
+        async with self._engine.begin() as conn:
             if self._sqlite and not self._table_ready:
                 # The budgets' own file has no migrations: its one table is made on first use.
                 await conn.run_sync(lambda sync: TABLE.create(sync, checkfirst=True))
@@ -162,16 +187,42 @@ class DatabaseBudgetStore:
     async def _reserve(
         self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
     ) -> Reservation:
-        keys = sorted({row_key(budget.key) for budget in budgets})
-        async with self._transaction() as conn:
-            states = await self._locked_states(conn, keys, clock())
-            now = clock()  # the rows are locked: nobody else's turn can come between this and the write
-            mine = {key: states.get(key) or BudgetState() for key in keys}
-            reservation = reserve(budgets, [mine[row_key(budget.key)] for budget in budgets], now, max_wait)
-            if reservation.granted:
-                await self._write(conn, mine)
+        # Callers that queue while a transaction runs are served together by the next one: at a hundred
+        # sends a second, one transaction per call left the sends waiting on each other's commits.
+        request = _Request(budgets, max_wait, asyncio.get_running_loop().create_future())
+        self._waiting.append(request)
+        async with self._one_at_a_time:
+            if not request.outcome.done():
+                batch, self._waiting = self._waiting, []
+                await self._reserve_together(batch, clock)
+        return request.outcome.result()
+
+    async def _reserve_together(self, batch: list[_Request], clock: Callable[[], float]) -> None:
+        keys = sorted({row_key(budget.key) for request in batch for budget in request.budgets})
+        try:
+            async with self._begin() as conn:
+                states = await self._locked_states(conn, keys, clock())
+                now = clock()  # the rows are locked: nobody else's turn can come between this and the write
+                mine = {key: states.get(key) or BudgetState() for key in keys}
+                outcomes = [
+                    reserve(
+                        request.budgets, [mine[row_key(b.key)] for b in request.budgets], now, request.max_wait
+                    )
+                    for request in batch
+                ]
+                if any(outcome.granted for outcome in outcomes):
+                    await self._write(conn, mine)
+        except asyncio.CancelledError:
+            # The others did not give up: they queue again and the next of them takes its turn.
+            self._waiting[:0] = [request for request in batch if not request.outcome.done()]
+            raise
+        except Exception as exc:
+            for request in batch:
+                request.outcome.set_exception(exc)
+            return
+        for request, outcome in zip(batch, outcomes, strict=True):
+            request.outcome.set_result(outcome)
         await self._sweep(now)
-        return reservation
 
     async def pause(self, key: str, until: float, now: float) -> None:
         """Hold the key until `until`."""
@@ -192,6 +243,7 @@ class DatabaseBudgetStore:
         here = await self._here_only.paused_until(keys)
         try:
             async with self._engine.connect() as conn:
+                await conn.execution_options(**{READ_ONLY: True})
                 latest = await conn.scalar(
                     select(func.max(col(RateBudgetRow.paused_until))).where(
                         col(RateBudgetRow.key).in_([row_key(key) for key in keys])
@@ -208,7 +260,7 @@ class DatabaseBudgetStore:
             return
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
         with contextlib.suppress(OperationalError):  # a locked SQLite file: next time
-            async with self._transaction() as conn:
+            async with self._begin() as conn:  # called with the lock held
                 await conn.execute(delete(TABLE).where(col(RateBudgetRow.expires_at) < now))
 
     async def close(self) -> None:

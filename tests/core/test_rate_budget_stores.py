@@ -5,6 +5,7 @@ Two store instances on one backend stand for two processes: a turn taken through
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -78,6 +79,14 @@ async def test_a_turn_taken_by_one_process_is_gone_for_the_other(new_store: NewS
     first, second = new_store(), new_store()
     await waits(first, [ONE_A_SECOND], [NOW] * 3)
     assert await waits(second, [ONE_A_SECOND], [NOW, NOW]) == pytest.approx([1.0, 2.0])
+
+
+async def test_callers_waiting_at_once_each_get_a_turn_of_their_own(new_store: NewStore) -> None:
+    first, second = new_store(), new_store()
+    calls = [first.reserve([ONE_A_SECOND], fixed(NOW), None) for _ in range(6)]
+    calls += [second.reserve([ONE_A_SECOND], fixed(NOW), None) for _ in range(4)]
+    reservations = await asyncio.gather(*calls)
+    assert sorted(round(r.wait, 3) for r in reservations) == pytest.approx([0, 0, 0, 1, 2, 3, 4, 5, 6, 7])
 
 
 async def test_a_refused_wait_takes_no_turn_in_any_budget(new_store: NewStore) -> None:
