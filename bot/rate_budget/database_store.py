@@ -206,7 +206,10 @@ class DatabaseBudgetStore:
                 mine = {key: states.get(key) or BudgetState() for key in keys}
                 outcomes = [
                     reserve(
-                        request.budgets, [mine[row_key(b.key)] for b in request.budgets], now, request.max_wait
+                        request.budgets,
+                        [mine[row_key(b.key)] for b in request.budgets],
+                        now,
+                        request.max_wait,
                     )
                     for request in batch
                 ]
@@ -236,7 +239,9 @@ class DatabaseBudgetStore:
         except OperationalError:
             if not self._sqlite:
                 raise
-            log.warning("rate budgets: the SQLite file stayed locked; a 429 pause is known in this process only")
+            log.warning(
+                "rate budgets: the SQLite file stayed locked; a 429 pause is known in this process only"
+            )
 
     async def paused_until(self, keys: Sequence[str]) -> float:
         """The latest end of a pause among `keys` (a plain read: no lock needed)."""
