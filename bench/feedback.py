@@ -163,6 +163,7 @@ async def measure(database_url: str, items: list[dict[str, object]], concurrency
         "PORT": str(port),
         "HOST": "127.0.0.1",
         "CLUELINE_FEEDBACK_SECRET": SECRET,
+        "CLUELINE_SECRET_KEY": BENCH_SECRET_KEY,
         "CLUELINE_LOG_LEVEL": "WARNING",
     }
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "MICROSOFT_APP_ID"):
