@@ -10,6 +10,7 @@ one aiohttp session, against `SLACK_API_URL`). OAuth installations (oauth.py) li
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from aiohttp import web
 from adapters.slack.allowed_teams import TeamGate, token_allows
 from adapters.slack.blocks import RenderError, render_form, render_home, render_message
 from adapters.slack.client import SlackClient
+from adapters.slack.delivery import delivery_metadata, find_delivered
 from adapters.slack.events import SlackEvents
 from adapters.slack.limiter import SlackRateLimiter
 from adapters.slack.members import list_members
@@ -173,6 +175,8 @@ class SlackAdapter:
             answer = await self.call(conversation.workspace, "chat.postEphemeral", json=payload)
             return SentMessage(conversation=conversation, message_id=str(answer.get("message_ts", "")))
         payload["unfurl_links"] = False
+        if message.delivery_key:
+            payload["metadata"] = delivery_metadata(message.delivery_key)
         answer = await self.call(
             conversation.workspace, "chat.postMessage", channel=conversation.channel, json=payload
         )
@@ -185,6 +189,12 @@ class SlackAdapter:
         for image in rendered.uploads:
             await self._api.upload_chart(sent.conversation, image)
         return sent
+
+    async def find_delivered(
+        self, conversation: ConversationRef, key: str, since: datetime
+    ) -> SentMessage | None:
+        """The message a post tagged `key` put in the conversation since `since` (conversations.history)."""
+        return await find_delivered(self.call, conversation, key, since)
 
     async def update(self, sent: SentMessage, message: OutboundMessage) -> None:
         """chat.update of a message the bot posted."""

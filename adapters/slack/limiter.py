@@ -34,6 +34,7 @@ METHOD_RATES: dict[str, Rate] = {
     "chat.postEphemeral": TIER_4,
     "chat.update": TIER_3,
     "chat.delete": TIER_3,
+    "conversations.history": TIER_3,  # a resumed send's lookup (Tier 1 for non-Marketplace distributed apps)
     "conversations.members": TIER_4,
     "conversations.open": TIER_3,
     "users.info": TIER_4,

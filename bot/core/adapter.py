@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from datetime import datetime
+from typing import Protocol, runtime_checkable
 
 from aiohttp import web
 
@@ -72,4 +73,19 @@ class ChatAdapter(Protocol):
 
     async def publish_home(self, user: UserRef, message: OutboundMessage) -> None:
         """Show the person's home tab (needs `capabilities.home_tab`)."""
+        ...
+
+
+@runtime_checkable
+class DeliveryLookup(Protocol):
+    """An optional capability: a platform whose history can tell whether a keyed send already went out."""
+
+    async def find_delivered(
+        self, conversation: ConversationRef, key: str, since: datetime
+    ) -> SentMessage | None:
+        """The message a send tagged `key` (OutboundMessage.delivery_key) posted there since `since`, if any.
+
+        Raises RetryableSendError with `retry_after` when the platform's rate limit says wait (the caller
+        looks again later rather than posting blind); any other error means the answer is unknown.
+        """
         ...

@@ -229,6 +229,9 @@ class OutboundMessage(Neutral):
     text: str
     blocks: list[Block] = Field(default_factory=list)
     ephemeral_to: UserRef | None = None  # only this person sees it (Slack ephemeral; Teams: a DM)
+    # Set by the outbox worker (no personal data): a platform that can read its history back tags the
+    # message with it, so a send resumed after a crash finds the post that already went out.
+    delivery_key: str | None = None
 
     @classmethod
     def plain(cls, text: str) -> OutboundMessage:

@@ -56,6 +56,14 @@ class OutboxEntry:
     message: str
     attempts: int
     resumed: bool  # claimed again after a worker stopped mid-send: the platform may already have it
+    # No earlier send of the row can be older than this (a row is claimed only once due): where a platform
+    # looks a resumed send up in its history, it looks from here.
+    due_since: datetime | None = None
+
+    @property
+    def delivery_key(self) -> str:
+        """The key a send of this row carries to the platform: the row's id, nothing about the person."""
+        return f"outbox-{self.id}"
 
 
 class Outbox:
@@ -252,6 +260,7 @@ class Outbox:
                         message=row.message,
                         attempts=row.attempts,
                         resumed=resumed,
+                        due_since=row.not_before,
                     )
                 )
         return entries
@@ -291,6 +300,26 @@ class Outbox:
                     not_before=self._clock.now() + timedelta(seconds=delay),
                     last_error=reason[:2000],
                     lease_until=None,
+                )
+            )
+
+    async def defer_resumed(self, entry: OutboxEntry, reason: str, retry_after: float) -> None:
+        """Put a resumed row back for later while it stays resumed (whether it went out is still unknown).
+
+        The row keeps status "sending" under a lease no worker holds: once it runs out, the next claim takes
+        the row again as resumed, so its send is looked up again instead of posted blind.
+        """
+        if entry.attempts >= MAX_ATTEMPTS:
+            await self.mark_failed(entry, f"gave up after {entry.attempts} attempts: {reason}")
+            return
+        async with self._database.session() as session:
+            await session.execute(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == entry.id)
+                .values(
+                    claimed_by=None,
+                    last_error=reason[:2000],
+                    lease_until=self._clock.now() + timedelta(seconds=retry_after),
                 )
             )
 

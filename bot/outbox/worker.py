@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.adapter import ChatAdapter
+from bot.core.adapter import ChatAdapter, DeliveryLookup
 from bot.core.directory import Directory
 from bot.core.errors import PermanentSendError, RetryableSendError
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
@@ -28,6 +28,15 @@ TAKEOVER_CHECK_SECONDS = 5.0
 DRAIN_SECONDS = 3.0
 
 OnSent = Callable[[AsyncSession, OutboxEntry, SentMessage], Awaitable[None]]
+
+
+class _LookupDeferred(Exception):
+    """The history lookup of a resumed row must wait for the platform's rate limit."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
 
 
 class GroupRecorder:
@@ -195,8 +204,14 @@ class OutboxWorker:
                     )
                     return
                 conversation = await self._directory.direct_conversation(adapter, recipient)
-            sent = await adapter.send(conversation, message)
-            self._count(entry, "sent")
+            sent = await self._delivered_before(adapter, conversation, entry) if entry.resumed else None
+            if sent is None:
+                sent = await adapter.send(
+                    conversation, message.model_copy(update={"delivery_key": entry.delivery_key})
+                )
+                self._count(entry, "sent")
+            else:
+                self._count(entry, "found_sent")
             hook = self._on_sent.get(entry.purpose)
             if hook is None:
                 await delivered.add(entry, sent)
@@ -204,6 +219,9 @@ class OutboxWorker:
             async with self._database.session() as session:
                 await hook(session, entry, sent)
                 await self._outbox.mark_many_sent(session, [(entry, sent)])
+        except _LookupDeferred as deferred:
+            self._count(entry, "rate_limited")
+            await self._outbox.defer_resumed(entry, deferred.reason, deferred.retry_after)
         except RetryableSendError as exc:
             self._count(entry, "rate_limited" if exc.retry_after is not None else "retry", throttled=exc.throttled)
             await self._outbox.mark_retry(entry, exc.reason, exc.retry_after)
@@ -216,6 +234,31 @@ class OutboxWorker:
             self._count(entry, "retry")
             log.exception("outbox row %s failed unexpectedly", entry.id)
             await self._outbox.mark_retry(entry, f"unexpected error: {type(exc).__name__}", None)
+
+    @staticmethod
+    async def _delivered_before(
+        adapter: ChatAdapter, conversation: ConversationRef, entry: OutboxEntry
+    ) -> SentMessage | None:
+        """For a resumed row, the message its interrupted send already posted, where the platform can tell.
+
+        Unknown (no such capability, or the lookup failed) → None, and the row is posted: at least once stays.
+        A lookup the rate limit holds back defers the row instead, still resumed: posting blind would repeat.
+        """
+        if not isinstance(adapter, DeliveryLookup) or entry.due_since is None:
+            return None
+        try:
+            return await adapter.find_delivered(conversation, entry.delivery_key, entry.due_since)
+        except RetryableSendError as exc:
+            if exc.retry_after is not None:
+                raise _LookupDeferred(
+                    f"looking up an interrupted send: {exc.reason}", exc.retry_after
+                ) from None
+            log.warning(
+                "outbox row %s: could not look up its interrupted send (%s); posting", entry.id, exc.reason
+            )
+        except Exception as exc:
+            log.warning("outbox row %s: could not look up its interrupted send (%r); posting", entry.id, exc)
+        return None
 
     def _count(self, entry: OutboxEntry, result: str, *, throttled: bool = False) -> None:
         metrics = self._metrics

@@ -49,18 +49,12 @@ async def _wait_healthy(serve: Serve, process: asyncio.subprocess.Process) -> No
     await wait_healthy(serve.session, serve.url, exited)
 
 
-@asynccontextmanager
-async def running_serve(
-    database_url: str, fake: FakeSlack, *, module: str = "bot.cli", extra_env: dict[str, str] | None = None
-) -> AsyncIterator[Serve]:
-    """`python -m bot.cli serve` (or a test launcher) on a free port, stopped with SIGTERM afterwards."""
-    port = free_port()
+def process_env(database_url: str, fake: FakeSlack, **settings: str) -> dict[str, str]:
+    """The environment of a Clueline process on `database_url` that talks to the fake Slack (single workspace)."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": database_url,
-        "PORT": str(port),
-        "HOST": "127.0.0.1",
         "SLACK_BOT_TOKEN": "xoxb-test",
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": fake.url,
@@ -68,7 +62,16 @@ async def running_serve(
     }
     for name in ("SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "MICROSOFT_APP_ID"):
         env.pop(name, None)
-    env.update(extra_env or {})
+    return {**env, **settings}
+
+
+@asynccontextmanager
+async def running_serve(
+    database_url: str, fake: FakeSlack, *, module: str = "bot.cli", extra_env: dict[str, str] | None = None
+) -> AsyncIterator[Serve]:
+    """`python -m bot.cli serve` (or a test launcher) on a free port, stopped with SIGTERM afterwards."""
+    port = free_port()
+    env = process_env(database_url, fake, PORT=str(port), HOST="127.0.0.1", **(extra_env or {}))
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", module, "serve", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
     )

@@ -17,8 +17,8 @@ from sqlmodel import select
 
 from bot.db.database import Database
 from bot.db.models import InboundEventKey
-from tests.slack.conftest import ROOT, running_serve
-from tests.slack.payloads import SECRET, app_mention, event_body
+from tests.slack.conftest import ROOT, process_env, running_serve
+from tests.slack.payloads import app_mention, event_body
 from tests.support.fake_slack import FakeSlack
 
 
@@ -51,15 +51,7 @@ async def wait_until_answered(database_url: str) -> None:
 @asynccontextmanager
 async def worker(database_url: str, fake: FakeSlack) -> AsyncIterator[asyncio.subprocess.Process]:
     """`clueline worker` against the fake Slack, stopped with SIGTERM afterwards."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": fake.url,
-        "CLUELINE_OUTBOX_POLL_SECONDS": "0.2",
-    }
+    env = process_env(database_url, fake)
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot.cli", "worker", cwd=ROOT, env=env
     )

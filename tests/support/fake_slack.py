@@ -7,7 +7,11 @@ Switches: `rate_limit(method, retry_after, seconds)` answers 429 with Retry-Afte
 `stall(method, seconds)` holds each call of a method that long (a platform that hangs);
 `enforce_rate(method, per_second)` answers 429 beyond N calls in any one second (`per_channel=True`: in any
 one channel); one channel); `errors[channel] = "code"` makes chat calls to that channel fail with that Slack error;
-tokens in `revoked_tokens` are answered invalid_auth.
+tokens in `revoked_tokens` are answered invalid_auth; `hold_answers_after(method, n)` accepts every later call
+(a post lands in the channel's history) but holds its answer until `release_held()` (a sender killed there
+never learns its post went out).
+Posted messages keep their `metadata` and are read back by conversations.history as Slack does: newest first,
+after `oldest`, at most `limit`, metadata only with `include_all_metadata`; conversations.open names a DM.
 `most_in_one_second(method)` is the most calls that arrived in any one-second window (per channel).
 """
 
@@ -16,7 +20,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import time
 from collections import deque
@@ -72,7 +75,11 @@ class FakeSlack:
 
     def __post_init__(self) -> None:
         self._runner: web.AppRunner | None = None
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
+        self.history: dict[str, list[Json]] = {}  # channel -> posted messages, oldest first
+        self._hold_after: dict[str, int] = {}
+        self._released = asyncio.Event()
+        self.held = 0  # answers held back so far
         self._limited: dict[str, _Window] = {}
         self._enforced: dict[str, float] = {}
         self._per_channel: set[str] = set()
@@ -124,6 +131,15 @@ class FakeSlack:
         self._enforced[method] = per_second
         if per_channel:
             self._per_channel.add(method)
+
+    def hold_answers_after(self, method: str, count: int) -> None:
+        """Accept the calls of `method` after the first `count` accepted ones but hold their answers."""
+        self._hold_after[method] = count
+
+    def release_held(self) -> None:
+        """Answer every held call, and hold no more."""
+        self._hold_after.clear()
+        self._released.set()
 
     def add_user(self, user_id: str, **fields: Any) -> None:
         """A workspace member; fields like is_bot, deleted, is_restricted, tz override the defaults."""
@@ -244,6 +260,12 @@ class FakeSlack:
             if not answer.get("ok"):
                 call.body["_error"] = answer.get("error")
             response = web.json_response(answer)
+            if answer.get("ok") and len(self.calls_to(method, ok_only=True)) > self._hold_after.get(
+                method, 1 << 62
+            ):
+                self.held += 1
+                self._changed.set()
+                await self._released.wait()
         call.answered_at = time.monotonic()
         self._record(call)
         self._changed.set()
@@ -261,7 +283,40 @@ class FakeSlack:
         return web.Response(text="OK")
 
     def _next_ts(self) -> str:
-        return f"1700000000.{next(self._ts):06d}"
+        # Slack's ts is the Unix time of the post, unique per channel: `oldest` filters compare with it.
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
+
+    def _post(self, channel: str, body: Json) -> Json:
+        message: Json = {
+            "type": "message",
+            "ts": self._next_ts(),
+            "text": body.get("text"),
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+        }
+        metadata = body.get("metadata")
+        if isinstance(metadata, str):  # form-encoded calls carry it as a JSON string
+            metadata = json.loads(metadata)
+        if metadata:
+            message["metadata"] = metadata
+        self.history.setdefault(channel, []).append(message)
+        return message
+
+    def _history(self, channel: str, body: Json) -> Json:
+        oldest = float(body.get("oldest") or 0)
+        inclusive = str(body.get("inclusive", "")).lower() in ("true", "1")
+        limit = int(body.get("limit") or 100)
+        with_metadata = str(body.get("include_all_metadata", "")).lower() in ("true", "1")
+        found = [
+            m
+            for m in reversed(self.history.get(channel, []))
+            if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)
+        ]
+        page = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]
+        ]
+        return {"ok": True, "messages": page, "has_more": len(found) > limit}
 
     def _answer(self, method: str, body: Json, request: web.Request) -> Json:
         if request.headers.get("Authorization", "").removeprefix("Bearer ") in self.revoked_tokens:
@@ -283,8 +338,16 @@ class FakeSlack:
             }
         if method == "chat.postMessage":
             # Posting to a user id lands in the bot's DM with them, which Slack names D...
-            real = "D" + channel[1:] if channel.startswith("U") else channel
-            return {"ok": True, "channel": real, "ts": self._next_ts(), "message": {"text": body.get("text")}}
+            real = _direct(channel)
+            message = self._post(real, body)
+            return {"ok": True, "channel": real, "ts": message["ts"], "message": message}
+        if method == "conversations.history":
+            return self._history(channel, body)
+        if method == "conversations.open":
+            users = str(body.get("users") or "")
+            if not users or "," in users:
+                return {"ok": False, "error": "users_list_not_supplied" if not users else "not_supported"}
+            return {"ok": True, "channel": {"id": _direct(users)}}
         if method == "chat.update":
             return {"ok": True, "channel": channel, "ts": body.get("ts")}
         if method == "chat.delete":
@@ -340,6 +403,11 @@ class FakeSlack:
             key: page,
             "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
+
+
+def _direct(channel: str) -> str:
+    """The bot's DM with a person, which Slack names D... (a channel id stays itself)."""
+    return "D" + channel[1:] if channel.startswith("U") else channel
 
 
 def _most_within(times: list[float], seconds: float) -> int:
