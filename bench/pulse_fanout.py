@@ -3,9 +3,10 @@
 Run: `python bench/pulse_fanout.py [--recipients 2000] [--rate 100] [--database-url URL]`. Two scenarios,
 each on a fresh database (a temporary SQLite file unless a URL is given):
 - clean: one worker process sends every invitation;
-- killed: the worker is killed with SIGKILL halfway and a new one started; only a send in flight at the
-  kill may repeat. The new worker, on the same machine, resumes the dead one's claimed rows at once
-  rather than after their lease (bot/outbox/claimers.py).
+- killed: the worker is killed with SIGKILL halfway and a new one started; nothing may repeat: a send in
+  flight at the kill reached Slack with its delivery key, and the new worker finds it in the DM's history
+  (adapters/slack/delivery.py). The new worker, on the same machine, resumes the dead one's claimed rows at
+  once rather than after their lease (bot/outbox/claimers.py).
 Printed per scenario: send time (first to last accepted chat.postMessage) against the limit's minimum
 (recipients / rate), 429s answered, duplicates and lost invitations. The run opens through the
 scheduler's `pulse.open` job (audience from conversations.members and users.list) before the clock starts.
@@ -90,6 +91,10 @@ def _limiter(rate: float, runtime: Runtime) -> SlackRateLimiter:
             "chat.postMessage": Rate(rate * HEADROOM, 1),
             "users.list": Rate(50.0, 10),
             "conversations.members": Rate(50.0, 10),
+            # A resumed send's lookup (conversations.open names the DM, conversations.history reads it), scaled
+            # like the other reads: Slack's Tier 3 (50 a minute) would make the restart wait on lookups.
+            "conversations.open": Rate(50.0, 10),
+            "conversations.history": Rate(50.0, 10),
         },
         store=budget_store(runtime.settings, runtime.database),
         max_wait=30.0,
