@@ -12,6 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from adapters.slack import SlackAdapter
+from bot.settings import Settings
 from tests.slack.payloads import SECRET, signed_headers
 from tests.support.fake_slack import FakeSlack
 from tests.support.processes import free_port, wait_healthy
@@ -88,6 +90,18 @@ async def running_serve(
                 except TimeoutError:
                     process.kill()
                     await process.wait()
+
+
+@pytest.fixture
+async def slack(fake_slack: FakeSlack) -> AsyncIterator[SlackAdapter]:
+    """The Slack adapter, started, in this process, against the fake Slack (single workspace)."""
+    settings = Settings(
+        slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake_slack.url
+    )
+    adapter = SlackAdapter(settings)
+    await adapter.start()
+    yield adapter
+    await adapter.stop()
 
 
 @pytest.fixture

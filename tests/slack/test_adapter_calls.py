@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,21 +10,9 @@ from adapters.slack import SlackAdapter
 from bot.core.errors import PermanentSendError, RetryableSendError
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
 from bot.settings import Settings
-from tests.slack.payloads import SECRET
 from tests.support.fake_slack import FakeSlack
 
 CHANNEL = ConversationRef(platform="slack", workspace="T0001", channel="C0001")
-
-
-@pytest.fixture
-async def slack(fake_slack: FakeSlack) -> AsyncIterator[SlackAdapter]:
-    settings = Settings(
-        slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake_slack.url
-    )
-    adapter = SlackAdapter(settings)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
 
 
 async def test_dm_goes_to_the_user_id_and_comes_back_with_the_dm_channel(

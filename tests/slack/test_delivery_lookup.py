@@ -3,7 +3,6 @@ conversation's history (the lookup of a send resumed after a crash), against the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,23 +11,10 @@ from adapters.slack import SlackAdapter
 from bot.core.adapter import DeliveryLookup
 from bot.core.errors import RetryableSendError
 from bot.core.types import ConversationRef, OutboundMessage, UserRef
-from bot.settings import Settings
-from tests.slack.payloads import SECRET
 from tests.support.fake_slack import FakeSlack
 
 CHANNEL = ConversationRef(platform="slack", workspace="T0001", channel="C0001")
 PERSON = UserRef(platform="slack", workspace="T0001", user_id="U0007")
-
-
-@pytest.fixture
-async def slack(fake_slack: FakeSlack) -> AsyncIterator[SlackAdapter]:
-    settings = Settings(
-        slack_bot_token="xoxb-test", slack_signing_secret=SECRET, slack_api_url=fake_slack.url
-    )
-    adapter = SlackAdapter(settings)
-    await adapter.start()
-    yield adapter
-    await adapter.stop()
 
 
 def keyed(text: str, key: str) -> OutboundMessage:
