@@ -184,6 +184,8 @@ async def test_gold_set_floors_hold_through_the_store(database: Database, clock:
     for g in unanswerable:
         declined += not (await store.ask(g["question"])).answered
     assert found / len(answerable) >= 0.90
-    # 0.75: the decision is fitted on questions generated over three corpora, no longer on this set (0.85
-    # then); it answers more of what blind sets ask (bench/README.md, "Answers: the decision").
-    assert declined / len(unanswerable) >= 0.75
+    # 0.70 (14 of 20): the decision is fitted on chat-style questions people wrote over three corpora, this set
+    # one of them (0.85 when it was tuned on this set alone); cross-validated, it declines as many unanswerable
+    # Plausible questions as the previous decision and more on the other corpora (bench/README.md, "Answers:
+    # the decision").
+    assert declined / len(unanswerable) >= 0.70
