@@ -41,6 +41,10 @@ import snowballstemmer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from previous_decision import BAR as PREVIOUS_BAR  # noqa: E402
+from previous_decision import FLOOR as PREVIOUS_FLOOR  # noqa: E402
+from previous_decision import probability as previous_probability  # noqa: E402
+
 from adapters.embeddings import OpenAIEmbedder  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.db.database import Database  # noqa: E402
@@ -59,9 +63,6 @@ from knowledge.retrieve import (  # noqa: E402
     Retriever,
 )
 from knowledge.store import KnowledgeStore  # noqa: E402
-from previous_decision import BAR as PREVIOUS_BAR  # noqa: E402
-from previous_decision import FLOOR as PREVIOUS_FLOOR  # noqa: E402
-from previous_decision import probability as previous_probability  # noqa: E402
 
 TODAY = date(2026, 11, 25)
 SKIP = ("LICENSE.md", "SOURCE.md")

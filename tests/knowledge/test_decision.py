@@ -91,6 +91,11 @@ def test_an_on_topic_question_the_docs_do_not_answer_is_declined(corpus: str, qu
     assert not result.answerable, (question, result.confidence)
 
 
+def _index(*pages: tuple[str, str]) -> LexicalIndex:
+    """An index of one-chunk pages, each a title and its text."""
+    return LexicalIndex.build([make_chunk(title.lower(), text, doc_title=title) for title, text in pages])
+
+
 def _evidence(index: LexicalIndex, question: str) -> Evidence:
     q = index.query_terms(question)
     shown = evidence(index, q, index.search(q, 10), question)
@@ -123,19 +128,25 @@ def test_a_question_asking_for_a_quantity_is_told_apart(question: str, asks: boo
 
 
 def test_a_quantity_the_closest_sentence_does_not_state_counts_against_answering() -> None:
-    index = LexicalIndex.build(
-        [
-            make_chunk(
-                "links",
-                "Shared links let anyone view the dashboard. Add a password to a link.",
-                doc_title="Links",
-            ),
-            make_chunk("plans", "The growth plan costs EUR 19 a month.", doc_title="Plans"),
-        ]
+    index = _index(
+        ("Links", "Shared links let anyone view the dashboard. Add a password to a link."),
+        ("Plans", "The growth plan costs EUR 19 a month."),
     )
     assert _evidence(index, "what's the max number of shared links?").missing_number == 1.0
     assert _evidence(index, "how much does the growth plan cost?").missing_number == 0.0
     assert _evidence(index, "how do I share a link to the dashboard?").missing_number == 0.0
+
+
+def test_words_the_page_has_but_never_puts_together_lower_the_phrase_coverage() -> None:
+    index = _index(
+        (
+            "Tracking",
+            "Our JavaScript SDK tracks events. The dashboard is built with React. Native apps are not covered.",
+        )
+    )
+    assert _evidence(index, "is there a javascript sdk").phrase_coverage == 1.0
+    assert _evidence(index, "is there a react native sdk").phrase_coverage == 0.0
+    assert _evidence(index, "sdk").phrase_coverage == 1.0
 
 
 @pytest.mark.parametrize(

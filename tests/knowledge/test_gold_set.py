@@ -48,11 +48,9 @@ def test_gold_set_quality_floors(corpus: Path, today: date) -> None:
     unanswerable = [g for g in gold if not g["relevant"]]
     declined = sum(not retriever.retrieve(g["question"], 5, today=today).answerable for g in unanswerable)
     assert recall_at_5(retriever, answerable, today) >= 0.90
-    # 0.70 (14 of 20): the decision is fitted on chat-style questions people wrote over three corpora, this set
-    # one of them (0.85 when it was tuned on this set alone); cross-validated, it declines as many unanswerable
-    # Plausible questions as the previous decision and more on the other corpora (bench/README.md, "Answers:
-    # the decision").
-    assert declined / len(unanswerable) >= 0.70
+    # 0.75: the decision is fitted on questions generated over three corpora, no longer on this set (0.85
+    # then); it answers more of what blind sets ask (bench/README.md, "Answers: the decision").
+    assert declined / len(unanswerable) >= 0.75
 
 
 @pytest.mark.parametrize("question_set", BLIND_SETS, ids=lambda p: p.stem)
