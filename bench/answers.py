@@ -41,6 +41,10 @@ import snowballstemmer
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from previous_decision import BAR as PREVIOUS_BAR  # noqa: E402
+from previous_decision import FLOOR as PREVIOUS_FLOOR  # noqa: E402
+from previous_decision import probability as previous_probability  # noqa: E402
+
 from adapters.embeddings import OpenAIEmbedder  # noqa: E402
 from bot.clock import ManualClock  # noqa: E402
 from bot.db.database import Database  # noqa: E402
@@ -89,24 +93,15 @@ def _right(sources: Sequence[str], relevant: Sequence[str]) -> bool:
     return any(s in names or Path(s).name in names for s in sources)
 
 
-# The decision before the model of knowledge/decision.py, kept to print beside it: the idf-weighted coverage of
-# the question in the best chunk (framing words only where present, known missing words at half weight) and the
-# best chunk's lead, answered from 0.55, sent to an LLM from 0.25.
-PREVIOUS_BAR = 0.55
-PREVIOUS_RELATED = 0.25
-
-
-def previous_decision(result: Retrieval) -> tuple[bool, bool]:
-    """Whether the previous decision answered the retrieval's question, and whether it sent it to an LLM."""
+def previous_decision(index: LexicalIndex, result: Retrieval) -> tuple[bool, bool]:
+    """Whether the previous decision (bench/previous_decision.py) answered the retrieval's question, and whether it
+    sent it to an LLM."""
     if result.newest:
         return result.answerable, result.related
-    hits = result.hits
-    if not hits:
+    if not result.hits:
         return False, False
-    second = hits[1].score if len(hits) > 1 else 0.0
-    margin = (hits[0].score - second) / hits[0].score if hits[0].score > 0 else 0.0
-    confidence = min(1.0, 0.85 * hits[0].coverage + 0.15 * margin)
-    return confidence >= PREVIOUS_BAR, confidence >= PREVIOUS_RELATED
+    p = previous_probability(index, result.question)
+    return p >= PREVIOUS_BAR, p >= PREVIOUS_FLOOR
 
 
 def decision_row(chunks: list[Chunk], questions: list[dict[str, Any]]) -> dict[str, float]:
@@ -119,7 +114,7 @@ def decision_row(chunks: list[Chunk], questions: list[dict[str, Any]]) -> dict[s
     before = {"right": 0, "reached": 0, "declined": 0}
     for g in questions:
         result = retriever.retrieve(g["question"], 5, today=TODAY)
-        answered, related = previous_decision(result)
+        answered, related = previous_decision(retriever.index, result)
         if g["relevant"]:
             found = _right([h.chunk.source for h in result.hits], g["relevant"])
             right += result.answerable and found

@@ -1,19 +1,29 @@
 """Fit the answer decision (knowledge/decision.py): a logistic regression over the ranking's evidence.
 
-Run: python bench/train_decision.py [--l2 1.0]
+Run: python bench/train_decision.py [--l2 1.0] [--folds 5]
 
-Trains on generated questions over the three corpora (bench/make_dev_set.py, seed 1) and the gold set, each
-corpus and each side (answerable, unanswerable) weighing the same, so no corpus and no side dominates. An
-answerable question counts only when a right page is among the top 5 (answering it otherwise is wrong anyway).
-Prints the WEIGHTS and BIAS lines to paste into knowledge/decision.py, the bars it suggests, and the figures on
-the training questions and on generated seed 2, knowledge_heldout and knowledge_final (never fitted on).
+Trains on the chat-style development sets written by people (bench/data/dev_chat_*.jsonl), the gold set and
+generated questions over the three corpora (bench/make_dev_set.py, seed 1). Each corpus and each side
+(answerable, unanswerable) of the written sets weighs the same, so no corpus and no side dominates; the
+generated questions, bags of the docs' own words, weigh GENERATED_SHARE of the whole, so they do not teach
+the model that every question is worded like its page. An answerable question counts only when a right page
+is among the top 5 (answering it otherwise is wrong anyway).
+
+Prints the WEIGHTS and BIAS lines to paste into knowledge/decision.py, the LLM floor it suggests, and
+cross-validated figures per set and corpus: each written set measured by a model fitted without it, and a
+k-fold over all written questions, the previous decision (bench/previous_decision.py) beside the new one in the
+same run.
+The blind sets in tests/data (knowledge_chat_*, knowledge_heldout, knowledge_final, knowledge_fourth) are never
+read here.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +31,43 @@ import numpy as np
 import numpy.typing as npt
 from answers import CORPUS_ROOTS, ROOT, TODAY, load_chunks
 from make_dev_set import make
+from previous_decision import BAR as PREVIOUS_BAR
+from previous_decision import FLOOR as PREVIOUS_FLOOR
+from previous_decision import probability as previous_probability
 
-from knowledge.decision import FEATURES, probability
+from knowledge.decision import BIAS, FEATURES, WEIGHTS, Evidence, probability
 from knowledge.index import LexicalIndex
-from knowledge.retrieve import Retriever
+from knowledge.retrieve import MIN_CONFIDENCE, RELATED_CONFIDENCE, Retriever
 
-DATA = ROOT / "tests" / "data"
-# Share of the training's answerable questions (with a right page in the top 5) that must reach an LLM.
+GOLD = ROOT / "tests" / "data" / "knowledge_gold.jsonl"
+WRITTEN = ROOT / "bench" / "data"
+# Share of the training weight the generated questions carry; the written ones share the rest.
+GENERATED_SHARE = 0.25
+# Share of the written sets' answerable questions (with a right page in the top 5) that must reach an LLM.
 REACH = 0.99
+# LLM floors whose reach the cross-validation prints.
+FLOORS = (0.01, 0.02, 0.03, 0.05, 0.1)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One question as the decision sees it."""
+
+    source: str
+    corpus: str
+    answerable: bool
+    right: bool
+    evidence: Evidence | None
+    newest: bool
+    # The previous decision's probability (1 for a "what's new?" question, answered from the newest entries).
+    previous: float
+
+    @property
+    def label(self) -> int | None:
+        """1: answer it (a right page is in the top 5), 0: decline, None: answerable but not findable."""
+        if not self.answerable:
+            return 0
+        return 1 if self.right else None
 
 
 def _right(sources: Sequence[str], relevant: Sequence[str]) -> bool:
@@ -36,17 +75,20 @@ def _right(sources: Sequence[str], relevant: Sequence[str]) -> bool:
     return any(s in names or Path(s).name in names for s in sources)
 
 
-def rows(questions: list[dict[str, Any]], retrievers: dict[str, Retriever]) -> list[dict[str, Any]]:
-    """Each question's evidence, label (None: answerable but no right page in the top 5) and corpus."""
+def read_set(path: Path) -> list[dict[str, Any]]:
+    """The JSONL lines of a question set."""
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def rows(source: str, questions: list[dict[str, Any]], retrievers: dict[str, Retriever]) -> list[Row]:
+    """Each question's evidence and whether a right page is in the top 5."""
     out = []
     for g in questions:
         corpus = str(g.get("corpus", "plausible"))
         result = retrievers[corpus].retrieve(g["question"], 5, today=TODAY)
         right = bool(g["relevant"]) and _right([h.chunk.source for h in result.hits], g["relevant"])
-        label = (1 if right else None) if g["relevant"] else 0
-        out.append(
-            {"evidence": result.evidence, "label": label, "corpus": corpus, "answerable": bool(g["relevant"])}
-        )
+        previous = 1.0 if result.newest else previous_probability(retrievers[corpus].index, g["question"])
+        out.append(Row(source, corpus, bool(g["relevant"]), right, result.evidence, result.newest, previous))
     return out
 
 
@@ -69,59 +111,127 @@ def fit(
     return beta
 
 
-def measure(
-    data: list[dict[str, Any]], weights: Sequence[float], bias: float, bar: float, floor: float
-) -> str:
-    """Answered with a right page, unanswerable declined and LLM reach at the bars, per corpus."""
-    parts = []
-    for corpus in sorted({r["corpus"] for r in data}):
-        mine = [r for r in data if r["corpus"] == corpus]
-        ans = [r for r in mine if r["answerable"]]
-        unans = [r for r in mine if not r["answerable"]]
-        p = [probability(r["evidence"], weights, bias) for r in mine]
-        by = dict(zip(map(id, mine), p, strict=True))
-        right = sum(r["label"] == 1 and by[id(r)] >= bar for r in ans) / max(1, len(ans))
-        reach = sum(by[id(r)] >= floor for r in ans) / max(1, len(ans))
-        declined = sum(by[id(r)] < bar for r in unans) / max(1, len(unans))
-        parts.append(
-            f"{corpus}: answered+right {right:.3f} declined {declined:.3f} reach {reach:.3f} (n {len(ans)}/{len(unans)})"
+def train(
+    data: Sequence[Row], l2: float, generated_weight: float = GENERATED_SHARE
+) -> tuple[list[float], float]:
+    """Weights and bias fitted on the rows, balanced as the module says."""
+    usable = [r for r in data if r.label is not None and r.evidence is not None and not r.newest]
+    generated = [r.source.startswith("generated") for r in usable]
+    groups: dict[tuple[bool, str, int | None], int] = {}
+    for r, made in zip(usable, generated, strict=True):
+        groups[(made, r.corpus, r.label)] = groups.get((made, r.corpus, r.label), 0) + 1
+    both = any(generated) and not all(generated)
+    generated_share = generated_weight if both else float(all(generated))
+    share = {True: generated_share, False: 1.0 - generated_share}
+    kinds = {made: sum(1 for key in groups if key[0] == made) for made in (True, False)}
+    w = np.array(
+        [
+            share[made] / (kinds[made] * groups[(made, r.corpus, r.label)])
+            for r, made in zip(usable, generated, strict=True)
+        ]
+    )
+    x = np.array([r.evidence.values() for r in usable if r.evidence is not None], dtype=np.float64)
+    y = np.array([float(r.label or 0) for r in usable])
+    beta = fit(x, y, w * len(usable), l2)
+    return [float(b) for b in beta[:-1]], float(beta[-1])
+
+
+def decide(r: Row, weights: Sequence[float], bias: float) -> float:
+    """The model's probability for a row (a "what's new?" question is answered from the newest entries)."""
+    return 1.0 if r.newest else probability(r.evidence, weights, bias)
+
+
+def figures(
+    data: Sequence[Row], p: Sequence[float], bar: float, floor: float
+) -> dict[str, tuple[float, ...]]:
+    """Per corpus: answered with a right page, unanswerable declined, LLM reach, and the counts."""
+    out = {}
+    for corpus in sorted({r.corpus for r in data}):
+        mine = [(r, q) for r, q in zip(data, p, strict=True) if r.corpus == corpus]
+        ans = [(r, q) for r, q in mine if r.answerable]
+        unans = [q for r, q in mine if not r.answerable]
+        out[corpus] = (
+            sum(r.right and q >= bar for r, q in ans) / max(1, len(ans)),
+            sum(q < bar for q in unans) / max(1, len(unans)),
+            sum(q >= floor for _, q in ans) / max(1, len(ans)),
+            float(len(ans)),
+            float(len(unans)),
         )
-    return "; ".join(parts)
+    return out
+
+
+def report(name: str, data: Sequence[Row], p_new: Sequence[float], floor: float) -> None:
+    """One line per corpus: answered+right, declined, reach, each as the previous decision → the new one."""
+    before = figures(data, [r.previous for r in data], PREVIOUS_BAR, PREVIOUS_FLOOR)
+    after = figures(data, p_new, MIN_CONFIDENCE, floor)
+    for corpus, (right, declined, reach, n_ans, n_unans) in after.items():
+        b = before[corpus]
+        print(
+            f"  {name:<24}{corpus:<12}{int(n_ans):>5}{int(n_unans):>6}   {b[0]:.3f} → {right:.3f}"
+            f"   {b[1]:.3f} → {declined:.3f}   {b[2]:.3f} → {reach:.3f}"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--generated-share", type=float, default=GENERATED_SHARE)
     args = parser.parse_args()
     retrievers = {
         name: Retriever(LexicalIndex.build(load_chunks(root))) for name, root in CORPUS_ROOTS.items()
     }
-    gold = [
-        json.loads(line) for line in (DATA / "knowledge_gold.jsonl").read_text().splitlines() if line.strip()
-    ]
-    train = rows(make(1) + gold, retrievers)
-    usable = [r for r in train if r["label"] is not None and r["evidence"] is not None]
-    x = np.array([r["evidence"].values() for r in usable], dtype=np.float64)
-    y = np.array([r["label"] for r in usable], dtype=np.float64)
-    groups: dict[tuple[str, float], int] = {}
-    for r in usable:
-        groups[(r["corpus"], r["label"])] = groups.get((r["corpus"], r["label"]), 0) + 1
-    w = np.array([len(usable) / (len(groups) * groups[(r["corpus"], r["label"])]) for r in usable])
-    beta = fit(x, y, w, args.l2)
-    weights, bias = [float(b) for b in beta[:-1]], float(beta[-1])
-    positive = sorted(probability(r["evidence"], weights, bias) for r in usable if r["label"] == 1)
+    written_sets = {
+        path.stem: rows(path.stem, read_set(path), retrievers)
+        for path in sorted(WRITTEN.glob("dev_chat_*.jsonl"))
+    }
+    written_sets["knowledge_gold"] = rows("knowledge_gold", read_set(GOLD), retrievers)
+    generated = rows("generated seed 1", make(1), retrievers)
+    written = [r for data in written_sets.values() for r in data]
+    weights, bias = train([*written, *generated], args.l2, args.generated_share)
+    positive = sorted(decide(r, weights, bias) for r in written if r.label == 1)
     floor = positive[int((1 - REACH) * len(positive))]
     print("WEIGHTS = (" + ", ".join(f"{v:.3f}" for v in weights) + ")  # " + ", ".join(FEATURES))
     print(f"BIAS = {bias:.3f}")
-    print(f"suggested related floor (reach {REACH} of training answerable): {floor:.3f}\n")
-    bar = 0.5
-    print("train (generated seed 1 + gold):", measure(train, weights, bias, bar, floor))
-    print("generated seed 2:", measure(rows(make(2), retrievers), weights, bias, bar, floor))
-    for name in ("knowledge_gold", "knowledge_heldout", "knowledge_final"):
-        lines = [
-            json.loads(line) for line in (DATA / f"{name}.jsonl").read_text().splitlines() if line.strip()
-        ]
-        print(f"{name}:", measure(rows(lines, retrievers), weights, bias, bar, floor))
+    print(f"suggested LLM floor (reach {REACH} of the written sets' answerable): {floor:.3f}")
+    print(
+        f"in knowledge/decision.py now: {'the same' if (tuple(round(w, 3) for w in weights), round(bias, 3)) == (WEIGHTS, BIAS) else 'different'}\n"
+    )
+    print(
+        f"  {'measured on':<24}{'corpus':<12}{'ans':>5}{'unans':>6}   answered+right   declined         LLM reach"
+    )
+    print("cross-validated, each written set by a model fitted without it (previous → new):")
+    for name, data in written_sets.items():
+        others = [r for other, d in written_sets.items() if other != name for r in d]
+        w, b = train([*others, *generated], args.l2, args.generated_share)
+        report(name, data, [decide(r, w, b) for r in data], RELATED_CONFIDENCE)
+    print(f"cross-validated, {args.folds}-fold over the written questions (previous → new):")
+    order = list(range(len(written)))
+    random.Random(1).shuffle(order)
+    p_new = [0.0] * len(written)
+    for fold in range(args.folds):
+        held = set(order[fold :: args.folds])
+        w, b = train(
+            [*(r for i, r in enumerate(written) if i not in held), *generated], args.l2, args.generated_share
+        )
+        for i in held:
+            p_new[i] = decide(written[i], w, b)
+    report("all written", written, p_new, RELATED_CONFIDENCE)
+    answerable = [q for r, q in zip(written, p_new, strict=True) if r.answerable]
+    unanswerable = [q for r, q in zip(written, p_new, strict=True) if not r.answerable]
+    print(
+        "  LLM floor: share of answerable / unanswerable questions that reach the model, cross-validated: "
+        + ", ".join(
+            f"{floor:.2f} {sum(q >= floor for q in answerable) / len(answerable):.3f}"
+            f" / {sum(q >= floor for q in unanswerable) / len(unanswerable):.3f}"
+            for floor in FLOORS
+        )
+    )
+    print("fitted on (previous → new):")
+    for name, data in {**written_sets, "generated seed 1": generated}.items():
+        report(name, data, [decide(r, weights, bias) for r in data], RELATED_CONFIDENCE)
+    unseen = rows("generated seed 2", make(2), retrievers)
+    report("generated seed 2", unseen, [decide(r, weights, bias) for r in unseen], RELATED_CONFIDENCE)
 
 
 if __name__ == "__main__":

@@ -1,37 +1,49 @@
 """Whether the best passages answer a question: a small logistic model over what the ranking shows.
 
 It reads what the question is about (its words that are not framing, knowledge/framing.py), whether the best
-passage and its page hold them (above all the rarest), words no document has, and how far the best page stands
-out. Every feature is a share from 0 to 1, so the weights carry from one corpus to another; they were fitted by
-bench/train_decision.py on questions generated from three corpora (bench/make_dev_set.py) and the gold set.
+passage and its page hold them (above all the rarest), words no document has (weighed by how specific they are
+in everyday English), how far the best page stands out, and whether a question asking for a quantity finds a
+number where the page speaks of it. Every feature is a share from 0 to 1, so the weights carry from one corpus to
+another; they were fitted by bench/train_decision.py on chat-style questions written by people over three
+corpora (bench/data), the gold set and generated questions (bench/make_dev_set.py).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk
+from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk, Sentence
 
 # How many of the question's rarest known words must be on the best page.
 RARE_TERMS = 2
 # The ranking's top this many chunks show whether it agrees on one page.
 AGREEMENT_CHUNKS = 10
+# The best page's chunks among the ranking's top this many are read sentence by sentence.
+SENTENCE_CHUNKS = 8
+# A question asking how much, how many, how long or for a limit wants a number.
+_QUANTITY = re.compile(
+    r"\b(how (much|many|long|often|fast|big|large)|max|maximum|minimum|limit|limits|cap|price|pricing|cost|costs"
+    r"|per (seat|month|year|user)|retained|retention|percentage|sla)\b"
+)
 
 FEATURES = (
     "chunk_coverage",
     "page_coverage",
     "rare_coverage",
-    "unknown_names",
-    "unknown_words",
+    "unknown_share",
     "score_share",
     "gap",
     "agreement",
+    "missing_number",
+    "phrase_coverage",
 )
 # Fitted by bench/train_decision.py (it prints these lines); the order is FEATURES'.
-WEIGHTS = (2.376, 3.655, -1.434, -8.570, -4.863, -0.374, 1.256, 0.517)
-BIAS = -2.210
+WEIGHTS = (1.088, 2.651, -0.908, -6.452, 1.629, 1.299, 1.508, -1.535, 1.159)
+BIAS = -2.700
 
 
 @dataclass(frozen=True)
@@ -40,19 +52,25 @@ class Evidence:
 
     Coverages are idf-weighted shares of the question's topic words the corpus knows: of all of them in the
     best chunk and on its page, of the rarest on the page. Words no document has weigh apart, as a share of the
-    topic: names no dictionary knows ("hubspot", "sla"), which the docs would name if they covered them, and
-    dictionary words, more often context ("our berlin office"). Then how much of its best possible score the
-    top chunk reaches, its lead over the next page's, and the share of the top chunks' score on its page.
+    topic, each by its idf times how specific it is in everyday English: a name ("hubspot", "heatmap") the docs
+    would use if they covered it weighs fully, an everyday word, more often context ("our office", "on a
+    call"), little. Then how much of its best possible score the top chunk reaches, its lead over the next
+    page's, the share of the top chunks' score on its page, and 1 when the question asks for a quantity ("how
+    much", "max", "per seat") and the best page's sentence that holds most of the question states no number.
+    Last, the share of the question's neighbouring topic words ("react native", "shared links") that stand near
+    each other in the best page's top chunks (1 when it has no such pair): words the docs use, put together as
+    the docs never do, ask about something else.
     """
 
     chunk_coverage: float
     page_coverage: float
     rare_coverage: float
-    unknown_names: float
-    unknown_words: float
+    unknown_share: float
     score_share: float
     gap: float
     agreement: float
+    missing_number: float
+    phrase_coverage: float
 
     def values(self) -> tuple[float, ...]:
         """The features in FEATURES' order."""
@@ -64,7 +82,7 @@ class _Word:
     term: str
     idf: float
     alternates: tuple[str, ...]
-    dictionary: bool
+    rarity: float
 
 
 def _topic(q: QueryTerms) -> list[_Word]:
@@ -72,23 +90,34 @@ def _topic(q: QueryTerms) -> list[_Word]:
     n = len(q.terms)
     alternates = q.alternates or tuple(() for _ in range(n))
     framing = q.framing or tuple(False for _ in range(n))
-    dictionary = q.dictionary or tuple(True for _ in range(n))
+    rarity = q.rarity or tuple(1.0 for _ in range(n))
     words = [
-        (_Word(t, idf, alts, known), frames)
-        for t, idf, alts, frames, known in zip(q.terms, q.idf, alternates, framing, dictionary, strict=True)
+        (_Word(t, idf, alts, rare), frames)
+        for t, idf, alts, frames, rare in zip(q.terms, q.idf, alternates, framing, rarity, strict=True)
     ]
     topic = [word for word, frames in words if not frames]
     return topic or [word for word, _ in words]
 
 
+def _holds(word: _Word, present: frozenset[str]) -> bool:
+    return word.term in present or any(a in present for a in word.alternates)
+
+
 def _share(words: Sequence[_Word], present: frozenset[str]) -> float:
     """Idf-weighted share of the words present (a word's alias counts for it)."""
     total = sum(w.idf for w in words)
-    held = sum(w.idf for w in words if w.term in present or any(a in present for a in w.alternates))
+    held = sum(w.idf for w in words if _holds(w, present))
     return held / total if total > 0 else 0.0
 
 
-def evidence(index: LexicalIndex, q: QueryTerms, ranked: Sequence[ScoredChunk]) -> Evidence | None:
+def asks_for_quantity(question: str) -> bool:
+    """Whether the question asks how much, how many, how long, or for a price or a limit."""
+    return bool(_QUANTITY.search(question.casefold()))
+
+
+def evidence(
+    index: LexicalIndex, q: QueryTerms, ranked: Sequence[ScoredChunk], question: str = ""
+) -> Evidence | None:
     """The features of a question's lexical ranking (chunks best first, as searched); None without hits."""
     if not ranked or ranked[0].position < 0:
         return None
@@ -97,28 +126,57 @@ def evidence(index: LexicalIndex, q: QueryTerms, ranked: Sequence[ScoredChunk]) 
     page = index.page_terms(best.chunk.source)
     known = [w for w in topic if index.knows(w.term)]
     rare = sorted(known, key=lambda w: -w.idf)[:RARE_TERMS]
-    total = sum(w.idf for w in topic)
-    names = sum(w.idf for w in topic if not index.knows(w.term) and not w.dictionary)
-    words = sum(w.idf for w in topic if not index.knows(w.term) and w.dictionary)
+    # A word no document has weighs by how specific it is: a name counts fully, an everyday word of context little.
+    weight = {w.term: w.idf if index.knows(w.term) else w.idf * w.rarity for w in topic}
+    weighed = sum(weight.values())
+    unknown = sum(weight[w.term] for w in topic if not index.knows(w.term))
     # Framing words count toward the best possible score only where the chunk has them, as in the coverages.
     chunk_terms = index.chunk_terms(best.position)
     topic_terms = {w.term for w in topic}
     best_possible = sum(index.max_impact(t) for t in q.terms if t in topic_terms or t in chunk_terms)
     second = next((h.score for h in ranked if h.chunk.source != best.chunk.source), 0.0)
+    missing_number = (
+        asks_for_quantity(question) and not _closest_sentence(index, ranked, topic, weight).has_number
+    )
     top = ranked[:AGREEMENT_CHUNKS]
     mass = sum(h.score for h in top)
     return Evidence(
         chunk_coverage=_share(known, chunk_terms),
         page_coverage=_share(known, page),
         rare_coverage=_share(rare, page),
-        unknown_names=names / total if total > 0 else 0.0,
-        unknown_words=words / total if total > 0 else 0.0,
+        unknown_share=unknown / weighed if weighed > 0 else 0.0,
         score_share=min(1.0, best.score / best_possible) if best_possible > 0 else 0.0,
         gap=(best.score - second) / best.score if best.score > 0 else 0.0,
         agreement=sum(h.score for h in top if h.chunk.source == best.chunk.source) / mass
         if mass > 0
         else 0.0,
+        missing_number=float(missing_number),
+        phrase_coverage=_phrase_coverage(index, ranked, [w.term for w in known]),
     )
+
+
+def _phrase_coverage(index: LexicalIndex, ranked: Sequence[ScoredChunk], terms: Sequence[str]) -> float:
+    """Share of the question's neighbouring known topic terms that stand near each other on the best page."""
+    pairs = list(itertools.pairwise(terms))
+    if not pairs:
+        return 1.0
+    source = ranked[0].chunk.source
+    near = [index.near_pairs(hit.position) for hit in ranked[:SENTENCE_CHUNKS] if hit.chunk.source == source]
+    return sum(any(pair in chunk for chunk in near) for pair in pairs) / len(pairs)
+
+
+def _closest_sentence(
+    index: LexicalIndex, ranked: Sequence[ScoredChunk], topic: Sequence[_Word], weight: dict[str, float]
+) -> Sentence:
+    """The sentence of the best page (among the top chunks) that holds the most of the question's topic."""
+    source = ranked[0].chunk.source
+    sentences = [
+        sentence
+        for hit in ranked[:SENTENCE_CHUNKS]
+        if hit.chunk.source == source
+        for sentence in index.sentences(hit.position)
+    ]
+    return max(sentences, key=lambda s: sum(weight[w.term] for w in topic if _holds(w, s.terms)))
 
 
 def probability(features: Evidence | None, weights: Sequence[float] = WEIGHTS, bias: float = BIAS) -> float:

@@ -7,6 +7,7 @@ final BM25F impact; a query is then a sum of a few numpy slices.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ import numpy.typing as npt
 from knowledge.aliases import ALIAS_WEIGHT, ALIASES
 from knowledge.documents import Chunk
 from knowledge.framing import FRAMING_WORDS
-from knowledge.spelling import SpellingCorrector, english_words
+from knowledge.spelling import SpellingCorrector, english_rarity, english_words
 from knowledge.text import Tokenizer
 
 # A query word the corpus has, missing from a chunk, weighs this share of its idf against the chunk's coverage
@@ -27,6 +28,13 @@ KNOWN_MISSING_WEIGHT = 0.5
 
 # The idf of a term in a third of the chunks: log(1 + 2).
 COMMON_IDF = 1.1
+
+# Where a chunk's text breaks into sentences: after a full stop, colon, semicolon, question or exclamation mark,
+# or at a line end (list items, table rows and headings are lines).
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?:;])\s+|\n+")
+_DIGIT = re.compile(r"\d")
+# Two terms stand near each other when at most this many positions apart ("shared links", "links you share").
+NEAR_WORDS = 2
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,15 @@ class ScoredChunk:
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """One sentence of a chunk as the decision reads it: its terms (with its chunk's title and headings) and
+    whether it states a number."""
+
+    terms: frozenset[str]
+    has_number: bool
+
+
+@dataclass(frozen=True)
 class QueryTerms:
     """A query after tokenising: unique terms with their idf (unknown terms get the largest idf).
 
@@ -68,6 +85,8 @@ class QueryTerms:
     # Whether each term's word is in an English dictionary: a word no document has and no dictionary knows
     # names something ("hubspot", "sla"), where an unknown dictionary word is more often chat context.
     dictionary: tuple[bool, ...] = ()
+    # How specific each term's word is in everyday English, 0 to 1 (knowledge/spelling.py, english_rarity).
+    rarity: tuple[float, ...] = ()
 
     @property
     def total_idf(self) -> float:
@@ -96,6 +115,9 @@ class LexicalIndex:
         self._unknown_idf = math.log(1.0 + (len(self.chunks) + 0.5) / 0.5)
         self._page_terms: dict[str, frozenset[str]] | None = None
         self._max_impact: dict[str, float] = {}
+        # Filled as questions reach chunks: most chunks are never the best of any question.
+        self._sentences: dict[int, tuple[Sentence, ...]] = {}
+        self._near_pairs: dict[int, frozenset[tuple[str, str]]] = {}
 
     @classmethod
     def build(
@@ -172,6 +194,7 @@ class LexicalIndex:
         by_term: dict[str, tuple[str, ...]] = {}
         framing: dict[str, bool] = {}
         dictionary: dict[str, bool] = {}
+        rarity: dict[str, float] = {}
         english = english_words()
         for word in words:
             term = self.tokenizer.terms(word)
@@ -179,6 +202,7 @@ class LexicalIndex:
                 continue
             framing[term[0]] = framing.get(term[0], True) and word in FRAMING_WORDS
             dictionary[term[0]] = dictionary.get(term[0], False) or word in english
+            rarity[term[0]] = max(rarity.get(term[0], 0.0), english_rarity(word))
             alias_terms = tuple(
                 t for alias in ALIASES.get(word, ()) for t in self.tokenizer.terms(alias) if t != term[0]
             )
@@ -190,6 +214,7 @@ class LexicalIndex:
             tuple(tuple(dict.fromkeys(by_term[t])) for t in terms),
             tuple(framing[t] for t in terms),
             tuple(dictionary[t] for t in terms),
+            tuple(rarity[t] for t in terms),
         )
 
     def search(self, query: str | QueryTerms, k: int = 10) -> list[ScoredChunk]:
@@ -224,6 +249,31 @@ class LexicalIndex:
     def chunk_terms(self, position: int) -> frozenset[str]:
         """The terms of the chunk at position (title, headings and body)."""
         return self._doc_terms[position]
+
+    def sentences(self, position: int) -> tuple[Sentence, ...]:
+        """The sentences of the chunk at position, each with its chunk's title and heading terms."""
+        if position not in self._sentences:
+            chunk = self.chunks[position]
+            heading = frozenset(self.tokenizer.terms(" ".join((chunk.doc_title, *chunk.heading_path))))
+            self._sentences[position] = tuple(
+                Sentence(heading | frozenset(self.tokenizer.terms(text)), bool(_DIGIT.search(text)))
+                for text in _SENTENCE_BREAK.split(chunk.text)
+            )
+        return self._sentences[position]
+
+    def near_pairs(self, position: int) -> frozenset[tuple[str, str]]:
+        """Pairs of terms that stand near each other (at most one word apart) in a line or sentence of the chunk
+        at position, its title and headings included, each pair in both orders."""
+        if position not in self._near_pairs:
+            chunk = self.chunks[position]
+            pairs: set[tuple[str, str]] = set()
+            for text in (chunk.doc_title, *chunk.heading_path, *_SENTENCE_BREAK.split(chunk.text)):
+                terms = self.tokenizer.terms(text)
+                for gap in range(1, NEAR_WORDS + 1):
+                    for a, b in zip(terms, terms[gap:], strict=False):
+                        pairs.update(((a, b), (b, a)))
+            self._near_pairs[position] = frozenset(pairs)
+        return self._near_pairs[position]
 
     def page_terms(self, source: str) -> frozenset[str]:
         """The terms of every chunk of one document."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
@@ -14,11 +15,41 @@ MIN_TYPO_CHARS = 6
 TWO_EDITS_FROM_CHARS = 8
 
 
+# English rarity (below) maps a word's frequency to its floor at this share of the scale (common words: "see",
+# "design", "call") and to 1 this far above it ("heatmap", "kafka", words the list lacks).
+COMMON_RARITY = 0.15
+RARITY_SPAN = 0.5
+# An everyday word still weighs three quarters of a name: "tax id" is as much the topic as "hubspot" (lower
+# floors, down to 0, cross-validate within a question or two, and answer "do exports include the tax id?").
+RARITY_FLOOR = 0.75
+
+
+@cache
+def english_counts() -> Mapping[str, int]:
+    """How often each word of symspellpy's English frequency list occurs in its web corpus."""
+    listing = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text("utf-8")
+    return {word: int(count) for word, count in (line.split(" ", 1) for line in listing.splitlines() if line)}
+
+
 @cache
 def english_words() -> frozenset[str]:
     """The words of symspellpy's English frequency list: a word in it is spelt right, even if no document has it."""
-    listing = resources.files("symspellpy").joinpath("frequency_dictionary_en_82_765.txt").read_text("utf-8")
-    return frozenset(line.split(" ", 1)[0] for line in listing.splitlines() if line)
+    return frozenset(english_counts())
+
+
+@cache
+def _log_most_common() -> float:
+    return math.log(max(english_counts().values()))
+
+
+def english_rarity(word: str) -> float:
+    """How specific a word is in everyday English, from RARITY_FLOOR ("office", "call") to 1 ("heatmap").
+
+    A word no document has weighs by this in the decision: a rare one names what the question is about, which
+    the docs would name if they covered it; a common one is more often context ("our office", "on a call").
+    """
+    rarity = 1.0 - math.log(english_counts().get(word, 0) + 1) / _log_most_common()
+    return RARITY_FLOOR + (1.0 - RARITY_FLOOR) * min(1.0, max(0.0, (rarity - COMMON_RARITY) / RARITY_SPAN))
 
 
 class SpellingCorrector:

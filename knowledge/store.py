@@ -388,12 +388,19 @@ class KnowledgeStore:
         # One endpoint call per question: the retry with the thread's context reuses the question's vector.
         vector = await self._question_vector(question) if retriever.dense is not None else None
         result = retriever.retrieve(question, k, today=today, query_vector=vector)
-        if not result.answerable and context.strip() and _may_follow_up(question, result):
+        terse = _is_terse(question)
+        if context.strip() and (terse or not result.answerable) and _may_follow_up(question, result):
             with_context = retriever.retrieve(
                 f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today, query_vector=vector
             )
-            if with_context.answerable:
+            # A terse follow-up ("and for monthly ones?") may match a page alone, by one common word; read with
+            # the thread's question it is about what the thread is about, when that reading is surer.
+            if with_context.answerable and (
+                not result.answerable or with_context.confidence > result.confidence
+            ):
                 return with_context
+            if result.answerable:
+                return result
             # A follow-up ("and with Monzo?") may name what no page does; when the thread's own question was
             # answered by the page the follow-up leads back to, that page is what the thread is about.
             thread = retriever.retrieve(context[-MAX_QUESTION_CHARS:], k, today=today)
@@ -423,6 +430,11 @@ def _why(exc: BaseException) -> str:
 FOLLOW_UP_WORDS = 4
 
 
+def _is_terse(question: str) -> bool:
+    """Whether the question is as short as a follow-up ("and with Monzo?")."""
+    return len(re.findall(r"\w+", question)) <= FOLLOW_UP_WORDS
+
+
 def _may_follow_up(question: str, alone: Retrieval) -> bool:
     """Whether a question not answerable alone may be read with the thread's earlier questions."""
-    return bool(alone.hits) or len(re.findall(r"\w+", question)) <= FOLLOW_UP_WORDS
+    return bool(alone.hits) or _is_terse(question)

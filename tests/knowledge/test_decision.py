@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.decision import FEATURES, evidence
+from knowledge.decision import FEATURES, Evidence, asks_for_quantity, evidence
 from knowledge.index import LexicalIndex
 from knowledge.ingest import discover, load_file
 from knowledge.retrieve import Retriever
+from knowledge.spelling import english_rarity
 from tests.knowledge.conftest import make_chunk
 
 REPO = Path(__file__).resolve().parents[2]
@@ -90,19 +91,62 @@ def test_an_on_topic_question_the_docs_do_not_answer_is_declined(corpus: str, qu
     assert not result.answerable, (question, result.confidence)
 
 
-def test_a_name_no_document_and_no_dictionary_knows_weighs_apart_from_an_unknown_word() -> None:
+def _index(*pages: tuple[str, str]) -> LexicalIndex:
+    """An index of one-chunk pages, each a title and its text."""
+    return LexicalIndex.build([make_chunk(title.lower(), text, doc_title=title) for title, text in pages])
+
+
+def _evidence(index: LexicalIndex, question: str) -> Evidence:
+    q = index.query_terms(question)
+    shown = evidence(index, q, index.search(q, 10), question)
+    assert shown is not None
+    return shown
+
+
+def test_a_word_no_document_has_weighs_by_how_specific_it_is_in_everyday_english() -> None:
     index = LexicalIndex.build(
         [make_chunk("export", "Export your reports as CSV files from the dashboard.", doc_title="Export")]
     )
-    named = index.query_terms("export reports to hubspot")
-    worded = index.query_terms("export reports to the hospital")
-    ranked_named = index.search(named, 10)
-    ranked_worded = index.search(worded, 10)
-    shown_named = evidence(index, named, ranked_named)
-    shown_worded = evidence(index, worded, ranked_worded)
-    assert shown_named is not None and shown_worded is not None
-    assert shown_named.unknown_names > 0 and shown_named.unknown_words == 0
-    assert shown_worded.unknown_words > 0 and shown_worded.unknown_names == 0
+    named = _evidence(index, "export reports to hubspot")
+    worded = _evidence(index, "export reports for our office")
+    assert english_rarity("hubspot") == 1.0 > english_rarity("office")
+    assert named.unknown_share > worded.unknown_share > 0
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("how much does the growth plan cost?", True),
+        ("what's the max number of shared links per site?", True),
+        ("how long are logs retained?", True),
+        ("how do I export reports?", False),
+        ("is there a limit on team members", True),
+    ],
+)
+def test_a_question_asking_for_a_quantity_is_told_apart(question: str, asks: bool) -> None:
+    assert asks_for_quantity(question) is asks
+
+
+def test_a_quantity_the_closest_sentence_does_not_state_counts_against_answering() -> None:
+    index = _index(
+        ("Links", "Shared links let anyone view the dashboard. Add a password to a link."),
+        ("Plans", "The growth plan costs EUR 19 a month."),
+    )
+    assert _evidence(index, "what's the max number of shared links?").missing_number == 1.0
+    assert _evidence(index, "how much does the growth plan cost?").missing_number == 0.0
+    assert _evidence(index, "how do I share a link to the dashboard?").missing_number == 0.0
+
+
+def test_words_the_page_has_but_never_puts_together_lower_the_phrase_coverage() -> None:
+    index = _index(
+        (
+            "Tracking",
+            "Our JavaScript SDK tracks events. The dashboard is built with React. Native apps are not covered.",
+        )
+    )
+    assert _evidence(index, "is there a javascript sdk").phrase_coverage == 1.0
+    assert _evidence(index, "is there a react native sdk").phrase_coverage == 0.0
+    assert _evidence(index, "sdk").phrase_coverage == 1.0
 
 
 @pytest.mark.parametrize(
@@ -113,6 +157,7 @@ def test_a_name_no_document_and_no_dictionary_knows_weighs_apart_from_an_unknown
         "export",
         "does it integrate with salesforce and hubspot crm",
         "hey sorry to bother, quick question",
+        "how much do exports cost for the team",
     ],
 )
 def test_every_feature_is_a_share_from_zero_to_one(question: str) -> None:
@@ -123,7 +168,7 @@ def test_every_feature_is_a_share_from_zero_to_one(question: str) -> None:
         ]
     )
     q = index.query_terms(question)
-    shown = evidence(index, q, index.search(q, 10))
+    shown = evidence(index, q, index.search(q, 10), question)
     if shown is not None:
         assert len(shown.values()) == len(FEATURES)
         assert all(0.0 <= value <= 1.0 for value in shown.values()), shown
