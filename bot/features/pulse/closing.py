@@ -16,7 +16,7 @@ from bot.core.targets import parse_target, person_of
 from bot.db.models import OutboxMessage
 from bot.features.pulse import messages
 from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
-from bot.features.pulse.answers import ballot_seal
+from bot.features.pulse.ballots import ballot_seal
 from bot.features.pulse.questions import parse_kind
 from bot.features.pulse.results import COMMENT_THRESHOLD, effective_threshold
 from bot.features.pulse.scrubbing import scrub_pending_ballots

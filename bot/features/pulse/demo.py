@@ -23,7 +23,7 @@ from bot.core.services import CoreServices
 from bot.core.types import Button, Buttons, OutboundMessage, Text, UserRef
 from bot.features.pulse import service
 from bot.features.pulse.anonymity import new_invitation_token
-from bot.features.pulse.answers import ballot_seal
+from bot.features.pulse.ballots import ballot_seal
 from bot.features.pulse.closing import close_run
 from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.features.pulse.sealing import BallotContents

@@ -7,7 +7,7 @@ reachability report) and `views` (results as shown, safe against subtraction).
 
 from __future__ import annotations
 
-from bot.features.pulse.answers import (
+from bot.features.pulse.ballots import (
     AnswerOutcome,
     AnswerResult,
     count_responses,

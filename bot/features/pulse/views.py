@@ -13,7 +13,7 @@ from sqlmodel import col
 from bot.core.services import CoreServices
 from bot.core.types import OutboundMessage
 from bot.features.pulse import messages
-from bot.features.pulse.answers import count_responses
+from bot.features.pulse.ballots import count_responses
 from bot.features.pulse.chart import TrendPoint, enps_chart, trend_chart
 from bot.features.pulse.overlap import History
 from bot.features.pulse.questions import parse_kind
