@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.types import SentMessage
-from bot.features.feedback import chat, commands, jobs, manage
+from bot.features.feedback import chat, cli, jobs, manage
 from bot.features.feedback.batches import KIND, take_batch
 from bot.features.feedback.delivery import HIGHLIGHT, highlight_sent
 from bot.features.feedback.importing import Importing, import_verdicts
@@ -85,7 +85,7 @@ class FeedbackFeature:
 
     def add_commands(self, commands_: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """`clueline feedback import|route|highlights|digest-channel`."""
-        commands.add_commands(commands_, lambda: self.importing)
+        cli.add_commands(commands_, lambda: self.importing)
 
     async def load_demo(self, runtime: Runtime) -> None:
         """Import Northpine's sample feedback (moved to end now) and route highlights to #customer-voice."""

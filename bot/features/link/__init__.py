@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-from bot.features.link import chat, commands, jobs
+from bot.features.link import chat, cli, jobs
 from bot.features.link.demo import Intake, load_sample_history
 from bot.runtime import Runtime
 
@@ -40,7 +40,7 @@ class LinkFeature:
 
     def add_commands(self, commands_: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """`clueline team add|list|remove`, `clueline link report|channel`."""
-        commands.add_commands(commands_)
+        cli.add_commands(commands_)
 
     async def load_demo(self, runtime: Runtime) -> None:
         """Three sample teams with a year of customer feedback and pulses."""

@@ -6,7 +6,7 @@ import argparse
 from functools import partial
 
 from bot.features.pulse import chat, messages, service
-from bot.features.pulse.commands import add_pulse_commands
+from bot.features.pulse.cli import add_pulse_commands
 from bot.features.pulse.demo import RESULTS_ACTION, load_sample_pulse
 from bot.runtime import Runtime
 
