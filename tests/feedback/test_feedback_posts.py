@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.posts import highlight_post
+from bot.features.feedback.render import highlight_post
 from bot.features.feedback.scoring import HighlightScore
 
 MakeItem = Callable[..., FeedbackItem]

@@ -9,7 +9,7 @@ from sqlmodel import col
 
 from bot.core.errors import PermanentSendError
 from bot.core.types import Buttons, Image
-from bot.features.pulse import messages, service
+from bot.features.pulse import render, service, texts
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
 from tests.pulse.conftest import PEOPLE, PulseWorld
 
@@ -31,7 +31,7 @@ async def test_channel_members_are_asked_once_each_without_bots_guests_or_deacti
     assert "Would you refer a friend to work here?" in invite.text
     labels = [b.label for block in invite.blocks if isinstance(block, Buttons) for b in block.buttons]
     assert labels == [str(score) for score in range(11)]
-    assert any(messages.STORED_STATEMENT in getattr(block, "text", "") for block in invite.blocks)
+    assert any(texts.STORED_STATEMENT in getattr(block, "text", "") for block in invite.blocks)
 
 
 async def test_opening_a_run_again_sends_nothing_new(world: PulseWorld) -> None:
@@ -57,7 +57,7 @@ async def test_one_tap_records_the_answer_and_replaces_the_buttons_with_thanks(w
     assert "of 8" not in thanks.text, "how many answered before you is answer order: not told"
     assert "9" not in thanks.text, "the thanks does not repeat the answer"
     assert not any(
-        b.action_id.startswith(messages.ANSWER_ACTION)
+        b.action_id.startswith(render.ANSWER_ACTION)
         for block in thanks.blocks
         if isinstance(block, Buttons)
         for b in block.buttons
@@ -71,7 +71,7 @@ async def test_second_tap_is_refused_politely_and_not_counted(world: PulseWorld)
     token = world.tokens("U1")[0]
     await world.tap("U1", "9", token)
     await world.tap("U1", "0", token)
-    assert world.replies_to("U1")[-1] == messages.ALREADY_ANSWERED
+    assert world.replies_to("U1")[-1] == texts.ALREADY_ANSWERED
     assert (await _results(world, pulse_id))["responses"] == 1
 
 
@@ -85,7 +85,7 @@ async def test_someone_elses_unknown_or_closed_pulse_gets_one_reply_that_reveals
     await service.close_pulse(world.runtime, pulse_id)
     await world.tap("U3", "3")
     refusals = world.replies_to("U2")[-2:] + world.replies_to("U3")[-1:]
-    assert refusals == [messages.REFUSED] * 3
+    assert refusals == [texts.REFUSED] * 3
     assert (await _results(world, pulse_id))["responses"] == 0
 
 
@@ -209,8 +209,8 @@ async def test_comment_after_a_score_is_kept_apart_and_shown_only_from_ten_answe
     pulse_id = await world.create(results_target="slack:CRES", closes_after="1d")
     await world.settle()
     await world.tap("U1", "9")
-    await world.act("U1", messages.ADD_COMMENT_ACTION, world.tokens("U1")[0])
-    assert world.slack.forms[-1].callback_id.startswith(messages.COMMENT_FORM)
+    await world.act("U1", render.ADD_COMMENT_ACTION, world.tokens("U1")[0])
+    assert world.slack.forms[-1].callback_id.startswith(render.COMMENT_FORM)
     await world.act("U1", world.slack.forms[-1].callback_id, comment="More focus time, please")
     await world.act("U1", world.slack.forms[-1].callback_id, comment="And a second comment")
     assert "already added a comment" in world.replies_to("U1")[-1]

@@ -19,10 +19,9 @@ from sqlmodel import SQLModel, col
 
 from bot.features.feedback.delivery import Deliveries
 from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.posts import highlight_post
 from bot.features.feedback.prepare import Prepared, prepare
 from bot.features.feedback.recent import RecentOriginals, item_key
-from bot.features.feedback.render import adopted_message, post_message
+from bot.features.feedback.render import adopted_message, highlight_post, post_message
 from bot.features.feedback.risk import NegativeSignal, RiskPolicy, becomes_at_risk, negative_signal
 from bot.features.feedback.routing import Route, matching_routes
 from bot.features.feedback.scoring import HighlightScore, HighlightScorer

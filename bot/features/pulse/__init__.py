@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-from bot.features.pulse import chat, messages, service
+from bot.features.pulse import chat, render, service
 from bot.features.pulse.cli import add_pulse_commands
 from bot.features.pulse.demo import RESULTS_ACTION, load_sample_pulse
 from bot.runtime import Runtime
@@ -25,12 +25,12 @@ class PulseFeature:
             usage="pulse new | list | results ID | close ID | grant @person",
             summary="anonymous pulse questions (comms leads)",
         )
-        dispatcher.action(messages.ANSWER_ACTION, chat.answer_action)
-        dispatcher.action(messages.WRITE_ACTION, chat.write_action)
-        dispatcher.action(messages.TEXT_FORM, chat.text_form_submit)
-        dispatcher.action(messages.ADD_COMMENT_ACTION, chat.add_comment_action)
-        dispatcher.action(messages.COMMENT_FORM, chat.comment_form_submit)
-        dispatcher.action(messages.CREATE_FORM, chat.create_form_submit)
+        dispatcher.action(render.ANSWER_ACTION, chat.answer_action)
+        dispatcher.action(render.WRITE_ACTION, chat.write_action)
+        dispatcher.action(render.TEXT_FORM, chat.text_form_submit)
+        dispatcher.action(render.ADD_COMMENT_ACTION, chat.add_comment_action)
+        dispatcher.action(render.COMMENT_FORM, chat.comment_form_submit)
+        dispatcher.action(render.CREATE_FORM, chat.create_form_submit)
         dispatcher.action(RESULTS_ACTION, chat.demo_results_action)
         dispatcher.home_section(chat.home_section)
         runtime.scheduler.handle(service.OPEN_JOB, partial(service.open_job, runtime))

@@ -8,7 +8,7 @@ import re
 from bot.core.markdown import escape
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
-from bot.features.pulse import messages, service
+from bot.features.pulse import render, service, texts
 from bot.features.pulse.demo import finish_sample_run, run_sample_pulse
 from bot.features.pulse.service import AnswerOutcome, AnswerResult, PulseInputError
 
@@ -29,18 +29,18 @@ async def pulse_command(turn: Turn) -> None:
         await _reply_comment(turn, result)
         return
     if not await turn.is_comms_lead():
-        await turn.reply(messages.NOT_A_LEAD)
+        await turn.reply(texts.NOT_A_LEAD)
         return
     if sub == "":
         if turn.capabilities.single_person and await run_sample_pulse(turn):
             return
         await _list(turn)
-        await turn.reply(messages.USAGE)
+        await turn.reply(texts.USAGE)
     elif sub == "new":
         if turn.capabilities.forms:
-            await turn.open_form(messages.create_form())
+            await turn.open_form(render.create_form())
         else:
-            await turn.reply("Forms don't open here. " + messages.USAGE)
+            await turn.reply("Forms don't open here. " + texts.USAGE)
     elif sub == "list":
         await _list(turn)
     elif sub in ("results", "close"):
@@ -59,7 +59,7 @@ async def pulse_command(turn: Turn) -> None:
     elif sub == "grant":
         await _grant(turn, rest)
     else:
-        await turn.reply(messages.USAGE)
+        await turn.reply(texts.USAGE)
 
 
 def _pulse_id(text: str) -> int | None:
@@ -111,7 +111,7 @@ async def answer_action(turn: Turn) -> None:
     """A tap on an answer button: record it through the token, then replace the buttons with thanks."""
     event = turn.event
     assert isinstance(event, ActionEvent)
-    choice = event.action_id.removeprefix(messages.ANSWER_ACTION)
+    choice = event.action_id.removeprefix(render.ANSWER_ACTION)
     result = await service.record_answer(turn.runtime, turn.person, event.value, choice)
     await _reply_outcome(turn, result, token=event.value)
 
@@ -121,7 +121,7 @@ async def demo_results_action(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ActionEvent)
     if not await turn.is_comms_lead():
-        await turn.reply(messages.NOT_A_LEAD)
+        await turn.reply(texts.NOT_A_LEAD)
     elif event.value.isdigit():
         await _results(turn, int(event.value))
 
@@ -131,7 +131,7 @@ async def write_action(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ActionEvent)
     if turn.capabilities.forms:
-        await turn.open_form(messages.text_form("Your answer", event.value))
+        await turn.open_form(render.text_form("Your answer", event.value))
     else:
         await turn.reply("Reply here with **pulse answer** followed by your answer.")
 
@@ -140,7 +140,7 @@ async def text_form_submit(turn: Turn) -> None:
     """A submitted free-text answer."""
     event = turn.event
     assert isinstance(event, ActionEvent)
-    token = event.action_id.removeprefix(messages.TEXT_FORM)
+    token = event.action_id.removeprefix(render.TEXT_FORM)
     result = await service.record_answer(
         turn.runtime, turn.person, token, event.form_values.get("answer", "")
     )
@@ -152,7 +152,7 @@ async def add_comment_action(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ActionEvent)
     if turn.capabilities.forms:
-        await turn.open_form(messages.comment_form(event.value))
+        await turn.open_form(render.comment_form(event.value))
     else:
         await turn.reply("Reply here with **pulse comment** followed by your comment.")
 
@@ -161,7 +161,7 @@ async def comment_form_submit(turn: Turn) -> None:
     """A submitted comment."""
     event = turn.event
     assert isinstance(event, ActionEvent)
-    token = event.action_id.removeprefix(messages.COMMENT_FORM)
+    token = event.action_id.removeprefix(render.COMMENT_FORM)
     result = await service.record_comment(
         turn.runtime, turn.person, token, event.form_values.get("comment", "")
     )
@@ -171,7 +171,7 @@ async def comment_form_submit(turn: Turn) -> None:
 async def create_form_submit(turn: Turn) -> None:
     """A comms lead submitted the new-pulse form."""
     if not await turn.is_comms_lead():
-        await turn.reply(messages.NOT_A_LEAD)
+        await turn.reply(texts.NOT_A_LEAD)
         return
     event = turn.event
     assert isinstance(event, ActionEvent)
@@ -214,7 +214,7 @@ async def create_form_submit(turn: Turn) -> None:
 
 async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = None) -> None:
     if result.outcome is AnswerOutcome.RECORDED:
-        thanks = messages.thanks(result.kind, token or "", result.threshold)
+        thanks = render.thanks(result.kind, token or "", result.threshold)
         if token is None:
             thanks = OutboundMessage(
                 text=thanks.text, blocks=[b for b in thanks.blocks if b.type != "buttons"]
@@ -225,22 +225,22 @@ async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = N
         if turn.capabilities.single_person:
             await finish_sample_run(turn)
     elif result.outcome is AnswerOutcome.ALREADY:
-        await turn.reply(messages.ALREADY_ANSWERED)
+        await turn.reply(texts.ALREADY_ANSWERED)
     elif result.outcome is AnswerOutcome.INVALID:
         await turn.reply(result.reason)
     else:
-        await turn.reply(messages.REFUSED)
+        await turn.reply(texts.REFUSED)
 
 
 async def _reply_comment(turn: Turn, result: AnswerResult) -> None:
     if result.outcome is AnswerOutcome.RECORDED:
-        await turn.update_source(messages.comment_thanks())
+        await turn.update_source(render.comment_thanks())
     elif result.outcome is AnswerOutcome.ALREADY:
         await turn.reply("You've already added a comment to this one. Thank you!")
     elif result.outcome is AnswerOutcome.INVALID:
         await turn.reply(result.reason)
     else:
-        await turn.reply(messages.REFUSED)
+        await turn.reply(texts.REFUSED)
 
 
 async def home_section(turn: Turn) -> list[Block]:
