@@ -11,7 +11,7 @@ from sqlmodel import col
 from bot.features.feedback.digest import nps, top_themes
 from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.routing import InvalidRoute, Route, parse_route, route_accepts
-from bot.features.feedback.store import record_item, record_route
+from bot.features.feedback.rows import record_item, record_route
 from bot.features.feedback.tables import FeedbackRecord, RouteRecord
 
 __all__ = [

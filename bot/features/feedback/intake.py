@@ -24,9 +24,9 @@ from bot.features.feedback.recent import RecentOriginals, item_key
 from bot.features.feedback.render import adopted_message, highlight_post, post_message
 from bot.features.feedback.risk import NegativeSignal, RiskPolicy, becomes_at_risk, negative_signal
 from bot.features.feedback.routing import Route, matching_routes
+from bot.features.feedback.rows import record_route
 from bot.features.feedback.scoring import HighlightScore, HighlightScorer
 from bot.features.feedback.similarity import Fingerprint
-from bot.features.feedback.store import record_route
 from bot.features.feedback.tables import Adoption, FeedbackRecord, RouteRecord
 
 if TYPE_CHECKING:

@@ -26,7 +26,7 @@ from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.manage import COMPANY_PLACE, CRONS
 from bot.features.feedback.render import digest_message
 from bot.features.feedback.routing import route_accepts
-from bot.features.feedback.store import record_item, record_route, record_score, target_conversation
+from bot.features.feedback.rows import record_item, record_route, record_score, target_conversation
 from bot.features.feedback.tables import DigestRecord, FeedbackRecord, RouteRecord
 from bot.outbox.recurrence import next_fire_time
 from bot.outbox.scheduler import DueJob

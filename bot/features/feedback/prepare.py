@@ -9,9 +9,9 @@ from typing import Any
 
 from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.redaction import redaction
+from bot.features.feedback.rows import record_values
 from bot.features.feedback.scoring import HighlightScore, HighlightScorer
 from bot.features.feedback.similarity import Fingerprint, fingerprints
-from bot.features.feedback.store import record_values
 
 
 @dataclass(frozen=True, slots=True)

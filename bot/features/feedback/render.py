@@ -12,9 +12,9 @@ from bot.features.feedback.digest import Digest, score_badge
 from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.names import scrub
 from bot.features.feedback.redaction import redaction
+from bot.features.feedback.rows import json_list, record_item, shown_reasons
 from bot.features.feedback.scoring import HighlightScore, Polarity
 from bot.features.feedback.similarity import similar_note
-from bot.features.feedback.store import json_list, record_item, shown_reasons
 from bot.features.feedback.tables import FeedbackRecord
 
 ACTION_PREFIX = "feedback:"
