@@ -75,12 +75,11 @@ def _text(message: OutboundMessage) -> str:
 
 async def test_free_text_answer_typed_in_the_chat_where_there_are_no_forms(runtime: Runtime) -> None:
     lead = TestBot(runtime, user_id="lead")
-    from bot.features.pulse import service
+    from bot.features.pulse.runs import create_pulse
+    from bot.features.pulse.spec import build_spec
 
-    spec = service.build_spec(
-        question="obstacles", kind=None, audience=["console:lead"], created_by="console:lead"
-    )
-    await service.create_pulse(runtime, spec)
+    spec = build_spec(question="obstacles", kind=None, audience=["console:lead"], created_by="console:lead")
+    await create_pulse(runtime, spec)
     await lead.push("help")  # any turn lets the scheduler open the run and send the DM
     assert any("What gets in the way" in reply for reply in lead.pop_all())
     await lead.push("pulse answer")
@@ -93,18 +92,24 @@ async def test_free_text_answer_typed_in_the_chat_where_there_are_no_forms(runti
     assert lead.pop() == texts.ALREADY_ANSWERED
 
 
-async def test_a_typed_score_says_whether_it_is_out_of_range_not_a_number_or_repeated(runtime: Runtime) -> None:
-    from bot.features.pulse import service
+async def test_a_typed_score_says_whether_it_is_out_of_range_not_a_number_or_repeated(
+    runtime: Runtime,
+) -> None:
+    from bot.features.pulse.runs import create_pulse
+    from bot.features.pulse.spec import build_spec
 
     lead = TestBot(runtime, user_id="lead")
-    spec = service.build_spec(question="enps", kind=None, audience=["console:lead"], created_by="console:lead")
-    await service.create_pulse(runtime, spec)
+    spec = build_spec(question="enps", kind=None, audience=["console:lead"], created_by="console:lead")
+    await create_pulse(runtime, spec)
     await lead.push("help")  # any turn lets the scheduler open the run and send the DM
     lead.pop_all()
     await lead.push("pulse answer 11")
     assert lead.pop() == "11 is out of range: an answer to this question is a whole number from 0 to 10."
     await lead.push("pulse answer banana")
-    assert lead.pop() == "'banana' is not a whole number: an answer to this question is a whole number from 0 to 10."
+    assert (
+        lead.pop()
+        == "'banana' is not a whole number: an answer to this question is a whole number from 0 to 10."
+    )
     await lead.push("pulse answer 9")
     assert "Thank you" in lead.pop()
     await lead.push("pulse answer 7")

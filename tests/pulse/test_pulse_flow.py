@@ -9,13 +9,16 @@ from sqlmodel import col
 
 from bot.core.errors import PermanentSendError
 from bot.core.types import Buttons, Image
-from bot.features.pulse import render, service, texts
+from bot.features.pulse import render, texts
+from bot.features.pulse.closing import close_pulse
+from bot.features.pulse.runs import open_run
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
+from bot.features.pulse.views import latest_results
 from tests.pulse.conftest import PEOPLE, PulseWorld
 
 
 async def _results(world: PulseWorld, pulse_id: int) -> dict[str, object]:
-    found = await service.latest_results(world.runtime, pulse_id)
+    found = await latest_results(world.runtime, pulse_id)
     assert found is not None and found[1] is not None
     return dict(found[1].results)
 
@@ -41,7 +44,7 @@ async def test_opening_a_run_again_sends_nothing_new(world: PulseWorld) -> None:
         pulse = await session.get(Pulse, pulse_id)
         run = (await session.execute(select(PulseRun))).scalar_one()
         assert pulse is not None
-        again = await service.open_run(world.runtime, session, pulse, run.scheduled_for)
+        again = await open_run(world.runtime, session, pulse, run.scheduled_for)
         assert again.id == run.id
     await world.settle()
     assert len(world.slack.sent) == len(PEOPLE)
@@ -82,7 +85,7 @@ async def test_someone_elses_unknown_or_closed_pulse_gets_one_reply_that_reveals
     await world.settle()
     await world.tap("U2", "3", world.tokens("U1")[0])
     await world.tap("U2", "3", "made-up-token")
-    await service.close_pulse(world.runtime, pulse_id)
+    await close_pulse(world.runtime, pulse_id)
     await world.tap("U3", "3")
     refusals = world.replies_to("U2")[-2:] + world.replies_to("U3")[-1:]
     assert refusals == [texts.REFUSED] * 3
@@ -130,7 +133,7 @@ async def test_results_stay_hidden_below_the_threshold_then_show_the_contract_nu
     await world.settle()
     for person, score in zip(PEOPLE[:4], ["10", "9", "8", "6"], strict=True):
         await world.tap(person, score)
-    await service.close_pulse(world.runtime, pulse_id)
+    await close_pulse(world.runtime, pulse_id)
     assert await _results(world, pulse_id) == {
         "pulse": pulse_id,
         "audience": 8,
@@ -145,7 +148,7 @@ async def test_results_stay_hidden_below_the_threshold_then_show_the_contract_nu
     await world.settle()
     for person, score in zip(PEOPLE[:5], ["10", "9", "8", "6", "3"], strict=True):
         await world.tap(person, score)
-    await service.close_pulse(world.runtime, second)
+    await close_pulse(world.runtime, second)
     assert await _results(world, second) == {
         "pulse": second,
         "audience": 8,
@@ -163,7 +166,7 @@ async def test_an_open_run_shows_how_many_answered_and_its_numbers_only_at_close
     await world.settle()
     for person in PEOPLE[:6]:
         await world.tap(person, "9")
-    found = await service.latest_results(world.runtime, pulse_id)
+    found = await latest_results(world.runtime, pulse_id)
     assert found is not None and found[1] is not None
     open_view = found[1]
     assert open_view.results["hidden"] is True and open_view.results["responses"] == 6
