@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.scoring import HighlightScorer, rating_signal
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.scoring import HighlightScorer, rating_signal
 
 MakeItem = Callable[..., FeedbackItem]
 

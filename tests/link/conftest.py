@@ -14,7 +14,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.core.types import UserRef
-from bot.features.feedback.items import FeedbackItem
+from bot.customer_voice.items import FeedbackItem
 from bot.features.link.months import month_of, month_start, months_until
 from bot.features.link.teams import build_team, save_team
 from bot.features.pulse.ballots import AnswerOutcome, record_answer

@@ -51,8 +51,8 @@ async def test_team_and_link_are_for_comms_leads_only(world: LinkWorld) -> None:
 async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(world: LinkWorld) -> None:
     from datetime import timedelta
 
+    from bot.customer_voice.items import FeedbackItem
     from bot.features.feedback import manage
-    from bot.features.feedback.items import FeedbackItem
     from bot.features.feedback.routing import parse_route
     from bot.features.link import service
 

@@ -11,12 +11,12 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.types import SentMessage
+from bot.customer_voice.items import FeedbackItem, InvalidFeedback
 from bot.features.feedback import chat, cli, jobs, manage
 from bot.features.feedback.batches import KIND, take_batch
 from bot.features.feedback.delivery import HIGHLIGHT, highlight_sent
 from bot.features.feedback.importing import Importing, import_verdicts
 from bot.features.feedback.intake import FeedbackIntake
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback
 from bot.features.feedback.reading import FeedbackFileReader, verdicts
 from bot.features.feedback.render import ACTION_PREFIX
 from bot.features.feedback.routing import parse_route

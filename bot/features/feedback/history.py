@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.features.feedback.digest import nps, top_themes
-from bot.features.feedback.items import FeedbackItem
+from bot.customer_voice.figures import nps, text_themes, themes
+from bot.customer_voice.items import FeedbackItem
 from bot.features.feedback.routing import InvalidRoute, Route, parse_route, route_accepts
 from bot.features.feedback.rows import record_item, record_route
 from bot.features.feedback.tables import FeedbackRecord, RouteRecord
@@ -47,14 +47,3 @@ async def routes_to(session: AsyncSession, targets: set[str]) -> list[Route]:
     """The routes that post to any of these TARGETs."""
     rows = (await session.execute(select(RouteRecord).where(col(RouteRecord.target).in_(targets)))).scalars()
     return [record_route(row) for row in rows]
-
-
-def themes(items: list[FeedbackItem], limit: int = 5) -> list[tuple[str, int]]:
-    """The items' top themes (tags and words of the redacted text) with their counts."""
-    return [(theme.term, theme.count) for theme in top_themes(items, limit)]
-
-
-def text_themes(texts: list[str], limit: int = 5) -> list[tuple[str, int]]:
-    """Top themes of plain texts (e.g. pulse answers), read the same way as feedback, redacted first."""
-    items = [FeedbackItem(id=str(n), source="text", text=text) for n, text in enumerate(texts)]
-    return themes(items, limit)

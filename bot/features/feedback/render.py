@@ -8,13 +8,13 @@ from typing import Literal
 
 from bot.core.markdown import escape
 from bot.core.types import Block, Button, Buttons, ContextLine, Fields, OutboundMessage, Text
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.names import scrub
+from bot.customer_voice.redaction import redaction
+from bot.customer_voice.scoring import HighlightScore, Polarity
+from bot.customer_voice.similarity import similar_note
 from bot.features.feedback.digest import Digest, score_badge
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.names import scrub
-from bot.features.feedback.redaction import redaction
 from bot.features.feedback.rows import json_list, record_item, shown_reasons
-from bot.features.feedback.scoring import HighlightScore, Polarity
-from bot.features.feedback.similarity import similar_note
 from bot.features.feedback.tables import FeedbackRecord
 
 ACTION_PREFIX = "feedback:"

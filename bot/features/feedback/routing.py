@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.scoring import HighlightScore
-from bot.features.feedback.terms import mentions
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.scoring import HighlightScore
+from bot.customer_voice.terms import mentions
 
 DigestMode = Literal["off", "daily", "weekly"]
 DIGEST_MODES: tuple[DigestMode, ...] = get_args(DigestMode)

@@ -6,10 +6,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.redaction import PLACEHOLDER_WORDS
-from bot.features.feedback.sentiment import LexiconSentiment
-from bot.features.feedback.terms import BASE_SKIP, TextTerms, analyse, mentions
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.redaction import PLACEHOLDER_WORDS
+from bot.customer_voice.sentiment import LexiconSentiment
+from bot.customer_voice.terms import BASE_SKIP, TextTerms, analyse, mentions
 
 Polarity = Literal["praise", "pain", "neutral"]
 
