@@ -15,7 +15,9 @@ import pytest
 from bot.clock import ManualClock
 from bot.core.types import UserRef
 from bot.customer_voice.items import FeedbackItem
-from bot.features.link.months import month_of, month_start, months_until
+from bot.features.link.assembly import link_report
+from bot.features.link.months import DEFAULT_MONTHS, month_of, month_start, months_until
+from bot.features.link.report import LinkReport
 from bot.features.link.teams import build_team, save_team
 from bot.features.pulse.ballots import AnswerOutcome, record_answer
 from bot.features.pulse.closing import close_pulse
@@ -72,6 +74,10 @@ class LinkWorld(TestBot):
     def __init__(self, runtime: Runtime, clock: ManualClock) -> None:
         super().__init__(runtime, clock=clock)
         self.pulses: list[int] = []
+
+    async def report(self, months: int = DEFAULT_MONTHS, team: str | None = None) -> LinkReport:
+        """The link report as the chat and the command line read it, through the sources the root wired."""
+        return await link_report(self.runtime, features_of(self.runtime).link.sources, months, team)
 
     def newest_token(self, user_id: str) -> str:
         """The newest answer token a person was sent."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import struct
 
-from bot.features.link import service
 from bot.features.link.chart import CUSTOMER_LABEL, EMPLOYEE_LABEL, chart_size, link_chart, link_figure
 from tests.link.conftest import MONTHS, NO_PULSE, TEAMS, LinkWorld
 
@@ -18,7 +17,7 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 
 async def test_the_chart_renders_a_titled_panel_per_team_with_both_legend_labels(year: LinkWorld) -> None:
-    report = await service.link_report(year.runtime)
+    report = await year.report()
     png = link_chart(report)
     assert len(png) > 1000
     assert png_size(png) == chart_size(3) == (1200, 280)
@@ -31,7 +30,7 @@ async def test_the_chart_renders_a_titled_panel_per_team_with_both_legend_labels
 
 
 async def test_hidden_and_pulseless_months_are_gaps_in_the_employee_line_never_zeros(year: LinkWorld) -> None:
-    report = await service.link_report(year.runtime)
+    report = await year.report()
     figure = link_figure(report)
     panels = {ax.get_title(): ax for ax in figure.axes}
     for team in report.teams:

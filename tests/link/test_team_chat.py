@@ -54,7 +54,6 @@ async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(
     from bot.customer_voice.items import FeedbackItem
     from bot.features.feedback import manage
     from bot.features.feedback.routing import parse_route
-    from bot.features.link import service
 
     await manage.add_route(world.runtime, parse_route("slack:C7", product="payroll"), "test")
     lead = TestBot(world.runtime, user_id="lead")
@@ -88,7 +87,7 @@ async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(
             ),
         ]
     )
-    report = await service.link_report(world.runtime, months=1)
+    report = await world.report(months=1)
     [row] = report.teams[0].rows
     # b and c are about payroll (route filter): one promoter, one detractor.
     assert (row["customer_nps"], row["customer_responses"]) == (0, 2)
@@ -101,7 +100,6 @@ async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(
 async def test_what_gets_in_the_way_shows_only_when_enough_of_a_team_answered(world: LinkWorld) -> None:
     from datetime import timedelta
 
-    from bot.features.link import service
     from bot.features.link.teams import build_team, save_team
     from bot.features.pulse.ballots import AnswerOutcome, record_answer
     from bot.features.pulse.closing import close_pulse
@@ -126,7 +124,7 @@ async def test_what_gets_in_the_way_shows_only_when_enough_of_a_team_answered(wo
         assert result.outcome is AnswerOutcome.RECORDED
     world.clock.advance(timedelta(hours=1))
     assert await close_pulse(world.runtime, pulse_id) == 1
-    report = await service.link_report(world.runtime, months=1)
+    report = await world.report(months=1)
     themes = {team.team: team.employee_themes for team in report.teams}
     # Ops: 10 answers; "meetings" in O0-O2, O4-O6, O8-O9 (8), "laptops" in O1, O3, O5, O7, O9 (5).
     assert themes["Ops"][:2] == [("meetings", 8), ("laptops", 5)]

@@ -182,11 +182,6 @@ def test_knowledge_imports_no_feature_adapter_or_root() -> None:
     )
 
 
-# The one tolerated crossing, named so that any other fails: the link sets customer and employee scores side
-# by side and reads them through each feature's `history` module (see ARCHITECTURE.md, "Known exceptions").
-TOLERATED_READS = {("link", "bot.features.feedback.history"), ("link", "bot.features.pulse.history")}
-
-
 def test_feature_imports_no_adapter_and_no_other_feature() -> None:
     wrong = [
         _where(i)
@@ -194,11 +189,7 @@ def test_feature_imports_no_adapter_and_no_other_feature() -> None:
         if part_of(i.source) == "feature"
         and (
             part_of(i.target) in ("adapter", "root")
-            or (
-                part_of(i.target) == "feature"
-                and feature_of(i.target) != feature_of(i.source)
-                and (feature_of(i.source), i.target) not in TOLERATED_READS
-            )
+            or (part_of(i.target) == "feature" and feature_of(i.target) != feature_of(i.source))
         )
     ]
     assert not wrong, "a feature imports an adapter, another feature or the root:\n" + "\n".join(wrong)

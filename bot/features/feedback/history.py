@@ -1,49 +1,58 @@
-"""What other features may read of customer feedback: items of a span, filters as routes have them, themes."""
+"""What other features may read of customer feedback: items of a span, the filters of routes to some places.
+
+The composition root hands a `FeedbackHistory` to a feature that asks for it in its own terms (the link's
+`CustomerVoice`); nothing here knows who reads.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.customer_voice.figures import nps, text_themes, themes
+from bot.customer_voice.filters import ItemFilter
 from bot.customer_voice.items import FeedbackItem
-from bot.features.feedback.routing import InvalidRoute, Route, parse_route, route_accepts
+from bot.features.feedback.intake import FeedbackIntake
 from bot.features.feedback.rows import record_item, record_route
 from bot.features.feedback.tables import FeedbackRecord, RouteRecord
 
-__all__ = [
-    "FeedbackItem",
-    "InvalidRoute",
-    "Route",
-    "items_between",
-    "nps",
-    "parse_route",
-    "route_accepts",
-    "routes_to",
-    "text_themes",
-    "themes",
-]
+if TYPE_CHECKING:
+    from bot.core.services import CoreServices
 
 
-async def items_between(session: AsyncSession, start: datetime, end: datetime) -> list[FeedbackItem]:
-    """Items received in [start, end), oldest first."""
-    rows = (
-        await session.execute(
-            select(FeedbackRecord)
-            .where(
-                col(FeedbackRecord.received_at) >= start,
-                col(FeedbackRecord.received_at) < end,
-            )
-            .order_by(col(FeedbackRecord.received_at), col(FeedbackRecord.id))
-        )
-    ).scalars()
-    return [record_item(row) for row in rows]
+class FeedbackHistory:
+    """Reads stored feedback and routes, and takes items in through the feature's intake."""
 
+    def __init__(self, runtime: CoreServices, intake: FeedbackIntake) -> None:
+        self._runtime = runtime
+        self._intake = intake
 
-async def routes_to(session: AsyncSession, targets: set[str]) -> list[Route]:
-    """The routes that post to any of these TARGETs."""
-    rows = (await session.execute(select(RouteRecord).where(col(RouteRecord.target).in_(targets)))).scalars()
-    return [record_route(row) for row in rows]
+    async def items_between(self, start: datetime, end: datetime) -> list[FeedbackItem]:
+        """Items received in [start, end), oldest first."""
+        async with self._runtime.database.session() as session:
+            rows = (
+                await session.execute(
+                    select(FeedbackRecord)
+                    .where(
+                        col(FeedbackRecord.received_at) >= start,
+                        col(FeedbackRecord.received_at) < end,
+                    )
+                    .order_by(col(FeedbackRecord.received_at), col(FeedbackRecord.id))
+                )
+            ).scalars()
+            return [record_item(row) for row in rows]
+
+    async def filters_to(self, targets: set[str]) -> list[ItemFilter]:
+        """The filters of the routes that post to any of these TARGETs."""
+        async with self._runtime.database.session() as session:
+            rows = (
+                await session.execute(select(RouteRecord).where(col(RouteRecord.target).in_(targets)))
+            ).scalars()
+            return [record_route(row).filter for row in rows]
+
+    async def accept(self, items: Sequence[FeedbackItem]) -> object:
+        """Store items as the intake stores any (redacted, scored, routed)."""
+        return await self._intake.accept(items)
