@@ -69,11 +69,6 @@ class QueryTerms:
     # names something ("hubspot", "sla"), where an unknown dictionary word is more often chat context.
     dictionary: tuple[bool, ...] = ()
 
-    @property
-    def total_idf(self) -> float:
-        """Sum of the idf of every query term."""
-        return sum(self.idf)
-
 
 class LexicalIndex:
     """BM25F over title, heading path and body of each chunk."""
