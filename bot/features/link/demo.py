@@ -2,8 +2,8 @@
 
 The figures live in bot/demo/company/link/history.json (our own writing). Feedback goes in through the
 customer source (the feedback feature's intake); pulse runs are written as closed runs by the employee
-source (the pulse feature's own writer), so segment labels follow its threshold rule (the Reports team is small: some months it stays
-hidden, and once it hides a neighbour with it).
+source (the pulse feature's own writer), so segment labels follow its threshold rule (the Reports team
+is small: some months it stays hidden, and once it hides a neighbour with it).
 """
 
 from __future__ import annotations
