@@ -40,7 +40,8 @@ from adapters.slack.limiter import Rate, SlackRateLimiter  # noqa: E402
 from bot.app import setup_features  # noqa: E402
 from bot.db import migrate  # noqa: E402
 from bot.db.models import OutboxMessage  # noqa: E402
-from bot.features.pulse import service  # noqa: E402
+from bot.features.pulse.runs import create_pulse  # noqa: E402
+from bot.features.pulse.spec import build_spec  # noqa: E402
 from bot.rate_budget.factory import budget_store  # noqa: E402
 from bot.runtime import Runtime, build_runtime  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -176,10 +177,10 @@ async def scenario(recipients: int, rate: float, database_url: str, *, kill: boo
         await database_ready.database.dispose()
         runtime, adapter = await _runtime(database_url, fake.url, rate)
         try:
-            spec = service.build_spec(
+            spec = build_spec(
                 question="enps", kind=None, audience=["slack:T0001/CALL"], created_by="slack:UADMIN"
             )
-            await service.create_pulse(runtime, spec)
+            await create_pulse(runtime, spec)
             await runtime.scheduler.run_due()
             assert await _unsent(runtime) == recipients, "the run queued one invitation per person"
             kills = in_flight = 0
@@ -247,7 +248,9 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a temporary SQLite file per scenario")
     parser.add_argument("--scenario", choices=["clean", "killed"], action="append")
     parser.add_argument("--json", action="store_true")
-    parser.add_argument("--redis-url", help="keep the rate budgets in this Redis (REDIS_URL) instead of the database")
+    parser.add_argument(
+        "--redis-url", help="keep the rate budgets in this Redis (REDIS_URL) instead of the database"
+    )
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     args = parser.parse_args()

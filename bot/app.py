@@ -22,7 +22,9 @@ from bot.db import migrate as migrations
 from bot.db.database import Database, database_for
 from bot.features.answers.answering import Knowledge
 from bot.features.catalog import Features, all_features
+from bot.features.feedback.history import FeedbackHistory
 from bot.features.feedback.intake import FeedbackIntake
+from bot.features.pulse.history import PulseHistory
 from bot.health import health_routes
 from bot.llm_metrics import MeasuredWriter
 from bot.metrics import Metrics
@@ -111,7 +113,8 @@ def setup_features(
     intake = FeedbackIntake(runtime)
     features.help.setup(runtime)
     features.answers.setup(runtime, knowledge or configured_knowledge(runtime))
-    features.link.setup(runtime, feedback=intake)
+    # The link reads the feedback and pulse features through its own protocols: only the root knows all three.
+    features.link.setup(runtime, customers=FeedbackHistory(runtime, intake), employees=PulseHistory(runtime))
     # Features read import files through the edge's parsers without importing `adapters` themselves.
     features.feedback.setup(runtime, intake, FileReader())
     features.pulse.setup(runtime)

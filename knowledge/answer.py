@@ -179,13 +179,10 @@ def _sentences(text: str) -> list[Sentence]:
     return sentences
 
 
-def best_passage(question: str, text: str, tokenizer: Tokenizer, max_words: int = MAX_QUOTE_WORDS) -> str:
-    """The run of consecutive sentences (within max_words) that shares the most terms with the question."""
-    return _best_quote(question, text, tokenizer, max_words)[0]
-
-
-def _best_quote(question: str, text: str, tokenizer: Tokenizer, max_words: int) -> tuple[str, str | None]:
-    """The best passage, and the merged heading it starts under (None: the chunk's own heading)."""
+def best_quote(
+    question: str, text: str, tokenizer: Tokenizer, max_words: int = MAX_QUOTE_WORDS
+) -> tuple[str, str | None]:
+    """The sentences (within max_words) sharing most terms with the question, and the heading they start under."""
     units = _sentences(text)
     code_wanted = wants_code(question)
     if not code_wanted:
@@ -266,7 +263,7 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
         if hit.chunk.kind not in ("doc", "changelog"):
             passage, heading = hit.chunk.text, None
         else:
-            passage, heading = _best_quote(question, hit.chunk.text, tokenizer, MAX_QUOTE_WORDS)
+            passage, heading = best_quote(question, hit.chunk.text, tokenizer, MAX_QUOTE_WORDS)
         if not passage:
             continue  # only code, and the question does not ask for code
         if heading:

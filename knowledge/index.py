@@ -88,11 +88,6 @@ class QueryTerms:
     # How specific each term's word is in everyday English, 0 to 1 (knowledge/spelling.py, english_rarity).
     rarity: tuple[float, ...] = ()
 
-    @property
-    def total_idf(self) -> float:
-        """Sum of the idf of every query term."""
-        return sum(self.idf)
-
 
 class LexicalIndex:
     """BM25F over title, heading path and body of each chunk."""

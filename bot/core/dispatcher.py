@@ -64,7 +64,6 @@ class Dispatcher:
         self._commands: dict[str, Command] = {}
         self._fallback: Handler | None = None
         self._actions: dict[str, Handler] = {}
-        self._installs: list[Handler] = []
         self._home_sections: list[HomeSection] = []
         self._batches: dict[str, BatchHandler] = {}
 
@@ -91,10 +90,6 @@ class Dispatcher:
     def action(self, prefix: str, handler: Handler) -> None:
         """Register the handler of actions whose id starts with `prefix` (buttons, cards, forms)."""
         self._actions[prefix] = handler
-
-    def install(self, handler: Handler) -> None:
-        """Register a handler of install and uninstall events."""
-        self._installs.append(handler)
 
     def home_section(self, section: HomeSection) -> None:
         """Register a section of the home tab."""
@@ -208,8 +203,6 @@ class Dispatcher:
                 await self._runtime.directory.forget_workspace(event.platform, event.workspace)
             elif event.change == "removed" and event.conversation is not None:
                 await self._runtime.directory.forget_conversation(event.conversation)
-            for handler in self._installs:
-                await handler(turn)
         elif isinstance(event, HomeOpened):
             await self._publish_home(turn)
 

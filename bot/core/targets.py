@@ -42,6 +42,21 @@ def parse_target(raw: str) -> Target:
     return Target(platform, rest)
 
 
+# A place to post as routes and teams store it: Slack ids in capitals (as Slack writes them), so one channel
+# is never stored under two spellings.
+_PLACE: Final = re.compile(r"^(?:slack:(?:[A-Z0-9]+/)?[A-Z0-9]+|teams:\S+|console:[\w.-]+)$")
+
+
+def check_place(raw: str) -> str:
+    """The TARGET, stripped, when it is written as a place to post; TargetError saying how otherwise."""
+    target = raw.strip()
+    if not _PLACE.match(target):
+        raise TargetError(
+            f"target {target!r} should look like slack:C123, slack:T123/C123, teams:CONVERSATION or console:NAME"
+        )
+    return target
+
+
 _TEAMS_USER: Final = re.compile(
     r"^(29:.+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
 )

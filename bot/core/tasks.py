@@ -28,11 +28,6 @@ class TaskTracker:
         if not task.cancelled() and task.exception() is not None:
             log.error("background %s failed: %r", task.get_name(), task.exception())
 
-    @property
-    def in_flight(self) -> int:
-        """How many tasks are still running."""
-        return len(self._tasks)
-
     async def drain(self, timeout: float = 25.0) -> None:
         """Wait for running tasks (new ones spawned meanwhile included), then cancel what is left."""
         deadline = asyncio.get_running_loop().time() + timeout

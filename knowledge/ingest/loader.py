@@ -12,6 +12,7 @@ from typing import Any
 from knowledge.documents import Chunk, ChunkKind, LoadedDocument
 from knowledge.ingest.calendar import Campaign, campaign_text, campaigns_from_csv, campaigns_from_ics
 from knowledge.ingest.chunking import ChunkDefaults, Section, chunk_sections
+from knowledge.ingest.csv import faq_pairs, is_calendar, is_faq, read_rows
 from knowledge.ingest.errors import UnreadableFile, UnsupportedFile
 from knowledge.ingest.frontmatter import EntryMeta, entry_meta
 from knowledge.ingest.html import load_html
@@ -26,7 +27,6 @@ from knowledge.ingest.ignore import (
 from knowledge.ingest.markdown import load_markdown
 from knowledge.ingest.pdf import load_pdf
 from knowledge.ingest.plain import load_text
-from knowledge.ingest.tables import faq_pairs, is_calendar, is_faq, read_rows
 
 MARKDOWN_SUFFIXES = frozenset({".md", ".mdx", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from adapters.slack.blocks import render_message
 from adapters.teams.base import render_activity
-from bot.features.answers.messages import answer_message
+from bot.features.answers.render import answer_message
 from knowledge.answer import Answer
 
 LLM_REPLY = """The **Growth plan** costs EUR 25 a month [1]. See [the pricing page](https://northpine.example/pricing?a=1&b=2).

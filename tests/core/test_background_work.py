@@ -21,10 +21,9 @@ async def test_drain_waits_for_work_in_flight_and_work_it_spawns() -> None:
         tracker.spawn(follow_up())
 
     tracker.spawn(slow_reply())
-    assert tracker.in_flight == 1
+    assert finished == []  # spawn returns at once; the work runs on
     await tracker.drain(timeout=5)
     assert finished == ["reply", "follow-up"]
-    assert tracker.in_flight == 0
 
 
 async def test_drain_gives_up_on_work_that_outlives_the_timeout() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from bot.clock import ManualClock
-from bot.features.feedback.items import FeedbackItem, parse_item
-from bot.features.feedback.scoring import HighlightScorer
+from bot.customer_voice.items import FeedbackItem, parse_item
+from bot.customer_voice.scoring import HighlightScorer
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.recording import RecordingAdapter

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.core.types import ActionEvent, ConversationRef, UserRef
+from bot.customer_voice.items import FeedbackItem, parse_item
 from bot.db.models import OutboxMessage
 from bot.features.feedback import manage
 from bot.features.feedback.intake import FeedbackIntake
-from bot.features.feedback.items import FeedbackItem, parse_item
 from bot.features.feedback.render import FOLLOW_UP
 from bot.features.feedback.routing import Route, parse_route_args
 from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord

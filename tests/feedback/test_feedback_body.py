@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from adapters.feedback_formats import FeedbackBodyError, read_body
 from bot.core.records import RecordRefused
+from bot.customer_voice.items import FeedbackItem
 from bot.features.feedback.batches import items_of
-from bot.features.feedback.items import FeedbackItem
 
 
 def parse_body(raw: bytes, content_type: str | None, now: datetime | None = None) -> list[FeedbackItem]:

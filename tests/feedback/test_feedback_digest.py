@@ -5,20 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.customer_voice.figures import nps, top_themes
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.scoring import HighlightScorer
 from bot.features.feedback.digest import (
     Period,
     ScoredItem,
     company_digest,
     digest_periods,
-    nps,
     pick_quotes,
     route_digest,
     score_badge,
-    top_themes,
 )
-from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.routing import Route
-from bot.features.feedback.scoring import HighlightScorer
 
 MakeItem = Callable[..., FeedbackItem]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

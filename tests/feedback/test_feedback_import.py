@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from adapters.feedback_formats import InvalidMapping, parse_mapping
 from adapters.feedback_formats import parse_csv as read_csv
 from adapters.feedback_formats import parse_import as read_import
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback
+from bot.customer_voice.items import FeedbackItem, InvalidFeedback
 from bot.features.feedback.reading import Verdict
 from bot.features.feedback.reading import verdicts as validated
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback, parse_item
+from bot.customer_voice.items import FeedbackItem, InvalidFeedback, parse_item
 
 CONTRACT_EXAMPLE: dict[str, Any] = {
     "id": "resp-1041",

@@ -10,9 +10,9 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from bot.clock import ManualClock
-from bot.features.feedback.posts import highlight_post
-from bot.features.feedback.redaction import redact
-from bot.features.feedback.scoring import HighlightScorer
+from bot.customer_voice.redaction import redact
+from bot.customer_voice.scoring import HighlightScorer
+from bot.features.feedback.render import highlight_post
 from bot.features.feedback.tables import FeedbackRecord
 from bot.runtime import Runtime
 from tests.feedback.conftest import MakeItem

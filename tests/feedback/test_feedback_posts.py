@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.posts import highlight_post
-from bot.features.feedback.scoring import HighlightScore
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.scoring import HighlightScore
+from bot.features.feedback.render import highlight_post
 
 MakeItem = Callable[..., FeedbackItem]
 PAIN = HighlightScore(0.7, "pain", ["NPS detractor (3)", "specific: mentions export"], True)

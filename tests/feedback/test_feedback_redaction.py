@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.features.feedback.redaction import iban_valid, luhn_valid, redact
+from bot.customer_voice.redaction import iban_valid, luhn_valid, redact
 
 
 @pytest.mark.parametrize(

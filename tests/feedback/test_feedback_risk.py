@@ -7,15 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.risk import (
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.risk import (
     NegativeSignal,
     RiskPolicy,
     accounts_at_risk,
     becomes_at_risk,
     negative_signal,
 )
-from bot.features.feedback.scoring import HighlightScore
+from bot.customer_voice.scoring import HighlightScore
 
 MakeItem = Callable[..., FeedbackItem]
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.features.feedback.items import FeedbackItem
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.scoring import HighlightScore
 from bot.features.feedback.routing import (
     InvalidRoute,
     Route,
@@ -16,7 +17,6 @@ from bot.features.feedback.routing import (
     parse_route_args,
     route_accepts,
 )
-from bot.features.feedback.scoring import HighlightScore
 
 HIGHLIGHT = HighlightScore(0.8, "pain", ["NPS detractor (3)"], True)
 NOT_HIGHLIGHT = HighlightScore(0.2, "neutral", [], False)

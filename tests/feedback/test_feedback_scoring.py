@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.scoring import HighlightScorer, rating_signal
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.scoring import HighlightScorer, rating
 
 MakeItem = Callable[..., FeedbackItem]
 
@@ -72,13 +72,13 @@ def test_neutral_usage_notes_are_not_highlights(scorer: HighlightScorer, make_it
 def test_ratings_speak_at_the_extremes(
     make_item: MakeItem, scale: str, score: int | None, polarity: str, reason: str | None
 ) -> None:
-    strength, said_polarity, said_reason = rating_signal(make_item(scale=scale, score=score))
-    assert (said_polarity, said_reason) == (polarity, reason)
-    assert (strength > 0) == (reason is not None)
+    said = rating(make_item(scale=scale, score=score))
+    assert (said.polarity, said.reason) == (polarity, reason)
+    assert (said.strength > 0) == (reason is not None)
 
 
 def test_harsher_ratings_weigh_more(make_item: MakeItem) -> None:
-    strengths = [rating_signal(make_item(scale="nps", score=s))[0] for s in range(7)]
+    strengths = [rating(make_item(scale="nps", score=s)).strength for s in range(7)]
     assert strengths == sorted(strengths, reverse=True)
 
 

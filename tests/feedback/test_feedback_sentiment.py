@@ -12,7 +12,7 @@ from vaderSentiment.vaderSentiment import (
     SentimentIntensityAnalyzer,
 )
 
-from bot.features.feedback.sentiment import LexiconSentiment
+from bot.customer_voice.sentiment import LexiconSentiment
 
 LIBRARY = SentimentIntensityAnalyzer()
 FAST = LexiconSentiment()

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.features.feedback.similarity import (
+from bot.customer_voice.similarity import (
     NearDuplicateIndex,
     find_near_duplicate,
     jaccard,

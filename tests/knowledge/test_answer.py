@@ -9,7 +9,7 @@ from knowledge.answer import (
     CLOSEST_PAGES_HEADING,
     DONT_KNOW_TEXT,
     NO_ANSWER_TOKEN,
-    best_passage,
+    best_quote,
     compose_extractive,
     compose_with_llm,
 )
@@ -85,8 +85,10 @@ def test_a_sentence_wrapped_across_lines_is_quoted_whole() -> None:
         "Open the report and click Export. PDF gives a printable report with your logo; CSV\n"
         "gives the same figures as a spreadsheet.\n\nLarge reports are emailed to you."
     )
-    quote = best_passage("does it give me a printable report?", wrapped, Tokenizer())
-    assert quote == "PDF gives a printable report with your logo; CSV gives the same figures as a spreadsheet."
+    quote, _ = best_quote("does it give me a printable report?", wrapped, Tokenizer())
+    assert (
+        quote == "PDF gives a printable report with your logo; CSV gives the same figures as a spreadsheet."
+    )
 
 
 def test_a_short_quote_goes_on_to_the_end_of_its_paragraph_but_not_beyond() -> None:
@@ -94,7 +96,7 @@ def test_a_short_quote_goes_on_to_the_end_of_its_paragraph_but_not_beyond() -> N
         "Go to Banking and click Connect bank. Pick your bank and sign in on its own page.\n\n"
         "Banks ask you to renew your consent every 90 days."
     )
-    quote = best_passage("how do I connect my bank?", steps, Tokenizer())
+    quote, _ = best_quote("how do I connect my bank?", steps, Tokenizer())
     assert quote == "Go to Banking and click Connect bank. Pick your bank and sign in on its own page."
 
 
@@ -105,7 +107,7 @@ def test_list_items_are_quoted_one_to_a_line() -> None:
         "- Bookkeeper: invoices, expenses and reports; cannot\n  invite people.\n"
         "- Viewer: read-only access to reports."
     )
-    quote = best_passage("what can the bookkeeper and the viewer see in reports?", roles, Tokenizer())
+    quote, _ = best_quote("what can the bookkeeper and the viewer see in reports?", roles, Tokenizer())
     assert quote == (
         "- Bookkeeper: invoices, expenses and reports; cannot invite people.\n"
         "- Viewer: read-only access to reports."
@@ -113,14 +115,16 @@ def test_list_items_are_quoted_one_to_a_line() -> None:
 
 
 def test_a_passage_that_matched_by_its_heading_alone_is_quoted_from_the_top() -> None:
-    roles = "- Owner: everything, including billing.\n- Bookkeeper: invoices and reports.\n- Viewer: read-only."
-    quote = best_passage("what roles are there", roles, Tokenizer())
+    roles = (
+        "- Owner: everything, including billing.\n- Bookkeeper: invoices and reports.\n- Viewer: read-only."
+    )
+    quote, _ = best_quote("what roles are there", roles, Tokenizer())
     assert quote == roles
 
 
 def test_a_sentence_longer_than_the_quote_limit_is_cut_at_a_word() -> None:
     long_line = "The report shows " + ", ".join(f"figure {n}" for n in range(30)) + "."
-    quote = best_passage("which figures does the report show", long_line, Tokenizer(), max_words=6)
+    quote, _ = best_quote("which figures does the report show", long_line, Tokenizer(), max_words=6)
     assert quote == "The report shows figure 0, figure …"
 
 
@@ -130,7 +134,9 @@ def test_a_quote_from_a_merged_section_cites_that_sections_heading() -> None:
         Section(("Install", "On Windows"), "Windows asks for an administrator password. " * 8),
     ]
     (chunk,) = chunk_sections(sections, ChunkDefaults(source="guide.md", doc_title="Guide"))
-    answer = compose_extractive("does windows ask for a password?", [ScoredChunk(chunk, 5.0, 1.0)], today=TODAY)
+    answer = compose_extractive(
+        "does windows ask for a password?", [ScoredChunk(chunk, 5.0, 1.0)], today=TODAY
+    )
     assert answer.text.startswith("From Guide › On Windows [1]:")
     assert "[1] Guide › On Windows (guide.md)" in answer.text
     assert answer.sources[0].title == "Guide › On Windows"

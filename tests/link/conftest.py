@@ -14,10 +14,15 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.core.types import UserRef
-from bot.features.feedback.items import FeedbackItem
-from bot.features.link.months import month_of, month_start, months_until
+from bot.customer_voice.items import FeedbackItem
+from bot.features.link.assembly import link_report
+from bot.features.link.months import DEFAULT_MONTHS, month_of, month_start, months_until
+from bot.features.link.report import LinkReport
 from bot.features.link.teams import build_team, save_team
-from bot.features.pulse import service
+from bot.features.pulse.ballots import AnswerOutcome, record_answer
+from bot.features.pulse.closing import close_pulse
+from bot.features.pulse.runs import create_pulse
+from bot.features.pulse.spec import build_spec
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.databases import TEST_SECRET_KEY
@@ -70,6 +75,10 @@ class LinkWorld(TestBot):
         super().__init__(runtime, clock=clock)
         self.pulses: list[int] = []
 
+    async def report(self, months: int = DEFAULT_MONTHS, team: str | None = None) -> LinkReport:
+        """The link report as the chat and the command line read it, through the sources the root wired."""
+        return await link_report(self.runtime, features_of(self.runtime).link.sources, months, team)
+
     def newest_token(self, user_id: str) -> str:
         """The newest answer token a person was sent."""
         tokens = self.button_values(user_id, "pulse.")
@@ -79,22 +88,22 @@ class LinkWorld(TestBot):
     async def pulse_month(self, month_index: int) -> None:
         """An eNPS pulse to the three channels in that month: sent, answered, closed."""
         self.clock.set(month_start(MONTHS[month_index], "UTC") + timedelta(days=9, hours=9))
-        spec = service.build_spec(
+        spec = build_spec(
             question="enps",
             kind=None,
             audience=["slack:C1", "slack:C2", "slack:C3"],
             created_by="slack:ULEAD",
         )
-        pulse_id = await service.create_pulse(self.runtime, spec)
+        pulse_id = await create_pulse(self.runtime, spec)
         await self.settle()
         for channel, people in PEOPLE.items():
             for person, score in zip(people, employee_scores(month_index, channel), strict=False):
-                result = await service.record_answer(
+                result = await record_answer(
                     self.runtime, f"slack:{person}", self.newest_token(person), str(score)
                 )
-                assert result.outcome is service.AnswerOutcome.RECORDED
+                assert result.outcome is AnswerOutcome.RECORDED
         self.clock.advance(timedelta(days=1))
-        assert await service.close_pulse(self.runtime, pulse_id) == 1
+        assert await close_pulse(self.runtime, pulse_id) == 1
         await self.settle()
         self.pulses.append(pulse_id)
 

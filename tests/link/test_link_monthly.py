@@ -61,8 +61,9 @@ def test_clueline_tz_is_read_and_a_bad_zone_names_the_variable() -> None:
 
 
 def test_months_are_calendar_months_in_the_companys_time_zone() -> None:
-    from bot.features.feedback.items import FeedbackItem
+    from bot.customer_voice.items import FeedbackItem
     from bot.features.link.report import LinkInput, build_report
+    from bot.features.pulse.history import PulseRules
 
     late = FeedbackItem(
         id="x",
@@ -82,6 +83,7 @@ def test_months_are_calendar_months_in_the_companys_time_zone() -> None:
                 items=[late],
                 enps_runs=[],
                 text_runs=[],
+                rules=PulseRules(),
             )
         )
         assert [row["customer_responses"] for row in report.company] == [july, august]

@@ -51,10 +51,9 @@ async def test_team_and_link_are_for_comms_leads_only(world: LinkWorld) -> None:
 async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(world: LinkWorld) -> None:
     from datetime import timedelta
 
+    from bot.customer_voice.items import FeedbackItem
     from bot.features.feedback import manage
-    from bot.features.feedback.items import FeedbackItem
     from bot.features.feedback.routing import parse_route
-    from bot.features.link import service
 
     await manage.add_route(world.runtime, parse_route("slack:C7", product="payroll"), "test")
     lead = TestBot(world.runtime, user_id="lead")
@@ -88,7 +87,7 @@ async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(
             ),
         ]
     )
-    report = await service.link_report(world.runtime, months=1)
+    report = await world.report(months=1)
     [row] = report.teams[0].rows
     # b and c are about payroll (route filter): one promoter, one detractor.
     assert (row["customer_nps"], row["customer_responses"]) == (0, 2)
@@ -101,9 +100,11 @@ async def test_a_team_without_filters_takes_the_feedback_routed_to_its_channels(
 async def test_what_gets_in_the_way_shows_only_when_enough_of_a_team_answered(world: LinkWorld) -> None:
     from datetime import timedelta
 
-    from bot.features.link import service
     from bot.features.link.teams import build_team, save_team
-    from bot.features.pulse import service as pulses
+    from bot.features.pulse.ballots import AnswerOutcome, record_answer
+    from bot.features.pulse.closing import close_pulse
+    from bot.features.pulse.runs import create_pulse
+    from bot.features.pulse.spec import build_spec
     from tests.link.conftest import slack_user
 
     world.add_members("C9", [slack_user(f"O{n}") for n in range(10)])
@@ -111,21 +112,19 @@ async def test_what_gets_in_the_way_shows_only_when_enough_of_a_team_answered(wo
     await save_team(world.runtime, build_team("Ops", ["slack:C9"]), "test")
     await save_team(world.runtime, build_team("Quality", ["slack:C8"]), "test")
     world.clock.advance(timedelta(days=2))
-    spec = pulses.build_spec(
+    spec = build_spec(
         question="obstacles", kind=None, audience=["slack:C9", "slack:C8"], created_by="slack:ULEAD"
     )
-    pulse_id = await pulses.create_pulse(world.runtime, spec)
+    pulse_id = await create_pulse(world.runtime, spec)
     await world.settle()
     answers = ["Too many meetings.", "Slow laptops and meetings.", "Meetings all day.", "Old laptops."]
     for person in [f"O{n}" for n in range(10)] + [f"Q{n}" for n in range(9)]:
         text = answers[int(person[1:]) % len(answers)]
-        result = await pulses.record_answer(
-            world.runtime, f"slack:{person}", world.newest_token(person), text
-        )
-        assert result.outcome is pulses.AnswerOutcome.RECORDED
+        result = await record_answer(world.runtime, f"slack:{person}", world.newest_token(person), text)
+        assert result.outcome is AnswerOutcome.RECORDED
     world.clock.advance(timedelta(hours=1))
-    assert await pulses.close_pulse(world.runtime, pulse_id) == 1
-    report = await service.link_report(world.runtime, months=1)
+    assert await close_pulse(world.runtime, pulse_id) == 1
+    report = await world.report(months=1)
     themes = {team.team: team.employee_themes for team in report.teams}
     # Ops: 10 answers; "meetings" in O0-O2, O4-O6, O8-O9 (8), "laptops" in O1, O3, O5, O7, O9 (5).
     assert themes["Ops"][:2] == [("meetings", 8), ("laptops", 5)]

@@ -9,7 +9,8 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.core.types import UserRef
-from bot.features.pulse import service
+from bot.features.pulse.runs import create_pulse
+from bot.features.pulse.spec import build_spec
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support.databases import TEST_SECRET_KEY
@@ -50,8 +51,8 @@ class PulseWorld(TestBot):
             "created_by": "slack:ULEAD",
         }
         arguments.update(options)
-        spec = service.build_spec(**arguments)  # type: ignore[arg-type]
-        return await service.create_pulse(self.runtime, spec)
+        spec = build_spec(**arguments)  # type: ignore[arg-type]
+        return await create_pulse(self.runtime, spec)
 
     def tokens(self, user_id: str) -> list[str]:
         """Every answer token sent to a person, oldest first."""

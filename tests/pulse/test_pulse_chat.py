@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.core.types import OutboundMessage, Text
-from bot.features.pulse import messages
+from bot.features.pulse import render, texts
 from bot.runtime import Runtime
 from tests.cli.test_demo_first_hour import demo
 from tests.pulse.conftest import PulseWorld
@@ -16,7 +16,7 @@ async def test_people_who_are_not_comms_leads_get_a_clear_refusal(runtime: Runti
     bot = TestBot(runtime, user_id="someone")
     for command in ("pulse new", "pulse list", "pulse results 1", "pulse close 1", "pulse grant @me"):
         await bot.push(command)
-        assert bot.pop() == messages.NOT_A_LEAD
+        assert bot.pop() == texts.NOT_A_LEAD
     assert not await runtime.roles.is_comms_lead("console:me")
 
 
@@ -40,7 +40,7 @@ async def test_results_and_close_need_a_pulse_number(runtime: Runtime) -> None:
 async def test_pulse_new_opens_a_form_and_its_submit_creates_the_pulse(world: PulseWorld) -> None:
     await world.act(
         "ULEAD",
-        messages.CREATE_FORM,
+        render.CREATE_FORM,
         audience="slack:C1",
         question="enps",
         when="0 9 * * MON",
@@ -50,11 +50,11 @@ async def test_pulse_new_opens_a_form_and_its_submit_creates_the_pulse(world: Pu
         "Unknown time zone" in world.replies_to("ULEAD")[-1]
         and "Europe/Berlin" in world.replies_to("ULEAD")[-1]
     )
-    await world.act("ULEAD", messages.CREATE_FORM, audience="slack:C1", question="enps", closes_after="2d")
+    await world.act("ULEAD", render.CREATE_FORM, audience="slack:C1", question="enps", closes_after="2d")
     assert world.replies_to("ULEAD")[-1].startswith("Pulse #1 created")
     assert sorted(c.channel for c, _ in world.slack.sent if c.channel.startswith("D-U")) != []
-    await world.act("U1", messages.CREATE_FORM, audience="slack:C1", question="enps")
-    assert world.replies_to("U1")[-1] == messages.NOT_A_LEAD
+    await world.act("U1", render.CREATE_FORM, audience="slack:C1", question="enps")
+    assert world.replies_to("U1")[-1] == texts.NOT_A_LEAD
 
 
 async def test_home_shows_a_comms_lead_their_pulses(world: PulseWorld) -> None:
@@ -75,12 +75,11 @@ def _text(message: OutboundMessage) -> str:
 
 async def test_free_text_answer_typed_in_the_chat_where_there_are_no_forms(runtime: Runtime) -> None:
     lead = TestBot(runtime, user_id="lead")
-    from bot.features.pulse import service
+    from bot.features.pulse.runs import create_pulse
+    from bot.features.pulse.spec import build_spec
 
-    spec = service.build_spec(
-        question="obstacles", kind=None, audience=["console:lead"], created_by="console:lead"
-    )
-    await service.create_pulse(runtime, spec)
+    spec = build_spec(question="obstacles", kind=None, audience=["console:lead"], created_by="console:lead")
+    await create_pulse(runtime, spec)
     await lead.push("help")  # any turn lets the scheduler open the run and send the DM
     assert any("What gets in the way" in reply for reply in lead.pop_all())
     await lead.push("pulse answer")
@@ -90,28 +89,34 @@ async def test_free_text_answer_typed_in_the_chat_where_there_are_no_forms(runti
     await lead.push("pulse answer Too many meetings on Mondays")
     assert "Thank you" in lead.pop()
     await lead.push("pulse answer Again")
-    assert lead.pop() == messages.ALREADY_ANSWERED
+    assert lead.pop() == texts.ALREADY_ANSWERED
 
 
-async def test_a_typed_score_says_whether_it_is_out_of_range_not_a_number_or_repeated(runtime: Runtime) -> None:
-    from bot.features.pulse import service
+async def test_a_typed_score_says_whether_it_is_out_of_range_not_a_number_or_repeated(
+    runtime: Runtime,
+) -> None:
+    from bot.features.pulse.runs import create_pulse
+    from bot.features.pulse.spec import build_spec
 
     lead = TestBot(runtime, user_id="lead")
-    spec = service.build_spec(question="enps", kind=None, audience=["console:lead"], created_by="console:lead")
-    await service.create_pulse(runtime, spec)
+    spec = build_spec(question="enps", kind=None, audience=["console:lead"], created_by="console:lead")
+    await create_pulse(runtime, spec)
     await lead.push("help")  # any turn lets the scheduler open the run and send the DM
     lead.pop_all()
     await lead.push("pulse answer 11")
     assert lead.pop() == "11 is out of range: an answer to this question is a whole number from 0 to 10."
     await lead.push("pulse answer banana")
-    assert lead.pop() == "'banana' is not a whole number: an answer to this question is a whole number from 0 to 10."
+    assert (
+        lead.pop()
+        == "'banana' is not a whole number: an answer to this question is a whole number from 0 to 10."
+    )
     await lead.push("pulse answer 9")
     assert "Thank you" in lead.pop()
     await lead.push("pulse answer 7")
-    assert lead.pop() == messages.ALREADY_ANSWERED
+    assert lead.pop() == texts.ALREADY_ANSWERED
     stranger = TestBot(runtime, user_id="stranger")
     await stranger.push("pulse answer 7")
-    assert stranger.pop() == messages.REFUSED  # no pulse of theirs: the one neutral refusal
+    assert stranger.pop() == texts.REFUSED  # no pulse of theirs: the one neutral refusal
 
 
 def test_demo_runs_the_sample_pulse_records_the_answer_and_shows_the_rules(tmp_path: Path) -> None:

@@ -9,13 +9,16 @@ from sqlmodel import col
 
 from bot.core.errors import PermanentSendError
 from bot.core.types import Buttons, Image
-from bot.features.pulse import messages, service
+from bot.features.pulse import render, texts
+from bot.features.pulse.closing import close_pulse
+from bot.features.pulse.runs import open_run
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
+from bot.features.pulse.views import latest_results
 from tests.pulse.conftest import PEOPLE, PulseWorld
 
 
 async def _results(world: PulseWorld, pulse_id: int) -> dict[str, object]:
-    found = await service.latest_results(world.runtime, pulse_id)
+    found = await latest_results(world.runtime, pulse_id)
     assert found is not None and found[1] is not None
     return dict(found[1].results)
 
@@ -31,7 +34,7 @@ async def test_channel_members_are_asked_once_each_without_bots_guests_or_deacti
     assert "Would you refer a friend to work here?" in invite.text
     labels = [b.label for block in invite.blocks if isinstance(block, Buttons) for b in block.buttons]
     assert labels == [str(score) for score in range(11)]
-    assert any(messages.STORED_STATEMENT in getattr(block, "text", "") for block in invite.blocks)
+    assert any(texts.STORED_STATEMENT in getattr(block, "text", "") for block in invite.blocks)
 
 
 async def test_opening_a_run_again_sends_nothing_new(world: PulseWorld) -> None:
@@ -41,7 +44,7 @@ async def test_opening_a_run_again_sends_nothing_new(world: PulseWorld) -> None:
         pulse = await session.get(Pulse, pulse_id)
         run = (await session.execute(select(PulseRun))).scalar_one()
         assert pulse is not None
-        again = await service.open_run(world.runtime, session, pulse, run.scheduled_for)
+        again = await open_run(world.runtime, session, pulse, run.scheduled_for)
         assert again.id == run.id
     await world.settle()
     assert len(world.slack.sent) == len(PEOPLE)
@@ -57,7 +60,7 @@ async def test_one_tap_records_the_answer_and_replaces_the_buttons_with_thanks(w
     assert "of 8" not in thanks.text, "how many answered before you is answer order: not told"
     assert "9" not in thanks.text, "the thanks does not repeat the answer"
     assert not any(
-        b.action_id.startswith(messages.ANSWER_ACTION)
+        b.action_id.startswith(render.ANSWER_ACTION)
         for block in thanks.blocks
         if isinstance(block, Buttons)
         for b in block.buttons
@@ -71,7 +74,7 @@ async def test_second_tap_is_refused_politely_and_not_counted(world: PulseWorld)
     token = world.tokens("U1")[0]
     await world.tap("U1", "9", token)
     await world.tap("U1", "0", token)
-    assert world.replies_to("U1")[-1] == messages.ALREADY_ANSWERED
+    assert world.replies_to("U1")[-1] == texts.ALREADY_ANSWERED
     assert (await _results(world, pulse_id))["responses"] == 1
 
 
@@ -82,10 +85,10 @@ async def test_someone_elses_unknown_or_closed_pulse_gets_one_reply_that_reveals
     await world.settle()
     await world.tap("U2", "3", world.tokens("U1")[0])
     await world.tap("U2", "3", "made-up-token")
-    await service.close_pulse(world.runtime, pulse_id)
+    await close_pulse(world.runtime, pulse_id)
     await world.tap("U3", "3")
     refusals = world.replies_to("U2")[-2:] + world.replies_to("U3")[-1:]
-    assert refusals == [messages.REFUSED] * 3
+    assert refusals == [texts.REFUSED] * 3
     assert (await _results(world, pulse_id))["responses"] == 0
 
 
@@ -130,7 +133,7 @@ async def test_results_stay_hidden_below_the_threshold_then_show_the_contract_nu
     await world.settle()
     for person, score in zip(PEOPLE[:4], ["10", "9", "8", "6"], strict=True):
         await world.tap(person, score)
-    await service.close_pulse(world.runtime, pulse_id)
+    await close_pulse(world.runtime, pulse_id)
     assert await _results(world, pulse_id) == {
         "pulse": pulse_id,
         "audience": 8,
@@ -145,7 +148,7 @@ async def test_results_stay_hidden_below_the_threshold_then_show_the_contract_nu
     await world.settle()
     for person, score in zip(PEOPLE[:5], ["10", "9", "8", "6", "3"], strict=True):
         await world.tap(person, score)
-    await service.close_pulse(world.runtime, second)
+    await close_pulse(world.runtime, second)
     assert await _results(world, second) == {
         "pulse": second,
         "audience": 8,
@@ -163,7 +166,7 @@ async def test_an_open_run_shows_how_many_answered_and_its_numbers_only_at_close
     await world.settle()
     for person in PEOPLE[:6]:
         await world.tap(person, "9")
-    found = await service.latest_results(world.runtime, pulse_id)
+    found = await latest_results(world.runtime, pulse_id)
     assert found is not None and found[1] is not None
     open_view = found[1]
     assert open_view.results["hidden"] is True and open_view.results["responses"] == 6
@@ -209,8 +212,8 @@ async def test_comment_after_a_score_is_kept_apart_and_shown_only_from_ten_answe
     pulse_id = await world.create(results_target="slack:CRES", closes_after="1d")
     await world.settle()
     await world.tap("U1", "9")
-    await world.act("U1", messages.ADD_COMMENT_ACTION, world.tokens("U1")[0])
-    assert world.slack.forms[-1].callback_id.startswith(messages.COMMENT_FORM)
+    await world.act("U1", render.ADD_COMMENT_ACTION, world.tokens("U1")[0])
+    assert world.slack.forms[-1].callback_id.startswith(render.COMMENT_FORM)
     await world.act("U1", world.slack.forms[-1].callback_id, comment="More focus time, please")
     await world.act("U1", world.slack.forms[-1].callback_id, comment="And a second comment")
     assert "already added a comment" in world.replies_to("U1")[-1]

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from bot.db.models import OutboxMessage
-from bot.features.pulse import messages
+from bot.features.pulse import texts
 from bot.features.pulse.tables import PulseBallot, PulseRun
 from tests import conftest
 from tests.pulse.attack_scenario import (
@@ -211,9 +211,9 @@ def test_the_debug_log_holds_no_token_email_progress_or_person_beside_an_answer(
 
 def test_someone_elses_or_a_made_up_token_gets_the_reply_any_refusal_gets(evidence: Evidence) -> None:
     """Bad input: a refusal never tells whether the token's owner was invited or has answered."""
-    assert evidence.refusals["someone else's token"] == messages.REFUSED
-    assert evidence.refusals["made-up token"] == messages.REFUSED
-    assert evidence.refusals["second answer"] == messages.ALREADY_ANSWERED
+    assert evidence.refusals["someone else's token"] == texts.REFUSED
+    assert evidence.refusals["made-up token"] == texts.REFUSED
+    assert evidence.refusals["second answer"] == texts.ALREADY_ANSWERED
 
 
 async def test_the_only_answer_after_a_reminder_is_not_told_apart_by_its_day(world: PulseWorld) -> None:

@@ -75,9 +75,9 @@ def test_bad_or_zoneless_at_is_refused_with_an_example(text: str) -> None:
 def test_build_schedule_for_each_cli_shape() -> None:
     assert build_schedule() is None
     once = build_schedule(at="2026-12-01T09:00:00+01:00")
-    assert once is not None and once.at is not None and not once.recurring
+    assert once is not None and once.at is not None and once.cron is None
     every = build_schedule(every="0 9 * * MON", tz="Europe/Berlin", skip_weekends=True)
-    assert every is not None and every.recurring and every.cron == "0 9 * * MON" and every.skip_weekends
+    assert every is not None and every.cron == "0 9 * * MON" and every.skip_weekends
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,10 @@ The parts, by module path:
 - core: bot/core, bot/db, bot/outbox and the process-wide modules beside them (clock, settings, metrics,
   secret key, logging, health, arguments, worker HTTP). It may import only the core.
 - knowledge: retrieval and answer composition, a library the answers feature uses. It may import the core.
-- feature: one package under bot/features/. It may import the core and knowledge.
-- adapter: adapters/. It may import the core and knowledge, never a feature.
+- customer voice: bot/customer_voice, the text analytics of customer feedback (items, sentiment, fingerprints,
+  similarity, terms, redaction, scores, risk, figures), a library features use. It may import the core.
+- feature: one package under bot/features/. It may import the core, knowledge and customer voice.
+- adapter: adapters/. It may import the core and knowledge, never a feature or customer voice.
 - root: the composition root (bot/app.py, bot/cli.py, bot/features/catalog.py, bot/llm_metrics.py, bot/demo):
   the one place that knows every part and wires them. Nothing but the root imports it.
 
@@ -39,7 +41,14 @@ ADAPTER_METHODS = frozenset(
     }
 )
 PLATFORM_NAMES = frozenset({"slack", "teams", "console"})
-COMPOSITION_ROOT = ("bot.app", "bot.cli", "bot.event_processes", "bot.features.catalog", "bot.llm_metrics", "bot.demo")
+COMPOSITION_ROOT = (
+    "bot.app",
+    "bot.cli",
+    "bot.event_processes",
+    "bot.features.catalog",
+    "bot.llm_metrics",
+    "bot.demo",
+)
 CORE_PACKAGES = ("bot.core", "bot.db", "bot.outbox", "bot.rate_budget")
 CORE_MODULES = (
     "bot",
@@ -73,13 +82,15 @@ def _within(module: str, prefix: str) -> bool:
 
 
 def part_of(module: str) -> str:
-    """core, knowledge, feature, adapter or root."""
+    """core, knowledge, customer_voice, feature, adapter or root."""
     if any(_within(module, root) for root in COMPOSITION_ROOT):
         return "root"
     if _within(module, "adapters"):
         return "adapter"
     if _within(module, "knowledge"):
         return "knowledge"
+    if _within(module, "bot.customer_voice"):
+        return "customer_voice"
     if any(_within(module, p) for p in CORE_PACKAGES) or module in CORE_MODULES:
         return "core"
     if _within(module, "bot.features"):
@@ -148,18 +159,27 @@ def test_core_imports_only_the_core() -> None:
     assert not wrong, "the core imports outside itself:\n" + "\n".join(wrong)
 
 
+def test_customer_voice_imports_only_the_core() -> None:
+    wrong = [
+        _where(i)
+        for i in ALL_IMPORTS
+        if part_of(i.source) == "customer_voice" and part_of(i.target) not in ("core", "customer_voice")
+    ]
+    assert not wrong, "customer voice imports a feature, an adapter, knowledge or the root:\n" + "\n".join(
+        wrong
+    )
+
+
 def test_knowledge_imports_no_feature_adapter_or_root() -> None:
     wrong = [
         _where(i)
         for i in ALL_IMPORTS
-        if part_of(i.source) == "knowledge" and part_of(i.target) in ("feature", "adapter", "root")
+        if part_of(i.source) == "knowledge"
+        and part_of(i.target) in ("feature", "customer_voice", "adapter", "root")
     ]
-    assert not wrong, "knowledge imports a feature, an adapter or the root:\n" + "\n".join(wrong)
-
-
-# The one tolerated crossing, named so that any other fails: the link sets customer and employee scores side
-# by side and reads them through each feature's `history` module (see ARCHITECTURE.md, "Known exceptions").
-TOLERATED_READS = {("link", "bot.features.feedback.history"), ("link", "bot.features.pulse.history")}
+    assert not wrong, "knowledge imports a feature, customer voice, an adapter or the root:\n" + "\n".join(
+        wrong
+    )
 
 
 def test_feature_imports_no_adapter_and_no_other_feature() -> None:
@@ -169,11 +189,7 @@ def test_feature_imports_no_adapter_and_no_other_feature() -> None:
         if part_of(i.source) == "feature"
         and (
             part_of(i.target) in ("adapter", "root")
-            or (
-                part_of(i.target) == "feature"
-                and feature_of(i.target) != feature_of(i.source)
-                and (feature_of(i.source), i.target) not in TOLERATED_READS
-            )
+            or (part_of(i.target) == "feature" and feature_of(i.target) != feature_of(i.source))
         )
     ]
     assert not wrong, "a feature imports an adapter, another feature or the root:\n" + "\n".join(wrong)
@@ -183,9 +199,9 @@ def test_adapter_imports_no_feature() -> None:
     wrong = [
         _where(i)
         for i in ALL_IMPORTS
-        if part_of(i.source) == "adapter" and part_of(i.target) in ("feature", "root")
+        if part_of(i.source) == "adapter" and part_of(i.target) in ("feature", "customer_voice", "root")
     ]
-    assert not wrong, "an adapter imports a feature or the root:\n" + "\n".join(wrong)
+    assert not wrong, "an adapter imports a feature, customer voice or the root:\n" + "\n".join(wrong)
 
 
 def _circles() -> list[list[str]]:
@@ -292,4 +308,11 @@ def test_no_feature_compares_with_a_platform_name() -> None:
 
 
 def test_every_module_belongs_to_a_part() -> None:
-    assert {part_of(m) for m in MODULES} <= {"core", "knowledge", "feature", "adapter", "root"}
+    assert {part_of(m) for m in MODULES} <= {
+        "core",
+        "knowledge",
+        "customer_voice",
+        "feature",
+        "adapter",
+        "root",
+    }

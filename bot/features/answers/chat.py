@@ -20,14 +20,14 @@ from bot.features.answers.experts import (
     save_expert_reply,
     set_experts_place,
 )
-from bot.features.answers.messages import (
+from bot.features.answers.questions import Asked, QuestionLog, chunk_keys_of, clean_text
+from bot.features.answers.render import (
     answer_message,
     declined_message,
     rated_message,
     save_prompt,
     shortened,
 )
-from bot.features.answers.questions import Asked, QuestionLog, chunk_keys_of, clean_text
 from bot.features.answers.small_talk import small_talk
 from bot.features.answers.tables import Question
 from knowledge.answer import closest_listing

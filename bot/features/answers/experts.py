@@ -11,7 +11,7 @@ from sqlmodel import col
 from bot.core.services import CoreServices
 from bot.core.targets import parse_target
 from bot.core.types import ConversationRef, SentMessage, UserRef
-from bot.features.answers import messages, texts
+from bot.features.answers import render, texts
 from bot.features.answers.answering import Knowledge
 from bot.features.answers.questions import expert_channel_key
 from bot.features.answers.tables import ExpertReply, Question
@@ -64,7 +64,7 @@ async def escalate(runtime: CoreServices, question_id: int, asked_for_expert: bo
         if question.escalated:
             return Escalation(place, already=True)
         asker = UserRef.model_validate_json(question.asker_ref)
-        post = messages.expert_post(question, asker.display_name or asker.key, asked_for_expert)
+        post = render.expert_post(question, asker.display_name or asker.key, asked_for_expert)
         question.escalation_outbox_id = await runtime.outbox.enqueue(
             session,
             post,
@@ -116,7 +116,7 @@ async def save_expert_reply(
         stored_reply.saved = True
         await runtime.outbox.enqueue(
             session,
-            messages.expert_answer_dm(question, reply),
+            render.expert_answer_dm(question, reply),
             recipient=asker,
             purpose=EXPERT_ANSWER_PURPOSE,
             idempotency_key=f"expert_answer:{question.id}",

@@ -17,7 +17,7 @@ from bot.core.types import Block, ContextLine, OutboundMessage, Text
 from bot.db.models import PlaceSetting
 from bot.features.answers import texts
 from bot.features.answers.experts import EXPERTS_PLACE, conversation_of
-from bot.features.answers.messages import shortened
+from bot.features.answers.render import shortened
 from bot.features.answers.tables import Question
 from bot.outbox.scheduler import DueJob, JobHandler
 from knowledge.text import Tokenizer

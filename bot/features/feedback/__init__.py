@@ -11,12 +11,12 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.types import SentMessage
-from bot.features.feedback import chat, commands, jobs, manage
+from bot.customer_voice.items import FeedbackItem, InvalidFeedback
+from bot.features.feedback import chat, cli, jobs, manage
 from bot.features.feedback.batches import KIND, take_batch
 from bot.features.feedback.delivery import HIGHLIGHT, highlight_sent
 from bot.features.feedback.importing import Importing, import_verdicts
 from bot.features.feedback.intake import FeedbackIntake
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback
 from bot.features.feedback.reading import FeedbackFileReader, verdicts
 from bot.features.feedback.render import ACTION_PREFIX
 from bot.features.feedback.routing import parse_route
@@ -85,7 +85,7 @@ class FeedbackFeature:
 
     def add_commands(self, commands_: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """`clueline feedback import|route|highlights|digest-channel`."""
-        commands.add_commands(commands_, lambda: self.importing)
+        cli.add_commands(commands_, lambda: self.importing)
 
     async def load_demo(self, runtime: Runtime) -> None:
         """Import Northpine's sample feedback (moved to end now) and route highlights to #customer-voice."""

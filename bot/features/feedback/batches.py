@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.core.records import BatchTaken, Record, RecordBatch, RecordRefused
+from bot.customer_voice.items import FeedbackItem, InvalidFeedback, validate_record
 from bot.features.feedback.intake import FeedbackIntake
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback, validate_record
 
 # The kind of record batch this feature takes (the feedback webhook's).
 KIND = "feedback"

@@ -13,7 +13,7 @@ from sqlmodel import col
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
 from bot.db.models import ConversationRecord, OutboxMessage
 from bot.features.feedback.routing import Route
-from bot.features.feedback.store import target_conversation
+from bot.features.feedback.rows import target_conversation
 from bot.features.feedback.tables import Adoption, HighlightPostRecord
 from bot.outbox.store import OutboxEntry, QueuedMessage
 

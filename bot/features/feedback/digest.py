@@ -3,24 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-import snowballstemmer
-
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.redaction import PLACEHOLDER_WORDS, redact
+from bot.customer_voice.figures import Theme, nps, top_themes
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.redaction import redact
+from bot.customer_voice.scoring import HighlightScore, Polarity
+from bot.customer_voice.similarity import jaccard, shingles
 from bot.features.feedback.routing import Route, route_filters_text
-from bot.features.feedback.scoring import HighlightScore, Polarity
-from bot.features.feedback.similarity import jaccard, shingles
-from bot.features.feedback.terms import content_words
 
 Cadence = Literal["daily", "weekly"]
 QUOTES = 3
-THEMES = 5
 QUOTE_CHARS = 280
 _QUOTE_OVERLAP = 0.5
 _CADENCE_SPAN = {"daily": timedelta(days=1), "weekly": timedelta(days=7)}
@@ -45,14 +41,6 @@ class Period:
 
     def __contains__(self, moment: object) -> bool:
         return isinstance(moment, datetime) and self.start <= moment < self.end
-
-
-@dataclass(frozen=True, slots=True)
-class Theme:
-    """A frequent tag or term and how many items mention it."""
-
-    term: str
-    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,16 +79,6 @@ def digest_periods(now: datetime, cadence: Cadence) -> tuple[Period, Period]:
     return Period(now - span, now), Period(now - 2 * span, now - span)
 
 
-def nps(items: Sequence[FeedbackItem]) -> int | None:
-    """Customer NPS of the items on the NPS scale (%promoters - %detractors, rounded), None without any."""
-    scores = [i.score for i in items if i.scale == "nps" and i.score is not None]
-    if not scores:
-        return None
-    promoters = sum(s >= 9 for s in scores)
-    detractors = sum(s <= 6 for s in scores)
-    return round(100 * (promoters - detractors) / len(scores))
-
-
 def score_badge(item: FeedbackItem) -> str:
     """A short label of the rating: "NPS 3 · detractor", "CSAT 5/5", "★★☆☆☆", or "no rating"."""
     if item.score is None:
@@ -111,43 +89,6 @@ def score_badge(item: FeedbackItem) -> str:
     if item.scale == "stars":
         return "★" * item.score + "☆" * (5 - item.score)
     return f"CSAT {item.score}/5"
-
-
-def top_themes(items: Sequence[FeedbackItem], limit: int = THEMES) -> list[Theme]:
-    """Tags and meaningful words mentioned by at least two items, most frequent first.
-
-    Words are read from the redacted text, so a customer's name or address never becomes a theme.
-    """
-    stemmer = snowballstemmer.stemmer("english")
-    stems: dict[str, str] = {}
-    counts: Counter[str] = Counter()
-    shown: dict[str, Counter[str]] = {}
-    for item in items:
-        seen: set[str] = set()
-        for tag in item.tags:
-            key = "#" + tag.casefold()
-            if key not in seen:
-                seen.add(key)
-                shown.setdefault(key, Counter())[tag] += 1
-        for word in content_words(redact(item.text, item.customer_name), PLACEHOLDER_WORDS):
-            key = stems.get(word) or stems.setdefault(word, stemmer.stemWord(word))
-            if key not in seen and "#" + key not in seen:
-                seen.add(key)
-                shown.setdefault(key, Counter())[word] += 1
-        counts.update(seen)
-    frequent = [(key, n) for key, n in counts.items() if n >= 2]
-    # Tags are chosen by people, so on a tie they come before words found in the text.
-    frequent.sort(key=lambda kv: (-kv[1], not kv[0].startswith("#"), kv[0]))
-    themes: list[Theme] = []
-    names: set[str] = set()
-    for key, n in frequent:
-        name = shown[key].most_common(1)[0][0]
-        if name.casefold() not in names:
-            names.add(name.casefold())
-            themes.append(Theme(name, n))
-        if len(themes) == limit:
-            break
-    return themes
 
 
 def pick_quotes(scored: Sequence[ScoredItem], limit: int = QUOTES) -> list[Quote]:

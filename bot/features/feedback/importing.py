@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from bot.customer_voice.items import FeedbackItem, InvalidFeedback
 from bot.features.feedback.intake import FeedbackIntake
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback
 from bot.features.feedback.reading import FeedbackFileReader, Verdict
 
 

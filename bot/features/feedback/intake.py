@@ -17,17 +17,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.risk import NegativeSignal, RiskPolicy, becomes_at_risk, negative_signal
+from bot.customer_voice.scoring import HighlightScore, HighlightScorer
+from bot.customer_voice.similarity import Fingerprint
 from bot.features.feedback.delivery import Deliveries
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.posts import highlight_post
 from bot.features.feedback.prepare import Prepared, prepare
 from bot.features.feedback.recent import RecentOriginals, item_key
-from bot.features.feedback.render import adopted_message, post_message
-from bot.features.feedback.risk import NegativeSignal, RiskPolicy, becomes_at_risk, negative_signal
+from bot.features.feedback.render import adopted_message, highlight_post, post_message
 from bot.features.feedback.routing import Route, matching_routes
-from bot.features.feedback.scoring import HighlightScore, HighlightScorer
-from bot.features.feedback.similarity import Fingerprint
-from bot.features.feedback.store import record_route
+from bot.features.feedback.rows import record_route
 from bot.features.feedback.tables import Adoption, FeedbackRecord, RouteRecord
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.customer_voice.items import FeedbackItem
 from bot.db.models import PlaceSetting
 from bot.features.feedback.digest import (
     Cadence,
@@ -22,11 +23,10 @@ from bot.features.feedback.digest import (
     month_nps_line,
     route_digest,
 )
-from bot.features.feedback.items import FeedbackItem
 from bot.features.feedback.manage import COMPANY_PLACE, CRONS
 from bot.features.feedback.render import digest_message
 from bot.features.feedback.routing import route_accepts
-from bot.features.feedback.store import record_item, record_route, record_score, target_conversation
+from bot.features.feedback.rows import record_item, record_route, record_score, target_conversation
 from bot.features.feedback.tables import DigestRecord, FeedbackRecord, RouteRecord
 from bot.outbox.recurrence import next_fire_time
 from bot.outbox.scheduler import DueJob

@@ -10,9 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
 from bot.core.types import UserRef
-from bot.features.feedback.risk import account_key
+from bot.customer_voice.risk import account_key
 from bot.features.feedback.routing import Route
-from bot.features.feedback.store import record_route, route_record
+from bot.features.feedback.rows import record_route, route_record
 from bot.features.feedback.tables import Adoption, FeedbackRecord, RouteRecord
 
 if TYPE_CHECKING:

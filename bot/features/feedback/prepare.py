@@ -7,11 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.redaction import redaction
-from bot.features.feedback.scoring import HighlightScore, HighlightScorer
-from bot.features.feedback.similarity import Fingerprint, fingerprints
-from bot.features.feedback.store import record_values
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.redaction import redaction
+from bot.customer_voice.scoring import HighlightScore, HighlightScorer
+from bot.customer_voice.similarity import Fingerprint, fingerprints
+from bot.features.feedback.rows import record_values
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.core.records import Record
-from bot.features.feedback.items import FeedbackItem, InvalidFeedback, validate_record
+from bot.customer_voice.items import FeedbackItem, InvalidFeedback, validate_record
 
 Verdict = FeedbackItem | InvalidFeedback
 

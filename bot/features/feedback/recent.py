@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from bot.features.feedback.similarity import (
+from bot.customer_voice.similarity import (
     DUPLICATE_WINDOW_DAYS,
     Fingerprint,
     NearDuplicate,

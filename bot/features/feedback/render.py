@@ -1,16 +1,20 @@
-"""What the feature says, as neutral blocks: highlight posts, digests, highlight lists, adopter DMs."""
+"""What the feature shows, as neutral blocks: highlight posts (what goes in one, redacted), digests, lists, DMs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 from bot.core.markdown import escape
 from bot.core.types import Block, Button, Buttons, ContextLine, Fields, OutboundMessage, Text
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.names import scrub
+from bot.customer_voice.redaction import redaction
+from bot.customer_voice.scoring import HighlightScore, Polarity
+from bot.customer_voice.similarity import similar_note
 from bot.features.feedback.digest import Digest, score_badge
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.posts import HighlightPost
-from bot.features.feedback.similarity import similar_note
-from bot.features.feedback.store import json_list, record_item, shown_reasons
+from bot.features.feedback.rows import json_list, record_item, shown_reasons
 from bot.features.feedback.tables import FeedbackRecord
 
 ACTION_PREFIX = "feedback:"
@@ -25,6 +29,60 @@ _BUTTONS = {
 _POLARITY = {"pain": "pain point", "praise": "praise", "neutral": "feedback"}
 LIST_CHARS = 200
 FOLLOWED_UP_BY = "Followed up by"
+
+
+Action = Literal["discuss", "follow_up", "kudos"]
+
+
+@dataclass(frozen=True, slots=True)
+class HighlightPost:
+    """A highlight ready to render: nothing personal in it but the account, and only when allowed."""
+
+    item_id: str
+    source: str
+    badge: str
+    text: str
+    polarity: Polarity
+    product: str | None
+    account: str | None
+    why: str
+    similar: str
+    actions: tuple[Action, ...]
+
+
+def highlight_post(
+    item: FeedbackItem,
+    score: HighlightScore,
+    *,
+    similar_count: int = 0,
+    show_account: bool = True,
+    redacted_text: str | None = None,
+) -> HighlightPost:
+    """The post of a highlight: badge, redacted text, product, account, why it was chosen, buttons.
+
+    Pass `redacted_text` when the item's text was redacted already and scored redacted (intake does both), to
+    skip doing it again; otherwise the reasons are checked against the names redaction takes out.
+    """
+    actions: tuple[Action, ...] = ("discuss", "follow_up")
+    if score.polarity == "praise":
+        actions += ("kudos",)
+    reasons = score.reasons
+    if redacted_text is None:
+        redacted = redaction(item.text, item.customer_name)
+        redacted_text = redacted.text
+        reasons = [scrub(reason, redacted.names) for reason in reasons]
+    return HighlightPost(
+        item_id=item.id,
+        source=item.source,
+        badge=score_badge(item),
+        text=redacted_text,
+        polarity=score.polarity,
+        product=item.product,
+        account=item.account if show_account else None,
+        why="Why: " + "; ".join(reasons) if reasons else "",
+        similar=similar_note(similar_count),
+        actions=actions,
+    )
 
 
 def post_message(post: HighlightPost, item_ref: int, risk: str | None = None) -> OutboundMessage:

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.scoring import HighlightScore
-from bot.features.feedback.terms import mentions
+from bot.core.targets import TargetError, check_place
+from bot.customer_voice.filters import InvalidFilter, ItemFilter, parse_filter
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.scoring import HighlightScore
 
 DigestMode = Literal["off", "daily", "weekly"]
 DIGEST_MODES: tuple[DigestMode, ...] = get_args(DigestMode)
 _DIGEST_BY_NAME: Mapping[str, DigestMode] = {mode: mode for mode in DIGEST_MODES}
-SCORE_MIN, SCORE_MAX = 0, 10
-_TARGET = re.compile(r"^(?:slack:(?:[A-Z0-9]+/)?[A-Z0-9]+|teams:\S+|console:[\w.-]+)$")
 _OPTIONS = {
     "--min-score": "min_score",
     "--max-score": "max_score",
@@ -26,12 +24,8 @@ _OPTIONS = {
 }
 
 
-class InvalidRoute(ValueError):
-    """Route options that cannot make a route; `reason` says why."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+class InvalidRoute(InvalidFilter):
+    """Route options that cannot make a route (its target, filters or digest); `reason` says why."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +42,14 @@ class Route:
     digest: DigestMode = "off"
 
     @property
+    def filter(self) -> ItemFilter:
+        """The items this route takes."""
+        return ItemFilter(self.min_score, self.max_score, self.product, self.tag, self.keyword)
+
+    @property
     def has_filter(self) -> bool:
         """Whether the route narrows what it takes; a route without filters takes every highlight."""
-        return any(
-            v is not None for v in (self.min_score, self.max_score, self.product, self.tag, self.keyword)
-        )
+        return self.filter.narrows
 
     @property
     def realtime(self) -> bool:
@@ -62,15 +59,7 @@ class Route:
 
 def route_accepts(route: Route, item: FeedbackItem) -> bool:
     """Whether the item passes every filter of the route (a score filter needs a score)."""
-    if route.min_score is not None and (item.score is None or item.score < route.min_score):
-        return False
-    if route.max_score is not None and (item.score is None or item.score > route.max_score):
-        return False
-    if route.product is not None and (item.product or "").casefold() != route.product.casefold():
-        return False
-    if route.tag is not None and route.tag.casefold() not in {t.casefold() for t in item.tags}:
-        return False
-    return route.keyword is None or mentions(item.text, route.keyword)
+    return route.filter.accepts(item)
 
 
 def matching_routes(item: FeedbackItem, score: HighlightScore, routes: Iterable[Route]) -> list[Route]:
@@ -92,27 +81,26 @@ def parse_route(
     digest: str | None = None,
 ) -> Route:
     """A Route from CLI or chat options, or InvalidRoute with a reason a person can act on."""
-    target = target.strip()
-    if not _TARGET.match(target):
-        raise InvalidRoute(
-            f"target {target!r} should look like slack:C123, slack:T123/C123, "
-            "teams:CONVERSATION or console:NAME"
+    try:
+        target = check_place(target)
+        options = parse_filter(
+            min_score=min_score, max_score=max_score, product=product, tag=tag, keyword=keyword
         )
-    low = _score_option("--min-score", min_score)
-    high = _score_option("--max-score", max_score)
-    if low is not None and high is not None and low > high:
-        raise InvalidRoute(f"--min-score {low} is above --max-score {high}")
+    except TargetError as exc:
+        raise InvalidRoute(str(exc)) from None
+    except InvalidFilter as exc:
+        raise InvalidRoute(exc.reason) from None
     mode = _DIGEST_BY_NAME.get((digest or "off").strip().lower())
     if mode is None:
         raise InvalidRoute(f"--digest {digest!r} should be off, daily or weekly")
     return Route(
         id=route_id,
         target=target,
-        min_score=low,
-        max_score=high,
-        product=_text_option("--product", product),
-        tag=_text_option("--tag", tag),
-        keyword=_text_option("--keyword", keyword),
+        min_score=options.min_score,
+        max_score=options.max_score,
+        product=options.product,
+        tag=options.tag,
+        keyword=options.keyword,
         digest=mode,
     )
 
@@ -168,27 +156,3 @@ def describe_route(route: Route) -> str:
 def _named_filters(route: Route) -> Mapping[str, str]:
     named = {"product": route.product, "tag": route.tag, "keyword": route.keyword}
     return {k: v for k, v in named.items() if v is not None}
-
-
-def _score_option(name: str, value: int | str | None) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise InvalidRoute(f"{name} should be a whole number from {SCORE_MIN} to {SCORE_MAX}")
-    if isinstance(value, str):
-        try:
-            value = int(value.strip())
-        except ValueError:
-            reason = f"{name} {value!r} should be a whole number from {SCORE_MIN} to {SCORE_MAX}"
-            raise InvalidRoute(reason) from None
-    if not SCORE_MIN <= value <= SCORE_MAX:
-        raise InvalidRoute(f"{name} {value} is outside {SCORE_MIN}-{SCORE_MAX}")
-    return value
-
-
-def _text_option(name: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    if not value.strip():
-        raise InvalidRoute(f"{name} is empty")
-    return value.strip()

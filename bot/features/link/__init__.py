@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-from bot.features.link import chat, commands, jobs
-from bot.features.link.demo import Intake, load_sample_history
+from bot.features.link import chat, cli, jobs
+from bot.features.link.demo import load_sample_history
+from bot.features.link.sources import CustomerVoice, EmployeeVoice, LinkSources
 from bot.runtime import Runtime
 
 
@@ -16,11 +17,17 @@ class LinkFeature:
     name = "link"
 
     def __init__(self) -> None:
-        self._intake: Intake | None = None
+        self._sources: LinkSources | None = None
 
-    def setup(self, runtime: Runtime, feedback: Intake) -> None:
-        """Register the chat commands and the monthly job; the sample history goes in through `feedback`."""
-        self._intake = feedback
+    @property
+    def sources(self) -> LinkSources:
+        """What the link reads of customers and employees, once set up."""
+        assert self._sources is not None, "the link reads only once set up"
+        return self._sources
+
+    def setup(self, runtime: Runtime, customers: CustomerVoice, employees: EmployeeVoice) -> None:
+        """Register the chat commands and the monthly job; the report reads `customers` and `employees`."""
+        self._sources = sources = LinkSources(customers, employees)
         dispatcher = runtime.dispatcher
         dispatcher.command(
             "team",
@@ -31,18 +38,17 @@ class LinkFeature:
         )
         dispatcher.command(
             "link",
-            chat.link_command,
+            partial(chat.link_command, sources),
             usage=chat.LINK_USAGE,
             summary="customer NPS beside employee eNPS, per team and month",
             comms_leads_only=True,
         )
-        runtime.scheduler.handle(jobs.MONTHLY_JOB, partial(jobs.monthly_job, runtime))
+        runtime.scheduler.handle(jobs.MONTHLY_JOB, partial(jobs.monthly_job, runtime, sources))
 
     def add_commands(self, commands_: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """`clueline team add|list|remove`, `clueline link report|channel`."""
-        commands.add_commands(commands_)
+        cli.add_commands(commands_, lambda: self.sources)
 
     async def load_demo(self, runtime: Runtime) -> None:
         """Three sample teams with a year of customer feedback and pulses."""
-        assert self._intake is not None, "the link loads its sample only once set up"
-        await load_sample_history(runtime, self._intake)
+        await load_sample_history(runtime, self.sources)

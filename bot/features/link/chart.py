@@ -34,12 +34,6 @@ def grid(panels: int) -> tuple[int, int]:
     return math.ceil(panels / columns), columns
 
 
-def chart_size(panels: int) -> tuple[int, int]:
-    """Width and height of the PNG in pixels."""
-    rows, columns = grid(panels)
-    return round(PANEL_INCHES[0] * columns * DPI), round(PANEL_INCHES[1] * rows * DPI)
-
-
 def _values(rows: list[Row], key: str) -> list[float]:
     return [math.nan if row[key] is None else float(row[key]) for row in rows]  # type: ignore[literal-required]
 

@@ -8,8 +8,11 @@ import shlex
 from bot.core.markdown import escape
 from bot.core.targets import target_of
 from bot.core.turn import Turn
-from bot.features.link import jobs, service
+from bot.features.link import jobs
+from bot.features.link.assembly import link_report
+from bot.features.link.months import DEFAULT_MONTHS, MAX_MONTHS
 from bot.features.link.render import report_message
+from bot.features.link.sources import LinkSources
 from bot.features.link.teams import TeamError, build_team, list_teams, remove_team, save_team, unknown_team
 
 TEAM_USAGE = (
@@ -89,7 +92,7 @@ async def _add(turn: Turn, words: list[str]) -> None:
     await turn.reply(escape(f"Team {team.name} {'added' if new else 'updated'}: {team.describe()}"))
 
 
-async def link_command(turn: Turn) -> None:
+async def link_command(sources: LinkSources, turn: Turn) -> None:
     """`link [TEAM] [--months N]` shows the report; `link channel #channel` sets the monthly post's place."""
     words = _words(turn.args)
     if words and words[0].lower() == "channel":
@@ -107,19 +110,19 @@ async def link_command(turn: Turn) -> None:
             f"The monthly link report will be posted to {escape(target)} on the first working day."
         )
         return
-    months, team = service.DEFAULT_MONTHS, None
+    months, team = DEFAULT_MONTHS, None
     if "--months" in words:
         index = words.index("--months")
         value = words[index + 1] if index + 1 < len(words) else ""
         if not value.isdigit():
-            await turn.reply(f"--months takes a number from 1 to {service.MAX_MONTHS}. {LINK_USAGE}")
+            await turn.reply(f"--months takes a number from 1 to {MAX_MONTHS}. {LINK_USAGE}")
             return
         months = int(value)
         words = words[:index] + words[index + 2 :]
     if words:
         team = " ".join(words)
     try:
-        report = await service.link_report(turn.runtime, months, team)
+        report = await link_report(turn.runtime, sources, months, team)
     except TeamError as exc:
         await turn.reply(f"{escape(str(exc))}.")
         return

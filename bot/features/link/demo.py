@@ -1,9 +1,9 @@
 """The demo's year of history for three sample teams: their customers' feedback and their people's pulses.
 
-The figures live in bot/demo/company/link/history.json (our own writing). Feedback goes through the
-feedback feature's intake service; pulse runs are written as closed runs by the pulse feature's own
-writer, so segment labels follow its threshold rule (the Reports team is small: some months it stays
-hidden, and once it hides a neighbour with it).
+The figures live in bot/demo/company/link/history.json (our own writing). Feedback goes in through the
+customer source (the feedback feature's intake); pulse runs are written as closed runs by the employee
+source (the pulse feature's own writer), so segment labels follow its threshold rule (the Reports team
+is small: some months it stays hidden, and once it hides a neighbour with it).
 """
 
 from __future__ import annotations
@@ -12,24 +12,16 @@ import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any
 
 from bot.core.services import CoreServices
-from bot.features.feedback.history import FeedbackItem
+from bot.customer_voice.items import FeedbackItem
 from bot.features.link.months import month_of, month_start, months_until
+from bot.features.link.sources import LinkSources
 from bot.features.link.teams import build_team, list_teams, save_team
-from bot.features.pulse.history import record_closed_run
 
 SOURCE = "northpine-history"
 PROMOTER, PASSIVE, DETRACTOR = (10, 9), (8, 7), (3, 6, 5, 2)
-
-
-class Intake(Protocol):
-    """The feedback feature's intake, as the demo uses it."""
-
-    async def accept(self, items: Sequence[FeedbackItem]) -> object:
-        """Store items."""
-        ...
 
 
 def _history() -> dict[str, Any]:
@@ -49,7 +41,7 @@ def _when(month: str, zone: str, day: int, now: datetime) -> datetime:
     return min(month_start(month, zone) + timedelta(days=day, hours=10), now - timedelta(hours=1))
 
 
-async def load_sample_history(runtime: CoreServices, intake: Intake) -> None:
+async def load_sample_history(runtime: CoreServices, sources: LinkSources) -> None:
     """Three sample teams with a year of feedback and closed eNPS pulses (once)."""
     if await list_teams(runtime):
         return
@@ -76,9 +68,9 @@ async def load_sample_history(runtime: CoreServices, intake: Intake) -> None:
                 )
             if team["people"][index] is not None:
                 pulses[index][team["channel"]] = scores(team["people"][index])
-    await intake.accept(items)
+    await sources.customers.accept(items)
     for month, answers in zip(months, pulses, strict=True):
         if answers:
-            await record_closed_run(
-                runtime, "Would you refer a friend to work here?", answers, _when(month, zone, 14, now)
+            await sources.employees.record_closed_run(
+                "Would you refer a friend to work here?", answers, _when(month, zone, 14, now)
             )

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.targets import TargetError, parse_target
 from bot.core.types import ConversationRef
-from bot.features.link import service
-from bot.features.link.months import month_of, shift
+from bot.features.link.assembly import link_report
+from bot.features.link.months import DEFAULT_MONTHS, month_of, shift
 from bot.features.link.render import report_message
+from bot.features.link.sources import LinkSources
 from bot.features.link.teams import TARGET_FORMS, TeamError
 from bot.outbox.scheduler import DueJob
 
@@ -47,7 +48,9 @@ async def set_link_channel(runtime: CoreServices, raw: str) -> str:
     return target
 
 
-async def monthly_job(runtime: CoreServices, session: AsyncSession, job: DueJob) -> None:
+async def monthly_job(
+    runtime: CoreServices, sources: LinkSources, session: AsyncSession, job: DueJob
+) -> None:
     """On the first working day: last month's report (and the year before it) to the chosen channel."""
     zone = runtime.settings.time_zone
     now = runtime.clock.now()
@@ -55,7 +58,7 @@ async def monthly_job(runtime: CoreServices, session: AsyncSession, job: DueJob)
     if target is None or not first_working_day(now, zone):
         return
     last = shift(month_of(now, zone), -1)
-    report = await service.link_report(runtime, service.DEFAULT_MONTHS, last=last)
+    report = await link_report(runtime, sources, DEFAULT_MONTHS, last=last)
     place = parse_target(target)
     conversation = await runtime.directory.conversation(
         place.platform, place.channel, place.workspace or None

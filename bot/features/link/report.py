@@ -13,10 +13,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
 
-from bot.features.feedback.history import FeedbackItem, nps, text_themes, themes
+from bot.customer_voice.figures import nps, text_themes, themes
+from bot.customer_voice.items import FeedbackItem
 from bot.features.link.months import month_of
+from bot.features.link.sources import AnonymityRules, ClosedRun
 from bot.features.link.teams import TeamSpec
-from bot.features.pulse.history import COMMENT_THRESHOLD, ClosedRun, EnpsTally, suppress_cells
 
 COMPANY = ""  # the company's cell: no team can be named so
 MIN_PAIRS = 6
@@ -89,6 +90,7 @@ class LinkInput:
     items: Sequence[FeedbackItem]
     enps_runs: Sequence[ClosedRun]
     text_runs: Sequence[ClosedRun]
+    rules: AnonymityRules  # the pulse's, so employee cells show as the pulse would show them
 
 
 def customer_figures(items: Sequence[FeedbackItem]) -> tuple[int | None, int, float | None]:
@@ -113,7 +115,9 @@ _NO_PULSE = _EmployeeCell(None, None, hidden=False)
 _HIDDEN = _EmployeeCell(None, None, hidden=True)
 
 
-def employee_month(runs: Sequence[ClosedRun], teams: Sequence[TeamSpec]) -> dict[str, _EmployeeCell]:
+def employee_month(
+    runs: Sequence[ClosedRun], teams: Sequence[TeamSpec], rules: AnonymityRules
+) -> dict[str, _EmployeeCell]:
     """The company's and each team's eNPS cell of one month's closed eNPS runs, after suppression."""
     counted = [run for run in runs if len(run.answers) >= run.threshold]
     # Atoms: one run's ballots of one segment (or unlabelled). Cells: sums of atoms.
@@ -126,7 +130,7 @@ def employee_month(runs: Sequence[ClosedRun], teams: Sequence[TeamSpec]) -> dict
         members[team.name] = frozenset(key for key in atoms if key.split("|", 1)[1] in team.channels)
     run_totals = [frozenset(key for key in atoms if key.startswith(f"{run.run_id}|")) for run in counted]
     limit = max((run.threshold for run in runs), default=0)
-    visible = suppress_cells(
+    visible = rules.visible_cells(
         {key: len(scores) for key, scores in atoms.items()},
         members,
         limit,
@@ -141,8 +145,8 @@ def employee_month(runs: Sequence[ClosedRun], teams: Sequence[TeamSpec]) -> dict
         elif name not in visible:
             cells[name] = _HIDDEN
         else:
-            tally = EnpsTally.from_scores(score for key in keys for score in atoms[key])
-            cells[name] = _EmployeeCell(tally.enps, tally.responses, hidden=False)
+            enps, responses = rules.enps(score for key in keys for score in atoms[key])
+            cells[name] = _EmployeeCell(enps, responses, hidden=False)
     return cells
 
 
@@ -163,10 +167,12 @@ def _row(month: str, items: Sequence[FeedbackItem], cell: _EmployeeCell) -> Row:
     )
 
 
-def employee_themes(runs: Sequence[ClosedRun], team: TeamSpec) -> list[tuple[str, int]]:
+def employee_themes(
+    runs: Sequence[ClosedRun], team: TeamSpec, rules: AnonymityRules
+) -> list[tuple[str, int]]:
     """Themes of a team's text answers, only when enough of its people answered for comments to show."""
     texts = [value for run in runs for segment, value in run.answers if segment in team.channels]
-    threshold = max([COMMENT_THRESHOLD, *(run.threshold for run in runs)])
+    threshold = max([rules.comment_threshold, *(run.threshold for run in runs)])
     return text_themes(texts, THEMES) if len(texts) >= threshold else []
 
 
@@ -195,7 +201,7 @@ def build_report(data: LinkInput) -> LinkReport:
     items_by_month: dict[str, list[FeedbackItem]] = {}
     for item in data.items:
         items_by_month.setdefault(month_of(item.received_at, data.zone), []).append(item)
-    cells = {month: employee_month(by_month.get(month, []), data.teams) for month in data.months}
+    cells = {month: employee_month(by_month.get(month, []), data.teams, data.rules) for month in data.months}
     company = [_row(m, items_by_month.get(m, []), cells[m][COMPANY]) for m in data.months]
     reports: list[TeamReport] = []
     for team in data.teams:
@@ -210,7 +216,7 @@ def build_report(data: LinkInput) -> LinkReport:
                 team=team.name,
                 rows=rows,
                 customer_themes=themes(mine, THEMES),
-                employee_themes=employee_themes(data.text_runs, team),
+                employee_themes=employee_themes(data.text_runs, team, data.rules),
                 notes=_notes(team, rows, data.enps_runs, has_filters=bool(mine) or team.filters is not None),
             )
         )

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.core.targets import TargetError, parse_target
-from bot.features.feedback.history import InvalidRoute, Route, parse_route
+from bot.core.targets import TargetError, check_place, parse_target
+from bot.customer_voice.filters import InvalidFilter, ItemFilter, parse_filter
 from bot.features.link.tables import CompanyTeam
 
 if TYPE_CHECKING:
@@ -38,18 +38,10 @@ class TeamSpec:
     max_score: int | None = None
 
     @property
-    def filters(self) -> Route | None:
-        """The team's own customer filters as a route (same semantics), or None when it has none."""
-        route = Route(
-            id="",
-            target=self.channels[0],
-            min_score=self.min_score,
-            max_score=self.max_score,
-            product=self.product,
-            tag=self.tag,
-            keyword=self.keyword,
-        )
-        return route if route.has_filter else None
+    def filters(self) -> ItemFilter | None:
+        """The team's own customer filters (as a route's), or None when it has none."""
+        own = ItemFilter(self.min_score, self.max_score, self.product, self.tag, self.keyword)
+        return own if own.narrows else None
 
     def as_json(self) -> dict[str, Any]:
         """`clueline team list --json`: one team."""
@@ -65,8 +57,7 @@ class TeamSpec:
 
     def describe(self) -> str:
         """One line: name, channels and customer filters."""
-        route = self.filters
-        if route is None:
+        if self.filters is None:
             customers = "customers: feedback routed to its channels"
         else:
             named = {"product": self.product, "tag": self.tag, "keyword": self.keyword}
@@ -105,19 +96,22 @@ def build_team(
         if target not in normalised:
             normalised.append(target)
     try:
-        route = parse_route(
-            normalised[0], min_score=min_score, max_score=max_score, product=product, tag=tag, keyword=keyword
+        check_place(normalised[0])
+        own = parse_filter(
+            min_score=min_score, max_score=max_score, product=product, tag=tag, keyword=keyword
         )
-    except InvalidRoute as exc:
+    except TargetError as exc:
+        raise TeamError(str(exc)) from None
+    except InvalidFilter as exc:
         raise TeamError(exc.reason) from None
     return TeamSpec(
         name=name,
         channels=tuple(normalised),
-        product=route.product,
-        tag=route.tag,
-        keyword=route.keyword,
-        min_score=route.min_score,
-        max_score=route.max_score,
+        product=own.product,
+        tag=own.tag,
+        keyword=own.keyword,
+        min_score=own.min_score,
+        max_score=own.max_score,
     )
 
 

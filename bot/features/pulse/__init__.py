@@ -5,9 +5,21 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-from bot.features.pulse import chat, messages, service
-from bot.features.pulse.commands import add_pulse_commands
+from bot.features.pulse import chat, render
+from bot.features.pulse.cli import add_pulse_commands
+from bot.features.pulse.closing import close_job
 from bot.features.pulse.demo import RESULTS_ACTION, load_sample_pulse
+from bot.features.pulse.runs import (
+    CLOSE_JOB,
+    INVITE_PURPOSE,
+    OPEN_JOB,
+    REMIND_JOB,
+    REMINDER_PURPOSE,
+    invitation_sent,
+    open_job,
+    remind_job,
+    reminder_sent,
+)
 from bot.runtime import Runtime
 
 
@@ -25,19 +37,19 @@ class PulseFeature:
             usage="pulse new | list | results ID | close ID | grant @person",
             summary="anonymous pulse questions (comms leads)",
         )
-        dispatcher.action(messages.ANSWER_ACTION, chat.answer_action)
-        dispatcher.action(messages.WRITE_ACTION, chat.write_action)
-        dispatcher.action(messages.TEXT_FORM, chat.text_form_submit)
-        dispatcher.action(messages.ADD_COMMENT_ACTION, chat.add_comment_action)
-        dispatcher.action(messages.COMMENT_FORM, chat.comment_form_submit)
-        dispatcher.action(messages.CREATE_FORM, chat.create_form_submit)
+        dispatcher.action(render.ANSWER_ACTION, chat.answer_action)
+        dispatcher.action(render.WRITE_ACTION, chat.write_action)
+        dispatcher.action(render.TEXT_FORM, chat.text_form_submit)
+        dispatcher.action(render.ADD_COMMENT_ACTION, chat.add_comment_action)
+        dispatcher.action(render.COMMENT_FORM, chat.comment_form_submit)
+        dispatcher.action(render.CREATE_FORM, chat.create_form_submit)
         dispatcher.action(RESULTS_ACTION, chat.demo_results_action)
         dispatcher.home_section(chat.home_section)
-        runtime.scheduler.handle(service.OPEN_JOB, partial(service.open_job, runtime))
-        runtime.scheduler.handle(service.REMIND_JOB, partial(service.remind_job, runtime))
-        runtime.scheduler.handle(service.CLOSE_JOB, partial(service.close_job, runtime))
-        runtime.on_sent[service.INVITE_PURPOSE] = service.invitation_sent
-        runtime.on_sent[service.REMINDER_PURPOSE] = service.reminder_sent
+        runtime.scheduler.handle(OPEN_JOB, partial(open_job, runtime))
+        runtime.scheduler.handle(REMIND_JOB, partial(remind_job, runtime))
+        runtime.scheduler.handle(CLOSE_JOB, partial(close_job, runtime))
+        runtime.on_sent[INVITE_PURPOSE] = invitation_sent
+        runtime.on_sent[REMINDER_PURPOSE] = reminder_sent
 
     def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """`clueline pulse create|list|close|results`."""

@@ -8,9 +8,19 @@ import re
 from bot.core.markdown import escape
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
-from bot.features.pulse import messages, service
+from bot.features.pulse import render, texts
+from bot.features.pulse.ballots import (
+    AnswerOutcome,
+    AnswerResult,
+    record_answer,
+    record_comment,
+    record_typed_answer,
+)
+from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.demo import finish_sample_run, run_sample_pulse
-from bot.features.pulse.service import AnswerOutcome, AnswerResult, PulseInputError
+from bot.features.pulse.runs import create_pulse
+from bot.features.pulse.spec import PulseInputError, build_spec
+from bot.features.pulse.views import latest_results, list_pulses, results_post
 
 log = logging.getLogger(__name__)
 
@@ -22,25 +32,25 @@ async def pulse_command(turn: Turn) -> None:
     word, _, rest = turn.args.partition(" ")
     sub, rest = word.lower(), rest.strip()
     if sub == "answer":
-        await _reply_outcome(turn, await service.record_typed_answer(turn.runtime, turn.person, rest))
+        await _reply_outcome(turn, await record_typed_answer(turn.runtime, turn.person, rest))
         return
     if sub == "comment":
-        result = await service.record_comment(turn.runtime, turn.person, None, rest)
+        result = await record_comment(turn.runtime, turn.person, None, rest)
         await _reply_comment(turn, result)
         return
     if not await turn.is_comms_lead():
-        await turn.reply(messages.NOT_A_LEAD)
+        await turn.reply(texts.NOT_A_LEAD)
         return
     if sub == "":
         if turn.capabilities.single_person and await run_sample_pulse(turn):
             return
         await _list(turn)
-        await turn.reply(messages.USAGE)
+        await turn.reply(texts.USAGE)
     elif sub == "new":
         if turn.capabilities.forms:
-            await turn.open_form(messages.create_form())
+            await turn.open_form(render.create_form())
         else:
-            await turn.reply("Forms don't open here. " + messages.USAGE)
+            await turn.reply("Forms don't open here. " + texts.USAGE)
     elif sub == "list":
         await _list(turn)
     elif sub in ("results", "close"):
@@ -50,7 +60,7 @@ async def pulse_command(turn: Turn) -> None:
         elif sub == "results":
             await _results(turn, pulse_id)
         else:
-            closed = await service.close_pulse(turn.runtime, pulse_id)
+            closed = await close_pulse(turn.runtime, pulse_id)
             await turn.reply(
                 f"No pulse #{pulse_id}."
                 if closed < 0
@@ -59,7 +69,7 @@ async def pulse_command(turn: Turn) -> None:
     elif sub == "grant":
         await _grant(turn, rest)
     else:
-        await turn.reply(messages.USAGE)
+        await turn.reply(texts.USAGE)
 
 
 def _pulse_id(text: str) -> int | None:
@@ -79,7 +89,7 @@ async def _grant(turn: Turn, who: str) -> None:
 
 
 async def _list(turn: Turn) -> None:
-    pulses = await service.list_pulses(turn.runtime)
+    pulses = await list_pulses(turn.runtime)
     if not pulses:
         await turn.reply("No pulses yet. Type **pulse new** to create one.")
         return
@@ -91,7 +101,7 @@ async def _list(turn: Turn) -> None:
 
 
 async def _results(turn: Turn, pulse_id: int) -> None:
-    found = await service.latest_results(turn.runtime, pulse_id)
+    found = await latest_results(turn.runtime, pulse_id)
     if found is None:
         await turn.reply(f"No pulse #{pulse_id}.")
         return
@@ -100,7 +110,7 @@ async def _results(turn: Turn, pulse_id: int) -> None:
         await turn.reply(f"Pulse #{pulse_id} has not run yet.")
         return
     async with turn.runtime.database.session() as session:
-        message = await service.results_post(session, pulse, view, heading=f"Pulse #{pulse_id}")
+        message = await results_post(session, pulse, view, heading=f"Pulse #{pulse_id}")
     await turn.reply(message)
 
 
@@ -111,8 +121,8 @@ async def answer_action(turn: Turn) -> None:
     """A tap on an answer button: record it through the token, then replace the buttons with thanks."""
     event = turn.event
     assert isinstance(event, ActionEvent)
-    choice = event.action_id.removeprefix(messages.ANSWER_ACTION)
-    result = await service.record_answer(turn.runtime, turn.person, event.value, choice)
+    choice = event.action_id.removeprefix(render.ANSWER_ACTION)
+    result = await record_answer(turn.runtime, turn.person, event.value, choice)
     await _reply_outcome(turn, result, token=event.value)
 
 
@@ -121,7 +131,7 @@ async def demo_results_action(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ActionEvent)
     if not await turn.is_comms_lead():
-        await turn.reply(messages.NOT_A_LEAD)
+        await turn.reply(texts.NOT_A_LEAD)
     elif event.value.isdigit():
         await _results(turn, int(event.value))
 
@@ -131,7 +141,7 @@ async def write_action(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ActionEvent)
     if turn.capabilities.forms:
-        await turn.open_form(messages.text_form("Your answer", event.value))
+        await turn.open_form(render.text_form("Your answer", event.value))
     else:
         await turn.reply("Reply here with **pulse answer** followed by your answer.")
 
@@ -140,10 +150,8 @@ async def text_form_submit(turn: Turn) -> None:
     """A submitted free-text answer."""
     event = turn.event
     assert isinstance(event, ActionEvent)
-    token = event.action_id.removeprefix(messages.TEXT_FORM)
-    result = await service.record_answer(
-        turn.runtime, turn.person, token, event.form_values.get("answer", "")
-    )
+    token = event.action_id.removeprefix(render.TEXT_FORM)
+    result = await record_answer(turn.runtime, turn.person, token, event.form_values.get("answer", ""))
     await _reply_outcome(turn, result)
 
 
@@ -152,7 +160,7 @@ async def add_comment_action(turn: Turn) -> None:
     event = turn.event
     assert isinstance(event, ActionEvent)
     if turn.capabilities.forms:
-        await turn.open_form(messages.comment_form(event.value))
+        await turn.open_form(render.comment_form(event.value))
     else:
         await turn.reply("Reply here with **pulse comment** followed by your comment.")
 
@@ -161,17 +169,15 @@ async def comment_form_submit(turn: Turn) -> None:
     """A submitted comment."""
     event = turn.event
     assert isinstance(event, ActionEvent)
-    token = event.action_id.removeprefix(messages.COMMENT_FORM)
-    result = await service.record_comment(
-        turn.runtime, turn.person, token, event.form_values.get("comment", "")
-    )
+    token = event.action_id.removeprefix(render.COMMENT_FORM)
+    result = await record_comment(turn.runtime, turn.person, token, event.form_values.get("comment", ""))
     await _reply_comment(turn, result)
 
 
 async def create_form_submit(turn: Turn) -> None:
     """A comms lead submitted the new-pulse form."""
     if not await turn.is_comms_lead():
-        await turn.reply(messages.NOT_A_LEAD)
+        await turn.reply(texts.NOT_A_LEAD)
         return
     event = turn.event
     assert isinstance(event, ActionEvent)
@@ -191,7 +197,7 @@ async def create_form_submit(turn: Turn) -> None:
         else:
             at = values["when"]
     try:
-        spec = service.build_spec(
+        spec = build_spec(
             question=values.get("custom_question", "") if custom else chosen,
             kind=values.get("kind") if custom else None,
             audience=values.get("audience", "").replace(",", " ").split(),
@@ -208,13 +214,13 @@ async def create_form_submit(turn: Turn) -> None:
     except PulseInputError as exc:
         await turn.reply_privately(f"I couldn't create that pulse: {escape(str(exc))}")
         return
-    pulse_id = await service.create_pulse(turn.runtime, spec)
+    pulse_id = await create_pulse(turn.runtime, spec)
     await turn.reply_privately(f"Pulse #{pulse_id} created: {escape(spec.question)}")
 
 
 async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = None) -> None:
     if result.outcome is AnswerOutcome.RECORDED:
-        thanks = messages.thanks(result.kind, token or "", result.threshold)
+        thanks = render.thanks(result.kind, token or "", result.threshold)
         if token is None:
             thanks = OutboundMessage(
                 text=thanks.text, blocks=[b for b in thanks.blocks if b.type != "buttons"]
@@ -225,34 +231,34 @@ async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = N
         if turn.capabilities.single_person:
             await finish_sample_run(turn)
     elif result.outcome is AnswerOutcome.ALREADY:
-        await turn.reply(messages.ALREADY_ANSWERED)
+        await turn.reply(texts.ALREADY_ANSWERED)
     elif result.outcome is AnswerOutcome.INVALID:
         await turn.reply(result.reason)
     else:
-        await turn.reply(messages.REFUSED)
+        await turn.reply(texts.REFUSED)
 
 
 async def _reply_comment(turn: Turn, result: AnswerResult) -> None:
     if result.outcome is AnswerOutcome.RECORDED:
-        await turn.update_source(messages.comment_thanks())
+        await turn.update_source(render.comment_thanks())
     elif result.outcome is AnswerOutcome.ALREADY:
         await turn.reply("You've already added a comment to this one. Thank you!")
     elif result.outcome is AnswerOutcome.INVALID:
         await turn.reply(result.reason)
     else:
-        await turn.reply(messages.REFUSED)
+        await turn.reply(texts.REFUSED)
 
 
 async def home_section(turn: Turn) -> list[Block]:
     """Comms leads see their pulses with status and latest responses; others see nothing."""
     if not await turn.is_comms_lead():
         return []
-    pulses = await service.list_pulses(turn.runtime, created_by=turn.person)
+    pulses = await list_pulses(turn.runtime, created_by=turn.person)
     if not pulses:
         return [Text(text="Pulses", emphasis=True), Text(text="No pulses yet: type **pulse new**.")]
     lines = []
     for pulse, _runs, responses in pulses:
-        found = await service.latest_results(turn.runtime, pulse.id or 0)
+        found = await latest_results(turn.runtime, pulse.id or 0)
         view = found[1] if found else None
         shown = ""
         if view is not None and not view.results["hidden"]:

@@ -14,9 +14,9 @@ from sqlmodel import col
 from bot.core.services import CoreServices
 from bot.core.targets import parse_target, person_of
 from bot.db.models import OutboxMessage
-from bot.features.pulse import messages
+from bot.features.pulse import render
 from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
-from bot.features.pulse.answers import ballot_seal
+from bot.features.pulse.ballots import ballot_seal
 from bot.features.pulse.questions import parse_kind
 from bot.features.pulse.results import COMMENT_THRESHOLD, effective_threshold
 from bot.features.pulse.scrubbing import scrub_pending_ballots
@@ -102,7 +102,7 @@ async def close_run(runtime: CoreServices, session: AsyncSession, run_id: int) -
     if unreached and creator is not None:
         await runtime.outbox.enqueue(
             session,
-            messages.reachability_message(pulse.id, pulse.question, unreached),
+            render.reachability_message(pulse.id, pulse.question, unreached),
             recipient=creator,
             purpose="pulse_report",
             idempotency_key=f"pulse-report:{run.id}",

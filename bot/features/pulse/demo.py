@@ -21,12 +21,13 @@ from sqlmodel import col
 
 from bot.core.services import CoreServices
 from bot.core.types import Button, Buttons, OutboundMessage, Text, UserRef
-from bot.features.pulse import service
 from bot.features.pulse.anonymity import new_invitation_token
-from bot.features.pulse.answers import ballot_seal
+from bot.features.pulse.ballots import ballot_seal
 from bot.features.pulse.closing import close_run
+from bot.features.pulse.runs import create_pulse, open_run
 from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.features.pulse.sealing import BallotContents
+from bot.features.pulse.spec import build_spec
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ async def load_sample_pulse(runtime: CoreServices) -> None:
         ).first()
     if exists is not None:
         return
-    spec = service.build_spec(
+    spec = build_spec(
         question=str(_sample()["question"]),
         kind=None,
         audience=["console:you"],
@@ -62,7 +63,7 @@ async def load_sample_pulse(runtime: CoreServices) -> None:
         closes_after="3d",
         results_target=SAMPLE_RESULTS,
     )
-    await service.create_pulse(runtime, spec, status=SAMPLE_STATUS)
+    await create_pulse(runtime, spec, status=SAMPLE_STATUS)
 
 
 async def run_sample_pulse(turn: Turn) -> bool:
@@ -80,7 +81,7 @@ async def run_sample_pulse(turn: Turn) -> bool:
         pulse.status = "scheduled"
         pulse.audience = json.dumps([f"console:{turn.user.user_id}"])
         await _earlier_runs(session, pulse, runtime.clock.now(), sample["history"])
-        run = await service.open_run(runtime, session, pulse, runtime.clock.now())
+        run = await open_run(runtime, session, pulse, runtime.clock.now())
         answered = 0
         for colleague in colleagues:
             score = colleague.get("score")

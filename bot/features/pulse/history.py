@@ -1,5 +1,8 @@
 """What other features may read of closed pulse runs: answers by segment, never by person, month by month.
 
+The composition root hands a `PulseHistory` to a feature that asks for it in its own terms (the link's
+`EmployeeVoice`); nothing here knows who reads.
+
 Only closed runs are read (results exist only then), ballots carry a segment only where the pulse's
 threshold allowed it at close, and the run's close time stands for the ballots' date (they have none).
 """
@@ -8,10 +11,10 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast, get_args
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,15 +28,6 @@ from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
 
 if TYPE_CHECKING:
     from bot.core.services import CoreServices
-
-__all__ = [
-    "COMMENT_THRESHOLD",
-    "ClosedRun",
-    "EnpsTally",
-    "closed_runs",
-    "record_closed_run",
-    "suppress_cells",
-]
 
 
 @dataclass(frozen=True)
@@ -141,3 +135,45 @@ async def record_closed_run(
                 )
             )
         return pulse.id
+
+
+class PulseRules:
+    """The pulse's rules for showing employee figures, for features that show them beside their own."""
+
+    comment_threshold = COMMENT_THRESHOLD
+
+    def visible_cells(
+        self,
+        atoms: Mapping[str, int],
+        cells: Mapping[str, frozenset[str]],
+        threshold: int,
+        *,
+        published: Sequence[frozenset[str]],
+        last: str,
+    ) -> frozenset[str]:
+        """Which cells (sums of atoms) may show: the pulse's primary and complementary suppression."""
+        return suppress_cells(atoms, cells, threshold, published=published, last=last)
+
+    def enps(self, scores: Iterable[int]) -> tuple[int | None, int]:
+        """The eNPS of 0-10 scores and how many there are."""
+        tally = EnpsTally.from_scores(scores)
+        return tally.enps, tally.responses
+
+
+class PulseHistory(PulseRules):
+    """Closed runs read and written under the pulse's anonymity rules, each call in a session of its own."""
+
+    def __init__(self, runtime: CoreServices) -> None:
+        self._runtime = runtime
+
+    async def closed_runs(self, kind: str, start: datetime, end: datetime) -> list[ClosedRun]:
+        """The closed runs of pulses of `kind` that closed in [start, end), oldest first."""
+        assert kind in get_args(PulseKind), kind
+        async with self._runtime.database.session() as session:
+            return await closed_runs(session, cast(PulseKind, kind), start, end)
+
+    async def record_closed_run(
+        self, question: str, answers: Mapping[str, Sequence[int]], closes_at: datetime
+    ) -> int:
+        """Write an earlier, already closed eNPS run (see `record_closed_run`); its pulse's id."""
+        return await record_closed_run(self._runtime, question, answers, closes_at)

@@ -14,7 +14,7 @@ from sqlmodel import col
 from bot.core.services import CoreServices
 from bot.core.types import OutboundMessage, SentMessage, UserRef
 from bot.db.models import OutboxMessage
-from bot.features.pulse import messages
+from bot.features.pulse import render
 from bot.features.pulse.anonymity import new_invitation_token
 from bot.features.pulse.audience import expand_audience
 from bot.features.pulse.questions import parse_kind
@@ -136,7 +136,7 @@ async def open_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, r
         per_row = _buttons_per_row(runtime, recipient.user.platform)
         outbox_id = await runtime.outbox.enqueue(
             session,
-            messages.invitation(pulse.question, kind, token, pulse.threshold, per_row),
+            render.invitation(pulse.question, kind, token, pulse.threshold, per_row),
             recipient=recipient.user,
             purpose=INVITE_PURPOSE,
             idempotency_key=f"pulse-invite:{run.id}:{recipient.user.key}",
@@ -235,7 +235,7 @@ async def send_reminders(runtime: CoreServices, session: AsyncSession, run_id: i
         # A reminder carries a fresh token; the invitation's own buttons keep working too.
         token, token_hash = new_invitation_token()
         recipient = UserRef.model_validate_json(invitation.recipient)
-        message = messages.reminder(
+        message = render.reminder(
             pulse.question, kind, token, pulse.threshold, _buttons_per_row(runtime, recipient.platform)
         )
         invitation.reminder_token_hash = token_hash

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -31,7 +31,6 @@ MAX_DURATION: Final = timedelta(days=366)
 _LARGEST_GAP: Final = timedelta(hours=3)
 _MAX_CANDIDATES: Final = 10_000
 _DURATION_PATTERN: Final = re.compile(r"(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?")
-_SATURDAY: Final = 5
 _REFERENCE_TIME: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -48,11 +47,6 @@ class Schedule:
     tz: str | None = None
     skip_weekends: bool = False
     recipient_local_time: bool = False
-
-    @property
-    def recurring(self) -> bool:
-        """Whether this schedule repeats."""
-        return self.cron is not None
 
 
 def parse_zone(name: str) -> ZoneInfo:
@@ -164,8 +158,3 @@ def local_send_time(run_at: datetime, cron_tz: str, recipient_tz: str | None) ->
         return run_at
     wall = run_at.astimezone(parse_zone(cron_tz)).replace(tzinfo=None)
     return place_wall_time(wall, recipient_zone)
-
-
-def is_weekend(day: date) -> bool:
-    """Saturday or Sunday."""
-    return day.weekday() >= _SATURDAY

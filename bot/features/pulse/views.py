@@ -12,8 +12,8 @@ from sqlmodel import col
 
 from bot.core.services import CoreServices
 from bot.core.types import OutboundMessage
-from bot.features.pulse import messages
-from bot.features.pulse.answers import count_responses
+from bot.features.pulse import render
+from bot.features.pulse.ballots import count_responses
 from bot.features.pulse.chart import TrendPoint, enps_chart, trend_chart
 from bot.features.pulse.overlap import History
 from bot.features.pulse.questions import parse_kind
@@ -117,7 +117,7 @@ async def results_post(
         chart = enps_chart(EnpsTally.from_scores(view.scores), title="eNPS")
     trend = await trend_points(session, pulse) if pulse.kind == "enps" else []
     trend_png = trend_chart(trend) if len(trend) >= 2 else None
-    return messages.results_message(
+    return render.results_message(
         pulse.question,
         results,
         effective_threshold(pulse.threshold),

@@ -1,19 +1,19 @@
-"""The link's operations for its chat, command line, monthly post and demo: read, compute, render."""
+"""The link report assembled from its sources, as the chat, command line and monthly post ask for it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from bot.features.feedback.history import FeedbackItem, Route, items_between, route_accepts, routes_to
+from bot.customer_voice.filters import ItemFilter
+from bot.customer_voice.items import FeedbackItem
 from bot.features.link.months import DEFAULT_MONTHS, MAX_MONTHS, month_of, month_start, months_until, shift
 from bot.features.link.report import CustomerFilter, LinkInput, LinkReport, build_report, correlation
+from bot.features.link.sources import LinkSources
 from bot.features.link.teams import TeamError, list_teams, unknown_team
-from bot.features.pulse.history import closed_runs
 
 if TYPE_CHECKING:
     from bot.core.services import CoreServices
-
-__all__ = ["DEFAULT_MONTHS", "MAX_MONTHS", "TeamError", "check_months", "link_report"]
 
 
 def check_months(months: int) -> int:
@@ -25,8 +25,8 @@ def check_months(months: int) -> int:
     return months
 
 
-def _any_route(routes: list[Route]) -> CustomerFilter:
-    return lambda item: any(route_accepts(route, item) for route in routes)
+def _any_of(filters: Sequence[ItemFilter]) -> CustomerFilter:
+    return lambda item: any(own.accepts(item) for own in filters)
 
 
 def _nothing(_item: FeedbackItem) -> bool:
@@ -34,7 +34,11 @@ def _nothing(_item: FeedbackItem) -> bool:
 
 
 async def link_report(
-    runtime: CoreServices, months: int = DEFAULT_MONTHS, team: str | None = None, last: str | None = None
+    runtime: CoreServices,
+    sources: LinkSources,
+    months: int = DEFAULT_MONTHS,
+    team: str | None = None,
+    last: str | None = None,
 ) -> LinkReport:
     """The report of `months` months ending with `last` (default: this month), for one team or all."""
     check_months(months)
@@ -44,15 +48,15 @@ async def link_report(
         raise unknown_team(team, teams)
     window = months_until(last or month_of(runtime.clock.now(), zone), months)
     start, end = month_start(window[0], zone), month_start(shift(window[-1], 1), zone)
-    async with runtime.database.session() as session:
-        items = await items_between(session, start, end)
-        enps_runs = await closed_runs(session, "enps", start, end)
-        text_runs = await closed_runs(session, "text", start, end)
-        accepts: dict[str, CustomerFilter] = {}
-        for spec in teams:
-            own = spec.filters
-            routes = [own] if own is not None else await routes_to(session, set(spec.channels))
-            accepts[spec.name] = _any_route(routes) if routes else _nothing
+    customers, employees = sources.customers, sources.employees
+    items = await customers.items_between(start, end)
+    enps_runs = await employees.closed_runs("enps", start, end)
+    text_runs = await employees.closed_runs("text", start, end)
+    accepts: dict[str, CustomerFilter] = {}
+    for spec in teams:
+        own = spec.filters
+        filters = [own] if own is not None else await customers.filters_to(set(spec.channels))
+        accepts[spec.name] = _any_of(filters) if filters else _nothing
     report = build_report(
         LinkInput(
             months=window,
@@ -62,6 +66,7 @@ async def link_report(
             items=items,
             enps_runs=enps_runs,
             text_runs=text_runs,
+            rules=employees,
         )
     )
     if team is None:

@@ -1,4 +1,4 @@
-"""Everything a pulse says: the invitation, reminders, thanks, refusals, results posts and reports."""
+"""How a pulse looks: the invitation, reminders, thanks, forms, results posts and reports (texts in `texts`)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from bot.core.types import (
 )
 from bot.features.pulse.questions import LIBRARY, PULSE_KINDS, PulseKind, choices_for
 from bot.features.pulse.results import COMMENT_THRESHOLD, PulseResults
+from bot.features.pulse.texts import STORED_STATEMENT
 
 if TYPE_CHECKING:
     from bot.features.pulse.chart import TrendPoint
@@ -32,23 +33,6 @@ ADD_COMMENT_ACTION: Final = "pulse.addcomment"
 COMMENT_FORM: Final = "pulse.commentform:"
 CREATE_FORM: Final = "pulse.create"
 
-STORED_STATEMENT: Final = (
-    "Anonymous: I store that you answered (so I ask once and remind only those who haven't), "
-    "and, apart from that, your answer, sealed until the pulse closes and then mixed with the others. "
-    "Nothing links the two; nobody, admins included, can see what you answered. Answers are final."
-)
-REFUSED: Final = "Sorry, I can't take that answer: this pulse isn't open for you. Thanks all the same!"
-ALREADY_ANSWERED: Final = "You've already answered this one; answers are final. Thank you!"
-NOT_A_LEAD: Final = (
-    "Only comms leads can create pulses, close them and read results. "
-    "Ask a comms lead to grant you the role (`pulse grant @you`)."
-)
-USAGE: Final = (
-    "**pulse new** (a form), **pulse list**, **pulse results ID**, **pulse close ID**, "
-    "**pulse grant @person**.\n"
-    "From the command line: `clueline pulse create --question enps --audience slack:C123 --every "
-    "'0 9 * * MON' --tz Europe/Berlin --closes-after 3d`"
-)
 _LABELS: Final = {"yes": "Yes", "no": "No"}
 _RESULT_LABELS: Final = {
     "enps": "eNPS",

@@ -104,11 +104,6 @@ def has_number(text: str) -> bool:
     return _DIGIT.search(text) is not None
 
 
-def key_phrases(text: str, ignore: Collection[str] = frozenset()) -> list[str]:
-    """Runs of meaningful words between stopwords and punctuation ("big reports"), longest first."""
-    return list(analyse(text, BASE_SKIP | frozenset(ignore)).phrases)
-
-
 def mentions(text: str, term: str, text_tokens: Collection[str] | None = None) -> bool:
     """Whether the text names the term as whole words, ignoring case.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from bot.features.feedback.terms import BASE_SKIP
+from bot.customer_voice.terms import BASE_SKIP
 
 _WORD = r"[^\W\d_]+(?:[-'’][^\W\d_]{2,})*"  # "Ana", "O'Brien", "Mary-Jane"; "Ana's" is "Ana" and "'s"
 _RELATIONS = r"""account\s+manager|account\s+rep|sales\s+rep|support\s+rep|success\s+manager|csm|manager|boss|

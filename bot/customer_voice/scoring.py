@@ -6,10 +6,10 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.redaction import PLACEHOLDER_WORDS
-from bot.features.feedback.sentiment import LexiconSentiment
-from bot.features.feedback.terms import BASE_SKIP, TextTerms, analyse, mentions
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.redaction import PLACEHOLDER_WORDS
+from bot.customer_voice.sentiment import LexiconSentiment
+from bot.customer_voice.terms import BASE_SKIP, TextTerms, analyse, mentions
 
 Polarity = Literal["praise", "pain", "neutral"]
 
@@ -34,36 +34,33 @@ class HighlightScore:
 
 
 @dataclass(frozen=True, slots=True)
-class _Rating:
+class Rating:
+    """How strongly an item's score speaks (0-1), for praise or pain, with its reason."""
+
     strength: float
     polarity: Polarity
     reason: str | None
 
 
-def rating_signal(item: FeedbackItem) -> tuple[float, Polarity, str | None]:
-    """How strongly the item's score speaks (0-1), for praise or pain, with its reason."""
-    rating = _rating(item)
-    return rating.strength, rating.polarity, rating.reason
-
-
-def _rating(item: FeedbackItem) -> _Rating:
+def rating(item: FeedbackItem) -> Rating:
+    """What the item's score says: strong at the extremes of its scale, silent in the middle."""
     score = item.score
     if score is None or item.scale == "none":
-        return _Rating(0.0, "neutral", None)
+        return Rating(0.0, "neutral", None)
     if item.scale == "nps":
         if score <= 6:
-            return _Rating(0.6 + 0.4 * (6 - score) / 6, "pain", f"NPS detractor ({score})")
+            return Rating(0.6 + 0.4 * (6 - score) / 6, "pain", f"NPS detractor ({score})")
         if score >= 9:
-            return _Rating(0.6 + 0.15 * (score - 9), "praise", f"NPS promoter ({score})")
-        return _Rating(0.0, "neutral", None)
+            return Rating(0.6 + 0.15 * (score - 9), "praise", f"NPS promoter ({score})")
+        return Rating(0.0, "neutral", None)
     label = "CSAT" if item.scale == "csat" else "star rating"
     if score == 1:
-        return _Rating(1.0, "pain", f"lowest {label} (1)")
+        return Rating(1.0, "pain", f"lowest {label} (1)")
     if score == 2:
-        return _Rating(0.5, "pain", f"low {label} (2)")
+        return Rating(0.5, "pain", f"low {label} (2)")
     if score == 5:
-        return _Rating(0.7, "praise", f"top {label} (5)")
-    return _Rating(0.0, "neutral", None)
+        return Rating(0.7, "praise", f"top {label} (5)")
+    return Rating(0.0, "neutral", None)
 
 
 class HighlightScorer:
@@ -87,9 +84,9 @@ class HighlightScorer:
     def score(self, item: FeedbackItem) -> HighlightScore:
         """The item's highlight score with the reasons a person would give."""
         reasons: list[str] = []
-        rating = _rating(item)
-        if rating.reason:
-            reasons.append(rating.reason)
+        by_score = rating(item)
+        if by_score.reason:
+            reasons.append(by_score.reason)
         compound = self.sentiment(item.text)
         wording: Polarity = "neutral"
         if abs(compound) >= _CLEAR_WORDING:
@@ -97,20 +94,20 @@ class HighlightScorer:
         strong = abs(compound) >= _STRONG_WORDING
         described = f"{'strongly ' if strong else ''}{'negative' if compound < 0 else 'positive'} wording"
         value = 0.0
-        if rating.polarity == "neutral":
+        if by_score.polarity == "neutral":
             polarity = wording
             if wording != "neutral":
                 reasons.append(described)
                 value = _INTENSITY_WEIGHT * abs(compound)
         else:
-            polarity = rating.polarity
-            value = _INTENSITY_WEIGHT * rating.strength
-            if wording == rating.polarity:
+            polarity = by_score.polarity
+            value = _INTENSITY_WEIGHT * by_score.strength
+            if wording == by_score.polarity:
                 reasons.append(described)
-                value = _INTENSITY_WEIGHT * max(rating.strength, abs(compound)) + _AGREEMENT_BONUS
+                value = _INTENSITY_WEIGHT * max(by_score.strength, abs(compound)) + _AGREEMENT_BONUS
             elif wording != "neutral" and strong:
                 # Lexicon sentiment misreads short domain text; only a strong clash is worth saying.
-                reasons.append(f"mixed: {described} with a {rating.polarity} score")
+                reasons.append(f"mixed: {described} with a {by_score.polarity} score")
         terms = analyse(item.text, self._skip)
         specificity, specifics = self._specificity(item, terms)
         value += _SPECIFICITY_WEIGHT * specificity

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.features.feedback.items import FeedbackItem
-from bot.features.feedback.scoring import HighlightScore
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.scoring import HighlightScore
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Taking answers through invitations.
+"""Ballots: taking answers through invitations and storing them sealed.
 
 The person side (invitations) and the answer side (ballots) meet only here: the invitation is
 flipped and a sealed pending ballot written in one transaction; closing opens and mixes them later.

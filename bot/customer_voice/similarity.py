@@ -9,7 +9,7 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
-from bot.features.feedback.fingerprint import (
+from bot.customer_voice.fingerprint import (
     SKETCH_BITS,
     Fingerprint,
     fingerprint,

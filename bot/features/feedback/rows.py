@@ -9,12 +9,12 @@ from typing import Any, cast
 
 from bot.core.targets import bare_conversation, parse_target
 from bot.core.types import ConversationRef
-from bot.features.feedback.items import FeedbackItem, Scale
-from bot.features.feedback.names import scrub
-from bot.features.feedback.redaction import redaction
-from bot.features.feedback.risk import account_key
+from bot.customer_voice.items import FeedbackItem, Scale
+from bot.customer_voice.names import scrub
+from bot.customer_voice.redaction import redaction
+from bot.customer_voice.risk import account_key
+from bot.customer_voice.scoring import HighlightScore, Polarity
 from bot.features.feedback.routing import DigestMode, Route
-from bot.features.feedback.scoring import HighlightScore, Polarity
 from bot.features.feedback.tables import FeedbackRecord, RouteRecord
 
 

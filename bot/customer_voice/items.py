@@ -59,12 +59,6 @@ class FeedbackItem:
         return (self.source, self.id)
 
 
-def scale_range_text(scale: str) -> str:
-    """The allowed range of a scale in words, e.g. "0-10"."""
-    low, high = SCALE_RANGES[scale]
-    return f"{low}-{high}"
-
-
 def parse_item(obj: object, now: datetime | None = None, *, from_plain_json: bool = False) -> FeedbackItem:
     """Validate one decoded JSON object into a FeedbackItem, or raise InvalidFeedback.
 

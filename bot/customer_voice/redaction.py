@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.features.feedback.names import named_people
+from bot.customer_voice.names import named_people
 
 EMAIL = "[email]"
 PHONE = "[phone]"

@@ -21,7 +21,7 @@ from bot.features.feedback.digest import score_badge
 from bot.features.feedback.importing import Importing, import_verdicts
 from bot.features.feedback.reading import verdicts
 from bot.features.feedback.routing import DIGEST_MODES, InvalidRoute, describe_route, parse_route
-from bot.features.feedback.store import json_list, record_item, shown_reasons
+from bot.features.feedback.rows import json_list, record_item, shown_reasons
 
 CLI_USER = "cli"
 

@@ -7,11 +7,13 @@ import json
 import sys
 
 from bot.core.services import CoreServices
-from bot.features.pulse import service
+from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.export import comments_csv, results_csv
 from bot.features.pulse.questions import PULSE_KINDS
-from bot.features.pulse.service import PulseInputError
+from bot.features.pulse.runs import create_pulse
+from bot.features.pulse.spec import PulseInputError, build_spec
 from bot.features.pulse.tables import Pulse
+from bot.features.pulse.views import empty_results, latest_results, list_pulses, pulse_summary, results_by_run
 
 CLI_CREATOR = "cli"
 NOT_RUN = "not run yet"
@@ -32,7 +34,9 @@ def add_pulse_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     create.add_argument(
         "--kind", choices=PULSE_KINDS, help="how a custom question is answered (default text)"
     )
-    create.add_argument("--audience", action="extend", nargs="+", required=True, metavar="TARGET", help="channels or people")
+    create.add_argument(
+        "--audience", action="extend", nargs="+", required=True, metavar="TARGET", help="channels or people"
+    )
     when = create.add_mutually_exclusive_group()
     when.add_argument("--at", metavar="ISO-8601", help="send once at this time")
     when.add_argument("--every", metavar="CRON", help="send on this cron schedule (needs --tz)")
@@ -72,7 +76,7 @@ def add_pulse_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 async def _create(args: argparse.Namespace, runtime: CoreServices) -> int:
     try:
-        spec = service.build_spec(
+        spec = build_spec(
             question=args.question,
             kind=args.kind,
             audience=args.audience,
@@ -90,17 +94,17 @@ async def _create(args: argparse.Namespace, runtime: CoreServices) -> int:
         )
     except PulseInputError as exc:
         return _fail(str(exc))
-    print(await service.create_pulse(runtime, spec))
+    print(await create_pulse(runtime, spec))
     return 0
 
 
 async def _list(args: argparse.Namespace, runtime: CoreServices) -> int:
-    pulses = await service.list_pulses(runtime)
+    pulses = await list_pulses(runtime)
     if args.json:
-        print(json.dumps([service.pulse_summary(pulse, runs) for pulse, runs, _ in pulses]))
+        print(json.dumps([pulse_summary(pulse, runs) for pulse, runs, _ in pulses]))
         return 0
     for pulse, runs, responses in pulses:
-        summary = service.pulse_summary(pulse, runs)
+        summary = pulse_summary(pulse, runs)
         print(
             f"{pulse.id}\t{pulse.status}\t{summary['schedule']}\t{runs} run(s)\t{responses} answered\t{pulse.question}"
         )
@@ -108,7 +112,7 @@ async def _list(args: argparse.Namespace, runtime: CoreServices) -> int:
 
 
 async def _close(args: argparse.Namespace, runtime: CoreServices) -> int:
-    closed = await service.close_pulse(runtime, args.pulse)
+    closed = await close_pulse(runtime, args.pulse)
     if closed < 0:
         return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")
     print(f"pulse {args.pulse} closed ({closed} open run(s) closed)")
@@ -116,7 +120,7 @@ async def _close(args: argparse.Namespace, runtime: CoreServices) -> int:
 
 
 async def _results(args: argparse.Namespace, runtime: CoreServices) -> int:
-    found = await service.latest_results(runtime, args.pulse)
+    found = await latest_results(runtime, args.pulse)
     if found is None:
         return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")
     pulse, view = found
@@ -125,7 +129,7 @@ async def _results(args: argparse.Namespace, runtime: CoreServices) -> int:
     if args.json:
         print(json.dumps(view.results))
     elif args.csv:
-        print(results_csv(await service.results_by_run(runtime, args.pulse)), end="")
+        print(results_csv(await results_by_run(runtime, args.pulse)), end="")
     elif args.comments_csv:
         print(comments_csv(view.comments), end="")
     else:
@@ -136,7 +140,7 @@ async def _results(args: argparse.Namespace, runtime: CoreServices) -> int:
 
 def _not_run(args: argparse.Namespace, pulse: Pulse) -> int:
     """A pulse without a run says so in every shape, rather than print zeros that look like results."""
-    results = dict(service.empty_results(pulse))
+    results = dict(empty_results(pulse))
     if args.json:
         print(json.dumps({**results, "status": NOT_RUN}))
     elif args.csv:

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import numpy.typing as npt
 
-from bot.features.feedback.terms import STOPWORDS
+from bot.customer_voice.terms import STOPWORDS
 
 SHINGLE = 4
 SKETCH_BITS = 1024  # a multiple of 64

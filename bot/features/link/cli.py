@@ -5,12 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from bot.core.services import CoreServices
-from bot.features.link import jobs, service
+from bot.features.link import jobs
+from bot.features.link.assembly import link_report
 from bot.features.link.chart import link_chart
+from bot.features.link.months import DEFAULT_MONTHS
 from bot.features.link.render import report_text
+from bot.features.link.sources import LinkSources
 from bot.features.link.teams import TeamError, build_team, list_teams, remove_team, save_team, unknown_team
 
 CLI_CREATOR = "cli"
@@ -22,7 +27,9 @@ def _bad(reason: str) -> int:
     return BAD_USAGE
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], sources_of: Callable[[], LinkSources]
+) -> None:
     """Register `clueline team ...` and `clueline link ...`."""
     team = commands.add_parser("team", help="teams of the company: their channels and their customers")
     team_actions = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
@@ -47,12 +54,10 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     link_actions = link.add_subparsers(dest="link_command", metavar="ACTION", required=True)
     report = link_actions.add_parser("report", help="the report (anonymity rules of pulses apply)")
     report.add_argument("--team", metavar="NAME")
-    report.add_argument(
-        "--months", type=int, default=service.DEFAULT_MONTHS, metavar="N", help="1-36 (default 12)"
-    )
+    report.add_argument("--months", type=int, default=DEFAULT_MONTHS, metavar="N", help="1-36 (default 12)")
     report.add_argument("--json", action="store_true")
     report.add_argument("--chart", metavar="FILE.png", help="also write the chart there")
-    report.set_defaults(run=_report)
+    report.set_defaults(run=partial(_report, sources_of=sources_of))
     channel = link_actions.add_parser("channel", help="where the monthly report is posted")
     channel.add_argument("target", metavar="TARGET")
     channel.set_defaults(run=_channel)
@@ -94,9 +99,11 @@ async def _remove(args: argparse.Namespace, runtime: CoreServices) -> int:
     return 0
 
 
-async def _report(args: argparse.Namespace, runtime: CoreServices) -> int:
+async def _report(
+    args: argparse.Namespace, runtime: CoreServices, *, sources_of: Callable[[], LinkSources]
+) -> int:
     try:
-        report = await service.link_report(runtime, args.months, args.team)
+        report = await link_report(runtime, sources_of(), args.months, args.team)
     except TeamError as exc:
         return _bad(str(exc))
     if args.chart:

@@ -1,0 +1,94 @@
+"""Filters of feedback items by score, product, tag and keyword, as routes and teams of the company use them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.terms import mentions
+
+SCORE_MIN, SCORE_MAX = 0, 10
+
+
+class InvalidFilter(ValueError):
+    """Filter options that cannot make a filter; `reason` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class ItemFilter:
+    """Which items pass: a score range (a score filter needs a score), a product, a tag, a keyword."""
+
+    min_score: int | None = None
+    max_score: int | None = None
+    product: str | None = None
+    tag: str | None = None
+    keyword: str | None = None
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the filter leaves any item out; one without options takes every item."""
+        return any(
+            v is not None for v in (self.min_score, self.max_score, self.product, self.tag, self.keyword)
+        )
+
+    def accepts(self, item: FeedbackItem) -> bool:
+        """Whether the item passes every option."""
+        if self.min_score is not None and (item.score is None or item.score < self.min_score):
+            return False
+        if self.max_score is not None and (item.score is None or item.score > self.max_score):
+            return False
+        if self.product is not None and (item.product or "").casefold() != self.product.casefold():
+            return False
+        if self.tag is not None and self.tag.casefold() not in {t.casefold() for t in item.tags}:
+            return False
+        return self.keyword is None or mentions(item.text, self.keyword)
+
+
+def parse_filter(
+    *,
+    min_score: int | str | None = None,
+    max_score: int | str | None = None,
+    product: str | None = None,
+    tag: str | None = None,
+    keyword: str | None = None,
+) -> ItemFilter:
+    """An ItemFilter from CLI or chat options, or InvalidFilter with a reason a person can act on."""
+    low = _score_option("--min-score", min_score)
+    high = _score_option("--max-score", max_score)
+    if low is not None and high is not None and low > high:
+        raise InvalidFilter(f"--min-score {low} is above --max-score {high}")
+    return ItemFilter(
+        min_score=low,
+        max_score=high,
+        product=_text_option("--product", product),
+        tag=_text_option("--tag", tag),
+        keyword=_text_option("--keyword", keyword),
+    )
+
+
+def _score_option(name: str, value: int | str | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise InvalidFilter(f"{name} should be a whole number from {SCORE_MIN} to {SCORE_MAX}")
+    if isinstance(value, str):
+        try:
+            value = int(value.strip())
+        except ValueError:
+            reason = f"{name} {value!r} should be a whole number from {SCORE_MIN} to {SCORE_MAX}"
+            raise InvalidFilter(reason) from None
+    if not SCORE_MIN <= value <= SCORE_MAX:
+        raise InvalidFilter(f"{name} {value} is outside {SCORE_MIN}-{SCORE_MAX}")
+    return value
+
+
+def _text_option(name: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not value.strip():
+        raise InvalidFilter(f"{name} is empty")
+    return value.strip()

@@ -1,0 +1,23 @@
+"""What a pulse says in words: its promise of anonymity, refusals and usage."""
+
+from __future__ import annotations
+
+from typing import Final
+
+STORED_STATEMENT: Final = (
+    "Anonymous: I store that you answered (so I ask once and remind only those who haven't), "
+    "and, apart from that, your answer, sealed until the pulse closes and then mixed with the others. "
+    "Nothing links the two; nobody, admins included, can see what you answered. Answers are final."
+)
+REFUSED: Final = "Sorry, I can't take that answer: this pulse isn't open for you. Thanks all the same!"
+ALREADY_ANSWERED: Final = "You've already answered this one; answers are final. Thank you!"
+NOT_A_LEAD: Final = (
+    "Only comms leads can create pulses, close them and read results. "
+    "Ask a comms lead to grant you the role (`pulse grant @you`)."
+)
+USAGE: Final = (
+    "**pulse new** (a form), **pulse list**, **pulse results ID**, **pulse close ID**, "
+    "**pulse grant @person**.\n"
+    "From the command line: `clueline pulse create --question enps --audience slack:C123 --every "
+    "'0 9 * * MON' --tz Europe/Berlin --closes-after 3d`"
+)
