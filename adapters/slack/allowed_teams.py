@@ -68,6 +68,10 @@ class TeamGate(AsyncMiddleware):
     def __init__(self, allows: Allows) -> None:
         self._allows = allows
 
+    async def serves(self, enterprise_id: str | None, team_id: str | None) -> bool:
+        """Whether requests of this workspace (or Enterprise Grid org) are served."""
+        return await self._allows(enterprise_id, team_id)
+
     async def async_process(
         self,
         *,
@@ -77,7 +81,7 @@ class TeamGate(AsyncMiddleware):
     ) -> BoltResponse:
         if req.body.get("type") == "url_verification":  # Slack checking the URL: no workspace involved
             return await next()
-        if await self._allows(req.context.enterprise_id, req.context.team_id):
+        if await self.serves(req.context.enterprise_id, req.context.team_id):
             return await next()
         # No ids in the log line: a workspace that is not ours is not our business either.
         log.warning("Slack request of a workspace Clueline does not serve: acknowledged and dropped")

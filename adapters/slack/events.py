@@ -1,14 +1,22 @@
-"""Slack's inbound side: `POST /slack/events` checked once, then bolt's app (shared with Socket Mode) whose
-catch-all listeners acknowledge, parse each payload into a core event (parse.py) and deliver it to the core.
+"""Slack's inbound side: `POST /slack/events` checked once, then an Events API event stored and acknowledged
+on our own short path, and everything else through bolt's app (shared with Socket Mode), whose catch-all
+listeners acknowledge, parse each payload into a core event (parse.py) and deliver it to the core.
 
-Why bolt stays in front of our dispatcher (and why only as the envelope's router, never the features'):
-Socket Mode (SLACK_APP_TOKEN) delivers through bolt's AsyncSocketModeHandler, which dispatches into an AsyncApp,
-so one bolt app serves both transports with the same listeners; bolt also answers url_verification and
-ssl_check, authorizes each request (the bot's user id that parse.py needs to strip mentions), runs the team gate
-before that (allowed_teams.py), acknowledges before any listener runs (process_before_response=False) and owns
-the OAuth flow (oauth.py). Replacing that with our own parse straight to the sink would mean rewriting the
-Socket Mode envelope handling and the authorize cache for no behaviour gained. Its listeners match every
-payload of a kind (ANY) and route nothing by feature: features are routed by our dispatcher alone.
+Why bolt stays (and why only as the envelope's router, never the features'): Socket Mode (SLACK_APP_TOKEN)
+delivers through bolt's AsyncSocketModeHandler, which dispatches into an AsyncApp, so one bolt app serves both
+transports with the same listeners; bolt also answers url_verification and ssl_check, routes commands,
+interactivity and views, and owns the OAuth flow (oauth.py). Its listeners match every payload of a kind
+(ANY) and route nothing by feature: features are routed by our dispatcher alone.
+
+Why an HTTP `event_callback` skips bolt's dispatch: it is nearly all the traffic (every message in every
+channel the bot is in), and for it bolt's chain (a context and a Web API client built per request, its
+middleware, listener matching, a task for the listener) cost more than the rest of the ack, storing the event
+included. So `handle` does for it what that chain does, with bolt's own functions where they exist: the
+context's ids (bolt's extractors), the team gate (allowed_teams.py), the same authorize bolt is given (the
+bot's user id parse.py needs to strip mentions), bolt's rule for the bot's own events; then parse, deliver
+(stored before the 200; 503 when it cannot be) and ack. Whatever that path does not handle the same way
+(a workspace not served or not authorized, the bot's own events, uninstalls and revoked tokens) goes through
+bolt as before, so its answers and logs for them are bolt's.
 The request's signature is checked once, by us, before anything parses the body; bolt's own check is off
 (request_verification_enabled=False) since it could only repeat ours (Socket Mode requests carry none).
 """
@@ -23,8 +31,16 @@ from typing import Any
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.middleware.ignoring_self_events.ignoring_self_events import IgnoringSelfEvents
 from slack_bolt.oauth.async_oauth_flow import AsyncOAuthFlow
+from slack_bolt.request.internals import (
+    extract_enterprise_id,
+    extract_is_enterprise_install,
+    extract_team_id,
+    extract_user_id,
+)
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -32,6 +48,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.http.body import read_limited
 from adapters.http.refusal import refuse
 from adapters.http.safe_json import UnsafeJson
+from adapters.slack.allowed_teams import TeamGate
 from adapters.slack.oauth import bolt_request
 from adapters.slack.parse import (
     parse_block_action,
@@ -75,7 +92,7 @@ class SlackEvents:
         *,
         client: AsyncWebClient,
         authorize: Any,
-        gate: AsyncMiddleware,
+        gate: TeamGate,
         oauth_flow: AsyncOAuthFlow | None,
         deliver: Deliver,
         forget: Forget,
@@ -85,6 +102,8 @@ class SlackEvents:
         )
         self._deliver = deliver
         self._forget_installation = forget
+        self._authorize = authorize
+        self._gate = gate
         bolt_log = logging.getLogger("slack_bolt.clueline")
         bolt_log.addFilter(_not_the_token_warning)
         app = AsyncApp(
@@ -134,14 +153,49 @@ class SlackEvents:
         if not self._signed(request, text):
             return refuse(request, 401, "invalid signature")
         try:
-            decode(text, _content_type(request))
+            payload = decode(text, _content_type(request))
         except (UnsafeJson, BadShape) as exc:
             return refuse(request, 400, f"not a Slack payload: {exc}")
+        if isinstance(payload, dict) and payload.get("type") == "event_callback":
+            acked = await self._store_and_ack(payload)
+            if acked is not None:
+                return acked
         response = await self.app.async_dispatch(bolt_request(request, text))
         if response.status == 404:
             # Bolt answers 404 to what no listener matched; Slack would count that as a failed delivery.
             response = BoltResponse(status=200, body="")
         return await to_aiohttp_response(response)
+
+    async def _store_and_ack(self, body: dict[str, Any]) -> web.Response | None:
+        """An Events API event delivered (stored) and acknowledged as bolt's chain would; None: bolt's to handle.
+
+        Bolt's order: the team gate, authorize, the bot's own events dropped, then our delivery before the ack.
+        """
+        enterprise_id, team_id = extract_enterprise_id(body), extract_team_id(body)
+        if not await self._gate.serves(enterprise_id, team_id):
+            return None  # bolt's gate acknowledges, logs and drops it
+        context = AsyncBoltContext(is_enterprise_install=extract_is_enterprise_install(body))
+        try:
+            authorized: AuthorizeResult | None = await self._authorize(
+                context=context,
+                enterprise_id=enterprise_id,
+                team_id=team_id,
+                user_id=extract_user_id(body),
+            )
+        except Exception:
+            return None  # bolt reports the failure its own way
+        if authorized is None or _self_event(authorized, body):
+            return None
+        event = parse_event(body, authorized.bot_user_id)
+        if _revocation(event):
+            return None  # the installation is forgotten after the ack (_on_event)
+        try:
+            await self._deliver(event)
+        except EventNotStored:
+            return web.Response(
+                status=503, text=NOT_STORED, content_type="application/json", headers={"Retry-After": "5"}
+            )
+        return web.Response(status=200, text="")
 
     async def _ack_only(self, ack: Callable[[], Awaitable[None]]) -> None:
         await ack()
@@ -195,6 +249,19 @@ class SlackEvents:
     async def _on_view(self, ack: Callable[[], Awaitable[None]], body: dict[str, Any], context: Any) -> None:
         await ack()
         await self._deliver(parse_view_submission(body, context.bot_user_id))
+
+
+def _self_event(authorized: AuthorizeResult, body: dict[str, Any]) -> bool:
+    """Bolt's rule (IgnoringSelfEvents): an event the bot itself caused, which bolt acknowledges and drops."""
+    event = body.get("event") or {}
+    return bool(
+        IgnoringSelfEvents._is_self_event(  # the rule itself, so the two paths cannot drift apart
+            authorized,
+            extract_user_id(body),
+            event.get("bot_id"),
+            body,
+        )
+    )
 
 
 def _content_type(request: web.Request) -> str | None:

@@ -7,7 +7,6 @@ transaction (group commit): on SQLite a commit costs far more than a row, and on
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from sqlmodel import col
 
 from bot.clock import Clock
 from bot.core.dedupe import ABANDONED_AFTER
+from bot.core.group_commit import GroupCommit
 from bot.core.types import InboundEvent
 from bot.db.database import Database
 from bot.db.models import InboundEventKey
@@ -37,13 +37,12 @@ class StoredEvent:
     event: InboundEvent
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Pending:
     key: str
     platform: str
     payload: str
     claimed_at: datetime
-    fresh: asyncio.Future[bool]
 
 
 class InboundQueue:
@@ -53,47 +52,27 @@ class InboundQueue:
         self._database = database
         self._clock = clock
         self._lease = lease
-        self._pending: list[_Pending] = []
-        self._flusher: asyncio.Task[None] | None = None
+        self._stores: GroupCommit[_Pending, bool] = GroupCommit(self._store_all, "inbound-group-commit")
         # Called after each commit that stored a new event (wakes the processes that handle them).
         self.on_stored: list[Callable[[], None]] = []
 
     async def store(self, key: str, platform: str, event: InboundEvent) -> bool:
         """True when the event is new and now stored; False for a second delivery. Raises if not stored."""
         payload = EVENT_JSON.dump_json(event).decode()
-        fresh: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._pending.append(_Pending(key[:255], platform, payload, self._clock.now(), fresh))
-        if self._flusher is None:
-            self._flusher = asyncio.create_task(self._flush_all(), name="inbound-group-commit")
-        return await fresh
+        return await self._stores.submit(_Pending(key[:255], platform, payload, self._clock.now()))
 
-    async def _flush_all(self) -> None:
-        # Whatever arrives while a commit is under way goes into the next one.
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                await self._flush(batch)
-        finally:
-            self._flusher = None
-
-    async def _flush(self, batch: list[_Pending]) -> None:
-        try:
-            stored = await self._insert_new(batch)
-        except Exception as exc:
-            for pending in batch:
-                if not pending.fresh.done():
-                    pending.fresh.set_exception(exc)
-            return
+    async def _store_all(self, batch: Sequence[_Pending]) -> list[bool]:
+        stored = await self._insert_new(batch)
+        fresh: list[bool] = []
         claimed: set[str] = set()
         for pending in batch:
             # A key twice in one batch is stored once: the first delivery is the fresh one.
-            fresh = pending.key in stored and pending.key not in claimed
+            fresh.append(pending.key in stored and pending.key not in claimed)
             claimed.add(pending.key)
-            if not pending.fresh.done():
-                pending.fresh.set_result(fresh)
         if stored:
             for wake in self.on_stored:
                 wake()
+        return fresh
 
     async def _insert_new(self, batch: Sequence[_Pending]) -> set[str]:
         rows: dict[str, dict[str, object]] = {}

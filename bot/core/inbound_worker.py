@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 # Events answered side by side by one process (each mostly waits on the LLM or the platform).
 CONCURRENT_EVENTS = 32
+# How long a woken process lets further events gather before leasing them: on SQLite each lease takes the
+# file's write lock, which the acks need too; one lease per few events instead of one per event, for an
+# answer at most this much later.
+GATHER_SECONDS = 0.05
 # How long a process stopping gives the events it already leased (the rest of the 10 s SIGTERM budget
 # goes to the HTTP server and the outbox).
 DRAIN_SECONDS = 5.0
@@ -84,4 +88,6 @@ class InboundWorker:
                 )
             stopping.cancel()
             woken.cancel()
+            if not stop.is_set():
+                await asyncio.sleep(GATHER_SECONDS)
         await self._tasks.drain(timeout=DRAIN_SECONDS)
