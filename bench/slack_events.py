@@ -306,6 +306,8 @@ async def main(args: argparse.Namespace) -> None:
             "SLACK_ALLOWED_TEAMS": "*",
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": api_url,
+            # PostgreSQL needs a sealing key (pulse answers); the bench's events carry none.
+            "CLUELINE_SECRET_KEY": "bench-secret-key-0123456789",
             "CLUELINE_LOG_LEVEL": "WARNING",
         },
         stderr=asyncio.subprocess.DEVNULL if not args.verbose else None,

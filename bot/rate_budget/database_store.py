@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlmodel import col
 
+from bot.core.group_commit import GroupCommit
 from bot.db.database import Database
 from bot.rate_budget.buckets import Budget, BudgetState, Reservation, pause, reserve
 from bot.rate_budget.store import MemoryBudgetStore
@@ -94,13 +95,13 @@ def _immediate_engine(database: Database) -> AsyncEngine:
     return engine
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Request:
-    """A caller waiting for its turn, and where its reservation is handed back."""
+    """A caller waiting for its turn: the budgets, how long it may wait, and its clock."""
 
     budgets: Sequence[Budget]
     max_wait: float | None
-    outcome: asyncio.Future[Reservation]
+    clock: Callable[[], float]
 
 
 class DatabaseBudgetStore:
@@ -111,19 +112,18 @@ class DatabaseBudgetStore:
         self._engine = _immediate_engine(database) if self._sqlite else database.engine
         self._insert = sqlite_insert if self._sqlite else postgres_insert
         self._one_at_a_time = asyncio.Lock()
-        self._waiting: list[_Request] = []
+        # Callers that queue while a reservation's transaction runs are served together by the next one: at
+        # a hundred sends a second, one transaction per call left the sends waiting on each other's commits.
+        self._reservations: GroupCommit[_Request, Reservation] = GroupCommit(
+            self._reserve_together, "rate-budget-group-commit"
+        )
         self._here_only = MemoryBudgetStore()
         self._next_sweep = 0.0
         self._table_ready = False
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self._one_at_a_time, self._begin() as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def _begin(self) -> AsyncIterator[AsyncConnection]:
-        async with self._engine.begin() as conn:
+        async with self._one_at_a_time, self._engine.begin() as conn:
             if self._sqlite and not self._table_ready:
                 # The budgets' own file has no migrations: its one table is made on first use.
                 await conn.run_sync(lambda sync: TABLE.create(sync, checkfirst=True))
@@ -187,45 +187,25 @@ class DatabaseBudgetStore:
     async def _reserve(
         self, budgets: Sequence[Budget], clock: Callable[[], float], max_wait: float | None
     ) -> Reservation:
-        # Callers that queue while a transaction runs are served together by the next one: at a hundred
-        # sends a second, one transaction per call left the sends waiting on each other's commits.
-        request = _Request(budgets, max_wait, asyncio.get_running_loop().create_future())
-        self._waiting.append(request)
-        async with self._one_at_a_time:
-            if not request.outcome.done():
-                batch, self._waiting = self._waiting, []
-                await self._reserve_together(batch, clock)
-        return request.outcome.result()
+        return await self._reservations.submit(_Request(budgets, max_wait, clock))
 
-    async def _reserve_together(self, batch: list[_Request], clock: Callable[[], float]) -> None:
+    async def _reserve_together(self, batch: Sequence[_Request]) -> list[Reservation]:
         keys = sorted({row_key(budget.key) for request in batch for budget in request.budgets})
-        try:
-            async with self._begin() as conn:
-                states = await self._locked_states(conn, keys, clock())
-                now = clock()  # the rows are locked: nobody else's turn can come between this and the write
-                mine = {key: states.get(key) or BudgetState() for key in keys}
-                outcomes = [
-                    reserve(
-                        request.budgets,
-                        [mine[row_key(b.key)] for b in request.budgets],
-                        now,
-                        request.max_wait,
-                    )
-                    for request in batch
-                ]
-                if any(outcome.granted for outcome in outcomes):
-                    await self._write(conn, mine)
-        except asyncio.CancelledError:
-            # The others did not give up: they queue again and the next of them takes its turn.
-            self._waiting[:0] = [request for request in batch if not request.outcome.done()]
-            raise
-        except Exception as exc:
-            for request in batch:
-                request.outcome.set_exception(exc)
-            return
-        for request, outcome in zip(batch, outcomes, strict=True):
-            request.outcome.set_result(outcome)
+        clock = batch[0].clock
+        async with self._transaction() as conn:
+            states = await self._locked_states(conn, keys, clock())
+            now = clock()  # the rows are locked: nobody else's turn can come between this and the write
+            mine = {key: states.get(key) or BudgetState() for key in keys}
+            outcomes = [
+                reserve(
+                    request.budgets, [mine[row_key(b.key)] for b in request.budgets], now, request.max_wait
+                )
+                for request in batch
+            ]
+            if any(outcome.granted for outcome in outcomes):
+                await self._write(conn, mine)
         await self._sweep(now)
+        return outcomes
 
     async def pause(self, key: str, until: float, now: float) -> None:
         """Hold the key until `until`."""
@@ -265,7 +245,7 @@ class DatabaseBudgetStore:
             return
         self._next_sweep = time.monotonic() + SWEEP_SECONDS
         with contextlib.suppress(OperationalError):  # a locked SQLite file: next time
-            async with self._begin() as conn:  # called with the lock held
+            async with self._transaction() as conn:
                 await conn.execute(delete(TABLE).where(col(RateBudgetRow.expires_at) < now))
 
     async def close(self) -> None:
