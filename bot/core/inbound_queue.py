@@ -7,6 +7,8 @@ transaction (group commit): on SQLite a commit costs far more than a row, and on
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +17,7 @@ from pydantic import TypeAdapter
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
@@ -26,6 +29,10 @@ from bot.db.database import Database
 from bot.db.models import InboundEventKey
 
 EVENT_JSON: TypeAdapter[InboundEvent] = TypeAdapter(InboundEvent)
+# SQLite: how long the ack's store keeps trying for the file's write lock (then 503: the platform retries),
+# and how often.
+SQLITE_STORE_SECONDS = 10.0
+SQLITE_RETRY_SECONDS = 0.001
 
 
 @dataclass(frozen=True)
@@ -88,11 +95,25 @@ class InboundQueue:
                 },
             )
         table = InboundEventKey.__table__  # type: ignore[attr-defined]
-        insert_for = sqlite_insert if self._database.is_sqlite else postgres_insert
-        statement = insert_for(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
-        async with self._database.session() as session:
-            result = await session.execute(statement, list(rows.values()))
-            return {str(key) for key in result.scalars().all()}
+        if not self._database.is_sqlite:
+            statement = (
+                postgres_insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+            )
+            async with self._database.session() as session:
+                result = await session.execute(statement, list(rows.values()))
+                return {str(key) for key in result.scalars().all()}
+        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+        deadline = time.monotonic() + SQLITE_STORE_SECONDS
+        while True:
+            try:
+                async with self._database.impatient_engine().begin() as conn:
+                    result = await conn.execute(statement, list(rows.values()))
+                    return {str(key) for key in result.scalars().all()}
+            except OperationalError as exc:
+                # Another process holds the file's write lock (answering): try again as soon as it may be free.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(SQLITE_RETRY_SECONDS)
 
     async def lease(self, owner: str, limit: int, dead_owners: Callable[[str], bool]) -> list[StoredEvent]:
         """Lease up to `limit` stored events nobody handles (oldest first) to `owner`."""

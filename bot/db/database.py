@@ -153,6 +153,18 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._impatient: AsyncEngine | None = None
+
+    def impatient_engine(self) -> AsyncEngine:
+        """SQLite: an engine whose writes fail at once on a locked file instead of sleeping between tries.
+
+        SQLite's own wait sleeps 1, 2, 5 … up to 100 ms between tries, so a writer that must be quick (the
+        ack's store) can wait far longer than the lock is held; with this it retries every millisecond itself.
+        """
+        if self._impatient is None:
+            self._impatient = create_async_engine(self.url, connect_args={"timeout": 0})
+            event.listen(self._impatient.sync_engine, "connect", _impatient_pragmas)
+        return self._impatient
 
     @property
     def is_sqlite(self) -> bool:
@@ -177,6 +189,8 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._impatient is not None:
+            await self._impatient.dispose()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -189,4 +203,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     # Deleted rows are overwritten with zeros, not left readable in free pages (sealed pulse ballots, above all).
     cursor.execute("PRAGMA secure_delete=ON")
+    cursor.close()
+
+
+def _impatient_pragmas(dbapi_connection: Any, record: Any) -> None:
+    _sqlite_pragmas(dbapi_connection, record)
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()
