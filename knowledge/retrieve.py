@@ -56,7 +56,8 @@ class Retrieval:
     related: bool = False
     # The hits are the newest entries of release notes and change logs, for a "what's new?" question.
     newest: bool = False
-    # What the lexical ranking showed the decision (None: no hits, or the newest entries).
+    # What the lexical ranking (and the dense index's closest chunk) showed the decision (None: no hits, or the
+    # newest entries).
     evidence: Evidence | None = None
 
 
@@ -162,11 +163,12 @@ class Retriever:
             return None
         return self.dense.similarities(query_vector)
 
-    def _fused(self, q: QueryTerms, similarities: npt.NDArray[np.float32], n: int) -> list[ScoredChunk]:
-        """The lexical and dense candidates fused into one ranking."""
+    def _fused(
+        self, q: QueryTerms, similarities: npt.NDArray[np.float32], dense_ranking: Sequence[int], n: int
+    ) -> list[ScoredChunk]:
+        """The lexical and dense candidates (the n most similar chunks, best first) fused into one ranking."""
         lexical = self.index.scores(q)
         lexical_ranking = best_first(lexical, n)
-        dense_ranking = most_similar(similarities, n)
         if self.fusion == "rrf":
             fused = fuse_reciprocal_rank(lexical_ranking, dense_ranking)
         else:
@@ -175,12 +177,12 @@ class Retriever:
         chunks = self.index.chunks
         return [ScoredChunk(chunks[p], score, self.index.coverage(q, p), p) for p, score in fused.items()]
 
-    def _closest(self, similarities: npt.NDArray[np.float32], allowed: frozenset[str], n: int) -> float:
-        """The highest similarity of a chunk of the allowed kinds among the n most similar (0 with none)."""
+    def _closest(
+        self, similarities: npt.NDArray[np.float32], dense_ranking: Sequence[int], allowed: frozenset[str]
+    ) -> float:
+        """The highest similarity of a chunk of the allowed kinds among the most similar (0 with none)."""
         chunks = self.index.chunks
-        return next(
-            (float(similarities[p]) for p in most_similar(similarities, n) if chunks[p].kind in allowed), 0.0
-        )
+        return next((float(similarities[p]) for p in dense_ranking if chunks[p].kind in allowed), 0.0)
 
     def retrieve(
         self,
@@ -212,10 +214,11 @@ class Retriever:
         similarities = self._similarities(query_vector)
         hits = lexical
         if similarities is not None:
-            fused = [h for h in self._fused(q, similarities, n) if h.chunk.kind in allowed]
+            dense_ranking = most_similar(similarities, n)
+            fused = [h for h in self._fused(q, similarities, dense_ranking, n) if h.chunk.kind in allowed]
             hits = self._best_per_document(fused, k, day)
             if shown is not None:
-                shown = replace(shown, dense_similarity=self._closest(similarities, allowed, n))
+                shown = replace(shown, dense_similarity=self._closest(similarities, dense_ranking, allowed))
         conf = probability(shown)
         return Retrieval(
             question,
