@@ -9,7 +9,8 @@ in memory and through KnowledgeStore.ask on SQLite (index cached, as in the runn
 
 With --embeddings-url (an OpenAI-compatible /v1 base URL, e.g. bench/embeddings_server.py) it also prints
 Clueline hybrid rows, one per fusion, and the latency of the hybrid ask with the question's embedding call
-included. Chunk vectors are made once and cached under /tmp, keyed by the model and the chunk texts.
+included. Chunk vectors are made once and cached under /tmp, keyed by the model and the chunk texts. With
+--sets too, each set is ranked hybrid and decided by the dense weight set (knowledge/decision.py).
 
 Four question sets: tests/data/knowledge_gold.jsonl (the default; the retriever's aliases and the decline
 threshold were tuned on it, and the tests hold the floors on it); tests/data/knowledge_heldout.jsonl, written
@@ -67,6 +68,8 @@ from knowledge.store import KnowledgeStore  # noqa: E402
 TODAY = date(2026, 11, 25)
 SKIP = ("LICENSE.md", "SOURCE.md")
 DEFAULT_EMBEDDINGS_MODEL = "all-MiniLM-L6-v2"
+# Questions per embeddings request when a whole set is measured.
+QUESTION_BATCH = 64
 
 
 def load_chunks(corpus: Path) -> list[Chunk]:
@@ -104,16 +107,22 @@ def previous_decision(index: LexicalIndex, result: Retrieval) -> tuple[bool, boo
     return p >= PREVIOUS_BAR, p >= PREVIOUS_FLOOR
 
 
-def decision_row(chunks: list[Chunk], questions: list[dict[str, Any]]) -> dict[str, float]:
+def decision_row(
+    chunks: list[Chunk],
+    questions: list[dict[str, Any]],
+    retriever: Retriever | None = None,
+    vectors: dict[str, list[float]] | None = None,
+) -> dict[str, float]:
     """What an employee meets, over one set on one corpus, with Clueline (the decision now and the previous
-    one) and with the bm25s anchor."""
-    retriever = Retriever(LexicalIndex.build(chunks))
+    one) and with the bm25s anchor; with the questions' vectors (and a dense retriever), the dense decision."""
+    retriever = retriever or Retriever(LexicalIndex.build(chunks))
+    vectors = vectors or {}
     answerable = [g for g in questions if g["relevant"]]
     unanswerable = [g for g in questions if not g["relevant"]]
     right = reached = declined = 0
     before = {"right": 0, "reached": 0, "declined": 0}
     for g in questions:
-        result = retriever.retrieve(g["question"], 5, today=TODAY)
+        result = retriever.retrieve(g["question"], 5, today=TODAY, query_vector=vectors.get(g["question"]))
         answered, related = previous_decision(retriever.index, result)
         if g["relevant"]:
             found = _right([h.chunk.source for h in result.hits], g["relevant"])
@@ -146,34 +155,50 @@ def decision_row(chunks: list[Chunk], questions: list[dict[str, Any]]) -> dict[s
     return row
 
 
-def run_sets(paths: Sequence[Path]) -> dict[str, dict[str, dict[str, float]]]:
-    """Per set and corpus: answered with a right source in the top 5, unanswerable declined, LLM reach."""
+def run_sets(
+    paths: Sequence[Path], endpoint: OpenAIEmbedder | None = None
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Per set and corpus: answered with a right source in the top 5, unanswerable declined, LLM reach.
+
+    With an embeddings endpoint, the ranking is hybrid and the decision now is the dense weight set's.
+    """
+    sets = {
+        path.stem: [
+            json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+        ]
+        for path in paths
+    }
+    needed = {str(g.get("corpus", "plausible")) for lines in sets.values() for g in lines}
+    roots = {name: CORPUS_ROOTS.get(name) for name in sorted(needed)}
+    corpora = {name: load_chunks(root) for name, root in roots.items() if root is not None and root.is_dir()}
+    retrievers: dict[str, Retriever] = {}
+    vectors: dict[str, list[float]] | None = None
+    if endpoint is not None:
+        print(f"hybrid ranking and the dense decision: {endpoint.model}")
+        questions = [g["question"] for lines in sets.values() for g in lines]
+        retrievers, vectors = asyncio.run(hybrid_inputs(endpoint, corpora, questions))
     print(
         f"{'set':<22}{'corpus':<12}{'n':>5}{'unans':>7}{'answered+right':>16}{'declined':>14}"
         f"{'LLM reach':>14}{'bm25s R@5':>11}{'bm25s oracle ans/decl':>23}"
     )
     figures: dict[str, dict[str, dict[str, float]]] = {}
-    chunk_cache: dict[str, list[Chunk]] = {}
-    for path in paths:
-        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    for stem, lines in sets.items():
         by_corpus: dict[str, list[dict[str, Any]]] = {}
         for g in lines:
             by_corpus.setdefault(str(g.get("corpus", "plausible")), []).append(g)
-        for corpus, questions in sorted(by_corpus.items()):
-            root = CORPUS_ROOTS.get(corpus)
-            if root is None or not root.is_dir():
-                print(f"{path.stem:<22}{corpus:<12} skipped: corpus folder {root} not found")
+        for corpus, questions_of_corpus in sorted(by_corpus.items()):
+            if corpus not in corpora:
+                print(f"{stem:<22}{corpus:<12} skipped: corpus folder {roots[corpus]} not found")
                 continue
-            chunks = chunk_cache.setdefault(corpus, load_chunks(root))
-            row = decision_row(chunks, questions)
-            figures.setdefault(path.stem, {})[corpus] = row
+            row = decision_row(corpora[corpus], questions_of_corpus, retrievers.get(corpus), vectors)
+            figures.setdefault(stem, {})[corpus] = row
             oracle = (
                 f"{row['bm25s_oracle_answered']:.2f}/{row['bm25s_oracle_declined']:.2f}"
                 if "bm25s_oracle_declined" in row
                 else "-"
             )
             print(
-                f"{path.stem:<22}{corpus:<12}{int(row['questions']):>5}{int(row['unanswerable']):>7}"
+                f"{stem:<22}{corpus:<12}{int(row['questions']):>5}{int(row['unanswerable']):>7}"
                 f"{_pair(row, 'answered_right'):>16}{_pair(row, 'declined'):>14}{_pair(row, 'llm_reach'):>14}"
                 f"{row['bm25s_recall_at_5']:>11.3f}{oracle:>23}"
             )
@@ -266,6 +291,23 @@ async def chunk_vectors(endpoint: OpenAIEmbedder, chunks: list[Chunk]) -> dict[s
 
 def dense_index(chunks: list[Chunk], vectors: dict[str, Vector]) -> DenseIndex:
     return DenseIndex(chunks, {c.chunk_key: vectors[embedding_text(c)] for c in chunks})
+
+
+async def hybrid_inputs(
+    endpoint: OpenAIEmbedder, corpora: dict[str, list[Chunk]], questions: Sequence[str]
+) -> tuple[dict[str, Retriever], dict[str, list[float]]]:
+    """A hybrid retriever per corpus (chunk vectors made once, then cached in /tmp) and each question's vector
+    by its text, embedded in batches (the product embeds one question per call)."""
+    retrievers = {}
+    for name, chunks in corpora.items():
+        dense = dense_index(chunks, await chunk_vectors(endpoint, chunks))
+        retrievers[name] = Retriever(LexicalIndex.build(chunks), dense=dense)
+    texts = list(dict.fromkeys(questions))
+    vectors: dict[str, list[float]] = {}
+    for start in range(0, len(texts), QUESTION_BATCH):
+        batch = texts[start : start + QUESTION_BATCH]
+        vectors.update(zip(batch, await endpoint.embed(batch), strict=True))
+    return retrievers, vectors
 
 
 def run_bm25s(
@@ -468,7 +510,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.sets is not None:
         paths = args.sets or [ROOT / "tests" / "data" / f"{name}.jsonl" for name in DEFAULT_SETS]
-        figures_by_set = run_sets(paths)
+        endpoint = (
+            OpenAIEmbedder(model=args.embeddings_model, api_key=None, base_url=args.embeddings_url)
+            if args.embeddings_url
+            else None
+        )
+        figures_by_set = run_sets(paths, endpoint)
         if args.json:
             print(json.dumps(figures_by_set))
         return

@@ -5,7 +5,9 @@ passage and its page hold them (above all the rarest), words no document has (we
 in everyday English), how far the best page stands out, and whether a question asking for a quantity finds a
 number where the page speaks of it. Every feature is a share from 0 to 1, so the weights carry from one corpus to
 another; they were fitted by bench/train_decision.py on chat-style questions written by people over three
-corpora (bench/data), the gold set and generated questions (bench/make_dev_set.py).
+corpora (bench/data), the gold set and generated questions (bench/make_dev_set.py). When the store has chunk
+vectors and the question has one (dense retrieval on), a second weight set also reads how similar in meaning the
+question is to the closest chunk; without them the first set decides alone.
 """
 
 from __future__ import annotations
@@ -44,6 +46,11 @@ FEATURES = (
 # Fitted by bench/train_decision.py (it prints these lines); the order is FEATURES'.
 WEIGHTS = (1.088, 2.651, -0.908, -6.452, 1.629, 1.299, 1.508, -1.535, 1.159)
 BIAS = -2.700
+# With dense retrieval on: the same features and the question's highest cosine similarity with a chunk (of the
+# kinds that may answer), fitted on the hybrid ranking with all-MiniLM-L6-v2 (train_decision.py --embeddings-url).
+DENSE_FEATURES = (*FEATURES, "dense_similarity")
+DENSE_WEIGHTS = (1.284, 2.405, -0.681, -5.945, 1.551, 1.347, 0.980, -1.755, 1.039, 3.970)
+DENSE_BIAS = -4.722
 
 
 @dataclass(frozen=True)
@@ -71,10 +78,13 @@ class Evidence:
     agreement: float
     missing_number: float
     phrase_coverage: float
+    # The question's highest cosine similarity with a chunk's vector; None without dense retrieval.
+    dense_similarity: float | None = None
 
     def values(self) -> tuple[float, ...]:
-        """The features in FEATURES' order."""
-        return tuple(getattr(self, name) for name in FEATURES)
+        """The features in FEATURES' order, then the dense similarity when there is one (DENSE_FEATURES)."""
+        lexical = tuple(float(getattr(self, name)) for name in FEATURES)
+        return lexical if self.dense_similarity is None else (*lexical, self.dense_similarity)
 
 
 @dataclass(frozen=True)
@@ -179,9 +189,19 @@ def _closest_sentence(
     return max(sentences, key=lambda s: sum(weight[w.term] for w in topic if _holds(w, s.terms)))
 
 
-def probability(features: Evidence | None, weights: Sequence[float] = WEIGHTS, bias: float = BIAS) -> float:
-    """How likely the best page answers the question, by the fitted model (0 without evidence)."""
+def probability(
+    features: Evidence | None, weights: Sequence[float] | None = None, bias: float | None = None
+) -> float:
+    """How likely the best page answers the question (0 without evidence).
+
+    Unless weights are given, by the fitted model: the dense one when the evidence has a dense similarity.
+    """
     if features is None:
         return 0.0
+    dense = features.dense_similarity is not None
+    if weights is None:
+        weights = DENSE_WEIGHTS if dense else WEIGHTS
+    if bias is None:
+        bias = DENSE_BIAS if dense else BIAS
     z = bias + sum(w * x for w, x in zip(weights, features.values(), strict=True))
     return 1.0 / (1.0 + math.exp(-z))

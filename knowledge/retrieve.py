@@ -56,7 +56,8 @@ class Retrieval:
     related: bool = False
     # The hits are the newest entries of release notes and change logs, for a "what's new?" question.
     newest: bool = False
-    # What the lexical ranking showed the decision (None: no hits, or the newest entries).
+    # What the lexical ranking (and the dense index's closest chunk) showed the decision (None: no hits, or the
+    # newest entries).
     evidence: Evidence | None = None
 
 
@@ -156,14 +157,18 @@ class Retriever:
                     break
         return hits
 
-    def _fused(self, q: QueryTerms, query_vector: Sequence[float], n: int) -> list[ScoredChunk] | None:
-        """The lexical and dense candidates fused into one ranking; None when the vector cannot be used."""
-        similarities = self.dense.similarities(query_vector) if self.dense is not None else None
-        if similarities is None:
+    def _similarities(self, query_vector: Sequence[float] | None) -> npt.NDArray[np.float32] | None:
+        """The question's cosine similarity to every chunk; None without a dense index or a usable vector."""
+        if self.dense is None or query_vector is None:
             return None
+        return self.dense.similarities(query_vector)
+
+    def _fused(
+        self, q: QueryTerms, similarities: npt.NDArray[np.float32], dense_ranking: Sequence[int], n: int
+    ) -> list[ScoredChunk]:
+        """The lexical and dense candidates (the n most similar chunks, best first) fused into one ranking."""
         lexical = self.index.scores(q)
         lexical_ranking = best_first(lexical, n)
-        dense_ranking = most_similar(similarities, n)
         if self.fusion == "rrf":
             fused = fuse_reciprocal_rank(lexical_ranking, dense_ranking)
         else:
@@ -171,6 +176,13 @@ class Retriever:
             fused = fuse_weighted(lexical, similarities, candidates) if candidates else {}
         chunks = self.index.chunks
         return [ScoredChunk(chunks[p], score, self.index.coverage(q, p), p) for p, score in fused.items()]
+
+    def _closest(
+        self, similarities: npt.NDArray[np.float32], dense_ranking: Sequence[int], allowed: frozenset[str]
+    ) -> float:
+        """The highest similarity of a chunk of the allowed kinds among the most similar (0 with none)."""
+        chunks = self.index.chunks
+        return next((float(similarities[p]) for p in dense_ranking if chunks[p].kind in allowed), 0.0)
 
     def retrieve(
         self,
@@ -182,9 +194,9 @@ class Retriever:
     ) -> Retrieval:
         """The best chunk of each of the k best documents, re-ranked, with a confidence and a decline call.
 
-        With the question's vector (and a dense index) the ranking fuses both; whether to answer is still
-        decided on the lexical ranking alone, as calibrated: an embedding finds something similar to any
-        question, so it may reorder the answer's passages but never turn a decline into an answer.
+        With the question's vector (and a dense index) the ranking fuses both, and whether to answer is
+        decided by the dense weight set: the lexical ranking's evidence plus how close in meaning the nearest
+        chunk is, fitted with embeddings on (bench/train_decision.py --embeddings-url).
         """
         day = today or date.today()
         if asks_about_everything_new(question, self.index.tokenizer, self.index.is_common):
@@ -199,13 +211,15 @@ class Retriever:
         searched = [h for h in self.index.search(q, n) if h.chunk.kind in allowed]
         lexical = self._best_per_document(searched, k, day)
         shown = evidence(self.index, q, searched, question)
+        similarities = self._similarities(query_vector)
+        hits = lexical
+        if similarities is not None:
+            dense_ranking = most_similar(similarities, n)
+            fused = [h for h in self._fused(q, similarities, dense_ranking, n) if h.chunk.kind in allowed]
+            hits = self._best_per_document(fused, k, day)
+            if shown is not None:
+                shown = replace(shown, dense_similarity=self._closest(similarities, dense_ranking, allowed))
         conf = probability(shown)
-        fused = self._fused(q, query_vector, n) if query_vector is not None else None
-        hits = (
-            lexical
-            if fused is None
-            else self._best_per_document([h for h in fused if h.chunk.kind in allowed], k, day)
-        )
         return Retrieval(
             question,
             hits,

@@ -9,6 +9,7 @@ import os
 import shutil
 import sys
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.clock import ManualClock
 from bot.features.answers.answering import Knowledge
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings, load_settings
+from knowledge.decision import BIAS, DENSE_BIAS, DENSE_WEIGHTS, WEIGHTS, probability
 from knowledge.dense import embedding_text
 from knowledge.store import KnowledgeStore
 from knowledge.tables import ChunkVector
@@ -67,6 +69,21 @@ def make_runtime(
     store = KnowledgeStore(runtime.database, clock=clock, embedder=embedder(runtime))
     setup_features(runtime, knowledge=Knowledge(store))
     return runtime, store
+
+
+@asynccontextmanager
+async def demo_with_and_without_dense(
+    database_url: str, server: FakeOpenAI, clock: ManualClock, tmp_path: Path
+) -> AsyncIterator[tuple[KnowledgeStore, KnowledgeStore]]:
+    """Two stores over one database holding the demo documents: with dense retrieval on, and off."""
+    dense, dense_store = make_runtime(dense_environment(database_url, server), clock, tmp_path)
+    lexical, lexical_store = make_runtime({"DATABASE_URL": database_url}, clock, tmp_path)
+    try:
+        await dense_store.ingest(demo_files())
+        yield dense_store, lexical_store
+    finally:
+        await dense.database.dispose()
+        await lexical.database.dispose()
 
 
 async def stored_vectors(runtime: Runtime) -> dict[str, str]:
@@ -155,24 +172,32 @@ async def test_ingest_stores_a_vector_per_chunk_and_prune_drops_them(
 async def test_a_question_sharing_no_word_with_its_passage_is_found_only_with_dense_retrieval(
     database_url: str, fake_endpoint: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
-    dense, dense_store = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)
-    lexical, lexical_store = make_runtime({"DATABASE_URL": database_url}, clock, tmp_path)
-    try:
-        await dense_store.ingest(demo_files())
-        [passage] = [
-            c for c in await dense_store.load_chunks(PARAPHRASED_SOURCE) if "renew your consent" in c.text
-        ]
+    async with demo_with_and_without_dense(database_url, fake_endpoint, clock, tmp_path) as (dense, lexical):
+        [passage] = [c for c in await dense.load_chunks(PARAPHRASED_SOURCE) if "renew your consent" in c.text]
         tokenizer = Tokenizer()
         assert not set(tokenizer.terms(PARAPHRASE)) & set(tokenizer.terms(embedding_text(passage)))
 
-        assert PARAPHRASED_SOURCE not in await sources_found(lexical_store, PARAPHRASE)
-        assert PARAPHRASED_SOURCE in await sources_found(dense_store, PARAPHRASE)
-    finally:
-        await dense.database.dispose()
-        await lexical.database.dispose()
+        assert PARAPHRASED_SOURCE not in await sources_found(lexical, PARAPHRASE)
+        assert PARAPHRASED_SOURCE in await sources_found(dense, PARAPHRASE)
 
 
-async def test_dense_retrieval_never_turns_a_decline_into_an_answer(
+async def test_the_dense_decision_is_used_exactly_when_the_question_and_the_chunks_have_vectors(
+    database_url: str, fake_endpoint: FakeOpenAI, clock: ManualClock, tmp_path: Path
+) -> None:
+    async with demo_with_and_without_dense(database_url, fake_endpoint, clock, tmp_path) as (dense, lexical):
+        with_vectors = await dense.retrieve("how do I export invoices?")
+        without_embeddings = await lexical.retrieve("how do I export invoices?")
+        fake_endpoint.embedding_status = 500
+        endpoint_down = await dense.retrieve("how do I export invoices?")
+    assert with_vectors.evidence is not None and with_vectors.evidence.dense_similarity is not None
+    assert with_vectors.confidence == probability(with_vectors.evidence, DENSE_WEIGHTS, DENSE_BIAS)
+    assert without_embeddings.evidence is not None and without_embeddings.evidence.dense_similarity is None
+    assert without_embeddings.confidence == probability(without_embeddings.evidence, WEIGHTS, BIAS)
+    # Without the question's vector the store decides as if embeddings were off.
+    assert endpoint_down == without_embeddings
+
+
+async def test_an_unanswerable_question_is_still_declined_with_dense_retrieval_on(
     database_url: str, fake_endpoint: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
     runtime, runtime_store = make_runtime(dense_environment(database_url, fake_endpoint), clock, tmp_path)

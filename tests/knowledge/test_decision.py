@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from knowledge.decision import FEATURES, Evidence, asks_for_quantity, evidence
+from knowledge import decision
+from knowledge.decision import FEATURES, Evidence, asks_for_quantity, evidence, probability
 from knowledge.index import LexicalIndex
 from knowledge.ingest import discover, load_file
 from knowledge.retrieve import Retriever
@@ -172,3 +174,14 @@ def test_every_feature_is_a_share_from_zero_to_one(question: str) -> None:
     if shown is not None:
         assert len(shown.values()) == len(FEATURES)
         assert all(0.0 <= value <= 1.0 for value in shown.values()), shown
+
+
+def test_the_dense_weight_set_decides_only_evidence_with_a_dense_similarity() -> None:
+    lexical = Evidence(0.8, 0.9, 1.0, 0.0, 0.7, 0.5, 0.6, 0.0, 1.0)
+    dense = Evidence(0.8, 0.9, 1.0, 0.0, 0.7, 0.5, 0.6, 0.0, 1.0, dense_similarity=0.3)
+    assert len(decision.WEIGHTS) == len(lexical.values()) == len(FEATURES)
+    assert len(decision.DENSE_WEIGHTS) == len(dense.values()) == len(decision.DENSE_FEATURES)
+    assert probability(lexical) == probability(lexical, decision.WEIGHTS, decision.BIAS)
+    assert probability(dense) == probability(dense, decision.DENSE_WEIGHTS, decision.DENSE_BIAS)
+    # Less similar in meaning to every chunk, the same words are less likely answered.
+    assert probability(dense) < probability(replace(dense, dense_similarity=0.7))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
 import pytest
 
+from knowledge.decision import BIAS, DENSE_BIAS, DENSE_WEIGHTS, WEIGHTS, probability
 from knowledge.dense import DenseIndex, normalised, vector_bytes, vector_from_bytes
 from knowledge.index import LexicalIndex
 from knowledge.retrieve import Fusion, Retriever, fuse_reciprocal_rank, fuse_weighted
@@ -89,15 +91,33 @@ def test_with_no_word_known_the_question_vector_alone_ranks(fusion: Fusion, toda
     assert not fused.answerable
 
 
-def test_the_decision_to_answer_stays_with_the_lexical_ranking(today: date) -> None:
+def test_with_a_question_vector_the_dense_weight_set_decides(today: date) -> None:
     retriever = Retriever(LexicalIndex.build(CHUNKS), dense=dense_index())
-    for question, vector in [
-        ("the lender keeps wanting my permission again", [0.0, 1.0, 0.0]),
-        ("how do I export invoices", [0.0, 1.0, 0.0]),
-    ]:
-        lexical = retriever.retrieve(question, 3, today=today)
-        fused = retriever.retrieve(question, 3, today=today, query_vector=vector)
-        assert (fused.confidence, fused.answerable) == (lexical.confidence, lexical.answerable)
+    lexical = retriever.retrieve("how do I export invoices", 3, today=today)
+    fused = retriever.retrieve("how do I export invoices", 3, today=today, query_vector=[0.6, 0.8, 0.0])
+    assert lexical.evidence is not None and fused.evidence is not None
+    assert lexical.evidence.dense_similarity is None
+    assert lexical.confidence == probability(lexical.evidence, WEIGHTS, BIAS)
+    # The closest chunk in meaning is the bank one (0.8), whichever chunk the words found.
+    assert fused.evidence.dense_similarity == pytest.approx(0.8)
+    assert replace(fused.evidence, dense_similarity=None) == lexical.evidence
+    assert fused.confidence == probability(fused.evidence, DENSE_WEIGHTS, DENSE_BIAS)
+
+
+def test_the_same_words_are_answered_more_surely_when_a_passage_is_close_in_meaning(today: date) -> None:
+    retriever = Retriever(LexicalIndex.build(CHUNKS), dense=dense_index())
+    near = retriever.retrieve("how do I export invoices", 3, today=today, query_vector=[1.0, 0.0, 0.0])
+    far = retriever.retrieve("how do I export invoices", 3, today=today, query_vector=[1.0, 1.0, 1.0])
+    assert near.evidence is not None and far.evidence is not None
+    assert near.evidence.dense_similarity == pytest.approx(1.0)
+    assert far.evidence.dense_similarity == pytest.approx(3**-0.5)
+    assert near.confidence > far.confidence
+
+
+def test_without_chunk_vectors_a_question_vector_changes_nothing(today: date) -> None:
+    retriever = Retriever(LexicalIndex.build(CHUNKS), dense=DenseIndex(CHUNKS, {}))
+    lexical = retriever.retrieve("renew consent", 3, today=today)
+    assert retriever.retrieve("renew consent", 3, today=today, query_vector=[0.0, 1.0, 0.0]) == lexical
 
 
 def test_without_a_usable_question_vector_the_ranking_is_lexical(today: date) -> None:
