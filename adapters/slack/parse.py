@@ -24,6 +24,8 @@ Json = dict[str, Any]
 # Subtypes that are still a person talking; every other subtype (edits, deletes, joins, bots) is ignored.
 PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
 _SPACES = re.compile(r"[ \t]{2,}")
+# A channel picked from Slack's menu arrives as <#C123|name>: the core reads places as TARGETs (slack:C123).
+_CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 def _mention_pattern(bot_user_id: str) -> re.Pattern[str]:
@@ -36,9 +38,10 @@ def unescape(text: str) -> str:
 
 
 def strip_mentions(text: str, bot_user_id: str | None) -> str:
-    """The text without `<@BOT>` mentions of the bot, unescaped and trimmed."""
+    """The text without `<@BOT>` mentions of the bot, channel mentions as TARGETs, unescaped and trimmed."""
     if bot_user_id:
         text = _mention_pattern(bot_user_id).sub(" ", text)
+    text = _CHANNEL_MENTION.sub(lambda mention: f"{PLATFORM}:{mention.group(1)}", text)
     return _SPACES.sub(" ", unescape(text)).strip()
 
 

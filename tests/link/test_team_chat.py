@@ -1,4 +1,4 @@
-"""`team add|list|remove` in chat: comms leads only, channel mentions become TARGETs, bad input says what works."""
+"""`team add|list|remove` in chat: comms leads only, bad input says what works."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ async def world(database_url: str) -> AsyncIterator[LinkWorld]:
 
 async def test_a_comms_lead_adds_lists_and_removes_a_team_in_chat(world: LinkWorld) -> None:
     lead = TestBot(world.runtime, user_id="lead")
-    await lead.push("team add Support <#C1|support> slack:C2 --product helpdesk --max-score 6")
+    await lead.push("team add Support console:C1 slack:C2 --product helpdesk --max-score 6")
     assert lead.pop() == (
         "Team Support added: Support: console:C1, slack:C2; customers: product helpdesk, score 0-6"
     )

@@ -29,6 +29,11 @@ def test_mentions_of_the_bot_are_stripped_and_slack_escapes_undone() -> None:
     assert strip_mentions("hey <@UBOT|clueline>   help", "UBOT") == "hey help"
 
 
+def test_a_channel_picked_from_slacks_menu_reaches_the_core_as_a_target() -> None:
+    typed = "<@UBOT> team add Support <#C1|support> <#C2> --product helpdesk"
+    assert strip_mentions(typed, "UBOT") == "team add Support slack:C1 slack:C2 --product helpdesk"
+
+
 def test_message_and_app_mention_of_one_message_share_one_key() -> None:
     message = parse_event(envelope(p.channel_message("<@UBOT> help", ts="1.1"), "EvA"), "UBOT")
     mention = parse_event(envelope(p.app_mention("<@UBOT> help", ts="1.1"), "EvB"), "UBOT")

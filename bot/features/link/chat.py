@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shlex
 
 from bot.core.markdown import escape
@@ -20,7 +19,6 @@ TEAM_USAGE = (
     " | team list | team remove NAME"
 )
 LINK_USAGE = "link [TEAM] [--months N] | link channel #channel"
-_SLACK_CHANNEL = re.compile(r"^<#([A-Z0-9]+)(?:\|[^>]*)?>$")
 _OPTIONS = {
     "--product": "product",
     "--tag": "tag",
@@ -28,12 +26,6 @@ _OPTIONS = {
     "--min-score": "min_score",
     "--max-score": "max_score",
 }
-
-
-def channel_target(word: str, platform: str) -> str:
-    """A channel as typed in chat (a Slack mention `<#C1|name>`, or a TARGET) as a TARGET string."""
-    mention = _SLACK_CHANNEL.match(word)
-    return f"{platform}:{mention.group(1)}" if mention else word
 
 
 def _words(text: str) -> list[str]:
@@ -82,7 +74,7 @@ async def _add(turn: Turn, words: list[str]) -> None:
                 continue
             if word.startswith("--"):
                 raise TeamError(f"unknown option {word}; options are {', '.join(_OPTIONS)}")
-            channels.append(channel_target(word, turn.user.platform))
+            channels.append(word)
             position += 1
         team = build_team(name, channels, **options)
     except TeamError as exc:
@@ -100,7 +92,7 @@ async def link_command(sources: LinkSources, turn: Turn) -> None:
         if where.lower() == "here":
             raw = target_of(turn.conversation) if turn.conversation else ""
         else:
-            raw = channel_target(where, turn.user.platform)
+            raw = where
         try:
             target = await jobs.set_link_channel(turn.runtime, raw)
         except TeamError as exc:
