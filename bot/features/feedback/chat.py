@@ -11,7 +11,7 @@ from bot.core.markdown import escape
 from bot.core.targets import TargetError, parse_target, target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
-from bot.features.feedback import manage
+from bot.features.feedback import manage, texts
 from bot.features.feedback.claims import claim, claimer, may_claim, posted_here, release
 from bot.features.feedback.render import (
     DISCUSS,
@@ -24,26 +24,17 @@ from bot.features.feedback.render import (
 from bot.features.feedback.routing import InvalidRoute, describe_route, parse_route_args
 from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
 
-NO_HIGHLIGHTS = "No highlights yet. Feedback comes in through the webhook or `clueline feedback import`."
-FEEDBACK_USAGE = (
-    "Use **feedback routes**, **feedback route add TARGET [--max-score N] [--min-score N] [--product P] "
-    "[--tag T] [--keyword W] [--digest off|daily|weekly]**, **feedback route remove ID** or "
-    "**feedback digest-channel here|TARGET**."
-)
 HOME_COUNT = 3
-NOT_HERE = "I can't find that feedback here."
-ALREADY_YOURS = "You are already following up on this one; its contact was sent to you when you claimed it."
-TAKEN = "is already following up on this one."
 
 
 async def highlights(turn: Turn) -> None:
     """`highlights`: the latest highlights with why they were chosen and where they went."""
     records = await manage.top_highlights(turn.runtime)
     if not records:
-        await turn.reply(NO_HIGHLIGHTS)
+        await turn.reply(texts.NO_HIGHLIGHTS)
         return
     lines = highlight_lines(records)
-    title = "Customer highlights of the last week"
+    title = texts.HIGHLIGHTS_TITLE
     blocks: list[Block] = [Text(text=title, emphasis=True), *(Text(text=line) for line in lines)]
     await turn.reply(OutboundMessage(text=title + "\n" + "\n".join(lines), blocks=blocks))
 
@@ -54,7 +45,7 @@ async def home_section(turn: Turn) -> list[Block]:
     if not records:
         return []
     return [
-        Text(text="Recent customer highlights", emphasis=True),
+        Text(text=texts.HOME_TITLE, emphasis=True),
         *(Text(text=line) for line in highlight_lines(records)),
     ]
 
@@ -64,35 +55,34 @@ async def feedback(turn: Turn) -> None:
     try:
         words = shlex.split(turn.args)
     except ValueError as error:
-        await turn.reply(f"I couldn't read that: {escape(str(error))}.")
+        await turn.reply(texts.unreadable(str(error)))
         return
     if words[:1] == ["routes"] or words[:2] == ["route", "list"]:
         routes = await manage.list_routes(turn.runtime)
-        text = "\n".join(escape(describe_route(r)) for r in routes) if routes else "No routes yet."
+        text = "\n".join(escape(describe_route(r)) for r in routes) if routes else texts.NO_ROUTES
         await turn.reply(text)
     elif words[:2] == ["route", "add"]:
         try:
             route = parse_route_args(words[2:])
         except InvalidRoute as error:
-            await turn.reply(f"I couldn't add that route: {escape(error.reason)}.")
+            await turn.reply(texts.route_refused(error.reason))
             return
         stored = await manage.add_route(turn.runtime, route, turn.person)
-        await turn.reply(f"Added route {escape(describe_route(stored))}")
+        await turn.reply(texts.route_added(describe_route(stored)))
     elif words[:2] == ["route", "remove"] and len(words) == 3:
         removed = await manage.remove_route(turn.runtime, words[2])
-        route_id = escape(words[2])
-        await turn.reply(f"Removed route {route_id}." if removed else f"There is no route {route_id}.")
+        await turn.reply(texts.route_removed(words[2], removed))
     elif words[:1] == ["digest-channel"] and len(words) == 2:
         await _digest_channel(turn, words[1])
     else:
-        await turn.reply(FEEDBACK_USAGE)
+        await turn.reply(texts.FEEDBACK_USAGE)
 
 
 async def _digest_channel(turn: Turn, where: str) -> None:
     if where == "here":
         conversation = turn.conversation
         if conversation is None:
-            await turn.reply("Say this in the channel that should get the digest.")
+            await turn.reply(texts.DIGEST_WHERE)
             return
         target = target_of(conversation)
     else:
@@ -102,43 +92,37 @@ async def _digest_channel(turn: Turn, where: str) -> None:
             await turn.reply(escape(str(error)))
             return
     await manage.set_company_channel(turn.runtime, target)
-    await turn.reply(f"The weekly “hear the customer” digest will go to {escape(target)}.")
+    await turn.reply(texts.digest_goes_to(target))
 
 
 async def adopt(turn: Turn) -> None:
     """`adopt ACCOUNT`: a DM for each new item from that account."""
     account = " ".join(turn.args.split())
     if not account:
-        await turn.reply("Which account? Say **adopt ACCOUNT**, e.g. **adopt Northwind**.")
+        await turn.reply(texts.ADOPT_WHICH)
         return
     if not await manage.adopt(turn.runtime, turn.user, account):
-        await turn.reply(f"You have already adopted **{escape(account)}**.")
+        await turn.reply(texts.already_adopted(account))
         return
-    note = "" if await manage.known_account(turn.runtime, account) else " No feedback from it yet."
-    await turn.reply(
-        f"You adopted **{escape(account)}**: I'll DM you each new piece of feedback from it.{note}"
-    )
+    await turn.reply(texts.adopted_now(account, await manage.known_account(turn.runtime, account)))
 
 
 async def unadopt(turn: Turn) -> None:
     """`unadopt ACCOUNT`."""
     account = " ".join(turn.args.split())
     if not account:
-        await turn.reply("Which account? Say **unadopt ACCOUNT**.")
+        await turn.reply(texts.UNADOPT_WHICH)
         return
-    if await manage.unadopt(turn.runtime, turn.person, account):
-        await turn.reply(f"You no longer adopt **{escape(account)}**.")
-    else:
-        await turn.reply(f"You had not adopted **{escape(account)}**.")
+    await turn.reply(texts.unadopted(account, await manage.unadopt(turn.runtime, turn.person, account)))
 
 
 async def adopted(turn: Turn) -> None:
     """`adopted`: the accounts this person adopted."""
     accounts = await manage.adopted(turn.runtime, turn.person)
     if not accounts:
-        await turn.reply("You haven't adopted any account. Say **adopt ACCOUNT** to hear from one customer.")
+        await turn.reply(texts.NONE_ADOPTED)
         return
-    await turn.reply("You adopted: " + ", ".join(f"**{escape(a)}**" for a in accounts))
+    await turn.reply(texts.adopted_list(accounts))
 
 
 async def post_action(turn: Turn) -> None:
@@ -153,11 +137,11 @@ async def post_action(turn: Turn) -> None:
     elif event.action_id == FOLLOW_UP:
         await _follow_up(turn, event, item_id)
     elif event.action_id == KUDOS:
-        await _in_thread(turn, f"Kudos to the team from {escape(_name(turn))}: customers notice your work. 🎉")
+        await _in_thread(turn, texts.kudos(_name(turn)))
 
 
 async def _discuss(turn: Turn, event: ActionEvent, item_id: int) -> None:
-    thread = await _in_thread(turn, f"{escape(_name(turn))} started a discussion: reply in this thread.")
+    thread = await _in_thread(turn, texts.discussion_started(_name(turn)))
     if thread is None or event.message_id is None:
         return
     async with turn.runtime.database.session() as session:
@@ -180,12 +164,12 @@ async def _follow_up(turn: Turn, event: ActionEvent, item_id: int) -> None:
         claimed = here is not None and await claim(session, item_id, turn.person, runtime.clock.now())
         record = await session.get(FeedbackRecord, item_id) if here is not None else None
     if here is None or record is None:
-        await turn.reply_privately(NOT_HERE)
+        await turn.reply_privately(texts.NOT_HERE)
         return
     if not claimed:
         mine = record.claimed_by == turn.person
         await turn.reply_privately(
-            ALREADY_YOURS if mine else f"{escape(await _who(turn, record.claimed_by))} {TAKEN}"
+            texts.ALREADY_YOURS if mine else texts.taken_by(await _who(turn, record.claimed_by))
         )
         return
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from functools import partial
 
-from bot.features.link import chat, cli, jobs
+from bot.features.link import chat, cli, jobs, texts
 from bot.features.link.demo import load_sample_history
 from bot.features.link.sources import CustomerVoice, EmployeeVoice, LinkSources
 from bot.runtime import Runtime
@@ -32,14 +32,14 @@ class LinkFeature:
         dispatcher.command(
             "team",
             chat.team_command,
-            usage=chat.TEAM_USAGE,
+            usage=texts.TEAM_USAGE,
             summary="teams of the company",
             comms_leads_only=True,
         )
         dispatcher.command(
             "link",
             partial(chat.link_command, sources),
-            usage=chat.LINK_USAGE,
+            usage=texts.LINK_USAGE,
             summary="customer NPS beside employee eNPS, per team and month",
             comms_leads_only=True,
         )

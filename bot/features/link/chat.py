@@ -7,18 +7,13 @@ import shlex
 from bot.core.markdown import escape
 from bot.core.targets import target_of
 from bot.core.turn import Turn
-from bot.features.link import jobs
+from bot.features.link import jobs, texts
 from bot.features.link.assembly import link_report
-from bot.features.link.months import DEFAULT_MONTHS, MAX_MONTHS
+from bot.features.link.months import DEFAULT_MONTHS
 from bot.features.link.render import report_message
 from bot.features.link.sources import LinkSources
 from bot.features.link.teams import TeamError, build_team, list_teams, remove_team, save_team, unknown_team
 
-TEAM_USAGE = (
-    "team add NAME #channel … [--product P] [--tag T] [--keyword W] [--min-score N] [--max-score N]"
-    " | team list | team remove NAME"
-)
-LINK_USAGE = "link [TEAM] [--months N] | link channel #channel"
 _OPTIONS = {
     "--product": "product",
     "--tag": "tag",
@@ -42,7 +37,7 @@ async def team_command(turn: Turn) -> None:
     if sub == "list":
         teams = await list_teams(turn.runtime)
         await turn.reply(
-            "\n".join(escape(t.describe()) for t in teams) if teams else "No teams yet. " + TEAM_USAGE
+            "\n".join(escape(t.describe()) for t in teams) if teams else texts.NO_TEAMS
         )
     elif sub == "add" and rest:
         await _add(turn, rest)
@@ -50,14 +45,12 @@ async def team_command(turn: Turn) -> None:
         name = " ".join(rest)
         removed = await remove_team(turn.runtime, name)
         await turn.reply(
-            escape(
-                f"Team {name} removed."
-                if removed
-                else str(unknown_team(name, await list_teams(turn.runtime)))
-            )
+            texts.team_removed(name)
+            if removed
+            else escape(str(unknown_team(name, await list_teams(turn.runtime))))
         )
     else:
-        await turn.reply(TEAM_USAGE)
+        await turn.reply(texts.TEAM_USAGE)
 
 
 async def _add(turn: Turn, words: list[str]) -> None:
@@ -78,10 +71,10 @@ async def _add(turn: Turn, words: list[str]) -> None:
             position += 1
         team = build_team(name, channels, **options)
     except TeamError as exc:
-        await turn.reply(f"I couldn't add that team: {escape(str(exc))}.")
+        await turn.reply(texts.team_refused(str(exc)))
         return
     new = await save_team(turn.runtime, team, turn.person)
-    await turn.reply(escape(f"Team {team.name} {'added' if new else 'updated'}: {team.describe()}"))
+    await turn.reply(texts.team_saved(team.name, new, team.describe()))
 
 
 async def link_command(sources: LinkSources, turn: Turn) -> None:
@@ -96,18 +89,16 @@ async def link_command(sources: LinkSources, turn: Turn) -> None:
         try:
             target = await jobs.set_link_channel(turn.runtime, raw)
         except TeamError as exc:
-            await turn.reply(f"{escape(str(exc))}. For example **link channel here**.")
+            await turn.reply(texts.link_channel_refused(str(exc)))
             return
-        await turn.reply(
-            f"The monthly link report will be posted to {escape(target)} on the first working day."
-        )
+        await turn.reply(texts.link_channel_set(target))
         return
     months, team = DEFAULT_MONTHS, None
     if "--months" in words:
         index = words.index("--months")
         value = words[index + 1] if index + 1 < len(words) else ""
         if not value.isdigit():
-            await turn.reply(f"--months takes a number from 1 to {MAX_MONTHS}. {LINK_USAGE}")
+            await turn.reply(texts.MONTHS_NOT_A_NUMBER)
             return
         months = int(value)
         words = words[:index] + words[index + 2 :]
@@ -116,6 +107,6 @@ async def link_command(sources: LinkSources, turn: Turn) -> None:
     try:
         report = await link_report(turn.runtime, sources, months, team)
     except TeamError as exc:
-        await turn.reply(f"{escape(str(exc))}.")
+        await turn.reply(texts.refusal(str(exc)))
         return
     await turn.reply(report_message(report))
