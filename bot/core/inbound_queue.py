@@ -29,9 +29,9 @@ from bot.db.database import Database
 from bot.db.models import InboundEventKey
 
 EVENT_JSON: TypeAdapter[InboundEvent] = TypeAdapter(InboundEvent)
-# SQLite: how long the ack's store keeps trying for the file's write lock (then 503: the platform retries),
-# and how often.
-SQLITE_STORE_SECONDS = 10.0
+# SQLite: how long the ack's store keeps trying for the file's write lock (as long as every other connection
+# waits for it; then 503, and the platform delivers again), and how often it tries.
+SQLITE_STORE_SECONDS = 30.0
 SQLITE_RETRY_SECONDS = 0.001
 
 
