@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -69,9 +69,7 @@ async def record_typed_answer(runtime: CoreServices, person: str, raw: str) -> A
     async with runtime.database.session() as session:
         rows = (
             await session.execute(
-                select(PulseInvitation, PulseRun, Pulse)
-                .join(PulseRun, col(PulseRun.id) == col(PulseInvitation.run_id))
-                .join(Pulse, col(Pulse.id) == col(PulseRun.pulse_id))
+                _invitations_with_runs()
                 .where(
                     col(PulseInvitation.person) == person,
                     col(PulseRun.status) == "open",
@@ -91,10 +89,7 @@ async def _invitation(
 ) -> tuple[PulseInvitation, PulseRun, Pulse] | None:
     row = (
         await session.execute(
-            select(PulseInvitation, PulseRun, Pulse)
-            .join(PulseRun, col(PulseRun.id) == col(PulseInvitation.run_id))
-            .join(Pulse, col(Pulse.id) == col(PulseRun.pulse_id))
-            .where(
+            _invitations_with_runs().where(
                 or_(
                     col(PulseInvitation.token_hash) == token_hash,
                     col(PulseInvitation.reminder_token_hash) == token_hash,
@@ -194,9 +189,7 @@ async def _newest_answered(
 ) -> tuple[PulseInvitation, PulseRun, Pulse] | None:
     row = (
         await session.execute(
-            select(PulseInvitation, PulseRun, Pulse)
-            .join(PulseRun, col(PulseRun.id) == col(PulseInvitation.run_id))
-            .join(Pulse, col(Pulse.id) == col(PulseRun.pulse_id))
+            _invitations_with_runs()
             .where(
                 col(PulseInvitation.person) == person,
                 col(PulseInvitation.answered).is_(True),
@@ -229,3 +222,12 @@ async def count_responses(session: AsyncSession, run_id: int) -> int:
         .where(col(PulseBallot.run_id) == run_id, col(PulseBallot.value).is_not(None))
     )
     return int(pending or 0) + int(mixed or 0)
+
+
+def _invitations_with_runs() -> Select[PulseInvitation, PulseRun, Pulse]:
+    """Invitations with their run and pulse, to be narrowed by the caller."""
+    return (
+        select(PulseInvitation, PulseRun, Pulse)
+        .join(PulseRun, col(PulseRun.id) == col(PulseInvitation.run_id))
+        .join(Pulse, col(Pulse.id) == col(PulseRun.pulse_id))
+    )
