@@ -88,13 +88,14 @@ async def answered(database_url: str, wait_seconds: float = 60.0) -> tuple[int, 
     from sqlmodel import col
 
     from bot.db.database import Database
+    from bot.db.inbound_file import inbound_database
     from bot.db.models import InboundEventKey
 
     database = Database(database_url)
     try:
         deadline = time.monotonic() + wait_seconds
         while True:
-            async with database.session() as session:
+            async with inbound_database(database).session() as session:
                 stored = await session.scalar(select(func.count()).select_from(InboundEventKey))
                 done = await session.scalar(
                     select(func.count()).where(col(InboundEventKey.completed).is_(True))

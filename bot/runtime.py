@@ -11,10 +11,12 @@ from bot.clock import Clock, SystemClock
 from bot.core.dedupe import EventDedupe
 from bot.core.directory import Directory
 from bot.core.dispatcher import Dispatcher
+from bot.core.event_seal import EventSeal
 from bot.core.inbound_queue import InboundQueue
 from bot.core.roles import Places, Roles
 from bot.core.services import CoreServices
 from bot.db.database import database_for
+from bot.db.inbound_file import inbound_database
 from bot.outbox.scheduler import Scheduler
 from bot.outbox.store import Outbox
 from bot.secret_key import SecretKey
@@ -36,18 +38,20 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     """Build the services of a process (nothing connects until first use)."""
     clock = clock or SystemClock()
     database = database_for(settings)
+    inbound = inbound_database(database)
+    secret_key = SecretKey(settings.secret_key, settings.database_url)
     return Runtime(
         settings=settings,
         database=database,
         clock=clock,
-        dedupe=EventDedupe(database, clock),
-        inbound=InboundQueue(database, clock),
+        dedupe=EventDedupe(inbound, clock),
+        inbound=InboundQueue(inbound, clock, EventSeal(secret_key)),
         directory=Directory(database, clock),
         roles=Roles(database, clock, settings.admins),
         places=Places(database, clock),
         outbox=Outbox(database, clock, settings.outbox_lease_seconds),
         scheduler=Scheduler(database, clock),
-        secret_key=SecretKey(settings.secret_key, settings.database_url),
+        secret_key=secret_key,
     )
 
 

@@ -55,7 +55,8 @@ class EventDedupe:
         await self._completions.submit(key[:255])
 
     async def _complete_all(self, keys: Sequence[str]) -> list[None]:
-        async with self._database.session() as session:
+        # One statement: SQLite's write lock (which the acks need too) held only while it runs.
+        async with self._database.one_statement_transactions() as session:
             await session.execute(
                 update(InboundEventKey)
                 .where(col(InboundEventKey.key).in_(set(keys)))

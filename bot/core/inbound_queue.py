@@ -23,9 +23,11 @@ from sqlmodel import col
 
 from bot.clock import Clock
 from bot.core.dedupe import ABANDONED_AFTER
+from bot.core.event_seal import EventSeal
 from bot.core.group_commit import GroupCommit
 from bot.core.types import InboundEvent
 from bot.db.database import Database
+from bot.db.inbound_file import TABLE
 from bot.db.models import InboundEventKey
 
 EVENT_JSON: TypeAdapter[InboundEvent] = TypeAdapter(InboundEvent)
@@ -55,9 +57,12 @@ class _Pending:
 class InboundQueue:
     """Stores acknowledged events (once per key) and leases them to the processes that handle them."""
 
-    def __init__(self, database: Database, clock: Clock, lease: timedelta = ABANDONED_AFTER) -> None:
+    def __init__(
+        self, database: Database, clock: Clock, seal: EventSeal, lease: timedelta = ABANDONED_AFTER
+    ) -> None:
         self._database = database
         self._clock = clock
+        self._seal = seal
         self._lease = lease
         self._stores: GroupCommit[_Pending, bool] = GroupCommit(self._store_all, "inbound-group-commit")
         # Called after each commit that stored a new event (wakes the processes that handle them).
@@ -65,8 +70,9 @@ class InboundQueue:
 
     async def store(self, key: str, platform: str, event: InboundEvent) -> bool:
         """True when the event is new and now stored; False for a second delivery. Raises if not stored."""
-        payload = EVENT_JSON.dump_json(event).decode()
-        return await self._stores.submit(_Pending(key[:255], platform, payload, self._clock.now()))
+        key = key[:255]
+        payload = self._seal.seal(key, EVENT_JSON.dump_json(event))
+        return await self._stores.submit(_Pending(key, platform, payload, self._clock.now()))
 
     async def _store_all(self, batch: Sequence[_Pending]) -> list[bool]:
         stored = await self._insert_new(batch)
@@ -94,24 +100,17 @@ class InboundQueue:
                     "payload": p.payload,
                 },
             )
-        table = InboundEventKey.__table__  # type: ignore[attr-defined]
-        if not self._database.is_sqlite:
-            statement = (
-                postgres_insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
-            )
-            async with self._database.session() as session:
-                result = await session.execute(statement, list(rows.values()))
-                return {str(key) for key in result.scalars().all()}
-        statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.key)
+        insert = sqlite_insert if self._database.is_sqlite else postgres_insert
+        statement = insert(TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(TABLE.c.key)
         deadline = time.monotonic() + SQLITE_STORE_SECONDS
         while True:
             try:
-                async with self._database.impatient_engine().begin() as conn:
+                async with self._database.one_statement_transactions(impatient=True) as conn:
                     result = await conn.execute(statement, list(rows.values()))
                     return {str(key) for key in result.scalars().all()}
             except OperationalError as exc:
                 # Another process holds the file's write lock (answering): try again as soon as it may be free.
-                if "locked" not in str(exc) or time.monotonic() > deadline:
+                if not self._database.is_sqlite or "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(SQLITE_RETRY_SECONDS)
 
@@ -129,38 +128,30 @@ class InboundQueue:
             dead = [
                 name for name in leased_by.scalars().all() if name and name != owner and dead_owners(name)
             ]
-            candidates = list(
-                (
-                    await session.execute(
-                        select(col(InboundEventKey.key))
-                        .where(_free(now, dead))
-                        .order_by(col(InboundEventKey.claimed_at))
-                        .limit(limit)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            if not candidates:
-                return []
-            # The same condition again: of two processes racing for a row, only one updates it.
-            await session.execute(
-                update(InboundEventKey)
-                .where(col(InboundEventKey.key).in_(candidates))
-                .where(_free(now, dead))
-                .values(leased_by=owner, leased_until=until)
-            )
-            rows = await session.execute(
-                select(InboundEventKey)
-                .where(col(InboundEventKey.key).in_(candidates))
-                .where(col(InboundEventKey.leased_by) == owner)
-                .where(col(InboundEventKey.leased_until) == until)
-                .order_by(col(InboundEventKey.claimed_at))
-            )
-            return [
-                StoredEvent(row.key, row.platform or "", EVENT_JSON.validate_json(row.payload or "{}"))
-                for row in rows.scalars().all()
-            ]
+        oldest_free = (
+            select(col(InboundEventKey.key))
+            .where(_free(now, dead))
+            .order_by(col(InboundEventKey.claimed_at))
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # PostgreSQL: racing processes take different rows
+        )
+        # One statement, so SQLite's write lock is held only while it runs (the acks wait for that lock).
+        statement = (
+            update(TABLE)
+            .where(TABLE.c.key.in_(oldest_free))
+            .values(leased_by=owner, leased_until=until)
+            .returning(TABLE.c.key, TABLE.c.platform, TABLE.c.payload, TABLE.c.claimed_at)
+        )
+        async with self._database.one_statement_transactions() as conn:
+            rows = sorted((await conn.execute(statement)).all(), key=lambda row: row.claimed_at)
+        return [
+            StoredEvent(row.key, row.platform or "", self._event(row.key, row.payload or "")) for row in rows
+        ]
+
+    def _event(self, key: str, payload: str) -> InboundEvent:
+        if payload.startswith("{"):  # stored by a version that kept events as plain JSON
+            return EVENT_JSON.validate_json(payload)
+        return EVENT_JSON.validate_json(self._seal.open(key, payload))
 
 
 def _waiting() -> ColumnElement[bool]:

@@ -9,10 +9,18 @@ from typing import Any
 from urllib.parse import urlencode
 from uuid import uuid4
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.schema import CreateIndex, CreateTable
 
 from bot.settings import Settings
 
@@ -151,9 +159,37 @@ class Database:
             )
         self.engine: AsyncEngine = create_async_engine(engine_url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", self._on_sqlite_connect)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._impatient: AsyncEngine | None = None
+        self._side_files: dict[str, Database] = {}
+        self._schema: list[str] = []  # a side file's tables, made on each new connection if missing
+
+    def side_file(self, suffix: str, tables: list[Table]) -> Database:
+        """A SQLite file of its own beside this one (`<file><suffix>`) holding `tables`; elsewhere this database.
+
+        SQLite lets one connection write to a file at a time: a writer that must not wait for the others (the
+        ack's store) gets a file of its own. PostgreSQL locks rows, not the database; in memory there is no
+        file to put beside it. The side file has no migrations: its tables are made on first use.
+        """
+        if not self.is_sqlite or self.url.database in (None, "", ":memory:"):
+            return self
+        side = self._side_files.get(suffix)
+        if side is None:
+            side = Database(self.url.set(database=f"{self.url.database}{suffix}").render_as_string(False))
+            dialect = sqlite.dialect()
+            for table in tables:
+                side._schema.append(str(CreateTable(table, if_not_exists=True).compile(dialect=dialect)))
+                side._schema += [
+                    str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
+                    for index in table.indexes
+                ]
+            self._side_files[suffix] = side
+        return side
+
+    def side_files(self) -> list[Database]:
+        """The side files made so far (a scrub must reach them too)."""
+        return list(self._side_files.values())
 
     def impatient_engine(self) -> AsyncEngine:
         """SQLite: an engine whose writes fail at once on a locked file instead of sleeping between tries.
@@ -163,8 +199,25 @@ class Database:
         """
         if self._impatient is None:
             self._impatient = create_async_engine(self.url, connect_args={"timeout": 0})
-            event.listen(self._impatient.sync_engine, "connect", _impatient_pragmas)
+            event.listen(self._impatient.sync_engine, "connect", self._on_impatient_connect)
         return self._impatient
+
+    def _on_sqlite_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection)
+        self._make_schema(dbapi_connection)
+
+    def _on_impatient_connect(self, dbapi_connection: Any, _record: Any) -> None:
+        _sqlite_pragmas(dbapi_connection)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=0")
+        cursor.close()
+        self._make_schema(dbapi_connection)
+
+    def _make_schema(self, dbapi_connection: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for statement in self._schema:
+            cursor.execute(statement)
+        cursor.close()
 
     @property
     def is_sqlite(self) -> bool:
@@ -176,6 +229,18 @@ class Database:
         """A session in one transaction: committed on success, rolled back on error."""
         async with self._sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def one_statement_transactions(self, *, impatient: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A connection on which each statement is a transaction of its own (autocommit).
+
+        On SQLite a transaction of several calls holds the file's write lock from its first write to its
+        commit, while its process (busy, or niced below the web process) comes back to it; a single statement
+        holds it only while SQLite runs it. `impatient`: the SQLite engine that fails at once on a locked file.
+        """
+        engine = self.impatient_engine() if impatient and self.is_sqlite else self.engine
+        async with engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     async def check(self) -> None:
         """Raise DatabaseError (URL masked) unless the database answers."""
@@ -191,9 +256,11 @@ class Database:
         await self.engine.dispose()
         if self._impatient is not None:
             await self._impatient.dispose()
+        for side in self._side_files.values():
+            await side.dispose()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any) -> None:
     # WAL lets the web process read while the worker writes; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -203,11 +270,4 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     # Deleted rows are overwritten with zeros, not left readable in free pages (sealed pulse ballots, above all).
     cursor.execute("PRAGMA secure_delete=ON")
-    cursor.close()
-
-
-def _impatient_pragmas(dbapi_connection: Any, record: Any) -> None:
-    _sqlite_pragmas(dbapi_connection, record)
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA busy_timeout=0")
     cursor.close()

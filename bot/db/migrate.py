@@ -13,6 +13,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Connection
 
 from bot.db.database import Database
+from bot.db.inbound_file import move_inbound_events
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -29,11 +30,13 @@ def alembic_config(connection: Connection | None = None, url: str = "") -> Confi
 
 async def upgrade(database: Database) -> None:
     """Bring the database to the newest schema, one process at a time."""
-    async with _sqlite_file_lock(database), database.engine.begin() as conn:
-        # PostgreSQL: the others wait on the advisory lock. SQLite: on the file lock around us.
-        if not database.is_sqlite:
-            await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(734201)")
-        await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+    async with _sqlite_file_lock(database):
+        async with database.engine.begin() as conn:
+            # PostgreSQL: the others wait on the advisory lock. SQLite: on the file lock around us.
+            if not database.is_sqlite:
+                await conn.exec_driver_sql("SELECT pg_advisory_xact_lock(734201)")
+            await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), "head"))
+        await move_inbound_events(database)
 
 
 @asynccontextmanager

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from bot.clock import SystemClock
-from bot.core.inbound_queue import InboundQueue
+from bot.core.event_seal import EventSeal
+from bot.core.inbound_queue import EVENT_JSON, InboundQueue
 from bot.core.types import ConversationRef, InboundMessage, UserRef
 from bot.db.database import Database
+from bot.db.inbound_file import inbound_database
+from bot.db.models import InboundEventKey
+from bot.secret_key import SecretKey
+
+
+def queue_of(database: Database) -> InboundQueue:
+    seal = EventSeal(SecretKey("inbound-queue-test-key", str(database.url)))
+    return InboundQueue(inbound_database(database), SystemClock(), seal)
 
 
 def message(n: int) -> InboundMessage:
@@ -22,7 +35,7 @@ def message(n: int) -> InboundMessage:
 
 async def test_concurrent_deliveries_are_stored_together_and_once_per_key(database_url: str) -> None:
     database = Database(database_url)
-    queue = InboundQueue(database, SystemClock())
+    queue = queue_of(database)
     try:
         firsts = await asyncio.gather(*(queue.store(f"k{n}", "slack", message(n)) for n in range(20)))
         again = await asyncio.gather(*(queue.store("k0", "slack", message(0)) for _ in range(3)))
@@ -34,7 +47,7 @@ async def test_concurrent_deliveries_are_stored_together_and_once_per_key(databa
 
 async def test_each_stored_event_is_leased_to_one_process_oldest_first(database_url: str) -> None:
     database = Database(database_url)
-    queue = InboundQueue(database, SystemClock())
+    queue = queue_of(database)
     try:
         for n in range(6):
             await queue.store(f"k{n}", "slack", message(n))
@@ -50,3 +63,44 @@ async def test_each_stored_event_is_leased_to_one_process_oldest_first(database_
     assert third == []
     assert [e.event for e in first] == [message(n) for n in range(4)]
     assert sorted(e.key for e in taken_over) == ["k0", "k1", "k2", "k3"]
+
+
+async def test_a_stored_event_is_sealed_and_padded_in_the_table(database_url: str) -> None:
+    database = Database(database_url)
+    queue = queue_of(database)
+    try:
+        await queue.store("short", "slack", message(1))
+        long = message(2).model_copy(update={"text": "a comment several KiB long " * 200})
+        await queue.store("long", "slack", long)
+        async with inbound_database(database).session() as session:
+            rows = {
+                row.key: row.payload or ""
+                for row in (await session.execute(select(InboundEventKey))).scalars()
+            }
+        leased = await queue.lease("host:1", 10, lambda _name: False)
+    finally:
+        await database.dispose()
+    stored = base64.b64decode(rows["short"])
+    assert b"question 1" not in stored and b'"user_id":"U1"' not in stored
+    assert len(rows["short"]) == len(queue_of(database)._seal.seal("other", b"{}"))  # one size class
+    assert len(rows["long"]) > len(rows["short"])
+    assert [e.event for e in leased] == [message(1), long]
+
+
+async def test_an_event_stored_in_plain_json_by_an_earlier_version_is_still_handled(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    queue = queue_of(database)
+    try:
+        await queue.store("k1", "slack", message(1))
+        async with inbound_database(database).session() as session:
+            await session.execute(
+                update(InboundEventKey)
+                .where(col(InboundEventKey.key) == "k1")
+                .values(payload=EVENT_JSON.dump_json(message(1)).decode())
+            )
+        leased = await queue.lease("host:1", 10, lambda _name: False)
+    finally:
+        await database.dispose()
+    assert [e.event for e in leased] == [message(1)]

@@ -60,7 +60,11 @@ class Snapshot:
 
     tables: dict[str, list[Row]] = field(default_factory=dict)  # with rowid or xmin/ctid where there are
     heap: dict[str, list[Row]] = field(default_factory=dict)  # PostgreSQL: every tuple on every page
-    files: bytes = b""  # SQLite: the database file and its WAL, as bytes
+    files: dict[str, bytes] = field(default_factory=dict)  # SQLite: each file beside the database, as bytes
+
+    def files_holding(self, text: str) -> list[str]:
+        """The names of the files whose bytes hold `text`."""
+        return [name for name, data in self.files.items() if text.encode() in data]
 
 
 @dataclass
@@ -298,22 +302,28 @@ async def snapshot(database_url: str) -> Snapshot:
 
 
 def _sqlite_snapshot(path: Path) -> Snapshot:
+    """Every table of the database file and of the files beside it (the inbound queue's), and all their bytes."""
     import sqlite3
 
     taken = Snapshot()
-    connection = sqlite3.connect(path)
-    try:
-        names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        for name in names:
-            try:
-                cursor = connection.execute(f'SELECT rowid AS "rowid", * FROM "{name}"')
-            except sqlite3.OperationalError:  # WITHOUT ROWID
-                cursor = connection.execute(f'SELECT * FROM "{name}"')
-            columns = [c[0] for c in cursor.description]
-            taken.tables[name] = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
-    finally:
-        connection.close()
-    taken.files = b"".join(p.read_bytes() for p in (path, Path(f"{path}-wal")) if p.exists())
+    beside = sorted(path.parent.glob(f"{path.name}*"))
+    for database in [p for p in beside if not p.name.endswith(("-wal", "-shm", ".lock"))]:
+        connection = sqlite3.connect(database)
+        try:
+            names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            for name in names:
+                try:
+                    cursor = connection.execute(f'SELECT rowid AS "rowid", * FROM "{name}"')
+                except sqlite3.OperationalError:  # WITHOUT ROWID
+                    cursor = connection.execute(f'SELECT * FROM "{name}"')
+                columns = [c[0] for c in cursor.description]
+                rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+                # The main file's tables by name; a side file's as `<file suffix>:<name>`.
+                label = name if database == path else f"{database.name.removeprefix(path.name)}:{name}"
+                taken.tables[label] = rows
+        finally:
+            connection.close()
+    taken.files = {p.name: p.read_bytes() for p in beside if not p.name.endswith(".lock")}
     return taken
 
 

@@ -158,8 +158,27 @@ def test_after_close_nothing_of_the_pending_ballots_is_recoverable(evidence: Evi
     else:
         sealed = [str(row.get("sealed")) for row in evidence.open_run.tables["pulse_pending_ballot"]]
         assert sealed and all(len(value) > 100 for value in sealed), "pending ballots are sealed"
-        assert not [value for value in sealed if value[:64].encode() in evidence.closed.files]
+        assert not [value for value in sealed if evidence.closed.files_holding(value[:64])]
     assert evidence.closed.tables["pulse_pending_ballot"] == []
+
+
+def test_while_the_run_is_open_no_stored_event_shows_a_comment_beside_its_author(evidence: Evidence) -> None:
+    """Attack 3b: the events as stored before their ack (person and answer) in rows, dead tuples, free pages, WALs.
+
+    While the run is open no answer is readable anywhere (pending ballots are sealed), so a comment's text
+    anywhere in the files could only be an acknowledged event's, beside the person who sent it.
+    """
+    if evidence.backend == "postgresql":
+        stored = [json.dumps(_decoded_attributes(row)) for row in evidence.open_run.heap["inbound_event"]]
+        stored += [json.dumps(row, default=str) for row in evidence.open_run.tables["inbound_event"]]
+        found = [comment for comment in COMMENTS.values() if any(comment in text for text in stored)]
+    else:
+        found = [
+            f"{comment} in {evidence.open_run.files_holding(comment)}"
+            for comment in COMMENTS.values()
+            if evidence.open_run.files_holding(comment)
+        ]
+    assert not found, f"the stored events show {found}"
 
 
 def test_a_segment_keeps_its_label_only_when_its_answers_reach_the_threshold(evidence: Evidence) -> None:

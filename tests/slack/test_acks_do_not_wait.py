@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel import select
 
 from bot.db.database import Database
+from bot.db.inbound_file import inbound_database
 from bot.db.models import InboundEventKey
 from tests.slack.conftest import ROOT, process_env, running_serve
 from tests.slack.payloads import app_mention, event_body
@@ -33,7 +34,7 @@ def children_of(pid: int) -> list[int]:
 async def stored_rows(database_url: str) -> list[InboundEventKey]:
     database = Database(database_url)
     try:
-        async with database.session() as session:
+        async with inbound_database(database).session() as session:
             return list((await session.execute(select(InboundEventKey))).scalars().all())
     finally:
         await database.dispose()

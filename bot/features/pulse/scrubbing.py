@@ -26,6 +26,16 @@ DEAD_TUPLES = "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = 'pulse
 
 async def scrub_pending_ballots(database: Database) -> None:
     """Remove every trace of deleted sealed ballots from the database's files."""
+    # The inbound queue's own file (SQLite) held the answers as acknowledged, their text dropped once handled.
+    scrubbed = [await _scrub(side) for side in database.side_files()]
+    if await _scrub(database) and all(scrubbed):
+        log.info("pulse: deleted ballots scrubbed from the database files")
+        return
+    log.warning("pulse: deleted ballots are not scrubbed yet (another transaction holds them); autovacuum will")
+
+
+async def _scrub(database: Database) -> bool:
+    """True once nothing deleted stays readable in the database's files."""
     async with database.engine.connect() as conn:
         autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
         for attempt in range(ATTEMPTS):
@@ -38,6 +48,5 @@ async def scrub_pending_ballots(database: Database) -> None:
                 # VACUUM reports what it had to leave (rows another transaction may still see) to the statistics.
                 busy = await autocommit.scalar(text(DEAD_TUPLES))
             if not busy:
-                log.info("pulse: deleted ballots scrubbed from the database files")
-                return
-    log.warning("pulse: deleted ballots are not scrubbed yet (another transaction holds them); autovacuum will")
+                return True
+    return False
