@@ -13,9 +13,10 @@ Prints the WEIGHTS and BIAS lines to paste into knowledge/decision.py, the LLM f
 cross-validated figures per set and corpus: each written set measured by a model fitted without it, and a
 k-fold over all written questions, the previous decision (bench/previous_decision.py), the weights in
 knowledge/decision.py now and the refit, in that order, in the same run (the weights now were fitted on some of
-the written sets, so on those theirs are not cross-validated figures). With --embeddings-url (bench/embeddings_server.py) it also fits the dense weight set (DENSE_WEIGHTS:
-the same features and the question's highest cosine with a chunk, on the hybrid ranking) and prints its figures
-beside the lexical decision's, from the same folds.
+the written sets, so on those theirs are not cross-validated figures). With --embeddings-url
+(bench/embeddings_server.py) it also fits the dense weight set (DENSE_WEIGHTS: the same features and the
+question's highest cosine with a chunk, on the hybrid ranking) and prints its figures beside the lexical
+decision's, from the same folds.
 The blind sets in tests/data (knowledge_chat_*, knowledge_heldout, knowledge_final, knowledge_fourth) are never
 read here.
 """
