@@ -11,10 +11,12 @@ is among the top 5 (answering it otherwise is wrong anyway).
 
 Prints the WEIGHTS and BIAS lines to paste into knowledge/decision.py, the LLM floor it suggests, and
 cross-validated figures per set and corpus: each written set measured by a model fitted without it, and a
-k-fold over all written questions, the previous decision (bench/previous_decision.py) beside the new one in the
-same run. With --embeddings-url (bench/embeddings_server.py) it also fits the dense weight set (DENSE_WEIGHTS:
-the same features and the question's highest cosine with a chunk, on the hybrid ranking) and prints its figures
-beside the lexical decision's, from the same folds.
+k-fold over all written questions, the previous decision (bench/previous_decision.py), the weights in
+knowledge/decision.py now and the refit, in that order, in the same run (the weights now were fitted on some of
+the written sets, so on those theirs are not cross-validated figures). With --embeddings-url
+(bench/embeddings_server.py) it also fits the dense weight set (DENSE_WEIGHTS: the same features and the
+question's highest cosine with a chunk, on the hybrid ranking) and prints its figures beside the lexical
+decision's, from the same folds.
 The blind sets in tests/data (knowledge_chat_*, knowledge_heldout, knowledge_final, knowledge_fourth) are never
 read here.
 """
@@ -260,14 +262,19 @@ def evaluate(decision: Decision, args: argparse.Namespace) -> dict[str, Any]:
         for i in held:
             folds[i] = decide(written[i], w, b)
     fitted = {name: [decide(r, weights, bias) for r in data] for name, data in decision.all_sets().items()}
-    return {"by_set": by_set, "folds": folds, "fitted": fitted}
+    # The weights in knowledge/decision.py now, on the same rows: the bar a refit is judged against (they were
+    # fitted on some of the written sets, so on those their figures are not cross-validated).
+    current = {
+        name: [decide(r, *decision.in_code) for r in data] for name, data in decision.all_sets().items()
+    }
+    return {"by_set": by_set, "folds": folds, "fitted": fitted, "current": current}
 
 
-def floors_line(decision: Decision, folds: Sequence[float]) -> str:
+def floors_line(decision: Decision, folds: Sequence[float], label: str = "") -> str:
     """Share of answerable / unanswerable written questions that reach the model at each floor (cross-validated)."""
     answerable = [q for r, q in zip(decision.written, folds, strict=True) if r.answerable]
     unanswerable = [q for r, q in zip(decision.written, folds, strict=True) if not r.answerable]
-    return f"  LLM floor, {decision.name}: " + ", ".join(
+    return f"  LLM floor, {decision.name} {label}: " + ", ".join(
         f"{floor:.2f} {sum(q >= floor for q in answerable) / len(answerable):.3f}"
         f" / {sum(q >= floor for q in unanswerable) / len(unanswerable):.3f}"
         for floor in FLOORS
@@ -322,36 +329,38 @@ def main() -> None:
     fitted = decisions(args)
     results = [evaluate(d, args) for d in fitted]
     lexical = fitted[0]
-    names = " → ".join(["previous", *(d.name for d in fitted)])
+    names = " → ".join(["previous", *(f"{d.name} in code → {d.name} refit" for d in fitted)])
     print(f"  {'measured on':<24}{'corpus':<12}{'ans':>5}{'unans':>6}   answered+right, declined, LLM reach")
     print(f"cross-validated, each written set by a model fitted without it ({names}):")
     for name, data in lexical.written_sets.items():
         columns = [previous_column(data)]
-        columns += [
-            (d.written_sets[name], r["by_set"][name], MIN_CONFIDENCE, RELATED_CONFIDENCE)
-            for d, r in zip(fitted, results, strict=True)
-        ]
+        for d, r in zip(fitted, results, strict=True):
+            columns += [
+                (d.written_sets[name], r["current"][name], MIN_CONFIDENCE, RELATED_CONFIDENCE),
+                (d.written_sets[name], r["by_set"][name], MIN_CONFIDENCE, RELATED_CONFIDENCE),
+            ]
         report(name, columns)
     print(f"cross-validated, {args.folds}-fold over the written questions ({names}):")
-    report(
-        "all written",
-        [
-            previous_column(lexical.written),
-            *(
-                (d.written, r["folds"], MIN_CONFIDENCE, RELATED_CONFIDENCE)
-                for d, r in zip(fitted, results, strict=True)
-            ),
-        ],
-    )
+    columns = [previous_column(lexical.written)]
     for d, r in zip(fitted, results, strict=True):
-        print(floors_line(d, r["folds"]))
+        current = [q for name in d.written_sets for q in r["current"][name]]
+        columns += [
+            (d.written, current, MIN_CONFIDENCE, RELATED_CONFIDENCE),
+            (d.written, r["folds"], MIN_CONFIDENCE, RELATED_CONFIDENCE),
+        ]
+    report("all written", columns)
+    for d, r in zip(fitted, results, strict=True):
+        current = [q for name in d.written_sets for q in r["current"][name]]
+        print(floors_line(d, current, "in code"))
+        print(floors_line(d, r["folds"], "refit"))
     print(f"fitted on ({names}):")
     for name, data in lexical.all_sets().items():
         columns = [previous_column(data)]
-        columns += [
-            (d.all_sets()[name], r["fitted"][name], MIN_CONFIDENCE, RELATED_CONFIDENCE)
-            for d, r in zip(fitted, results, strict=True)
-        ]
+        for d, r in zip(fitted, results, strict=True):
+            columns += [
+                (d.all_sets()[name], r["current"][name], MIN_CONFIDENCE, RELATED_CONFIDENCE),
+                (d.all_sets()[name], r["fitted"][name], MIN_CONFIDENCE, RELATED_CONFIDENCE),
+            ]
         report(name, columns)
 
 

@@ -44,13 +44,13 @@ FEATURES = (
     "phrase_coverage",
 )
 # Fitted by bench/train_decision.py (it prints these lines); the order is FEATURES'.
-WEIGHTS = (1.088, 2.651, -0.908, -6.452, 1.629, 1.299, 1.508, -1.535, 1.159)
-BIAS = -2.700
+WEIGHTS = (1.288, 3.100, -1.209, -5.630, 0.239, 1.183, 1.735, -1.915, 0.848)
+BIAS = -2.070
 # With dense retrieval on: the same features and the question's highest cosine similarity with a chunk (of the
 # kinds that may answer), fitted on the hybrid ranking with all-MiniLM-L6-v2 (train_decision.py --embeddings-url).
 DENSE_FEATURES = (*FEATURES, "dense_similarity")
-DENSE_WEIGHTS = (1.284, 2.405, -0.681, -5.945, 1.551, 1.347, 0.980, -1.755, 1.039, 3.970)
-DENSE_BIAS = -4.722
+DENSE_WEIGHTS = (1.510, 2.708, -0.914, -5.135, 0.072, 0.977, 1.397, -2.054, 0.703, 4.398)
+DENSE_BIAS = -4.198
 
 
 @dataclass(frozen=True)
