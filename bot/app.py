@@ -168,6 +168,7 @@ async def running(process: Process, *, migrate: bool = True, start: bool = True)
                 for adapter in process.adapters:
                     await adapter.stop()
     finally:
+        await runtime.inbound.close()
         await runtime.database.dispose()
 
 

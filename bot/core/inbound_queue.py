@@ -8,17 +8,22 @@ transaction (group commit): on SQLite a commit costs far more than a row, and on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import Result
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.expression import Executable
 from sqlmodel import col
 
 from bot.clock import Clock
@@ -63,6 +68,7 @@ class InboundQueue:
         self._database = database
         self._clock = clock
         self._seal = seal
+        self._connection: AsyncConnection | None = None
         self._lease = lease
         self._stores: GroupCommit[_Pending, bool] = GroupCommit(self._store_all, "inbound-group-commit")
         # Called after each commit that stored a new event (wakes the processes that handle them).
@@ -105,14 +111,37 @@ class InboundQueue:
         deadline = time.monotonic() + SQLITE_STORE_SECONDS
         while True:
             try:
-                async with self._database.one_statement_transactions(impatient=True) as conn:
-                    result = await conn.execute(statement, list(rows.values()))
-                    return {str(key) for key in result.scalars().all()}
+                result = await self._on_store_connection(statement, list(rows.values()))
+                return {str(key) for key in result.scalars().all()}
             except OperationalError as exc:
                 # Another process holds the file's write lock (answering): try again as soon as it may be free.
                 if not self._database.is_sqlite or "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(SQLITE_RETRY_SECONDS)
+
+    async def _on_store_connection(self, statement: Executable, rows: list[dict[str, object]]) -> Result[Any]:
+        """Run `statement` on the store's own connection, made again once if the database dropped it.
+
+        The stores run one at a time (group commit), so one connection serves them all, kept open: a pooled
+        one would be pinged at each checkout, a round trip more for every ack.
+        """
+        for attempt in range(2):
+            if self._connection is None:
+                self._connection = await self._database.autocommit_connection(impatient=True)
+            try:
+                return await self._connection.execute(statement, rows)
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt:
+                    raise
+                await self.close()
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        """Close the store's connection (the process is stopping)."""
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):  # a dropped connection has nothing left to close
+                await connection.close()
 
     async def lease(self, owner: str, limit: int, dead_owners: Callable[[str], bool]) -> list[StoredEvent]:
         """Lease up to `limit` stored events nobody handles (oldest first) to `owner`."""

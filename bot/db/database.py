@@ -238,9 +238,17 @@ class Database:
         commit, while its process (busy, or niced below the web process) comes back to it; a single statement
         holds it only while SQLite runs it. `impatient`: the SQLite engine that fails at once on a locked file.
         """
+        conn = await self.autocommit_connection(impatient=impatient)
+        try:
+            yield conn
+        finally:
+            await conn.close()
+
+    async def autocommit_connection(self, *, impatient: bool = False) -> AsyncConnection:
+        """As `one_statement_transactions`, a connection the caller keeps and closes itself."""
         engine = self.impatient_engine() if impatient and self.is_sqlite else self.engine
-        async with engine.connect() as conn:
-            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+        conn = await engine.connect()
+        return await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     async def check(self) -> None:
         """Raise DatabaseError (URL masked) unless the database answers."""

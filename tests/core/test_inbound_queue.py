@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import col, select
 
 from bot.clock import SystemClock
@@ -40,6 +40,7 @@ async def test_concurrent_deliveries_are_stored_together_and_once_per_key(databa
         firsts = await asyncio.gather(*(queue.store(f"k{n}", "slack", message(n)) for n in range(20)))
         again = await asyncio.gather(*(queue.store("k0", "slack", message(0)) for _ in range(3)))
     finally:
+        await queue.close()
         await database.dispose()
     assert all(firsts)
     assert again == [False, False, False]
@@ -57,6 +58,7 @@ async def test_each_stored_event_is_leased_to_one_process_oldest_first(database_
         # The first process is gone: what it held goes to the next one that asks.
         taken_over = await queue.lease("host:3", 10, lambda name: name == "host:1")
     finally:
+        await queue.close()
         await database.dispose()
     assert [e.key for e in first] == ["k0", "k1", "k2", "k3"]
     assert [e.key for e in second] == ["k4", "k5"]
@@ -79,6 +81,7 @@ async def test_a_stored_event_is_sealed_and_padded_in_the_table(database_url: st
             }
         leased = await queue.lease("host:1", 10, lambda _name: False)
     finally:
+        await queue.close()
         await database.dispose()
     stored = base64.b64decode(rows["short"])
     assert b"question 1" not in stored and b'"user_id":"U1"' not in stored
@@ -102,5 +105,28 @@ async def test_an_event_stored_in_plain_json_by_an_earlier_version_is_still_hand
             )
         leased = await queue.lease("host:1", 10, lambda _name: False)
     finally:
+        await queue.close()
         await database.dispose()
     assert [e.event for e in leased] == [message(1)]
+
+
+async def test_the_store_connection_dropped_by_the_server_is_made_again_and_nothing_is_lost(
+    postgres_url: str,
+) -> None:
+    database = Database(postgres_url)
+    queue = queue_of(database)
+    try:
+        assert await queue.store("before", "slack", message(1))
+        async with database.session() as session:  # a failover, an idle timeout, a DBA: the server ends it
+            await session.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        assert await queue.store("after", "slack", message(2))
+        leased = await queue.lease("host:1", 10, lambda _name: False)
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert [e.key for e in leased] == ["before", "after"]
