@@ -79,7 +79,8 @@ return 1
 class RedisBudgetStore:
     """Shared budgets in Redis, through redis-py's asyncio client."""
 
-    def __init__(self, url: str, client: Redis | None = None) -> None:
+    def __init__(self, url: str, client: Redis | None = None, prefix: str = PREFIX) -> None:
+        self._prefix = prefix
         self._redis: Redis = client or Redis(
             connection_pool=BlockingConnectionPool.from_url(url, max_connections=MAX_CONNECTIONS)
         )
@@ -96,18 +97,18 @@ class RedisBudgetStore:
             args.append(len(budget.rates))
             for rate in budget.rates:
                 args += [repr(rate.interval), repr(rate.tolerance)]
-        granted, wait = await self._reserve(keys=[PREFIX + budget.key for budget in budgets], args=args)
+        granted, wait = await self._reserve(keys=[self._prefix + budget.key for budget in budgets], args=args)
         return Reservation(bool(int(granted)), float(wait), now + float(wait))
 
     async def pause(self, key: str, until: float, now: float) -> None:
         """Hold the key until `until`."""
-        await self._pause(keys=[PREFIX + key], args=[repr(now), repr(until)])
+        await self._pause(keys=[self._prefix + key], args=[repr(now), repr(until)])
 
     async def paused_until(self, keys: Sequence[str]) -> float:
         """The latest end of a pause among `keys`."""
         async with self._redis.pipeline(transaction=False) as pipe:
             for key in keys:
-                pipe.hget(PREFIX + key, "p")
+                pipe.hget(self._prefix + key, "p")
             values = await pipe.execute()
         return max((float(value) for value in values if value is not None), default=0.0)
 

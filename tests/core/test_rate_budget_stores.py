@@ -6,6 +6,7 @@ Two store instances on one backend stand for two processes: a turn taken through
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Callable
 
 import pytest
@@ -15,7 +16,7 @@ from bot.rate_budget.buckets import Budget, Rate
 from bot.rate_budget.database_store import DatabaseBudgetStore
 from bot.rate_budget.redis_store import RedisBudgetStore
 from bot.rate_budget.store import MemoryBudgetStore, RateBudgetStore
-from tests.support.redis_server import TEST_REDIS_URL, forget_rate_budgets, redis_reachable
+from tests.support.redis_server import TEST_REDIS_URL, redis_reachable
 
 NOW = 1_780_000_000.0  # wall-clock seconds, as processes share them
 ONE_A_SECOND = Budget("slack:T1:chat.postMessage:C1", (Rate(1.0, 3),))
@@ -41,12 +42,14 @@ async def new_store(request: pytest.FixtureRequest, database_url: str) -> AsyncI
         reason = await redis_reachable()
         if reason is not None:
             pytest.skip(f"Redis is not reachable: {reason}")
-        await forget_rate_budgets()
+    # Keys of this test's own, outside the product's prefix: a test of serve with REDIS_URL in another worker
+    # (which clears the product's keys) and this one cannot touch each other's budgets.
+    prefix = f"clueline-test:{uuid.uuid4().hex}:"
 
     def make() -> RateBudgetStore:
         store: RateBudgetStore
         if request.param == "redis":
-            store = RedisBudgetStore(TEST_REDIS_URL)
+            store = RedisBudgetStore(TEST_REDIS_URL, prefix=prefix)
         else:
             database = Database(database_url)
             databases.append(database)

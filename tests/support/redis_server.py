@@ -1,4 +1,4 @@
-"""The test Redis (REDIS_URL for shared rate budgets): a private key prefix per test, skipped when absent."""
+"""The test Redis (REDIS_URL for shared rate budgets), skipped when absent; unit tests keep keys under a prefix of their own."""
 
 from __future__ import annotations
 
