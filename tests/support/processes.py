@@ -3,18 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import socket
 import time
 from collections.abc import Callable
 
 import aiohttp
 
+# bind(0) hands out ports from the kernel's ephemeral range (32768-60999 here), the same range the fakes and
+# every outgoing connection draw from: two test workers could be handed the same port between one closing its
+# probe and its server binding it (a serve then answered another worker's test: 404 on the Slack route).
+# So each worker takes ports from a range of its own below that one, in turn.
+_FIRST_PORT = 20000
+_PORTS_PER_WORKER = 1000
+_next_port = itertools.count()
+
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A TCP port nobody listens on right now, from this test worker's own range."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    base = _FIRST_PORT + (int(worker) if worker.isdigit() else 0) % 10 * _PORTS_PER_WORKER
+    for _ in range(_PORTS_PER_WORKER):
+        port = base + next(_next_port) % _PORTS_PER_WORKER
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # in use, or still closing
+            return port
+    raise RuntimeError(f"no free port in {base}-{base + _PORTS_PER_WORKER - 1}")
 
 
 async def wait_healthy(
