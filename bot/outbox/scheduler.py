@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,6 +20,9 @@ from bot.db.models import ScheduledJob
 from bot.outbox.recurrence import check_cron, next_fire_time, time_zone
 
 log = logging.getLogger(__name__)
+
+# Tries of one job whose SQLite snapshot went stale (see `_is_stale_snapshot`) before the error is raised.
+STALE_SNAPSHOT_TRIES = 5
 
 
 @dataclass(frozen=True)
@@ -90,21 +94,31 @@ class Scheduler:
     async def run_due(self, limit: int = 20) -> int:
         """Run every job due now (each once, whichever process gets it); returns how many ran."""
         ran = 0
+        stale = 0
         while ran < limit:
-            async with self._database.session() as session:
-                row = (
-                    await session.execute(
-                        select(ScheduledJob)
-                        .where(col(ScheduledJob.active).is_(True))
-                        .where(col(ScheduledJob.next_run_at) <= self._clock.now())
-                        .order_by(col(ScheduledJob.next_run_at))
-                        .limit(1)
-                        .with_for_update(skip_locked=True)
-                    )
-                ).scalar_one_or_none()
-                if row is None:
-                    return ran
-                after_commit = await self._run(session, row)
+            try:
+                async with self._database.session() as session:
+                    row = (
+                        await session.execute(
+                            select(ScheduledJob)
+                            .where(col(ScheduledJob.active).is_(True))
+                            .where(col(ScheduledJob.next_run_at) <= self._clock.now())
+                            .order_by(col(ScheduledJob.next_run_at))
+                            .limit(1)
+                            .with_for_update(skip_locked=True)
+                        )
+                    ).scalar_one_or_none()
+                    if row is None:
+                        return ran
+                    after_commit = await self._run(session, row)
+            except OperationalError as exc:
+                stale += 1
+                if not _is_stale_snapshot(exc) or stale >= STALE_SNAPSHOT_TRIES:
+                    raise
+                # Nothing of the job committed: it is still due, and runs again on a fresh snapshot.
+                log.info("a scheduled job met a newer write on SQLite; running it again (try %d)", stale + 1)
+                continue
+            stale = 0
             ran += 1
             if after_commit is not None:
                 try:
@@ -131,6 +145,8 @@ class Scheduler:
                     after_commit = await handler(session, job)
                 row.last_error = None
             except Exception as exc:  # one broken job must not stop the others
+                if _is_stale_snapshot(exc):
+                    raise  # not the job's fault: the whole transaction is run again (see run_due)
                 log.exception("scheduled job %s failed", row.name)
                 row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
         row.last_run_at = started
@@ -145,3 +161,14 @@ class Scheduler:
             row.active = False
             row.next_run_at = None
         return after_commit
+
+
+def _is_stale_snapshot(exc: BaseException) -> bool:
+    """SQLite refused a write because another connection wrote after this transaction's first read.
+
+    A job reads (its own row, the pulse), calls a platform without holding the write lock (a pulse's
+    audience, whose shared rate budget writes to the database), then writes: if anything committed in
+    between, SQLite cannot upgrade the stale read snapshot and fails at once (SQLITE_BUSY_SNAPSHOT, reported
+    as "database is locked" without waiting). Only running the transaction again helps.
+    """
+    return isinstance(exc, OperationalError) and "database is locked" in str(exc.orig)

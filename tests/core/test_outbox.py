@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.clock import ManualClock
 from bot.core.errors import PermanentSendError, RetryableSendError
 from bot.core.types import ConversationRef, OutboundMessage, UserRef
-from bot.db.models import OutboxMessage
+from bot.db.models import OutboxMessage, ScheduledJob
 from bot.outbox.recurrence import RecurrenceError, next_fire_time
 from bot.outbox.scheduler import DueJob
 from bot.runtime import Runtime, build_runtime
@@ -162,6 +164,32 @@ async def test_cron_job_runs_once_per_firing_across_two_processes(settings: Sett
     finally:
         await first.database.dispose()
         await second.database.dispose()
+
+
+async def test_job_whose_read_went_stale_meanwhile_runs_again_and_commits_once(
+    timed: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    tries: list[str] = []
+
+    async def job(session: AsyncSession, due: DueJob) -> None:
+        tries.append(due.name)
+        await session.execute(select(OutboxMessage))  # as a pulse's open job reads the pulse
+        if len(tries) == 1:  # another connection commits between the job's first read and its first write
+            await queue(timed, "written meanwhile")
+        await timed.outbox.enqueue(
+            session, OutboundMessage.plain("from the job"), conversation=CHANNEL, idempotency_key="job"
+        )
+
+    timed.scheduler.handle("write", job)
+    async with timed.database.session() as session:
+        await timed.scheduler.schedule(session, "once", "write", {}, at=START)
+    assert await timed.scheduler.run_due() == 1
+    await timed.worker().run_once()
+    assert sorted(recorder(timed).texts()) == ["from the job", "written meanwhile"]
+    async with timed.database.session() as session:
+        [row] = (await session.execute(select(ScheduledJob))).scalars()
+    assert row.last_error is None and not row.active
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_next_fire_time_keeps_local_hour_across_daylight_saving() -> None:
