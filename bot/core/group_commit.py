@@ -35,6 +35,9 @@ class GroupCommit(Generic[Item, Outcome]):
         # Whatever arrives while a commit is under way goes into the next one.
         try:
             while self._pending:
+                # Requests that arrived with this one are still on their way here (parsed, checked): let them
+                # join this transaction rather than each start one of its own.
+                await asyncio.sleep(0)
                 batch, self._pending = self._pending, []
                 await self._flush(batch)
         finally:

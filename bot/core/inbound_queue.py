@@ -20,7 +20,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Result
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Executable
@@ -34,6 +34,7 @@ from bot.core.types import InboundEvent
 from bot.db.database import Database
 from bot.db.inbound_file import TABLE
 from bot.db.models import InboundEventKey
+from bot.db.quick_insert import FileLocked, QuickSqliteInsert
 
 EVENT_JSON: TypeAdapter[InboundEvent] = TypeAdapter(InboundEvent)
 # SQLite: how long the ack's store keeps trying for the file's write lock (as long as every other connection
@@ -69,6 +70,8 @@ class InboundQueue:
         self._clock = clock
         self._seal = seal
         self._connection: AsyncConnection | None = None
+        # A SQLite file: the ack's insert on this thread through the standard library (bot.db.quick_insert).
+        self._quick = QuickSqliteInsert(database, TABLE, "key") if database.is_sqlite_file else None
         self._lease = lease
         self._stores: GroupCommit[_Pending, bool] = GroupCommit(self._store_all, "inbound-group-commit")
         # Called after each commit that stored a new event (wakes the processes that handle them).
@@ -106,16 +109,19 @@ class InboundQueue:
                     "payload": p.payload,
                 },
             )
-        insert = sqlite_insert if self._database.is_sqlite else postgres_insert
-        statement = insert(TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(TABLE.c.key)
+        if self._quick is None:
+            insert = sqlite_insert if self._database.is_sqlite else postgres_insert
+            statement = insert(TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(TABLE.c.key)
+            result = await self._on_store_connection(statement, list(rows.values()))
+            return {str(key) for key in result.scalars().all()}
         deadline = time.monotonic() + SQLITE_STORE_SECONDS
         while True:
             try:
-                result = await self._on_store_connection(statement, list(rows.values()))
-                return {str(key) for key in result.scalars().all()}
-            except OperationalError as exc:
-                # Another process holds the file's write lock (answering): try again as soon as it may be free.
-                if not self._database.is_sqlite or "locked" not in str(exc) or time.monotonic() > deadline:
+                return self._quick.insert_new(list(rows.values()))
+            except FileLocked as exc:
+                # Another process holds the file's write lock (a lease or a completion): try again as soon as
+                # it may be free.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(SQLITE_RETRY_SECONDS)
 
@@ -125,19 +131,21 @@ class InboundQueue:
         The stores run one at a time (group commit), so one connection serves them all, kept open: a pooled
         one would be pinged at each checkout, a round trip more for every ack.
         """
-        for attempt in range(2):
-            if self._connection is None:
-                self._connection = await self._database.autocommit_connection(impatient=True)
-            try:
-                return await self._connection.execute(statement, rows)
-            except DBAPIError as exc:
-                if not exc.connection_invalidated or attempt:
-                    raise
-                await self.close()
-        raise AssertionError("unreachable")
+        if self._connection is None:
+            self._connection = await self._database.autocommit_connection()
+        try:
+            return await self._connection.execute(statement, rows)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+        await self.close()
+        self._connection = await self._database.autocommit_connection()
+        return await self._connection.execute(statement, rows)
 
     async def close(self) -> None:
         """Close the store's connection (the process is stopping)."""
+        if self._quick is not None:
+            self._quick.close()
         connection, self._connection = self._connection, None
         if connection is not None:
             with contextlib.suppress(Exception):  # a dropped connection has nothing left to close

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -161,7 +162,6 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", self._on_sqlite_connect)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self._impatient: AsyncEngine | None = None
         self._side_files: dict[str, Database] = {}
         self._schema: list[str] = []  # a side file's tables, made on each new connection if missing
 
@@ -172,7 +172,7 @@ class Database:
         ack's store) gets a file of its own. PostgreSQL locks rows, not the database; in memory there is no
         file to put beside it. The side file has no migrations: its tables are made on first use.
         """
-        if not self.is_sqlite or self.url.database in (None, "", ":memory:"):
+        if not self.is_sqlite_file:
             return self
         side = self._side_files.get(suffix)
         if side is None:
@@ -191,26 +191,23 @@ class Database:
         """The side files made so far (a scrub must reach them too)."""
         return list(self._side_files.values())
 
-    def impatient_engine(self) -> AsyncEngine:
-        """SQLite: an engine whose writes fail at once on a locked file instead of sleeping between tries.
+    def blocking_sqlite_connection(self) -> sqlite3.Connection:
+        """A file's own connection through the standard library, for the caller's thread (see quick_insert).
 
-        SQLite's own wait sleeps 1, 2, 5 … up to 100 ms between tries, so a writer that must be quick (the
-        ack's store) can wait far longer than the lock is held; with this it retries every millisecond itself.
+        Autocommit (the caller writes BEGIN and COMMIT), failing at once on a locked file, and never running a
+        checkpoint itself: a checkpoint syncs the disk, which the thread that serves HTTP must not wait for;
+        the other connections to the file (the event processes' leases and completions) run them.
         """
-        if self._impatient is None:
-            self._impatient = create_async_engine(self.url, connect_args={"timeout": 0})
-            event.listen(self._impatient.sync_engine, "connect", self._on_impatient_connect)
-        return self._impatient
+        assert self.is_sqlite_file and self.url.database
+        connection = sqlite3.connect(self.url.database, timeout=0, isolation_level=None)
+        _sqlite_pragmas(connection)
+        connection.execute("PRAGMA busy_timeout=0")
+        connection.execute("PRAGMA wal_autocheckpoint=0")
+        self._make_schema(connection)
+        return connection
 
     def _on_sqlite_connect(self, dbapi_connection: Any, _record: Any) -> None:
         _sqlite_pragmas(dbapi_connection)
-        self._make_schema(dbapi_connection)
-
-    def _on_impatient_connect(self, dbapi_connection: Any, _record: Any) -> None:
-        _sqlite_pragmas(dbapi_connection)
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA busy_timeout=0")
-        cursor.close()
         self._make_schema(dbapi_connection)
 
     def _make_schema(self, dbapi_connection: Any) -> None:
@@ -224,6 +221,11 @@ class Database:
         """True on SQLite, where one process owns the outbox."""
         return self.url.get_backend_name() == "sqlite"
 
+    @property
+    def is_sqlite_file(self) -> bool:
+        """True on SQLite in a file (not in memory)."""
+        return self.is_sqlite and self.url.database not in (None, "", ":memory:")
+
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session in one transaction: committed on success, rolled back on error."""
@@ -231,23 +233,22 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def one_statement_transactions(self, *, impatient: bool = False) -> AsyncIterator[AsyncConnection]:
+    async def one_statement_transactions(self) -> AsyncIterator[AsyncConnection]:
         """A connection on which each statement is a transaction of its own (autocommit).
 
         On SQLite a transaction of several calls holds the file's write lock from its first write to its
         commit, while its process (busy, or niced below the web process) comes back to it; a single statement
-        holds it only while SQLite runs it. `impatient`: the SQLite engine that fails at once on a locked file.
+        holds it only while SQLite runs it.
         """
-        conn = await self.autocommit_connection(impatient=impatient)
+        conn = await self.autocommit_connection()
         try:
             yield conn
         finally:
             await conn.close()
 
-    async def autocommit_connection(self, *, impatient: bool = False) -> AsyncConnection:
+    async def autocommit_connection(self) -> AsyncConnection:
         """As `one_statement_transactions`, a connection the caller keeps and closes itself."""
-        engine = self.impatient_engine() if impatient and self.is_sqlite else self.engine
-        conn = await engine.connect()
+        conn = await self.engine.connect()
         return await conn.execution_options(isolation_level="AUTOCOMMIT")
 
     async def check(self) -> None:
@@ -262,8 +263,6 @@ class Database:
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
-        if self._impatient is not None:
-            await self._impatient.dispose()
         for side in self._side_files.values():
             await side.dispose()
 

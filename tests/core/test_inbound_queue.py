@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import sqlite3
+from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import text, update
 from sqlmodel import col, select
 
@@ -130,3 +133,33 @@ async def test_the_store_connection_dropped_by_the_server_is_made_again_and_noth
         await queue.close()
         await database.dispose()
     assert [e.key for e in leased] == ["before", "after"]
+
+
+async def test_a_store_waits_for_another_process_holding_the_file_and_then_stores(database_url: str) -> None:
+    database = Database(database_url)
+    side = inbound_database(database)
+    if not side.is_sqlite_file:
+        pytest.skip("only a SQLite file has one writer at a time")
+    queue = queue_of(database)
+    try:
+        await queue.store("k0", "slack", message(0))  # the file and its table now exist
+        other = sqlite3.connect(str(side.url.database), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process writing: it holds the file's write lock
+        before = datetime.now(UTC)
+        storing = asyncio.create_task(queue.store("k1", "slack", message(1)))
+        await asyncio.sleep(0.2)
+        assert not storing.done(), "stored while another process held the write lock"
+        other.execute("COMMIT")
+        other.close()
+        assert await storing is True
+        async with side.session() as session:
+            claimed_at = (
+                await session.execute(select(InboundEventKey.claimed_at).where(col(InboundEventKey.key) == "k1"))
+            ).scalar_one()
+        leased = await queue.lease("host:1", 10, lambda _name: False)
+    finally:
+        await queue.close()
+        await database.dispose()
+    # Written by the ack's own connection, read back by the engine as every other row.
+    assert claimed_at.tzinfo is not None and before <= claimed_at <= datetime.now(UTC)
+    assert [(e.key, e.event) for e in leased] == [("k0", message(0)), ("k1", message(1))]
