@@ -10,12 +10,15 @@ import sys
 from collections.abc import Sequence
 from typing import cast
 
-from bot.arguments import CommandParser
-from bot.db.database import DatabaseError
-from bot.features.catalog import Features, all_features
-from bot.log_setup import configure_logging
-from bot.runtime import Runtime
-from bot.settings import SettingError, Settings, load_settings, require_whole_platforms
+from bot.startup import loading_modules
+
+with loading_modules():
+    from bot.arguments import CommandParser
+    from bot.db.database import DatabaseError
+    from bot.features.catalog import Features, all_features
+    from bot.log_setup import configure_logging
+    from bot.runtime import Runtime
+    from bot.settings import SettingError, Settings, load_settings, require_whole_platforms
 
 log = logging.getLogger("clueline")
 

@@ -133,7 +133,10 @@ async def _wake_on_stdin(worker: InboundWorker, stop: asyncio.Event) -> None:
 
 async def answer_events(settings: Settings) -> None:
     """Answer stored events until stdin closes or SIGTERM/SIGINT arrives."""
-    from bot.app import assemble, running
+    from bot.startup import loading_modules
+
+    with loading_modules():
+        from bot.app import assemble, running
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
