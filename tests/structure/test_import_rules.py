@@ -45,6 +45,7 @@ COMPOSITION_ROOT = (
     "bot.app",
     "bot.cli",
     "bot.event_processes",
+    "bot.startup",
     "bot.features.catalog",
     "bot.llm_metrics",
     "bot.demo",
