@@ -69,7 +69,9 @@ class InboundWorker:
                 "no %s adapter here for a stored event; leaving it to another process", stored.platform
             )
             return
-        await self._runtime.dispatcher.handle_claimed(stored.event, adapter)
+        # Taken before the first await, so places follow the order the events were leased in (oldest first).
+        with self._runtime.reply_lanes.place(getattr(stored.event, "conversation", None)):
+            await self._runtime.dispatcher.handle_claimed(stored.event, adapter)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         """Handle stored events until `stop` is set, then give those under way DRAIN_SECONDS to finish."""

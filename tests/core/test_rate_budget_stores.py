@@ -6,14 +6,17 @@ Two store instances on one backend stand for two processes: a turn taken through
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.db.database import Database
 from bot.rate_budget.buckets import Budget, Rate
-from bot.rate_budget.database_store import DatabaseBudgetStore
+from bot.rate_budget.database_store import DatabaseBudgetStore, budget_file_url
 from bot.rate_budget.redis_store import RedisBudgetStore
 from bot.rate_budget.store import MemoryBudgetStore, RateBudgetStore
 from tests.support.redis_server import TEST_REDIS_URL, redis_reachable
@@ -122,3 +125,23 @@ async def test_idle_budgets_fill_up_again(new_store: NewStore) -> None:
     store = new_store()
     await waits(store, [ONE_A_SECOND], [NOW] * 3)
     assert await waits(store, [ONE_A_SECOND], [NOW + 60] * 3) == [0.0, 0.0, 0.0]
+
+
+async def test_a_new_sqlite_budgets_file_locked_by_another_process_is_waited_for(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = Database(f"sqlite+aiosqlite:///{tmp_path / 'clueline.db'}")
+    other = sqlite3.connect(make_url(budget_file_url(database.url)).database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's first reservation, still in its rollback journal
+    other.execute("CREATE TABLE other_process (x)")
+    loop = asyncio.get_running_loop()
+    loop.call_later(0.3, other.execute, "COMMIT")
+    store = DatabaseBudgetStore(database)
+    try:
+        assert await waits(store, [ONE_A_SECOND], [NOW] * 4) == pytest.approx([0, 0, 0, 1.0])
+        assert "stayed locked" not in caplog.text  # counted in the shared file, not in this process only
+        assert other.execute("SELECT count(*) FROM rate_budget").fetchone() == (1,)
+    finally:
+        await store.close()
+        await database.dispose()
+        other.close()

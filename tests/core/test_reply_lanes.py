@@ -1,0 +1,49 @@
+"""Replies to one conversation leave in the order their events arrived, whichever handler is ready first."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.core.reply_lanes import ReplyLanes
+from bot.core.types import ConversationRef
+
+CHANNEL = ConversationRef(platform="slack", workspace="T1", channel="C1")
+OTHER_CHANNEL = ConversationRef(platform="slack", workspace="T1", channel="C2")
+
+
+async def handle(lanes: ReplyLanes, conversation: ConversationRef, name: str, think: float, sent: list[str]) -> None:
+    with lanes.place(conversation):
+        await asyncio.sleep(think)
+        async with lanes.turn(conversation.in_thread(f"{name}.000")):
+            sent.append(name)
+
+
+async def test_a_later_event_ready_first_replies_after_the_earlier_one() -> None:
+    lanes = ReplyLanes()
+    sent: list[str] = []
+    first = asyncio.create_task(handle(lanes, CHANNEL, "first", 0.2, sent))
+    second = asyncio.create_task(handle(lanes, CHANNEL, "second", 0.0, sent))
+    await asyncio.gather(first, second)
+    assert sent == ["first", "second"]
+
+
+async def test_an_event_in_another_channel_does_not_wait() -> None:
+    lanes = ReplyLanes()
+    sent: list[str] = []
+    slow = asyncio.create_task(handle(lanes, CHANNEL, "slow", 0.2, sent))
+    elsewhere = asyncio.create_task(handle(lanes, OTHER_CHANNEL, "elsewhere", 0.0, sent))
+    await asyncio.gather(slow, elsewhere)
+    assert sent == ["elsewhere", "slow"]
+
+
+async def test_an_earlier_event_that_never_replies_frees_the_lane_when_it_ends() -> None:
+    lanes = ReplyLanes()
+    sent: list[str] = []
+
+    async def silent() -> None:
+        with lanes.place(CHANNEL):
+            await asyncio.sleep(0.1)
+
+    await asyncio.gather(asyncio.create_task(silent()), asyncio.create_task(handle(lanes, CHANNEL, "x", 0.0, sent)))
+    assert sent == ["x"]
+    assert len(lanes) == 0  # nothing left behind once the channel is quiet
