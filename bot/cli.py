@@ -144,7 +144,7 @@ def _worker(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with running(assemble(settings), migrate=False) as process:
+        async with running(assemble(settings.for_answering()), migrate=False) as process:
             runtime = process.runtime
             site = None
             if settings.worker_port is not None:

@@ -143,7 +143,7 @@ async def answer_events(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     # serve migrated before it started this process.
-    async with running(assemble(settings), migrate=False) as process:
+    async with running(assemble(settings.for_answering()), migrate=False) as process:
         worker = InboundWorker(process.runtime)
         listening = asyncio.create_task(_wake_on_stdin(worker, stop))
         gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process

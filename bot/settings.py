@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -89,6 +89,20 @@ class Settings:
     def llm_enabled(self) -> bool:
         """An OpenAI-compatible server is configured."""
         return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def db_connections(self) -> int:
+        """The most connections one process's pool opens (kept open plus opened under load)."""
+        return self.db_pool_size + self.db_max_overflow
+
+    def for_answering(self) -> Settings:
+        """These settings for a process that answers stored events: every connection it may open kept open.
+
+        It answers as many events at a time as its pool allows connections; connections opened under load
+        and closed again would cost a PostgreSQL server process forked for each (367 in a 20 s bench, against
+        18 with the pool kept whole). The total stays what the operator allowed.
+        """
+        return replace(self, db_pool_size=self.db_connections, db_max_overflow=0)
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

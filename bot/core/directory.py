@@ -2,17 +2,116 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 from sqlmodel import col
 
 from bot.clock import Clock
 from bot.core.adapter import ChatAdapter
+from bot.core.group_commit import GroupCommit
 from bot.core.targets import Target, bare_conversation
 from bot.core.types import ConversationRef, UserRef
 from bot.db.database import Database
 from bot.db.models import ConversationRecord, PersonRecord
+
+CONVERSATIONS: Table = ConversationRecord.__table__  # type: ignore[attr-defined]
+PEOPLE: Table = PersonRecord.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class _ConversationWrite:
+    conversation: ConversationRef  # without its thread
+    reference: str
+    at: datetime
+
+    @property
+    def cache_key(self) -> str:
+        return self.conversation.key
+
+    @property
+    def fingerprint(self) -> str:
+        return self.reference
+
+    def row(self) -> dict[str, object]:
+        top = self.conversation
+        return {
+            "platform": top.platform,
+            "workspace": top.workspace,
+            "channel": top.channel,
+            "reference": self.reference,
+            "is_direct": top.is_direct,
+            "updated_at": self.at,
+        }
+
+
+@dataclass(frozen=True)
+class _PersonWrite:
+    user: UserRef
+    direct_conversation: str | None  # ConversationRef as JSON
+    at: datetime
+
+    @staticmethod
+    def key_of(user: UserRef) -> str:
+        return f"person:{user.key}"
+
+    @property
+    def cache_key(self) -> str:
+        return self.key_of(self.user)
+
+    @property
+    def fingerprint(self) -> str:
+        user = self.user
+        return (self.direct_conversation or "") + (user.time_zone or "") + (user.display_name or "")
+
+    def merged_into(self, earlier: dict[str, object] | None) -> dict[str, object]:
+        """This write's row, keeping what an earlier write of the same batch knew and this one does not."""
+        user = self.user
+        row: dict[str, object] = {
+            "platform": user.platform,
+            "workspace": user.workspace,
+            "user_id": user.user_id,
+            "display_name": user.display_name or None,  # an empty one says nothing: the stored one stays
+            "time_zone": user.time_zone or None,
+            "direct_conversation": self.direct_conversation,
+            "updated_at": self.at,
+        }
+        if earlier is not None:
+            for field in ("display_name", "time_zone", "direct_conversation"):
+                row[field] = row[field] or earlier[field]
+        return row
+
+
+_Write = _ConversationWrite | _PersonWrite
+
+
+def _upsert_conversations(database: Database, rows: list[dict[str, object]]) -> Executable:
+    """New conversations inserted; a known one's reference replaced only when it changed."""
+    statement = database.insert(CONVERSATIONS).values(rows)
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "workspace", "channel"],
+        set_={"reference": new.reference, "updated_at": new.updated_at},
+        where=CONVERSATIONS.c.reference != new.reference,
+    )
+
+
+def _upsert_people(database: Database, rows: list[dict[str, object]]) -> Executable:
+    """New people inserted; a known one keeps what a write does not say (a name, a time zone, a DM)."""
+    statement = database.insert(PEOPLE).values(rows)
+    new = statement.excluded
+    kept = {
+        name: func.coalesce(new[name], PEOPLE.c[name])
+        for name in ("display_name", "time_zone", "direct_conversation")
+    }
+    return statement.on_conflict_do_update(
+        index_elements=["platform", "user_id"], set_={**kept, "updated_at": new.updated_at}
+    )
 
 
 class Directory:
@@ -23,43 +122,53 @@ class Directory:
         self._clock = clock
         # What this process last stored, so an unchanged reference costs no write.
         self._stored: dict[str, str] = {}
+        self._writes: GroupCommit[_Write, None] = GroupCommit(self._write_together, "directory-group-commit")
 
     async def remember_conversation(self, conversation: ConversationRef) -> None:
         """Store or refresh a conversation's reference (without its thread)."""
-        top = conversation.in_thread(None)
-        encoded = top.model_dump_json()
-        if self._stored.get(top.key) == encoded:
+        await self.remember(conversation=conversation)
+
+    async def remember(
+        self,
+        *,
+        conversation: ConversationRef | None = None,
+        person: UserRef | None = None,
+        direct: ConversationRef | None = None,
+    ) -> None:
+        """Store or refresh where an event happened and who sent it, in one write shared with other events."""
+        writes: list[_Write] = []
+        now = self._clock.now()
+        if conversation is not None:
+            top = conversation.in_thread(None)
+            encoded = top.model_dump_json()
+            if self._stored.get(top.key) != encoded:
+                writes.append(_ConversationWrite(top, encoded, now))
+        if person is not None:
+            person_write = _PersonWrite(person, direct.model_dump_json() if direct else None, now)
+            if self._stored.get(person_write.cache_key) != person_write.fingerprint:
+                writes.append(person_write)
+        if not writes:
             return
-        for _ in range(2):  # a concurrent first insert by another process turns into an update
-            try:
-                async with self._database.session() as session:
-                    row = (
-                        await session.execute(
-                            select(ConversationRecord).where(
-                                col(ConversationRecord.platform) == top.platform,
-                                col(ConversationRecord.workspace) == top.workspace,
-                                col(ConversationRecord.channel) == top.channel,
-                            )
-                        )
-                    ).scalar_one_or_none()
-                    if row is None:
-                        session.add(
-                            ConversationRecord(
-                                platform=top.platform,
-                                workspace=top.workspace,
-                                channel=top.channel,
-                                reference=encoded,
-                                is_direct=top.is_direct,
-                                updated_at=self._clock.now(),
-                            )
-                        )
-                    elif row.reference != encoded:
-                        row.reference = encoded
-                        row.updated_at = self._clock.now()
-                self._stored[top.key] = encoded
-                return
-            except IntegrityError:
-                continue
+        await asyncio.gather(*(self._writes.submit(write) for write in writes))
+        for written in writes:
+            self._stored[written.cache_key] = written.fingerprint
+
+    async def _write_together(self, batch: Sequence[_Write]) -> list[None]:
+        # Upserts, many rows a statement: on SQLite every transaction takes the file's write lock, and the
+        # events handled side by side would otherwise queue for it one person and one channel at a time.
+        conversations: dict[str, dict[str, object]] = {}
+        people: dict[str, dict[str, object]] = {}
+        for write in batch:
+            if isinstance(write, _ConversationWrite):
+                conversations[write.cache_key] = write.row()
+            else:
+                people[write.cache_key] = write.merged_into(people.get(write.cache_key))
+        async with self._database.session() as session:
+            if conversations:
+                await session.execute(_upsert_conversations(self._database, list(conversations.values())))
+            if people:
+                await session.execute(_upsert_people(self._database, list(people.values())))
+        return [None] * len(batch)
 
     async def conversation(
         self, platform: str, channel: str, workspace: str | None = None
@@ -106,33 +215,7 @@ class Directory:
 
     async def remember_person(self, user: UserRef, direct: ConversationRef | None = None) -> None:
         """Store or refresh a person (and their 1:1 conversation when known)."""
-        cache_key = f"person:{user.key}"
-        encoded = (
-            (direct.model_dump_json() if direct else "") + (user.time_zone or "") + (user.display_name or "")
-        )
-        if self._stored.get(cache_key) == encoded:
-            return
-        for _ in range(2):
-            try:
-                async with self._database.session() as session:
-                    row = await self._person_row(session, user)
-                    if row is None:
-                        row = PersonRecord(
-                            platform=user.platform,
-                            workspace=user.workspace,
-                            user_id=user.user_id,
-                            updated_at=self._clock.now(),
-                        )
-                        session.add(row)
-                    row.display_name = user.display_name or row.display_name
-                    row.time_zone = user.time_zone or row.time_zone
-                    if direct is not None:
-                        row.direct_conversation = direct.model_dump_json()
-                    row.updated_at = self._clock.now()
-                self._stored[cache_key] = encoded
-                return
-            except IntegrityError:
-                continue
+        await self.remember(person=user, direct=direct)
 
     async def person(self, platform: str, user_id: str) -> PersonRecord | None:
         """What the bot knows of a person."""
@@ -175,7 +258,7 @@ class Directory:
 
     async def forget_direct_conversation(self, user: UserRef) -> None:
         """Forget a 1:1 conversation that no longer works (blocked, deleted)."""
-        self._stored.pop(f"person:{user.key}", None)
+        self._stored.pop(_PersonWrite.key_of(user), None)
         async with self._database.session() as session:
             row = await self._person_row(session, user)
             if row is not None:

@@ -177,15 +177,12 @@ class Dispatcher:
         await dedupe.complete(key)
 
     async def _remember(self, event: InboundEventT) -> None:
-        directory = self._runtime.directory
         conversation = getattr(event, "conversation", None)
-        if conversation is not None:
-            await directory.remember_conversation(conversation)
-        user = event.user
-        if user is not None:
-            await directory.remember_person(
-                user, conversation if conversation and conversation.is_direct else None
-            )
+        await self._runtime.directory.remember(
+            conversation=conversation,
+            person=event.user,
+            direct=conversation if conversation is not None and conversation.is_direct else None,
+        )
 
     async def _route(self, turn: Turn) -> None:
         event = turn.event

@@ -17,8 +17,6 @@ from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Result
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -110,8 +108,7 @@ class InboundQueue:
                 },
             )
         if self._quick is None:
-            insert = sqlite_insert if self._database.is_sqlite else postgres_insert
-            statement = insert(TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(TABLE.c.key)
+            statement = self._database.insert(TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(TABLE.c.key)
             result = await self._on_store_connection(statement, list(rows.values()))
             return {str(key) for key in result.scalars().all()}
         deadline = time.monotonic() + SQLITE_STORE_SECONDS

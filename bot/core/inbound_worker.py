@@ -32,11 +32,11 @@ class InboundWorker:
     def __init__(self, runtime: Runtime, name: str | None = None, concurrency: int | None = None) -> None:
         self._runtime = runtime
         self.name = name or worker_name()
-        # As many events at a time as the process keeps connections (CLUELINE_DB_POOL_SIZE), since a handler
-        # holds at most one: more would open connections beyond the pool only to close them again (measured
-        # on PostgreSQL at 32: 2,361 connections opened in a one-minute bench, each a server process forked,
-        # and the acks' p99 went from 6 to 23 ms; events beyond it wait in the queue, stored).
-        self._concurrency = concurrency or runtime.settings.db_pool_size
+        # As many events at a time as the pool allows connections (CLUELINE_DB_POOL_SIZE + _MAX_OVERFLOW, kept
+        # open in answering processes: Settings.for_answering), since a handler holds at most one. An answer
+        # spends most of its time waiting (on a write lock, on the platform): at 10 at a time one process
+        # answered 90 to 170 mentions a second, at 30 about 200; events beyond it wait in the queue, stored.
+        self._concurrency = concurrency or runtime.settings.db_connections
         self._tasks = TaskTracker()
         self._in_flight: set[str] = set()
         self.wake = asyncio.Event()

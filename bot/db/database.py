@@ -12,6 +12,10 @@ from uuid import uuid4
 
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -151,6 +155,9 @@ class Database:
         engine_url = self.url
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}
+            if self.is_sqlite_file:
+                # The same pool as on PostgreSQL: each connection here is a thread and its pragmas.
+                kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         else:
             engine_url, connect_args = _asyncpg_dsn(self.url)
             if pgbouncer:
@@ -220,6 +227,10 @@ class Database:
     def is_sqlite(self) -> bool:
         """True on SQLite, where one process owns the outbox."""
         return self.url.get_backend_name() == "sqlite"
+
+    def insert(self, table: Table) -> SqliteInsert | PostgresInsert:
+        """An INSERT in this database's dialect, for its ON CONFLICT clauses."""
+        return sqlite_insert(table) if self.is_sqlite else postgres_insert(table)
 
     @property
     def is_sqlite_file(self) -> bool:

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgres_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -136,9 +134,8 @@ class Outbox:
             for queued in messages
         ]
         table = OutboxMessage.__table__  # type: ignore[attr-defined]
-        insert_for = sqlite_insert if self._database.is_sqlite else postgres_insert
         await session.execute(
-            insert_for(table).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows
+            self._database.insert(table).on_conflict_do_nothing(index_elements=["idempotency_key"]), rows
         )
         keys = [queued.idempotency_key for queued in messages]
         ids: dict[str, int] = {}

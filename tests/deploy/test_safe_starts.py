@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.db.database import Database
+from bot.db.database import Database, database_for
+from bot.settings import Settings
 from tests.deploy.processes import answers, plain_env, resolve, run
 from tests.support.processes import free_port
 
@@ -82,6 +83,17 @@ async def test_pool_size_and_overflow_are_the_settings(postgres_url: str) -> Non
     try:
         assert database.engine.pool.size() == 3  # type: ignore[attr-defined]
         assert database.engine.pool._max_overflow == 2  # type: ignore[attr-defined]
+    finally:
+        await database.dispose()
+
+
+async def test_an_answering_process_keeps_open_every_connection_its_pool_may_open(tmp_path: Path) -> None:
+    # Connections opened under load and closed again would each fork a PostgreSQL server process.
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}", db_pool_size=3, db_max_overflow=2)
+    database = database_for(settings.for_answering())
+    try:
+        assert database.engine.pool.size() == 5  # type: ignore[attr-defined]
+        assert database.engine.pool._max_overflow == 0  # type: ignore[attr-defined]
     finally:
         await database.dispose()
 
