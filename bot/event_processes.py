@@ -32,7 +32,7 @@ _WAKE_BACKLOG_BYTES = 64
 _RESTART_PAUSE_SECONDS = 1.0
 _READY_SECONDS = 120.0
 _READY = b"ready\n"
-_NICENESS = 10
+_NICENESS = 19
 
 
 class EventProcesses:
