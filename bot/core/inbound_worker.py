@@ -32,11 +32,11 @@ class InboundWorker:
     def __init__(self, runtime: Runtime, name: str | None = None, concurrency: int | None = None) -> None:
         self._runtime = runtime
         self.name = name or worker_name()
-        # As many events at a time as the pool allows connections (CLUELINE_DB_POOL_SIZE + _MAX_OVERFLOW, kept
-        # open in answering processes: Settings.for_answering), since a handler holds at most one. An answer
-        # spends most of its time waiting (on a write lock, on the platform): at 10 at a time one process
-        # answered 90 to 170 mentions a second, at 30 about 200; events beyond it wait in the queue, stored.
-        self._concurrency = concurrency or runtime.settings.db_connections
+        # As many events at a time as the process keeps connections (CLUELINE_DB_POOL_SIZE; on SQLite the whole
+        # pool, see Settings.for_answering), since a handler holds at most one: more would open connections
+        # beyond the pool only to close them again (on PostgreSQL a server process forked for each: 367 in a
+        # 20 s bench against 18). Events beyond it wait in the queue, stored.
+        self._concurrency = concurrency or runtime.settings.db_pool_size
         self._tasks = TaskTracker()
         self._in_flight: set[str] = set()
         self.wake = asyncio.Event()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from bot.core.types import ConversationRef
 
-# How long a reply waits for the events that came before it in its conversation: one that hangs (a slow
+# How long a reply waits for any one event that came before it in its conversation: one that hangs (a slow
 # model, a stuck call) must not hold every later reply in the channel.
 ORDER_PATIENCE_SECONDS = 30.0
 
@@ -100,12 +100,11 @@ class ReplyLanes:
         place = _current_place.get()
         if place is None or place.key != key or place not in lane.places:
             return
-        earlier = lane.places[: lane.places.index(place)]
-        if earlier:
+        # One by one, each with its own patience: a burst's earlier events all progress (one reply a second
+        # in a channel), so the wait in all may be long; only one that hangs is given up on.
+        for other in lane.places[: lane.places.index(place)]:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    asyncio.gather(*(other.done.wait() for other in earlier)), ORDER_PATIENCE_SECONDS
-                )
+                await asyncio.wait_for(other.done.wait(), ORDER_PATIENCE_SECONDS)
 
     def _drop_if_idle(self, key: LaneKey, lane: _Lane) -> None:
         if lane.idle and self._lanes.get(key) is lane:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -278,10 +279,27 @@ class Database:
             await side.dispose()
 
 
+def switch_to_wal(cursor: Any, patience_seconds: float = 5.0) -> None:
+    """Put a SQLite file in WAL mode, retrying while another process holds it.
+
+    The switch needs the file to itself, and SQLite refuses it at once, without the busy timeout, while
+    another connection holds a write lock (two processes' first writes to a new file).
+    """
+    deadline = time.monotonic() + patience_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)
+
+
 def _sqlite_pragmas(dbapi_connection: Any) -> None:
     # WAL lets the web process read while the worker writes; foreign keys are off by default in SQLite.
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
+    switch_to_wal(cursor)
     # In WAL mode NORMAL never corrupts the file; only the last commits may be lost on power failure.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -15,7 +15,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -31,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlmodel import col
 
 from bot.core.group_commit import GroupCommit
-from bot.db.database import Database
+from bot.db.database import Database, switch_to_wal
 from bot.rate_budget.buckets import Budget, BudgetState, Reservation, pause, reserve
 from bot.rate_budget.store import MemoryBudgetStore
 from bot.rate_budget.tables import RateBudgetRow
@@ -83,7 +82,7 @@ def _immediate_engine(database: Database) -> AsyncEngine:
         # Budgets are soft state that a few seconds rebuild: a commit need not wait for the disk. With the
         # default rollback journal and full sync, every reservation paid several fsyncs, and one process's
         # sends queued behind them (a pulse to 2,000 people took 1.6x the limit's minimum instead of 1.02x).
-        _switch_to_wal(cursor)
+        switch_to_wal(cursor, SQLITE_LOCK_SECONDS)
         cursor.execute("PRAGMA synchronous=OFF")
         cursor.close()
 
@@ -94,23 +93,6 @@ def _immediate_engine(database: Database) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
-
-
-def _switch_to_wal(cursor: Any) -> None:
-    """Put a new budgets file in WAL mode, retrying while another process holds it.
-
-    The switch needs the file to itself, and SQLite refuses it at once, without the busy timeout, while
-    another connection holds a write lock (two processes' first reservations on a new file).
-    """
-    deadline = time.monotonic() + SQLITE_LOCK_SECONDS
-    while True:
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError:
-            if time.monotonic() >= deadline:
-                raise
-            time.sleep(0.005)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
+from bot.core import reply_lanes
 from bot.core.reply_lanes import ReplyLanes
 from bot.core.types import ConversationRef
 
@@ -47,3 +50,16 @@ async def test_an_earlier_event_that_never_replies_frees_the_lane_when_it_ends()
     await asyncio.gather(asyncio.create_task(silent()), asyncio.create_task(handle(lanes, CHANNEL, "x", 0.0, sent)))
     assert sent == ["x"]
     assert len(lanes) == 0  # nothing left behind once the channel is quiet
+
+
+async def test_an_earlier_event_that_hangs_holds_later_replies_only_for_a_while(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(reply_lanes, "ORDER_PATIENCE_SECONDS", 0.2)
+    lanes = ReplyLanes()
+    sent: list[str] = []
+    hung = asyncio.create_task(handle(lanes, CHANNEL, "hung", 60.0, sent))
+    later = asyncio.create_task(handle(lanes, CHANNEL, "later", 0.0, sent))
+    await asyncio.wait_for(later, timeout=5)
+    assert sent == ["later"]
+    hung.cancel()

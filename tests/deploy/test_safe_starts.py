@@ -87,8 +87,8 @@ async def test_pool_size_and_overflow_are_the_settings(postgres_url: str) -> Non
         await database.dispose()
 
 
-async def test_an_answering_process_keeps_open_every_connection_its_pool_may_open(tmp_path: Path) -> None:
-    # Connections opened under load and closed again would each fork a PostgreSQL server process.
+async def test_an_answering_process_on_sqlite_keeps_open_every_connection_its_pool_may_open(tmp_path: Path) -> None:
+    # It handles as many events at a time as it keeps connections; on a file they cost no server process.
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}", db_pool_size=3, db_max_overflow=2)
     database = database_for(settings.for_answering())
     try:
@@ -96,6 +96,12 @@ async def test_an_answering_process_keeps_open_every_connection_its_pool_may_ope
         assert database.engine.pool._max_overflow == 0  # type: ignore[attr-defined]
     finally:
         await database.dispose()
+
+
+def test_an_answering_process_on_postgresql_keeps_the_pool_as_set(postgres_url: str) -> None:
+    # 30 kept open by every process would pass a small server's connection limit.
+    settings = Settings(database_url=postgres_url, db_pool_size=3, db_max_overflow=2)
+    assert settings.for_answering() == settings
 
 
 async def _statement_names(database: Database) -> list[str]:
