@@ -124,10 +124,6 @@ class Directory:
         self._stored: dict[str, str] = {}
         self._writes: GroupCommit[_Write, None] = GroupCommit(self._write_together, "directory-group-commit")
 
-    async def remember_conversation(self, conversation: ConversationRef) -> None:
-        """Store or refresh a conversation's reference (without its thread)."""
-        await self.remember(conversation=conversation)
-
     async def remember(
         self,
         *,
@@ -213,10 +209,6 @@ class Directory:
                 )
             )
 
-    async def remember_person(self, user: UserRef, direct: ConversationRef | None = None) -> None:
-        """Store or refresh a person (and their 1:1 conversation when known)."""
-        await self.remember(person=user, direct=direct)
-
     async def person(self, platform: str, user_id: str) -> PersonRecord | None:
         """What the bot knows of a person."""
         async with self._database.session() as session:
@@ -235,7 +227,7 @@ class Directory:
         conversation = await adapter.open_dm(
             user, near=await self.any_conversation_in(user.platform, user.workspace)
         )
-        await self.remember_person(user, direct=conversation)
+        await self.remember(person=user, direct=conversation)
         return conversation
 
     async def any_conversation_in(self, platform: str, workspace: str) -> ConversationRef | None:

@@ -14,28 +14,32 @@ CHANNEL = ConversationRef(platform="slack", workspace="T1", channel="C1")
 OTHER_CHANNEL = ConversationRef(platform="slack", workspace="T1", channel="C2")
 
 
-async def handle(lanes: ReplyLanes, conversation: ConversationRef, name: str, think: float, sent: list[str]) -> None:
+async def handle(
+    lanes: ReplyLanes, conversation: ConversationRef, name: str, think: float, sent: list[str]
+) -> None:
     with lanes.place(conversation):
         await asyncio.sleep(think)
         async with lanes.turn(conversation.in_thread(f"{name}.000")):
             sent.append(name)
 
 
-async def test_a_later_event_ready_first_replies_after_the_earlier_one() -> None:
+async def replies_in_order_sent(*events: tuple[ConversationRef, str, float]) -> list[str]:
+    """Events (conversation, name, seconds before its reply) handled side by side, started in this order."""
     lanes = ReplyLanes()
     sent: list[str] = []
-    first = asyncio.create_task(handle(lanes, CHANNEL, "first", 0.2, sent))
-    second = asyncio.create_task(handle(lanes, CHANNEL, "second", 0.0, sent))
-    await asyncio.gather(first, second)
-    assert sent == ["first", "second"]
+    await asyncio.gather(*(asyncio.create_task(handle(lanes, *event, sent)) for event in events))
+    return sent
+
+
+async def test_a_later_event_ready_first_replies_after_the_earlier_one() -> None:
+    assert await replies_in_order_sent((CHANNEL, "first", 0.2), (CHANNEL, "second", 0.0)) == [
+        "first",
+        "second",
+    ]
 
 
 async def test_an_event_in_another_channel_does_not_wait() -> None:
-    lanes = ReplyLanes()
-    sent: list[str] = []
-    slow = asyncio.create_task(handle(lanes, CHANNEL, "slow", 0.2, sent))
-    elsewhere = asyncio.create_task(handle(lanes, OTHER_CHANNEL, "elsewhere", 0.0, sent))
-    await asyncio.gather(slow, elsewhere)
+    sent = await replies_in_order_sent((CHANNEL, "slow", 0.2), (OTHER_CHANNEL, "elsewhere", 0.0))
     assert sent == ["elsewhere", "slow"]
 
 
@@ -47,7 +51,9 @@ async def test_an_earlier_event_that_never_replies_frees_the_lane_when_it_ends()
         with lanes.place(CHANNEL):
             await asyncio.sleep(0.1)
 
-    await asyncio.gather(asyncio.create_task(silent()), asyncio.create_task(handle(lanes, CHANNEL, "x", 0.0, sent)))
+    await asyncio.gather(
+        asyncio.create_task(silent()), asyncio.create_task(handle(lanes, CHANNEL, "x", 0.0, sent))
+    )
     assert sent == ["x"]
     assert len(lanes) == 0  # nothing left behind once the channel is quiet
 

@@ -244,7 +244,7 @@ async def test_a_post_uses_the_stored_reference_of_its_channel(fb_runtime: Runti
     from bot.core.types import ConversationRef
 
     stored = ConversationRef(platform="slack", workspace="T1", channel="CVOICE", bot_id="B1")
-    await fb_runtime.directory.remember_conversation(stored)
+    await fb_runtime.directory.remember(conversation=stored)
     await add_route(fb_runtime, "slack:CVOICE")
     await intake_of(fb_runtime).accept([item()])
     await send_all(fb_runtime)
