@@ -6,6 +6,11 @@ checkpoint, a dead tuple until VACUUM), so a reader of the files could join a pe
 run is open. Sealed under the process's secret key (bot.secret_key), the stored event says nothing to a reader
 without that key. Padded to a size class (4 KiB, then powers of two), so its size does not tell a comment's
 length either, but for comments of several KiB.
+
+A message posted where others read it (a mention or a reply in a channel or group chat) is never an anonymous
+answer: its author showed it to everyone there. Its smallest class is 1 KiB, which writes a quarter of the
+bytes for the events a busy workspace sends most; whatever may carry an answer (a direct message, a slash
+command, a click, a form) keeps 4 KiB.
 """
 
 from __future__ import annotations
@@ -18,11 +23,19 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot.core.types import InboundEvent, InboundMessage
 from bot.secret_key import SecretKey
 
 SMALLEST_SEALED_BYTES = 4096
+SMALLEST_PUBLIC_SEALED_BYTES = 1024
 _NONCE_BYTES = 12
 _LENGTH_BYTES = 4
+
+
+def smallest_size_class(event: InboundEvent) -> int:
+    """The smallest padded size for this event: 4 KiB for whatever may carry a pulse answer, 1 KiB for the rest."""
+    public = isinstance(event, InboundMessage) and not event.is_direct and not event.is_command
+    return SMALLEST_PUBLIC_SEALED_BYTES if public else SMALLEST_SEALED_BYTES
 
 
 class EventUnreadable(ValueError):
@@ -42,10 +55,10 @@ class EventSeal:
             self._aead = AESGCM(derive.derive(self._secret_key.material()))
         return self._aead
 
-    def seal(self, key: str, plain: bytes) -> str:
-        """`plain` as padded ciphertext bound to its row's key (base64 text)."""
+    def seal(self, key: str, plain: bytes, smallest: int = SMALLEST_SEALED_BYTES) -> str:
+        """`plain` as padded ciphertext bound to its row's key (base64 text), at least `smallest` bytes long."""
         framed = len(plain).to_bytes(_LENGTH_BYTES, "big") + plain
-        size = SMALLEST_SEALED_BYTES
+        size = smallest
         while size < len(framed):
             size *= 2
         padded = framed + bytes(size - len(framed))

@@ -26,7 +26,7 @@ from sqlmodel import col
 
 from bot.clock import Clock
 from bot.core.dedupe import ABANDONED_AFTER
-from bot.core.event_seal import EventSeal
+from bot.core.event_seal import EventSeal, smallest_size_class
 from bot.core.group_commit import GroupCommit
 from bot.core.types import InboundEvent
 from bot.db.database import Database
@@ -78,7 +78,7 @@ class InboundQueue:
     async def store(self, key: str, platform: str, event: InboundEvent) -> bool:
         """True when the event is new and now stored; False for a second delivery. Raises if not stored."""
         key = key[:255]
-        payload = self._seal.seal(key, EVENT_JSON.dump_json(event))
+        payload = self._seal.seal(key, EVENT_JSON.dump_json(event), smallest_size_class(event))
         return await self._stores.submit(_Pending(key, platform, payload, self._clock.now()))
 
     async def _store_all(self, batch: Sequence[_Pending]) -> list[bool]:

@@ -12,13 +12,15 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 
 from bot.clock import SystemClock
-from bot.core.event_seal import EventSeal
+from bot.core.event_seal import SMALLEST_PUBLIC_SEALED_BYTES, SMALLEST_SEALED_BYTES, EventSeal
 from bot.core.inbound_queue import EVENT_JSON, InboundQueue
-from bot.core.types import ConversationRef, InboundMessage, UserRef
+from bot.core.types import ActionEvent, ConversationRef, InboundMessage, UserRef
 from bot.db.database import Database
 from bot.db.inbound_file import inbound_database
 from bot.db.models import InboundEventKey
 from bot.secret_key import SecretKey
+
+SEAL_OVERHEAD = 12 + 16  # AES-GCM's nonce and tag
 
 
 def queue_of(database: Database) -> InboundQueue:
@@ -88,9 +90,54 @@ async def test_a_stored_event_is_sealed_and_padded_in_the_table(database_url: st
         await database.dispose()
     stored = base64.b64decode(rows["short"])
     assert b"question 1" not in stored and b'"user_id":"U1"' not in stored
-    assert len(rows["short"]) == len(queue_of(database)._seal.seal("other", b"{}"))  # one size class
+    assert len(stored) == SMALLEST_PUBLIC_SEALED_BYTES + SEAL_OVERHEAD  # a channel mention's size class
     assert len(rows["long"]) > len(rows["short"])
     assert [e.event for e in leased] == [message(1), long]
+
+
+async def test_whatever_may_carry_a_pulse_answer_is_stored_at_one_size_whatever_its_length(
+    database_url: str,
+) -> None:
+    """A reader of the table must not tell a long comment from a score by the size of its sealed event."""
+    dm = ConversationRef(platform="slack", workspace="T1", channel="D1", is_direct=True)
+    person = UserRef(platform="slack", workspace="T1", user_id="U1")
+    comment = "my manager never listens to the team, " * 90  # 3.4 KB
+    answers = {
+        "dm-score": InboundMessage(event_id="e1", conversation=dm, user=person, text="7", is_direct=True),
+        "dm-comment": InboundMessage(
+            event_id="e2", conversation=dm, user=person, text=comment, is_direct=True
+        ),
+        "command": InboundMessage(
+            event_id="e3", conversation=dm, user=person, text=f"pulse comment {comment}", is_command=True
+        ),
+        "click": ActionEvent(
+            event_id="e4", conversation=dm, user=person, action_id="pulse_answer", value="9"
+        ),
+        "form": ActionEvent(
+            event_id="e5",
+            conversation=None,
+            user=person,
+            action_id="pulse_text",
+            form_values={"answer": comment},
+            source="form_submit",
+        ),
+    }
+    database = Database(database_url)
+    queue = queue_of(database)
+    try:
+        for key, event in answers.items():
+            await queue.store(key, "slack", event)
+        await queue.store("mention", "slack", message(1))
+        async with inbound_database(database).session() as session:
+            sizes = {
+                row.key: len(base64.b64decode(row.payload or ""))
+                for row in (await session.execute(select(InboundEventKey))).scalars()
+            }
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert {sizes[key] for key in answers} == {SMALLEST_SEALED_BYTES + SEAL_OVERHEAD}
+    assert sizes["mention"] == SMALLEST_PUBLIC_SEALED_BYTES + SEAL_OVERHEAD
 
 
 async def test_an_event_stored_in_plain_json_by_an_earlier_version_is_still_handled(
@@ -154,7 +201,9 @@ async def test_a_store_waits_for_another_process_holding_the_file_and_then_store
         assert await storing is True
         async with side.session() as session:
             claimed_at = (
-                await session.execute(select(InboundEventKey.claimed_at).where(col(InboundEventKey.key) == "k1"))
+                await session.execute(
+                    select(InboundEventKey.claimed_at).where(col(InboundEventKey.key) == "k1")
+                )
             ).scalar_one()
         leased = await queue.lease("host:1", 10, lambda _name: False)
     finally:
