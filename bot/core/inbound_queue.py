@@ -108,7 +108,11 @@ class InboundQueue:
                 },
             )
         if self._quick is None:
-            statement = self._database.insert(TABLE).on_conflict_do_nothing(index_elements=["key"]).returning(TABLE.c.key)
+            statement = (
+                self._database.insert(TABLE)
+                .on_conflict_do_nothing(index_elements=["key"])
+                .returning(TABLE.c.key)
+            )
             result = await self._on_store_connection(statement, list(rows.values()))
             return {str(key) for key in result.scalars().all()}
         deadline = time.monotonic() + SQLITE_STORE_SECONDS
@@ -181,6 +185,32 @@ class InboundQueue:
         return [
             StoredEvent(row.key, row.platform or "", self._event(row.key, row.payload or "")) for row in rows
         ]
+
+    @property
+    def lease_seconds(self) -> float:
+        """How long a lease lasts unless renewed."""
+        return self._lease.total_seconds()
+
+    async def renew(self, owner: str, keys: Sequence[str]) -> None:
+        """Extend `owner`'s leases of `keys` by a whole lease from now (those still its own and waiting)."""
+        await self._set_leases(owner, keys, owner, self._clock.now() + self._lease)
+
+    async def release(self, owner: str, keys: Sequence[str]) -> None:
+        """Give `owner`'s leases of `keys` back, unhandled: any process may lease them at once."""
+        await self._set_leases(owner, keys, None, None)
+
+    async def _set_leases(
+        self, owner: str, keys: Sequence[str], leased_by: str | None, leased_until: datetime | None
+    ) -> None:
+        if not keys:
+            return
+        statement = (
+            update(TABLE)
+            .where(TABLE.c.key.in_(list(keys)), TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
+            .values(leased_by=leased_by, leased_until=leased_until)
+        )
+        async with self._database.one_statement_transactions() as conn:
+            await conn.execute(statement)
 
     def _event(self, key: str, payload: str) -> InboundEvent:
         if payload.startswith("{"):  # stored by a version that kept events as plain JSON

@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import functools
 import logging
+from collections import Counter, deque
 from typing import TYPE_CHECKING
 
+from bot.core.reply_lanes import conversation_key
 from bot.core.tasks import TaskTracker
 from bot.outbox.claimers import died_on_this_machine, worker_name
 
@@ -24,10 +26,23 @@ GATHER_SECONDS = 0.05
 # How long a process stopping gives the events it already leased (the rest of the 10 s SIGTERM budget
 # goes to the HTTP server and the outbox).
 DRAIN_SECONDS = 5.0
+# Events of one conversation handled at a time: its replies leave one a second at most (the platforms' limit
+# per channel), so more would only hold answering slots that other conversations' events need. The rest
+# wait here in memory, in order, leased but holding no slot.
+PER_CONVERSATION = 3
+# Events held that way, at most, as many times the slots (a bound on memory, and on what a crash hands over).
+HELD_PER_SLOT = 10
+# How often the leases of the events held or under way here are renewed (a third of a lease): a burst in one
+# channel waits longer than one lease, and must not be taken over by another process meanwhile.
+RENEW_FRACTION = 3
 
 
 class InboundWorker:
-    """Drains the inbound queue of one process: at most its pool's connections' worth at a time, oldest first."""
+    """Drains the inbound queue of one process: at most its pool's connections' worth at a time, oldest first.
+
+    A conversation gets at most PER_CONVERSATION of those slots; its further events wait their turn here, so a
+    burst in one channel does not hold back the answers in every other.
+    """
 
     def __init__(self, runtime: Runtime, name: str | None = None, concurrency: int | None = None) -> None:
         self._runtime = runtime
@@ -38,28 +53,70 @@ class InboundWorker:
         # 20 s bench against 18). Events beyond it wait in the queue, stored.
         self._concurrency = concurrency or runtime.settings.db_pool_size
         self._tasks = TaskTracker()
-        self._in_flight: set[str] = set()
+        self._in_flight: set[str] = set()  # leased here and not finished: under way or held
+        self._running = 0
+        self._running_in: Counter[str] = Counter()
+        self._held: dict[str, deque[StoredEvent]] = {}
+        self._held_count = 0
+        self._stopping = False
         self.wake = asyncio.Event()
 
     async def run_once(self) -> int:
         """Lease what this process has room for and start handling it; how many were started."""
-        room = self._concurrency - len(self._in_flight)
-        if room <= 0:
-            return 0
-        leased = await self._runtime.inbound.lease(self.name, room, died_on_this_machine)
         started = 0
-        for stored in leased:
-            if stored.key in self._in_flight:
-                continue  # still ours from an earlier lease that lapsed while it ran
-            self._in_flight.add(stored.key)
-            task = self._tasks.spawn(self._handle(stored), name=f"{stored.platform}:{stored.event.kind}")
-            task.add_done_callback(functools.partial(self._finished, stored.key))
-            started += 1
-        return started
+        while True:
+            room = self._concurrency - self._running
+            held_room = self._concurrency * HELD_PER_SLOT - self._held_count
+            if room <= 0 or held_room <= 0:
+                return started
+            leased = await self._runtime.inbound.lease(self.name, min(room, held_room), died_on_this_machine)
+            for stored in leased:
+                if stored.key in self._in_flight:
+                    continue  # still ours from an earlier lease that lapsed while it ran
+                self._in_flight.add(stored.key)
+                conversation = _conversation_of(stored)
+                if conversation and self._running_in[conversation] >= PER_CONVERSATION:
+                    self._held.setdefault(conversation, deque()).append(stored)
+                    self._held_count += 1
+                else:
+                    self._start(stored, conversation)
+                    started += 1
+            if len(leased) < min(room, held_room):
+                return started  # nothing more waits in the queue
 
-    def _finished(self, key: str, _task: object) -> None:
+    def _start(self, stored: StoredEvent, conversation: str) -> None:
+        self._running += 1
+        self._running_in[conversation] += 1
+        task = self._tasks.spawn(self._handle(stored), name=f"{stored.platform}:{stored.event.kind}")
+        task.add_done_callback(functools.partial(self._finished, stored.key, conversation))
+
+    def _finished(self, key: str, conversation: str, _task: object) -> None:
         self._in_flight.discard(key)
+        self._running -= 1
+        self._running_in[conversation] -= 1
+        if not self._running_in[conversation]:
+            del self._running_in[conversation]
+        held = self._held.get(conversation)
+        if held and not self._stopping:
+            # The conversation's next event takes the slot its last one freed, before anything newer.
+            self._held_count -= 1
+            next_one = held.popleft()
+            if not held:
+                del self._held[conversation]
+            self._start(next_one, conversation)
         self.wake.set()  # room again: look for more
+
+    async def _renew_leases(self, stop: asyncio.Event) -> None:
+        """Keep the leases of the events held or under way here for as long as this process has them."""
+        every = self._runtime.inbound.lease_seconds / RENEW_FRACTION
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), every)
+            if self._in_flight and not stop.is_set():
+                try:
+                    await self._runtime.inbound.renew(self.name, sorted(self._in_flight))
+                except Exception:
+                    log.exception("renewing the leases of inbound events failed; trying again shortly")
 
     async def _handle(self, stored: StoredEvent) -> None:
         adapter = self._runtime.adapters.get(stored.platform)
@@ -75,6 +132,7 @@ class InboundWorker:
 
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         """Handle stored events until `stop` is set, then give those under way DRAIN_SECONDS to finish."""
+        renewing = asyncio.create_task(self._renew_leases(stop), name="inbound-lease-renewal")
         while not stop.is_set():
             self.wake.clear()
             try:
@@ -92,4 +150,25 @@ class InboundWorker:
             woken.cancel()
             if not stop.is_set():
                 await asyncio.sleep(GATHER_SECONDS)
+        self._stopping = True  # what is held stays unstarted, and is handed over below
         await self._tasks.drain(timeout=DRAIN_SECONDS)
+        await renewing
+        await self._release_held()
+
+    async def _release_held(self) -> None:
+        """Hand the events held here, never started, to the other processes at once (this one is stopping)."""
+        keys = [stored.key for held in self._held.values() for stored in held]
+        self._held.clear()
+        self._held_count = 0
+        try:
+            await self._runtime.inbound.release(self.name, keys)
+        except Exception:
+            log.exception(
+                "stopping: could not release %d inbound events; they wait out their lease", len(keys)
+            )
+
+
+def _conversation_of(stored: StoredEvent) -> str:
+    """The key of the conversation an event belongs to ("" for one without: a home tab opened, an install)."""
+    conversation = getattr(stored.event, "conversation", None)
+    return conversation_key(conversation) if conversation is not None else ""

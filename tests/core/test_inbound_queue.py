@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text, update
 from sqlmodel import col, select
 
-from bot.clock import SystemClock
+from bot.clock import ManualClock, SystemClock
 from bot.core.event_seal import SMALLEST_PUBLIC_SEALED_BYTES, SMALLEST_SEALED_BYTES, EventSeal
 from bot.core.inbound_queue import EVENT_JSON, InboundQueue
 from bot.core.types import ActionEvent, ConversationRef, InboundMessage, UserRef
@@ -70,6 +70,34 @@ async def test_each_stored_event_is_leased_to_one_process_oldest_first(database_
     assert third == []
     assert [e.event for e in first] == [message(n) for n in range(4)]
     assert sorted(e.key for e in taken_over) == ["k0", "k1", "k2", "k3"]
+
+
+async def test_a_renewed_lease_outlasts_the_lease_and_a_released_one_is_leased_again_at_once(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    clock = ManualClock(datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
+    seal = EventSeal(SecretKey("inbound-queue-test-key", str(database.url)))
+    queue = InboundQueue(inbound_database(database), clock, seal, lease=timedelta(seconds=60))
+    try:
+        for n in range(3):
+            await queue.store(f"k{n}", "slack", message(n))
+        held = await queue.lease("host:1", 3, lambda _name: False)
+        clock.advance(timedelta(seconds=40))
+        await queue.renew("host:1", ["k0", "k1"])
+        await queue.release("host:1", ["k2"])
+        released = await queue.lease("host:2", 3, lambda _name: False)
+        clock.advance(timedelta(seconds=40))  # 80 s after the lease: k0 and k1 only because they were renewed
+        renewed = await queue.lease("host:2", 3, lambda _name: False)
+        clock.advance(timedelta(seconds=61))  # every lease lapsed: renewed or not
+        lapsed = await queue.lease("host:3", 3, lambda _name: False)
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert [e.key for e in held] == ["k0", "k1", "k2"]
+    assert [e.key for e in released] == ["k2"]
+    assert renewed == []
+    assert [e.key for e in lapsed] == ["k0", "k1", "k2"]
 
 
 async def test_a_stored_event_is_sealed_and_padded_in_the_table(database_url: str) -> None:

@@ -4,6 +4,7 @@ record is refused with 503 (Slack delivers it again), never acknowledged and dro
 from __future__ import annotations
 
 import asyncio
+import time
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
@@ -67,3 +68,31 @@ async def test_a_burst_of_150_replies_in_one_channel_is_all_delivered_in_order(
         await fake_slack.wait_for("chat.postMessage", BURST, timeout=BURST * 1.5 + 30)
     threads = [call.body.get("thread_ts") for call in fake_slack.calls_to("chat.postMessage", ok_only=True)]
     assert threads == mentions
+
+
+NOISY = 60
+
+
+async def test_a_burst_in_one_channel_does_not_hold_back_the_answer_in_another(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    # A minute of replies in one channel (Slack lets the bot post there about once a second), then one
+    # mention elsewhere: it is answered at once, not after the burst's replies.
+    async with running_serve(database_url, fake_slack) as serve:
+        for n in range(NOISY):
+            body = event_body(app_mention("<@UBOT> thanks!", ts=f"1700002{n:03d}.000100"), f"EvNOISY{n:03d}")
+            status, _ = await serve.post(body)
+            assert status == 200
+        await fake_slack.wait_for("chat.postMessage", 2, timeout=30)  # the burst's replies are under way
+        asked = time.monotonic()
+        quiet = app_mention("<@UBOT> thanks!", channel="C0002", ts="1700003000.000100")
+        status, _ = await serve.post(event_body(quiet, "EvQUIET"))
+        assert status == 200
+        deadline = asked + 20
+        while not [c for c in fake_slack.calls_to("chat.postMessage") if c.body.get("channel") == "C0002"]:
+            assert time.monotonic() < deadline, "the other channel's answer waited behind the burst"
+            await asyncio.sleep(0.2)
+        burst_replies = len(fake_slack.calls_to("chat.postMessage")) - 1
+    answer = next(c for c in fake_slack.calls_to("chat.postMessage") if c.body.get("channel") == "C0002")
+    assert answer.received_at - asked < 5
+    assert burst_replies < NOISY  # answered while the burst was still going out
