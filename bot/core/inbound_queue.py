@@ -39,6 +39,8 @@ EVENT_JSON: TypeAdapter[InboundEvent] = TypeAdapter(InboundEvent)
 # waits for it; then 503, and the platform delivers again), and how often it tries.
 SQLITE_STORE_SECONDS = 30.0
 SQLITE_RETRY_SECONDS = 0.001
+# Keys named in one renewal or release statement (each its own short write: the acks wait for SQLite's lock).
+_KEYS_PER_STATEMENT = 500
 
 
 @dataclass(frozen=True)
@@ -202,15 +204,14 @@ class InboundQueue:
     async def _set_leases(
         self, owner: str, keys: Sequence[str], leased_by: str | None, leased_until: datetime | None
     ) -> None:
-        if not keys:
-            return
-        statement = (
-            update(TABLE)
-            .where(TABLE.c.key.in_(list(keys)), TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
-            .values(leased_by=leased_by, leased_until=leased_until)
-        )
         async with self._database.one_statement_transactions() as conn:
-            await conn.execute(statement)
+            for start in range(0, len(keys), _KEYS_PER_STATEMENT):
+                chunk = list(keys[start : start + _KEYS_PER_STATEMENT])
+                await conn.execute(
+                    update(TABLE)
+                    .where(TABLE.c.key.in_(chunk), TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
+                    .values(leased_by=leased_by, leased_until=leased_until)
+                )
 
     def _event(self, key: str, payload: str) -> InboundEvent:
         if payload.startswith("{"):  # stored by a version that kept events as plain JSON

@@ -30,8 +30,9 @@ DRAIN_SECONDS = 5.0
 # per channel), so more would only hold answering slots that other conversations' events need. The rest
 # wait here in memory, in order, leased but holding no slot.
 PER_CONVERSATION = 3
-# Events held that way, at most, as many times the slots (a bound on memory, and on what a crash hands over).
-HELD_PER_SLOT = 10
+# Events held that way, at most, as many times the slots: a bound on memory (a few KiB each), high enough that a
+# flood in one channel (3,000 by default) does not fill it and hold back the others again.
+HELD_PER_SLOT = 100
 # How often the leases of the events held or under way here are renewed (a third of a lease): a burst in one
 # channel waits longer than one lease, and must not be taken over by another process meanwhile.
 RENEW_FRACTION = 3
