@@ -8,7 +8,8 @@ without that key. Padded to a size class (4 KiB, then powers of two), so its siz
 length either, but for comments of several KiB.
 
 A message posted where others read it (a mention or a reply in a channel or group chat) is never an anonymous
-answer: its author showed it to everyone there. Its smallest class is 1 KiB, which writes a quarter of the
+answer: its author showed it to everyone there, and the pulse feature refuses an answer or comment said
+there (bot.features.pulse.chat). Its smallest class is 1 KiB, which writes a quarter of the
 bytes for the events a busy workspace sends most; whatever may carry an answer (a direct message, a slash
 command, a click, a form) keeps 4 KiB.
 """

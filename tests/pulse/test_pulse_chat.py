@@ -119,6 +119,31 @@ async def test_a_typed_score_says_whether_it_is_out_of_range_not_a_number_or_rep
     assert stranger.pop() == texts.REFUSED  # no pulse of theirs: the one neutral refusal
 
 
+async def test_an_answer_or_comment_said_in_a_channel_is_refused_and_not_recorded(runtime: Runtime) -> None:
+    from sqlalchemy import func, select
+
+    from bot.features.pulse.runs import create_pulse
+    from bot.features.pulse.spec import build_spec
+    from bot.features.pulse.tables import PulseBallot, PulsePendingBallot
+
+    bot = TestBot(runtime, user_id="lead")
+    bot.platform("slack")
+    spec = build_spec(question="enps", kind=None, audience=["slack:U1"], created_by="console:lead")
+    await create_pulse(runtime, spec)
+    await bot.push("help")  # any turn lets the scheduler open the run and send the DM
+    bot.pop_all()
+    await bot.say("pulse answer 3", by="U1", channel="C-general", mention=True)
+    await bot.say("pulse comment my manager never listens", by="U1", channel="C-general", mention=True)
+    in_channel = [m for m in bot.pop_posts("C-general")]
+    async with runtime.database.session() as session:
+        stored = await session.scalar(select(func.count()).select_from(PulsePendingBallot))
+        stored = (stored or 0) + (await session.scalar(select(func.count()).select_from(PulseBallot)) or 0)
+    await bot.say("pulse answer 3", by="U1")  # the same in the DM: taken
+    assert [_text(m) for m in in_channel] == [texts.ANSWER_IN_PRIVATE, texts.ANSWER_IN_PRIVATE]
+    assert stored == 0
+    assert any("Thank you" in _text(m) for m in bot.sent_to("D-U1"))
+
+
 def test_demo_runs_the_sample_pulse_records_the_answer_and_shows_the_rules(tmp_path: Path) -> None:
     done = demo("pulse\n9\n", tmp_path)
     assert done.returncode == 0, done.stderr

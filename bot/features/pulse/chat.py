@@ -7,7 +7,7 @@ import re
 
 from bot.core.markdown import escape
 from bot.core.turn import Turn
-from bot.core.types import ActionEvent, Block, OutboundMessage, Text
+from bot.core.types import ActionEvent, Block, InboundMessage, OutboundMessage, Text
 from bot.features.pulse import render, texts
 from bot.features.pulse.ballots import (
     AnswerOutcome,
@@ -31,6 +31,9 @@ async def pulse_command(turn: Turn) -> None:
     """`pulse ...`: answers and comments for anyone; creating, listing, results and closing for comms leads."""
     word, _, rest = turn.args.partition(" ")
     sub, rest = word.lower(), rest.strip()
+    if sub in ("answer", "comment") and _said_in_the_open(turn):
+        await turn.reply(texts.ANSWER_IN_PRIVATE)
+        return
     if sub == "answer":
         await _reply_outcome(turn, await record_typed_answer(turn.runtime, turn.person, rest))
         return
@@ -70,6 +73,16 @@ async def pulse_command(turn: Turn) -> None:
         await _grant(turn, rest)
     else:
         await turn.reply(texts.USAGE)
+
+
+def _said_in_the_open(turn: Turn) -> bool:
+    """A message others in its conversation read (a mention in a channel or group chat): never an answer.
+
+    Its author's name is beside it there, and the stored event is sealed at a smaller size than private ones
+    (bot.core.event_seal), so its size would tell a comment's length.
+    """
+    event = turn.event
+    return isinstance(event, InboundMessage) and not event.is_direct and not event.is_command
 
 
 def _pulse_id(text: str) -> int | None:

@@ -10,6 +10,10 @@ STORED_STATEMENT: Final = (
     "Nothing links the two; nobody, admins included, can see what you answered. Answers are final."
 )
 REFUSED: Final = "Sorry, I can't take that answer: this pulse isn't open for you. Thanks all the same!"
+ANSWER_IN_PRIVATE: Final = (
+    "Answers and comments are anonymous, so I only take them in our direct messages (or with the "
+    "`/clueline` command): everyone here can read this one. Nothing was recorded."
+)
 ALREADY_ANSWERED: Final = "You've already answered this one; answers are final. Thank you!"
 NOT_A_LEAD: Final = (
     "Only comms leads can create pulses, close them and read results. "
