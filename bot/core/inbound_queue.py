@@ -193,25 +193,35 @@ class InboundQueue:
         """How long a lease lasts unless renewed."""
         return self._lease.total_seconds()
 
-    async def renew(self, owner: str, keys: Sequence[str]) -> None:
-        """Extend `owner`'s leases of `keys` by a whole lease from now (those still its own and waiting)."""
-        await self._set_leases(owner, keys, owner, self._clock.now() + self._lease)
+    async def renew(self, owner: str, keys: Sequence[str]) -> set[str]:
+        """Extend `owner`'s leases of `keys` by a whole lease from now; the keys it still held (the others lost)."""
+        return await self._set_leases(owner, keys, owner, self._clock.now() + self._lease)
 
     async def release(self, owner: str, keys: Sequence[str]) -> None:
         """Give `owner`'s leases of `keys` back, unhandled: any process may lease them at once."""
         await self._set_leases(owner, keys, None, None)
 
+    async def defer(self, owner: str, keys: Sequence[str], seconds: float) -> None:
+        """Give `owner`'s leases of `keys` back, to be leased by any process after `seconds`, not before."""
+        await self._set_leases(owner, keys, None, self._clock.now() + timedelta(seconds=seconds))
+
     async def _set_leases(
         self, owner: str, keys: Sequence[str], leased_by: str | None, leased_until: datetime | None
-    ) -> None:
+    ) -> set[str]:
+        changed: set[str] = set()
+        if not keys:
+            return changed
         async with self._database.one_statement_transactions() as conn:
             for start in range(0, len(keys), _KEYS_PER_STATEMENT):
                 chunk = list(keys[start : start + _KEYS_PER_STATEMENT])
-                await conn.execute(
+                result = await conn.execute(
                     update(TABLE)
                     .where(TABLE.c.key.in_(chunk), TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
                     .values(leased_by=leased_by, leased_until=leased_until)
+                    .returning(TABLE.c.key)
                 )
+                changed.update(str(key) for key in result.scalars())
+        return changed
 
     def _event(self, key: str, payload: str) -> InboundEvent:
         if payload.startswith("{"):  # stored by a version that kept events as plain JSON

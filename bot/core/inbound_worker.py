@@ -33,6 +33,9 @@ PER_CONVERSATION = 3
 # Events held that way, at most, as many times the slots: a bound on memory (a few KiB each), high enough that a
 # flood in one channel (3,000 by default) does not fill it and hold back the others again.
 HELD_PER_SLOT = 100
+# How long events leased beyond that bound are left to other processes (and to this one's next looks), so the
+# queue's other conversations are reached meanwhile.
+DEFER_SECONDS = 30.0
 # How often the leases of the events held or under way here are renewed (a third of a lease): a burst in one
 # channel waits longer than one lease, and must not be taken over by another process meanwhile.
 RENEW_FRACTION = 3
@@ -59,7 +62,7 @@ class InboundWorker:
         self._running_in: Counter[str] = Counter()
         self._held: dict[str, deque[StoredEvent]] = {}
         self._held_count = 0
-        self._stopping = False
+        self._stop = asyncio.Event()  # run()'s: once set, what is held stays unstarted, to be handed over
         self.wake = asyncio.Event()
 
     async def run_once(self) -> int:
@@ -67,22 +70,28 @@ class InboundWorker:
         started = 0
         while True:
             room = self._concurrency - self._running
-            held_room = self._concurrency * HELD_PER_SLOT - self._held_count
-            if room <= 0 or held_room <= 0:
+            if room <= 0:
                 return started
-            leased = await self._runtime.inbound.lease(self.name, min(room, held_room), died_on_this_machine)
+            leased = await self._runtime.inbound.lease(self.name, room, died_on_this_machine)
+            deferred: list[str] = []
             for stored in leased:
                 if stored.key in self._in_flight:
                     continue  # still ours from an earlier lease that lapsed while it ran
-                self._in_flight.add(stored.key)
                 conversation = _conversation_of(stored)
                 if conversation and self._running_in[conversation] >= PER_CONVERSATION:
+                    if self._held_count >= self._concurrency * HELD_PER_SLOT:
+                        deferred.append(stored.key)  # a flood: left in the queue for later
+                        continue
+                    self._in_flight.add(stored.key)
                     self._held.setdefault(conversation, deque()).append(stored)
                     self._held_count += 1
                 else:
+                    self._in_flight.add(stored.key)
                     self._start(stored, conversation)
                     started += 1
-            if len(leased) < min(room, held_room):
+            if deferred:
+                await self._runtime.inbound.defer(self.name, deferred, DEFER_SECONDS)
+            if len(leased) < room:
                 return started  # nothing more waits in the queue
 
     def _start(self, stored: StoredEvent, conversation: str) -> None:
@@ -98,7 +107,7 @@ class InboundWorker:
         if not self._running_in[conversation]:
             del self._running_in[conversation]
         held = self._held.get(conversation)
-        if held and not self._stopping:
+        if held and not self._stop.is_set():
             # The conversation's next event takes the slot its last one freed, before anything newer.
             self._held_count -= 1
             next_one = held.popleft()
@@ -114,10 +123,24 @@ class InboundWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), every)
             if self._in_flight and not stop.is_set():
+                asked = sorted(self._in_flight)
                 try:
-                    await self._runtime.inbound.renew(self.name, sorted(self._in_flight))
+                    kept = await self._runtime.inbound.renew(self.name, asked)
                 except Exception:
                     log.exception("renewing the leases of inbound events failed; trying again shortly")
+                    continue
+                self._forget_lost_held(set(asked) - kept)
+
+    def _forget_lost_held(self, lost_keys: set[str]) -> None:
+        """Drop held events whose lease lapsed and went to another process: that one answers them."""
+        for conversation, held in list(self._held.items()):
+            lost = [stored for stored in held if stored.key in lost_keys]
+            for stored in lost:
+                held.remove(stored)
+                self._in_flight.discard(stored.key)
+            self._held_count -= len(lost)
+            if not held:
+                del self._held[conversation]
 
     async def _handle(self, stored: StoredEvent) -> None:
         adapter = self._runtime.adapters.get(stored.platform)
@@ -133,7 +156,16 @@ class InboundWorker:
 
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         """Handle stored events until `stop` is set, then give those under way DRAIN_SECONDS to finish."""
+        self._stop = stop
         renewing = asyncio.create_task(self._renew_leases(stop), name="inbound-lease-renewal")
+        try:
+            await self._serve_until(stop, poll_seconds)
+        finally:
+            renewing.cancel()
+        await self._tasks.drain(timeout=DRAIN_SECONDS)
+        await self._release_held()
+
+    async def _serve_until(self, stop: asyncio.Event, poll_seconds: float) -> None:
         while not stop.is_set():
             self.wake.clear()
             try:
@@ -151,10 +183,6 @@ class InboundWorker:
             woken.cancel()
             if not stop.is_set():
                 await asyncio.sleep(GATHER_SECONDS)
-        self._stopping = True  # what is held stays unstarted, and is handed over below
-        await self._tasks.drain(timeout=DRAIN_SECONDS)
-        await renewing
-        await self._release_held()
 
     async def _release_held(self) -> None:
         """Hand the events held here, never started, to the other processes at once (this one is stopping)."""

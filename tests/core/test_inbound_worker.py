@@ -1,0 +1,146 @@
+"""The inbound worker: a conversation's burst takes a few slots and waits its turn; the others go on."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import update
+
+from bot.clock import SystemClock
+from bot.core import inbound_worker
+from bot.core.event_seal import EventSeal
+from bot.core.inbound_queue import InboundQueue
+from bot.core.inbound_worker import PER_CONVERSATION, InboundWorker
+from bot.core.reply_lanes import ReplyLanes
+from bot.core.types import ConversationRef, InboundEvent, InboundMessage, UserRef
+from bot.db.database import Database
+from bot.db.inbound_file import TABLE, inbound_database
+from bot.secret_key import SecretKey
+
+
+def mention(event_id: str, channel: str) -> InboundMessage:
+    return InboundMessage(
+        event_id=event_id,
+        conversation=ConversationRef(platform="slack", workspace="T1", channel=channel),
+        user=UserRef(platform="slack", workspace="T1", user_id="U1"),
+        text="thanks!",
+        mentions_bot=True,
+    )
+
+
+class GatedDispatcher:
+    """Handles an event by waiting until the test lets it finish; records the order events started in."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+        self._gates: dict[str, asyncio.Event] = {}
+
+    async def handle_claimed(self, event: InboundEvent, _adapter: object) -> None:
+        self.started.append(event.event_id)
+        await self._gates.setdefault(event.event_id, asyncio.Event()).wait()
+
+    def finish(self, event_id: str) -> None:
+        self._gates.setdefault(event_id, asyncio.Event()).set()
+
+    def finish_all(self) -> None:
+        for event_id in self.started:
+            self.finish(event_id)
+
+
+@asynccontextmanager
+async def worker_on(
+    database_url: str, concurrency: int, lease: timedelta = timedelta(seconds=60)
+) -> AsyncIterator[tuple[InboundWorker, InboundQueue, GatedDispatcher, Database]]:
+    database = Database(database_url)
+    seal = EventSeal(SecretKey("inbound-worker-test-key", str(database.url)))
+    queue = InboundQueue(inbound_database(database), SystemClock(), seal, lease=lease)
+    dispatcher = GatedDispatcher()
+    runtime = SimpleNamespace(
+        inbound=queue, adapters={"slack": object()}, reply_lanes=ReplyLanes(), dispatcher=dispatcher
+    )
+    worker = InboundWorker(runtime, name="host:1", concurrency=concurrency)  # type: ignore[arg-type]
+    try:
+        yield worker, queue, dispatcher, database
+    finally:
+        for _ in range(20):  # each finished event may start a held one: let them all run out
+            dispatcher.finish_all()
+            await asyncio.sleep(0.02)
+        await queue.close()
+        await database.dispose()
+
+
+async def until(condition: object, seconds: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_flood_in_one_conversation_is_held_then_deferred_and_another_conversation_starts_at_once(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbound_worker, "HELD_PER_SLOT", 1)  # 4 slots: 4 held at most
+    async with worker_on(database_url, concurrency=4) as (worker, queue, dispatcher, _database):
+        for n in range(10):
+            await queue.store(f"a{n}", "slack", mention(f"A{n}", "C-noisy"))
+        await queue.store("b0", "slack", mention("B0", "C-quiet"))
+        await worker.run_once()
+        await until(lambda: len(dispatcher.started) == PER_CONVERSATION + 1)
+        assert dispatcher.started == [f"A{n}" for n in range(PER_CONVERSATION)] + ["B0"]
+        # A3 to A6 are held here; A7 to A9 went back to the queue for later: nobody may take them now.
+        assert await queue.lease("host:2", 10, lambda _name: False) == []
+        dispatcher.finish("A0")
+        await until(lambda: len(dispatcher.started) == 5)
+        assert dispatcher.started[-1] == "A3"  # the conversation's next, in order, in the slot A0 freed
+
+
+async def test_a_held_event_whose_lease_went_to_another_process_is_not_handled_here_too(
+    database_url: str,
+) -> None:
+    async with worker_on(database_url, concurrency=4, lease=timedelta(seconds=0.6)) as (
+        worker,
+        queue,
+        dispatcher,
+        database,
+    ):
+        for n in range(PER_CONVERSATION + 1):
+            await queue.store(f"a{n}", "slack", mention(f"A{n}", "C-noisy"))
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop, poll_seconds=0.05))
+        await until(lambda: len(dispatcher.started) == PER_CONVERSATION)
+        last = f"a{PER_CONVERSATION}"
+        await asyncio.sleep(0.5)  # a renewal or two: the held event's lease is still this process's
+        assert await queue.lease("host:2", 10, lambda _name: False) == []
+        # Its lease lapsed meanwhile (a database failover stopped the renewals) and another process took it.
+        async with inbound_database(database).one_statement_transactions() as conn:
+            await conn.execute(
+                update(TABLE)
+                .where(TABLE.c.key == last)
+                .values(leased_by="host:2", leased_until=datetime.now(UTC) + timedelta(hours=1))
+            )
+        await asyncio.sleep(0.5)  # the next renewal finds it gone
+        dispatcher.finish("A0")
+        await asyncio.sleep(0.3)
+        stop.set()
+        dispatcher.finish_all()
+        await running
+    assert f"A{PER_CONVERSATION}" not in dispatcher.started
+
+
+async def test_what_a_stopping_worker_held_is_leased_by_the_next_process_at_once(database_url: str) -> None:
+    async with worker_on(database_url, concurrency=4) as (worker, queue, dispatcher, _database):
+        for n in range(PER_CONVERSATION + 2):
+            await queue.store(f"a{n}", "slack", mention(f"A{n}", "C-noisy"))
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop, poll_seconds=0.05))
+        await until(lambda: len(dispatcher.started) == PER_CONVERSATION)
+        stop.set()
+        dispatcher.finish_all()
+        await running
+        taken = await queue.lease("host:2", 10, lambda _name: False)
+    assert [stored.key for stored in taken] == [f"a{PER_CONVERSATION}", f"a{PER_CONVERSATION + 1}"]
