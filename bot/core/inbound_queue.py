@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Result
 from sqlalchemy.exc import DBAPIError
@@ -26,13 +27,15 @@ from sqlmodel import col
 
 from bot.clock import Clock
 from bot.core.dedupe import ABANDONED_AFTER
-from bot.core.event_seal import EventSeal, smallest_size_class
+from bot.core.event_seal import EventSeal, EventUnreadable, smallest_size_class
 from bot.core.group_commit import GroupCommit
 from bot.core.types import InboundEvent
 from bot.db.database import Database
 from bot.db.inbound_file import TABLE
 from bot.db.models import InboundEventKey
 from bot.db.quick_insert import FileLocked, QuickSqliteInsert
+
+log = logging.getLogger(__name__)
 
 EVENT_JSON: TypeAdapter[InboundEvent] = TypeAdapter(InboundEvent)
 # SQLite: how long the ack's store keeps trying for the file's write lock (as long as every other connection
@@ -184,9 +187,32 @@ class InboundQueue:
         )
         async with self._database.one_statement_transactions() as conn:
             rows = sorted((await conn.execute(statement)).all(), key=lambda row: row.claimed_at)
-        return [
-            StoredEvent(row.key, row.platform or "", self._event(row.key, row.payload or "")) for row in rows
-        ]
+        leased: list[StoredEvent] = []
+        unreadable: list[str] = []
+        for row in rows:
+            try:
+                leased.append(
+                    StoredEvent(row.key, row.platform or "", self._event(row.key, row.payload or ""))
+                )
+            except (EventUnreadable, ValidationError):
+                unreadable.append(row.key)
+        if unreadable:
+            await self._drop_unreadable(unreadable)
+        return leased
+
+    async def _drop_unreadable(self, keys: Sequence[str]) -> None:
+        """Mark events that can never be opened here as done (sealed under another key, or damaged).
+
+        Left waiting, each would be leased again and fail again with every lease, holding back the events
+        leased beside it for a whole lease each time.
+        """
+        log.warning("%d stored events cannot be opened with this secret key; dropped", len(keys))
+        async with self._database.one_statement_transactions() as conn:
+            await conn.execute(
+                update(TABLE)
+                .where(TABLE.c.key.in_(list(keys)))
+                .values(completed=True, payload=None, leased_by=None, leased_until=None)
+            )
 
     @property
     def lease_seconds(self) -> float:

@@ -168,6 +168,30 @@ async def test_whatever_may_carry_a_pulse_answer_is_stored_at_one_size_whatever_
     assert sizes["mention"] == SMALLEST_PUBLIC_SEALED_BYTES + SEAL_OVERHEAD
 
 
+async def test_an_event_sealed_under_another_key_is_dropped_and_does_not_hold_back_the_others(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    before_rotation = queue_of(database)
+    after_rotation = InboundQueue(
+        inbound_database(database), SystemClock(), EventSeal(SecretKey("a-new-secret-key", str(database.url)))
+    )
+    try:
+        await before_rotation.store("old", "slack", message(1))
+        await after_rotation.store("new", "slack", message(2))
+        first = await after_rotation.lease("host:1", 10, lambda _name: False)
+        async with inbound_database(database).session() as session:
+            old = (
+                await session.execute(select(InboundEventKey).where(col(InboundEventKey.key) == "old"))
+            ).scalar_one()
+    finally:
+        await before_rotation.close()
+        await after_rotation.close()
+        await database.dispose()
+    assert [e.key for e in first] == ["new"]
+    assert old.completed and old.payload is None
+
+
 async def test_an_event_stored_in_plain_json_by_an_earlier_version_is_still_handled(
     database_url: str,
 ) -> None:
