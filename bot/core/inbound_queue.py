@@ -42,6 +42,8 @@ EVENT_JSON: TypeAdapter[InboundEvent] = TypeAdapter(InboundEvent)
 # waits for it; then 503, and the platform delivers again), and how often it tries.
 SQLITE_STORE_SECONDS = 30.0
 SQLITE_RETRY_SECONDS = 0.001
+# How long a stored event this process cannot open is left to the others before it tries again.
+UNREADABLE_RETRY_SECONDS = 300.0
 # Keys named in one renewal or release statement (each its own short write: the acks wait for SQLite's lock).
 _KEYS_PER_STATEMENT = 500
 
@@ -197,22 +199,12 @@ class InboundQueue:
             except (EventUnreadable, ValidationError):
                 unreadable.append(row.key)
         if unreadable:
-            await self._drop_unreadable(unreadable)
+            # Another process may open them (a newer version, or one with the key they were sealed under, in a
+            # rolling deploy); for this one they would fail every lease and strand the events leased beside
+            # them. Left for later: old keys are forgotten in the end (Dedupe.forget_old).
+            log.warning("%d stored events cannot be opened here; left for another process", len(unreadable))
+            await self.defer(owner, unreadable, UNREADABLE_RETRY_SECONDS)
         return leased
-
-    async def _drop_unreadable(self, keys: Sequence[str]) -> None:
-        """Mark events that can never be opened here as done (sealed under another key, or damaged).
-
-        Left waiting, each would be leased again and fail again with every lease, holding back the events
-        leased beside it for a whole lease each time.
-        """
-        log.warning("%d stored events cannot be opened with this secret key; dropped", len(keys))
-        async with self._database.one_statement_transactions() as conn:
-            await conn.execute(
-                update(TABLE)
-                .where(TABLE.c.key.in_(list(keys)))
-                .values(completed=True, payload=None, leased_by=None, leased_until=None)
-            )
 
     @property
     def lease_seconds(self) -> float:

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 
 from bot.clock import ManualClock, SystemClock
 from bot.core.event_seal import SMALLEST_PUBLIC_SEALED_BYTES, SMALLEST_SEALED_BYTES, EventSeal
-from bot.core.inbound_queue import EVENT_JSON, InboundQueue
+from bot.core.inbound_queue import EVENT_JSON, UNREADABLE_RETRY_SECONDS, InboundQueue
 from bot.core.types import ActionEvent, ConversationRef, InboundMessage, UserRef
 from bot.db.database import Database
 from bot.db.inbound_file import inbound_database
@@ -168,28 +168,29 @@ async def test_whatever_may_carry_a_pulse_answer_is_stored_at_one_size_whatever_
     assert sizes["mention"] == SMALLEST_PUBLIC_SEALED_BYTES + SEAL_OVERHEAD
 
 
-async def test_an_event_sealed_under_another_key_is_dropped_and_does_not_hold_back_the_others(
+async def test_an_event_sealed_under_another_key_is_left_to_others_and_does_not_hold_back_the_rest(
     database_url: str,
 ) -> None:
     database = Database(database_url)
-    before_rotation = queue_of(database)
-    after_rotation = InboundQueue(
-        inbound_database(database), SystemClock(), EventSeal(SecretKey("a-new-secret-key", str(database.url)))
-    )
+    clock = ManualClock(datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
+    old_key = EventSeal(SecretKey("inbound-queue-test-key", str(database.url)))
+    new_key = EventSeal(SecretKey("a-new-secret-key", str(database.url)))
+    before_rotation = InboundQueue(inbound_database(database), clock, old_key)
+    after_rotation = InboundQueue(inbound_database(database), clock, new_key)
     try:
         await before_rotation.store("old", "slack", message(1))
         await after_rotation.store("new", "slack", message(2))
-        first = await after_rotation.lease("host:1", 10, lambda _name: False)
-        async with inbound_database(database).session() as session:
-            old = (
-                await session.execute(select(InboundEventKey).where(col(InboundEventKey.key) == "old"))
-            ).scalar_one()
+        first = await after_rotation.lease("host:new", 10, lambda _name: False)
+        at_once = await before_rotation.lease("host:old", 10, lambda _name: False)
+        clock.advance(timedelta(seconds=UNREADABLE_RETRY_SECONDS + 1))
+        later = await before_rotation.lease("host:old", 10, lambda _name: False)
     finally:
         await before_rotation.close()
         await after_rotation.close()
         await database.dispose()
     assert [e.key for e in first] == ["new"]
-    assert old.completed and old.payload is None
+    assert at_once == []
+    assert [e.event for e in later] == [message(1)]  # a process holding its key handles it
 
 
 async def test_an_event_stored_in_plain_json_by_an_earlier_version_is_still_handled(
