@@ -65,6 +65,14 @@ class _Pending:
     claimed_at: datetime
 
 
+class Leased(list[StoredEvent]):
+    """The events a lease took that this process can open; `taken`: the rows it took, those it cannot open too."""
+
+    def __init__(self, taken: int) -> None:
+        super().__init__()
+        self.taken = taken
+
+
 class InboundQueue:
     """Stores acknowledged events (once per key) and leases them to the processes that handle them."""
 
@@ -159,7 +167,7 @@ class InboundQueue:
             with contextlib.suppress(Exception):  # a dropped connection has nothing left to close
                 await connection.close()
 
-    async def lease(self, owner: str, limit: int, dead_owners: Callable[[str], bool]) -> list[StoredEvent]:
+    async def lease(self, owner: str, limit: int, dead_owners: Callable[[str], bool]) -> Leased:
         """Lease up to `limit` stored events nobody handles (oldest first) to `owner`."""
         now = self._clock.now()
         until = now + self._lease
@@ -189,7 +197,7 @@ class InboundQueue:
         )
         async with self._database.one_statement_transactions() as conn:
             rows = sorted((await conn.execute(statement)).all(), key=lambda row: row.claimed_at)
-        leased: list[StoredEvent] = []
+        leased = Leased(taken=len(rows))
         unreadable: list[str] = []
         for row in rows:
             try:

@@ -68,19 +68,20 @@ class InboundWorker:
     async def run_once(self) -> int:
         """Lease what this process has room for and start handling it; how many were started."""
         started = 0
+        deferred: set[str] = set()
         while True:
             room = self._concurrency - self._running
             if room <= 0:
                 return started
             leased = await self._runtime.inbound.lease(self.name, room, died_on_this_machine)
-            deferred: list[str] = []
+            deferring: list[str] = []
             for stored in leased:
                 if stored.key in self._in_flight:
                     continue  # still ours from an earlier lease that lapsed while it ran
                 conversation = _conversation_of(stored)
                 if conversation and self._running_in[conversation] >= PER_CONVERSATION:
                     if self._held_count >= self._concurrency * HELD_PER_SLOT:
-                        deferred.append(stored.key)  # a flood: left in the queue for later
+                        deferring.append(stored.key)  # a flood: left in the queue for later
                         continue
                     self._in_flight.add(stored.key)
                     self._held.setdefault(conversation, deque()).append(stored)
@@ -89,10 +90,12 @@ class InboundWorker:
                     self._in_flight.add(stored.key)
                     self._start(stored, conversation)
                     started += 1
-            if deferred:
-                await self._runtime.inbound.defer(self.name, deferred, DEFER_SECONDS)
-            if len(leased) < room:
-                return started  # nothing more waits in the queue
+            if deferring:
+                await self._runtime.inbound.defer(self.name, deferring, DEFER_SECONDS)
+            came_back = not deferred.isdisjoint(deferring)  # the whole queue was gone through once
+            deferred.update(deferring)
+            if leased.taken < room or came_back:
+                return started  # nothing more waits in the queue, or nothing but what was deferred
 
     def _start(self, stored: StoredEvent, conversation: str) -> None:
         self._running += 1

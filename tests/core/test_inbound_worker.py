@@ -144,3 +144,15 @@ async def test_what_a_stopping_worker_held_is_leased_by_the_next_process_at_once
         await running
         taken = await queue.lease("host:2", 10, lambda _name: False)
     assert [stored.key for stored in taken] == [f"a{PER_CONVERSATION}", f"a{PER_CONVERSATION + 1}"]
+
+
+async def test_a_look_at_the_queue_ends_when_what_it_deferred_comes_back(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbound_worker, "HELD_PER_SLOT", 1)
+    monkeypatch.setattr(inbound_worker, "DEFER_SECONDS", 0.05)  # back before the flood is gone through
+    async with worker_on(database_url, concurrency=4) as (worker, queue, dispatcher, _database):
+        for n in range(100):
+            await queue.store(f"a{n:03d}", "slack", mention(f"A{n}", "C-noisy"))
+        await asyncio.wait_for(worker.run_once(), timeout=20)
+        await until(lambda: len(dispatcher.started) == PER_CONVERSATION)
