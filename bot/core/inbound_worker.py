@@ -74,6 +74,12 @@ class InboundWorker:
             if room <= 0:
                 return started
             leased = await self._runtime.inbound.lease(self.name, room, died_on_this_machine)
+            if self._stop.is_set():
+                # Stopping came while the lease ran: what it took goes back at once, none of it started.
+                await self._runtime.inbound.release(
+                    self.name, [stored.key for stored in leased if stored.key not in self._in_flight]
+                )
+                return started
             deferring: list[str] = []
             for stored in leased:
                 if stored.key in self._in_flight:
