@@ -102,7 +102,7 @@ async def test_a_flood_in_one_conversation_is_held_then_deferred_and_another_con
 async def test_a_held_event_whose_lease_went_to_another_process_is_not_handled_here_too(
     database_url: str,
 ) -> None:
-    async with worker_on(database_url, concurrency=4, lease=timedelta(seconds=0.6)) as (
+    async with worker_on(database_url, concurrency=4, lease=timedelta(seconds=3)) as (
         worker,
         queue,
         dispatcher,
@@ -114,7 +114,7 @@ async def test_a_held_event_whose_lease_went_to_another_process_is_not_handled_h
         running = asyncio.create_task(worker.run(stop, poll_seconds=0.05))
         await until(lambda: len(dispatcher.started) == PER_CONVERSATION)
         last = f"a{PER_CONVERSATION}"
-        await asyncio.sleep(0.5)  # a renewal or two: the held event's lease is still this process's
+        await asyncio.sleep(4)  # past the first lease, renewed meanwhile: the held event's is still this process's
         assert await queue.lease("host:2", 10, lambda _name: False) == []
         # Its lease lapsed meanwhile (a database failover stopped the renewals) and another process took it.
         async with inbound_database(database).one_statement_transactions() as conn:
@@ -123,7 +123,7 @@ async def test_a_held_event_whose_lease_went_to_another_process_is_not_handled_h
                 .where(TABLE.c.key == last)
                 .values(leased_by="host:2", leased_until=datetime.now(UTC) + timedelta(hours=1))
             )
-        await asyncio.sleep(0.5)  # the next renewal finds it gone
+        await asyncio.sleep(1.5)  # the next renewal (every second) finds it gone
         dispatcher.finish("A0")
         await asyncio.sleep(0.3)
         stop.set()
