@@ -35,7 +35,7 @@ _LENGTH_BYTES = 4
 
 def smallest_size_class(event: InboundEvent) -> int:
     """The smallest padded size for this event: 4 KiB for whatever may carry a pulse answer, 1 KiB for the rest."""
-    public = isinstance(event, InboundMessage) and not event.is_direct and not event.is_command
+    public = isinstance(event, InboundMessage) and event.said_in_the_open
     return SMALLEST_PUBLIC_SEALED_BYTES if public else SMALLEST_SEALED_BYTES
 
 

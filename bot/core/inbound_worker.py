@@ -9,7 +9,6 @@ import logging
 from collections import Counter, deque
 from typing import TYPE_CHECKING
 
-from bot.core.reply_lanes import conversation_key
 from bot.core.tasks import TaskTracker
 from bot.outbox.claimers import died_on_this_machine, worker_name
 
@@ -58,10 +57,8 @@ class InboundWorker:
         self._concurrency = concurrency or runtime.settings.db_pool_size
         self._tasks = TaskTracker()
         self._in_flight: set[str] = set()  # leased here and not finished: under way or held
-        self._running = 0
-        self._running_in: Counter[str] = Counter()
-        self._held: dict[str, deque[StoredEvent]] = {}
-        self._held_count = 0
+        self._running_in: Counter[str] = Counter()  # events under way, by conversation
+        self._held: dict[str, deque[StoredEvent]] = {}  # events waiting for their conversation's turn
         self._stop = asyncio.Event()  # run()'s: once set, what is held stays unstarted, to be handed over
         self.wake = asyncio.Event()
 
@@ -70,7 +67,7 @@ class InboundWorker:
         started = 0
         deferred: set[str] = set()
         while True:
-            room = self._concurrency - self._running
+            room = self._concurrency - self._running_in.total()
             if room <= 0:
                 return started
             leased = await self._runtime.inbound.lease(self.name, room, died_on_this_machine)
@@ -81,17 +78,18 @@ class InboundWorker:
                 )
                 return started
             deferring: list[str] = []
+            held = sum(len(waiting) for waiting in self._held.values())
             for stored in leased:
                 if stored.key in self._in_flight:
                     continue  # still ours from an earlier lease that lapsed while it ran
                 conversation = _conversation_of(stored)
                 if conversation and self._running_in[conversation] >= PER_CONVERSATION:
-                    if self._held_count >= self._concurrency * HELD_PER_SLOT:
+                    if held >= self._concurrency * HELD_PER_SLOT:
                         deferring.append(stored.key)  # a flood: left in the queue for later
                         continue
                     self._in_flight.add(stored.key)
                     self._held.setdefault(conversation, deque()).append(stored)
-                    self._held_count += 1
+                    held += 1
                 else:
                     self._in_flight.add(stored.key)
                     self._start(stored, conversation)
@@ -104,21 +102,18 @@ class InboundWorker:
                 return started  # nothing more waits in the queue, or nothing but what was deferred
 
     def _start(self, stored: StoredEvent, conversation: str) -> None:
-        self._running += 1
         self._running_in[conversation] += 1
         task = self._tasks.spawn(self._handle(stored), name=f"{stored.platform}:{stored.event.kind}")
         task.add_done_callback(functools.partial(self._finished, stored.key, conversation))
 
     def _finished(self, key: str, conversation: str, _task: object) -> None:
         self._in_flight.discard(key)
-        self._running -= 1
         self._running_in[conversation] -= 1
         if not self._running_in[conversation]:
             del self._running_in[conversation]
         held = self._held.get(conversation)
         if held and not self._stop.is_set():
             # The conversation's next event takes the slot its last one freed, before anything newer.
-            self._held_count -= 1
             next_one = held.popleft()
             if not held:
                 del self._held[conversation]
@@ -147,7 +142,6 @@ class InboundWorker:
             for stored in lost:
                 held.remove(stored)
                 self._in_flight.discard(stored.key)
-            self._held_count -= len(lost)
             if not held:
                 del self._held[conversation]
 
@@ -197,7 +191,6 @@ class InboundWorker:
         """Hand the events held here, never started, to the other processes at once (this one is stopping)."""
         keys = [stored.key for held in self._held.values() for stored in held]
         self._held.clear()
-        self._held_count = 0
         try:
             await self._runtime.inbound.release(self.name, keys)
         except Exception:
@@ -209,4 +202,4 @@ class InboundWorker:
 def _conversation_of(stored: StoredEvent) -> str:
     """The key of the conversation an event belongs to ("" for one without: a home tab opened, an install)."""
     conversation = getattr(stored.event, "conversation", None)
-    return conversation_key(conversation) if conversation is not None else ""
+    return conversation.key if conversation is not None else ""

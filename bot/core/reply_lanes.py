@@ -45,11 +45,6 @@ def _lane_key(conversation: ConversationRef) -> LaneKey:
     return (conversation.platform, conversation.workspace or "", conversation.channel)
 
 
-def conversation_key(conversation: ConversationRef) -> str:
-    """The lane a conversation's replies share (its channel, threads included), as one string."""
-    return "/".join(_lane_key(conversation))
-
-
 class ReplyLanes:
     """FIFO lanes by conversation (its channel, threads included), made on demand and dropped when idle.
 

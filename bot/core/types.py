@@ -72,6 +72,11 @@ class InboundMessage(Neutral):
     is_command: bool = False  # came as `/clueline ...`
     trigger_id: str | None = None  # lets the adapter open a form in answer
 
+    @property
+    def said_in_the_open(self) -> bool:
+        """Posted where others read it (a mention or reply in a channel or group chat): never anonymous."""
+        return not self.is_direct and not self.is_command
+
 
 class ActionEvent(Neutral):
     """A button press, a card submit or a form (modal) submit."""

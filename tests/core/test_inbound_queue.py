@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import col, select
 
-from bot.clock import ManualClock, SystemClock
+from bot.clock import Clock, ManualClock, SystemClock
 from bot.core.event_seal import SMALLEST_PUBLIC_SEALED_BYTES, SMALLEST_SEALED_BYTES, EventSeal
 from bot.core.inbound_queue import EVENT_JSON, UNREADABLE_RETRY_SECONDS, InboundQueue
 from bot.core.types import ActionEvent, ConversationRef, InboundMessage, UserRef
@@ -23,9 +23,11 @@ from bot.secret_key import SecretKey
 SEAL_OVERHEAD = 12 + 16  # AES-GCM's nonce and tag
 
 
-def queue_of(database: Database) -> InboundQueue:
-    seal = EventSeal(SecretKey("inbound-queue-test-key", str(database.url)))
-    return InboundQueue(inbound_database(database), SystemClock(), seal)
+def queue_of(
+    database: Database, clock: Clock | None = None, secret: str = "inbound-queue-test-key"
+) -> InboundQueue:
+    seal = EventSeal(SecretKey(secret, str(database.url)))
+    return InboundQueue(inbound_database(database), clock or SystemClock(), seal)
 
 
 def message(n: int) -> InboundMessage:
@@ -77,8 +79,7 @@ async def test_a_renewed_lease_outlasts_the_lease_and_a_released_one_is_leased_a
 ) -> None:
     database = Database(database_url)
     clock = ManualClock(datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
-    seal = EventSeal(SecretKey("inbound-queue-test-key", str(database.url)))
-    queue = InboundQueue(inbound_database(database), clock, seal, lease=timedelta(seconds=60))
+    queue = queue_of(database, clock)  # leases of 60 s
     try:
         for n in range(3):
             await queue.store(f"k{n}", "slack", message(n))
@@ -173,10 +174,8 @@ async def test_an_event_sealed_under_another_key_is_left_to_others_and_does_not_
 ) -> None:
     database = Database(database_url)
     clock = ManualClock(datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
-    old_key = EventSeal(SecretKey("inbound-queue-test-key", str(database.url)))
-    new_key = EventSeal(SecretKey("a-new-secret-key", str(database.url)))
-    before_rotation = InboundQueue(inbound_database(database), clock, old_key)
-    after_rotation = InboundQueue(inbound_database(database), clock, new_key)
+    before_rotation = queue_of(database, clock)
+    after_rotation = queue_of(database, clock, secret="a-new-secret-key")
     try:
         await before_rotation.store("old", "slack", message(1))
         await after_rotation.store("new", "slack", message(2))

@@ -31,7 +31,13 @@ async def pulse_command(turn: Turn) -> None:
     """`pulse ...`: answers and comments for anyone; creating, listing, results and closing for comms leads."""
     word, _, rest = turn.args.partition(" ")
     sub, rest = word.lower(), rest.strip()
-    if sub in ("answer", "comment") and _said_in_the_open(turn):
+    if (
+        sub in ("answer", "comment")
+        and isinstance(turn.event, InboundMessage)
+        and turn.event.said_in_the_open
+    ):
+        # Its author's name is beside it there, and such messages are sealed smaller (bot.core.event_seal):
+        # the stored event's size would tell a comment's length.
         await turn.reply(texts.ANSWER_IN_PRIVATE)
         return
     if sub == "answer":
@@ -73,16 +79,6 @@ async def pulse_command(turn: Turn) -> None:
         await _grant(turn, rest)
     else:
         await turn.reply(texts.USAGE)
-
-
-def _said_in_the_open(turn: Turn) -> bool:
-    """A message others in its conversation read (a mention in a channel or group chat): never an answer.
-
-    Its author's name is beside it there, and the stored event is sealed at a smaller size than private ones
-    (bot.core.event_seal), so its size would tell a comment's length.
-    """
-    event = turn.event
-    return isinstance(event, InboundMessage) and not event.is_direct and not event.is_command
 
 
 def _pulse_id(text: str) -> int | None:
