@@ -108,6 +108,23 @@ async def answered(database_url: str, wait_seconds: float = 60.0) -> tuple[int, 
         await database.dispose()
 
 
+def server_core(args: argparse.Namespace) -> tuple[set[int], set[int]] | None:
+    """With --own-core: CPU 0 for the server under test, the other CPUs for everything else; None without."""
+    if not args.own_core:
+        return None
+    cpus = os.sched_getaffinity(0)
+    if len(cpus) < 2:
+        raise SystemExit("--own-core needs at least two CPUs")
+    first = min(cpus)
+    return {first}, cpus - {first}
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes `pid` started (serve's event processes)."""
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(child) for child in path.read_text().split()] if path.exists() else []
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -293,6 +310,9 @@ def line(name: str, fixed: Result, ceiling: Result) -> str:
 
 
 async def main(args: argparse.Namespace) -> None:
+    placement = server_core(args)
+    if placement is not None:
+        os.sched_setaffinity(0, placement[1])  # the sender; the fake and the servers start from here
     fake, api_url = await start_fake()
     workdir = Path(tempfile.mkdtemp(prefix="clueline-bench-"))
     serve_port, bare_port = free_port(), free_port()
@@ -336,6 +356,14 @@ async def main(args: argparse.Namespace) -> None:
         bare_url = f"http://127.0.0.1:{bare_port}/slack/events"
         await wait_until_up(serve_url, serve)
         await wait_until_up(bare_url, bare)
+        if placement is not None:
+            # Each server on a core of its own, as behind a real Slack; serve's event processes (niced below
+            # it) beside the sender, on a core serve's single event loop would not use anyway.
+            server, others = placement
+            for pid in (serve.pid, bare.pid):
+                os.sched_setaffinity(pid, server)
+            for pid in children_of(serve.pid):
+                os.sched_setaffinity(pid, others)
         bare_fixed, bare_max, _ = await measure("bare", bare_url, args)
         # Channel chatter goes through the same verification, bolt and parsing but starts no work:
         # the cost of the adapter alone, before the core's dispatch.
@@ -349,6 +377,7 @@ async def main(args: argparse.Namespace) -> None:
             await stop(process)
     print(
         f"signed app_mention events, {args.rate:g}/s for {args.seconds:g} s (open loop), then {args.in_flight} in flight"
+        + (", each server on a core of its own" if placement is not None else "")
     )
     print(line("bare bolt", bare_fixed, bare_max))
     print(line("serve, ignored", chatter_fixed, chatter_max))
@@ -370,6 +399,12 @@ if __name__ == "__main__":
     parser.add_argument("--database-url", help="serve's database (default: a fresh SQLite file)")
     parser.add_argument(
         "--answer-wait", type=float, default=120.0, help="how long to wait for the backlog to be answered"
+    )
+    parser.add_argument(
+        "--own-core",
+        action="store_true",
+        help="run each server on a CPU of its own, the sender, the fake Slack and serve's event processes on the "
+        "others (as when the load comes from elsewhere)",
     )
     parser.add_argument("--verbose", action="store_true", help="show the serve process's log")
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)

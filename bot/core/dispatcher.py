@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
@@ -29,6 +30,11 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Turn], Awaitable[None]]
 HomeSection = Callable[[Turn], Awaitable[list[Block]]]
+
+# A handler still running after this long is given up as failed: it would otherwise hold an answering slot (and
+# its conversation's turn) for as long as the process lives, its lease renewed all along. A reply waits at most a
+# few rate-limit pauses; an answer later than this is no answer.
+HANDLING_SECONDS = 600.0
 
 EMPTY_MESSAGE_HINT = "Ask me a product question, or type **help** to see what I can do."
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
@@ -166,13 +172,20 @@ class Dispatcher:
     async def _handle(self, key: str, event: InboundEventT, adapter: ChatAdapter) -> None:
         dedupe = self._runtime.dedupe
         turn = Turn(event=event, adapter=adapter, runtime=self._runtime)
+        deadline = asyncio.timeout(HANDLING_SECONDS)
         try:
-            await self._remember(event)
-            await self._route(turn)
+            async with deadline:
+                await self._remember(event)
+                await self._route(turn)
         except Exception:
             # Give the key back so the platform's retry of this event is handled, not dropped.
             await dedupe.release(key)
-            log.exception("handling %s event %s failed", event.kind, key[:12])
+            if deadline.expired():
+                log.error(
+                    "handling %s event %s took over %g s; given up", event.kind, key[:12], HANDLING_SECONDS
+                )
+            else:
+                log.exception("handling %s event %s failed", event.kind, key[:12])
             raise
         await dedupe.complete(key)
 

@@ -25,23 +25,23 @@ FileLocked = sqlite3.OperationalError
 
 
 class QuickSqliteInsert:
-    """`INSERT … ON CONFLICT DO NOTHING RETURNING key` of many rows in one transaction, on a kept connection."""
+    """`INSERT … ON CONFLICT DO NOTHING` of many rows in one transaction, on a kept connection."""
 
     def __init__(self, database: Database, table: Table, key: str) -> None:
         self._database = database
+        self._key = key
         dialect = sqlite.dialect()
         compiled = (
             sqlite_insert(table)
             .on_conflict_do_nothing(index_elements=[key])
-            .returning(table.c[key])
             .compile(dialect=dialect, column_keys=[column.name for column in table.columns])
         )
         self._sql = str(compiled)
         names = list(compiled.positiontup or [])
-        # The columns' own conversions (aware datetimes to SQLite's text form, booleans to 0 and 1), so rows
-        # read the same as those the engine wrote.
+        # Each column's conversion as the engine applies it on SQLite (aware datetimes to SQLite's text form,
+        # booleans to 0 and 1), so these rows read and compare the same as those the engine wrote.
         self._columns: list[tuple[str, Callable[[Any], Any] | None]] = [
-            (name, table.c[name].type.bind_processor(dialect)) for name in names
+            (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
         ]
         self._connection: sqlite3.Connection | None = None
 
@@ -57,7 +57,9 @@ class QuickSqliteInsert:
                 values = [
                     convert(row.get(name)) if convert else row.get(name) for name, convert in self._columns
                 ]
-                stored.update(str(key) for (key,) in connection.execute(self._sql, values))
+                # One row changed, or none when its key was there: cheaper to ask than RETURNING's result rows.
+                if connection.execute(self._sql, values).rowcount:
+                    stored.add(str(row[self._key]))
             connection.execute("COMMIT")
         except BaseException:
             if connection.in_transaction:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+
 import pytest
 
+from bot.core import dispatcher
 from bot.core.turn import Turn
 from bot.core.types import ConversationRef, InboundMessage, UserRef
 from bot.runtime import Runtime
@@ -56,22 +60,32 @@ async def test_channel_message_without_mention_is_ignored(runtime: Runtime) -> N
     assert len(bot.pop_all()) == 1
 
 
-async def test_failed_handling_lets_the_retry_through(runtime: Runtime) -> None:
-    calls: list[str] = []
+async def handled_twice(
+    runtime: Runtime, first_run: Callable[[], Awaitable[None]], fails_with: type[Exception]
+) -> list[str]:
+    """Deliver one event twice to a command whose first run does `first_run` first; the replies it got."""
+    runs: list[str] = []
 
-    async def flaky(turn: Turn) -> None:
-        calls.append(turn.args)
-        if len(calls) == 1:
-            raise RuntimeError("first delivery fails")
+    async def command(turn: Turn) -> None:
+        runs.append(turn.args)
+        if len(runs) == 1:
+            await first_run()
         await turn.reply("done")
 
-    runtime.dispatcher.command("flaky", flaky)
+    runtime.dispatcher.command("twice", command)
     bot = TestBot(runtime)
-    with pytest.raises(RuntimeError):
-        await bot.deliver(_message("E4", "flaky once"))
-    await bot.deliver(_message("E4", "flaky once"))
-    assert calls == ["once", "once"]
-    assert bot.pop_all() == ["done"]
+    with pytest.raises(fails_with):
+        await bot.deliver(_message("E4", "twice please"))
+    await bot.deliver(_message("E4", "twice please"))
+    assert runs == ["please", "please"]
+    return bot.pop_all()
+
+
+async def test_failed_handling_lets_the_retry_through(runtime: Runtime) -> None:
+    async def fails() -> None:
+        raise RuntimeError("first delivery fails")
+
+    assert await handled_twice(runtime, fails, RuntimeError) == ["done"]
 
 
 async def test_comms_lead_only_command_is_refused_to_others(runtime: Runtime) -> None:
@@ -93,3 +107,21 @@ async def test_conversations_and_people_are_persisted(runtime: Runtime) -> None:
     stored = await runtime.directory.conversation("console", "dm-persisted")
     assert stored is not None and stored.is_direct
     assert await runtime.directory.person("console", "persisted") is not None
+
+
+async def test_a_handler_that_hangs_is_given_up_at_the_deadline_and_the_retry_let_through(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(dispatcher, "HANDLING_SECONDS", 0.2)
+    cancelled: list[bool] = []
+
+    async def hangs() -> None:
+        try:
+            await asyncio.Event().wait()  # a call that never returns
+        except asyncio.CancelledError:
+            cancelled.append(True)
+            raise
+
+    assert await handled_twice(runtime, hangs, TimeoutError) == ["done"]
+    assert cancelled == [True]
+    assert "took over 0.2 s; given up" in caplog.text

@@ -264,3 +264,37 @@ async def test_a_store_waits_for_another_process_holding_the_file_and_then_store
     # Written by the ack's own connection, read back by the engine as every other row.
     assert claimed_at.tzinfo is not None and before <= claimed_at <= datetime.now(UTC)
     assert [(e.key, e.event) for e in leased] == [("k0", message(0)), ("k1", message(1))]
+
+
+async def test_the_ack_writes_its_times_in_the_text_the_engine_writes_and_compares(database_url: str) -> None:
+    database = Database(database_url)
+    side = inbound_database(database)
+    if not side.is_sqlite_file:
+        pytest.skip("only a SQLite file's acks are written outside the engine")
+    on_the_second = datetime(2026, 12, 5, 21, 0, 0, tzinfo=UTC)  # no microseconds: the form that differed
+    queue = queue_of(database, clock=ManualClock(on_the_second))
+    try:
+        await queue.store("by-the-ack", "slack", message(0))
+        async with side.session() as session:
+            session.add(InboundEventKey(key="by-the-engine", claimed_at=on_the_second))
+        async with side.session() as session:
+            stored = dict(
+                (await session.execute(text("SELECT key, claimed_at FROM inbound_event"))).tuples().all()
+            )
+            # SQLite compares times as text: both rows must sit on the same side of the same instant.
+            not_before = (
+                (
+                    await session.execute(
+                        select(col(InboundEventKey.key)).where(
+                            col(InboundEventKey.claimed_at) >= on_the_second
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert stored["by-the-ack"] == stored["by-the-engine"] == "2026-12-05 21:00:00.000000"
+    assert sorted(not_before) == ["by-the-ack", "by-the-engine"]
