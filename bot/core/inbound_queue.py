@@ -19,7 +19,6 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Result
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import Executable
@@ -34,6 +33,7 @@ from bot.db.database import Database
 from bot.db.inbound_file import TABLE
 from bot.db.models import InboundEventKey
 from bot.db.quick_insert import FileLocked, QuickSqliteInsert
+from bot.db.quick_postgres_insert import QuickPostgresInsert
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,8 @@ class InboundQueue:
         self._connection: AsyncConnection | None = None
         # A SQLite file: the ack's insert on this thread through the standard library (bot.db.quick_insert).
         self._quick = QuickSqliteInsert(database, TABLE, "key") if database.is_sqlite_file else None
+        # PostgreSQL: the batch in one statement of column arrays, through asyncpg itself (bot.db.quick_postgres_insert).
+        self._quick_postgres = QuickPostgresInsert(database, TABLE, "key") if not database.is_sqlite else None
         self._lease = lease
         self._stores: GroupCommit[_Pending, bool] = GroupCommit(self._store_all, "inbound-group-commit")
         # Called after each commit that stored a new event (wakes the processes that handle them).
@@ -122,6 +124,8 @@ class InboundQueue:
                     "payload": p.payload,
                 },
             )
+        if self._quick_postgres is not None:
+            return await self._quick_postgres.insert_new(list(rows.values()))
         if self._quick is None:
             statement = (
                 self._database.insert(TABLE)
@@ -142,26 +146,17 @@ class InboundQueue:
                 await asyncio.sleep(SQLITE_RETRY_SECONDS)
 
     async def _on_store_connection(self, statement: Executable, rows: list[dict[str, object]]) -> Result[Any]:
-        """Run `statement` on the store's own connection, made again once if the database dropped it.
-
-        The stores run one at a time (group commit), so one connection serves them all, kept open: a pooled
-        one would be pinged at each checkout, a round trip more for every ack.
-        """
+        """Run `statement` on the store's own connection (SQLite in memory: the one the database lives in)."""
         if self._connection is None:
             self._connection = await self._database.autocommit_connection()
-        try:
-            return await self._connection.execute(statement, rows)
-        except DBAPIError as exc:
-            if not exc.connection_invalidated:
-                raise
-        await self.close()
-        self._connection = await self._database.autocommit_connection()
         return await self._connection.execute(statement, rows)
 
     async def close(self) -> None:
         """Close the store's connection (the process is stopping)."""
         if self._quick is not None:
             self._quick.close()
+        if self._quick_postgres is not None:
+            await self._quick_postgres.close()
         connection, self._connection = self._connection, None
         if connection is not None:
             with contextlib.suppress(Exception):  # a dropped connection has nothing left to close
