@@ -42,6 +42,14 @@ class Result:
     latencies: list[float]
     errors: int
     elapsed: float
+    server_cpu: float | None = None  # seconds of CPU the server's process used meanwhile (Linux)
+
+    @property
+    def cpu_per_ack(self) -> float | None:
+        """The server's CPU time per acknowledged request: steadier from run to run than the rate."""
+        return (
+            self.server_cpu / len(self.latencies) if self.server_cpu is not None and self.latencies else None
+        )
 
     @property
     def throughput(self) -> float:
@@ -285,8 +293,22 @@ async def stop(process: asyncio.subprocess.Process) -> None:
             await process.wait()
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU time the process has used so far, from /proc (None where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def measure(
-    name: str, url: str, args: argparse.Namespace, chatter: bool = False, database_url: str = ""
+    name: str,
+    url: str,
+    args: argparse.Namespace,
+    server_pid: int,
+    chatter: bool = False,
+    database_url: str = "",
 ) -> tuple[Result, Result, tuple[int, int]]:
     """A warm-up second, the fixed-rate phase, then the ceiling phase.
 
@@ -297,15 +319,21 @@ async def measure(
     fixed = await open_loop(url, args.rate, args.seconds, f"{name}fixed", chatter)
     await asyncio.sleep(1.0)
     kept_up = await answered(database_url, wait_seconds=0) if database_url else (0, 0)
+    cpu_before = cpu_seconds(server_pid)
     ceiling = await closed_loop(url, args.in_flight, args.seconds / 2, f"{name}max", chatter)
+    cpu_after = cpu_seconds(server_pid)
+    if cpu_before is not None and cpu_after is not None:
+        ceiling.server_cpu = cpu_after - cpu_before
     return fixed, ceiling, kept_up
 
 
 def line(name: str, fixed: Result, ceiling: Result) -> str:
+    cpu = ceiling.cpu_per_ack
     return (
         f"{name:<16} p50 {fixed.percentile(0.50) * 1000:6.1f} ms  p99 {fixed.percentile(0.99) * 1000:6.1f} ms  "
         f"at {fixed.throughput:6.1f}/s ({fixed.errors} errors)  |  max {ceiling.throughput:7.1f}/s "
-        f"(p99 {ceiling.percentile(0.99) * 1000:.1f} ms, {ceiling.errors} errors)"
+        f"(p99 {ceiling.percentile(0.99) * 1000:.1f} ms, {ceiling.errors} errors"
+        + (f", {cpu * 1e6:.0f} us CPU an ack)" if cpu is not None else ")")
     )
 
 
@@ -364,12 +392,12 @@ async def main(args: argparse.Namespace) -> None:
                 os.sched_setaffinity(pid, server)
             for pid in children_of(serve.pid):
                 os.sched_setaffinity(pid, others)
-        bare_fixed, bare_max, _ = await measure("bare", bare_url, args)
+        bare_fixed, bare_max, _ = await measure("bare", bare_url, args, bare.pid)
         # Channel chatter goes through the same verification, bolt and parsing but starts no work:
         # the cost of the adapter alone, before the core's dispatch.
-        chatter_fixed, chatter_max, _ = await measure("chatter", serve_url, args, chatter=True)
+        chatter_fixed, chatter_max, _ = await measure("chatter", serve_url, args, serve.pid, chatter=True)
         serve_fixed, serve_max, (kept_up, by_then) = await measure(
-            "serve", serve_url, args, database_url=database_url
+            "serve", serve_url, args, serve.pid, database_url=database_url
         )
         done, stored = await answered(database_url, wait_seconds=args.answer_wait)
     finally:
@@ -387,6 +415,11 @@ async def main(args: argparse.Namespace) -> None:
         f"fixed-rate throughput {serve_fixed.throughput / bare_fixed.throughput:.2f}x, "
         f"max throughput {serve_max.throughput / bare_max.throughput:.2f}x"
     )
+    if serve_max.cpu_per_ack is not None and bare_max.cpu_per_ack is not None:
+        print(
+            f"CPU an ack at the ceiling, serve/bare: {serve_max.cpu_per_ack / bare_max.cpu_per_ack:.2f}x "
+            "(serve's own process; its event processes answer elsewhere)"
+        )
     print(f"answered 1 s after the fixed rate ended: {kept_up} of the {by_then} stored by then")
     print(f"events serve stored: {stored}, answered: {done} (within {args.answer_wait:g} s after the last)")
 

@@ -182,7 +182,11 @@ class Dispatcher:
             await dedupe.release(key)
             if deadline.expired():
                 log.error(
-                    "handling %s event %s took over %g s; given up", event.kind, key[:12], HANDLING_SECONDS
+                    "handling %s event %s took over %g s; given up",
+                    event.kind,
+                    key[:12],
+                    HANDLING_SECONDS,
+                    exc_info=True,  # what the cancellation ended in, should it be another error
                 )
             else:
                 log.exception("handling %s event %s failed", event.kind, key[:12])

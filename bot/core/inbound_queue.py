@@ -156,7 +156,8 @@ class InboundQueue:
         if self._quick is not None:
             self._quick.close()
         if self._quick_postgres is not None:
-            await self._quick_postgres.close()
+            with contextlib.suppress(Exception):  # a dropped connection has nothing left to close
+                await self._quick_postgres.close()
         connection, self._connection = self._connection, None
         if connection is not None:
             with contextlib.suppress(Exception):  # a dropped connection has nothing left to close

@@ -103,8 +103,11 @@ class ReplyLanes:
         # One by one, each with its own patience: a burst's earlier events all progress (one reply a second
         # in a channel), so the wait in all may be long; only one that hangs is given up on.
         for other in lane.places[: lane.places.index(place)]:
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that comes as the
+            # awaited event is set, and the handler given up (its deadline, a stop) would run on.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(other.done.wait(), ORDER_PATIENCE_SECONDS)
+                async with asyncio.timeout(ORDER_PATIENCE_SECONDS):
+                    await other.done.wait()
 
     def _drop_if_idle(self, key: LaneKey, lane: _Lane) -> None:
         if lane.idle and self._lanes.get(key) is lane:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Column, String, Table
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.types import TypeDecorator
 
 from bot.db.database import Database
 
@@ -30,7 +32,7 @@ class QuickPostgresInsert:
             (column.name, column.type.dialect_impl(dialect).bind_processor(dialect)) for column in columns
         ]
         arrays = ", ".join(
-            f"${n}::{column.type.compile(dialect=dialect)}[]" for n, column in enumerate(columns, start=1)
+            f"${n}::{_array_element(column, dialect)}[]" for n, column in enumerate(columns, start=1)
         )
         names = ", ".join(column.name for column in columns)
         self._sql = (
@@ -38,6 +40,7 @@ class QuickPostgresInsert:
             f"ON CONFLICT ({key}) DO NOTHING RETURNING {key}"
         )
         self._connection: AsyncConnection | None = None
+        self._closed = False
 
     async def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> set[str]:
         """The keys of the rows inserted (those not there already), made again once if the server dropped it."""
@@ -52,22 +55,35 @@ class QuickPostgresInsert:
             if not driver.is_closed():
                 raise
         # The server ended the connection (a failover, an idle timeout, a DBA): once more, on a new one.
-        await self.close()
+        await self._drop_connection()
         driver = await self._driver()
         return {str(key) for (key,) in await driver.fetch(self._sql, *arrays)}
 
     async def _driver(self) -> Any:
         """asyncpg's own connection under the kept one (opened through the engine: its URL, TLS and settings)."""
+        if self._closed:
+            raise ConnectionError("the inbound store is closed (the process is stopping)")
         if self._connection is None:
             self._connection = await self._database.autocommit_connection()
         raw = await self._connection.get_raw_connection()
         return raw.driver_connection
 
     async def close(self) -> None:
-        """Close the connection (the process is stopping, or the server dropped it)."""
+        """Close the connection for good (the process is stopping): an insert under way opens no other."""
+        self._closed = True
+        await self._drop_connection()
+
+    async def _drop_connection(self) -> None:
         connection, self._connection = self._connection, None
         if connection is not None:
             try:
                 await connection.invalidate()  # a dropped connection cannot go back to the pool
             finally:
                 await connection.close()
+
+
+def _array_element(column: Column[Any], dialect: Dialect) -> str:
+    """The type the column's array is cast to: text for strings, so that a value too long for its column fails
+    as the engine's insert would, instead of being cut to length by the cast."""
+    stored_as = column.type.impl_instance if isinstance(column.type, TypeDecorator) else column.type
+    return "TEXT" if isinstance(stored_as, String) else str(column.type.compile(dialect=dialect))

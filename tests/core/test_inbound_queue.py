@@ -298,3 +298,18 @@ async def test_the_ack_writes_its_times_in_the_text_the_engine_writes_and_compar
         await database.dispose()
     assert stored["by-the-ack"] == stored["by-the-engine"] == "2026-12-05 21:00:00.000000"
     assert sorted(not_before) == ["by-the-ack", "by-the-engine"]
+
+
+async def test_a_value_too_long_for_its_column_is_refused_not_cut_short(postgres_url: str) -> None:
+    database = Database(postgres_url)
+    queue = queue_of(database)
+    try:
+        with pytest.raises(Exception, match="too long"):
+            await queue.store("k-long", "a-platform-name-too-long", message(1))
+        assert await queue.store("k-ok", "slack", message(2))  # the store goes on
+        async with inbound_database(database).session() as session:
+            keys = (await session.execute(select(col(InboundEventKey.key)))).scalars().all()
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert keys == ["k-ok"]

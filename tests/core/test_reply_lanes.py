@@ -69,3 +69,34 @@ async def test_an_earlier_event_that_hangs_holds_later_replies_only_for_a_while(
     await asyncio.wait_for(later, timeout=5)
     assert sent == ["later"]
     hung.cancel()
+
+
+async def test_a_reply_cancelled_as_the_earlier_event_ends_stays_cancelled() -> None:
+    # A handler given up (its deadline, a stop) while it waits its turn must end, even when the event before it
+    # ends in the same moment: a wait that swallowed that cancellation would let a hung handler run on for good.
+    lanes = ReplyLanes()
+    earlier_place: list[asyncio.Event] = []
+    gave_up = asyncio.Event()
+
+    async def earlier() -> None:
+        with lanes.place(CHANNEL):
+            earlier_place.append(reply_lanes._current_place.get().done)  # type: ignore[union-attr]
+            await gave_up.wait()
+
+    async def later(sent: list[str]) -> None:
+        with lanes.place(CHANNEL):
+            async with lanes.turn(CHANNEL):
+                sent.append("later")
+
+    sent: list[str] = []
+    first = asyncio.create_task(earlier())
+    await asyncio.sleep(0)
+    waiting = asyncio.create_task(later(sent))
+    await asyncio.sleep(0.05)  # waiting its turn
+    earlier_place[0].set()  # the earlier event ends...
+    waiting.cancel()  # ...in the same moment as the later one is given up
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    gave_up.set()
+    await first
+    assert sent == []
