@@ -49,6 +49,7 @@ SLOW_MODULES = frozenset(
         "deploy/test_container_files.py",
         "deploy/test_nothing_dropped.py",
         "deploy/test_observability.py",
+        "deploy/test_pgbouncer.py",
         "deploy/test_safe_starts.py",
         "deploy/test_shutdown.py",
         "feedback/test_feedback_cli.py",
