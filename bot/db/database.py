@@ -252,11 +252,27 @@ class Database:
         commit, while its process (busy, or niced below the web process) comes back to it; a single statement
         holds it only while SQLite runs it.
         """
+        if not self.is_sqlite:
+            # PostgreSQL locks rows, not the database: a transaction costs nothing more, and behind PgBouncer in
+            # transaction mode it keeps each statement's preparing and running on one server connection.
+            async with self.engine.begin() as conn:
+                yield conn
+            return
         conn = await self.autocommit_connection()
         try:
             yield conn
         finally:
             await conn.close()
+
+    async def run_outside_transactions(self, statement: str) -> None:
+        """Run a statement no transaction may hold (VACUUM) on PostgreSQL, as one simple query.
+
+        Not prepared: behind PgBouncer in transaction mode a statement prepared outside a transaction may run
+        on another server connection, where it does not exist.
+        """
+        async with self.engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            await raw.driver_connection.execute(statement)  # type: ignore[union-attr]
 
     async def autocommit_connection(self) -> AsyncConnection:
         """As `one_statement_transactions`, a connection the caller keeps and closes itself."""

@@ -7,6 +7,7 @@ outside a transaction may then run on another server connection, where it does n
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import socket
@@ -25,6 +26,7 @@ from bot.core.dedupe import EventDedupe
 from bot.core.event_seal import EventSeal
 from bot.core.inbound_queue import InboundQueue
 from bot.db.database import Database
+from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.secret_key import SecretKey
 from tests.core.test_inbound_queue import message
 
@@ -112,3 +114,20 @@ async def test_behind_pgbouncer_events_are_stored_leased_renewed_and_completed_w
         await queue.close()
         await database.dispose()
     assert sorted(handled) == sorted(f"k{n}" for n in range(40))
+
+
+async def test_behind_pgbouncer_deleted_ballots_are_scrubbed(
+    pgbouncer_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.features.pulse.scrubbing")
+    database = Database(pgbouncer_url, pgbouncer=True)
+    stop = asyncio.Event()
+    others = [asyncio.create_task(busy(pgbouncer_url, stop)) for _ in range(8)]
+    try:
+        for _ in range(10):
+            await scrub_pending_ballots(database)
+    finally:
+        stop.set()
+        await asyncio.gather(*others)
+        await database.dispose()
+    assert caplog.text.count("deleted ballots scrubbed") == 10

@@ -31,22 +31,31 @@ async def scrub_pending_ballots(database: Database) -> None:
     if await _scrub(database) and all(scrubbed):
         log.info("pulse: deleted ballots scrubbed from the database files")
         return
-    log.warning("pulse: deleted ballots are not scrubbed yet (another transaction holds them); autovacuum will")
+    log.warning(
+        "pulse: deleted ballots are not scrubbed yet (another transaction holds them); autovacuum will"
+    )
 
 
 async def _scrub(database: Database) -> bool:
     """True once nothing deleted stays readable in the database's files."""
+    for attempt in range(ATTEMPTS):
+        if attempt:
+            await asyncio.sleep(PAUSE_SECONDS)
+        left = await (_checkpoint(database) if database.is_sqlite else _vacuum(database))
+        if not left:
+            return True
+    return False
+
+
+async def _checkpoint(database: Database) -> int:
+    """A truncating checkpoint of the SQLite file's log; nonzero when a reader held it back."""
     async with database.engine.connect() as conn:
         autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                await asyncio.sleep(PAUSE_SECONDS)
-            if database.is_sqlite:
-                busy = (await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()[0]
-            else:
-                await autocommit.execute(text("VACUUM pulse_pending_ballot"))
-                # VACUUM reports what it had to leave (rows another transaction may still see) to the statistics.
-                busy = await autocommit.scalar(text(DEAD_TUPLES))
-            if not busy:
-                return True
-    return False
+        return int((await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()[0])
+
+
+async def _vacuum(database: Database) -> int:
+    """VACUUM of the ballots' table; how many deleted rows it had to leave (another transaction may see them)."""
+    await database.run_outside_transactions("VACUUM pulse_pending_ballot")
+    async with database.session() as session:
+        return int(await session.scalar(text(DEAD_TUPLES)) or 0)
