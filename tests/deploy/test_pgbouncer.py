@@ -19,12 +19,15 @@ from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bot.clock import SystemClock
 from bot.core.dedupe import EventDedupe
 from bot.core.event_seal import EventSeal
 from bot.core.inbound_queue import InboundQueue
+from bot.db import migrate
 from bot.db.database import Database
 from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.secret_key import SecretKey
@@ -131,3 +134,23 @@ async def test_behind_pgbouncer_deleted_ballots_are_scrubbed(
         await asyncio.gather(*others)
         await database.dispose()
     assert caplog.text.count("deleted ballots scrubbed") == 10
+
+
+async def test_behind_pgbouncer_three_processes_upgrading_the_schema_at_once_all_succeed(
+    pgbouncer_url: str,
+) -> None:
+    # Each upgrade is one transaction holding a transaction-level advisory lock: the pooler keeps it on one server
+    # connection from the lock to the commit.
+    databases = [Database(pgbouncer_url, pgbouncer=True) for _ in range(3)]
+    stop = asyncio.Event()
+    others = [asyncio.create_task(busy(pgbouncer_url, stop)) for _ in range(8)]
+    try:
+        await asyncio.gather(*(migrate.upgrade(database) for database in databases))
+        async with databases[0].session() as session:
+            version = await session.scalar(text("SELECT version_num FROM alembic_version"))
+    finally:
+        stop.set()
+        await asyncio.gather(*others)
+        for database in databases:
+            await database.dispose()
+    assert version == ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
