@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -29,3 +30,14 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         assert isinstance(value, datetime)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# A column's name, and what turns a Python value into the value its driver is given (None: as it is).
+Conversion = tuple[str, Callable[[Any], Any] | None]
+
+
+def engine_conversions(table: Table, names: Sequence[str], dialect: Dialect) -> list[Conversion]:
+    """Each named column's conversion as the engine applies it in `dialect` (aware datetimes to the database's
+    form, booleans to what the driver takes), for rows written past the engine that must read and compare the
+    same as those it wrote."""
+    return [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names]

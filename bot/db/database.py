@@ -246,7 +246,8 @@ class Database:
 
     @asynccontextmanager
     async def one_statement_transactions(self) -> AsyncIterator[AsyncConnection]:
-        """A connection on which each statement is a transaction of its own (autocommit).
+        """On SQLite a connection on which each statement is a transaction of its own (autocommit); elsewhere one
+        transaction for the block.
 
         On SQLite a transaction of several calls holds the file's write lock from its first write to its
         commit, while its process (busy, or niced below the web process) comes back to it; a single statement

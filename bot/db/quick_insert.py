@@ -11,13 +11,14 @@ and the checkpoints are left to the other connections); the write lock is never 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.db.columns import engine_conversions
 from bot.db.database import Database
 
 # What `insert_new` raises when another connection holds the file's write lock: try again shortly.
@@ -38,11 +39,7 @@ class QuickSqliteInsert:
         )
         self._sql = str(compiled)
         names = list(compiled.positiontup or [])
-        # Each column's conversion as the engine applies it on SQLite (aware datetimes to SQLite's text form,
-        # booleans to 0 and 1), so these rows read and compare the same as those the engine wrote.
-        self._columns: list[tuple[str, Callable[[Any], Any] | None]] = [
-            (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
-        ]
+        self._columns = engine_conversions(table, names, dialect)
         self._connection: sqlite3.Connection | None = None
 
     def insert_new(self, rows: Sequence[Mapping[str, Any]]) -> set[str]:

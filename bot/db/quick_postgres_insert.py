@@ -9,7 +9,7 @@ time), and its arrays are one parameter per column however many rows the batch h
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Column, String, Table
@@ -17,6 +17,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import TypeDecorator
 
+from bot.db.columns import engine_conversions
 from bot.db.database import Database
 
 
@@ -27,10 +28,7 @@ class QuickPostgresInsert:
         self._database = database
         dialect = database.engine.dialect  # asyncpg's, whose conversions the engine applies
         columns = list(table.columns)
-        # Each column's conversion as the engine applies it on PostgreSQL (aware datetimes kept in UTC).
-        self._columns: list[tuple[str, Callable[[Any], Any] | None]] = [
-            (column.name, column.type.dialect_impl(dialect).bind_processor(dialect)) for column in columns
-        ]
+        self._columns = engine_conversions(table, [column.name for column in columns], dialect)
         arrays = ", ".join(
             f"${n}::{_array_element(column, dialect)}[]" for n, column in enumerate(columns, start=1)
         )
