@@ -78,6 +78,7 @@ class FakeSlack:
         self._last_ts = 0.0
         self.history: dict[str, list[Json]] = {}  # channel -> posted messages, oldest first
         self._hold_after: dict[str, int] = {}
+        self._accepted: dict[str, int] = {}  # method -> calls answered ok so far (counted, not searched for)
         self._released = asyncio.Event()
         self.held = 0  # answers held back so far
         self._limited: dict[str, _Window] = {}
@@ -260,9 +261,9 @@ class FakeSlack:
             if not answer.get("ok"):
                 call.body["_error"] = answer.get("error")
             response = web.json_response(answer)
-            if answer.get("ok") and len(self.calls_to(method, ok_only=True)) > self._hold_after.get(
-                method, 1 << 62
-            ):
+            if answer.get("ok"):
+                self._accepted[method] = self._accepted.get(method, 0) + 1
+            if answer.get("ok") and self._accepted[method] > self._hold_after.get(method, 1 << 62):
                 self.held += 1
                 self._changed.set()
                 await self._released.wait()
