@@ -109,7 +109,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         log.warning("SLACK_ALLOWED_TEAMS is not set: no Slack workspace may install Clueline or use it")
     port = args.port if args.port is not None else settings.port
     app = create_app(
-        settings, run_scheduler=not args.no_scheduler, migrated=True, answer_here=settings.event_processes == 0
+        settings,
+        run_scheduler=not args.no_scheduler,
+        migrated=True,
+        answer_here=settings.event_processes == 0,
     )
     if settings.event_processes:
         from bot.event_processes import EventProcesses, serving_event_processes

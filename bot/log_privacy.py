@@ -25,7 +25,10 @@ _MASKS: Final = (
     (re.compile(r"\b(pulse\.(?:answer\.|textform:|commentform:))[^\s\"',}\]]+"), r"\1[answer]"),
     (re.compile(r"\b\d+ of \d+ answered\b"), "[progress]"),
     # Opaque secrets (one-tap answer tokens, API keys, signatures): long runs of URL-safe characters.
-    (re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}"), "[secret]"),
+    (
+        re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}"),
+        "[secret]",
+    ),
 )
 
 

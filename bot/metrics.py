@@ -51,7 +51,10 @@ class Metrics:
             registry=self.registry,
         )
         self.rate_limited = Counter(
-            "clueline_rate_limited", "Sends a platform answered with 429", ["platform"], registry=self.registry
+            "clueline_rate_limited",
+            "Sends a platform answered with 429",
+            ["platform"],
+            registry=self.registry,
         )
         self.retries = Counter(
             "clueline_send_retries", "Sends put back to try again later", ["platform"], registry=self.registry

@@ -254,4 +254,3 @@ class SlackAdapter:
         except RenderError as exc:
             raise PermanentSendError(f"cannot show this home tab on Slack: {exc}") from None
         await self.call(user.workspace, "views.publish", json={"user_id": user.user_id, "view": view})
-

@@ -131,7 +131,11 @@ class SlackClient:
             try:
                 return await self._api_call(token, method, json, params)
             except SlackApiError as exc:
-                if attempt == 0 and error_code(exc) in STALE_TOKEN and await self._token_changed(workspace, token):
+                if (
+                    attempt == 0
+                    and error_code(exc) in STALE_TOKEN
+                    and await self._token_changed(workspace, token)
+                ):
                     continue
                 raise await self._failed(workspace, method, exc) from None
         raise AssertionError("unreachable: the second attempt returns or raises")

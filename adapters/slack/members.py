@@ -18,7 +18,9 @@ async def list_members(api: SlackClient, conversation: ConversationRef) -> list[
     """The people of a channel or user group (S...), without bots, deleted accounts and guests."""
     workspace = conversation.workspace
     if conversation.channel.startswith("S"):
-        answer = await api.call(workspace, "usergroups.users.list", params={"usergroup": conversation.channel})
+        answer = await api.call(
+            workspace, "usergroups.users.list", params={"usergroup": conversation.channel}
+        )
         ids = [str(u) for u in answer.get("users") or []]
     else:
         ids = []

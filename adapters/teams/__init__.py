@@ -11,7 +11,14 @@ from adapters.teams.limiter import TeamsLimiter
 from bot.rate_budget.store import RateBudgetStore
 from bot.settings import TEAMS_BACKENDS, SettingError, Settings
 
-__all__ = ["TEAMS_BACKENDS", "TeamsAdapterBase", "TeamsConfig", "adapter_class", "build_teams_adapter", "new_teams_adapter"]
+__all__ = [
+    "TEAMS_BACKENDS",
+    "TeamsAdapterBase",
+    "TeamsConfig",
+    "adapter_class",
+    "build_teams_adapter",
+    "new_teams_adapter",
+]
 
 log = logging.getLogger(__name__)
 

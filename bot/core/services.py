@@ -71,4 +71,3 @@ class CoreServices:
             name=name,
             metrics=self.metrics,
         )
-

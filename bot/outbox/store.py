@@ -157,7 +157,9 @@ class Outbox:
         )
         async with self._database.session() as session:
             count, oldest = (
-                await session.execute(select(func.count(), func.min(col(OutboxMessage.not_before))).where(unsent))
+                await session.execute(
+                    select(func.count(), func.min(col(OutboxMessage.not_before))).where(unsent)
+                )
             ).one()
         if not count or oldest is None:
             return 0, 0.0
@@ -183,7 +185,10 @@ class Outbox:
         async with self._database.session() as session:
             names = await session.scalars(
                 select(col(OutboxMessage.claimed_by))
-                .where(col(OutboxMessage.status) == "sending", col(OutboxMessage.lease_until) >= self._clock.now())
+                .where(
+                    col(OutboxMessage.status) == "sending",
+                    col(OutboxMessage.lease_until) >= self._clock.now(),
+                )
                 .distinct()
             )
             return [name for name in names if name]

@@ -223,7 +223,9 @@ class OutboxWorker:
             self._count(entry, "rate_limited")
             await self._outbox.defer_resumed(entry, deferred.reason, deferred.retry_after)
         except RetryableSendError as exc:
-            self._count(entry, "rate_limited" if exc.retry_after is not None else "retry", throttled=exc.throttled)
+            self._count(
+                entry, "rate_limited" if exc.retry_after is not None else "retry", throttled=exc.throttled
+            )
             await self._outbox.mark_retry(entry, exc.reason, exc.retry_after)
         except PermanentSendError as exc:
             self._count(entry, "failed")

@@ -20,6 +20,7 @@ _ROUNDING = 1e-9
 LATE_SECONDS = 0.2
 MAX_REQUEUES = 3
 
+
 class RateLimited(Exception):
     """Waiting for the budget would take longer than the caller may wait."""
 

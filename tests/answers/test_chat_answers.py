@@ -145,9 +145,7 @@ async def test_a_second_vote_by_the_same_person_is_not_counted(answers_runtime: 
     adapter = RecordingAdapter("slack")
     plug(runtime, adapter)
     asker = slack_user("UASK", "Ada")
-    await dispatch(runtime,
-        slack_message("E1", asker, "how do I connect my bank?", direct=True), adapter
-    )
+    await dispatch(runtime, slack_message("E1", asker, "how do I connect my bank?", direct=True), adapter)
     [(_, answer)] = adapter.sent
     helpful = next(b for block in answer.blocks if isinstance(block, Buttons) for b in block.buttons)
     for event_id in ("A1", "A2"):
@@ -251,15 +249,13 @@ async def test_only_a_comms_lead_chooses_the_experts_channel(answers_runtime: Ru
     adapter = RecordingAdapter("slack")
     plug(runtime, adapter)
     someone = slack_user("USOME", "Sam")
-    await dispatch(runtime,
-        slack_message("E1", someone, "experts here", channel="CEXP", mention=True), adapter
+    await dispatch(
+        runtime, slack_message("E1", someone, "experts here", channel="CEXP", mention=True), adapter
     )
     assert "Only comms leads" in adapter.sent[-1][1].text
     assert await runtime.places.get(EXPERTS_PLACE) is None
     lead = slack_user("ULEAD", "Lee")
-    await dispatch(runtime,
-        slack_message("E2", lead, "experts here", channel="CEXP", mention=True), adapter
-    )
+    await dispatch(runtime, slack_message("E2", lead, "experts here", channel="CEXP", mention=True), adapter)
     assert "slack:T1/CEXP" in adapter.sent[-1][1].text
     assert await runtime.places.get(EXPERTS_PLACE) == "slack:T1/CEXP"
     async with runtime.database.session() as session:
@@ -274,9 +270,7 @@ async def test_home_shows_how_to_ask_and_what_waits_for_an_answer(answers_runtim
     adapter = RecordingAdapter("slack")
     plug(runtime, adapter)
     asker = slack_user("UASK", "Ada")
-    await dispatch(runtime,
-        slack_message("E1", asker, "what is a flux capacitor?", direct=True), adapter
-    )
+    await dispatch(runtime, slack_message("E1", asker, "what is a flux capacitor?", direct=True), adapter)
     await dispatch(runtime, HomeOpened(event_id="H1", user=asker), adapter)
     [(_, home)] = adapter.homes
     assert "/clueline ask" in home.text or any("/clueline ask" in getattr(b, "text", "") for b in home.blocks)

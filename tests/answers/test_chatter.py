@@ -24,9 +24,7 @@ async def _say(runtime: Runtime, text: str) -> list[str]:
     await runtime.places.set(EXPERTS_PLACE, "slack:CEXPERTS")
     adapter = RecordingAdapter("slack")
     plug(runtime, adapter)
-    await dispatch(runtime,
-        slack_message("E1", slack_user("U1", "Ada"), text, direct=True), adapter
-    )
+    await dispatch(runtime, slack_message("E1", slack_user("U1", "Ada"), text, direct=True), adapter)
     assert all(where.channel != "CEXPERTS" for where, _ in adapter.sent)  # nothing posted to the experts
     return [message.text for _, message in adapter.sent]
 

@@ -6,7 +6,6 @@ import asyncio
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from bot.clock import SystemClock
@@ -14,6 +13,7 @@ from bot.core.types import ConversationRef, UserRef
 from bot.db.database import Database
 from bot.features.answers.questions import Asked, QuestionLog
 from tests.answers.conftest import demo_files
+from tests.support.cli_exit import clueline as run_clueline
 
 CONTRACT_KEYS = {"answered", "answer", "sources"}
 SOURCE_KEYS = {"title", "source", "score"}
@@ -25,15 +25,7 @@ def clueline(
     """Run `clueline ARGS` against the database, without any LLM configured."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CLUELINE_"))}
     env["DATABASE_URL"] = database_url
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=cwd,
-        timeout=120,
-    )
+    return run_clueline(env, *args, cwd=cwd or Path.cwd(), stdin=stdin)
 
 
 def test_ingest_reports_added_unchanged_updated_removed_and_failed_files(

@@ -46,9 +46,7 @@ def _press(
 
 async def _escalated_question(runtime: Runtime, adapter: RecordingAdapter, asker: UserRef) -> int:
     await runtime.places.set(EXPERTS_PLACE, "slack:T1/CEXPERTS")
-    await dispatch(runtime,
-        slack_message("E1", asker, QUESTION, channel="DASK", direct=True), adapter
-    )
+    await dispatch(runtime, slack_message("E1", asker, QUESTION, channel="DASK", direct=True), adapter)
     assert "I don't know that yet" in adapter.sent[-1][1].text
     await _drain(runtime)
     posted_to, post = adapter.sent[-1]
@@ -104,8 +102,10 @@ async def test_expert_reply_saved_as_answer_reaches_the_asker_and_answers_next_t
     assert stored_question.resolved_by == "slack:UEXP"
 
     someone_else = slack_user("UBOB", "Bob")
-    await dispatch(runtime,
-        slack_message("E3", someone_else, "can we invoice in bitcoin", channel="DBOB", direct=True), adapter
+    await dispatch(
+        runtime,
+        slack_message("E3", someone_else, "can we invoice in bitcoin", channel="DBOB", direct=True),
+        adapter,
     )
     _, answer = adapter.sent[-1]
     assert "fiat currencies" in answer.text
@@ -120,12 +120,14 @@ async def test_thanks_in_the_experts_thread_is_not_offered_as_an_answer(answers_
     await _escalated_question(runtime, adapter, asker)
     thread = await _expert_thread(runtime)
     before = len(adapter.sent)
-    await dispatch(runtime,
+    await dispatch(
+        runtime,
         slack_message("E2", expert, "ok, thanks!", channel="CEXPERTS", thread=thread, in_bot_thread=True),
         adapter,
     )
     assert len(adapter.sent) == before  # no "Save this reply as the answer?" prompt, no reply at all
-    await dispatch(runtime,
+    await dispatch(
+        runtime,
         slack_message("E3", expert, EXPERT_ANSWER, channel="CEXPERTS", thread=thread, in_bot_thread=True),
         adapter,
     )
@@ -139,7 +141,8 @@ async def test_only_the_expert_or_a_comms_lead_can_save_a_reply(answers_runtime:
     asker, expert, bystander = slack_user("UASK", "Ada"), slack_user("UEXP", "Eve"), slack_user("UBY", "Bo")
     await _escalated_question(runtime, adapter, asker)
     thread = await _expert_thread(runtime)
-    await dispatch(runtime,
+    await dispatch(
+        runtime,
         slack_message("E2", expert, EXPERT_ANSWER, channel="CEXPERTS", thread=thread, in_bot_thread=True),
         adapter,
     )
@@ -162,9 +165,7 @@ async def _answered_with_experts_set(runtime: Runtime) -> tuple[RecordingAdapter
     plug(runtime, adapter)
     await runtime.places.set(EXPERTS_PLACE, "slack:CEXPERTS")
     asker = slack_user("UASK", "Ada")
-    await dispatch(runtime,
-        slack_message("E1", asker, "how do I export invoices?", direct=True), adapter
-    )
+    await dispatch(runtime, slack_message("E1", asker, "how do I export invoices?", direct=True), adapter)
     return adapter, asker, _button(adapter.sent[0][1], "Ask an expert")
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli_exit import clueline
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -22,12 +24,6 @@ def env(tmp_path: Path) -> dict[str, str]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "CLUELINE_LOG_LEVEL": "WARNING",
     }
-
-
-def clueline(env: dict[str, str], *args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, timeout=120, cwd=cwd, env=env
-    )
 
 
 def test_ingest_of_a_missing_path_exits_1_with_one_line(env: dict[str, str]) -> None:

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.app import create_app
 from bot.db.database import async_url, mask_password
 from bot.settings import SettingError, Settings, load_settings
+from tests.support.cli_exit import clueline as run_clueline
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,15 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def clueline(
     *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-    )
+    return run_clueline({**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, *args, cwd=cwd, stdin=stdin)
 
 
 def test_demo_answers_help_from_piped_input(tmp_path: Path) -> None:

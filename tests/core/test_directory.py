@@ -16,7 +16,9 @@ def channel(n: int) -> ConversationRef:
 
 
 def person(n: int, name: str | None = None, time_zone: str | None = None) -> UserRef:
-    return UserRef(platform="slack", workspace="T1", user_id=f"U{n:03d}", display_name=name, time_zone=time_zone)
+    return UserRef(
+        platform="slack", workspace="T1", user_id=f"U{n:03d}", display_name=name, time_zone=time_zone
+    )
 
 
 def count_commits(runtime: Runtime) -> list[None]:

@@ -114,7 +114,9 @@ async def test_a_held_event_whose_lease_went_to_another_process_is_not_handled_h
         running = asyncio.create_task(worker.run(stop, poll_seconds=0.05))
         await until(lambda: len(dispatcher.started) == PER_CONVERSATION)
         last = f"a{PER_CONVERSATION}"
-        await asyncio.sleep(4)  # past the first lease, renewed meanwhile: the held event's is still this process's
+        await asyncio.sleep(
+            4
+        )  # past the first lease, renewed meanwhile: the held event's is still this process's
         assert await queue.lease("host:2", 10, lambda _name: False) == []
         # Its lease lapsed meanwhile (a database failover stopped the renewals) and another process took it.
         async with inbound_database(database).one_statement_transactions() as conn:

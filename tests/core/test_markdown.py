@@ -49,7 +49,9 @@ def test_escaped_user_text_cannot_format_or_mention_on_slack() -> None:
     assert "<" not in inner and ">" not in inner
     assert "&lt;!here&gt; &lt;@U1&gt;" in inner and " &amp; " in inner
     assert f"{ZERO_WIDTH_SPACE}*{ZERO_WIDTH_SPACE}fails{ZERO_WIDTH_SPACE}*{ZERO_WIDTH_SPACE}" in inner
-    assert f"big_reports{ZERO_WIDTH_SPACE}_{ZERO_WIDTH_SPACE}" in inner, "a word's own underscore stays as it is"
+    assert f"big_reports{ZERO_WIDTH_SPACE}_{ZERO_WIDTH_SPACE}" in inner, (
+        "a word's own underscore stays as it is"
+    )
     assert f"{ZERO_WIDTH_SPACE}`{ZERO_WIDTH_SPACE}rm" in inner
     assert inner.replace(ZERO_WIDTH_SPACE, "") == (
         USER_TEXT.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

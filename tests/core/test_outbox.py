@@ -116,7 +116,9 @@ async def test_direct_message_opens_the_conversation_once_per_person(timed: Runt
     assert [c.channel for c, _ in recorder(timed).sent] == ["D-U9", "D-U9"]
 
 
-async def test_direct_message_to_a_platform_that_takes_user_ids_stores_no_conversation(timed: Runtime) -> None:
+async def test_direct_message_to_a_platform_that_takes_user_ids_stores_no_conversation(
+    timed: Runtime,
+) -> None:
     adapter = recorder(timed)
     adapter.capabilities = adapter.capabilities.model_copy(update={"direct_by_user_id": True})
     person = UserRef(platform="slack", workspace="T1", user_id="U9")

@@ -61,7 +61,9 @@ def sent_texts(runtime: Runtime) -> list[str]:
     return adapter.texts()
 
 
-async def test_rows_of_a_worker_that_died_on_this_machine_are_resumed_without_waiting(runtime: Runtime) -> None:
+async def test_rows_of_a_worker_that_died_on_this_machine_are_resumed_without_waiting(
+    runtime: Runtime,
+) -> None:
     await claimed_by(runtime, name_of(dead_pid()), "half sent")
     assert await runtime.worker().run_once() == 1
     assert sent_texts(runtime) == ["half sent"]

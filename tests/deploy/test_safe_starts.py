@@ -87,7 +87,9 @@ async def test_pool_size_and_overflow_are_the_settings(postgres_url: str) -> Non
         await database.dispose()
 
 
-async def test_an_answering_process_on_sqlite_keeps_open_every_connection_its_pool_may_open(tmp_path: Path) -> None:
+async def test_an_answering_process_on_sqlite_keeps_open_every_connection_its_pool_may_open(
+    tmp_path: Path,
+) -> None:
     # It handles as many events at a time as it keeps connections; on a file they cost no server process.
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'c.db'}", db_pool_size=3, db_max_overflow=2)
     database = database_for(settings.for_answering())

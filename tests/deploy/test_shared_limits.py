@@ -170,7 +170,8 @@ async def test_three_slack_workers_never_exceed_a_channels_limit_and_draw_no_429
         )
         # A workspace per channel: only the channel's own limit applies, and every worker hits it at once.
         channels = [
-            ConversationRef(platform="slack", workspace=f"T{n:03d}", channel=f"C{n:03d}") for n in range(CHANNELS)
+            ConversationRef(platform="slack", workspace=f"T{n:03d}", channel=f"C{n:03d}")
+            for n in range(CHANNELS)
         ]
 
         async def fill() -> AsyncIterator[int]:

@@ -24,9 +24,7 @@ def item(n: int, **fields: object) -> dict[str, object]:
     return {"id": f"r{n}", "source": "nps", "text": f"Comment number {n}", **fields}
 
 
-def refusal(
-    raw: bytes, content_type: str | None = "application/json"
-) -> FeedbackBodyError | RecordRefused:
+def refusal(raw: bytes, content_type: str | None = "application/json") -> FeedbackBodyError | RecordRefused:
     with pytest.raises((FeedbackBodyError, RecordRefused)) as caught:
         parse_body(raw, content_type)
     error = caught.value

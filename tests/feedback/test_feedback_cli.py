@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.cli_exit import clueline as run_clueline
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORT = """Response ID,Date Submitted,NPS,Comment,Customer Name,Email,Company,Browser
@@ -19,19 +20,13 @@ MAPPING = "id=Response ID,received_at=Date Submitted,score=NPS,text=Comment,name
 
 
 def clueline(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "PYTHONPATH": str(ROOT),
-            "DATABASE_URL": database_url,
-            "CLUELINE_LOG_LEVEL": "WARNING",
-        },
-    )
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "CLUELINE_LOG_LEVEL": "WARNING",
+    }
+    return run_clueline(env, *args)
 
 
 def test_import_with_a_column_mapping_reports_accepted_and_duplicate_lines(
@@ -90,7 +85,9 @@ def test_a_malformed_json_line_refuses_the_file_at_its_line(database_url: str, t
     assert (report["accepted"], report["stored"]) == (0, False)
     assert [r["line"] for r in report["rejected"]] == [2]
     lines.write_text('{"id": "1", "source": "s", "text": "ok"}\n')
-    assert json.loads(clueline(database_url, "feedback", "import", str(lines), "--json").stdout)["accepted"] == 1
+    assert (
+        json.loads(clueline(database_url, "feedback", "import", str(lines), "--json").stdout)["accepted"] == 1
+    )
 
 
 def test_json_lines_without_an_id_get_a_stable_one_as_csv_rows_do(database_url: str, tmp_path: Path) -> None:

@@ -28,6 +28,7 @@ def parse_import(raw: bytes, filename: str) -> list[tuple[int, Verdict]]:
     """What an import takes of a file: the format's records, each validated by the feedback feature."""
     return list(validated(read_import(raw, filename)))
 
+
 SURVEY_EXPORT = (
     "Response ID,Date,NPS,Comment,Name,Email,Company,Product,Tags,Plan\n"
     "r-1,2026-11-20T09:14:00Z,3,Export to Excel breaks on big reports.,Dana Reyes,dana@example.com,"

@@ -27,7 +27,9 @@ def test_markdown_front_matter_sets_title_owner_and_review() -> None:
 def test_markdown_chunks_keep_heading_paths_and_drop_mdx_markup() -> None:
     doc = load_file(SAMPLES / "onboarding-guide.md", SAMPLES)
     headings = [h for c in doc.chunks for h in c.heading_path] + [
-        line.removeprefix(MERGED_HEADING_MARK) for c in doc.chunks for line in c.text.splitlines()
+        line.removeprefix(MERGED_HEADING_MARK)
+        for c in doc.chunks
+        for line in c.text.splitlines()
         if line.startswith(MERGED_HEADING_MARK)
     ]
     assert "Connecting a data source" in headings and "Refresh schedule" in headings

@@ -24,6 +24,7 @@ import asyncpg  # type: ignore[import-untyped]
 
 from tests.slack.payloads import SECRET as SLACK_SECRET
 from tests.slack.payloads import block_actions, button, interactive, signed_headers, view_submission
+from tests.support.cli_exit import clueline
 from tests.support.fake_slack import FakeSlack
 from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
 from tests.support.processes import free_port, wait_healthy
@@ -149,15 +150,7 @@ class PulseScenario:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """`clueline ...` on the same database, as a comms lead at a terminal would run it."""
-        return subprocess.run(
-            [sys.executable, "-m", "bot.cli", *args],
-            cwd=self.folder,
-            env={**self.env, "CLUELINE_LOG_LEVEL": "WARNING"},
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        return clueline({**self.env, "CLUELINE_LOG_LEVEL": "WARNING"}, *args, cwd=self.folder)
 
     # ---- people -----------------------------------------------------------------------------------
 
@@ -310,7 +303,9 @@ def _sqlite_snapshot(path: Path) -> Snapshot:
     for database in [p for p in beside if not p.name.endswith(("-wal", "-shm", ".lock"))]:
         connection = sqlite3.connect(database)
         try:
-            names = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            names = [
+                row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            ]
             for name in names:
                 try:
                     cursor = connection.execute(f'SELECT rowid AS "rowid", * FROM "{name}"')

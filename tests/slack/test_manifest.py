@@ -5,27 +5,21 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
+
+from tests.support.cli_exit import clueline
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def clueline(*args: str) -> subprocess.CompletedProcess[str]:
+def clueline_manifest(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     env.pop("SLACK_APP_TOKEN", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=ROOT,
-        env=env,
-    )
+    return clueline(env, *args)
 
 
 def test_manifest_names_every_scope_event_and_url() -> None:
-    result = clueline("manifest", "slack", "--url", "https://bot.example.com/")
+    result = clueline_manifest("manifest", "slack", "--url", "https://bot.example.com/")
     assert result.returncode == 0, result.stderr
     manifest = json.loads(result.stdout)
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
@@ -65,17 +59,17 @@ def test_manifest_names_every_scope_event_and_url() -> None:
 
 
 def test_manifest_refuses_a_url_that_is_not_http() -> None:
-    result = clueline("manifest", "slack", "--url", "bot.example.com")
+    result = clueline_manifest("manifest", "slack", "--url", "bot.example.com")
     assert result.returncode == 1
     assert result.stderr.startswith("clueline: --url must start with https://")
 
 
 def test_manifest_refuses_plain_http_since_slack_calls_only_https() -> None:
-    result = clueline("manifest", "slack", "--url", "http://bot.example.com")
+    result = clueline_manifest("manifest", "slack", "--url", "http://bot.example.com")
     assert result.returncode == 1 and result.stdout == ""
     assert result.stderr.startswith("clueline: --url must start with https://")
     assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_manifest_needs_a_platform() -> None:
-    assert clueline("manifest").returncode == 2
+    assert clueline_manifest("manifest").returncode == 2

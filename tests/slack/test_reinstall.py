@@ -78,7 +78,8 @@ async def test_a_revoked_token_with_no_new_install_is_a_permanent_failure(
     try:
         with pytest.raises(PermanentSendError, match="invalid_auth"):
             await instance.send(
-                ConversationRef(platform="slack", workspace=WORKSPACE, channel="C0001"), OutboundMessage.plain("hi")
+                ConversationRef(platform="slack", workspace=WORKSPACE, channel="C0001"),
+                OutboundMessage.plain("hi"),
             )
     finally:
         await instance.stop()

@@ -1,4 +1,4 @@
-"""Run a `clueline` command that must stop by itself (a refused configuration), with a bounded wait."""
+"""Run a `clueline` command that must stop by itself (a refused configuration, a one-shot command), with a bounded wait."""
 
 from __future__ import annotations
 
@@ -15,6 +15,21 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def clueline(
+    env: dict[str, str], *args: str, cwd: Path = ROOT, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`clueline ARGS` in `env` exactly, its output captured; one that runs past two minutes fails the test."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=cwd,
+        env=env,
+    )
 
 
 def clueline_exit(command: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:

@@ -159,7 +159,9 @@ class TestBot:
 
     def sent_to(self, channel: str, on: str = "slack") -> list[OutboundMessage]:
         """Every message the bot sent to a channel or DM, popped or not, oldest first."""
-        return [message for conversation, message in self.platform(on).sent if conversation.channel == channel]
+        return [
+            message for conversation, message in self.platform(on).sent if conversation.channel == channel
+        ]
 
     def pop_posts(self, channel: str, on: str = "slack") -> list[OutboundMessage]:
         """The messages sent to a channel or DM since the last pop there, oldest first."""
@@ -203,7 +205,9 @@ class TestBot:
     def _event_id(self) -> str:
         return f"testbot-{id(self)}-{next(self._events)}"
 
-    def _conversation(self, user_id: str, on: str, channel: str | None, thread: str | None) -> ConversationRef:
+    def _conversation(
+        self, user_id: str, on: str, channel: str | None, thread: str | None
+    ) -> ConversationRef:
         if channel is None:
             return dm_of(user_id, on).in_thread(thread)
         return ConversationRef(platform=on, workspace=WORKSPACE, channel=channel, thread=thread)

@@ -6,24 +6,18 @@ import json
 import os
 import struct
 import subprocess
-import sys
 import zipfile
 import zlib
 from pathlib import Path
+
+from tests.support.cli_exit import clueline as run_clueline
 
 ROOT = Path(__file__).resolve().parents[2]
 APP_ID = "6f1b7a4e-8d0c-4c1e-9a43-2f7d2f1c0b11"
 
 
 def clueline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=cwd,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    return run_clueline({**os.environ, "PYTHONPATH": str(ROOT)}, *args, cwd=cwd)
 
 
 def png_header(data: bytes) -> tuple[int, int, int]:

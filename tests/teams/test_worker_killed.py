@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli_exit import clueline as run_clueline
 from tests.support.fake_teams import FakeTeams, Member
 from tests.teams.conftest import eventually, start_server, teams_env
 from tests.teams.shapes import CHANNEL, bot_added_to_team
@@ -24,14 +25,7 @@ HIGHLIGHT_TEXT = "Export to Excel breaks on big reports"
 
 def clueline(env: dict[str, str], cwd: Path, *args: str) -> str:
     """Run one `clueline` command to completion; its standard output."""
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = run_clueline(env, *args, cwd=cwd)
     assert result.returncode == 0, result.stderr[-2000:]
     return result.stdout
 
@@ -78,7 +72,9 @@ def test_a_pulse_and_a_highlight_arrive_once_each_across_a_killed_worker(
         eventually(lambda: sent_rows(postgres_url) == 4, "the accepted sends recorded", seconds=30)
         first.send_signal(signal.SIGKILL)
         first.wait(30)
-        time.sleep(0.5)  # the fake's loop sees the dead worker's connections close before anything is released
+        time.sleep(
+            0.5
+        )  # the fake's loop sees the dead worker's connections close before anything is released
     finally:
         if first.poll() is None:
             first.kill()

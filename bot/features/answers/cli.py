@@ -86,7 +86,11 @@ async def run_ingest(
         tqdm(total=total, unit="file", file=sys.stderr, disable=quiet, leave=False) as bar,
         # Dense retrieval on: a second bar while new and changed chunks get their vectors.
         tqdm(
-            unit="chunk", desc="vectors", file=sys.stderr, disable=quiet or store.embedder is None, leave=False
+            unit="chunk",
+            desc="vectors",
+            file=sys.stderr,
+            disable=quiet or store.embedder is None,
+            leave=False,
         ) as vbar,
     ):
 

@@ -51,7 +51,9 @@ class Escalation:
     already: bool
 
 
-async def escalate(runtime: CoreServices, question_id: int, asked_for_expert: bool = False) -> Escalation | None:
+async def escalate(
+    runtime: CoreServices, question_id: int, asked_for_expert: bool = False
+) -> Escalation | None:
     """Post a question to the experts' channel (once); None when no experts' channel is set."""
     place = await experts_place(runtime)
     if place is None:

@@ -339,4 +339,3 @@ def _risk_reason(values: dict[str, Any]) -> str | None:
 def _shows_account(item: FeedbackItem) -> bool:
     """Senders may mark an item's account as not to be shown (`"share_account": false`)."""
     return item.metadata.get("share_account") is not False
-

@@ -29,4 +29,3 @@ def verdicts(records: Iterable[Record], now: datetime | None = None) -> Iterator
             yield record.line, validate_record(record, now)
         except InvalidFeedback as error:
             yield record.line, error
-

@@ -36,9 +36,7 @@ async def team_command(turn: Turn) -> None:
     sub, rest = (words[0].lower(), words[1:]) if words else ("list", [])
     if sub == "list":
         teams = await list_teams(turn.runtime)
-        await turn.reply(
-            "\n".join(escape(t.describe()) for t in teams) if teams else texts.NO_TEAMS
-        )
+        await turn.reply("\n".join(escape(t.describe()) for t in teams) if teams else texts.NO_TEAMS)
     elif sub == "add" and rest:
         await _add(turn, rest)
     elif sub == "remove" and rest:

@@ -77,7 +77,9 @@ def next_run_time(pulse: Pulse, after: datetime) -> datetime:
     return next_runs(pulse.cron, pulse.time_zone or "UTC", after, 1, skip_weekends=pulse.skip_weekends)[0]
 
 
-async def schedule_next_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, after: datetime) -> None:
+async def schedule_next_run(
+    runtime: CoreServices, session: AsyncSession, pulse: Pulse, after: datetime
+) -> None:
     """Schedule the open job of the pulse's next run, as a one-off job named by its time (so runs are unique)."""
     now = runtime.clock.now()
     run_at = next_run_time(pulse, after) if pulse.cron else pulse.at or now
