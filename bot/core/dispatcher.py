@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.core.adapter import ChatAdapter, InboundEventT
-from bot.core.errors import EventNotStored
+from bot.core.errors import EventNotStored, NotYetHandled
 from bot.core.markdown import escape
 from bot.core.records import BatchHandler, BatchTaken, RecordBatch
 from bot.core.services import CoreServices
@@ -161,22 +161,40 @@ class Dispatcher:
         return _first_delivery(fresh, key)
 
     async def handle_claimed(self, event: InboundEventT, adapter: ChatAdapter) -> None:
-        """Handle an event `claim` returned True for."""
+        """Handle an event `claim` returned True for (a failure gives its key back, for the platform's retry)."""
+        await self._handle_timed(event, adapter, stored=False)
+
+    async def handle_stored(self, event: InboundEventT, adapter: ChatAdapter) -> None:
+        """Handle an event leased from the inbound queue, acknowledged long ago: the platform will not retry it.
+
+        NotYetHandled when it failed before any feature ran: its key and stored copy are kept, for the caller
+        to lease it again later. A feature's failure is not tried again (it may have replied, or written).
+        """
+        await self._handle_timed(event, adapter, stored=True)
+
+    async def _handle_timed(self, event: InboundEventT, adapter: ChatAdapter, *, stored: bool) -> None:
         key = dedupe_key(adapter.platform, event.event_id)
         with log_fields(event=key[:12], platform=adapter.platform):
             started = time.perf_counter()
-            await self._handle(key, event, adapter)
+            await self._handle(key, event, adapter, stored)
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             log.debug("%s event handled", event.kind, extra={"duration_ms": duration_ms})
 
-    async def _handle(self, key: str, event: InboundEventT, adapter: ChatAdapter) -> None:
+    async def _handle(self, key: str, event: InboundEventT, adapter: ChatAdapter, stored: bool) -> None:
         dedupe = self._runtime.dedupe
         turn = Turn(event=event, adapter=adapter, runtime=self._runtime)
         deadline = asyncio.timeout(HANDLING_SECONDS)
         try:
             async with deadline:
-                await self._remember(event)
+                try:
+                    await self._remember(event)
+                except Exception as exc:
+                    if stored:  # a database blip, most likely; nothing said or written yet
+                        raise NotYetHandled(f"{event.kind} event {key[:12]}") from exc
+                    raise
                 await self._route(turn)
+        except NotYetHandled:
+            raise
         except Exception:
             # Give the key back so the platform's retry of this event is handled, not dropped.
             await dedupe.release(key)

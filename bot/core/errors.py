@@ -1,4 +1,4 @@
-"""Errors an adapter raises when sending, so the outbox knows whether to retry."""
+"""Errors an adapter raises when sending (so the outbox knows whether to retry), and those of inbound events."""
 
 from __future__ import annotations
 
@@ -31,3 +31,8 @@ class PermanentSendError(SendError):
 
 class EventNotStored(Exception):
     """An inbound event could not be recorded (the database is down): answer 503 so the platform retries it."""
+
+
+class NotYetHandled(Exception):
+    """A stored event's handling failed before any feature ran (the directory's write): nothing was done for
+    it, so it may be tried again without saying or recording anything twice."""

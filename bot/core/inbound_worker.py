@@ -9,6 +9,7 @@ import logging
 from collections import Counter, deque
 from typing import TYPE_CHECKING
 
+from bot.core.errors import NotYetHandled
 from bot.core.tasks import TaskTracker
 from bot.outbox.claimers import died_on_this_machine, worker_name
 
@@ -38,6 +39,11 @@ DEFER_SECONDS = 30.0
 # How often the leases of the events held or under way here are renewed (a third of a lease): a burst in one
 # channel waits longer than one lease, and must not be taken over by another process meanwhile.
 RENEW_FRACTION = 3
+# An event whose handling failed before any feature ran (NotYetHandled: the database failed over, or stayed
+# locked) goes back to the queue for this long times its tries so far, and is given up after TRIES tries in
+# one process: acknowledged long ago, the platform will not deliver it again.
+RETRY_SECONDS = 10.0
+TRIES = 3
 
 
 class InboundWorker:
@@ -59,6 +65,9 @@ class InboundWorker:
         self._in_flight: set[str] = set()  # leased here and not finished: under way or held
         self._running_in: Counter[str] = Counter()  # events under way, by conversation
         self._held: dict[str, deque[StoredEvent]] = {}  # events waiting for their conversation's turn
+        self._failed_tries: Counter[str] = (
+            Counter()
+        )  # events whose handling failed here before any feature ran
         self._stop = asyncio.Event()  # run()'s: once set, what is held stays unstarted, to be handed over
         self.wake = asyncio.Event()
 
@@ -155,7 +164,35 @@ class InboundWorker:
             return
         # Taken before the first await, so places follow the order the events were leased in (oldest first).
         with self._runtime.reply_lanes.place(getattr(stored.event, "conversation", None)):
-            await self._runtime.dispatcher.handle_claimed(stored.event, adapter)
+            try:
+                await self._runtime.dispatcher.handle_stored(stored.event, adapter)
+            except NotYetHandled:
+                await self._try_again_later(stored)
+                return
+        self._failed_tries.pop(stored.key, None)
+
+    async def _try_again_later(self, stored: StoredEvent) -> None:
+        """Put an event whose handling failed before any feature ran back in the queue, or give it up."""
+        tries = self._failed_tries[stored.key] = self._failed_tries[stored.key] + 1
+        if tries >= TRIES:
+            del self._failed_tries[stored.key]
+            log.error(
+                "stored %s event %s failed %d times before any feature ran; given up",
+                stored.event.kind,
+                stored.key[:12],
+                tries,
+                exc_info=True,
+            )
+            await self._runtime.dedupe.release(stored.key)
+            return
+        log.warning(
+            "stored %s event %s failed before any feature ran; trying again in %g s",
+            stored.event.kind,
+            stored.key[:12],
+            RETRY_SECONDS * tries,
+            exc_info=True,
+        )
+        await self._runtime.inbound.defer(self.name, [stored.key], RETRY_SECONDS * tries)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         """Handle stored events until `stop` is set, then give those under way DRAIN_SECONDS to finish."""

@@ -152,7 +152,9 @@ class Database:
         quiet_driver_logs()
         self.url = async_url(raw_url)
         self.masked_url = mask_password(self.url)
-        kwargs: dict[str, Any] = {"echo": echo}
+        # A failed statement's error names its statement, not its values (a person's name, a comment): errors
+        # are logged, and no log line may carry personal data.
+        kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         engine_url = self.url
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 30}

@@ -42,5 +42,6 @@ async def settle(runtime: Runtime, name: str = "test") -> None:
 
 
 async def close(runtime: Runtime) -> None:
-    """Release the runtime's database connections."""
+    """Release the runtime's database connections (the inbound queue's kept one too)."""
+    await runtime.inbound.close()
     await runtime.database.dispose()

@@ -1,0 +1,146 @@
+"""A stored event whose handling failed: tried again when nothing was done for it yet, never when a feature ran.
+
+An event in the inbound queue was acknowledged long ago, so the platform will not deliver it again: giving it
+up drops the person's message. Before any feature runs (the directory's write, where a database blip shows
+first) nothing was said or written for it, and it goes back to the queue; once a feature ran, it may have
+replied, and a second try could say it twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from bot.core import inbound_worker
+from bot.core.dispatcher import dedupe_key
+from bot.core.inbound_worker import TRIES, InboundWorker
+from bot.core.turn import Turn
+from bot.core.types import InboundMessage
+from bot.db.inbound_file import TABLE, inbound_database
+from bot.runtime import Runtime
+from bot.settings import Settings
+from tests.support import runtime as services
+from tests.support.testbot import TestBot, dm_of, person
+
+
+@pytest.fixture(autouse=True)
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inbound_worker, "RETRY_SECONDS", 0.1)  # 10 s in a real process
+
+
+class DirectoryFailing:
+    """The runtime's directory, whose writes fail (as during a database failover) the first `times` times."""
+
+    def __init__(self, directory: Any, times: int) -> None:
+        self._directory = directory
+        self.times = times
+        self.calls = 0
+
+    async def remember(self, **kwargs: Any) -> None:
+        self.calls += 1
+        if self.calls <= self.times:
+            raise OperationalError("INSERT INTO person ...", {}, Exception("server closed the connection"))
+        await self._directory.remember(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._directory, name)
+
+
+@asynccontextmanager
+async def answering(
+    settings: Settings, directory_failures: int = 0
+) -> AsyncIterator[tuple[Runtime, TestBot, DirectoryFailing]]:
+    """A process answering stored events, whose directory writes fail the first `directory_failures` times."""
+    runtime = services.build_test_runtime(settings)
+    bot = TestBot(runtime)
+    bot.platform("slack")
+    failing = DirectoryFailing(runtime.directory, directory_failures)
+    runtime.directory = failing  # type: ignore[assignment]
+    worker = InboundWorker(runtime, name="host:1")
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop, poll_seconds=0.05))
+    try:
+        yield runtime, bot, failing
+    finally:
+        stop.set()
+        await running
+        await services.close(runtime)
+
+
+async def store_dm(runtime: Runtime, text: str, event_id: str = "Ev1") -> str:
+    """A DM from U1 stored as the ack stores it; its dedupe key."""
+    slack = services.adapter_of(runtime, "slack")
+    event = InboundMessage(
+        event_id=event_id,
+        conversation=dm_of("U1"),
+        user=person("U1"),
+        text=text,
+        message_id="m1",
+        is_direct=True,
+    )
+    assert await runtime.dispatcher.store(event, slack)
+    return dedupe_key("slack", event_id)
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def stored_row(runtime: Runtime, key: str) -> Any:
+    async with inbound_database(runtime.database).session() as session:
+        return (await session.execute(select(TABLE).where(TABLE.c.key == key))).first()
+
+
+async def test_a_dm_whose_first_try_failed_before_any_feature_ran_is_answered_on_the_next(
+    settings: Settings,
+) -> None:
+    async with answering(settings, directory_failures=1) as (runtime, bot, failing):
+        key = await store_dm(runtime, "help")
+        await until(lambda: bool(bot.replies_to("U1")))
+        await until(lambda: failing.calls == 2)
+        await asyncio.sleep(0.5)  # a third try would have come by now
+        assert failing.calls == 2
+        assert len(bot.replies_to("U1")) == 1
+        row = await stored_row(runtime, key)
+        assert row is not None and row.completed and row.payload is None
+
+
+async def test_a_dm_that_fails_every_try_before_any_feature_ran_is_given_up_after_the_last(
+    settings: Settings,
+) -> None:
+    async with answering(settings, directory_failures=100) as (runtime, bot, failing):
+        key = await store_dm(runtime, "help")
+        await until(lambda: failing.calls == TRIES)
+        await asyncio.sleep(1.0)  # tries 1 + 2 apart already: a fourth would have come by now
+        assert failing.calls == TRIES
+        assert bot.replies_to("U1") == []
+        assert await stored_row(runtime, key) is None  # given back, as any failed event's key is
+
+
+async def test_a_feature_that_failed_after_replying_is_not_tried_again(
+    settings: Settings,
+) -> None:
+    async with answering(settings) as (runtime, bot, _directory):
+        tries = 0
+
+        async def replies_then_fails(turn: Turn) -> None:
+            nonlocal tries
+            tries += 1
+            await turn.reply("working on it")
+            raise OperationalError("UPDATE report ...", {}, Exception("server closed the connection"))
+
+        runtime.dispatcher.command("report", replies_then_fails, usage="report", summary="a report")
+        await store_dm(runtime, "report")
+        await until(lambda: tries == 1)
+        await asyncio.sleep(1.0)
+        assert tries == 1
+        assert bot.replies_to("U1") == ["working on it"]
