@@ -24,6 +24,9 @@ _MASKS: Final = (
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[email]"),
     (re.compile(r"\b(pulse\.(?:answer\.|textform:|commentform:))[^\s\"',}\]]+"), r"\1[answer]"),
     (re.compile(r"\b\d+ of \d+ answered\b"), "[progress]"),
+    # PostgreSQL's own detail of a constraint violation quotes the values (a name, a comment) in its message.
+    (re.compile(r"(\bKey \([^)\n]*\)=)\(.*"), r"\1([value])"),
+    (re.compile(r"\bFailing row contains \(.*"), "Failing row contains ([row])"),
     # Opaque secrets (one-tap answer tokens, API keys, signatures): long runs of URL-safe characters.
     (
         re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}"),

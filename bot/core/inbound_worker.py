@@ -40,10 +40,12 @@ DEFER_SECONDS = 30.0
 # channel waits longer than one lease, and must not be taken over by another process meanwhile.
 RENEW_FRACTION = 3
 # An event whose handling failed before any feature ran (NotYetHandled: the database failed over, or stayed
-# locked) goes back to the queue for this long times its tries so far, and is given up after TRIES tries in
-# one process: acknowledged long ago, the platform will not deliver it again.
-RETRY_SECONDS = 10.0
+# locked) goes back to the queue for this long times its tries so far (30 s, then 60 s: about as long as a
+# managed PostgreSQL takes to fail over), and is given up after TRIES tries in one process: acknowledged long
+# ago, the platform will not deliver it again. The tries of at most TRIES_REMEMBERED events are counted.
+RETRY_SECONDS = 30.0
 TRIES = 3
+TRIES_REMEMBERED = 10_000
 
 
 class InboundWorker:
@@ -162,35 +164,42 @@ class InboundWorker:
                 "no %s adapter here for a stored event; leaving it to another process", stored.platform
             )
             return
-        # Taken before the first await, so places follow the order the events were leased in (oldest first).
-        with self._runtime.reply_lanes.place(getattr(stored.event, "conversation", None)):
-            try:
+        try:
+            # Taken before the first await, so places follow the order the events were leased in (oldest
+            # first); left before a failed event's retry is written, so the conversation's next may reply.
+            with self._runtime.reply_lanes.place(getattr(stored.event, "conversation", None)):
                 await self._runtime.dispatcher.handle_stored(stored.event, adapter)
-            except NotYetHandled:
-                await self._try_again_later(stored)
-                return
-        self._failed_tries.pop(stored.key, None)
+        except NotYetHandled as failure:
+            await self._try_again_later(stored, failure)
+        except BaseException:
+            self._failed_tries.pop(stored.key, None)
+            raise
+        else:
+            self._failed_tries.pop(stored.key, None)
 
-    async def _try_again_later(self, stored: StoredEvent) -> None:
+    async def _try_again_later(self, stored: StoredEvent, failure: NotYetHandled) -> None:
         """Put an event whose handling failed before any feature ran back in the queue, or give it up."""
-        tries = self._failed_tries[stored.key] = self._failed_tries[stored.key] + 1
+        tries = self._failed_tries.pop(stored.key, 0) + 1
         if tries >= TRIES:
-            del self._failed_tries[stored.key]
             log.error(
                 "stored %s event %s failed %d times before any feature ran; given up",
                 stored.event.kind,
                 stored.key[:12],
                 tries,
-                exc_info=True,
+                exc_info=failure,
             )
             await self._runtime.dedupe.release(stored.key)
             return
+        if len(self._failed_tries) >= TRIES_REMEMBERED:
+            # The oldest: most likely answered by another process since, which this one never learns.
+            del self._failed_tries[next(iter(self._failed_tries))]
+        self._failed_tries[stored.key] = tries
         log.warning(
             "stored %s event %s failed before any feature ran; trying again in %g s",
             stored.event.kind,
             stored.key[:12],
             RETRY_SECONDS * tries,
-            exc_info=True,
+            exc_info=failure,
         )
         await self._runtime.inbound.defer(self.name, [stored.key], RETRY_SECONDS * tries)
 

@@ -71,7 +71,9 @@ def budget_file_url(database_url: str | URL) -> str:
 
 def _immediate_engine(database: Database) -> AsyncEngine:
     """A SQLite engine whose transactions begin with BEGIN IMMEDIATE (SQLAlchemy's documented recipe)."""
-    engine = create_async_engine(budget_file_url(database.url), connect_args={"timeout": SQLITE_LOCK_SECONDS})
+    engine = create_async_engine(
+        budget_file_url(database.url), connect_args={"timeout": SQLITE_LOCK_SECONDS}, hide_parameters=True
+    )
 
     @event.listens_for(engine.sync_engine, "connect")
     def _autocommit_driver(dbapi_connection: Any, _record: Any) -> None:

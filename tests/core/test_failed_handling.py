@@ -148,8 +148,9 @@ async def test_a_feature_that_failed_after_replying_is_not_tried_again(
             raise OperationalError("UPDATE report ...", {}, Exception("server closed the connection"))
 
         runtime.dispatcher.command("report", replies_then_fails, usage="report", summary="a report")
-        await store_dm(runtime, "report")
+        key = await store_dm(runtime, "report")
         await until(lambda: tries == 1)
-        await asyncio.sleep(1.0)
+        await until_row(runtime, key, lambda row: row is None)  # given up at once, as before
+        await asyncio.sleep(0.5)
         assert tries == 1
         assert bot.replies_to("U1") == ["working on it"]

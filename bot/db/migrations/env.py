@@ -26,7 +26,7 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_online(url: str) -> None:
-    engine = create_async_engine(async_url(url))
+    engine = create_async_engine(async_url(url), hide_parameters=True)  # see Database: errors are logged
     try:
         async with engine.connect() as connection:
             await connection.run_sync(_run)
