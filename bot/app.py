@@ -233,7 +233,7 @@ def create_app(
 def _answering(runtime: Runtime) -> Callable[[web.Application], AsyncIterator[None]]:
     async def answering(_app: web.Application) -> AsyncIterator[None]:
         worker = InboundWorker(runtime)
-        runtime.inbound.on_stored.append(worker.wake.set)
+        runtime.inbound.on_stored.append(worker.stored)
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop, runtime.settings.outbox_poll_seconds))
         yield

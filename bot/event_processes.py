@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from bot.core.inbound_worker import DRAIN_SECONDS, InboundWorker
+from bot.core.inbound_worker import DRAIN_SECONDS, FLOOD_REQUESTS, InboundWorker
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ _RESTART_PAUSE_SECONDS = 1.0
 _READY_SECONDS = 120.0
 _READY = b"ready\n"
 _NICENESS = 19
+# What serve writes down the pipe after a commit: events stored, or stored by a flood of requests at once.
+_STORED = b"."
+_FLOODED = b"!"
 
 
 class EventProcesses:
@@ -82,13 +85,15 @@ class EventProcesses:
                     await self._ready(replacement)
             await asyncio.sleep(_RESTART_PAUSE_SECONDS)
 
-    def wake(self) -> None:
-        """Tell every process that an event was stored (never blocks: a full pipe already holds news)."""
+    def wake(self, requests: int) -> None:
+        """Tell every process that events were stored, by `requests` at once (never blocks: a full pipe
+        already holds news)."""
+        news = _FLOODED if requests >= FLOOD_REQUESTS else _STORED
         for child in self._children:
             if child.stdin is None or child.stdin.closed or child.returncode is not None:
                 continue
             with contextlib.suppress(BlockingIOError, BrokenPipeError):
-                os.write(child.stdin.fileno(), b".")
+                os.write(child.stdin.fileno(), news)
 
     async def stop(self) -> None:
         """Close their stdin (they finish what they hold, within DRAIN_SECONDS), then make sure they are gone."""
@@ -126,8 +131,8 @@ async def _wake_on_stdin(worker: InboundWorker, stop: asyncio.Event) -> None:
     reader = asyncio.StreamReader()
     loop = asyncio.get_running_loop()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    while await reader.read(4096):
-        worker.wake.set()
+    while news := await reader.read(4096):
+        worker.stored(FLOOD_REQUESTS if _FLOODED in news else 1)
     stop.set()  # serve closed the pipe, or is gone
 
 

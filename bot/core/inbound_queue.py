@@ -89,8 +89,9 @@ class InboundQueue:
         self._quick_postgres = QuickPostgresInsert(database, TABLE, "key") if not database.is_sqlite else None
         self._lease = lease
         self._stores: GroupCommit[_Pending, bool] = GroupCommit(self._store_all, "inbound-group-commit")
-        # Called after each commit that stored a new event (wakes the processes that handle them).
-        self.on_stored: list[Callable[[], None]] = []
+        # Called after each commit that stored a new event, with how many requests it served (wakes the
+        # processes that handle them; a large one tells them the acks are flooding in).
+        self.on_stored: list[Callable[[int], None]] = []
 
     async def store(self, key: str, platform: str, event: InboundEvent) -> bool:
         """True when the event is new and now stored; False for a second delivery. Raises if not stored."""
@@ -108,7 +109,7 @@ class InboundQueue:
             claimed.add(pending.key)
         if stored:
             for wake in self.on_stored:
-                wake()
+                wake(len(batch))
         return fresh
 
     async def _insert_new(self, batch: Sequence[_Pending]) -> set[str]:

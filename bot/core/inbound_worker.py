@@ -46,6 +46,12 @@ RENEW_FRACTION = 3
 RETRY_SECONDS = 30.0
 TRIES = 3
 TRIES_REMEMBERED = 10_000
+# A commit that stored the events of this many requests at once means serve is acknowledging a flood: the
+# answering then leases nothing new for HOLD_OFF_SECONDS (what it holds goes on), so that its work, and the
+# database work it causes (not niced: PostgreSQL's own processes), leaves the CPUs to the acks. At most every
+# other such stretch: under a flood that lasts, the answering keeps at least half its pace.
+FLOOD_REQUESTS = 4
+HOLD_OFF_SECONDS = 0.25
 
 
 class InboundWorker:
@@ -72,6 +78,18 @@ class InboundWorker:
         )  # events whose handling failed here before any feature ran
         self._stop = asyncio.Event()  # run()'s: once set, what is held stays unstarted, to be handed over
         self.wake = asyncio.Event()
+        self._hold_off_until = (
+            0.0  # the event loop's time until which nothing new is leased (a flood of acks)
+        )
+        self._next_hold_off = 0.0  # the earliest a next hold-off may begin
+
+    def stored(self, requests: int) -> None:
+        """Serve stored the events of `requests` requests in one commit: wake, and hold off during a flood."""
+        now = asyncio.get_running_loop().time()
+        if requests >= FLOOD_REQUESTS and now >= self._next_hold_off:
+            self._hold_off_until = now + HOLD_OFF_SECONDS
+            self._next_hold_off = now + 2 * HOLD_OFF_SECONDS
+        self.wake.set()
 
     async def run_once(self) -> int:
         """Lease what this process has room for and start handling it; how many were started."""
@@ -217,6 +235,11 @@ class InboundWorker:
     async def _serve_until(self, stop: asyncio.Event, poll_seconds: float) -> None:
         while not stop.is_set():
             self.wake.clear()
+            holding_off = self._hold_off_until - asyncio.get_running_loop().time()
+            if holding_off > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), holding_off)
+                continue
             try:
                 await self.run_once()
             except Exception:

@@ -15,7 +15,7 @@ from bot.clock import SystemClock
 from bot.core import inbound_worker
 from bot.core.event_seal import EventSeal
 from bot.core.inbound_queue import InboundQueue
-from bot.core.inbound_worker import PER_CONVERSATION, InboundWorker
+from bot.core.inbound_worker import FLOOD_REQUESTS, PER_CONVERSATION, InboundWorker
 from bot.core.reply_lanes import ReplyLanes
 from bot.core.types import ConversationRef, InboundEvent, InboundMessage, UserRef
 from bot.db.database import Database
@@ -158,3 +158,33 @@ async def test_a_look_at_the_queue_ends_when_what_it_deferred_comes_back(
             await queue.store(f"a{n:03d}", "slack", mention(f"A{n}", "C-noisy"))
         await asyncio.wait_for(worker.run_once(), timeout=20)
         await until(lambda: len(dispatcher.started) == PER_CONVERSATION)
+
+
+async def test_a_flood_of_acks_holds_off_new_leases_for_a_moment_and_only_every_other_moment(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbound_worker, "HOLD_OFF_SECONDS", 2.0)
+    async with worker_on(database_url, concurrency=4) as (worker, queue, dispatcher, _database):
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop, poll_seconds=0.05))
+        loop = asyncio.get_running_loop()
+
+        async def store(key: str, channel: str, requests: int) -> float:
+            await queue.store(key, "slack", mention(key.upper(), channel))
+            worker.stored(requests)  # as serve's commit of that many requests tells it
+            return loop.time()
+
+        await store("a", "C-a", 1)
+        await until(lambda: dispatcher.started == ["A"])  # a quiet commit: leased at once
+        flooded_at = await store("b", "C-b", FLOOD_REQUESTS)
+        await asyncio.sleep(0.5)
+        assert dispatcher.started == ["A"]  # the acks first: nothing new leased meanwhile
+        await until(lambda: dispatcher.started == ["A", "B"])
+        assert loop.time() - flooded_at >= 2.0
+        # A flood again at once: the answering keeps at least every other stretch, so this one is leased now.
+        again_at = await store("c", "C-c", FLOOD_REQUESTS)
+        await until(lambda: dispatcher.started == ["A", "B", "C"])
+        assert loop.time() - again_at < 1.5
+        stop.set()
+        dispatcher.finish_all()
+        await running
