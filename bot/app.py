@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.clock import Clock
 from bot.core.adapter import ChatAdapter, InboundEventT
-from bot.core.inbound_worker import InboundWorker
+from bot.core.inbound_worker import InboundWorker, is_flood
 from bot.core.tasks import TaskTracker
 from bot.db import migrate as migrations
 from bot.db.database import Database, database_for
@@ -233,7 +233,7 @@ def create_app(
 def _answering(runtime: Runtime) -> Callable[[web.Application], AsyncIterator[None]]:
     async def answering(_app: web.Application) -> AsyncIterator[None]:
         worker = InboundWorker(runtime)
-        runtime.inbound.on_stored.append(worker.stored)
+        runtime.inbound.on_stored.append(lambda requests: worker.stored(flood=is_flood(requests)))
         stop = asyncio.Event()
         running = asyncio.create_task(worker.run(stop, runtime.settings.outbox_poll_seconds))
         yield

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from bot.core.inbound_worker import DRAIN_SECONDS, FLOOD_REQUESTS, InboundWorker
+from bot.core.inbound_worker import DRAIN_SECONDS, InboundWorker, is_flood
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ class EventProcesses:
     def wake(self, requests: int) -> None:
         """Tell every process that events were stored, by `requests` at once (never blocks: a full pipe
         already holds news)."""
-        news = _FLOODED if requests >= FLOOD_REQUESTS else _STORED
+        news = _FLOODED if is_flood(requests) else _STORED
         for child in self._children:
             if child.stdin is None or child.stdin.closed or child.returncode is not None:
                 continue
@@ -132,7 +132,7 @@ async def _wake_on_stdin(worker: InboundWorker, stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
     while news := await reader.read(4096):
-        worker.stored(FLOOD_REQUESTS if _FLOODED in news else 1)
+        worker.stored(flood=_FLOODED in news)
     stop.set()  # serve closed the pipe, or is gone
 
 

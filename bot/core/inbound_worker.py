@@ -54,6 +54,11 @@ FLOOD_REQUESTS = 4
 HOLD_OFF_SECONDS = 0.25
 
 
+def is_flood(requests: int) -> bool:
+    """Whether a commit that stored the events of `requests` requests at once means a flood of acks."""
+    return requests >= FLOOD_REQUESTS
+
+
 class InboundWorker:
     """Drains the inbound queue of one process: at most its pool's connections' worth at a time, oldest first.
 
@@ -73,20 +78,19 @@ class InboundWorker:
         self._in_flight: set[str] = set()  # leased here and not finished: under way or held
         self._running_in: Counter[str] = Counter()  # events under way, by conversation
         self._held: dict[str, deque[StoredEvent]] = {}  # events waiting for their conversation's turn
-        self._failed_tries: Counter[str] = (
-            Counter()
-        )  # events whose handling failed here before any feature ran
+        # Events whose handling failed here before any feature ran, and how often: oldest first.
+        self._failed_tries: dict[str, int] = {}
         self._stop = asyncio.Event()  # run()'s: once set, what is held stays unstarted, to be handed over
         self.wake = asyncio.Event()
-        self._hold_off_until = (
-            0.0  # the event loop's time until which nothing new is leased (a flood of acks)
-        )
-        self._next_hold_off = 0.0  # the earliest a next hold-off may begin
+        # The event loop's time until which nothing new is leased (a flood of acks), and the earliest the next
+        # such stretch may begin.
+        self._hold_off_until = 0.0
+        self._next_hold_off = 0.0
 
-    def stored(self, requests: int) -> None:
-        """Serve stored the events of `requests` requests in one commit: wake, and hold off during a flood."""
+    def stored(self, *, flood: bool) -> None:
+        """Serve committed stored events (`flood`: of a flood of requests): wake, and hold off during a flood."""
         now = asyncio.get_running_loop().time()
-        if requests >= FLOOD_REQUESTS and now >= self._next_hold_off:
+        if flood and now >= self._next_hold_off:
             self._hold_off_until = now + HOLD_OFF_SECONDS
             self._next_hold_off = now + 2 * HOLD_OFF_SECONDS
         self.wake.set()

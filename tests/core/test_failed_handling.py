@@ -27,6 +27,7 @@ from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.support import runtime as services
 from tests.support.testbot import TestBot, dm_of, person
+from tests.support.waiting import until
 
 
 @pytest.fixture(autouse=True)
@@ -88,26 +89,14 @@ async def store_dm(runtime: Runtime, text: str, event_id: str = "Ev1") -> str:
     return dedupe_key("slack", event_id)
 
 
-async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not condition():
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
-
-
 async def stored_row(runtime: Runtime, key: str) -> Any:
     async with inbound_database(runtime.database).session() as session:
         return (await session.execute(select(TABLE).where(TABLE.c.key == key))).first()
 
 
-async def until_row(
-    runtime: Runtime, key: str, condition: Callable[[Any], bool], seconds: float = 10.0
-) -> None:
-    """Wait until the event's row (None once gone) meets `condition`."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not condition(await stored_row(runtime, key)):
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
+async def row_is(runtime: Runtime, key: str, condition: Callable[[Any], bool]) -> bool:
+    """Whether the event's row (None once gone) meets `condition`."""
+    return condition(await stored_row(runtime, key))
 
 
 async def test_a_dm_whose_first_try_failed_before_any_feature_ran_is_answered_on_the_next(
@@ -120,7 +109,11 @@ async def test_a_dm_whose_first_try_failed_before_any_feature_ran_is_answered_on
         await asyncio.sleep(0.5)  # and nothing more after the answer
         assert failing.calls == 2
         assert len(bot.replies_to("U1")) == 1
-        await until_row(runtime, key, lambda row: row is not None and row.completed and row.payload is None)
+        await until(
+            lambda: row_is(
+                runtime, key, lambda row: row is not None and row.completed and row.payload is None
+            )
+        )
 
 
 async def test_a_dm_that_fails_every_try_before_any_feature_ran_is_given_up_after_the_last(
@@ -129,7 +122,9 @@ async def test_a_dm_that_fails_every_try_before_any_feature_ran_is_given_up_afte
     async with answering(settings, directory_failures=100) as (runtime, bot, failing):
         key = await store_dm(runtime, "help")
         await until(lambda: failing.calls == TRIES)
-        await until_row(runtime, key, lambda row: row is None)  # given back, as any failed event's key is
+        await until(
+            lambda: row_is(runtime, key, lambda row: row is None)
+        )  # given back, as any failed event's key is
         await asyncio.sleep(0.5)  # tries 1 + 2 apart already: a fourth would have come by now
         assert failing.calls == TRIES
         assert bot.replies_to("U1") == []
@@ -150,7 +145,7 @@ async def test_a_feature_that_failed_after_replying_is_not_tried_again(
         runtime.dispatcher.command("report", replies_then_fails, usage="report", summary="a report")
         key = await store_dm(runtime, "report")
         await until(lambda: tries == 1)
-        await until_row(runtime, key, lambda row: row is None)  # given up at once, as before
+        await until(lambda: row_is(runtime, key, lambda row: row is None))  # given up at once, as before
         await asyncio.sleep(0.5)
         assert tries == 1
         assert bot.replies_to("U1") == ["working on it"]

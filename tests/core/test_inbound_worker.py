@@ -15,12 +15,13 @@ from bot.clock import SystemClock
 from bot.core import inbound_worker
 from bot.core.event_seal import EventSeal
 from bot.core.inbound_queue import InboundQueue
-from bot.core.inbound_worker import FLOOD_REQUESTS, PER_CONVERSATION, InboundWorker
+from bot.core.inbound_worker import PER_CONVERSATION, InboundWorker
 from bot.core.reply_lanes import ReplyLanes
 from bot.core.types import ConversationRef, InboundEvent, InboundMessage, UserRef
 from bot.db.database import Database
 from bot.db.inbound_file import TABLE, inbound_database
 from bot.secret_key import SecretKey
+from tests.support.waiting import until
 
 
 def mention(event_id: str, channel: str) -> InboundMessage:
@@ -72,13 +73,6 @@ async def worker_on(
             await asyncio.sleep(0.02)
         await queue.close()
         await database.dispose()
-
-
-async def until(condition: object, seconds: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not condition():  # type: ignore[operator]
-        assert asyncio.get_running_loop().time() < deadline, "timed out"
-        await asyncio.sleep(0.02)
 
 
 async def test_a_flood_in_one_conversation_is_held_then_deferred_and_another_conversation_starts_at_once(
@@ -169,20 +163,20 @@ async def test_a_flood_of_acks_holds_off_new_leases_for_a_moment_and_only_every_
         running = asyncio.create_task(worker.run(stop, poll_seconds=0.05))
         loop = asyncio.get_running_loop()
 
-        async def store(key: str, channel: str, requests: int) -> float:
+        async def store(key: str, channel: str, flood: bool) -> float:
             await queue.store(key, "slack", mention(key.upper(), channel))
-            worker.stored(requests)  # as serve's commit of that many requests tells it
+            worker.stored(flood=flood)  # as serve's commit tells it
             return loop.time()
 
-        await store("a", "C-a", 1)
+        await store("a", "C-a", flood=False)
         await until(lambda: dispatcher.started == ["A"])  # a quiet commit: leased at once
-        flooded_at = await store("b", "C-b", FLOOD_REQUESTS)
+        flooded_at = await store("b", "C-b", flood=True)
         await asyncio.sleep(0.5)
         assert dispatcher.started == ["A"]  # the acks first: nothing new leased meanwhile
         await until(lambda: dispatcher.started == ["A", "B"])
         assert loop.time() - flooded_at >= 2.0
         # A flood again at once: the answering keeps at least every other stretch, so this one is leased now.
-        again_at = await store("c", "C-c", FLOOD_REQUESTS)
+        again_at = await store("c", "C-c", flood=True)
         await until(lambda: dispatcher.started == ["A", "B", "C"])
         assert loop.time() - again_at < 1.5
         stop.set()
