@@ -10,9 +10,10 @@ A middle line sends `clueline serve` channel chatter instead (same verification,
 work for the core): the cost of the adapter alone. The 200 mentions a second come from 200 workspaces in
 turn, since Slack lets one workspace receive only a few hundred bot posts a minute: serve runs in OAuth mode
 with those 200 installations stored (single-token mode serves only the token's own workspace and would drop
-them all unanswered), and the last line says how many of the events it stored were answered. Once they all
-are, bare bolt's ceiling is measured a second time, so that a machine slower at the end of the run than at its
-start shows as two different anchors rather than as serve's cost.
+them all unanswered), and the last line says how many of the events it stored were answered. The ceilings
+are measured in rounds, bare bolt's then serve's, each round once serve has answered the last one's flood;
+every round's ratio is printed, and the median round's figures: a machine slower in one minute of the run
+than in another moves a round's two figures together rather than passing for serve's cost.
 """
 
 from __future__ import annotations
@@ -304,29 +305,31 @@ def cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def measure(
-    name: str,
-    url: str,
-    args: argparse.Namespace,
-    server_pid: int,
-    chatter: bool = False,
-    database_url: str = "",
-) -> tuple[Result, Result, tuple[int, int]]:
-    """A warm-up second, the fixed-rate phase, then the ceiling phase.
+async def fixed_rate(
+    name: str, url: str, args: argparse.Namespace, chatter: bool = False, database_url: str = ""
+) -> tuple[Result, tuple[int, int]]:
+    """A warm-up second, then the fixed-rate phase.
 
     With `database_url`, also how many of the events stored so far were answered one second after the
-    fixed rate ended (whether the answering keeps up with that rate), before the ceiling phase floods it.
+    fixed rate ended (whether the answering keeps up with that rate), before a ceiling phase floods it.
     """
     await open_loop(url, args.rate, 1.0, f"{name}warm", chatter)
     fixed = await open_loop(url, args.rate, args.seconds, f"{name}fixed", chatter)
     await asyncio.sleep(1.0)
     kept_up = await answered(database_url, wait_seconds=0) if database_url else (0, 0)
+    return fixed, kept_up
+
+
+async def ceiling(
+    name: str, url: str, args: argparse.Namespace, server_pid: int, chatter: bool = False
+) -> Result:
+    """The throughput ceiling: as many requests as the server takes, `args.in_flight` at a time."""
     cpu_before = cpu_seconds(server_pid)
-    ceiling = await closed_loop(url, args.in_flight, args.seconds / 2, f"{name}max", chatter)
+    result = await closed_loop(url, args.in_flight, args.ceiling_seconds, f"{name}max", chatter)
     cpu_after = cpu_seconds(server_pid)
     if cpu_before is not None and cpu_after is not None:
-        ceiling.server_cpu = cpu_after - cpu_before
-    return fixed, ceiling, kept_up
+        result.server_cpu = cpu_after - cpu_before
+    return result
 
 
 def line(name: str, fixed: Result, ceiling: Result) -> str:
@@ -394,43 +397,57 @@ async def main(args: argparse.Namespace) -> None:
                 os.sched_setaffinity(pid, server)
             for pid in children_of(serve.pid):
                 os.sched_setaffinity(pid, others)
-        bare_fixed, bare_max, _ = await measure("bare", bare_url, args, bare.pid)
+        bare_fixed, _ = await fixed_rate("bare", bare_url, args)
         # Channel chatter goes through the same verification, bolt and parsing but starts no work:
         # the cost of the adapter alone, before the core's dispatch.
-        chatter_fixed, chatter_max, _ = await measure("chatter", serve_url, args, serve.pid, chatter=True)
-        serve_fixed, serve_max, (kept_up, by_then) = await measure(
-            "serve", serve_url, args, serve.pid, database_url=database_url
+        chatter_fixed, _ = await fixed_rate("chatter", serve_url, args, chatter=True)
+        chatter_max = await ceiling("chatter", serve_url, args, serve.pid, chatter=True)
+        serve_fixed, (kept_up, by_then) = await fixed_rate(
+            "serve", serve_url, args, database_url=database_url
         )
+        # The ceilings in rounds, bare bolt's just before serve's each time: a machine that runs one minute of
+        # a four-minute run slower than another (a shared host, a CPU's boost) moves both figures of a round,
+        # not their ratio. Each round starts once serve's event processes have answered the last one's
+        # flood, so that bare bolt never shares the CPUs with them.
+        rounds: list[tuple[Result, Result]] = []
+        backlog_answered = True
+        for number in range(args.rounds):
+            done, stored = await answered(database_url, wait_seconds=args.answer_wait)
+            backlog_answered = backlog_answered and done == stored
+            rounds.append(
+                (
+                    await ceiling(f"bare{number}", bare_url, args, bare.pid),
+                    await ceiling(f"serve{number}", serve_url, args, serve.pid),
+                )
+            )
+        waited = time.monotonic()
         done, stored = await answered(database_url, wait_seconds=args.answer_wait)
-        # Bare bolt's ceiling again, now that serve is idle: the machine may not run the last phase of a
-        # four-minute run as fast as the first (a shared host, a CPU's boost), so serve is set between the two.
-        bare_after = await closed_loop(bare_url, args.in_flight, args.seconds / 2, "bareafter")
+        waited = time.monotonic() - waited
     finally:
         for process in (serve, bare, fake):
             await stop(process)
     print(
-        f"signed app_mention events, {args.rate:g}/s for {args.seconds:g} s (open loop), then {args.in_flight} in flight"
+        f"signed app_mention events, {args.rate:g}/s for {args.seconds:g} s (open loop), then {args.in_flight} "
+        f"in flight for {args.ceiling_seconds:g} s, in {args.rounds} rounds"
         + (", each server on a core of its own" if placement is not None else "")
     )
+    bare_max, serve_max = _median_round(rounds)
     print(line("bare bolt", bare_fixed, bare_max))
     print(line("serve, ignored", chatter_fixed, chatter_max))
     print(line("clueline serve", serve_fixed, serve_max))
-    # Comparable only once serve's event processes are idle again: while they still answer, bare bolt shares
-    # the CPUs with them.
-    comparable = done == stored
-    print(
-        f"bare bolt again, after serve's backlog {'was' if comparable else 'was NOT'} answered: "
-        f"max {bare_after.throughput:7.1f}/s (p99 {bare_after.percentile(0.99) * 1000:.1f} ms, "
-        f"{bare_after.errors} errors)"
-    )
+    for number, (bare_round, serve_round) in enumerate(rounds, 1):
+        print(
+            f"  ceiling round {number}: bare bolt {bare_round.throughput:7.1f}/s, serve {serve_round.throughput:7.1f}/s"
+            f" = {serve_round.throughput / bare_round.throughput:.2f}x"
+        )
     print(
         f"ratio serve/bare: p99 {serve_fixed.percentile(0.99) / bare_fixed.percentile(0.99):.2f}x, "
         f"fixed-rate throughput {serve_fixed.throughput / bare_fixed.throughput:.2f}x, "
-        f"max throughput {serve_max.throughput / bare_max.throughput:.2f}x"
+        f"max throughput {serve_max.throughput / bare_max.throughput:.2f}x (the median round)"
         + (
-            f" ({serve_max.throughput / bare_after.throughput:.2f}x against bare bolt's second ceiling)"
-            if comparable
-            else " (the second ceiling is not comparable: serve was still answering)"
+            ""
+            if backlog_answered
+            else " (NOT comparable: serve was still answering when bare bolt was measured)"
         )
     )
     if serve_max.cpu_per_ack is not None and bare_max.cpu_per_ack is not None:
@@ -439,7 +456,16 @@ async def main(args: argparse.Namespace) -> None:
             "(serve's own process; its event processes answer elsewhere)"
         )
     print(f"answered 1 s after the fixed rate ended: {kept_up} of the {by_then} stored by then")
-    print(f"events serve stored: {stored}, answered: {done} (within {args.answer_wait:g} s after the last)")
+    print(
+        f"events serve stored: {stored}, answered: {done} "
+        f"(the last round's backlog in {waited:.0f} s; waiting at most {args.answer_wait:g} s)"
+    )
+
+
+def _median_round(rounds: list[tuple[Result, Result]]) -> tuple[Result, Result]:
+    """The round whose serve/bare ratio is the median one."""
+    ordered = sorted(rounds, key=lambda pair: pair[1].throughput / pair[0].throughput)
+    return ordered[len(ordered) // 2]
 
 
 if __name__ == "__main__":
@@ -447,6 +473,13 @@ if __name__ == "__main__":
     parser.add_argument("--rate", type=float, default=200.0, help="events a second in the fixed-rate phase")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the fixed-rate phase")
     parser.add_argument("--in-flight", type=int, default=32, help="concurrent requests in the ceiling phase")
+    parser.add_argument("--ceiling-seconds", type=float, default=4.0, help="length of each ceiling phase")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="ceiling rounds (bare bolt, then serve); the median round is shown",
+    )
     parser.add_argument("--database-url", help="serve's database (default: a fresh SQLite file)")
     parser.add_argument(
         "--answer-wait", type=float, default=120.0, help="how long to wait for the backlog to be answered"

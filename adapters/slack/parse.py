@@ -5,6 +5,7 @@ Pure functions of the request body: no I/O, so every shape is unit-testable. Non
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -28,6 +29,7 @@ _SPACES = re.compile(r"[ \t]{2,}")
 _CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
 
 
+@functools.lru_cache(maxsize=256)  # one bot user per workspace; built per event, it cost the ack
 def _mention_pattern(bot_user_id: str) -> re.Pattern[str]:
     return re.compile(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>")
 
