@@ -15,7 +15,7 @@ from bot.clock import Clock, ManualClock, SystemClock
 from bot.core.event_seal import SMALLEST_PUBLIC_SEALED_BYTES, SMALLEST_SEALED_BYTES, EventSeal
 from bot.core.inbound_queue import EVENT_JSON, UNREADABLE_RETRY_SECONDS, InboundQueue
 from bot.core.types import ActionEvent, ConversationRef, InboundMessage, UserRef
-from bot.db.database import Database
+from bot.db.database import QUICK_INSERT_MMAP_BYTES, Database
 from bot.db.inbound_file import inbound_database
 from bot.db.models import InboundEventKey
 from bot.secret_key import SecretKey
@@ -264,6 +264,32 @@ async def test_a_store_waits_for_another_process_holding_the_file_and_then_store
     # Written by the ack's own connection, read back by the engine as every other row.
     assert claimed_at.tzinfo is not None and before <= claimed_at <= datetime.now(UTC)
     assert [(e.key, e.event) for e in leased] == [("k0", message(0)), ("k1", message(1))]
+
+
+async def test_the_acks_connection_maps_the_file_and_still_sees_what_other_processes_stored(
+    database_url: str,
+) -> None:
+    database = Database(database_url)
+    side = inbound_database(database)
+    if not side.is_sqlite_file:
+        pytest.skip("only a SQLite file is read through the ack's own connection")
+    queue = queue_of(database)
+    try:
+        assert await queue.store("k0", "slack", message(0))  # the ack's connection now maps the file
+        mapped = side.blocking_sqlite_connection()
+        assert mapped.execute("PRAGMA mmap_size").fetchone()[0] == QUICK_INSERT_MMAP_BYTES
+        mapped.close()
+        # Another serve process stores the same event's redelivery first, through a connection of its own.
+        other = queue_of(database)
+        assert await other.store("k1", "slack", message(1))
+        await other.close()
+        assert await queue.store("k1", "slack", message(1)) is False
+        assert await queue.store("k2", "slack", message(2)) is True
+        leased = await queue.lease("host:1", 10, lambda _name: False)
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert [e.key for e in leased] == ["k0", "k1", "k2"]
 
 
 async def test_the_ack_writes_its_times_in_the_text_the_engine_writes_and_compares(database_url: str) -> None:
