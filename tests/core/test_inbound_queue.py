@@ -30,6 +30,15 @@ def queue_of(
     return InboundQueue(inbound_database(database), clock or SystemClock(), seal)
 
 
+def on_a_sqlite_file(database_url: str, why: str) -> tuple[Database, Database, InboundQueue]:
+    """The database, the inbound queue's file and the queue; the test is skipped (`why`) on PostgreSQL."""
+    database = Database(database_url)
+    side = inbound_database(database)
+    if not side.is_sqlite_file:
+        pytest.skip(why)
+    return database, side, queue_of(database)
+
+
 def message(n: int) -> InboundMessage:
     return InboundMessage(
         event_id=f"Ev{n}",
@@ -235,11 +244,7 @@ async def test_the_store_connection_dropped_by_the_server_is_made_again_and_noth
 
 
 async def test_a_store_waits_for_another_process_holding_the_file_and_then_stores(database_url: str) -> None:
-    database = Database(database_url)
-    side = inbound_database(database)
-    if not side.is_sqlite_file:
-        pytest.skip("only a SQLite file has one writer at a time")
-    queue = queue_of(database)
+    database, side, queue = on_a_sqlite_file(database_url, "only a SQLite file has one writer at a time")
     try:
         await queue.store("k0", "slack", message(0))  # the file and its table now exist
         other = sqlite3.connect(str(side.url.database), isolation_level=None)
@@ -269,11 +274,9 @@ async def test_a_store_waits_for_another_process_holding_the_file_and_then_store
 async def test_the_acks_connection_maps_the_file_and_still_sees_what_other_processes_stored(
     database_url: str,
 ) -> None:
-    database = Database(database_url)
-    side = inbound_database(database)
-    if not side.is_sqlite_file:
-        pytest.skip("only a SQLite file is read through the ack's own connection")
-    queue = queue_of(database)
+    database, side, queue = on_a_sqlite_file(
+        database_url, "only a SQLite file is read through the ack's own connection"
+    )
     try:
         assert await queue.store("k0", "slack", message(0))  # the ack's connection now maps the file
         mapped = side.blocking_sqlite_connection()
