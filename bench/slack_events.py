@@ -406,7 +406,7 @@ async def main(args: argparse.Namespace) -> None:
             "serve", serve_url, args, database_url=database_url
         )
         # The ceilings in rounds, bare bolt's just before serve's each time: a machine that runs one minute of
-        # a four-minute run slower than another (a shared host, a CPU's boost) moves both figures of a round,
+        # a five-minute run slower than another (a shared host, a CPU's boost) moves both figures of a round,
         # not their ratio. Each round starts once serve's event processes have answered the last one's
         # flood, so that bare bolt never shares the CPUs with them.
         rounds: list[tuple[Result, Result]] = []
@@ -494,6 +494,8 @@ if __name__ == "__main__":
     parser.add_argument("--bare-server", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--api-url", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
+    if arguments.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     if arguments.bare_server:
         bare_bolt_server(arguments.bare_server, arguments.api_url)
     else:

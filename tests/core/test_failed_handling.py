@@ -122,9 +122,8 @@ async def test_a_dm_that_fails_every_try_before_any_feature_ran_is_given_up_afte
     async with answering(settings, directory_failures=100) as (runtime, bot, failing):
         key = await store_dm(runtime, "help")
         await until(lambda: failing.calls == TRIES)
-        await until(
-            lambda: row_is(runtime, key, lambda row: row is None)
-        )  # given back, as any failed event's key is
+        # Given back, as any failed event's key is.
+        await until(lambda: row_is(runtime, key, lambda row: row is None))
         await asyncio.sleep(0.5)  # tries 1 + 2 apart already: a fourth would have come by now
         assert failing.calls == TRIES
         assert bot.replies_to("U1") == []
