@@ -19,5 +19,6 @@ _FRAMING_TEXT = """
     today yesterday tomorrow morning afternoon week weeks month months year years ago soon now
     much many kind sort lot bit little whether either per via using use used
     meeting ticket chat thread dm pinged ping escalated
+    lol lmao haha thx ty btw fyi tbh imo afaik asap vs versus random context heads
     """
 FRAMING_WORDS: frozenset[str] = frozenset(_FRAMING_TEXT.split())

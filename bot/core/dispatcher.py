@@ -196,8 +196,11 @@ class Dispatcher:
         except NotYetHandled:
             raise
         except Exception:
-            # Give the key back so the platform's retry of this event is handled, not dropped.
-            await dedupe.release(key)
+            if not stored:
+                # Give the key back so the platform's retry of this event is handled, not dropped. A stored
+                # event's is given back by the process that leased it (bot.core.inbound_worker), if it still
+                # holds the lease.
+                await dedupe.release(key)
             if deadline.expired():
                 log.error(
                     "handling %s event %s took over %g s; given up",

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Update, and_, delete, or_, select, update
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -50,11 +50,12 @@ _KEYS_PER_STATEMENT = 500
 
 @dataclass(frozen=True)
 class StoredEvent:
-    """An event leased for handling: its dedupe key, platform and the event itself."""
+    """An event leased for handling: its dedupe key, platform, the event itself, and its failed tries so far."""
 
     key: str
     platform: str
     event: InboundEvent
+    tries: int = 0
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,7 @@ class InboundQueue:
                     "completed": False,
                     "platform": p.platform,
                     "payload": p.payload,
+                    "tries": 0,
                 },
             )
         if self._quick_postgres is not None:
@@ -190,7 +192,7 @@ class InboundQueue:
             update(TABLE)
             .where(TABLE.c.key.in_(oldest_free))
             .values(leased_by=owner, leased_until=until)
-            .returning(TABLE.c.key, TABLE.c.platform, TABLE.c.payload, TABLE.c.claimed_at)
+            .returning(TABLE.c.key, TABLE.c.platform, TABLE.c.payload, TABLE.c.claimed_at, TABLE.c.tries)
         )
         async with self._database.one_statement_transactions() as conn:
             rows = sorted((await conn.execute(statement)).all(), key=lambda row: row.claimed_at)
@@ -199,7 +201,9 @@ class InboundQueue:
         for row in rows:
             try:
                 leased.append(
-                    StoredEvent(row.key, row.platform or "", self._event(row.key, row.payload or ""))
+                    StoredEvent(
+                        row.key, row.platform or "", self._event(row.key, row.payload or ""), row.tries or 0
+                    )
                 )
             except (EventUnreadable, ValidationError):
                 unreadable.append(row.key)
@@ -228,6 +232,37 @@ class InboundQueue:
         """Give `owner`'s leases of `keys` back, to be leased by any process after `seconds`, not before."""
         await self._set_leases(owner, keys, None, self._clock.now() + timedelta(seconds=seconds))
 
+    async def retry_later(self, owner: str, key: str, seconds: float) -> bool:
+        """Count a failed try of `owner`'s leased event and give it back, to be leased again after `seconds`.
+
+        False when `owner` no longer held it (its lease lapsed and another process took it: that one counts).
+        """
+        async with self._database.one_statement_transactions() as conn:
+            result = await conn.execute(
+                _held_by(owner, key)
+                .values(
+                    leased_by=None,
+                    leased_until=self._clock.now() + timedelta(seconds=seconds),
+                    tries=TABLE.c.tries + 1,
+                )
+                .returning(TABLE.c.key)
+            )
+            return result.first() is not None
+
+    async def give_up(self, owner: str, key: str) -> bool:
+        """Drop `owner`'s leased event unhandled, key and all (a redelivery would be handled); False if not held.
+
+        Only while `owner` holds it: a process whose lease lapsed must not drop what another has taken over, or
+        even completed since.
+        """
+        async with self._database.one_statement_transactions() as conn:
+            result = await conn.execute(
+                delete(TABLE)
+                .where(TABLE.c.key == key, TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
+                .returning(TABLE.c.key)
+            )
+            return result.first() is not None
+
     async def _set_leases(
         self, owner: str, keys: Sequence[str], leased_by: str | None, leased_until: datetime | None
     ) -> set[str]:
@@ -250,6 +285,11 @@ class InboundQueue:
         if payload.startswith("{"):  # stored by a version that kept events as plain JSON
             return EVENT_JSON.validate_json(payload)
         return EVENT_JSON.validate_json(self._seal.open(key, payload))
+
+
+def _held_by(owner: str, key: str) -> Update:
+    """An update of `key`'s row while `owner` holds its lease and it is not handled yet."""
+    return update(TABLE).where(TABLE.c.key == key, TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
 
 
 def _waiting() -> ColumnElement[bool]:

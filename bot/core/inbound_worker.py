@@ -41,11 +41,10 @@ DEFER_SECONDS = 30.0
 RENEW_FRACTION = 3
 # An event whose handling failed before any feature ran (NotYetHandled: the database failed over, or stayed
 # locked) goes back to the queue for this long times its tries so far (30 s, then 60 s: about as long as a
-# managed PostgreSQL takes to fail over), and is given up after TRIES tries in one process: acknowledged long
-# ago, the platform will not deliver it again. The tries of at most TRIES_REMEMBERED events are counted.
+# managed PostgreSQL takes to fail over), and is given up after TRIES tries: acknowledged long ago, the platform
+# will not deliver it again. The tries are counted in the event's row, the same for every process.
 RETRY_SECONDS = 30.0
 TRIES = 3
-TRIES_REMEMBERED = 10_000
 # A commit that stored the events of this many requests at once means serve is acknowledging a flood: the
 # answering then leases nothing new for HOLD_OFF_SECONDS (what it holds goes on), so that its work, and the
 # database work it causes (not niced: PostgreSQL's own processes), leaves the CPUs to the acks. At most every
@@ -78,8 +77,6 @@ class InboundWorker:
         self._in_flight: set[str] = set()  # leased here and not finished: under way or held
         self._running_in: Counter[str] = Counter()  # events under way, by conversation
         self._held: dict[str, deque[StoredEvent]] = {}  # events waiting for their conversation's turn
-        # Events whose handling failed here before any feature ran, and how often: oldest first.
-        self._failed_tries: dict[str, int] = {}
         self._stop = asyncio.Event()  # run()'s: once set, what is held stays unstarted, to be handed over
         self.wake = asyncio.Event()
         # The event loop's time until which nothing new is leased (a flood of acks), and the earliest the next
@@ -193,15 +190,15 @@ class InboundWorker:
                 await self._runtime.dispatcher.handle_stored(stored.event, adapter)
         except NotYetHandled as failure:
             await self._try_again_later(stored, failure)
-        except BaseException:
-            self._failed_tries.pop(stored.key, None)
-            raise
-        else:
-            self._failed_tries.pop(stored.key, None)
+        except Exception:
+            # A feature failed (the dispatcher logged it): it may have replied or written, so it is not tried
+            # again; its key is given back, as the ack path's failures give theirs, unless another process
+            # has taken the event over meanwhile.
+            await self._runtime.inbound.give_up(self.name, stored.key)
 
     async def _try_again_later(self, stored: StoredEvent, failure: NotYetHandled) -> None:
         """Put an event whose handling failed before any feature ran back in the queue, or give it up."""
-        tries = self._failed_tries.pop(stored.key, 0) + 1
+        tries = stored.tries + 1
         if tries >= TRIES:
             log.error(
                 "stored %s event %s failed %d times before any feature ran; given up",
@@ -210,12 +207,8 @@ class InboundWorker:
                 tries,
                 exc_info=failure,
             )
-            await self._runtime.dedupe.release(stored.key)
+            await self._runtime.inbound.give_up(self.name, stored.key)
             return
-        if len(self._failed_tries) >= TRIES_REMEMBERED:
-            # The oldest: most likely answered by another process since, which this one never learns.
-            del self._failed_tries[next(iter(self._failed_tries))]
-        self._failed_tries[stored.key] = tries
         log.warning(
             "stored %s event %s failed before any feature ran; trying again in %g s",
             stored.event.kind,
@@ -223,7 +216,7 @@ class InboundWorker:
             RETRY_SECONDS * tries,
             exc_info=failure,
         )
-        await self._runtime.inbound.defer(self.name, [stored.key], RETRY_SECONDS * tries)
+        await self._runtime.inbound.retry_later(self.name, stored.key, RETRY_SECONDS * tries)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float) -> None:
         """Handle stored events until `stop` is set, then give those under way DRAIN_SECONDS to finish."""

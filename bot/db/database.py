@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.schema import CreateIndex, CreateTable
+from sqlalchemy.schema import CreateColumn, CreateIndex, CreateTable
 
 from bot.settings import Settings
 
@@ -177,13 +177,16 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self._side_files: dict[str, Database] = {}
         self._schema: list[str] = []  # a side file's tables, made on each new connection if missing
+        # A side file's columns by table, each with the clause that adds it to a file an older version made.
+        self._columns: dict[str, list[tuple[str, str]]] = {}
 
     def side_file(self, suffix: str, tables: list[Table]) -> Database:
         """A SQLite file of its own beside this one (`<file><suffix>`) holding `tables`; elsewhere this database.
 
         SQLite lets one connection write to a file at a time: a writer that must not wait for the others (the
         ack's store) gets a file of its own. PostgreSQL locks rows, not the database; in memory there is no
-        file to put beside it. The side file has no migrations: its tables are made on first use.
+        file to put beside it. The side file has no migrations: its tables are made on first use, and a column
+        added since a file was made is added to it then too.
         """
         if not self.is_sqlite_file:
             return self
@@ -196,6 +199,10 @@ class Database:
                 side._schema += [
                     str(CreateIndex(index, if_not_exists=True).compile(dialect=dialect))
                     for index in table.indexes
+                ]
+                side._columns[table.name] = [
+                    (column.name, str(CreateColumn(column).compile(dialect=dialect)))
+                    for column in table.columns
                 ]
             self._side_files[suffix] = side
         return side
@@ -233,6 +240,12 @@ class Database:
         cursor = dbapi_connection.cursor()
         for statement in self._schema:
             cursor.execute(statement)
+        for table, columns in self._columns.items():
+            cursor.execute(f"PRAGMA table_info({table})")
+            present = {row[1] for row in cursor.fetchall()}
+            for name, definition in columns:
+                if name not in present:
+                    _add_column(cursor, table, definition)
         cursor.close()
 
     @property
@@ -300,6 +313,13 @@ class Database:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise DatabaseError(f"database unreachable at {self.masked_url}: {reason}") from None
 
+    async def autovacuum_off(self) -> bool:
+        """Whether PostgreSQL's autovacuum is turned off for the whole server (never on SQLite)."""
+        if self.is_sqlite:
+            return False
+        async with self.engine.connect() as conn:
+            return str((await conn.execute(text("SHOW autovacuum"))).scalar()).lower() == "off"
+
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
@@ -322,6 +342,15 @@ def switch_to_wal(cursor: Any, patience_seconds: float = 5.0) -> None:
             if time.monotonic() >= deadline:
                 raise
             time.sleep(0.005)
+
+
+def _add_column(cursor: Any, table: str, definition: str) -> None:
+    """Add a column to a side file an older version made (another process may have just added it)."""
+    try:
+        cursor.execute(f"ALTER TABLE {table} ADD COLUMN {definition}")
+    except sqlite3.OperationalError as exc:
+        if "duplicate column" not in str(exc):
+            raise
 
 
 def _sqlite_pragmas(dbapi_connection: Any) -> None:

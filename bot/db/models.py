@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from bot.db.columns import UTCDateTime
@@ -64,6 +64,9 @@ class InboundEventKey(SQLModel, table=True):
     # Which process is handling it, and until when; a lapsed lease (or a dead process) lets another take it.
     leased_by: str | None = Field(default=None, max_length=255)
     leased_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # How often its handling failed before any feature ran, counted in the row so that every process (and a
+    # restarted one) counts the same tries: it is given up after bot.core.inbound_worker.TRIES of them.
+    tries: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0", default=0))
 
 
 class OutboxMessage(SQLModel, table=True):

@@ -129,6 +129,26 @@ async def test_a_dm_that_fails_every_try_before_any_feature_ran_is_given_up_afte
         assert bot.replies_to("U1") == []
 
 
+async def test_the_tries_go_on_counting_in_the_next_process_that_leases_the_event(
+    settings: Settings,
+) -> None:
+    async with answering(settings, directory_failures=100) as (runtime, bot, failing):
+        key = await store_dm(runtime, "help")
+        await until(lambda: failing.calls == 1)
+        # Another process answers beside the first: whichever leases the event next goes on counting.
+        second = InboundWorker(runtime, name="host:2")
+        stop = asyncio.Event()
+        running = asyncio.create_task(second.run(stop, poll_seconds=0.05))
+        try:
+            await until(lambda: row_is(runtime, key, lambda row: row is None))
+            await asyncio.sleep(0.5)  # a fourth try would have come by now
+        finally:
+            stop.set()
+            await running
+        assert failing.calls == TRIES
+        assert bot.replies_to("U1") == []
+
+
 async def test_a_feature_that_failed_after_replying_is_not_tried_again(
     settings: Settings,
 ) -> None:

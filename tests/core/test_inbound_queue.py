@@ -12,6 +12,7 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 
 from bot.clock import Clock, ManualClock, SystemClock
+from bot.core.dedupe import EventDedupe
 from bot.core.event_seal import SMALLEST_PUBLIC_SEALED_BYTES, SMALLEST_SEALED_BYTES, EventSeal
 from bot.core.inbound_queue import EVENT_JSON, UNREADABLE_RETRY_SECONDS, InboundQueue
 from bot.core.types import ActionEvent, ConversationRef, InboundMessage, UserRef
@@ -28,6 +29,13 @@ def queue_of(
 ) -> InboundQueue:
     seal = EventSeal(SecretKey(secret, str(database.url)))
     return InboundQueue(inbound_database(database), clock or SystemClock(), seal)
+
+
+def on_a_manual_clock(database_url: str) -> tuple[Database, ManualClock, InboundQueue]:
+    """The database, a clock the test moves, and the queue on that clock."""
+    database = Database(database_url)
+    clock = ManualClock(datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
+    return database, clock, queue_of(database, clock)
 
 
 def on_a_sqlite_file(database_url: str, why: str) -> tuple[Database, Database, InboundQueue]:
@@ -86,9 +94,7 @@ async def test_each_stored_event_is_leased_to_one_process_oldest_first(database_
 async def test_a_renewed_lease_outlasts_the_lease_and_a_released_one_is_leased_again_at_once(
     database_url: str,
 ) -> None:
-    database = Database(database_url)
-    clock = ManualClock(datetime(2026, 12, 5, 12, 0, tzinfo=UTC))
-    queue = queue_of(database, clock)  # leases of 60 s
+    database, clock, queue = on_a_manual_clock(database_url)  # leases of 60 s
     try:
         for n in range(3):
             await queue.store(f"k{n}", "slack", message(n))
@@ -108,6 +114,54 @@ async def test_a_renewed_lease_outlasts_the_lease_and_a_released_one_is_leased_a
     assert [e.key for e in released] == ["k2"]
     assert renewed == []
     assert [e.key for e in lapsed] == ["k0", "k1", "k2"]
+
+
+async def test_failed_tries_are_counted_in_the_row_whichever_process_leases_it_next(
+    database_url: str,
+) -> None:
+    database, clock, queue = on_a_manual_clock(database_url)
+    try:
+        await queue.store("k0", "slack", message(0))
+        first = await queue.lease("host:1", 1, lambda _name: False)
+        assert await queue.retry_later("host:1", "k0", 30)
+        too_soon = await queue.lease("host:2", 1, lambda _name: False)
+        clock.advance(timedelta(seconds=31))
+        second = await queue.lease("host:2", 1, lambda _name: False)
+        assert await queue.retry_later("host:2", "k0", 60)
+        clock.advance(timedelta(seconds=61))
+        third = await queue.lease("host:3", 1, lambda _name: False)
+        # A process whose lease lapsed counts nothing: the event is another's now.
+        assert not await queue.retry_later("host:1", "k0", 30)
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert [e.tries for e in first] == [0]
+    assert too_soon == []
+    assert [e.tries for e in second] == [1]
+    assert [e.tries for e in third] == [2]
+
+
+async def test_an_event_is_given_up_only_by_the_process_that_holds_it(database_url: str) -> None:
+    database, clock, queue = on_a_manual_clock(database_url)
+    try:
+        await queue.store("k0", "slack", message(0))
+        await queue.store("k1", "slack", message(1))
+        await queue.lease("host:1", 2, lambda _name: False)
+        clock.advance(timedelta(seconds=61))  # host:1 hung past its lease; host:2 took both over
+        await queue.lease("host:2", 2, lambda _name: False)
+        await EventDedupe(inbound_database(database), clock).complete("k1")  # host:2 answered k1
+        late = [await queue.give_up("host:1", key) for key in ("k0", "k1")]
+        # The redelivery of a completed event is still recognised: its key was kept.
+        redelivered = await queue.store("k1", "slack", message(1))
+        held = await queue.give_up("host:2", "k0")
+        fresh_again = await queue.store("k0", "slack", message(0))
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert late == [False, False]
+    assert redelivered is False
+    assert held is True
+    assert fresh_again is True  # given up: a redelivery of it is handled
 
 
 async def test_a_stored_event_is_sealed_and_padded_in_the_table(database_url: str) -> None:
@@ -219,6 +273,40 @@ async def test_an_event_stored_in_plain_json_by_an_earlier_version_is_still_hand
         await queue.close()
         await database.dispose()
     assert [e.event for e in leased] == [message(1)]
+
+
+async def test_a_queue_file_an_earlier_version_made_gets_the_newer_columns_and_keeps_its_events(
+    database_url: str,
+) -> None:
+    database, side, queue = on_a_sqlite_file(
+        database_url, "PostgreSQL's table is migrated (clueline db upgrade)"
+    )
+    await queue.close()
+    assert side.url.database
+    # The file as the version before the tries column left it: its table, and an event waiting in it.
+    earlier = sqlite3.connect(side.url.database)
+    earlier.execute(
+        "CREATE TABLE inbound_event (key VARCHAR(255) NOT NULL PRIMARY KEY, claimed_at DATETIME NOT NULL, "
+        "completed BOOLEAN NOT NULL, platform VARCHAR(16), payload TEXT, leased_by VARCHAR(255), "
+        "leased_until DATETIME)"
+    )
+    earlier.execute(
+        "INSERT INTO inbound_event VALUES ('k1', '2026-12-05 12:00:00.000000', 0, 'slack', ?, NULL, NULL)",
+        (EVENT_JSON.dump_json(message(1)).decode(),),
+    )
+    earlier.commit()
+    earlier.close()
+    queue = queue_of(database)
+    try:
+        assert await queue.store("k2", "slack", message(2))
+        leased = await queue.lease("host:1", 10, lambda _name: False)
+        assert await queue.retry_later("host:1", "k1", 0)
+        again = await queue.lease("host:1", 10, lambda _name: False)
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert [(e.key, e.event, e.tries) for e in leased] == [("k1", message(1), 0), ("k2", message(2), 0)]
+    assert [(e.key, e.tries) for e in again] == [("k1", 1)]
 
 
 async def test_the_store_connection_dropped_by_the_server_is_made_again_and_nothing_is_lost(

@@ -3,6 +3,7 @@ URLs, the pool and PgBouncer settings, and bad settings refused in one line."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import time
 from pathlib import Path
@@ -10,9 +11,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from bot.app import prepare_database
 from bot.db.database import Database, database_for
 from bot.settings import Settings
 from tests.deploy.processes import answers, plain_env, resolve, run
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.processes import free_port
 
 
@@ -76,6 +79,22 @@ def test_heroku_style_url_with_sslmode_migrates_from_the_command_line(
     url = postgres_url.replace("postgresql://", "postgres://", 1) + "?sslmode=prefer"
     result = run(["clueline", "db", "upgrade"], plain_env(tmp_path, DATABASE_URL=url), tmp_path)
     assert result.returncode == 0, result.stderr
+
+
+async def test_a_server_with_autovacuum_off_is_named_when_a_process_starts(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    database = Database(postgres_url)
+    try:
+        async with database.engine.connect() as conn:
+            server_setting = (await conn.execute(text("SHOW autovacuum"))).scalar()
+    finally:
+        await database.dispose()
+    with caplog.at_level(logging.WARNING, logger="bot.app"):
+        await prepare_database(Settings(database_url=postgres_url, secret_key=TEST_SECRET_KEY))
+    warned = [record.getMessage() for record in caplog.records if "autovacuum is off" in record.getMessage()]
+    # This machine's PostgreSQL runs without it (so the warning is what is tested here); a default server not.
+    assert len(warned) == (1 if server_setting == "off" else 0)
 
 
 async def test_pool_size_and_overflow_are_the_settings(postgres_url: str) -> None:

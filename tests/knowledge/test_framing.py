@@ -51,6 +51,20 @@ def test_questions_about_what_no_page_names_are_declined(question: str) -> None:
     assert not result.answerable, (question, result.confidence)
 
 
+@pytest.mark.parametrize(
+    ("plain", "in_chat"),
+    [
+        ("what does the growth plan cost?", "lol what does the growth plan cost vs the others?"),
+        ("can we export invoices to csv?", "btw fyi, can we export invoices to csv asap?"),
+    ],
+)
+def test_chat_shorthand_weighs_no_more_than_the_words_around_it(plain: str, in_chat: str) -> None:
+    retriever = _retriever(COMPANY)
+    asked_plainly = retriever.retrieve(plain, today=TODAY)
+    asked_in_chat = retriever.retrieve(in_chat, today=TODAY)
+    assert asked_plainly.answerable and asked_in_chat.answerable, asked_in_chat.confidence
+
+
 def test_framing_a_gold_question_does_not_turn_an_answer_into_a_decline(corpus: Path) -> None:
     retriever = _retriever(corpus)
     answered = [
