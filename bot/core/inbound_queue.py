@@ -166,20 +166,23 @@ class InboundQueue:
             with contextlib.suppress(Exception):  # a dropped connection has nothing left to close
                 await connection.close()
 
-    async def lease(self, owner: str, limit: int, dead_owners: Callable[[str], bool]) -> Leased:
-        """Lease up to `limit` stored events nobody handles (oldest first) to `owner`."""
-        now = self._clock.now()
-        until = now + self._lease
+    async def leaseholders(self) -> list[str]:
+        """Names of the processes holding leases of events not handled yet."""
         async with self._database.session() as session:
-            leased_by = await session.execute(
+            names = await session.execute(
                 select(col(InboundEventKey.leased_by))
                 .where(_waiting())
                 .where(col(InboundEventKey.leased_by).is_not(None))
                 .distinct()
             )
-            dead = [
-                name for name in leased_by.scalars().all() if name and name != owner and dead_owners(name)
-            ]
+            return [name for name in names.scalars().all() if name]
+
+    async def lease(self, owner: str, limit: int, abandoned_by: Sequence[str] = ()) -> Leased:
+        """Lease up to `limit` stored events nobody handles (oldest first) to `owner`, taking over those leased
+        by the processes `abandoned_by` names (gone, their leases not yet lapsed)."""
+        now = self._clock.now()
+        until = now + self._lease
+        dead = [name for name in abandoned_by if name != owner]
         oldest_free = (
             select(col(InboundEventKey.key))
             .where(_free(now, dead))

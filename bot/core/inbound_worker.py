@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.errors import NotYetHandled
 from bot.core.tasks import TaskTracker
-from bot.outbox.claimers import died_on_this_machine, worker_name
+from bot.outbox.claimers import TAKEOVER_CHECK_SECONDS, died_on_this_machine, worker_name
 
 if TYPE_CHECKING:
     from bot.core.inbound_queue import StoredEvent
@@ -83,6 +83,7 @@ class InboundWorker:
         # such stretch may begin.
         self._hold_off_until = 0.0
         self._next_hold_off = 0.0
+        self._next_takeover_check = 0.0  # the event loop's time of the next look for processes that died
 
     def stored(self, *, flood: bool) -> None:
         """Serve committed stored events (`flood`: of a flood of requests): wake, and hold off during a flood."""
@@ -100,7 +101,7 @@ class InboundWorker:
             room = self._concurrency - self._running_in.total()
             if room <= 0:
                 return started
-            leased = await self._runtime.inbound.lease(self.name, room, died_on_this_machine)
+            leased = await self._runtime.inbound.lease(self.name, room, await self._abandoned())
             if self._stop.is_set():
                 # Stopping came while the lease ran: what it took goes back at once, none of it started.
                 await self._runtime.inbound.release(
@@ -130,6 +131,14 @@ class InboundWorker:
             deferred.update(deferring)
             if leased.taken < room or came_back:
                 return started  # nothing more waits in the queue, or nothing but what was deferred
+
+    async def _abandoned(self) -> list[str]:
+        """Processes of this machine that died holding leases, looked for now and then (TAKEOVER_CHECK_SECONDS)."""
+        now = asyncio.get_running_loop().time()
+        if now < self._next_takeover_check:
+            return []
+        self._next_takeover_check = now + TAKEOVER_CHECK_SECONDS
+        return [name for name in await self._runtime.inbound.leaseholders() if died_on_this_machine(name)]
 
     def _start(self, stored: StoredEvent, conversation: str) -> None:
         self._running_in[conversation] += 1

@@ -10,6 +10,11 @@ from __future__ import annotations
 import os
 import socket
 
+# How often a worker looks for processes of its machine that died holding leases (outbox rows, inbound events):
+# a query per claim or lease would tax every one of them for an event as rare as a crash, and reads every row
+# under way (the whole backlog, during a flood of inbound events); a crashed process's rows wait this much longer.
+TAKEOVER_CHECK_SECONDS = 5.0
+
 
 def _pid_namespace() -> str:
     # Two containers can share a host name (host networking) yet number their processes apart: a pid

@@ -16,13 +16,11 @@ from bot.core.errors import PermanentSendError, RetryableSendError
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
 from bot.db.database import Database
 from bot.metrics import Metrics
-from bot.outbox.claimers import died_on_this_machine, worker_name
+from bot.outbox.claimers import TAKEOVER_CHECK_SECONDS, died_on_this_machine, worker_name
 from bot.outbox.store import Outbox, OutboxEntry
 
 log = logging.getLogger(__name__)
 
-# How often a worker looks for rows of workers that died on its machine (it always looks at start).
-TAKEOVER_CHECK_SECONDS = 5.0
 # After stop, how long the batch in flight may take before its unfinished rows are handed to other workers.
 # Platforms give 30 s (Heroku, Kubernetes) between SIGTERM and SIGKILL; the whole shutdown stays under 10 s.
 DRAIN_SECONDS = 3.0

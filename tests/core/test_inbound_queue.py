@@ -76,11 +76,11 @@ async def test_each_stored_event_is_leased_to_one_process_oldest_first(database_
     try:
         for n in range(6):
             await queue.store(f"k{n}", "slack", message(n))
-        first = await queue.lease("host:1", 4, lambda _name: False)
-        second = await queue.lease("host:2", 4, lambda _name: False)
-        third = await queue.lease("host:3", 4, lambda _name: False)
+        first = await queue.lease("host:1", 4)
+        second = await queue.lease("host:2", 4)
+        third = await queue.lease("host:3", 4)
         # The first process is gone: what it held goes to the next one that asks.
-        taken_over = await queue.lease("host:3", 10, lambda name: name == "host:1")
+        taken_over = await queue.lease("host:3", 10, abandoned_by=["host:1"])
     finally:
         await queue.close()
         await database.dispose()
@@ -98,15 +98,15 @@ async def test_a_renewed_lease_outlasts_the_lease_and_a_released_one_is_leased_a
     try:
         for n in range(3):
             await queue.store(f"k{n}", "slack", message(n))
-        held = await queue.lease("host:1", 3, lambda _name: False)
+        held = await queue.lease("host:1", 3)
         clock.advance(timedelta(seconds=40))
         await queue.renew("host:1", ["k0", "k1"])
         await queue.release("host:1", ["k2"])
-        released = await queue.lease("host:2", 3, lambda _name: False)
+        released = await queue.lease("host:2", 3)
         clock.advance(timedelta(seconds=40))  # 80 s after the lease: k0 and k1 only because they were renewed
-        renewed = await queue.lease("host:2", 3, lambda _name: False)
+        renewed = await queue.lease("host:2", 3)
         clock.advance(timedelta(seconds=61))  # every lease lapsed: renewed or not
-        lapsed = await queue.lease("host:3", 3, lambda _name: False)
+        lapsed = await queue.lease("host:3", 3)
     finally:
         await queue.close()
         await database.dispose()
@@ -122,14 +122,14 @@ async def test_failed_tries_are_counted_in_the_row_whichever_process_leases_it_n
     database, clock, queue = on_a_manual_clock(database_url)
     try:
         await queue.store("k0", "slack", message(0))
-        first = await queue.lease("host:1", 1, lambda _name: False)
+        first = await queue.lease("host:1", 1)
         assert await queue.retry_later("host:1", "k0", 30)
-        too_soon = await queue.lease("host:2", 1, lambda _name: False)
+        too_soon = await queue.lease("host:2", 1)
         clock.advance(timedelta(seconds=31))
-        second = await queue.lease("host:2", 1, lambda _name: False)
+        second = await queue.lease("host:2", 1)
         assert await queue.retry_later("host:2", "k0", 60)
         clock.advance(timedelta(seconds=61))
-        third = await queue.lease("host:3", 1, lambda _name: False)
+        third = await queue.lease("host:3", 1)
         # A process whose lease lapsed counts nothing: the event is another's now.
         assert not await queue.retry_later("host:1", "k0", 30)
     finally:
@@ -146,9 +146,9 @@ async def test_an_event_is_given_up_only_by_the_process_that_holds_it(database_u
     try:
         await queue.store("k0", "slack", message(0))
         await queue.store("k1", "slack", message(1))
-        await queue.lease("host:1", 2, lambda _name: False)
+        await queue.lease("host:1", 2)
         clock.advance(timedelta(seconds=61))  # host:1 hung past its lease; host:2 took both over
-        await queue.lease("host:2", 2, lambda _name: False)
+        await queue.lease("host:2", 2)
         await EventDedupe(inbound_database(database), clock).complete("k1")  # host:2 answered k1
         late = [await queue.give_up("host:1", key) for key in ("k0", "k1")]
         # The redelivery of a completed event is still recognised: its key was kept.
@@ -176,7 +176,7 @@ async def test_a_stored_event_is_sealed_and_padded_in_the_table(database_url: st
                 row.key: row.payload or ""
                 for row in (await session.execute(select(InboundEventKey))).scalars()
             }
-        leased = await queue.lease("host:1", 10, lambda _name: False)
+        leased = await queue.lease("host:1", 10)
     finally:
         await queue.close()
         await database.dispose()
@@ -242,10 +242,10 @@ async def test_an_event_sealed_under_another_key_is_left_to_others_and_does_not_
     try:
         await before_rotation.store("old", "slack", message(1))
         await after_rotation.store("new", "slack", message(2))
-        first = await after_rotation.lease("host:new", 10, lambda _name: False)
-        at_once = await before_rotation.lease("host:old", 10, lambda _name: False)
+        first = await after_rotation.lease("host:new", 10)
+        at_once = await before_rotation.lease("host:old", 10)
         clock.advance(timedelta(seconds=UNREADABLE_RETRY_SECONDS + 1))
-        later = await before_rotation.lease("host:old", 10, lambda _name: False)
+        later = await before_rotation.lease("host:old", 10)
     finally:
         await before_rotation.close()
         await after_rotation.close()
@@ -268,7 +268,7 @@ async def test_an_event_stored_in_plain_json_by_an_earlier_version_is_still_hand
                 .where(col(InboundEventKey.key) == "k1")
                 .values(payload=EVENT_JSON.dump_json(message(1)).decode())
             )
-        leased = await queue.lease("host:1", 10, lambda _name: False)
+        leased = await queue.lease("host:1", 10)
     finally:
         await queue.close()
         await database.dispose()
@@ -299,9 +299,9 @@ async def test_a_queue_file_an_earlier_version_made_gets_the_newer_columns_and_k
     queue = queue_of(database)
     try:
         assert await queue.store("k2", "slack", message(2))
-        leased = await queue.lease("host:1", 10, lambda _name: False)
+        leased = await queue.lease("host:1", 10)
         assert await queue.retry_later("host:1", "k1", 0)
-        again = await queue.lease("host:1", 10, lambda _name: False)
+        again = await queue.lease("host:1", 10)
     finally:
         await queue.close()
         await database.dispose()
@@ -324,7 +324,7 @@ async def test_the_store_connection_dropped_by_the_server_is_made_again_and_noth
                 )
             )
         assert await queue.store("after", "slack", message(2))
-        leased = await queue.lease("host:1", 10, lambda _name: False)
+        leased = await queue.lease("host:1", 10)
     finally:
         await queue.close()
         await database.dispose()
@@ -350,7 +350,7 @@ async def test_a_store_waits_for_another_process_holding_the_file_and_then_store
                     select(InboundEventKey.claimed_at).where(col(InboundEventKey.key) == "k1")
                 )
             ).scalar_one()
-        leased = await queue.lease("host:1", 10, lambda _name: False)
+        leased = await queue.lease("host:1", 10)
     finally:
         await queue.close()
         await database.dispose()
@@ -376,7 +376,7 @@ async def test_the_acks_connection_maps_the_file_and_still_sees_what_other_proce
         await other.close()
         assert await queue.store("k1", "slack", message(1)) is False
         assert await queue.store("k2", "slack", message(2)) is True
-        leased = await queue.lease("host:1", 10, lambda _name: False)
+        leased = await queue.lease("host:1", 10)
     finally:
         await queue.close()
         await database.dispose()

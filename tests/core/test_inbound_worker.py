@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from bot.core.types import ConversationRef, InboundEvent, InboundMessage, UserRe
 from bot.db.database import Database
 from bot.db.inbound_file import TABLE, inbound_database
 from bot.secret_key import SecretKey
+from tests.support.dead_processes import dead_pid, name_of
 from tests.support.waiting import until
 
 
@@ -87,7 +89,7 @@ async def test_a_flood_in_one_conversation_is_held_then_deferred_and_another_con
         await until(lambda: len(dispatcher.started) == PER_CONVERSATION + 1)
         assert dispatcher.started == [f"A{n}" for n in range(PER_CONVERSATION)] + ["B0"]
         # A3 to A6 are held here; A7 to A9 went back to the queue for later: nobody may take them now.
-        assert await queue.lease("host:2", 10, lambda _name: False) == []
+        assert await queue.lease("host:2", 10) == []
         dispatcher.finish("A0")
         await until(lambda: len(dispatcher.started) == 5)
         assert dispatcher.started[-1] == "A3"  # the conversation's next, in order, in the slot A0 freed
@@ -111,7 +113,7 @@ async def test_a_held_event_whose_lease_went_to_another_process_is_not_handled_h
         await asyncio.sleep(
             4
         )  # past the first lease, renewed meanwhile: the held event's is still this process's
-        assert await queue.lease("host:2", 10, lambda _name: False) == []
+        assert await queue.lease("host:2", 10) == []
         # Its lease lapsed meanwhile (a database failover stopped the renewals) and another process took it.
         async with inbound_database(database).one_statement_transactions() as conn:
             await conn.execute(
@@ -138,8 +140,38 @@ async def test_what_a_stopping_worker_held_is_leased_by_the_next_process_at_once
         stop.set()
         dispatcher.finish_all()
         await running
-        taken = await queue.lease("host:2", 10, lambda _name: False)
+        taken = await queue.lease("host:2", 10)
     assert [stored.key for stored in taken] == [f"a{PER_CONVERSATION}", f"a{PER_CONVERSATION + 1}"]
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/ns/pid"), reason="needs Linux's /proc")
+async def test_what_a_process_that_died_on_this_machine_held_is_taken_over_without_waiting_its_lease(
+    database_url: str,
+) -> None:
+    async with worker_on(database_url, concurrency=4) as (worker, queue, dispatcher, _database):
+        await queue.store("k0", "slack", mention("E0", "C1"))
+        await queue.store("k1", "slack", mention("E1", "C2"))
+        await queue.store("k2", "slack", mention("E2", "C3"))
+        assert len(await queue.lease(name_of(dead_pid()), 2)) == 2  # killed with two events, leased 60 s
+        assert len(await queue.lease("another-host:7", 1)) == 1  # alive, as far as this machine can tell
+        looks = 0
+        leaseholders = queue.leaseholders
+
+        async def counted_leaseholders() -> list[str]:
+            nonlocal looks
+            looks += 1
+            return await leaseholders()
+
+        queue.leaseholders = counted_leaseholders  # type: ignore[method-assign]
+        stop = asyncio.Event()
+        running = asyncio.create_task(worker.run(stop, poll_seconds=0.05))
+        await until(lambda: sorted(dispatcher.started) == ["E0", "E1"])
+        await asyncio.sleep(0.5)  # the worker leases again and again meanwhile (a poll every 0.05 s)
+        stop.set()
+        dispatcher.finish_all()
+        await running
+    assert sorted(dispatcher.started) == ["E0", "E1"]  # the live process's event waits for its lease
+    assert looks == 1  # the rows under way read once, not at every lease
 
 
 async def test_a_look_at_the_queue_ends_when_what_it_deferred_comes_back(

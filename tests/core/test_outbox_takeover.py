@@ -16,6 +16,7 @@ from bot.core.types import ConversationRef, OutboundMessage
 from bot.outbox.claimers import died_on_this_machine, worker_name
 from bot.runtime import Runtime, build_runtime
 from bot.settings import Settings
+from tests.support.dead_processes import dead_pid, name_of
 from tests.support.recording import RecordingAdapter
 
 CHANNEL = ConversationRef(platform="slack", workspace="T1", channel="C1")
@@ -37,16 +38,6 @@ def live_process() -> Iterator[int]:
     yield process.pid
     process.kill()
     process.wait()
-
-
-def name_of(pid: int) -> str:
-    """The name a worker with that pid on this machine would have."""
-    return worker_name().replace(f":{os.getpid()}@", f":{pid}@")
-
-
-def dead_pid() -> int:
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
-    return int(finished.stdout)
 
 
 async def claimed_by(runtime: Runtime, worker: str, text: str) -> None:

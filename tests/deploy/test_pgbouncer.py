@@ -107,7 +107,7 @@ async def test_behind_pgbouncer_events_are_stored_leased_renewed_and_completed_w
     try:
         for n in range(40):
             assert await queue.store(f"k{n}", "slack", message(n))
-            for stored in await queue.lease(f"host:{n % 3}", 2, lambda _name: False):
+            for stored in await queue.lease(f"host:{n % 3}", 2):
                 assert await queue.renew(f"host:{n % 3}", [stored.key]) == {stored.key}
                 await dedupe.complete(stored.key)
                 handled.append(stored.key)
