@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Update, and_, delete, or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -205,7 +205,7 @@ class InboundQueue:
             try:
                 leased.append(
                     StoredEvent(
-                        row.key, row.platform or "", self._event(row.key, row.payload or ""), row.tries or 0
+                        row.key, row.platform or "", self._event(row.key, row.payload or ""), row.tries
                     )
                 )
             except (EventUnreadable, ValidationError):
@@ -242,7 +242,8 @@ class InboundQueue:
         """
         async with self._database.one_statement_transactions() as conn:
             result = await conn.execute(
-                _held_by(owner, key)
+                update(TABLE)
+                .where(_held_by(owner, [key]))
                 .values(
                     leased_by=None,
                     leased_until=self._clock.now() + timedelta(seconds=seconds),
@@ -259,11 +260,7 @@ class InboundQueue:
         even completed since.
         """
         async with self._database.one_statement_transactions() as conn:
-            result = await conn.execute(
-                delete(TABLE)
-                .where(TABLE.c.key == key, TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
-                .returning(TABLE.c.key)
-            )
+            result = await conn.execute(delete(TABLE).where(_held_by(owner, [key])).returning(TABLE.c.key))
             return result.first() is not None
 
     async def _set_leases(
@@ -277,7 +274,7 @@ class InboundQueue:
                 chunk = list(keys[start : start + _KEYS_PER_STATEMENT])
                 result = await conn.execute(
                     update(TABLE)
-                    .where(TABLE.c.key.in_(chunk), TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
+                    .where(_held_by(owner, chunk))
                     .values(leased_by=leased_by, leased_until=leased_until)
                     .returning(TABLE.c.key)
                 )
@@ -290,9 +287,9 @@ class InboundQueue:
         return EVENT_JSON.validate_json(self._seal.open(key, payload))
 
 
-def _held_by(owner: str, key: str) -> Update:
-    """An update of `key`'s row while `owner` holds its lease and it is not handled yet."""
-    return update(TABLE).where(TABLE.c.key == key, TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
+def _held_by(owner: str, keys: Sequence[str]) -> ColumnElement[bool]:
+    """The rows of `keys` while `owner` holds their leases and they are not handled yet."""
+    return and_(TABLE.c.key.in_(keys), TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
 
 
 def _waiting() -> ColumnElement[bool]:
