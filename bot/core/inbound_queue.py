@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import Row, Select, and_, delete, or_, select, update
 from sqlalchemy.engine import Result
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.elements import ColumnElement
@@ -188,17 +188,20 @@ class InboundQueue:
             .where(_free(now, dead))
             .order_by(col(InboundEventKey.claimed_at))
             .limit(limit)
-            .with_for_update(skip_locked=True)  # PostgreSQL: racing processes take different rows
         )
-        # One statement, so SQLite's write lock is held only while it runs (the acks wait for that lock).
-        statement = (
-            update(TABLE)
-            .where(TABLE.c.key.in_(oldest_free))
-            .values(leased_by=owner, leased_until=until)
-            .returning(TABLE.c.key, TABLE.c.platform, TABLE.c.payload, TABLE.c.claimed_at, TABLE.c.tries)
-        )
-        async with self._database.one_statement_transactions() as conn:
-            rows = sorted((await conn.execute(statement)).all(), key=lambda row: row.claimed_at)
+        if self._database.is_sqlite:
+            rows = await self._lease_on_sqlite(oldest_free, owner, until, now, dead)
+        else:
+            # One statement (PostgreSQL locks rows, not the database); racing processes take different rows.
+            statement = (
+                update(TABLE)
+                .where(TABLE.c.key.in_(oldest_free.with_for_update(skip_locked=True)))
+                .values(leased_by=owner, leased_until=until)
+                .returning(*_LEASED_COLUMNS)
+            )
+            async with self._database.one_statement_transactions() as conn:
+                rows = list((await conn.execute(statement)).all())
+        rows.sort(key=lambda row: row.claimed_at)
         leased = Leased(taken=len(rows))
         unreadable: list[str] = []
         for row in rows:
@@ -218,6 +221,41 @@ class InboundQueue:
             await self.defer(owner, unreadable, UNREADABLE_RETRY_SECONDS)
         return leased
 
+    async def _lease_on_sqlite(
+        self, oldest_free: Select[str], owner: str, until: datetime, now: datetime, dead: Sequence[str]
+    ) -> list[_LeasedRow]:
+        """The lease on SQLite: the rows read first, then taken by an UPDATE without RETURNING.
+
+        SQLite holds the file's write lock until a statement's last row is fetched, and the driver fetches
+        RETURNING's rows in a second trip to its thread: the acks then waited for this process (niced, on a
+        busy machine) to come back for them. Reads take no lock in WAL mode; the UPDATE alone holds it.
+        """
+        async with self._database.one_statement_transactions() as conn:
+            candidates = list(
+                (await conn.execute(select(*_LEASED_COLUMNS).where(TABLE.c.key.in_(oldest_free)))).all()
+            )
+            if not candidates:
+                return []
+            keys = [row.key for row in candidates]
+            taken = await conn.execute(
+                update(TABLE)
+                .where(TABLE.c.key.in_(keys), _free(now, dead))
+                .values(leased_by=owner, leased_until=until)
+            )
+            if taken.rowcount == len(keys):
+                return candidates
+            # Another process took some of them between the read and the update: keep the rows now ours.
+            ours = set(
+                (
+                    await conn.execute(
+                        select(TABLE.c.key).where(
+                            TABLE.c.key.in_(keys), TABLE.c.leased_by == owner, TABLE.c.leased_until == until
+                        )
+                    )
+                ).scalars()
+            )
+            return [row for row in candidates if row.key in ours]
+
     @property
     def lease_seconds(self) -> float:
         """How long a lease lasts unless renewed."""
@@ -225,7 +263,14 @@ class InboundQueue:
 
     async def renew(self, owner: str, keys: Sequence[str]) -> set[str]:
         """Extend `owner`'s leases of `keys` by a whole lease from now; the keys it still held (the others lost)."""
-        return await self._set_leases(owner, keys, owner, self._clock.now() + self._lease)
+        until = self._clock.now() + self._lease
+        await self._set_leases(owner, keys, owner, until)
+        kept: set[str] = set()
+        async with self._database.one_statement_transactions() as conn:
+            for chunk in _chunks(keys):
+                held = select(TABLE.c.key).where(_held_by(owner, chunk), TABLE.c.leased_until == until)
+                kept.update(str(key) for key in (await conn.execute(held)).scalars())
+        return kept
 
     async def release(self, owner: str, keys: Sequence[str]) -> None:
         """Give `owner`'s leases of `keys` back, unhandled: any process may lease them at once."""
@@ -249,9 +294,8 @@ class InboundQueue:
                     leased_until=self._clock.now() + timedelta(seconds=seconds),
                     tries=TABLE.c.tries + 1,
                 )
-                .returning(TABLE.c.key)
             )
-            return result.first() is not None
+            return bool(result.rowcount)
 
     async def give_up(self, owner: str, key: str) -> bool:
         """Drop `owner`'s leased event unhandled, key and all (a redelivery would be handled); False if not held.
@@ -260,31 +304,37 @@ class InboundQueue:
         even completed since.
         """
         async with self._database.one_statement_transactions() as conn:
-            result = await conn.execute(delete(TABLE).where(_held_by(owner, [key])).returning(TABLE.c.key))
-            return result.first() is not None
+            result = await conn.execute(delete(TABLE).where(_held_by(owner, [key])))
+            return bool(result.rowcount)
 
     async def _set_leases(
         self, owner: str, keys: Sequence[str], leased_by: str | None, leased_until: datetime | None
-    ) -> set[str]:
-        changed: set[str] = set()
-        if not keys:
-            return changed
+    ) -> None:
+        # No RETURNING here or in the other writes: see _lease_on_sqlite.
         async with self._database.one_statement_transactions() as conn:
-            for start in range(0, len(keys), _KEYS_PER_STATEMENT):
-                chunk = list(keys[start : start + _KEYS_PER_STATEMENT])
-                result = await conn.execute(
+            for chunk in _chunks(keys):
+                await conn.execute(
                     update(TABLE)
                     .where(_held_by(owner, chunk))
                     .values(leased_by=leased_by, leased_until=leased_until)
-                    .returning(TABLE.c.key)
                 )
-                changed.update(str(key) for key in result.scalars())
-        return changed
 
     def _event(self, key: str, payload: str) -> InboundEvent:
         if payload.startswith("{"):  # stored by a version that kept events as plain JSON
             return EVENT_JSON.validate_json(payload)
         return EVENT_JSON.validate_json(self._seal.open(key, payload))
+
+
+# What a lease reads of each row: key, platform, payload, claimed_at, tries.
+_LeasedRow = Row[Any, Any, Any, Any, Any]
+_LEASED_COLUMNS = (TABLE.c.key, TABLE.c.platform, TABLE.c.payload, TABLE.c.claimed_at, TABLE.c.tries)
+
+
+def _chunks(keys: Sequence[str]) -> list[list[str]]:
+    """`keys` in slices of at most _KEYS_PER_STATEMENT, one statement each."""
+    return [
+        list(keys[start : start + _KEYS_PER_STATEMENT]) for start in range(0, len(keys), _KEYS_PER_STATEMENT)
+    ]
 
 
 def _held_by(owner: str, keys: Sequence[str]) -> ColumnElement[bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import sqlite3
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -357,6 +358,51 @@ async def test_a_store_waits_for_another_process_holding_the_file_and_then_store
     # Written by the ack's own connection, read back by the engine as every other row.
     assert claimed_at.tzinfo is not None and before <= claimed_at <= datetime.now(UTC)
     assert [(e.key, e.event) for e in leased] == [("k0", message(0)), ("k1", message(1))]
+
+
+def write_lock_held_throughout(path: str, seconds: float) -> bool:
+    """Whether another connection holds the file's write lock for the whole of `seconds` (the loop kept busy)."""
+    ack = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        until = time.monotonic() + seconds
+        while time.monotonic() < until:
+            try:
+                ack.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError:
+                time.sleep(0.001)
+                continue
+            ack.execute("ROLLBACK")
+            return False
+        return True
+    finally:
+        ack.close()
+
+
+async def test_the_acks_never_wait_for_a_leasing_process_to_come_back_for_its_rows(database_url: str) -> None:
+    # A niced process on a busy machine may not run again for milliseconds. The lease's write must not hold
+    # the file's lock (which every ack needs) across that wait: here the event loop is kept busy for 0.2 s at a
+    # time, between single steps of the lease, and the lock must come free meanwhile each time.
+    database, side, queue = on_a_sqlite_file(database_url, "only a SQLite file has one writer at a time")
+    try:
+        for n in range(3):
+            await queue.store(f"k{n}", "slack", message(n))
+        leasing = asyncio.create_task(queue.lease("host:1", 10))
+        blocked_acks = 0
+        while not leasing.done():
+            blocked_acks += write_lock_held_throughout(str(side.url.database), 0.2)
+            await asyncio.sleep(0)
+        leased = await leasing
+        renewing = asyncio.create_task(queue.renew("host:1", [event.key for event in leased]))
+        while not renewing.done():
+            blocked_acks += write_lock_held_throughout(str(side.url.database), 0.2)
+            await asyncio.sleep(0)
+        kept = await renewing
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert blocked_acks == 0
+    assert [event.key for event in leased] == ["k0", "k1", "k2"]
+    assert kept == {"k0", "k1", "k2"}
 
 
 async def test_the_acks_connection_maps_the_file_and_still_sees_what_other_processes_stored(
