@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import timedelta
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
@@ -18,6 +18,8 @@ from bot.db.models import InboundEventKey
 KEEP_KEYS_FOR = timedelta(hours=24)
 # A claim not completed after this long belongs to a process that died; its retry may take it over.
 ABANDONED_AFTER = timedelta(seconds=60)
+# Old keys dropped per statement: each holds SQLite's write lock (the acks') for a few milliseconds at most.
+FORGET_PER_STATEMENT = 2000
 
 
 class EventDedupe:
@@ -66,14 +68,25 @@ class EventDedupe:
 
     async def release(self, key: str) -> None:
         """Give a key back when its handling failed, so the platform's retry is handled instead."""
-        async with self._database.session() as session:
+        async with self._database.one_statement_transactions() as session:
             await session.execute(delete(InboundEventKey).where(col(InboundEventKey.key) == key[:255]))
 
     async def forget_old(self) -> int:
-        """Drop keys older than KEEP_KEYS_FOR; returns how many."""
+        """Drop keys older than KEEP_KEYS_FOR, FORGET_PER_STATEMENT at a time; returns how many."""
         cutoff = self._clock.now() - KEEP_KEYS_FOR
-        async with self._database.session() as session:
-            result = await session.execute(
-                delete(InboundEventKey).where(col(InboundEventKey.claimed_at) < cutoff)
+        forgotten = 0
+        while True:
+            # A day of keys at once would hold SQLite's write lock (every ack's) for as long as it takes.
+            oldest = (
+                select(col(InboundEventKey.key))
+                .where(col(InboundEventKey.claimed_at) < cutoff)
+                .limit(FORGET_PER_STATEMENT)
             )
-        return int(getattr(result, "rowcount", 0) or 0)
+            async with self._database.one_statement_transactions() as session:
+                result = await session.execute(
+                    delete(InboundEventKey).where(col(InboundEventKey.key).in_(oldest))
+                )
+            dropped = int(result.rowcount or 0)
+            forgotten += dropped
+            if dropped < FORGET_PER_STATEMENT:
+                return forgotten

@@ -13,7 +13,7 @@ from sqlalchemy import text, update
 from sqlmodel import col, select
 
 from bot.clock import Clock, ManualClock, SystemClock
-from bot.core.dedupe import EventDedupe
+from bot.core.dedupe import FORGET_PER_STATEMENT, EventDedupe
 from bot.core.event_seal import SMALLEST_PUBLIC_SEALED_BYTES, SMALLEST_SEALED_BYTES, EventSeal
 from bot.core.inbound_queue import EVENT_JSON, UNREADABLE_RETRY_SECONDS, InboundQueue
 from bot.core.types import ActionEvent, ConversationRef, InboundMessage, UserRef
@@ -163,6 +163,29 @@ async def test_an_event_is_given_up_only_by_the_process_that_holds_it(database_u
     assert redelivered is False
     assert held is True
     assert fresh_again is True  # given up: a redelivery of it is handled
+
+
+async def test_keys_older_than_a_day_are_forgotten_a_slice_at_a_time_and_newer_ones_kept(
+    database_url: str,
+) -> None:
+    database, clock, queue = on_a_manual_clock(database_url)
+    dedupe = EventDedupe(inbound_database(database), clock)
+    day_old = FORGET_PER_STATEMENT + 500
+    try:
+        async with inbound_database(database).session() as session:
+            session.add_all(
+                InboundEventKey(key=f"old{n}", claimed_at=clock.now(), completed=True) for n in range(day_old)
+            )
+        clock.advance(timedelta(days=1, minutes=1))
+        await queue.store("new0", "slack", message(0))
+        forgotten = await dedupe.forget_old()
+        async with inbound_database(database).session() as session:
+            kept = set((await session.execute(select(InboundEventKey.key))).scalars())
+    finally:
+        await queue.close()
+        await database.dispose()
+    assert forgotten == day_old
+    assert kept == {"new0"}
 
 
 async def test_a_stored_event_is_sealed_and_padded_in_the_table(database_url: str) -> None:
