@@ -21,7 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, event, func, select
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
@@ -129,6 +129,8 @@ class DatabaseBudgetStore:
             if self._sqlite and not self._table_ready:
                 # The budgets' own file has no migrations: its one table is made on first use.
                 await conn.run_sync(lambda sync: TABLE.create(sync, checkfirst=True))
+                # An earlier version indexed the expiry, which every reservation changes (tables.py).
+                await conn.execute(text("DROP INDEX IF EXISTS ix_rate_budget_expires_at"))
                 self._table_ready = True
             yield conn
 
