@@ -92,6 +92,31 @@ async def test_each_stored_event_is_leased_to_one_process_oldest_first(database_
     assert sorted(e.key for e in taken_over) == ["k0", "k1", "k2", "k3"]
 
 
+async def test_processes_leasing_at_once_each_get_different_events_and_together_all(
+    database_url: str,
+) -> None:
+    # Four processes (each its own connections) lease a few at a time, all at once, until the queue is empty.
+    databases = [Database(database_url) for _ in range(4)]
+    queues = [queue_of(database) for database in databases]
+    try:
+        await asyncio.gather(*(queues[0].store(f"k{n:03d}", "slack", message(n)) for n in range(120)))
+
+        async def drain(queue: InboundQueue, owner: str) -> list[str]:
+            taken: list[str] = []
+            while leased := await queue.lease(owner, 7):
+                taken += [event.key for event in leased]
+            return taken
+
+        takes = await asyncio.gather(*(drain(queue, f"host:{n}") for n, queue in enumerate(queues)))
+    finally:
+        for queue in queues:
+            await queue.close()
+        for database in databases:
+            await database.dispose()
+    every = [key for taken in takes for key in taken]
+    assert sorted(every) == [f"k{n:03d}" for n in range(120)]  # each once, none left behind
+
+
 async def test_a_renewed_lease_outlasts_the_lease_and_a_released_one_is_leased_again_at_once(
     database_url: str,
 ) -> None:
