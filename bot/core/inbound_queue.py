@@ -266,6 +266,8 @@ class InboundQueue:
         until = self._clock.now() + self._lease
         await self._set_leases(owner, keys, owner, until)
         kept: set[str] = set()
+        if not keys:
+            return kept
         async with self._database.one_statement_transactions() as conn:
             for chunk in _chunks(keys):
                 held = select(TABLE.c.key).where(_held_by(owner, chunk), TABLE.c.leased_until == until)
@@ -311,6 +313,8 @@ class InboundQueue:
         self, owner: str, keys: Sequence[str], leased_by: str | None, leased_until: datetime | None
     ) -> None:
         # No RETURNING here or in the other writes: see _lease_on_sqlite.
+        if not keys:
+            return
         async with self._database.one_statement_transactions() as conn:
             for chunk in _chunks(keys):
                 await conn.execute(
