@@ -71,6 +71,15 @@ SLOW_MODULES = frozenset(
         "teams/test_worker_killed.py",
     }
 )
+# Files whose tests take minutes (a 150-reply burst paced at Slack's per-channel limit, databases rebuilt for an
+# attack): collected first, so that the workers (`-n 3 --dist loadfile`) start them first rather than one
+# worker running them alone at the end while the others have nothing left.
+LONGEST_MODULES = (
+    "deploy/test_nothing_dropped.py",
+    "pulse/test_reidentification.py",
+    "teams/test_worker_killed.py",
+    "deploy/test_shared_limits.py",
+)
 # Fixtures that start `clueline serve` (tests/slack/conftest.py, tests/teams/conftest.py): their users are slow.
 SLOW_FIXTURES = frozenset({"serve", "probe_serve", "authenticated"})
 POSTGRES_FIXTURES = frozenset({"postgres_url"})
@@ -78,7 +87,8 @@ TESTS = Path(__file__).parent
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark `postgres` every test on the PostgreSQL database, and `slow` those that start processes."""
+    """Mark `postgres` every test on the PostgreSQL database, and `slow` those that start processes; the longest
+    files first."""
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         callspec = getattr(item, "callspec", None)
@@ -88,6 +98,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         module = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
         if module in SLOW_MODULES or fixtures & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
+    items.sort(key=_longest_first)
+
+
+def _longest_first(item: pytest.Item) -> int:
+    """The place of the item's file in LONGEST_MODULES (the rest after them, in their own order: a stable sort)."""
+    module = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
+    return LONGEST_MODULES.index(module) if module in LONGEST_MODULES else len(LONGEST_MODULES)
 
 
 def pytest_configure(config: pytest.Config) -> None:
