@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from openai import AsyncOpenAI
-
+from adapters.openai_client import async_client
 from bot.settings import Settings
 
 MODEL_SETTING = "CLUELINE_EMBEDDINGS_MODEL"
@@ -26,11 +25,8 @@ class OpenAIEmbedder:
     ) -> None:
         self.model = model
         self.batch_size = batch_size
-        # As for the chat client: a placeholder key for local servers, and one retry at most. A question's
-        # own embedding is bounded by a much shorter wait in the knowledge store.
-        self._client = AsyncOpenAI(
-            api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=1
-        )
+        # A question's own embedding is bounded by a much shorter wait in the knowledge store.
+        self._client = async_client(api_key=api_key, base_url=base_url, timeout=timeout)
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         """One vector per text, in order."""

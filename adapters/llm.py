@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from openai import AsyncOpenAI
-
+from adapters.openai_client import async_client
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,11 +27,7 @@ class OpenAIAnswerWriter:
         timeout: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self.model = model
-        # Servers that need no key (a local model) still get one: the client refuses to start without it.
-        # One retry at most: a slow or failing server must not hold an employee's answer for long.
-        self._client = AsyncOpenAI(
-            api_key=api_key or "not-needed", base_url=base_url, timeout=timeout, max_retries=1
-        )
+        self._client = async_client(api_key=api_key, base_url=base_url, timeout=timeout)
 
     async def write(self, system: str, prompt: str) -> str:
         """The model's reply to the prompt under the system instructions."""
