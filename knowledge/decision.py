@@ -2,7 +2,7 @@
 
 It reads what the question is about (its words that are not framing, knowledge/framing.py), whether the best
 passage and its page hold them (above all the rarest), words no document has (weighed by how specific they are
-in everyday English), how far the best page stands out, and whether a question asking for a quantity finds a
+in everyday English and by how many everyday words the store uses at all), how far the best page stands out, and whether a question asking for a quantity finds a
 number where the page speaks of it. Every feature is a share from 0 to 1, so the weights carry from one corpus to
 another; they were fitted by bench/train_decision.py on chat-style questions written by people over three
 corpora (bench/data), the gold set and generated questions (bench/make_dev_set.py). When the store has chunk
@@ -19,7 +19,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk, Sentence
+from knowledge.spelling import RARITY_FLOOR
 
+# A corpus knowing this share of everyday English words is broad: its missing everyday words count fully.
+BROAD_VOCABULARY = 0.5
 # How many of the question's rarest known words must be on the best page.
 RARE_TERMS = 2
 # The ranking's top this many chunks show whether it agrees on one page.
@@ -109,6 +112,13 @@ def _topic(q: QueryTerms) -> list[_Word]:
     return topic or [word for word, _ in words]
 
 
+def _absence_weight(rarity: float, breadth: float) -> float:
+    """How much a word no document has counts against: a name fully, an everyday word less the narrower the
+    corpus's vocabulary (a small store lacks most everyday words, whatever it covers)."""
+    specific = (rarity - RARITY_FLOOR) / (1.0 - RARITY_FLOOR)
+    return specific + (1.0 - specific) * RARITY_FLOOR * breadth
+
+
 def _holds(word: _Word, present: frozenset[str]) -> bool:
     return word.term in present or any(a in present for a in word.alternates)
 
@@ -136,8 +146,13 @@ def evidence(
     page = index.page_terms(best.chunk.source)
     known = [w for w in topic if index.knows(w.term)]
     rare = sorted(known, key=lambda w: -w.idf)[:RARE_TERMS]
-    # A word no document has weighs by how specific it is: a name counts fully, an everyday word of context little.
-    weight = {w.term: w.idf if index.knows(w.term) else w.idf * w.rarity for w in topic}
+    # A word no document has weighs by how specific it is: a name counts fully, an everyday word of context less,
+    # and less still in a store whose vocabulary is narrow. The square root: a store of a few pages still names
+    # a refund if it covers refunds.
+    breadth = math.sqrt(min(1.0, index.everyday_breadth() / BROAD_VOCABULARY))
+    weight = {
+        w.term: w.idf if index.knows(w.term) else w.idf * _absence_weight(w.rarity, breadth) for w in topic
+    }
     weighed = sum(weight.values())
     unknown = sum(weight[w.term] for w in topic if not index.knows(w.term))
     # Framing words count toward the best possible score only where the chunk has them, as in the coverages.

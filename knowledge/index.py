@@ -18,12 +18,16 @@ import numpy.typing as npt
 from knowledge.aliases import ALIAS_WEIGHT, ALIASES
 from knowledge.documents import Chunk
 from knowledge.framing import FRAMING_WORDS
-from knowledge.spelling import SpellingCorrector, english_rarity, english_words
+from knowledge.spelling import SpellingCorrector, english_rarity, english_words, everyday_english
 from knowledge.text import Tokenizer
 
 # A query word the corpus has, missing from a chunk, weighs this share of its idf against the chunk's coverage
 # (tuned on tests/data/knowledge_gold.jsonl, plain and with chat framing added; bench/answers.py prints it).
 KNOWN_MISSING_WEIGHT = 0.5
+
+
+# How many of English's most common words measure how broad a corpus's vocabulary is.
+EVERYDAY_WORDS = 2000
 
 
 # The idf of a term in a third of the chunks: log(1 + 2).
@@ -113,6 +117,7 @@ class LexicalIndex:
         # Filled as questions reach chunks: most chunks are never the best of any question.
         self._sentences: dict[int, tuple[Sentence, ...]] = {}
         self._near_pairs: dict[int, frozenset[tuple[str, str]]] = {}
+        self._everyday_breadth: float | None = None
 
     @classmethod
     def build(
@@ -236,6 +241,14 @@ class LexicalIndex:
                 if posting is not None:
                     scores[posting[0]] += ALIAS_WEIGHT * posting[1]
         return scores
+
+    def everyday_breadth(self) -> float:
+        """Share of everyday English words (the most common EVERYDAY_WORDS) some chunk holds, 0 to 1."""
+        if self._everyday_breadth is None:
+            everyday = [t for w in everyday_english(EVERYDAY_WORDS) for t in self.tokenizer.terms(w)[:1]]
+            known = sum(1 for t in everyday if t in self._idf)
+            self._everyday_breadth = known / len(everyday) if everyday else 1.0
+        return self._everyday_breadth
 
     def knows(self, term: str) -> bool:
         """Whether some chunk holds the (stemmed) term."""

@@ -38,6 +38,13 @@ def english_words() -> frozenset[str]:
 
 
 @cache
+def everyday_english(n: int) -> tuple[str, ...]:
+    """English's n most common words, most common first."""
+    counts = english_counts()
+    return tuple(sorted(counts, key=lambda w: -counts[w])[:n])
+
+
+@cache
 def _log_most_common() -> float:
     return math.log(max(english_counts().values()))
 

@@ -11,10 +11,10 @@ import pytest
 
 from knowledge import decision
 from knowledge.decision import FEATURES, Evidence, asks_for_quantity, evidence, probability
-from knowledge.index import LexicalIndex
+from knowledge.index import EVERYDAY_WORDS, LexicalIndex
 from knowledge.ingest import discover, load_file
 from knowledge.retrieve import Retriever
-from knowledge.spelling import english_rarity
+from knowledge.spelling import english_rarity, everyday_english
 from tests.knowledge.conftest import make_chunk
 
 REPO = Path(__file__).resolve().parents[2]
@@ -113,6 +113,29 @@ def test_a_word_no_document_has_weighs_by_how_specific_it_is_in_everyday_english
     worded = _evidence(index, "export reports for our office")
     assert english_rarity("hubspot") == 1.0 > english_rarity("office")
     assert named.unknown_share > worded.unknown_share > 0
+
+
+def test_a_missing_everyday_word_counts_less_where_the_store_lacks_most_everyday_words() -> None:
+    page = ("Export", "Large exports arrive by email with a download link that works for seven days.")
+    narrow = _index(page)
+    # The same page beside one that uses nearly every everyday English word, but not the question's.
+    vocabulary = " ".join(w for w in everyday_english(EVERYDAY_WORDS) if w not in {"long", "valid"})
+    broad = _index(page, ("Glossary", vocabulary))
+    assert narrow.everyday_breadth() < decision.BROAD_VOCABULARY <= broad.everyday_breadth()
+
+    question = "how long is the emailed download link valid?"
+    assert _evidence(narrow, question).unknown_share < _evidence(broad, question).unknown_share
+
+
+def test_a_missing_name_counts_fully_however_few_everyday_words_the_store_has() -> None:
+    narrow = _index(
+        ("Export", "Large exports arrive by email with a download link that works for seven days.")
+    )
+    question = "download link to hubspot"
+    q = narrow.query_terms(question)
+    assert not narrow.knows("hubspot") and not any(q.framing)
+    name_share = q.idf[q.terms.index("hubspot")] / sum(q.idf)
+    assert _evidence(narrow, question).unknown_share == pytest.approx(name_share)
 
 
 @pytest.mark.parametrize(
