@@ -246,13 +246,7 @@ class InboundQueue:
                 return candidates
             # Another process took some of them between the read and the update: keep the rows now ours.
             ours = set(
-                (
-                    await conn.execute(
-                        select(TABLE.c.key).where(
-                            TABLE.c.key.in_(keys), TABLE.c.leased_by == owner, TABLE.c.leased_until == until
-                        )
-                    )
-                ).scalars()
+                (await conn.execute(select(TABLE.c.key).where(_leased_to(owner, until, keys)))).scalars()
             )
             return [row for row in candidates if row.key in ours]
 
@@ -270,7 +264,7 @@ class InboundQueue:
             return kept
         async with self._database.one_statement_transactions() as conn:
             for chunk in _chunks(keys):
-                held = select(TABLE.c.key).where(_held_by(owner, chunk), TABLE.c.leased_until == until)
+                held = select(TABLE.c.key).where(_leased_to(owner, until, chunk))
                 kept.update(str(key) for key in (await conn.execute(held)).scalars())
         return kept
 
@@ -344,6 +338,11 @@ def _chunks(keys: Sequence[str]) -> list[list[str]]:
 def _held_by(owner: str, keys: Sequence[str]) -> ColumnElement[bool]:
     """The rows of `keys` while `owner` holds their leases and they are not handled yet."""
     return and_(TABLE.c.key.in_(keys), TABLE.c.leased_by == owner, TABLE.c.completed.is_(False))
+
+
+def _leased_to(owner: str, until: datetime, keys: Sequence[str]) -> ColumnElement[bool]:
+    """The rows of `keys` that `owner` holds until exactly `until`: the ones its last lease or renewal took."""
+    return and_(_held_by(owner, keys), TABLE.c.leased_until == until)
 
 
 def _waiting() -> ColumnElement[bool]:
