@@ -31,6 +31,8 @@ from knowledge.ingest.plain import load_text
 MARKDOWN_SUFFIXES = frozenset({".md", ".mdx", ".markdown"})
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | {".txt", ".text", ".pdf", ".csv", ".ics"}
+# Folders never entered, beside hidden ones: Python's compiled bytecode is never documentation.
+NEVER_WALKED = frozenset({"__pycache__"})
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,7 @@ def _inside(folder: Path, outside: list[Path]) -> Iterator[FileToIngest]:
     # os.walk does not enter linked folders: what a link inside leads to is walked where it really is.
     for here, folders, names in os.walk(folder):
         base = Path(here)
-        folders[:] = [name for name in folders if not name.startswith(".")]
+        folders[:] = [name for name in folders if not name.startswith(".") and name not in NEVER_WALKED]
         leaving += [base / name for name in folders if _leads_out(base / name, root)]
         for name in names:
             if not name.startswith("."):

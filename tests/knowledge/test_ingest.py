@@ -141,6 +141,13 @@ def test_discover_names_sources_relative_to_the_folder_and_skips_hidden_files(tm
     assert found == {"guides/setup.md"}
 
 
+def test_discover_leaves_compiled_python_out_of_a_docs_folder(tmp_path: Path) -> None:
+    (tmp_path / "setup.md").write_text("# Setup\n\nSteps.")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "__init__.cpython-311.pyc").write_bytes(b"\xa7\r\r\n")
+    assert {f.source for f in discover([tmp_path])} == {"setup.md"}
+
+
 def test_content_hash_changes_with_the_file(tmp_path: Path) -> None:
     path = tmp_path / "a.md"
     path.write_text("# A\n\nfirst")
