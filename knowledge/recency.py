@@ -77,6 +77,24 @@ _MONTH_YEAR = re.compile(r"\b([A-Za-z]{3,9})\.?\s+(\d{4})\b")
 _VERSION = re.compile(r"\bv?(20\d{2})\.(\d{1,2})(?:\.\d+)?\b")
 
 
+# A month a question names: "in October", "October 2026", "oct 2026"; a short name ("jan", "may") only with a
+# year, as alone it is more often a name or the verb.
+_ASKED_MONTH = re.compile(
+    r"\b(?:(january|february|march|april|june|july|august|september|october|november|december)(?:\s+(\d{4}))?"
+    r"|(jan|feb|mar|apr|may|jun|jul|aug|sept?|oct|nov|dec)\.?\s+(\d{4}))\b",
+    re.IGNORECASE,
+)
+
+
+def asked_month(question: str) -> tuple[int, int | None] | None:
+    """The month (and year, if given) a question about changes names ("what shipped in October?"), or None."""
+    found = _ASKED_MONTH.search(question)
+    if found is None:
+        return None
+    name, year = (found.group(1), found.group(2)) if found.group(1) else (found.group(3), found.group(4))
+    return _MONTHS[name.lower()], int(year) if year else None
+
+
 def asks_what_changed(question: str) -> bool:
     """Whether the question is about recent changes, so change logs may answer it."""
     return bool(_ABOUT_CHANGES.search(question))
@@ -87,7 +105,12 @@ def asks_about_everything_new(question: str, tokenizer: Tokenizer, common: Calla
     `common` tells the words in so many documents that they name none (the product's name)."""
     if not asks_what_changed(question):
         return False
-    return all(w in _RECENCY_WORDS or w in FRAMING_WORDS or common(w) for w in tokenizer.words(question))
+    month = _ASKED_MONTH.search(question)
+    named = set(tokenizer.words(month.group(0))) if month else set()
+    return all(
+        w in _RECENCY_WORDS or w in FRAMING_WORDS or w in named or common(w)
+        for w in tokenizer.words(question)
+    )
 
 
 def heading_date(heading: str) -> tuple[int, int, int] | None:
@@ -118,7 +141,10 @@ def _entries(chunk: Chunk) -> list[tuple[tuple[int, int, int], Chunk]]:
         when = heading_date(merged) if merged and "\n" not in line else None
         if when is not None:
             found += _entry(current)
-            current = (when, (*chunk.heading_path, merged or ""), [])
+            # A merged section's heading stands in for the chunk's own dated one ("October 2026", not
+            # "November 2026 › October 2026").
+            undated = tuple(h for h in chunk.heading_path if heading_date(h) is None)
+            current = (when, (*undated, merged or ""), [])
             continue
         current[2].append(paragraph)
     found += _entry(current)
@@ -138,15 +164,23 @@ def is_dated_source(chunk: Chunk) -> bool:
     return chunk.kind == "changelog" or bool(_DATED_SOURCE.search(PurePosixPath(chunk.source).stem))
 
 
-def newest_entries(chunks: Sequence[Chunk]) -> list[Chunk]:
-    """The newest dated entry of each release-notes or change-log document, newest first."""
+def newest_entries(chunks: Sequence[Chunk], month: tuple[int, int | None] | None = None) -> list[Chunk]:
+    """The newest dated entry of each release-notes or change-log document, newest first; given a month (and
+    year), the newest entry of that month."""
     best: dict[str, tuple[tuple[int, int, int], int, Chunk]] = {}
     for position, chunk in enumerate(chunks):
         if not is_dated_source(chunk):
             continue
         for when, entry in _entries(chunk):
+            if month is not None and not _in_month(when, month):
+                continue
             # Equal dates: the entry nearer the top, where change logs put the newest.
             held = best.get(chunk.source)
             if held is None or when > held[0]:
                 best[chunk.source] = (when, -position, entry)
     return [chunk for _, _, chunk in sorted(best.values(), key=lambda item: item[:2], reverse=True)]
+
+
+def _in_month(when: tuple[int, int, int], month: tuple[int, int | None]) -> bool:
+    number, year = month
+    return when[1] == number and (year is None or when[0] == year)

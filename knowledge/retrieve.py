@@ -16,7 +16,7 @@ from knowledge.decision import Evidence, evidence, probability
 from knowledge.dense import DenseIndex, most_similar
 from knowledge.documents import Chunk, ChunkKind
 from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk, best_first
-from knowledge.recency import asks_about_everything_new, asks_what_changed, newest_entries
+from knowledge.recency import asked_month, asks_about_everything_new, asks_what_changed, newest_entries
 
 # Bounded so votes reorder near-ties but never lift an off-topic chunk over a real match.
 MAX_VOTE_BOOST = 0.10
@@ -201,7 +201,8 @@ class Retriever:
         day = today or date.today()
         if asks_about_everything_new(question, self.index.tokenizer, self.index.is_common):
             # "What's new?" names no topic: the newest entries of the release notes and change logs answer it.
-            newest = [ScoredChunk(chunk, 1.0, 1.0) for chunk in newest_entries(self.index.chunks)[:k]]
+            month = asked_month(question)
+            newest = [ScoredChunk(chunk, 1.0, 1.0) for chunk in newest_entries(self.index.chunks, month)[:k]]
             if newest:
                 return Retrieval(question, newest, 1.0, answerable=True, related=True, newest=True)
         n = max(k, CANDIDATES)

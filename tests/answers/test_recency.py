@@ -26,6 +26,23 @@ async def test_whats_new_quotes_the_latest_release_notes(answers_runtime: Runtim
     assert "October 2026" not in reply and "drafts before they are sent" not in reply
 
 
+@pytest.mark.parametrize(
+    ("question", "month", "other"),
+    [
+        ("what shipped in October?", "October 2026", "November 2026"),
+        ("release notes for september 2026 pls", "September 2026", "October 2026"),
+    ],
+)
+async def test_a_month_named_gets_that_months_release_notes(
+    answers_runtime: Runtime, question: str, month: str, other: str
+) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push(question)
+    reply = bot.pop()
+    assert f"Release notes › {month}" in reply
+    assert other not in reply
+
+
 async def test_a_question_about_what_changed_in_a_topic_is_answered_on_that_topic(
     answers_runtime: Runtime,
 ) -> None:
