@@ -95,16 +95,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
         if on_postgres or fixtures & POSTGRES_FIXTURES:
             item.add_marker(pytest.mark.postgres)
-        module = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
-        if module in SLOW_MODULES or fixtures & SLOW_FIXTURES:
+        if _module(item) in SLOW_MODULES or fixtures & SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
     items.sort(key=_longest_first)
 
 
 def _longest_first(item: pytest.Item) -> int:
     """The place of the item's file in LONGEST_MODULES (the rest after them, in their own order: a stable sort)."""
-    module = item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
+    module = _module(item)
     return LONGEST_MODULES.index(module) if module in LONGEST_MODULES else len(LONGEST_MODULES)
+
+
+def _module(item: pytest.Item) -> str:
+    """The item's file relative to tests/ ("deploy/test_shutdown.py"), or "" for a file outside it."""
+    return item.path.relative_to(TESTS).as_posix() if item.path.is_relative_to(TESTS) else ""
 
 
 def pytest_configure(config: pytest.Config) -> None:
