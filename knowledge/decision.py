@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk, Sentence
+from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk
 from knowledge.spelling import RARITY_FLOOR
 
 # A corpus knowing this share of everyday English words is broad: its missing everyday words count fully.
@@ -161,9 +161,7 @@ def evidence(
     topic_terms = {w.term for w in topic}
     best_possible = sum(index.max_impact(t) for t in q.terms if t in topic_terms or t in chunk_terms)
     second = next((h.score for h in ranked if h.chunk.source != best.chunk.source), 0.0)
-    missing_number = (
-        asks_for_quantity(question) and not _closest_sentence(index, ranked, topic, weight).has_number
-    )
+    missing_number = asks_for_quantity(question) and not _closest_states_number(index, ranked, topic, weight)
     top = ranked[:AGREEMENT_CHUNKS]
     mass = sum(h.score for h in top)
     return Evidence(
@@ -191,10 +189,11 @@ def _phrase_coverage(index: LexicalIndex, ranked: Sequence[ScoredChunk], terms: 
     return sum(any(pair in chunk for chunk in near) for pair in pairs) / len(pairs)
 
 
-def _closest_sentence(
+def _closest_states_number(
     index: LexicalIndex, ranked: Sequence[ScoredChunk], topic: Sequence[_Word], weight: dict[str, float]
-) -> Sentence:
-    """The sentence of the best page (among the top chunks) that holds the most of the question's topic."""
+) -> bool:
+    """Whether a sentence of the best page (among the top chunks) holding the most of the question's topic
+    states a number (any of them, when several hold as much)."""
     source = ranked[0].chunk.source
     sentences = [
         sentence
@@ -202,7 +201,9 @@ def _closest_sentence(
         if hit.chunk.source == source
         for sentence in index.sentences(hit.position)
     ]
-    return max(sentences, key=lambda s: sum(weight[w.term] for w in topic if _holds(w, s.terms)))
+    held = [sum(weight[w.term] for w in topic if _holds(w, s.terms)) for s in sentences]
+    most = max(held)
+    return any(s.has_number for s, h in zip(sentences, held, strict=True) if h == most)
 
 
 def probability(

@@ -1,6 +1,6 @@
 """The words that frame a question in chat ("a customer on the growth plan asked me…") rather than say what
-it is about: who asks, why, politeness and hedging. They stay in the search; in the decision they count only
-where the passage has them, so framing never lowers the confidence."""
+it is about: who asks, why, how they feel about it, politeness and hedging. They stay in the search; in the
+decision they count only where the passage has them, so framing never lowers the confidence."""
 
 from __future__ import annotations
 
@@ -20,5 +20,8 @@ _FRAMING_TEXT = """
     much many kind sort lot bit little whether either per via using use used
     meeting ticket chat thread dm pinged ping escalated
     lol lmao haha thx ty btw fyi tbh imo afaik asap vs versus random context heads
+    happen happens happened happening suppose supposed dumb silly stupid nervous worried annoyed complain
+    complains complaining frustrated weird strange ideally actually really literally anymore nobody anybody
+    someone anyone something anything everything nothing
     """
 FRAMING_WORDS: frozenset[str] = frozenset(_FRAMING_TEXT.split())

@@ -64,6 +64,12 @@ def _retriever(corpus: str) -> Retriever:
             "a prospect asked during the demo whether hoppscotch can mock an API response",
             "documentation/features/mock.mdx",
         ),
+        # Hedges and feelings ("ideally", "nobody", "anything") frame a question; no page needs them.
+        (
+            "hoppscotch",
+            "ideally nobody would have to retype anything: can I import a postman collection?",
+            "documentation/features/importer.mdx",
+        ),
     ],
 )
 def test_a_framed_question_over_a_page_that_states_the_answer_is_answered_from_it(
@@ -160,6 +166,15 @@ def test_a_quantity_the_closest_sentence_does_not_state_counts_against_answering
     assert _evidence(index, "what's the max number of shared links?").missing_number == 1.0
     assert _evidence(index, "how much does the growth plan cost?").missing_number == 0.0
     assert _evidence(index, "how do I share a link to the dashboard?").missing_number == 0.0
+
+
+def test_a_quantity_stated_in_any_of_the_closest_sentences_counts_as_stated() -> None:
+    # Every sentence under the page's title holds "starter" as much as any other: the one that states the
+    # price is as close as the overview that only names the plan.
+    index = _index(
+        ("Starter plan", "Starter suits freelancers. It costs EUR 9 a month. Upgrade at any time.")
+    )
+    assert _evidence(index, "how much is starter per month?").missing_number == 0.0
 
 
 def test_words_the_page_has_but_never_puts_together_lower_the_phrase_coverage() -> None:
