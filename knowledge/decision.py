@@ -1,9 +1,11 @@
 """Whether the best passages answer a question: a small logistic model over what the ranking shows.
 
 It reads what the question is about (its words that are not framing, knowledge/framing.py), whether the best
-passage and its page hold them (above all the rarest), words no document has (weighed by how specific they are
-in everyday English and by how many everyday words the store uses at all), how far the best page stands out,
-and whether a question asking for a quantity finds a number where the page speaks of it. Every feature is a
+passage and its page hold them (above all the rarest; a word no document has counts as held where an alias or
+everyday neighbour of it stands: "mailbox" where "inbox" is, knowledge/neighbours.py), the other words no
+document has (weighed by how specific they are in everyday English and by how many everyday words the store
+uses at all), how far the best page stands out, and whether a question asking for a quantity finds a number
+where the page speaks of it. Every feature is a
 share from 0 to 1, so the weights carry from one corpus to another; they were fitted by bench/train_decision.py
 on chat-style questions written by people over three corpora (bench/data), the gold set and generated questions
 (bench/make_dev_set.py). When the store has chunk vectors and the question has one (dense retrieval on), a
@@ -17,7 +19,7 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk
 from knowledge.spelling import RARITY_FLOOR
@@ -48,13 +50,13 @@ FEATURES = (
     "phrase_coverage",
 )
 # Fitted by bench/train_decision.py (it prints these lines); the order is FEATURES'.
-WEIGHTS = (1.288, 3.100, -1.209, -5.630, 0.239, 1.183, 1.735, -1.915, 0.848)
-BIAS = -2.070
+WEIGHTS = (0.548, 2.705, -0.785, -6.862, 2.365, 0.222, 1.355, -2.201, 0.470)
+BIAS = -2.377
 # With dense retrieval on: the same features and the question's highest cosine similarity with a chunk (of the
 # kinds that may answer), fitted on the hybrid ranking with all-MiniLM-L6-v2 (train_decision.py --embeddings-url).
 DENSE_FEATURES = (*FEATURES, "dense_similarity")
-DENSE_WEIGHTS = (1.510, 2.708, -0.914, -5.135, 0.072, 0.977, 1.397, -2.054, 0.703, 4.398)
-DENSE_BIAS = -4.198
+DENSE_WEIGHTS = (0.970, 2.157, -0.416, -6.516, 2.023, 0.170, 1.023, -2.486, 0.336, 5.069)
+DENSE_BIAS = -4.779
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,16 @@ class _Word:
     idf: float
     alternates: tuple[str, ...]
     rarity: float
+    # No document has the word, but one has an alias or everyday neighbour of it ("mailbox": "inbox").
+    paraphrased: bool = False
+
+
+def _in_the_documents_words(index: LexicalIndex, word: _Word) -> _Word:
+    """A word no document has, read through its aliases the documents use: it weighs as the rarest of them."""
+    if index.knows(word.term):
+        return word
+    used = [index.idf(a) for a in word.alternates if index.knows(a)]
+    return replace(word, idf=max(used), paraphrased=True) if used else word
 
 
 def _topic(q: QueryTerms) -> list[_Word]:
@@ -143,19 +155,17 @@ def evidence(
     if not ranked or ranked[0].position < 0:
         return None
     best = ranked[0]
-    topic = _topic(q)
+    topic = [_in_the_documents_words(index, w) for w in _topic(q)]
     page = index.page_terms(best.chunk.source)
-    known = [w for w in topic if index.knows(w.term)]
+    known = [w for w in topic if index.knows(w.term) or w.paraphrased]
     rare = sorted(known, key=lambda w: -w.idf)[:RARE_TERMS]
     # A word no document has weighs by how specific it is: a name counts fully, an everyday word of context less,
     # and less still in a store whose vocabulary is narrow. The square root: a store of a few pages still names
     # a refund if it covers refunds.
     breadth = math.sqrt(min(1.0, index.everyday_breadth() / BROAD_VOCABULARY))
-    weight = {
-        w.term: w.idf if index.knows(w.term) else w.idf * _absence_weight(w.rarity, breadth) for w in topic
-    }
+    weight = {w.term: w.idf if w in known else w.idf * _absence_weight(w.rarity, breadth) for w in topic}
     weighed = sum(weight.values())
-    unknown = sum(weight[w.term] for w in topic if not index.knows(w.term))
+    unknown = sum(weight[w.term] for w in topic if w not in known)
     # Framing words count toward the best possible score only where the chunk has them, as in the coverages.
     chunk_terms = index.chunk_terms(best.position)
     topic_terms = {w.term for w in topic}

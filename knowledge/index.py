@@ -18,6 +18,7 @@ import numpy.typing as npt
 from knowledge.aliases import ALIAS_WEIGHT, ALIASES
 from knowledge.documents import Chunk
 from knowledge.framing import FRAMING_WORDS
+from knowledge.neighbours import english_neighbours
 from knowledge.spelling import SpellingCorrector, english_rarity, english_words, everyday_english
 from knowledge.text import Tokenizer
 
@@ -78,7 +79,8 @@ class Sentence:
 class QueryTerms:
     """A query after tokenising: unique terms with their idf (unknown terms get the largest idf).
 
-    `alternates[i]` are alias terms that stand in for `terms[i]` with a lower weight.
+    `alternates[i]` are alias terms that stand in for `terms[i]` with a lower weight (knowledge/aliases.py, and
+    for a word no document has, its everyday neighbours the documents use: knowledge/neighbours.py).
     """
 
     terms: tuple[str, ...]
@@ -206,6 +208,14 @@ class LexicalIndex:
             alias_terms = tuple(
                 t for alias in ALIASES.get(word, ()) for t in self.tokenizer.terms(alias) if t != term[0]
             )
+            if term[0] not in self._idf:
+                # A word no document has may be asked in other words: those of its neighbours the documents use.
+                alias_terms += tuple(
+                    t
+                    for near in english_neighbours().get(word, ())
+                    for t in self.tokenizer.terms(near)
+                    if t in self._idf
+                )
             by_term[term[0]] = by_term.get(term[0], ()) + alias_terms
         terms = tuple(by_term)
         return QueryTerms(
@@ -249,6 +259,10 @@ class LexicalIndex:
             known = sum(1 for t in everyday if t in self._idf)
             self._everyday_breadth = known / len(everyday) if everyday else 1.0
         return self._everyday_breadth
+
+    def idf(self, term: str) -> float:
+        """How rare the term is among the chunks (the largest idf for a term no chunk has)."""
+        return self._idf.get(term, self._unknown_idf)
 
     def knows(self, term: str) -> bool:
         """Whether some chunk holds the (stemmed) term."""

@@ -158,6 +158,14 @@ def test_a_question_asking_for_a_quantity_is_told_apart(question: str, asks: boo
     assert asks_for_quantity(question) is asks
 
 
+def test_a_word_no_document_has_said_in_the_documents_words_counts_as_covered() -> None:
+    index = _index(("Email reports", "Weekly reports land in your inbox every Monday."))
+    paraphrased = _evidence(index, "which mailbox do weekly reports land in?")
+    assert paraphrased.unknown_share == 0.0
+    assert paraphrased.chunk_coverage == 1.0
+    assert _evidence(index, "do weekly reports land in salesforce?").unknown_share > 0.3
+
+
 def test_a_quantity_the_closest_sentence_does_not_state_counts_against_answering() -> None:
     index = _index(
         ("Links", "Shared links let anyone view the dashboard. Add a password to a link."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from knowledge.index import LexicalIndex
+from knowledge.neighbours import english_neighbours
 from knowledge.text import Tokenizer
 from tests.knowledge.conftest import make_chunk
 
@@ -75,6 +76,26 @@ def test_everyday_words_reach_product_vocabulary_through_aliases() -> None:
     (hit,) = index.search("wipe site data", 5)
     assert hit.chunk.chunk_key == "reset"
     assert hit.coverage == 1.0
+
+
+def test_a_word_no_document_has_is_searched_through_its_everyday_neighbours() -> None:
+    inbox = make_chunk("inbox", "Weekly reports land in your inbox.", doc_title="Email reports")
+    colour = make_chunk("colour", "Change the colour of the dashboard.", doc_title="Appearance")
+    mailbox = make_chunk("mailbox", "Set the mailbox invoices are sent from.", doc_title="Sender")
+    assert [h.chunk.chunk_key for h in LexicalIndex.build([inbox, colour]).search("mailbox", 5)] == ["inbox"]
+    # A word the documents use is searched as itself only; a name has no neighbours.
+    assert [h.chunk.chunk_key for h in LexicalIndex.build([inbox, mailbox]).search("mailbox", 5)] == [
+        "mailbox"
+    ]
+    assert LexicalIndex.build([inbox, colour]).search("salesforce", 5) == []
+
+
+def test_numbers_days_and_months_stand_for_themselves() -> None:
+    # Their nearest words in meaning are their siblings: "thirty days" is not "twenty days".
+    neighbours = english_neighbours()
+    assert "inbox" in neighbours["mailbox"]
+    assert {"thirty", "monday", "january"}.isdisjoint(neighbours)
+    assert not any({"twenty", "tuesday", "december"} & set(near) for near in neighbours.values())
 
 
 def test_misspelt_word_is_read_as_the_word_the_documents_use() -> None:
