@@ -393,6 +393,11 @@ class KnowledgeStore:
             with_context = retriever.retrieve(
                 f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today, query_vector=vector
             )
+            # A full question is about what its own words say: the thread may make it surer of a page those
+            # words find, never lend it another ("does it integrate with salesforce?" after a campaign question).
+            own_pages = {h.chunk.source for h in result.hits}
+            if not terse and (not with_context.hits or with_context.hits[0].chunk.source not in own_pages):
+                return result
             # A terse follow-up ("and for monthly ones?") may match a page alone, by one common word; read with
             # the thread's question it is about what the thread is about, when that reading is surer.
             if with_context.answerable and (

@@ -216,6 +216,19 @@ async def test_an_unrelated_question_after_an_answered_one_is_not_answered_from_
     assert "I don't know that yet" in reply and "From Exporting invoices" not in reply
 
 
+async def test_a_question_about_something_else_is_not_answered_from_the_earlier_questions_page(
+    answers_runtime: Runtime,
+) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("when does the spring campaign start? sales is asking")
+    assert "Spring campaign" in bot.pop()
+    # Its own words find pages, none of which answers it; read with the earlier question ("sales"), the campaign
+    # page would look sure. A full question is answered only from a page its own words find.
+    await bot.push("does northpine integrate with salesforce?")
+    reply = bot.pop()
+    assert "I don't know that yet" in reply and "Spring campaign" not in reply
+
+
 async def test_empty_or_wordless_questions_get_a_hint(answers_runtime: Runtime) -> None:
     bot = TestBot(answers_runtime)
     await bot.push("ask")
