@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -204,29 +205,33 @@ async def test_follow_up_in_the_bots_thread_uses_the_earlier_question(answers_ru
     assert "I don't know that yet" in adapter.sent[2][1].text
 
 
+@pytest.mark.parametrize(
+    ("earlier", "page", "unrelated"),
+    [
+        # Nothing of it is in the docs.
+        (
+            "how do I export invoices?",
+            "Exporting invoices",
+            "what is the airspeed velocity of an unladen swallow?",
+        ),
+        # Its own words find pages, none of which answers it; read with the earlier question ("sales"), the
+        # campaign page would look sure.
+        (
+            "when does the spring campaign start? sales is asking",
+            "campaigns › Spring campaign",
+            "does northpine integrate with salesforce?",
+        ),
+    ],
+)
 async def test_an_unrelated_question_after_an_answered_one_is_not_answered_from_its_page(
-    answers_runtime: Runtime,
+    answers_runtime: Runtime, earlier: str, page: str, unrelated: str
 ) -> None:
     bot = TestBot(answers_runtime)
-    await bot.push("how do I export invoices?")
-    assert "Exporting invoices" in bot.pop()
-    # Nothing of it is in the docs: the earlier question must not lend it the export page.
-    await bot.push("what is the airspeed velocity of an unladen swallow?")
+    await bot.push(earlier)
+    assert f"From {page}" in bot.pop()
+    await bot.push(unrelated)
     reply = bot.pop()
-    assert "I don't know that yet" in reply and "From Exporting invoices" not in reply
-
-
-async def test_a_question_about_something_else_is_not_answered_from_the_earlier_questions_page(
-    answers_runtime: Runtime,
-) -> None:
-    bot = TestBot(answers_runtime)
-    await bot.push("when does the spring campaign start? sales is asking")
-    assert "Spring campaign" in bot.pop()
-    # Its own words find pages, none of which answers it; read with the earlier question ("sales"), the campaign
-    # page would look sure. A full question is answered only from a page its own words find.
-    await bot.push("does northpine integrate with salesforce?")
-    reply = bot.pop()
-    assert "I don't know that yet" in reply and "Spring campaign" not in reply
+    assert "I don't know that yet" in reply and f"From {page}" not in reply
 
 
 async def test_empty_or_wordless_questions_get_a_hint(answers_runtime: Runtime) -> None:
