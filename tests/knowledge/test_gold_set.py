@@ -12,7 +12,7 @@ from knowledge.answer import compose_extractive
 from knowledge.index import LexicalIndex
 from knowledge.ingest import discover, load_file
 from knowledge.retrieve import Retriever
-from tests.knowledge.conftest import BLIND_SETS, CORPUS_SKIP, GOLD, load_gold
+from tests.knowledge.conftest import BLIND_SETS, CORPUS, CORPUS_SKIP, DATA, GOLD, load_gold
 
 
 def corpus_retriever(corpus: Path) -> Retriever:
@@ -67,6 +67,26 @@ def test_every_relevant_source_exists_in_the_corpus(corpus: Path, question_set: 
     for g in load_gold(question_set):
         for source in g["relevant"]:
             assert (corpus / source).is_file(), source
+
+
+CHAT_SETS = sorted(DATA.glob("knowledge_chat_*.jsonl"))
+CHAT_CORPORA = {
+    "plausible": CORPUS,
+    "hoppscotch": CORPUS.parent / "hoppscotch",
+    "company": Path(__file__).resolve().parents[2] / "bot" / "demo" / "company" / "answers",
+}
+
+
+@pytest.mark.parametrize("question_set", CHAT_SETS, ids=lambda p: p.stem)
+def test_every_chat_set_line_names_its_corpus_and_pages_that_exist(question_set: Path) -> None:
+    lines = load_gold(question_set)
+    assert len(lines) >= 100
+    for g in lines:
+        root = CHAT_CORPORA[g["corpus"]]
+        if not root.is_dir():
+            pytest.skip(f"corpus {root} is absent")
+        for source in g["relevant"]:
+            assert (root / source).is_file(), (question_set.name, source)
 
 
 @pytest.mark.parametrize(
