@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-# Kept short and generic on purpose: each entry maps a word employees say to the words docs say.
+# Kept short and generic on purpose: each entry maps a word employees say to the words docs say, each a word
+# that says the same on its own or a phrase ("single sign") that does only whole.
 # Expansions add weaker evidence; a question's own words always count most.
 ALIASES: dict[str, tuple[str, ...]] = {
     "wipe": ("reset", "clear", "delete"),
     "erase": ("reset", "delete"),
-    "spa": ("single", "page", "application"),
+    "spa": ("single page application",),
     "leave": ("exit",),
     "combine": ("consolidated",),
     "combined": ("consolidated",),
@@ -18,14 +19,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "university": ("education",),
     "universities": ("education",),
     "school": ("education",),
-    "2fa": ("two", "factor", "authentication"),
-    "mfa": ("two", "factor", "authentication", "2fa"),
-    "sso": ("single", "sign"),
+    "2fa": ("two factor authentication",),
+    "mfa": ("two factor authentication", "2fa"),
+    "sso": ("single sign",),
     "kick": ("remove",),
     "live": ("realtime",),
     "iframe": ("embed",),
-    "ga": ("google", "analytics"),
-    "ga4": ("google", "analytics"),
+    "ga": ("google analytics",),
+    "ga4": ("google analytics",),
     "receipt": ("invoice",),
     "receipts": ("invoices",),
     "adblock": ("adblocker", "proxy"),

@@ -49,13 +49,13 @@ FEATURES = (
     "phrase_coverage",
 )
 # Fitted by bench/train_decision.py (it prints these lines); the order is FEATURES'.
-WEIGHTS = (0.548, 2.705, -0.785, -6.862, 2.365, 0.222, 1.355, -2.201, 0.470)
-BIAS = -2.377
+WEIGHTS = (1.513, 2.621, -0.728, -7.029, 0.629, 0.756, 1.701, -2.330, 0.755)
+BIAS = -2.199
 # With dense retrieval on: the same features and the question's highest cosine similarity with a chunk (of the
 # kinds that may answer), fitted on the hybrid ranking with all-MiniLM-L6-v2 (train_decision.py --embeddings-url).
 DENSE_FEATURES = (*FEATURES, "dense_similarity")
-DENSE_WEIGHTS = (0.970, 2.157, -0.416, -6.516, 2.023, 0.170, 1.023, -2.486, 0.336, 5.069)
-DENSE_BIAS = -4.779
+DENSE_WEIGHTS = (1.718, 2.136, -0.400, -6.639, 0.592, 0.618, 1.338, -2.562, 0.587, 4.708)
+DENSE_BIAS = -4.448
 
 
 @dataclass(frozen=True)
@@ -98,16 +98,18 @@ class _Word:
     idf: float
     alternates: tuple[str, ...]
     rarity: float
-    # No document has the word, but one has an alias or everyday neighbour of it ("mailbox": "inbox").
+    # For a word no document has: words the documents use that say the same ("mailbox": "inbox").
+    neighbours: tuple[str, ...] = ()
+    # No document has the word, but one has a word that says the same.
     paraphrased: bool = False
 
 
 def _in_the_documents_words(index: LexicalIndex, word: _Word) -> _Word:
-    """A word no document has, read through its aliases the documents use: it weighs as the rarest of them."""
-    if index.knows(word.term):
+    """A word no document has, read through the words the documents use that say the same on their own (its
+    everyday neighbours and one-word aliases): it weighs as the rarest of them."""
+    if index.knows(word.term) or not word.neighbours:
         return word
-    used = [index.idf(a) for a in word.alternates if index.knows(a)]
-    return replace(word, idf=max(used), paraphrased=True) if used else word
+    return replace(word, idf=max(index.idf(n) for n in word.neighbours), paraphrased=True)
 
 
 def _topic(q: QueryTerms) -> list[_Word]:
@@ -116,9 +118,12 @@ def _topic(q: QueryTerms) -> list[_Word]:
     alternates = q.alternates or tuple(() for _ in range(n))
     framing = q.framing or tuple(False for _ in range(n))
     rarity = q.rarity or tuple(1.0 for _ in range(n))
+    neighbours = q.neighbours or tuple(() for _ in range(n))
     words = [
-        (_Word(t, idf, alts, rare), frames)
-        for t, idf, alts, frames, rare in zip(q.terms, q.idf, alternates, framing, rarity, strict=True)
+        (_Word(t, idf, alts, rare, near), frames)
+        for t, idf, alts, frames, rare, near in zip(
+            q.terms, q.idf, alternates, framing, rarity, neighbours, strict=True
+        )
     ]
     topic = [word for word, frames in words if not frames]
     return topic or [word for word, _ in words]

@@ -93,6 +93,9 @@ class QueryTerms:
     dictionary: tuple[bool, ...] = ()
     # How specific each term's word is in everyday English, 0 to 1 (knowledge/spelling.py, english_rarity).
     rarity: tuple[float, ...] = ()
+    # For a term no document has: the words the documents use that say the same on their own (also among its
+    # alternates): its everyday neighbours and its one-word aliases, not a phrase's words ("sso": "single sign").
+    neighbours: tuple[tuple[str, ...], ...] = ()
 
 
 class LexicalIndex:
@@ -197,6 +200,7 @@ class LexicalIndex:
         framing: dict[str, bool] = {}
         dictionary: dict[str, bool] = {}
         rarity: dict[str, float] = {}
+        neighbours: dict[str, tuple[str, ...]] = {}
         english = english_words()
         for word in words:
             term = self.tokenizer.terms(word)
@@ -208,15 +212,20 @@ class LexicalIndex:
             alias_terms = tuple(
                 t for alias in ALIASES.get(word, ()) for t in self.tokenizer.terms(alias) if t != term[0]
             )
+            near_terms: tuple[str, ...] = ()
             if term[0] not in self._idf:
-                # A word no document has may be asked in other words: those of its neighbours the documents use.
-                alias_terms += tuple(
-                    t
-                    for near in english_neighbours().get(word, ())
-                    for t in self.tokenizer.terms(near)
-                    if t in self._idf
+                # A word no document has may be asked in other words the documents use: its everyday neighbours,
+                # and its aliases of one word (a phrase's words say the same only together).
+                near_terms = tuple(
+                    near[0]
+                    for near in (
+                        self.tokenizer.terms(w)
+                        for w in (*ALIASES.get(word, ()), *english_neighbours().get(word, ()))
+                    )
+                    if len(near) == 1 and near[0] in self._idf
                 )
-            by_term[term[0]] = by_term.get(term[0], ()) + alias_terms
+            by_term[term[0]] = by_term.get(term[0], ()) + alias_terms + near_terms
+            neighbours[term[0]] = neighbours.get(term[0], ()) + near_terms
         terms = tuple(by_term)
         return QueryTerms(
             terms,
@@ -225,6 +234,7 @@ class LexicalIndex:
             tuple(framing[t] for t in terms),
             tuple(dictionary[t] for t in terms),
             tuple(rarity[t] for t in terms),
+            tuple(tuple(dict.fromkeys(neighbours[t])) for t in terms),
         )
 
     def search(self, query: str | QueryTerms, k: int = 10) -> list[ScoredChunk]:

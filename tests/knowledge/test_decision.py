@@ -92,6 +92,8 @@ def test_a_framed_question_over_a_page_that_states_the_answer_is_answered_from_i
             "our developer needs to know if hoppscotch runs load tests with thousands of virtual users",
         ),
         ("hoppscotch", "does hoppscotch integrate with salesforce?"),
+        # "sso" stands for a phrase ("single sign"): the company's "sign in" alone does not say it.
+        ("company", "does northpine support sso?"),
     ],
 )
 def test_an_on_topic_question_the_docs_do_not_answer_is_declined(corpus: str, question: str) -> None:
