@@ -99,7 +99,7 @@ class _Word:
     alternates: tuple[str, ...]
     rarity: float
     # For a word no document has: words the documents use that say the same ("mailbox": "inbox").
-    neighbours: tuple[str, ...] = ()
+    synonyms: tuple[str, ...] = ()
     # No document has the word, but one has a word that says the same.
     paraphrased: bool = False
 
@@ -107,9 +107,9 @@ class _Word:
 def _in_the_documents_words(index: LexicalIndex, word: _Word) -> _Word:
     """A word no document has, read through the words the documents use that say the same on their own (its
     everyday neighbours and one-word aliases): it weighs as the rarest of them."""
-    if index.knows(word.term) or not word.neighbours:
+    if index.knows(word.term) or not word.synonyms:
         return word
-    return replace(word, idf=max(index.idf(n) for n in word.neighbours), paraphrased=True)
+    return replace(word, idf=max(index.idf(n) for n in word.synonyms), paraphrased=True)
 
 
 def _topic(q: QueryTerms) -> list[_Word]:
@@ -118,11 +118,11 @@ def _topic(q: QueryTerms) -> list[_Word]:
     alternates = q.alternates or tuple(() for _ in range(n))
     framing = q.framing or tuple(False for _ in range(n))
     rarity = q.rarity or tuple(1.0 for _ in range(n))
-    neighbours = q.neighbours or tuple(() for _ in range(n))
+    synonyms = q.synonyms or tuple(() for _ in range(n))
     words = [
-        (_Word(t, idf, alts, rare, near), frames)
-        for t, idf, alts, frames, rare, near in zip(
-            q.terms, q.idf, alternates, framing, rarity, neighbours, strict=True
+        (_Word(t, idf, alts, rare, same), frames)
+        for t, idf, alts, frames, rare, same in zip(
+            q.terms, q.idf, alternates, framing, rarity, synonyms, strict=True
         )
     ]
     topic = [word for word, frames in words if not frames]

@@ -95,7 +95,7 @@ class QueryTerms:
     rarity: tuple[float, ...] = ()
     # For a term no document has: the words the documents use that say the same on their own (also among its
     # alternates): its everyday neighbours and its one-word aliases, not a phrase's words ("sso": "single sign").
-    neighbours: tuple[tuple[str, ...], ...] = ()
+    synonyms: tuple[tuple[str, ...], ...] = ()
 
 
 class LexicalIndex:
@@ -200,7 +200,7 @@ class LexicalIndex:
         framing: dict[str, bool] = {}
         dictionary: dict[str, bool] = {}
         rarity: dict[str, float] = {}
-        neighbours: dict[str, tuple[str, ...]] = {}
+        synonyms: dict[str, tuple[str, ...]] = {}
         english = english_words()
         for word in words:
             term = self.tokenizer.terms(word)
@@ -212,11 +212,11 @@ class LexicalIndex:
             alias_terms = tuple(
                 t for alias in ALIASES.get(word, ()) for t in self.tokenizer.terms(alias) if t != term[0]
             )
-            near_terms: tuple[str, ...] = ()
+            synonym_terms: tuple[str, ...] = ()
             if term[0] not in self._idf:
                 # A word no document has may be asked in other words the documents use: its everyday neighbours,
                 # and its aliases of one word (a phrase's words say the same only together).
-                near_terms = tuple(
+                synonym_terms = tuple(
                     near[0]
                     for near in (
                         self.tokenizer.terms(w)
@@ -224,8 +224,8 @@ class LexicalIndex:
                     )
                     if len(near) == 1 and near[0] in self._idf
                 )
-            by_term[term[0]] = by_term.get(term[0], ()) + alias_terms + near_terms
-            neighbours[term[0]] = neighbours.get(term[0], ()) + near_terms
+            by_term[term[0]] = by_term.get(term[0], ()) + alias_terms + synonym_terms
+            synonyms[term[0]] = synonyms.get(term[0], ()) + synonym_terms
         terms = tuple(by_term)
         return QueryTerms(
             terms,
@@ -234,7 +234,7 @@ class LexicalIndex:
             tuple(framing[t] for t in terms),
             tuple(dictionary[t] for t in terms),
             tuple(rarity[t] for t in terms),
-            tuple(tuple(dict.fromkeys(neighbours[t])) for t in terms),
+            tuple(tuple(dict.fromkeys(synonyms[t])) for t in terms),
         )
 
     def search(self, query: str | QueryTerms, k: int = 10) -> list[ScoredChunk]:
