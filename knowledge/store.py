@@ -389,7 +389,13 @@ class KnowledgeStore:
         vector = await self._question_vector(question) if retriever.dense is not None else None
         result = retriever.retrieve(question, k, today=today, query_vector=vector)
         terse = _is_terse(question)
-        if context.strip() and (terse or not result.answerable) and _may_follow_up(question, result):
+        follows_up = terse or _refers_back(question)
+        if (
+            context.strip()
+            and follows_up
+            and (terse or not result.answerable)
+            and _may_follow_up(question, result)
+        ):
             with_context = retriever.retrieve(
                 f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today, query_vector=vector
             )
@@ -438,6 +444,16 @@ FOLLOW_UP_WORDS = 4
 def _is_terse(question: str) -> bool:
     """Whether the question is as short as a follow-up ("and with Monzo?")."""
     return len(re.findall(r"\w+", question)) <= FOLLOW_UP_WORDS
+
+
+# Words by which a longer question points back at the thread's ("does that also work for monthly ones?"); a
+# question without any ("can I send invoices in USD?") stands alone, whatever was asked before it.
+_BACK_REFERENCE = re.compile(r"\b(it|that|this|those|these|they|them|ones|same)\b", re.IGNORECASE)
+
+
+def _refers_back(question: str) -> bool:
+    """Whether a question points back at what was asked before it ("and does that work for them?")."""
+    return bool(_BACK_REFERENCE.search(question))
 
 
 def _may_follow_up(question: str, alone: Retrieval) -> bool:

@@ -221,6 +221,12 @@ async def test_follow_up_in_the_bots_thread_uses_the_earlier_question(answers_ru
             "campaigns › Spring campaign",
             "does northpine integrate with salesforce?",
         ),
+        # Its word "invoices" finds the earlier page too; nothing in it refers back to the earlier question.
+        (
+            "how do I pause a recurring invoice",
+            "Recurring invoices › Pause or stop a recurring invoice",
+            "can I send invoices in USD?",
+        ),
     ],
 )
 async def test_an_unrelated_question_after_an_answered_one_is_not_answered_from_its_page(

@@ -162,11 +162,13 @@ async def test_unhelpful_votes_demote_a_chunk(database: Database, clock: ManualC
     [
         # A follow-up is read with the thread's question.
         ("and for monthly ones?", "Monthly plans are not refunded"),
+        # A longer one too, when it points back at it.
+        ("ok, and does that also hold for the monthly ones?", "Monthly plans are not refunded"),
         # A terse new question keeps the answer it has alone, surer than with the thread's question.
         ("invitations expire when?", "Inviting teammates"),
     ],
 )
-async def test_a_terse_question_in_a_thread_is_answered_by_its_surer_reading(
+async def test_a_follow_up_in_a_thread_is_answered_by_its_surer_reading(
     database: Database, clock: ManualClock, docs: Path, question: str, answered_from: str
 ) -> None:
     store = KnowledgeStore(database, clock=clock)
