@@ -12,7 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from adapters.console_form import CANCEL, FormPrompts
+from adapters.console_form import LEAVE_WORDS, FormPrompts
 from bot.core.adapter import EventSink
 from bot.core.markdown import to_plain
 from bot.core.types import (
@@ -163,7 +163,7 @@ class ConsoleAdapter:
     def _fill_form(self, event_id: str, line: str) -> ActionEvent | None:
         form = self._form
         assert form is not None
-        if line.strip().lower() == CANCEL:
+        if line.strip().lower() in LEAVE_WORDS:
             self._form = None
             self._write(f"{form.form.title}: cancelled.")
             return None

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from bot.core.types import Choice, Form, TextInput
 
 CANCEL = "cancel"
+# What people type to get out of something in a terminal: each leaves a form as "cancel" does.
+LEAVE_WORDS = frozenset({CANCEL, "quit", "exit", "stop"})
 
 
 @dataclass

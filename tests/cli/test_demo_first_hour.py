@@ -111,6 +111,7 @@ async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_canc
     submitted = console.parse_line("it is warm")
     assert isinstance(submitted, ActionEvent)
     assert (submitted.action_id, submitted.form_values) == ("demo.form", {"colour": "r", "why": "it is warm"})
-    await console.open_form(event, form)
-    assert console.parse_line("cancel") is None and written[-1] == "Pick: cancelled."
-    assert not isinstance(console.parse_line("red"), ActionEvent)
+    for leave in ("cancel", "quit", "Exit"):
+        await console.open_form(event, form)
+        assert console.parse_line(leave) is None and written[-1] == "Pick: cancelled."
+        assert not isinstance(console.parse_line("red"), ActionEvent)
