@@ -51,7 +51,18 @@ async def test_quit_exit_bye_and_stop_get_a_goodbye(answers_runtime: Runtime, te
     assert replies[0].startswith("Bye!")
 
 
-@pytest.mark.parametrize("text", ["Helpful", "not helpful", "Ask an expert", "Discuss", "I'll follow up"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Helpful",
+        "not helpful",
+        "Ask an expert",
+        "Discuss",
+        "I'll follow up",
+        "Kudos to the team",
+        "Add a comment",
+    ],
+)
 async def test_a_typed_button_label_points_to_the_button(answers_runtime: Runtime, text: str) -> None:
     replies = await _say(answers_runtime, text)
     await _assert_kept_from_experts(answers_runtime, replies)

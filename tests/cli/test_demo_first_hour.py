@@ -44,6 +44,15 @@ def test_the_sample_pulse_ends_with_the_enps_its_trend_and_chart_files(tmp_path:
         assert Path(chart).read_bytes().startswith(b"\x89PNG"), chart
 
 
+def test_the_sample_pulse_offers_no_comment_it_would_refuse(tmp_path: Path) -> None:
+    # The sample run closes as soon as it is answered: a comment after that could only be refused.
+    done = demo("pulse\n9\nAdd a comment\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    tail = done.stdout.split("Thank you! Your answer is recorded anonymously.")[1]
+    assert "[Add a comment]" not in tail and "The sample pulse is closed" in tail
+    assert "COMMENT" not in tail and "can't take that" not in tail and "Sources:" not in tail
+
+
 def test_the_start_is_one_line_about_the_sample_not_every_highlight(tmp_path: Path) -> None:
     done = demo("", tmp_path)
     assert done.returncode == 0, done.stderr

@@ -19,7 +19,8 @@ _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _LEAVING = frozenset(
     ["quit", "exit", "bye", "goodbye", "stop", "cancel", "q", "quit()", "exit()", "end", "leave"]
 )
-# Button labels of every feature, typed instead of pressed (the feedback feature's posts carry the last two).
+# Button labels of every feature, typed instead of pressed (the feedback feature's posts carry "Discuss", "I'll
+# follow up" and "Kudos to the team"; a pulse's thank-you "Add a comment", a text pulse "Write my answer").
 BUTTON_LABELS = frozenset(
     label.casefold()
     for label in (
@@ -29,6 +30,9 @@ BUTTON_LABELS = frozenset(
         texts.SAVE_LABEL,
         "Discuss",
         "I'll follow up",
+        "Kudos to the team",
+        "Add a comment",
+        "Write my answer",
     )
 )
 # A placeholder in a command's usage: an argument, not a word to type.

@@ -17,7 +17,7 @@ from bot.features.pulse.ballots import (
     record_typed_answer,
 )
 from bot.features.pulse.closing import close_pulse
-from bot.features.pulse.demo import finish_sample_run, run_sample_pulse
+from bot.features.pulse.demo import announce_sample_results, close_sample_run, run_sample_pulse
 from bot.features.pulse.runs import create_pulse
 from bot.features.pulse.spec import PulseInputError, build_spec
 from bot.features.pulse.views import latest_results, list_pulses, results_post
@@ -229,16 +229,19 @@ async def create_form_submit(turn: Turn) -> None:
 
 async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = None) -> None:
     if result.outcome is AnswerOutcome.RECORDED:
+        # In the demo the sample run closes at once, so no comment could follow: its button is not offered.
+        sample = await close_sample_run(turn) if turn.capabilities.single_person else None
         thanks = render.thanks(result.kind, token or "", result.threshold)
-        if token is None:
+        if token is None or sample is not None:
             thanks = OutboundMessage(
                 text=thanks.text, blocks=[b for b in thanks.blocks if b.type != "buttons"]
             )
+        if token is None:
             await turn.reply(thanks)
         else:
             await turn.update_source(thanks)
-        if turn.capabilities.single_person:
-            await finish_sample_run(turn)
+        if sample is not None:
+            await announce_sample_results(turn, sample)
     elif result.outcome is AnswerOutcome.ALREADY:
         await turn.reply(texts.ALREADY_ANSWERED)
     elif result.outcome is AnswerOutcome.INVALID:

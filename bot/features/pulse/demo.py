@@ -142,8 +142,9 @@ async def _earlier_runs(session: AsyncSession, pulse: Pulse, now: datetime, hist
         await session.flush()
 
 
-async def finish_sample_run(turn: Turn) -> bool:
-    """Close the sample's open run once the person at the terminal has answered it; False if none did."""
+async def close_sample_run(turn: Turn) -> int | None:
+    """Close the sample's open run once the person at the terminal has answered it: the sample pulse's id, or
+    None when no such run was open."""
     runtime = turn.runtime
     async with runtime.database.session() as session:
         row = (
@@ -160,13 +161,18 @@ async def finish_sample_run(turn: Turn) -> bool:
             )
         ).first()
         if row is None:
-            return False
+            return None
         run_id, pulse_id = row
         assert run_id is not None
         closed = await close_run(runtime, session, run_id)
     if not closed:
-        return False
+        return None
     await scrub_pending_ballots(runtime.database)
+    return pulse_id
+
+
+async def announce_sample_results(turn: Turn, pulse_id: int) -> None:
+    """Tell the person at the terminal that the sample closed and how to see its results."""
     await turn.reply(
         OutboundMessage(
             text="The sample pulse is closed: its results are posted in #pulse-results.",
@@ -179,4 +185,3 @@ async def finish_sample_run(turn: Turn) -> bool:
             ],
         )
     )
-    return True

@@ -9,7 +9,7 @@ STORED_STATEMENT: Final = (
     "and, apart from that, your answer, sealed until the pulse closes and then mixed with the others. "
     "Nothing links the two; nobody, admins included, can see what you answered. Answers are final."
 )
-REFUSED: Final = "Sorry, I can't take that answer: this pulse isn't open for you. Thanks all the same!"
+REFUSED: Final = "Sorry, I can't take that answer: this pulse has closed, or isn't one for you to answer. Thanks all the same!"
 ANSWER_IN_PRIVATE: Final = (
     "Answers and comments are anonymous, so I only take them in our direct messages (or with the "
     "`/clueline` command): everyone here can read this one. Nothing was recorded."
