@@ -93,6 +93,9 @@ def _render_block(block: Block) -> list[str]:
 
 
 PRESS = "press "
+# Typed in the demo: the newest of the posts held at its start, printed with their buttons to press.
+POSTS = "posts"
+POSTS_SHOWN = 3
 
 
 class ConsoleAdapter:
@@ -124,6 +127,7 @@ class ConsoleAdapter:
         self._pressable: dict[str, tuple[SentMessage, Button]] = {}  # `press` number or label, anywhere
         self._numbers = itertools.count(1)
         self._held: Counter[str] | None = None
+        self._held_posts: list[tuple[SentMessage, OutboundMessage]] = []
 
     # ---- inbound ----------------------------------------------------------------------------------
 
@@ -137,6 +141,9 @@ class ConsoleAdapter:
             return self._fill_form(event_id, line)
         typed = line.strip().lower()
         if not typed:
+            return None
+        if typed == POSTS:
+            self._show_held_posts()
             return None
         if typed.startswith(PRESS):
             wanted = typed.removeprefix(PRESS).strip().lstrip("#")
@@ -194,6 +201,19 @@ class ConsoleAdapter:
         held, self._held = self._held or Counter(), None
         return held
 
+    def _show_held_posts(self) -> None:
+        """Print the newest posts held at the start (oldest of them first), each with its buttons to press."""
+        newest = self._held_posts[-POSTS_SHOWN:]
+        if not newest:
+            self._write("No posts in channels to show.")
+            return
+        self._write(f"The newest {len(newest)} of the {len(self._held_posts)} posts in channels:")
+        for sent, message in newest:
+            presses = self._remember_buttons(sent, message)
+            self._write(
+                f"[#{sent.conversation.channel}] " + render_text(message, self._picture_dir) + presses
+            )
+
     def routes(self, sink: EventSink) -> list[web.RouteDef]:
         """The console has no HTTP routes."""
         return []
@@ -211,6 +231,8 @@ class ConsoleAdapter:
         sent = SentMessage(conversation=conversation, message_id=f"m{next(self._ids)}")
         if self._held is not None:
             self._held["you" if conversation.is_direct else f"#{conversation.channel}"] += 1
+            if not conversation.is_direct:
+                self._held_posts.append((sent, message))
             return sent
         presses = self._remember_buttons(sent, message)
         heading = "" if conversation.is_direct else f"[#{conversation.channel}] "

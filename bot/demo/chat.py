@@ -82,7 +82,7 @@ def loaded_summary(held: Counter[str]) -> str:
         return "Sample company Northpine loaded."
     return (
         f"Sample company Northpine loaded; it posted {sum(held.values())} messages ({posts}). "
-        "Type highlights to see the customer highlights."
+        "Type highlights to see the customer highlights, or posts for the newest posts with their buttons."
     )
 
 

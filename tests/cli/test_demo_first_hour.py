@@ -58,7 +58,17 @@ def test_the_start_is_one_line_about_the_sample_not_every_highlight(tmp_path: Pa
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.strip().splitlines()
     assert line.startswith("Sample company Northpine loaded; it posted ")
-    assert "Type highlights to see the customer highlights." in line
+    assert "Type highlights to see the customer highlights" in line
+
+
+def test_posts_shows_the_newest_channel_posts_and_their_buttons_press(tmp_path: Path) -> None:
+    done = demo("posts\npress 2\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout.split("posts in channels:")[1]
+    assert shown.count("[#customer-voice] ") == 3
+    assert "press 1 = Discuss; press 2 = I'll follow up" in shown
+    # The second button of the oldest shown post claims its follow-up: the contact is shown to the claimer.
+    assert "It's yours to follow up" in shown
 
 
 async def test_press_a_number_or_a_label_presses_a_channel_post_button() -> None:
