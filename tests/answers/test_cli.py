@@ -119,8 +119,17 @@ def test_ask_in_plain_text_prints_the_answer_or_the_decline(database_url: str) -
 
 def test_a_command_on_a_migrated_database_prints_no_log_lines_before_its_answer(database_url: str) -> None:
     # Alembic announces itself on every start; only migrations it actually runs are worth a line.
+    _ingest_demo(database_url)
     answered = clueline(database_url, "ask", "what does the Growth plan cost?")
     assert answered.returncode == 0 and answered.stderr == ""
+
+
+def test_ask_on_an_empty_store_says_to_ingest_first_and_keeps_the_contracts_json(database_url: str) -> None:
+    asked = clueline(database_url, "ask", "--json", "what does the Growth plan cost?")
+    assert asked.returncode == 0 and "knowledge store is empty" in asked.stderr
+    assert "clueline knowledge ingest PATH" in asked.stderr
+    answer = json.loads(asked.stdout)
+    assert set(answer) == CONTRACT_KEYS and answer["answered"] is False and answer["sources"] == []
 
 
 def _record_gaps(database_url: str) -> None:

@@ -139,6 +139,12 @@ def answer_json(answer: Answer) -> dict[str, object]:
     }
 
 
+EMPTY_STORE_HINT = (
+    "clueline: the knowledge store is empty, so nothing can be answered yet; "
+    "add your docs with `clueline knowledge ingest PATH`"
+)
+
+
 async def _ask(knowledge: Knowledge, question: str) -> Answer:
     return await knowledge.store.ask(clean_text(question), writer=knowledge.writer)
 
@@ -153,6 +159,9 @@ async def run_ask(
 ) -> int:
     """Answer one question, or (with "-") one a line from standard input, in order."""
     questions: Iterable[str] = _lines(sys.stdin) if args.question == STDIN else [args.question]
+    if not len((await knowledge_of().store.retriever()).index):
+        # Said once, on stderr: the answers on stdout keep the contract's shape.
+        print(EMPTY_STORE_HINT, file=sys.stderr)
     for question in questions:
         answer = await _ask(knowledge_of(), question)
         if args.json:
