@@ -17,8 +17,9 @@ from bot.settings import Settings
 
 PROMPT = "you> "
 WELCOME = (
-    "Clueline demo with the sample company Northpine. Type help, a question, highlights or pulse; "
-    "press a button by typing its label, or press N for a post's numbered buttons. Ctrl-D quits."
+    "Clueline demo with the sample company Northpine. Type help, a question, highlights, posts or pulse; "
+    "press a button by typing its label, or press N for a post's numbered buttons (posts shows some). "
+    "quit or Ctrl-D quits."
 )
 
 
