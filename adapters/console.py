@@ -128,6 +128,8 @@ class ConsoleAdapter:
         self._numbers = itertools.count(1)
         self._held: Counter[str] | None = None
         self._held_posts: list[tuple[SentMessage, OutboundMessage]] = []
+        # What each message in the chat with the person showed, for its updates to print only what changed.
+        self._shown: dict[str, str] = {}
 
     # ---- inbound ----------------------------------------------------------------------------------
 
@@ -236,14 +238,25 @@ class ConsoleAdapter:
             return sent
         presses = self._remember_buttons(sent, message)
         heading = "" if conversation.is_direct else f"[#{conversation.channel}] "
-        self._write(heading + render_text(message, self._picture_dir) + presses)
+        text = render_text(message, self._picture_dir)
+        if conversation.is_direct:
+            self._shown[sent.message_id] = text
+        self._write(heading + text + presses)
         return sent
 
     async def update(self, sent: SentMessage, message: OutboundMessage) -> None:
-        """Print the replacement; the old message's buttons stop working."""
+        """Print the replacement; the old message's buttons stop working.
+
+        In the chat with the person, a replacement that keeps the message's first lines (a rated answer with its
+        thank-you instead of its buttons) prints only its new lines: the answer is still on screen above.
+        """
         self._forget(sent)
         presses = self._remember_buttons(sent, message)
-        self._write(render_text(message, self._picture_dir) + presses)
+        text = render_text(message, self._picture_dir)
+        before = self._shown.get(sent.message_id)
+        if sent.conversation.is_direct:
+            self._shown[sent.message_id] = text
+        self._write(_new_lines(before, text) + presses)
 
     async def delete(self, sent: SentMessage) -> None:
         """Forget a message's buttons."""
@@ -295,3 +308,14 @@ class ConsoleAdapter:
         if not numbered or sent.conversation.is_direct:
             return ""
         return "\n  (" + "; ".join(numbered) + ")"
+
+
+def _new_lines(before: str | None, after: str) -> str:
+    """The lines of `after` past those it shares with `before` from the top; all of it when they share none."""
+    if before is None:
+        return after
+    old, new = before.splitlines(), after.splitlines()
+    shared = 0
+    while shared < min(len(old), len(new)) and old[shared] == new[shared]:
+        shared += 1
+    return "\n".join(new[shared:]) if shared and shared < len(new) else after

@@ -141,6 +141,14 @@ async def test_helpful_vote_counts_once_and_lifts_the_cited_chunks(answers_runti
     assert any(key.startswith("bank-sync.md#") for key in votes)
 
 
+async def test_a_rated_answer_shows_only_its_thank_you_not_the_answer_again(answers_runtime: Runtime) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push("how do I connect my bank account?")
+    assert "Bank sync" in bot.pop()
+    await bot.push("helpful")
+    assert bot.pop().strip() == "(Thanks! Glad it helped.)"
+
+
 async def test_a_second_vote_by_the_same_person_is_not_counted(answers_runtime: Runtime) -> None:
     runtime = answers_runtime
     adapter = RecordingAdapter("slack")
