@@ -211,10 +211,7 @@ class ConsoleAdapter:
             return
         self._write(f"The newest {len(newest)} of the {len(self._held_posts)} posts in channels:")
         for sent, message in newest:
-            presses = self._remember_buttons(sent, message)
-            self._write(
-                f"[#{sent.conversation.channel}] " + render_text(message, self._picture_dir) + presses
-            )
+            self._print(sent, message)
 
     def routes(self, sink: EventSink) -> list[web.RouteDef]:
         """The console has no HTTP routes."""
@@ -236,13 +233,17 @@ class ConsoleAdapter:
             if not conversation.is_direct:
                 self._held_posts.append((sent, message))
             return sent
-        presses = self._remember_buttons(sent, message)
-        heading = "" if conversation.is_direct else f"[#{conversation.channel}] "
-        text = render_text(message, self._picture_dir)
-        if conversation.is_direct:
-            self._shown[sent.message_id] = text
-        self._write(heading + text + presses)
+        self._print(sent, message)
         return sent
+
+    def _print(self, sent: SentMessage, message: OutboundMessage) -> None:
+        """Print a message with its buttons, headed by its channel unless it is the chat with the person."""
+        presses = self._remember_buttons(sent, message)
+        text = render_text(message, self._picture_dir)
+        if sent.conversation.is_direct:
+            self._shown[sent.message_id] = text
+        heading = "" if sent.conversation.is_direct else f"[#{sent.conversation.channel}] "
+        self._write(heading + text + presses)
 
     async def update(self, sent: SentMessage, message: OutboundMessage) -> None:
         """Print the replacement; the old message's buttons stop working.

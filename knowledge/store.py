@@ -389,13 +389,7 @@ class KnowledgeStore:
         vector = await self._question_vector(question) if retriever.dense is not None else None
         result = retriever.retrieve(question, k, today=today, query_vector=vector)
         terse = _is_terse(question)
-        follows_up = terse or _refers_back(question)
-        if (
-            context.strip()
-            and follows_up
-            and (terse or not result.answerable)
-            and _may_follow_up(question, result)
-        ):
+        if context.strip() and _may_follow_up(question, terse, result):
             with_context = retriever.retrieve(
                 f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today, query_vector=vector
             )
@@ -456,6 +450,7 @@ def _refers_back(question: str) -> bool:
     return bool(_BACK_REFERENCE.search(question))
 
 
-def _may_follow_up(question: str, alone: Retrieval) -> bool:
-    """Whether a question not answerable alone may be read with the thread's earlier questions."""
-    return bool(alone.hits) or _is_terse(question)
+def _may_follow_up(question: str, terse: bool, alone: Retrieval) -> bool:
+    """Whether a question may be read with the thread's earlier questions: a terse one always; a longer one only
+    when it points back at them, is not answerable alone, and its own words find pages."""
+    return terse or (_refers_back(question) and not alone.answerable and bool(alone.hits))

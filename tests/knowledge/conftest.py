@@ -17,6 +17,12 @@ GOLD = DATA / "knowledge_gold.jsonl"
 # The shared corpora sit beside the repository (../shared), wherever it is checked out.
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "plausible"
 CORPUS_SKIP = ("LICENSE.md", "SOURCE.md")
+# Where the chat-style sets' questions are answered from, by a line's "corpus" field.
+CORPORA = {
+    "plausible": CORPUS,
+    "hoppscotch": CORPUS.parent / "hoppscotch",
+    "company": Path(__file__).resolve().parents[2] / "bot" / "demo" / "company" / "answers",
+}
 
 
 def tiny_pdf(lines: list[str]) -> bytes:

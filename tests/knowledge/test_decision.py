@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 from functools import cache
-from pathlib import Path
 
 import pytest
 
@@ -15,13 +14,8 @@ from knowledge.index import EVERYDAY_WORDS, LexicalIndex
 from knowledge.ingest import discover, load_file
 from knowledge.retrieve import Retriever
 from knowledge.spelling import english_rarity, everyday_english
-from tests.knowledge.conftest import make_chunk
+from tests.knowledge.conftest import CORPORA, make_chunk
 
-REPO = Path(__file__).resolve().parents[2]
-CORPORA = {
-    "company": REPO / "bot" / "demo" / "company" / "answers",
-    "hoppscotch": REPO.parent / "shared" / "corpora" / "hoppscotch",
-}
 TODAY = date(2026, 11, 25)
 
 

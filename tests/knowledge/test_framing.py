@@ -10,9 +10,9 @@ import pytest
 from knowledge.index import LexicalIndex
 from knowledge.ingest import discover, load_file
 from knowledge.retrieve import Retriever
-from tests.knowledge.conftest import load_gold
+from tests.knowledge.conftest import CORPORA, load_gold
 
-COMPANY = Path(__file__).resolve().parents[2] / "bot" / "demo" / "company" / "answers"
+COMPANY = CORPORA["company"]
 TODAY = date(2026, 11, 25)
 FRAMES = (
     "a customer asked me {q}",

@@ -12,7 +12,7 @@ from knowledge.answer import compose_extractive
 from knowledge.index import LexicalIndex
 from knowledge.ingest import discover, load_file
 from knowledge.retrieve import Retriever
-from tests.knowledge.conftest import BLIND_SETS, CORPUS, CORPUS_SKIP, DATA, GOLD, load_gold
+from tests.knowledge.conftest import BLIND_SETS, CORPORA, CORPUS_SKIP, DATA, GOLD, load_gold
 
 
 def corpus_retriever(corpus: Path) -> Retriever:
@@ -70,11 +70,6 @@ def test_every_relevant_source_exists_in_the_corpus(corpus: Path, question_set: 
 
 
 CHAT_SETS = sorted(DATA.glob("knowledge_chat_*.jsonl"))
-CHAT_CORPORA = {
-    "plausible": CORPUS,
-    "hoppscotch": CORPUS.parent / "hoppscotch",
-    "company": Path(__file__).resolve().parents[2] / "bot" / "demo" / "company" / "answers",
-}
 
 
 @pytest.mark.parametrize("question_set", CHAT_SETS, ids=lambda p: p.stem)
@@ -82,7 +77,7 @@ def test_every_chat_set_line_names_its_corpus_and_pages_that_exist(question_set:
     lines = load_gold(question_set)
     assert len(lines) >= 100
     for g in lines:
-        root = CHAT_CORPORA[g["corpus"]]
+        root = CORPORA[g["corpus"]]
         if not root.is_dir():
             pytest.skip(f"corpus {root} is absent")
         for source in g["relevant"]:
