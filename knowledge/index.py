@@ -93,8 +93,9 @@ class QueryTerms:
     dictionary: tuple[bool, ...] = ()
     # How specific each term's word is in everyday English, 0 to 1 (knowledge/spelling.py, english_rarity).
     rarity: tuple[float, ...] = ()
-    # For a term no document has: the words the documents use that say the same on their own (also among its
-    # alternates): its everyday neighbours and its one-word aliases, not a phrase's words ("sso": "single sign").
+    # For each term, the words the documents use that say the same on their own: its everyday neighbours and its
+    # one-word aliases, not a phrase's words ("sso": "single sign"). For a term no document has, also among its
+    # alternates, so the search finds them; a term the documents have is searched as itself.
     synonyms: tuple[tuple[str, ...], ...] = ()
 
 
@@ -212,19 +213,19 @@ class LexicalIndex:
             alias_terms = tuple(
                 t for alias in ALIASES.get(word, ()) for t in self.tokenizer.terms(alias) if t != term[0]
             )
-            synonym_terms: tuple[str, ...] = ()
-            if term[0] not in self._idf:
-                # A word no document has may be asked in other words the documents use: its everyday neighbours,
-                # and its aliases of one word (a phrase's words say the same only together).
-                synonym_terms = tuple(
-                    near[0]
-                    for near in (
-                        self.tokenizer.terms(w)
-                        for w in (*ALIASES.get(word, ()), *english_neighbours().get(word, ()))
-                    )
-                    if len(near) == 1 and near[0] in self._idf
+            # A word may be asked in other words the documents use: its everyday neighbours, and its aliases of
+            # one word (a phrase's words say the same only together).
+            synonym_terms = tuple(
+                near[0]
+                for near in (
+                    self.tokenizer.terms(w)
+                    for w in (*ALIASES.get(word, ()), *english_neighbours().get(word, ()))
                 )
-            by_term[term[0]] = by_term.get(term[0], ()) + alias_terms + synonym_terms
+                if len(near) == 1 and near[0] in self._idf and near[0] != term[0]
+            )
+            # A word no document has is searched through them too; a word the documents have, as itself.
+            searched_synonyms = synonym_terms if term[0] not in self._idf else ()
+            by_term[term[0]] = by_term.get(term[0], ()) + alias_terms + searched_synonyms
             synonyms[term[0]] = synonyms.get(term[0], ()) + synonym_terms
         terms = tuple(by_term)
         return QueryTerms(

@@ -1,7 +1,8 @@
 """Everyday English words and the words nearest them in meaning ("mailbox": "inbox", "mail").
 
-A question's word that no document has may be asked in other words the documents use: the index searches
-through the neighbours the documents have, and the decision counts such a word as covered where they are. Names
+A question's word may be asked in other words the documents use: the decision counts a word as covered where
+one of its neighbours stands ("fee" where the page says "charge"), and for a word no document has the index
+searches through the neighbours the documents have. Names
 ("salesforce", "heatmap") are not in the list, so they still count against an answer. The list is made by
 bench/make_neighbours.py from embeddings of single words, so a neighbour may be a related word, even an
 opposite ("allow": "prohibits"): evidence the page speaks of the same thing, weaker than the word itself.

@@ -162,6 +162,19 @@ def test_a_word_no_document_has_said_in_the_documents_words_counts_as_covered() 
     assert _evidence(index, "do weekly reports land in salesforce?").unknown_share > 0.3
 
 
+def test_a_word_the_page_says_in_other_words_counts_as_covered_there() -> None:
+    # "delete" is a word of the documents, but the page that answers says "remove"; "cancel" has no neighbour
+    # on that page, though the documents have it.
+    index = _index(
+        ("Team members", "An owner can remove a member from the team in the team settings."),
+        ("Sites", "Delete a site and its stats, or cancel the subscription, in the site settings."),
+    )
+    asked_in_other_words = _evidence(index, "can an owner delete a member from the team?")
+    assert asked_in_other_words.chunk_coverage == 1.0
+    assert asked_in_other_words.page_coverage == 1.0
+    assert _evidence(index, "can an owner cancel a member of the team?").page_coverage < 1.0
+
+
 def test_a_quantity_the_closest_sentence_does_not_state_counts_against_answering() -> None:
     index = _index(
         ("Links", "Shared links let anyone view the dashboard. Add a password to a link."),
