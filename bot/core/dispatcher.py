@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core.adapter import ChatAdapter, InboundEventT
@@ -70,6 +70,7 @@ class Dispatcher:
         self._commands: dict[str, Command] = {}
         self._fallback: Handler | None = None
         self._actions: dict[str, Handler] = {}
+        self._button_labels: list[str] = []
         self._home_sections: list[HomeSection] = []
         self._batches: dict[str, BatchHandler] = {}
 
@@ -93,9 +94,13 @@ class Dispatcher:
         """Register what handles text that is no command (product questions)."""
         self._fallback = handler
 
-    def action(self, prefix: str, handler: Handler) -> None:
-        """Register the handler of actions whose id starts with `prefix` (buttons, cards, forms)."""
+    def action(self, prefix: str, handler: Handler, *, labels: Sequence[str] = ()) -> None:
+        """Register the handler of actions whose id starts with `prefix` (buttons, cards, forms).
+
+        `labels` are the words on the buttons that carry them, so that one typed instead of pressed is known.
+        """
         self._actions[prefix] = handler
+        self._button_labels.extend(labels)
 
     def home_section(self, section: HomeSection) -> None:
         """Register a section of the home tab."""
@@ -120,6 +125,11 @@ class Dispatcher:
     def commands(self) -> list[Command]:
         """Every registered command, in registration order."""
         return list(self._commands.values())
+
+    @property
+    def button_labels(self) -> list[str]:
+        """The labels of every feature's buttons, as registered with their actions."""
+        return list(self._button_labels)
 
     # ---- dispatch ---------------------------------------------------------------------------------
 

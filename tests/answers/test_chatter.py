@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot.core.turn import Turn
 from bot.features.answers.experts import EXPERTS_PLACE
 from bot.features.answers.tables import Question
 from bot.runtime import Runtime
@@ -61,10 +62,23 @@ async def test_quit_exit_bye_and_stop_get_a_goodbye(answers_runtime: Runtime, te
         "I'll follow up",
         "Kudos to the team",
         "Add a comment",
+        "Write my answer",
     ],
 )
 async def test_a_typed_button_label_points_to_the_button(answers_runtime: Runtime, text: str) -> None:
     replies = await _say(answers_runtime, text)
+    await _assert_kept_from_experts(answers_runtime, replies)
+    assert "press the button" in replies[0]
+
+
+async def test_a_button_label_a_feature_registers_with_its_action_is_known_when_typed(
+    answers_runtime: Runtime,
+) -> None:
+    async def approve(turn: Turn) -> None:
+        await turn.reply("approved")
+
+    answers_runtime.dispatcher.action("budget.approve", approve, labels=("Approve the budget",))
+    replies = await _say(answers_runtime, "approve the budget!")
     await _assert_kept_from_experts(answers_runtime, replies)
     assert "press the button" in replies[0]
 

@@ -50,7 +50,11 @@ class AnswersFeature:
             summary=texts.EXPERTS_SUMMARY,
             comms_leads_only=True,
         )
-        dispatcher.action(texts.ACTION_PREFIX, chat.on_action)
+        dispatcher.action(
+            texts.ACTION_PREFIX,
+            chat.on_action,
+            labels=(texts.HELPFUL_LABEL, texts.UNHELPFUL_LABEL, texts.EXPERT_LABEL, texts.SAVE_LABEL),
+        )
         dispatcher.home_section(chat.home_section)
         runtime.on_sent[EXPERT_QUESTION_PURPOSE] = record_expert_post
         runtime.scheduler.handle(DIGEST_JOB, digest_job(runtime))

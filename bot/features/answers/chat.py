@@ -71,7 +71,7 @@ class AnswersChat:
 
     async def on_ask(self, turn: Turn) -> None:
         """`ask QUESTION` (or the "Ask an expert" button's label, typed)."""
-        label = chatter_reply(f"ask {turn.args}", self.dispatcher.commands)
+        label = chatter_reply(f"ask {turn.args}", self.dispatcher.commands, self.dispatcher.button_labels)
         if label == BUTTON_REPLY:
             await turn.reply(label)
             return
@@ -83,7 +83,7 @@ class AnswersChat:
         if not text:
             await turn.reply(texts.ASK_HINT)
             return
-        chatter = chatter_reply(text, self.dispatcher.commands)
+        chatter = chatter_reply(text, self.dispatcher.commands, self.dispatcher.button_labels)
         if chatter is not None:
             await turn.reply(chatter)
             return

@@ -12,28 +12,11 @@ import re
 from collections.abc import Sequence
 
 from bot.core.dispatcher import Command
-from bot.features.answers import texts
 
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?\s*(?:/\s*\d+)?\s*[.!?]*")
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _LEAVING = frozenset(
     ["quit", "exit", "bye", "goodbye", "stop", "cancel", "q", "quit()", "exit()", "end", "leave"]
-)
-# Button labels of every feature, typed instead of pressed (the feedback feature's posts carry "Discuss", "I'll
-# follow up" and "Kudos to the team"; a pulse's thank-you "Add a comment", a text pulse "Write my answer").
-BUTTON_LABELS = frozenset(
-    label.casefold()
-    for label in (
-        texts.HELPFUL_LABEL,
-        texts.UNHELPFUL_LABEL,
-        texts.EXPERT_LABEL,
-        texts.SAVE_LABEL,
-        "Discuss",
-        "I'll follow up",
-        "Kudos to the team",
-        "Add a comment",
-        "Write my answer",
-    )
 )
 # A placeholder in a command's usage: an argument, not a word to type.
 _PLACEHOLDER = re.compile(r"^(?:[A-Z][A-Z_-]*|@\w+|\.\.\.|…)$")
@@ -113,15 +96,21 @@ def _mistyped(words: Sequence[str], commands: Sequence[Command]) -> str | None:
     return None
 
 
-def chatter_reply(text: str, commands: Sequence[Command]) -> str | None:
-    """The short reply to a message that is chatter rather than a question, or None when it may be a question."""
+def _folded(text: str) -> str:
+    return " ".join(_WORD.findall(text.casefold()))
+
+
+def chatter_reply(text: str, commands: Sequence[Command], button_labels: Sequence[str]) -> str | None:
+    """The short reply to a message that is chatter rather than a question, or None when it may be a question.
+
+    `button_labels` are every feature's (the dispatcher's registry), typed instead of pressed.
+    """
     stripped = text.strip()
-    folded = " ".join(_WORD.findall(stripped.casefold()))
     if _NUMBER.fullmatch(stripped):
         return NUMBER_REPLY
     if stripped.casefold().strip(" .!") in _LEAVING:
         return LEAVING_REPLY
-    if folded in {" ".join(_WORD.findall(label)) for label in BUTTON_LABELS}:
+    if _folded(stripped) in {_folded(label) for label in button_labels}:
         return BUTTON_REPLY
     words = stripped.split()
     if not words or len(words) > 8 or stripped.endswith("?"):

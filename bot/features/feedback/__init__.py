@@ -18,7 +18,7 @@ from bot.features.feedback.delivery import HIGHLIGHT, highlight_sent
 from bot.features.feedback.importing import Importing, import_verdicts
 from bot.features.feedback.intake import FeedbackIntake
 from bot.features.feedback.reading import FeedbackFileReader, verdicts
-from bot.features.feedback.render import ACTION_PREFIX
+from bot.features.feedback.render import ACTION_PREFIX, BUTTON_LABELS
 from bot.features.feedback.routing import parse_route
 from bot.outbox.scheduler import DueJob
 from bot.outbox.store import OutboxEntry
@@ -67,7 +67,7 @@ class FeedbackFeature:
             summary="where customer highlights and digests go",
             comms_leads_only=True,
         )
-        dispatcher.action(ACTION_PREFIX, chat.post_action)
+        dispatcher.action(ACTION_PREFIX, chat.post_action, labels=BUTTON_LABELS)
         dispatcher.home_section(chat.home_section)
 
         async def route_digest(session: AsyncSession, job: DueJob) -> None:

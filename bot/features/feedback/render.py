@@ -26,6 +26,7 @@ _BUTTONS = {
     "follow_up": ("I'll follow up", FOLLOW_UP, "primary"),
     "kudos": ("Kudos to the team", KUDOS, "default"),
 }
+BUTTON_LABELS = tuple(label for label, _, _ in _BUTTONS.values())
 _POLARITY = {"pain": "pain point", "praise": "praise", "neutral": "feedback"}
 LIST_CHARS = 200
 FOLLOWED_UP_BY = "Followed up by"

@@ -38,9 +38,11 @@ class PulseFeature:
             summary="anonymous pulse questions (comms leads)",
         )
         dispatcher.action(render.ANSWER_ACTION, chat.answer_action)
-        dispatcher.action(render.WRITE_ACTION, chat.write_action)
+        dispatcher.action(render.WRITE_ACTION, chat.write_action, labels=(render.WRITE_LABEL,))
         dispatcher.action(render.TEXT_FORM, chat.text_form_submit)
-        dispatcher.action(render.ADD_COMMENT_ACTION, chat.add_comment_action)
+        dispatcher.action(
+            render.ADD_COMMENT_ACTION, chat.add_comment_action, labels=(render.ADD_COMMENT_LABEL,)
+        )
         dispatcher.action(render.COMMENT_FORM, chat.comment_form_submit)
         dispatcher.action(render.CREATE_FORM, chat.create_form_submit)
         dispatcher.action(RESULTS_ACTION, chat.demo_results_action)

@@ -32,6 +32,8 @@ TEXT_FORM: Final = "pulse.textform:"
 ADD_COMMENT_ACTION: Final = "pulse.addcomment"
 COMMENT_FORM: Final = "pulse.commentform:"
 CREATE_FORM: Final = "pulse.create"
+WRITE_LABEL: Final = "Write my answer"
+ADD_COMMENT_LABEL: Final = "Add a comment"
 
 _LABELS: Final = {"yes": "Yes", "no": "No"}
 _RESULT_LABELS: Final = {
@@ -62,7 +64,7 @@ def _rows(buttons: list[Button], per_row: int) -> list[Block]:
 def answer_blocks(kind: PulseKind, token: str, per_row: int) -> list[Block]:
     """One-tap buttons for a score or yes/no; a button that opens a form for free text."""
     if kind == "text":
-        return [Buttons(buttons=[Button(label="Write my answer", action_id=WRITE_ACTION, value=token)])]
+        return [Buttons(buttons=[Button(label=WRITE_LABEL, action_id=WRITE_ACTION, value=token)])]
     buttons = [
         Button(label=_LABELS.get(choice, choice), action_id=ANSWER_ACTION + choice, value=token)
         for choice in choices_for(kind)
@@ -107,7 +109,7 @@ def thanks(kind: PulseKind, token: str, threshold: int) -> OutboundMessage:
     ]
     if kind != "text":
         blocks.append(
-            Buttons(buttons=[Button(label="Add a comment", action_id=ADD_COMMENT_ACTION, value=token)])
+            Buttons(buttons=[Button(label=ADD_COMMENT_LABEL, action_id=ADD_COMMENT_ACTION, value=token)])
         )
     text = f"Thank you! Your answer is recorded anonymously. {rules(threshold)}"
     return OutboundMessage(text=text, blocks=blocks)
