@@ -1,8 +1,11 @@
 """The words that frame a question in chat ("a customer on the growth plan asked me…") rather than say what
-it is about: who asks, why, how they feel about it, politeness and hedging. They stay in the search; in the
-decision they count only where the passage has them, so framing never lowers the confidence."""
+it is about: who asks, why, how they feel about it, politeness and hedging, and the measure asked for ("how
+long"). They stay in the search; in the decision they count only where the passage has them, so framing never
+lowers the confidence."""
 
 from __future__ import annotations
+
+import re
 
 _FRAMING_TEXT = """
     customer customers client clients prospect prospects user users colleague colleagues coworker
@@ -25,3 +28,13 @@ _FRAMING_TEXT = """
     someone anyone something anything everything nothing
     """
 FRAMING_WORDS: frozenset[str] = frozenset(_FRAMING_TEXT.split())
+
+# The words that, after "how", ask for a measure: "how long" asks for a duration, whatever the topic is.
+HOW_MEASURES = ("much", "many", "long", "often", "fast", "big", "large")
+_MEASURE_ASKED = re.compile(r"\bhow (" + "|".join(HOW_MEASURES) + r")\b")
+
+
+def measure_words(question: str) -> frozenset[str]:
+    """The words of the question that ask for a measure after "how" ("long" in "how long can I export?"): they
+    frame this question, though elsewhere ("long sessions") they may be its topic."""
+    return frozenset(_MEASURE_ASKED.findall(question.casefold()))

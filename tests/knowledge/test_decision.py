@@ -175,6 +175,16 @@ def test_a_word_the_page_says_in_other_words_counts_as_covered_there() -> None:
     assert _evidence(index, "can an owner cancel a member of the team?").page_coverage < 1.0
 
 
+def test_the_measure_a_question_asks_for_frames_it_rather_than_says_its_topic() -> None:
+    index = _index(
+        ("Exports", "Download links stay valid for 7 days."),
+        ("Links", "Long links are shortened in emails."),
+    )
+    asked = _evidence(index, "how long do download links stay valid?")
+    assert asked.chunk_coverage == 1.0
+    assert _evidence(index, "do long download links stay valid?").chunk_coverage < 1.0
+
+
 def test_a_quantity_the_closest_sentence_does_not_state_counts_against_answering() -> None:
     index = _index(
         ("Links", "Shared links let anyone view the dashboard. Add a password to a link."),
