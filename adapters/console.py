@@ -96,6 +96,14 @@ PRESS = "press "
 # Typed in the demo: the newest of the posts held at its start, printed with their buttons to press.
 POSTS = "posts"
 POSTS_SHOWN = 3
+# Typed, "help" gets the bot's commands; the keys of this terminal come first, since no chat has them.
+HELP = "help"
+# Typed outside a form (where they leave the form), these end the terminal chat.
+QUIT_WORDS = frozenset({"quit", "exit"})
+TERMINAL_KEYS = (
+    "In this terminal: posts shows the newest channel posts with their buttons; press N, or a button's "
+    "label, presses one; quit or Ctrl-D leaves. The bot's commands:"
+)
 
 
 class ConsoleAdapter:
@@ -133,6 +141,10 @@ class ConsoleAdapter:
 
     # ---- inbound ----------------------------------------------------------------------------------
 
+    def quits(self, line: str) -> bool:
+        """Whether the line ends the chat (`quit` or `exit`, but not inside a form: there it leaves the form)."""
+        return self._form is None and line.strip().lower() in QUIT_WORDS
+
     def parse_line(self, line: str) -> InboundMessage | ActionEvent | None:
         """What the person typed: a press of a button on screen, or a message to the bot.
 
@@ -147,6 +159,8 @@ class ConsoleAdapter:
         if typed == POSTS:
             self._show_held_posts()
             return None
+        if typed == HELP:
+            self._write(TERMINAL_KEYS)
         if typed.startswith(PRESS):
             wanted = typed.removeprefix(PRESS).strip().lstrip("#")
             pressed = self._pressable.get(wanted)

@@ -30,6 +30,10 @@ class TerminalChat(ChatAdapter, Protocol):
         """The event a typed line stands for; None when the adapter answered it itself."""
         ...
 
+    def quits(self, line: str) -> bool:
+        """Whether the typed line ends the chat."""
+        ...
+
     def hold(self) -> None:
         """Count messages instead of printing them."""
         ...
@@ -70,6 +74,9 @@ async def chat(
         if not line:
             break
         line = line.rstrip("\r\n")  # a blank line still counts: it skips a field of a form
+        if console.quits(line):
+            print("Bye!")
+            break
         event = console.parse_line(line)
         if event is not None:
             await runtime.dispatcher.dispatch(event, console)

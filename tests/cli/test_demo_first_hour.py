@@ -61,6 +61,22 @@ def test_the_start_is_one_line_about_the_sample_not_every_highlight(tmp_path: Pa
     assert "Type highlights to see the customer highlights" in line
 
 
+def test_help_in_the_demo_names_the_terminal_keys_then_the_bot_commands(tmp_path: Path) -> None:
+    done = demo("help\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout.split("In this terminal:")[1]
+    assert "posts" in shown.split("\n")[0] and "press N" in shown and "quit" in shown
+    assert "ask" in shown and "pulse" in shown, "the bot's commands follow"
+
+
+def test_quit_ends_the_demo_but_only_leaves_a_form(tmp_path: Path) -> None:
+    done = demo("quit\nhelp\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("Bye!") and "The bot's commands" not in done.stdout
+    in_a_form = demo("pulse new\nquit\nhelp\n", tmp_path)
+    assert "cancelled" in in_a_form.stdout and "The bot's commands" in in_a_form.stdout
+
+
 def test_posts_shows_the_newest_channel_posts_and_their_buttons_press(tmp_path: Path) -> None:
     done = demo("posts\npress 2\n", tmp_path)
     assert done.returncode == 0, done.stderr
