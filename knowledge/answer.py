@@ -19,10 +19,9 @@ from knowledge.text import Tokenizer
 log = logging.getLogger(__name__)
 
 NO_ANSWER_TOKEN = "NO_ANSWER"
-DONT_KNOW_TEXT = (
-    "I don't know that yet: nothing in the knowledge store answers it. "
-    "An expert can answer it and I'll remember the answer."
-)
+# The decline, in chat and on the command line alike.
+DONT_KNOW = "I don't know that yet: nothing in the knowledge base answers it."
+DONT_KNOW_TEXT = f"{DONT_KNOW} An expert can answer it and I'll remember the answer."
 EMPTY_QUESTION_TEXT = "Ask me a product question, for example: how do I export our stats?"
 CLOSEST_PAGES_HEADING = "The closest pages I found, in case they help:"
 MAX_SOURCES = 5

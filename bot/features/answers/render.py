@@ -8,7 +8,7 @@ from bot.core.markdown import escape
 from bot.core.types import Block, Button, Buttons, ContextLine, OutboundMessage, Text
 from bot.features.answers import texts
 from bot.features.answers.tables import ExpertReply, Question
-from knowledge.answer import CLOSEST_PAGES_HEADING, Answer, Source, closest_listing
+from knowledge.answer import CLOSEST_PAGES_HEADING, DONT_KNOW, Answer, Source, closest_listing
 
 QUOTE_CHARS = 600
 
@@ -64,7 +64,7 @@ def rated_message(answer_text: str, note: str) -> OutboundMessage:
 
 def declined_message(note: str, closest: Sequence[Source] = ()) -> OutboundMessage:
     """The honest "I don't know yet", the pages that came closest (if any), and what happens next."""
-    lines = [texts.DONT_KNOW]
+    lines = [DONT_KNOW]
     if closest:
         lines.append(f"{CLOSEST_PAGES_HEADING}\n{closest_listing(closest)}")
     blocks: list[Block] = [Text(text=line) for line in lines]

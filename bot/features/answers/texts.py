@@ -25,7 +25,6 @@ ASK_SUMMARY = "answer a product question from the knowledge base, with sources"
 EXPERTS_USAGE = "experts here | experts set TARGET"
 EXPERTS_SUMMARY = "choose the experts' channel, where unanswered questions go"
 
-DONT_KNOW = "I don't know that yet: nothing in the knowledge base answers it."
 SENT_TO_EXPERTS = "I've asked the experts; I'll message you when one of them answers."
 NO_EXPERTS_PLACE = "No experts' channel is set yet: a comms lead can choose one with **experts here**."
 ALREADY_WITH_EXPERTS = "This question is already with the experts."
