@@ -96,14 +96,8 @@ PRESS = "press "
 # Typed in the demo: the newest of the posts held at its start, printed with their buttons to press.
 POSTS = "posts"
 POSTS_SHOWN = 3
-# Typed, "help" gets the bot's commands; the keys of this terminal come first, since no chat has them.
-HELP = "help"
 # Typed outside a form (where they leave the form), these end the terminal chat.
 QUIT_WORDS = frozenset({"quit", "exit"})
-TERMINAL_KEYS = (
-    "In this terminal: posts shows the newest channel posts with their buttons; press N, or a button's "
-    "label, presses one; quit or Ctrl-D leaves. The bot's commands:"
-)
 
 
 class ConsoleAdapter:
@@ -159,8 +153,6 @@ class ConsoleAdapter:
         if typed == POSTS:
             self._show_held_posts()
             return None
-        if typed == HELP:
-            self._write(TERMINAL_KEYS)
         if typed.startswith(PRESS):
             wanted = typed.removeprefix(PRESS).strip().lstrip("#")
             pressed = self._pressable.get(wanted)

@@ -21,6 +21,11 @@ WELCOME = (
     "press a button by typing its label, or press N for a post's numbered buttons (posts shows some). "
     "quit or Ctrl-D quits."
 )
+# Typed, "help" gets the bot's commands; the keys of this terminal come first, since no chat has them.
+TERMINAL_KEYS = (
+    "In this terminal: posts shows the newest channel posts with their buttons; press N, or a button's "
+    "label, presses one; quit or Ctrl-D leaves. The bot's commands:"
+)
 
 
 class TerminalChat(ChatAdapter, Protocol):
@@ -78,6 +83,8 @@ async def chat(
             print("Bye!")
             break
         event = console.parse_line(line)
+        if isinstance(event, InboundMessage) and event.text.strip().lower() == "help":
+            print(TERMINAL_KEYS)
         if event is not None:
             await runtime.dispatcher.dispatch(event, console)
         await drain(runtime)
