@@ -119,7 +119,8 @@ def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_puls
     assert done.returncode == 0, done.stderr
     assert "Forms don't open here" not in done.stdout
     assert "NEW PULSE (one answer a line; type cancel to leave)" in done.stdout
-    assert "Audience (channels or people, e.g. slack:C123):" in done.stdout
+    # The example audience is this chat, written as this platform's TARGET: one that works here.
+    assert "Audience: channels or people (this chat is console:dm-you):" in done.stdout
     [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
     assert f"#{created} Would you refer a friend to work here? (scheduled, 1 run(s)" in done.stdout
 

@@ -6,7 +6,7 @@ import json
 import time
 
 from tests.slack import payloads as p
-from tests.slack.conftest import Serve
+from tests.slack.conftest import Serve, running_serve
 from tests.support.fake_slack import FakeSlack
 
 
@@ -200,3 +200,19 @@ async def test_outbox_message_with_a_chart_uploads_it_beside_the_message(
     complete = fake_slack.calls_to("files.completeUploadExternal")[0]
     assert complete.body.get("channel_id") == "C0100"
     assert json.loads(complete.body["files"])[0]["id"] == "F0001"
+
+
+async def test_pulse_new_opens_a_form_that_names_this_chat_as_an_audience_written_for_slack(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    async with running_serve(
+        database_url, fake_slack, extra_env={"CLUELINE_ADMINS": "slack:U0001"}
+    ) as lead_serve:
+        command = p.slash_command("pulse new", user="U0001", trigger_id="7.7.trig")
+        status, _ = await lead_serve.post(command, json_body=False)
+        assert status == 200
+        [opened] = await fake_slack.wait_for("views.open")
+    labels = [block["label"]["text"] for block in opened.body["view"]["blocks"] if block["type"] == "input"]
+    [audience] = [label for label in labels if label.startswith("Audience")]
+    # A slash command's replies go to the person who typed it: this chat is theirs, an audience of one.
+    assert f"this chat is slack:{p.TEAM}/U0001" in audience, audience

@@ -6,6 +6,7 @@ import logging
 import re
 
 from bot.core.markdown import escape
+from bot.core.targets import target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, InboundMessage, OutboundMessage, Text
 from bot.features.pulse import render, texts
@@ -56,8 +57,9 @@ async def pulse_command(turn: Turn) -> None:
         await _list(turn)
         await turn.reply(texts.USAGE)
     elif sub == "new":
-        if turn.capabilities.forms:
-            await turn.open_form(render.create_form())
+        here = turn.conversation
+        if turn.capabilities.forms and here is not None:
+            await turn.open_form(render.create_form(target_of(here)))
         else:
             await turn.reply("Forms don't open here. " + texts.USAGE)
     elif sub == "list":

@@ -146,8 +146,9 @@ def comment_form(token: str) -> Form:
     )
 
 
-def create_form() -> Form:
-    """The form a comms lead fills in to create a pulse."""
+def create_form(here: str) -> Form:
+    """The form a comms lead fills in to create a pulse; `here` is the TARGET of the chat it was opened from,
+    the example of an audience and of a place for results that works on this platform."""
     from bot.core.types import Choice, Option
 
     return Form(
@@ -169,7 +170,10 @@ def create_form() -> Form:
                 options=[Option(label=kind, value=kind) for kind in PULSE_KINDS],
                 initial="text",
             ),
-            TextInput(action_id="audience", label="Audience (channels or people, e.g. slack:C123)"),
+            TextInput(
+                action_id="audience",
+                label=f"Audience: channels or people (this chat is {here})",
+            ),
             TextInput(
                 action_id="when",
                 label="When: now, a time (2026-12-01T09:00:00+01:00) or cron ('0 9 * * MON')",
@@ -182,7 +186,7 @@ def create_form() -> Form:
             TextInput(action_id="closes_after", label="Closes after", optional=True, placeholder="3d"),
             TextInput(action_id="reminder_after", label="Remind after", optional=True, placeholder="1d"),
             TextInput(action_id="threshold", label="Threshold (at least 3)", optional=True, placeholder="5"),
-            TextInput(action_id="results", label="Post results to", optional=True, placeholder="slack:C456"),
+            TextInput(action_id="results", label="Post results to", optional=True, placeholder=here),
         ],
     )
 
