@@ -33,6 +33,12 @@ _ALIASES: Mapping[str, str] = {
     "tag": "tags",
 }
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# Headers that name a score without saying "score": a survey tool's "NPS" or "CSAT" column, a "Rating", or the
+# NPS question itself ("How likely are you to recommend us?"). Without a "score" column one of them is the score;
+# left unread, a whole file's scores would be dropped without a word.
+_SCORE_HEADER = re.compile(
+    r"^(?:(?:nps|csat|ces|stars?)(?: (?:score|rating))?|rating|star rating)$|recommend"
+)
 
 
 class InvalidMapping(ValueError):
@@ -97,6 +103,17 @@ def resolve_columns(header: Sequence[str], mapping: Mapping[str, str]) -> dict[s
         if our is not None and our not in resolved and index not in taken:
             resolved[our] = index
             taken.add(index)
+    if "score" not in resolved:
+        scores = [
+            i
+            for i, column in enumerate(header)
+            if i not in taken and _SCORE_HEADER.search(normalise_header(column))
+        ]
+        if len(scores) > 1:
+            shown = ", ".join(repr(header[i]) for i in scores)
+            raise InvalidMapping(f"columns {shown} could each be the score: map one with score=COLUMN")
+        if scores:
+            resolved["score"] = scores[0]
     if "text" not in resolved:
         raise InvalidMapping("no text column: map one with text=COLUMN")
     return resolved

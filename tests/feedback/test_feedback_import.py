@@ -127,6 +127,24 @@ def test_the_scale_is_told_by_the_score_column_name() -> None:
     assert isinstance(item, FeedbackItem) and (item.scale, item.score) == ("stars", 5)
 
 
+@pytest.mark.parametrize(
+    ("header", "scale"),
+    [("NPS", "nps"), ("CSAT score", "csat"), ("How likely are you to recommend us?", "nps"), ("Stars", "stars")],
+)
+def test_a_score_column_named_by_its_scale_is_read_without_a_mapping(header: str, scale: str) -> None:
+    # Unread, every row's score was dropped and the import said only "accepted".
+    [(_, item), (line, refused)] = parse_csv(f"comment,{header}\nNice,5\nMeh,11\n", None, "s")
+    assert isinstance(item, FeedbackItem) and (item.scale, item.score) == (scale, 5)
+    assert line == 3 and isinstance(refused, InvalidFeedback) and "outside the" in refused.reason
+
+
+def test_two_columns_that_could_each_be_the_score_are_refused_at_once() -> None:
+    with pytest.raises(InvalidMapping, match="'NPS', 'CSAT' could each be the score"):
+        parse_csv("comment,NPS,CSAT\nNice,9,5\n", None, "s")
+    [(_, item)] = parse_csv("comment,NPS,CSAT\nNice,9,5\n", {"score": "CSAT"}, "s")
+    assert isinstance(item, FeedbackItem) and (item.scale, item.score) == ("csat", 5)
+
+
 def test_rows_without_an_id_get_a_stable_one_so_reimports_are_duplicates() -> None:
     text = "Comment,Email\nSlow,a@b.test\nFast,c@d.test\n"
     first, second = verdicts(text), verdicts(text)
