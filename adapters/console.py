@@ -244,12 +244,21 @@ class ConsoleAdapter:
 
     def _print(self, sent: SentMessage, message: OutboundMessage) -> None:
         """Print a message with its buttons, headed by its channel unless it is the chat with the person."""
+        if sent.conversation.is_direct and not self._is_mine(sent.conversation):
+            # Another person's DM (a pulse sent to a colleague of the sample company): shown for what it is,
+            # with no buttons to press, since the person at the terminal could not press them.
+            heading = f"[DM to {sent.conversation.channel.removeprefix('dm-')}] "
+            self._write(heading + render_text(message, self._picture_dir))
+            return
         presses = self._remember_buttons(sent, message)
         text = render_text(message, self._picture_dir)
         if sent.conversation.is_direct:
             self._shown[sent.message_id] = text
         heading = "" if sent.conversation.is_direct else f"[#{sent.conversation.channel}] "
         self._write(heading + text + presses)
+
+    def _is_mine(self, conversation: ConversationRef) -> bool:
+        return conversation.channel == self.direct.channel
 
     async def update(self, sent: SentMessage, message: OutboundMessage) -> None:
         """Print the replacement; the old message's buttons stop working.
@@ -278,7 +287,9 @@ class ConsoleAdapter:
         return ConversationRef(platform=PLATFORM, channel=f"dm-{user.user_id}", is_direct=True)
 
     async def list_members(self, conversation: ConversationRef) -> list[UserRef]:
-        """The demo's members of a channel."""
+        """The demo's members of a channel; the chat with the person is theirs alone."""
+        if self._is_mine(conversation):
+            return [self.user]
         return list(self.members.get(conversation.channel, []))
 
     async def open_form(self, event: InboundMessage | ActionEvent, form: Form) -> None:

@@ -125,6 +125,20 @@ def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_puls
     assert f"#{created} Would you refer a friend to work here? (scheduled, 1 run(s)" in done.stdout
 
 
+def test_a_pulse_for_this_chat_is_answered_in_the_demo_and_one_for_another_person_shows_as_theirs(
+    tmp_path: Path,
+) -> None:
+    # Question 1 (eNPS); own question, kind: Enter; audience; when, tz, closes, remind, threshold, results: Enter.
+    fields = "\n\n\n\n\n\n\n"
+    done = demo(f"pulse new\n1\n\n\nconsole:dm-you\n{fields}\n8\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "Thank you! Your answer is recorded anonymously." in done.stdout
+    to_someone = demo(f"pulse new\n1\n\n\nconsole:general\n{fields}\n", tmp_path)
+    [invitation] = [line for line in to_someone.stdout.splitlines() if line.startswith("[DM to general]")]
+    assert "A QUICK ANONYMOUS PULSE QUESTION" in invitation
+    assert "press 1 =" not in to_someone.stdout.split("[DM to general]")[1]
+
+
 async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_cancelled() -> None:
     from bot.core.types import Choice, Form, Option, TextInput
 

@@ -129,7 +129,12 @@ def test_the_scale_is_told_by_the_score_column_name() -> None:
 
 @pytest.mark.parametrize(
     ("header", "scale"),
-    [("NPS", "nps"), ("CSAT score", "csat"), ("How likely are you to recommend us?", "nps"), ("Stars", "stars")],
+    [
+        ("NPS", "nps"),
+        ("CSAT score", "csat"),
+        ("How likely are you to recommend us?", "nps"),
+        ("Stars", "stars"),
+    ],
 )
 def test_a_score_column_named_by_its_scale_is_read_without_a_mapping(header: str, scale: str) -> None:
     # Unread, every row's score was dropped and the import said only "accepted".
