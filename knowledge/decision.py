@@ -27,6 +27,9 @@ from knowledge.spelling import RARITY_FLOOR
 
 # A corpus knowing this share of everyday English words is broad: its missing everyday words count fully.
 BROAD_VOCABULARY = 0.5
+# A word in more than this share of the chunks (two at least) is what the whole store is about: its product's
+# name ("northpine") or its subject ("invoice" in an invoicing help centre).
+STORE_WIDE_SHARE = 1 / 3
 # How many of the question's rarest known words must be on the best page.
 RARE_TERMS = 2
 # The ranking's top this many chunks show whether it agrees on one page.
@@ -114,8 +117,13 @@ def _in_the_documents_words(index: LexicalIndex, word: _Word) -> _Word:
     return replace(word, idf=max(index.idf(n) for n in word.synonyms), paraphrased=True)
 
 
-def _topic(q: QueryTerms) -> list[_Word]:
-    """The question's topic words (framing left out, unless it is all framing)."""
+def _names_the_store(index: LexicalIndex, word: _Word) -> bool:
+    count = index.chunk_count(word.term)
+    return count >= 2 and count > STORE_WIDE_SHARE * len(index.chunks)
+
+
+def _topic(index: LexicalIndex, q: QueryTerms) -> list[_Word]:
+    """The question's topic words: framing left out, unless nothing else is left but what the store is about."""
     n = len(q.terms)
     alternates = q.alternates or tuple(() for _ in range(n))
     framing = q.framing or tuple(False for _ in range(n))
@@ -128,7 +136,11 @@ def _topic(q: QueryTerms) -> list[_Word]:
         )
     ]
     topic = [word for word, frames in words if not frames]
-    return topic or [word for word, _ in words]
+    if all(_names_the_store(index, word) for word in topic):
+        # Nothing but framing, or only what the whole store is about ("who is the ceo of northpine?"): the
+        # framing words are then what the question asks about.
+        return [word for word, _ in words]
+    return topic
 
 
 def _absence_weight(rarity: float, breadth: float) -> float:
@@ -166,7 +178,7 @@ def evidence(
     if not ranked or ranked[0].position < 0:
         return None
     best = ranked[0]
-    topic = [_in_the_documents_words(index, w) for w in _topic(q)]
+    topic = [_in_the_documents_words(index, w) for w in _topic(index, q)]
     page = index.page_terms(best.chunk.source)
     known = [w for w in topic if index.knows(w.term) or w.paraphrased]
     rare = sorted(known, key=lambda w: -w.idf)[:RARE_TERMS]

@@ -276,6 +276,11 @@ class LexicalIndex:
         """How rare the term is among the chunks (the largest idf for a term no chunk has)."""
         return self._idf.get(term, self._unknown_idf)
 
+    def chunk_count(self, term: str) -> int:
+        """How many chunks hold the (stemmed) term."""
+        posting = self._postings.get(term)
+        return 0 if posting is None else len(posting[0])
+
     def knows(self, term: str) -> bool:
         """Whether some chunk holds the (stemmed) term."""
         return term in self._idf

@@ -88,6 +88,9 @@ def test_a_framed_question_over_a_page_that_states_the_answer_is_answered_from_i
         ("hoppscotch", "does hoppscotch integrate with salesforce?"),
         # "sso" stands for a phrase ("single sign"): the company's "sign in" alone does not say it.
         ("company", "does northpine support sso?"),
+        # Its only word that is not framing names the whole store; "ceo" is what it asks about.
+        ("company", "who is the CEO of northpine?"),
+        ("plausible", "who is the ceo of plausible?"),
     ],
 )
 def test_an_on_topic_question_the_docs_do_not_answer_is_declined(corpus: str, question: str) -> None:
