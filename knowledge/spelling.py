@@ -9,8 +9,12 @@ from importlib import resources
 
 from symspellpy import SymSpell, Verbosity
 
-# Shorter words have too many one-letter neighbours ("httpd" and "https") to guess which was meant.
+from knowledge.text import STOP_WORDS
+
+# Shorter words have too many one-letter neighbours ("httpd" and "https") to guess which was meant; for them only
+# two letters swapped is read ("pasue", "cna"), when one swap alone makes a word the documents use.
 MIN_TYPO_CHARS = 6
+MIN_SWAPPED_CHARS = 3
 # From this length on, two slips (a transposition and a dropped letter) are still one clear word.
 TWO_EDITS_FROM_CHARS = 8
 
@@ -77,10 +81,21 @@ class SpellingCorrector:
 
     def correct(self, word: str) -> str | None:
         """The documents' word a misspelt word stands for; None when it is known, real or too far from any."""
-        if len(word) < MIN_TYPO_CHARS or not word.isalpha() or word in self._known or word in self._english:
+        if not word.isalpha() or word in self._known or word in self._english:
             return None
+        if len(word) < MIN_TYPO_CHARS:
+            return self._swapped(word) if len(word) >= MIN_SWAPPED_CHARS else None
         distance = 2 if len(word) >= TWO_EDITS_FROM_CHARS else 1
         suggestions = self._speller.lookup(
             word, Verbosity.TOP, max_edit_distance=distance, transfer_casing=False
         )
         return suggestions[0].term if suggestions else None
+
+    def _swapped(self, word: str) -> str | None:
+        """The one word of the documents, or a stop word ("cna": "can"), that two neighbouring letters swapped
+        back make; None when none or several do (several stop words, "hwo": "how", "who", are one: unsearched)."""
+        swaps = {word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)}
+        meant = sorted(w for w in swaps if w != word and (w in self._known or w in STOP_WORDS))
+        if len(meant) == 1 or (meant and all(w in STOP_WORDS for w in meant)):
+            return meant[0]
+        return None

@@ -121,6 +121,20 @@ def test_short_unknown_words_are_not_guessed() -> None:
     assert index.search("httpd", 5) == []
 
 
+def test_a_short_word_with_two_letters_swapped_is_read_as_the_word_meant() -> None:
+    index = LexicalIndex.build(
+        [
+            make_chunk("pause", "Pause a recurring invoice to skip the next ones."),
+            make_chunk("export", "Export invoices as CSV."),
+        ]
+    )
+    assert index.query_terms("pasue").terms == index.query_terms("pause").terms
+    # "cna" is "can", a stop word: nothing left of it counts against the question.
+    assert index.query_terms("cna we export invoices").terms == index.query_terms("export invoices").terms
+    # Swapped back two ways, each a stop word ("hwo": "how", "who"): dropped either way.
+    assert index.query_terms("hwo do I export").terms == index.query_terms("export").terms
+
+
 def test_contractions_make_no_words_of_their_own() -> None:
     words = Tokenizer().words(
         "Where's the button? I've looked; it doesn't show, and we'd like the company's logo"
