@@ -153,6 +153,9 @@ class ConsoleAdapter:
         if typed == POSTS:
             self._show_held_posts()
             return None
+        if typed == PRESS.strip():
+            self._write("Press which button? Type press and its number, or the button's label.")
+            return None
         if typed.startswith(PRESS):
             wanted = typed.removeprefix(PRESS).strip().lstrip("#")
             pressed = self._pressable.get(wanted)
@@ -160,7 +163,8 @@ class ConsoleAdapter:
                 self._write(f"There is no button {wanted!r} on screen; press one by its number or label.")
                 return None
         else:
-            pressed = self._buttons.get(typed)
+            # A label typed as it is shown ("[8]") presses it too.
+            pressed = self._buttons.get(typed) or self._buttons.get(typed.strip("[] "))
         if pressed is not None:
             sent, button = pressed
             return ActionEvent(

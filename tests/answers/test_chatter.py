@@ -36,7 +36,7 @@ async def _assert_kept_from_experts(runtime: Runtime, replies: list[str]) -> Non
     assert await _questions(runtime) == []  # no question logged: no post to the experts, no knowledge gap
 
 
-@pytest.mark.parametrize("text", ["7", " 10 ", "3/5", "4.5"])
+@pytest.mark.parametrize("text", ["7", " 10 ", "3/5", "4.5", "11", "nine", "[8]"])
 async def test_a_number_alone_gets_a_short_reply_and_never_reaches_the_experts(
     answers_runtime: Runtime, text: str
 ) -> None:

@@ -105,6 +105,8 @@ async def test_press_a_number_or_a_label_presses_a_channel_post_button() -> None
     assert isinstance(by_label, ActionEvent) and by_label.action_id == "feedback.discuss"
     assert console.parse_line("press 9") is None
     assert written[-1] == "There is no button '9' on screen; press one by its number or label."
+    assert console.parse_line("press") is None
+    assert written[-1].startswith("Press which button?")
 
 
 async def test_press_of_no_button_is_not_sent_to_the_experts_as_a_question(runtime: Runtime) -> None:

@@ -13,7 +13,11 @@ from collections.abc import Sequence
 
 from bot.core.dispatcher import Command
 
-_NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?\s*(?:/\s*\d+)?\s*[.!?]*")
+_NUMBER = re.compile(
+    r"[\[(]?\s*(?:[-+]?\d+(?:[.,]\d+)?\s*(?:/\s*\d+)?|zero|one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"\s*[\])]?\s*[.!?]*",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 _LEAVING = frozenset(
     ["quit", "exit", "bye", "goodbye", "stop", "cancel", "q", "quit()", "exit()", "end", "leave"]
@@ -23,8 +27,8 @@ _PLACEHOLDER = re.compile(r"^(?:[A-Z][A-Z_-]*|@\w+|\.\.\.|…)$")
 _TYPO_CUTOFF = 0.75
 
 NUMBER_REPLY = (
-    "A number on its own isn't a question I can look up. To answer a pulse, use the buttons on its message; "
-    "otherwise ask me a product question."
+    "A number on its own isn't a question I can look up. To answer a pulse, use one of the buttons on its "
+    "message (only the answers they show count); otherwise ask me a product question."
 )
 LEAVING_REPLY = "Bye! I'm here whenever you have a product question."
 BUTTON_REPLY = (

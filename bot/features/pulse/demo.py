@@ -114,7 +114,8 @@ async def run_sample_pulse(turn: Turn) -> bool:
         threshold = pulse.threshold
     await turn.reply(
         f"Sending Northpine's sample eNPS pulse to you and {len(colleagues)} simulated colleagues "
-        f"({answered} of them have answered already). Answer it by typing a number from 0 to 10. "
+        f"({answered} of them have answered already). Answer it with one of its buttons, 0 to 10 "
+        "(here, type the number). "
         f"Results appear once {threshold} people answered; comments once 10. "
         "This sample closes as soon as you answer (a real pulse stays open for its --closes-after)."
     )
