@@ -19,9 +19,8 @@ from knowledge.text import Tokenizer
 log = logging.getLogger(__name__)
 
 NO_ANSWER_TOKEN = "NO_ANSWER"
-# The decline, in chat and on the command line alike.
+# The decline, in chat and on the command line alike (chat adds what happens next: the experts are asked).
 DONT_KNOW = "I don't know that yet: nothing in the knowledge base answers it."
-DONT_KNOW_TEXT = f"{DONT_KNOW} An expert can answer it and I'll remember the answer."
 EMPTY_QUESTION_TEXT = "Ask me a product question, for example: how do I export our stats?"
 CLOSEST_PAGES_HEADING = "The closest pages I found, in case they help:"
 MAX_SOURCES = 5
@@ -101,7 +100,7 @@ def closest_listing(closest: Sequence[Source]) -> str:
     return "\n".join(f"- {s.title} ({s.url or s.source})" for s in closest)
 
 
-def not_answered(text: str = DONT_KNOW_TEXT, closest: Sequence[Source] = ()) -> Answer:
+def not_answered(text: str = DONT_KNOW, closest: Sequence[Source] = ()) -> Answer:
     """The honest decline, pointing to the pages that came closest when some did."""
     if closest:
         text = f"{text}\n\n{CLOSEST_PAGES_HEADING}\n{closest_listing(closest)}"

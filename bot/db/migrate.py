@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+log = logging.getLogger(__name__)
 
 
 def alembic_config(connection: Connection | None = None, url: str = "") -> Config:
@@ -36,8 +39,14 @@ def alembic_config(connection: Connection | None = None, url: str = "") -> Confi
 
 def _upgrade_to_head(connection: Connection) -> None:
     from alembic import command
+    from alembic.runtime.migration import MigrationContext
 
+    before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(alembic_config(connection), "head")
+    after = MigrationContext.configure(connection).get_current_revision()
+    # One line, not one per migration (those are logged at DEBUG): a first `clueline ask` printed twelve.
+    if after != before:
+        log.info("database schema %s %s", f"upgraded from {before} to" if before else "created at", after)
 
 
 async def upgrade(database: Database) -> None:

@@ -7,7 +7,7 @@ from datetime import date
 
 from knowledge.answer import (
     CLOSEST_PAGES_HEADING,
-    DONT_KNOW_TEXT,
+    DONT_KNOW,
     NO_ANSWER_TOKEN,
     best_quote,
     compose_extractive,
@@ -158,7 +158,7 @@ def test_fresh_entry_carries_no_staleness_label() -> None:
 
 def test_no_hits_gives_the_honest_decline() -> None:
     answer = compose_extractive("anything", [], today=TODAY)
-    assert not answer.answered and answer.text == DONT_KNOW_TEXT and answer.sources == []
+    assert not answer.answered and answer.text == DONT_KNOW and answer.sources == []
 
 
 async def test_llm_prompt_holds_the_numbered_passages_and_the_answer_keeps_citations() -> None:
@@ -174,7 +174,7 @@ async def test_llm_prompt_holds_the_numbered_passages_and_the_answer_keeps_citat
 
 async def test_llm_no_answer_token_declines_and_points_to_the_passages_it_read() -> None:
     answer = await compose_with_llm("refund?", [REFUNDS], RecordingWriter("NO_ANSWER"), today=TODAY)
-    assert not answer.answered and answer.text.startswith(DONT_KNOW_TEXT)
+    assert not answer.answered and answer.text.startswith(DONT_KNOW)
     assert answer.sources == [] and [s.source for s in answer.closest] == ["pricing.html"]
     assert CLOSEST_PAGES_HEADING in answer.text and "- Acme pricing › Refunds (pricing.html)" in answer.text
 
