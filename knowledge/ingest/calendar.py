@@ -41,10 +41,10 @@ def campaign_text(c: Campaign) -> str:
     return " ".join(parts)
 
 
-def campaigns_from_csv(records: Iterable[dict[str, str]], path: Path) -> list[Campaign]:
-    """Campaigns from calendar CSV rows; a row without a valid start date is an error."""
+def campaigns_from_csv(records: Iterable[tuple[int, dict[str, str]]], path: Path) -> list[Campaign]:
+    """Campaigns from calendar CSV rows (each with its file line); a row without a valid start date is an error."""
     campaigns: list[Campaign] = []
-    for line, record in enumerate(records, start=2):
+    for line, record in records:
         name = record.get("name", "").strip()
         start = parse_date(record.get("start"))
         if not name or start is None:

@@ -12,7 +12,7 @@ from typing import Any
 from knowledge.documents import Chunk, ChunkKind, LoadedDocument
 from knowledge.ingest.calendar import Campaign, campaign_text, campaigns_from_csv, campaigns_from_ics
 from knowledge.ingest.chunking import ChunkDefaults, Section, chunk_sections
-from knowledge.ingest.csv import faq_pairs, is_calendar, is_faq, read_rows
+from knowledge.ingest.csv import Row, faq_pairs, is_calendar, is_faq, read_rows
 from knowledge.ingest.errors import UnreadableFile, UnsupportedFile
 from knowledge.ingest.frontmatter import EntryMeta, entry_meta
 from knowledge.ingest.html import load_html
@@ -136,9 +136,9 @@ def _title_from_name(path: Path) -> str:
     return path.stem.replace("-", " ").replace("_", " ").strip() or path.name
 
 
-def _faq_chunks(records: list[dict[str, str]], source: str, title: str) -> tuple[Chunk, ...]:
+def _faq_chunks(records: list[Row], path: Path, source: str, title: str) -> tuple[Chunk, ...]:
     chunks: list[Chunk] = []
-    for record in faq_pairs(records):
+    for record in faq_pairs(records, path):
         meta = entry_meta(dict(record))
         chunks.append(
             Chunk(
@@ -204,7 +204,7 @@ def load_file(path: Path, root: Path) -> LoadedDocument:
         elif suffix == ".csv":
             header, records = read_rows(raw, path)
             if is_faq(header):
-                chunks = _faq_chunks(records, source, fallback)
+                chunks = _faq_chunks(records, path, source, fallback)
                 return LoadedDocument(source, fallback, content_hash, "faq", chunks, metadata)
             if is_calendar(header):
                 chunks = _calendar_chunks(campaigns_from_csv(records, path), source, fallback)

@@ -79,6 +79,26 @@ def test_faq_csv_gives_one_faq_chunk_per_pair() -> None:
     assert all(c.kind == "faq" for c in doc.chunks)
 
 
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        # Unclosed, the quote swallowed every row after it and the file was reported "empty".
+        ('question,answer\n"How do I reset?,Click reset.\nIs there an app?,Yes.\n', "line 2: not valid CSV"),
+        (
+            "question,answer\nHow do I reset?,Click reset.\n\nIs there an app?,\n",
+            "line 4: the row has no answer",
+        ),
+        ("question,answer\n,Click reset.\n", "line 2: the row has no question"),
+    ],
+)
+def test_a_broken_faq_row_fails_the_file_naming_its_line(tmp_path: Path, content: str, reason: str) -> None:
+    path = tmp_path / "faq.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(UnreadableFile) as caught:
+        load_file(path, tmp_path)
+    assert caught.value.reason.startswith(reason), caught.value.reason
+
+
 def test_calendar_csv_states_campaign_dates_in_words() -> None:
     doc = load_file(SAMPLES / "campaigns.csv", SAMPLES)
     assert doc.kind == "calendar"

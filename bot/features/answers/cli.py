@@ -114,11 +114,11 @@ async def run_ingest(
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
         return 0
-    vectors = f", {report.vectors} chunk vectors made" if store.embedder is not None else ""
+    vectors = f", {_count(report.vectors, 'chunk vector')} made" if store.embedder is not None else ""
     print(
         f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
         f"removed {len(report.removed)}, failed {len(report.failed)}, skipped {len(report.skipped)} "
-        f"({report.chunks} chunks stored{vectors})"
+        f"({_count(report.chunks, 'chunk')} stored{vectors})"
     )
     for outcome in ("added", "updated", "removed"):
         for source in getattr(report, outcome):
@@ -200,3 +200,8 @@ async def run_experts(args: argparse.Namespace, runtime: CoreServices) -> int:
         return 2
     print(f"unanswered questions now go to {place}; a digest of knowledge gaps goes there every Monday")
     return 0
+
+
+def _count(n: int, thing: str) -> str:
+    """"1 chunk", "2 chunks"."""
+    return f"{n} {thing}{'' if n == 1 else 's'}"
