@@ -63,7 +63,10 @@ class FeedbackFeature:
         dispatcher.command(
             "feedback",
             chat.feedback,
-            usage="feedback routes | route add TARGET ... | route remove ID | digest-channel here",
+            usage=(
+                "feedback routes | feedback route add TARGET ... | feedback route remove ID"
+                " | feedback digest-channel here"
+            ),
             summary="where customer highlights and digests go",
             comms_leads_only=True,
         )

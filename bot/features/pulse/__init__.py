@@ -34,7 +34,7 @@ class PulseFeature:
         dispatcher.command(
             "pulse",
             chat.pulse_command,
-            usage="pulse new | list | results ID | close ID | grant @person",
+            usage="pulse new | pulse list | pulse results ID | pulse close ID | pulse grant @person",
             summary="anonymous pulse questions (comms leads)",
         )
         dispatcher.action(render.ANSWER_ACTION, chat.answer_action)
