@@ -13,7 +13,7 @@ from bot.features.link.report import LinkReport, Row
 HIDDEN: Final = "hidden"
 CHAT_MONTHS: Final = 3
 TOGETHER: Final = (
-    "Customer NPS and employee eNPS moved together with r = {r:+.2f} over {n} team-months. "
+    "Customer NPS and employee eNPS moved together with r = {r:+.2f} over {n} team-months ({first} to {last}). "
     "That says they move together, not that one causes the other."
 )
 TOO_FEW: Final = "Too few team-months with both figures to say how they move together (6 needed)."
@@ -50,7 +50,7 @@ def together_line(report: LinkReport) -> str:
     if report.correlation is None:
         return TOO_FEW
     r, n = report.correlation
-    return TOGETHER.format(r=r, n=n)
+    return TOGETHER.format(r=r, n=n, first=report.months[0], last=report.months[-1])
 
 
 def _themes(label: str, themes: list[tuple[str, int]]) -> str | None:
@@ -96,6 +96,9 @@ def _employee_short(row: Row) -> str:
 def report_message(report: LinkReport, heading: str = "The link") -> OutboundMessage:
     """A short table of the latest months and the chart, for chat and the monthly post."""
     lines = [_short("Company", report.company), *(_short(team.team, team.rows) for team in report.teams)]
+    if len(report.months) > CHAT_MONTHS:
+        # The figures below the chart cover every month of it; the lines only the latest.
+        lines.insert(0, f"The latest {CHAT_MONTHS} months; the chart shows all {len(report.months)}:")
     notes = [escape(f"{team.team}: {note}") for team in report.teams for note in team.notes]
     blocks: list[Block] = [
         Text(
