@@ -30,7 +30,7 @@ def test_the_demo_shows_the_link_report_and_the_path_of_the_chart_it_wrote(tmp_p
     assert "move together, not that one causes the other" in report
     # The lines show the latest months; the correlation covers the chart's whole span, and says which.
     assert "The latest 3 months; the chart shows all 12:" in report
-    assert re.search(r"r = [+-]\d\.\d\d over \d+ team-months \(2026-01 to 2026-12\)", report), report
+    assert re.search(r"r = [+-]\d\.\d\d over \d+ team-months \(\d{4}-\d\d to \d{4}-\d\d\)", report), report
     [path] = re.findall(r"saved to (\S+\.png)", report)
     chart = Path(path)
     assert chart.parent == tmp_path and chart.read_bytes().startswith(b"\x89PNG")
