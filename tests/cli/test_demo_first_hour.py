@@ -78,13 +78,15 @@ def test_quit_ends_the_demo_but_only_leaves_a_form(tmp_path: Path) -> None:
 
 
 def test_posts_shows_the_newest_channel_posts_and_their_buttons_press(tmp_path: Path) -> None:
-    done = demo("posts\npress 2\n", tmp_path)
+    done = demo("posts\npress 2\nposts\n", tmp_path)
     assert done.returncode == 0, done.stderr
     shown = done.stdout.split("posts in channels:")[1]
     assert shown.count("[#customer-voice] ") == 3
     assert "press 1 = Discuss; press 2 = I'll follow up" in shown
     # The second button of the oldest shown post claims its follow-up: the contact is shown to the claimer.
     assert "It's yours to follow up" in shown
+    # Shown again, the claimed post is as it is now.
+    assert "Followed up by You" in done.stdout.split("posts in channels:")[2]
 
 
 async def test_press_a_number_or_a_label_presses_a_channel_post_button() -> None:
@@ -124,7 +126,7 @@ def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_puls
     # The example audience is this chat, written as this platform's TARGET: one that works here.
     assert "Audience: channels or people (this chat is console:dm-you):" in done.stdout
     [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
-    assert f"#{created} Would you refer a friend to work here? (scheduled, 1 run(s)" in done.stdout
+    assert f"#{created} Would you refer a friend to work here? (active, 1 run(s)" in done.stdout
 
 
 def test_a_pulse_for_this_chat_is_answered_in_the_demo_and_one_for_another_person_shows_as_theirs(

@@ -99,13 +99,19 @@ async def _grant(turn: Turn, who: str) -> None:
     await turn.reply(f"{escape(person)} is now a comms lead: they can create pulses and read results.")
 
 
+def _shown_status(status: str) -> str:
+    """A pulse's status as people read it: "scheduled" (stored) covers a run waiting to open and one open now."""
+    return "active" if status == "scheduled" else status
+
+
 async def _list(turn: Turn) -> None:
     pulses = await list_pulses(turn.runtime)
     if not pulses:
         await turn.reply("No pulses yet. Type **pulse new** to create one.")
         return
     lines = [
-        f"#{pulse.id} {escape(pulse.question)} ({pulse.status}, {runs} run(s), {responses} answered in the latest)"
+        f"#{pulse.id} {escape(pulse.question)} ({_shown_status(pulse.status)}, {runs} run(s), "
+        f"{responses} answered in the latest)"
         for pulse, runs, responses in pulses
     ]
     await turn.reply("Pulses:\n" + "\n".join(lines))
