@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 NO_ANSWER_TOKEN = "NO_ANSWER"
 # The decline, in chat and on the command line alike (chat adds what happens next: the experts are asked).
 DONT_KNOW = "I don't know that yet: nothing in the knowledge base answers it."
-EMPTY_QUESTION_TEXT = "Ask me a product question, for example: how do I export our stats?"
+EMPTY_QUESTION_TEXT = "Ask me a product question, as you would ask a colleague who knows the docs."
 CLOSEST_PAGES_HEADING = "The closest pages I found, in case they help:"
 MAX_SOURCES = 5
 MAX_CLOSEST_PAGES = 3

@@ -33,6 +33,12 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     return run
 
 
+def test_list_of_no_pulses_says_so_on_stderr_and_prints_nothing_to_parse(cli: Cli) -> None:
+    code, out, err = cli("pulse", "list")
+    assert (code, out) == (0, "") and "no pulses yet" in err
+    assert cli("pulse", "list", "--json")[:2] == (0, "[]\n")
+
+
 def test_create_prints_the_new_id_and_list_shows_it(cli: Cli) -> None:
     code, out, _ = cli(
         "pulse",

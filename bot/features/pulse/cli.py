@@ -103,6 +103,8 @@ async def _list(args: argparse.Namespace, runtime: CoreServices) -> int:
     if args.json:
         print(json.dumps([pulse_summary(pulse, runs) for pulse, runs, _ in pulses]))
         return 0
+    if not pulses:
+        print("clueline: no pulses yet; create one with `clueline pulse create`", file=sys.stderr)
     for pulse, runs, responses in pulses:
         summary = pulse_summary(pulse, runs)
         print(
