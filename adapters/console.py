@@ -273,7 +273,8 @@ class ConsoleAdapter:
         self._forget(sent)
         # `posts` shows a held post as it is now ("Followed up by You"), not as it was first sent.
         self._held_posts = [
-            (held, message if held.message_id == sent.message_id else shown) for held, shown in self._held_posts
+            (held, message if held.message_id == sent.message_id else shown)
+            for held, shown in self._held_posts
         ]
         presses = self._remember_buttons(sent, message)
         text = render_text(message, self._picture_dir)

@@ -2,7 +2,8 @@
 
 The standard parser recurses per level (a deep document raises RecursionError, and code walking the result
 recurses too) and turns digits into an int however many there are (past 4,300 a bare ValueError). Both
-become UnsafeJson here, a ValueError with a reason that quotes nothing of the document.
+become UnsafeJson here, a ValueError with a reason that quotes nothing of the document; so does a string that
+is no text (a lone UTF-16 surrogate).
 """
 
 from __future__ import annotations
@@ -78,4 +79,15 @@ def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
         raise UnsafeJson(f"malformed JSON: {error.msg}") from None
     if not _opened_at_most(text, max_depth):  # nesting cannot be deeper than the brackets opened: most bodies
         check_depth(value, max_depth)
+    if "\\u" in text or not isinstance(data, bytes):  # from UTF-8 bytes, only an escape can make one
+        check_text(value)
     return value
+
+
+def check_text(value: object) -> None:
+    """Raise UnsafeJson when a string (or key) holds a lone UTF-16 surrogate ("\\ud800"): valid JSON, but no
+    text, and every later encoding of it (a hash of an event id, a database row) would fail."""
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise UnsafeJson("a string holds a lone UTF-16 surrogate, which is not text") from None

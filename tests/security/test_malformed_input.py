@@ -63,6 +63,22 @@ def test_deeply_nested_json_to_api_messages_is_refused_with_400(target: Target) 
     assert response.status_code == 400
 
 
+def test_a_lone_surrogate_in_an_authenticated_activity_is_refused_with_400(target: Target) -> None:
+    # Valid JSON ("\\ud800") but no text: hashing the activity's id for dedupe raised, and the route answered 500.
+    activity = {**personal_message(target.teams.url, "help"), "id": "\ud800"}
+    response = target.session.post(
+        f"{target.url}/api/messages",
+        data=json.dumps(activity).encode(),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {target.teams.token(target.teams.url)}",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 400
+    assert "lone UTF-16 surrogate" in target.server.output()
+
+
 WRONG_SHAPES = {
     "an event that is a list": (
         "application/json",
