@@ -18,14 +18,25 @@ class FormPrompts:
     form: Form
     fields: list[Choice | TextInput] = field(default_factory=list)
     values: dict[str, str] = field(default_factory=dict)
+    # The field asked now.
+    position: int = 0
 
     def __post_init__(self) -> None:
         self.fields = [block for block in self.form.blocks if isinstance(block, Choice | TextInput)]
+        self._skip_unasked()
 
     @property
     def done(self) -> bool:
-        """Whether every field has its answer."""
-        return len(self.values) >= len(self.fields)
+        """Whether every field to ask has its answer."""
+        return self.position >= len(self.fields)
+
+    def _skip_unasked(self) -> None:
+        """Move past fields asked only after an answer they did not get ("your own question" after a preset)."""
+        while self.position < len(self.fields):
+            condition = self.fields[self.position].asked_when
+            if condition is None or self.values.get(condition[0]) == condition[1]:
+                return
+            self.position += 1
 
     def opening(self) -> str:
         """The form's title, how to leave it, and its first question."""
@@ -33,7 +44,7 @@ class FormPrompts:
 
     def prompt(self) -> str:
         """The question of the next field."""
-        block = self.fields[len(self.values)]
+        block = self.fields[self.position]
         if isinstance(block, Choice):
             options = "\n".join(f"  {n}) {option.label}" for n, option in enumerate(block.options, start=1))
             default = f" (Enter: {block.initial})" if block.initial else ""
@@ -44,7 +55,7 @@ class FormPrompts:
 
     def answer(self, line: str) -> str | None:
         """Take the next field's answer; why not, when it cannot be taken (the field is asked again)."""
-        block = self.fields[len(self.values)]
+        block = self.fields[self.position]
         typed = line.strip()
         if isinstance(block, Choice):
             chosen = _option(block, typed)
@@ -55,6 +66,8 @@ class FormPrompts:
             return "This one is needed."
         else:
             self.values[block.action_id] = typed
+        self.position += 1
+        self._skip_unasked()
         return None
 
 

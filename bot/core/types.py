@@ -182,6 +182,8 @@ class Choice(Neutral):
     label: str
     options: list[Option]
     initial: str | None = None
+    # Asked only when another field of the form got this value (field, value); see `TextInput.asked_when`.
+    asked_when: tuple[str, str] | None = None
 
 
 class TextInput(Neutral):
@@ -193,6 +195,9 @@ class TextInput(Neutral):
     multiline: bool = False
     optional: bool = False
     placeholder: str = ""
+    # Asked only when another field of the form got this value (field, value): a chat that asks one field at a
+    # time skips it otherwise; a form shown whole (a modal, a card) shows it, its label saying when it counts.
+    asked_when: tuple[str, str] | None = None
 
 
 class ContextLine(Neutral):

@@ -118,11 +118,13 @@ async def test_press_of_no_button_is_not_sent_to_the_experts_as_a_question(runti
 
 
 def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_pulse(tmp_path: Path) -> None:
-    # Question: Enter (enps); own question, kind: Enter; audience; when, tz, closes, remind, threshold, results.
-    done = demo("pulse new\n\n\n\nconsole:you\n\n\n2d\n\n\n\npulse list\n", tmp_path)
+    # Question: Enter (enps); audience; when, tz, closes, remind, threshold, results.
+    done = demo("pulse new\n\nconsole:you\n\n\n2d\n\n\n\npulse list\n", tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Forms don't open here" not in done.stdout
     assert "NEW PULSE (one answer a line; type cancel to leave)" in done.stdout
+    # A question from the library needs no text of your own, nor its kind of answers: neither is asked.
+    assert "Your own question" not in done.stdout and "Answers (own question)" not in done.stdout
     # The example audience is this chat, written as this platform's TARGET: one that works here.
     assert "Audience: channels or people (this chat is console:dm-you):" in done.stdout
     [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
@@ -132,12 +134,12 @@ def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_puls
 def test_a_pulse_for_this_chat_is_answered_in_the_demo_and_one_for_another_person_shows_as_theirs(
     tmp_path: Path,
 ) -> None:
-    # Question 1 (eNPS); own question, kind: Enter; audience; when, tz, closes, remind, threshold, results: Enter.
-    fields = "\n\n\n\n\n\n\n"
-    done = demo(f"pulse new\n1\n\n\nconsole:dm-you\n{fields}\n8\n", tmp_path)
+    # Question 1 (eNPS); audience; when, tz, closes, remind, threshold, results: Enter.
+    fields = "\n\n\n\n\n\n"
+    done = demo(f"pulse new\n1\nconsole:dm-you\n{fields}\n8\n", tmp_path)
     assert done.returncode == 0, done.stderr
     assert "Thank you! Your answer is recorded anonymously." in done.stdout
-    to_someone = demo(f"pulse new\n1\n\n\nconsole:general\n{fields}\n", tmp_path)
+    to_someone = demo(f"pulse new\n1\nconsole:general\n{fields}\n", tmp_path)
     [invitation] = [line for line in to_someone.stdout.splitlines() if line.startswith("[DM to general]")]
     assert "A QUICK ANONYMOUS PULSE QUESTION" in invitation
     assert "press 1 =" not in to_someone.stdout.split("[DM to general]")[1]
@@ -169,3 +171,33 @@ async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_canc
         await console.open_form(event, form)
         assert console.parse_line(leave) is None and written[-1] == "Pick: cancelled."
         assert not isinstance(console.parse_line("red"), ActionEvent)
+
+
+async def test_a_field_asked_only_after_an_answer_is_skipped_without_it() -> None:
+    from bot.core.types import Choice, Form, Option, TextInput
+
+    written: list[str] = []
+    console = ConsoleAdapter(write=written.append, forms=True)
+    form = Form(
+        callback_id="demo.form",
+        title="Ask",
+        blocks=[
+            Choice(
+                action_id="question",
+                label="Question",
+                options=[Option(label="eNPS", value="enps"), Option(label="My own", value="custom")],
+            ),
+            TextInput(action_id="own", label="Your own question", asked_when=("question", "custom")),
+            TextInput(action_id="audience", label="Audience"),
+        ],
+    )
+    event = console.parse_line("hello")
+    assert event is not None
+    await console.open_form(event, form)
+    assert console.parse_line("1") is None and written[-1] == "Audience:"
+    submitted = console.parse_line("console:you")
+    assert isinstance(submitted, ActionEvent)
+    assert submitted.form_values == {"question": "enps", "audience": "console:you"}
+    await console.open_form(event, form)
+    assert console.parse_line("2") is None and written[-1] == "Your own question:"
+    assert console.parse_line("Lunch?") is None and written[-1] == "Audience:"

@@ -163,12 +163,18 @@ def create_form(here: str) -> Form:
                 + [Option(label="My own question (below)", value="custom")],
                 initial="enps",
             ),
-            TextInput(action_id="custom_question", label="Your own question", optional=True),
+            TextInput(
+                action_id="custom_question",
+                label="Your own question",
+                optional=True,
+                asked_when=("question", "custom"),
+            ),
             Choice(
                 action_id="kind",
                 label="Answers (own question)",
                 options=[Option(label=kind, value=kind) for kind in PULSE_KINDS],
                 initial="text",
+                asked_when=("question", "custom"),
             ),
             TextInput(
                 action_id="audience",
