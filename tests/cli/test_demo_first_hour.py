@@ -9,7 +9,16 @@ import sys
 from pathlib import Path
 
 from adapters.console import ConsoleAdapter
-from bot.core.types import ActionEvent, Button, Buttons, ConversationRef, OutboundMessage, Text
+from bot.core.types import (
+    ActionEvent,
+    Button,
+    Buttons,
+    ConversationRef,
+    Form,
+    InboundMessage,
+    OutboundMessage,
+    Text,
+)
 from bot.runtime import Runtime
 from tests.support.testbot import TestBot
 
@@ -145,11 +154,19 @@ def test_a_pulse_for_this_chat_is_answered_in_the_demo_and_one_for_another_perso
     assert "press 1 =" not in to_someone.stdout.split("[DM to general]")[1]
 
 
-async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_cancelled() -> None:
-    from bot.core.types import Choice, Form, Option, TextInput
-
+async def _form_in_the_terminal(form: Form) -> tuple[ConsoleAdapter, list[str], InboundMessage]:
+    """A terminal with `form` opened from a message; what it writes is collected."""
     written: list[str] = []
     console = ConsoleAdapter(write=written.append, forms=True)
+    event = console.parse_line("hello")
+    assert isinstance(event, InboundMessage)
+    await console.open_form(event, form)
+    return console, written, event
+
+
+async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_cancelled() -> None:
+    from bot.core.types import Choice, Option, TextInput
+
     form = Form(
         callback_id="demo.form",
         title="Pick",
@@ -158,9 +175,7 @@ async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_canc
             TextInput(action_id="why", label="Why"),
         ],
     )
-    event = console.parse_line("hello")
-    assert event is not None
-    await console.open_form(event, form)
+    console, written, event = await _form_in_the_terminal(form)
     assert console.parse_line("7") is None and written[-1].startswith("Pick one by its number (1-1).")
     assert console.parse_line("red") is None and written[-1] == "Why:"
     assert console.parse_line("") is None and written[-1] == "This one is needed.\nWhy:"
@@ -174,10 +189,8 @@ async def test_a_form_in_the_terminal_asks_again_on_a_bad_answer_and_can_be_canc
 
 
 async def test_a_field_asked_only_after_an_answer_is_skipped_without_it() -> None:
-    from bot.core.types import Choice, Form, Option, TextInput
+    from bot.core.types import Choice, Option, TextInput
 
-    written: list[str] = []
-    console = ConsoleAdapter(write=written.append, forms=True)
     form = Form(
         callback_id="demo.form",
         title="Ask",
@@ -191,9 +204,7 @@ async def test_a_field_asked_only_after_an_answer_is_skipped_without_it() -> Non
             TextInput(action_id="audience", label="Audience"),
         ],
     )
-    event = console.parse_line("hello")
-    assert event is not None
-    await console.open_form(event, form)
+    console, written, event = await _form_in_the_terminal(form)
     assert console.parse_line("1") is None and written[-1] == "Audience:"
     submitted = console.parse_line("console:you")
     assert isinstance(submitted, ActionEvent)
