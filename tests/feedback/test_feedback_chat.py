@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.types import HomeOpened, UserRef
+from bot.features.feedback import manage
 from bot.features.feedback.render import DISCUSS, KUDOS
 from bot.runtime import Runtime
 from tests.feedback.support import (
@@ -31,6 +32,18 @@ async def test_highlights_lists_what_was_chosen_with_why_and_where_it_went(fb_ru
     assert "Why: NPS detractor (3)" in reply
     assert "Routed to: slack:CVOICE" in reply
     assert "Fine." not in reply
+
+
+async def test_a_highlight_no_route_takes_says_where_it_goes_or_that_nothing_takes_it(
+    fb_runtime: Runtime,
+) -> None:
+    await intake_of(fb_runtime).accept([item(id="1")])
+    bot = TestBot(fb_runtime)
+    await bot.push("highlights")
+    assert "Routed to: no route, and no company digest channel yet" in bot.pop()
+    await fb_runtime.places.set(manage.COMPANY_PLACE, "slack:CDIGEST")
+    await bot.push("highlights")
+    assert "Routed to: the company digest (slack:CDIGEST)" in bot.pop()
 
 
 async def test_highlights_says_so_when_there_are_none(fb_runtime: Runtime) -> None:

@@ -33,7 +33,7 @@ async def highlights(turn: Turn) -> None:
     if not records:
         await turn.reply(texts.NO_HIGHLIGHTS)
         return
-    lines = highlight_lines(records)
+    lines = highlight_lines(records, await manage.unrouted_destination(turn.runtime))
     title = texts.HIGHLIGHTS_TITLE
     blocks: list[Block] = [Text(text=title, emphasis=True), *(Text(text=line) for line in lines)]
     await turn.reply(OutboundMessage(text=title + "\n" + "\n".join(lines), blocks=blocks))
@@ -46,7 +46,10 @@ async def home_section(turn: Turn) -> list[Block]:
         return []
     return [
         Text(text=texts.HOME_TITLE, emphasis=True),
-        *(Text(text=line) for line in highlight_lines(records)),
+        *(
+            Text(text=line)
+            for line in highlight_lines(records, await manage.unrouted_destination(turn.runtime))
+        ),
     ]
 
 

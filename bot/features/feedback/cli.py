@@ -187,13 +187,14 @@ async def _highlights(args: argparse.Namespace, runtime: CoreServices) -> int:
         return 0
     if not entries:
         print("no highlights")
+    unrouted = await manage.unrouted_destination(runtime)
     for entry in entries:
         routed = ", ".join(str(r.get("target")) for r in entry["routed_to"] if isinstance(r, dict))
         print(f"{entry['received_at'][:16]}  {entry['badge']}  {entry['text']}")
         print(f"    why: {'; '.join(str(w) for w in entry['why'])}")
         if entry["similar"]:
             print(f"    and {entry['similar']} similar")
-        print(f"    routed to: {routed or 'the company digest'}")
+        print(f"    routed to: {routed or unrouted}")
     return 0
 
 

@@ -152,3 +152,9 @@ async def top_highlights(runtime: CoreServices, limit: int = 10, days: int = 7) 
     records = await recent_highlights(runtime, limit=1000, since=since)
     records.sort(key=lambda r: -(r.highlight_score + _REPEAT_LIFT * min(r.similar_count, 3)))
     return records[:limit]
+
+
+async def unrouted_destination(runtime: CoreServices) -> str:
+    """Where a highlight no route takes goes: the company digest's channel, or nowhere until one is chosen."""
+    channel = await runtime.places.get(COMPANY_PLACE)
+    return f"the company digest ({channel})" if channel else "no route, and no company digest channel yet"

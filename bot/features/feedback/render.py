@@ -135,7 +135,7 @@ def digest_message(digest: Digest) -> OutboundMessage:
     return OutboundMessage(text=plain, blocks=blocks)
 
 
-def highlight_lines(records: Sequence[FeedbackRecord]) -> list[str]:
+def highlight_lines(records: Sequence[FeedbackRecord], unrouted: str) -> list[str]:
     """One paragraph per highlight for the `highlights` command: badge, text, why, where it went."""
     lines: list[str] = []
     for record in records:
@@ -151,7 +151,7 @@ def highlight_lines(records: Sequence[FeedbackRecord]) -> list[str]:
         if record.at_risk:
             entry += "\n   Account at risk"
         routed = [str(r.get("target")) for r in json_list(record.routed_to) if isinstance(r, dict)]
-        entry += "\n   Routed to: " + (escape(", ".join(routed)) if routed else "the company digest")
+        entry += "\n   Routed to: " + escape(", ".join(routed) if routed else unrouted)
         lines.append(entry)
     return lines
 
