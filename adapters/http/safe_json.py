@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 MAX_DEPTH = 64
+_SURROGATE = "a string holds a lone UTF-16 surrogate, which is not text"
 MAX_INT_DIGITS = 100
 
 
@@ -69,17 +70,23 @@ def check_depth(value: object, limit: int = MAX_DEPTH) -> None:
 def loads(data: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
     """Parse a whole JSON document (bytes must be UTF-8), or raise UnsafeJson."""
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        if isinstance(data, bytes):
+            text = data.decode("utf-8")  # UTF-8 holds no lone surrogate
+        else:
+            data.encode("utf-8")  # given as str, it may: checked as it is, at C speed
+            text = data
         value = decoder().decode(text)
     except UnicodeDecodeError:
         raise UnsafeJson("the body is not UTF-8 text") from None
+    except UnicodeEncodeError:
+        raise UnsafeJson(_SURROGATE) from None
     except RecursionError:
         raise UnsafeJson(f"the JSON nests deeper than {max_depth} levels") from None
     except json.JSONDecodeError as error:
         raise UnsafeJson(f"malformed JSON: {error.msg}") from None
     if not _opened_at_most(text, max_depth):  # nesting cannot be deeper than the brackets opened: most bodies
         check_depth(value, max_depth)
-    if "\\u" in text or not isinstance(data, bytes):  # from UTF-8 bytes, only an escape can make one
+    if "\\u" in text:  # what is left: an escape ("\\ud800") that makes one
         check_text(value)
     return value
 
@@ -90,4 +97,4 @@ def check_text(value: object) -> None:
     try:
         json.dumps(value, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        raise UnsafeJson("a string holds a lone UTF-16 surrogate, which is not text") from None
+        raise UnsafeJson(_SURROGATE) from None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from knowledge.ingest.csv import Row
 from knowledge.ingest.errors import UnreadableFile
 from knowledge.ingest.frontmatter import parse_date
 
@@ -41,7 +42,7 @@ def campaign_text(c: Campaign) -> str:
     return " ".join(parts)
 
 
-def campaigns_from_csv(records: Iterable[tuple[int, dict[str, str]]], path: Path) -> list[Campaign]:
+def campaigns_from_csv(records: Iterable[Row], path: Path) -> list[Campaign]:
     """Campaigns from calendar CSV rows (each with its file line); a row without a valid start date is an error."""
     campaigns: list[Campaign] = []
     for line, record in records:

@@ -118,6 +118,10 @@ async def test_press_a_number_or_a_label_presses_a_channel_post_button() -> None
     assert written[-1] == "There is no button '9' on screen; press one by its number or label."
     assert console.parse_line("press") is None
     assert written[-1].startswith("Press which button?")
+    # In the chat with the person a label is typed as it is, or as it is shown: "[8]".
+    await console.send(console.direct, OutboundMessage(text="Score?", blocks=[Buttons(buttons=[buttons[0]])]))
+    shown = console.parse_line("[Discuss]")
+    assert isinstance(shown, ActionEvent) and shown.action_id == "feedback.discuss"
 
 
 async def test_press_of_no_button_is_not_sent_to_the_experts_as_a_question(runtime: Runtime) -> None:

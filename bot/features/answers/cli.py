@@ -203,5 +203,5 @@ async def run_experts(args: argparse.Namespace, runtime: CoreServices) -> int:
 
 
 def _count(n: int, thing: str) -> str:
-    """ "1 chunk", "2 chunks"."""
+    """A count and its noun: "1 chunk", "2 chunks"."""
     return f"{n} {thing}{'' if n == 1 else 's'}"
