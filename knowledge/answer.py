@@ -14,7 +14,7 @@ from bot.core.markdown import list_item_lines
 from knowledge.documents import CODE_FENCE, MERGED_HEADING_MARK
 from knowledge.index import ScoredChunk
 from knowledge.retrieve import Retrieval
-from knowledge.text import Tokenizer
+from knowledge.text import SENTENCE_END, Tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,6 @@ SYSTEM_PROMPT = (
     "Be brief and plain; never use knowledge from outside the passages."
 )
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _CITATION = re.compile(r"\[(\d{1,2})\]")
 # A question that asks for code: only then is a code block of a passage quoted.
@@ -172,7 +171,7 @@ def _sentences(text: str) -> list[Sentence]:
             elif line:
                 lines.append(line)
         for line in lines:
-            parts = [part.strip() for part in _SENTENCE_END.split(line) if part.strip()]
+            parts = [part.strip() for part in SENTENCE_END.split(line) if part.strip()]
             sentences.extend(Sentence(part, i == 0, heading) for i, part in enumerate(parts))
     return sentences
 

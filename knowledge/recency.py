@@ -10,7 +10,7 @@ from pathlib import PurePosixPath
 
 from knowledge.documents import MERGED_HEADING_MARK, Chunk
 from knowledge.framing import FRAMING_WORDS
-from knowledge.text import Tokenizer
+from knowledge.text import SENTENCE_END, Tokenizer
 
 _ABOUT_CHANGES = re.compile(
     r"\b(what(?:'|’)?s new|what is new|new features?|latest|recent(?:ly)?|release(?:d|s)?|release notes|"
@@ -102,15 +102,28 @@ def asks_what_changed(question: str) -> bool:
 
 def asks_about_everything_new(question: str, tokenizer: Tokenizer, common: Callable[[str], bool]) -> bool:
     """Whether the question asks what changed without naming a topic ("what's new in Acme?", "latest release?");
-    `common` tells the words in so many documents that they name none (the product's name)."""
-    if not asks_what_changed(question):
+    `common` tells the words in so many documents that they name none (the product's name).
+
+    Only the sentences that ask count when some do: in "what shipped in October? writing the newsletter" the
+    second sentence says why, not what about.
+    """
+    asked = _asking_sentences(question)
+    if not any(asks_what_changed(sentence) for sentence in asked):
         return False
     month = _ASKED_MONTH.search(question)
     named = set(tokenizer.words(month.group(0))) if month else set()
     return all(
         w in _RECENCY_WORDS or w in FRAMING_WORDS or w in named or common(w)
-        for w in tokenizer.words(question)
+        for sentence in asked
+        for w in tokenizer.words(sentence)
     )
+
+
+def _asking_sentences(message: str) -> list[str]:
+    """The sentences of a message that end in a question mark, or the whole message when none does."""
+    sentences = [s for s in SENTENCE_END.split(message) if s.strip()]
+    asking = [s for s in sentences if s.rstrip().endswith("?")]
+    return asking or [message]
 
 
 def heading_date(heading: str) -> tuple[int, int, int] | None:

@@ -8,6 +8,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+# Where a sentence ends: after ".", "!" or "?" and a space, or at a line break.
+SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 # Words split on anything that is not a letter or digit; "2fa", "utm" and "404" stay whole.
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # A clitic after an apostrophe goes with it ("where's" is "where", "we'd" is "we"): glued on, it would make
