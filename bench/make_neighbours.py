@@ -82,18 +82,29 @@ async def embed(url: str, model: str, words: list[str]) -> npt.NDArray[np.float3
     return np.asarray(await endpoint.embed(words), dtype=np.float32)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def word_list_parser(description: str) -> argparse.ArgumentParser:
+    """The options of every maker of a word list: the embeddings server, its model, how many words."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--embeddings-url", default="http://127.0.0.1:8765/v1")
     parser.add_argument("--embeddings-model", default="all-MiniLM-L6-v2")
     parser.add_argument("--words", type=int, default=30_000, help="how many of the commonest English words")
+    return parser
+
+
+def embedded(args: argparse.Namespace, words: list[str]) -> npt.NDArray[np.float32]:
+    """Each word's vector, from the server the options name."""
+    print(f"embedding {len(words)} words with {args.embeddings_model}", file=sys.stderr)
+    return asyncio.run(embed(args.embeddings_url, args.embeddings_model, words))
+
+
+def main() -> None:
+    parser = word_list_parser(__doc__.split("\n")[0])
     parser.add_argument("--similarity", type=float, default=0.7, help="the least cosine similarity kept")
     parser.add_argument("--neighbours", type=int, default=5, help="the most neighbours kept per word")
     parser.add_argument("--out", type=Path, default=NEIGHBOURS_FILE)
     args = parser.parse_args()
     words = vocabulary(args.words)
-    print(f"embedding {len(words)} words with {args.embeddings_model}", file=sys.stderr)
-    vectors = asyncio.run(embed(args.embeddings_url, args.embeddings_model, words))
+    vectors = embedded(args, words)
     found = neighbours(words, vectors, args.similarity, args.neighbours)
     header = (
         f"# Made by bench/make_neighbours.py: the {args.words:,} commonest English words of symspellpy's\n"

@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 
 from knowledge.framing import HOW_MEASURES
 from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk
+from knowledge.meaning import similarity, word_vectors
 from knowledge.spelling import RARITY_FLOOR
 
 # A corpus knowing this share of everyday English words is broad: its missing everyday words count fully.
@@ -52,15 +53,16 @@ FEATURES = (
     "agreement",
     "missing_number",
     "phrase_coverage",
+    "meaning_similarity",
 )
 # Fitted by bench/train_decision.py (it prints these lines); the order is FEATURES'.
-WEIGHTS = (1.542, 2.656, -0.476, -7.097, 0.391, 0.665, 1.757, -2.384, 0.811)
-BIAS = -2.318
+WEIGHTS = (1.595, 2.338, -0.291, -6.913, 0.849, 0.379, 1.746, -2.484, 0.673, 7.189)
+BIAS = -8.429
 # With dense retrieval on: the same features and the question's highest cosine similarity with a chunk (of the
 # kinds that may answer), fitted on the hybrid ranking with all-MiniLM-L6-v2 (train_decision.py --embeddings-url).
 DENSE_FEATURES = (*FEATURES, "dense_similarity")
-DENSE_WEIGHTS = (1.693, 2.144, -0.261, -6.678, 0.500, 0.525, 1.432, -2.663, 0.662, 4.637)
-DENSE_BIAS = -4.512
+DENSE_WEIGHTS = (1.685, 2.082, -0.183, -6.667, 0.887, 0.344, 1.497, -2.645, 0.580, 5.446, 3.725)
+DENSE_BIAS = -8.772
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ class Evidence:
     much", "max", "per seat") and the best page's sentence that holds most of the question states no number.
     Last, the share of the question's neighbouring topic words ("react native", "shared links") that stand near
     each other in the best page's top chunks (1 when it has no such pair): words the docs use, put together as
-    the docs never do, ask about something else.
+    the docs never do, ask about something else. And how close in meaning the question and the best chunk are,
+    read from their words' vectors: a page that answers in other words still comes out close.
     """
 
     chunk_coverage: float
@@ -88,6 +91,9 @@ class Evidence:
     agreement: float
     missing_number: float
     phrase_coverage: float
+    # The cosine between the question's and the best chunk's meaning, each summed from its words' vectors
+    # (knowledge/meaning.py): 0 when the word list has none of either's words.
+    meaning_similarity: float
     # The question's highest cosine similarity with a chunk's vector; None without dense retrieval.
     dense_similarity: float | None = None
 
@@ -209,6 +215,9 @@ def evidence(
         else 0.0,
         missing_number=float(missing_number),
         phrase_coverage=_phrase_coverage(index, ranked, [w.term for w in known]),
+        meaning_similarity=similarity(
+            word_vectors().meaning(index.tokenizer.words(question)), index.meaning(best.position)
+        ),
     )
 
 

@@ -18,6 +18,7 @@ import numpy.typing as npt
 from knowledge.aliases import ALIAS_WEIGHT, ALIASES
 from knowledge.documents import Chunk
 from knowledge.framing import FRAMING_WORDS, measure_words
+from knowledge.meaning import Meaning, word_vectors
 from knowledge.neighbours import english_neighbours
 from knowledge.spelling import SpellingCorrector, english_rarity, english_words, everyday_english
 from knowledge.text import Tokenizer
@@ -123,6 +124,7 @@ class LexicalIndex:
         # Filled as questions reach chunks: most chunks are never the best of any question.
         self._sentences: dict[int, tuple[Sentence, ...]] = {}
         self._near_pairs: dict[int, frozenset[tuple[str, str]]] = {}
+        self._meanings: dict[int, Meaning | None] = {}
         self._everyday_breadth: float | None = None
 
     @classmethod
@@ -179,6 +181,8 @@ class LexicalIndex:
             tf_arr = np.asarray(tfs, dtype=np.float64)
             impact = term_idf * tf_arr * (w.k1 + 1.0) / (tf_arr + w.k1)
             postings[term] = (np.asarray(ids, dtype=np.int32), impact.astype(np.float32))
+        # Loaded here, off the event loop, rather than by the first question.
+        word_vectors()
         return cls(chunk_list, postings, idf, doc_terms, tok, SpellingCorrector(word_counts))
 
     def __len__(self) -> int:
@@ -299,6 +303,14 @@ class LexicalIndex:
                 for text in _SENTENCE_BREAK.split(chunk.text)
             )
         return self._sentences[position]
+
+    def meaning(self, position: int) -> Meaning | None:
+        """What the chunk at position is about, as its words' vectors sum it (knowledge/meaning.py)."""
+        if position not in self._meanings:
+            chunk = self.chunks[position]
+            text = " ".join((chunk.doc_title, *chunk.heading_path, chunk.text))
+            self._meanings[position] = word_vectors().meaning(self.tokenizer.words(text))
+        return self._meanings[position]
 
     def near_pairs(self, position: int) -> frozenset[tuple[str, str]]:
         """Pairs of terms that stand near each other (at most one word apart) in a line or sentence of the chunk
