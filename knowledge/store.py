@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import json
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -21,6 +20,7 @@ from knowledge.answer import EMPTY_QUESTION_TEXT, Answer, AnswerWriter, compose_
 from knowledge.answer import not_answered as decline
 from knowledge.dense import DenseIndex, Embedder
 from knowledge.documents import Chunk, ChunkKind, LoadedDocument
+from knowledge.follow_up import may_follow_up, reads_as_follow_up
 from knowledge.index import LexicalIndex
 from knowledge.ingest import IngestError, UnsupportedFile, discover, load_file
 from knowledge.ingest.ignore import IGNORE_FILE
@@ -388,8 +388,8 @@ class KnowledgeStore:
         # One endpoint call per question: the retry with the thread's context reuses the question's vector.
         vector = await self._question_vector(question) if retriever.dense is not None else None
         result = retriever.retrieve(question, k, today=today, query_vector=vector)
-        terse = _is_terse(question)
-        if context.strip() and _may_follow_up(question, terse, result):
+        terse = reads_as_follow_up(question, retriever.index.tokenizer)
+        if context.strip() and may_follow_up(question, terse, result):
             with_context = retriever.retrieve(
                 f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today, query_vector=vector
             )
@@ -428,29 +428,3 @@ class KnowledgeStore:
 def _why(exc: BaseException) -> str:
     """An error's kind for logs: never its message, which may quote a question or a passage."""
     return type(exc).__name__
-
-
-# A follow-up is short ("and with Monzo?"); a longer question none of whose words any page uses is about
-# something else, and the thread's earlier question must not lend it an answer.
-FOLLOW_UP_WORDS = 4
-
-
-def _is_terse(question: str) -> bool:
-    """Whether the question is as short as a follow-up ("and with Monzo?")."""
-    return len(re.findall(r"\w+", question)) <= FOLLOW_UP_WORDS
-
-
-# Words by which a longer question points back at the thread's ("does that also work for monthly ones?"); a
-# question without any ("can I send invoices in USD?") stands alone, whatever was asked before it.
-_BACK_REFERENCE = re.compile(r"\b(it|that|this|those|these|they|them|ones|same)\b", re.IGNORECASE)
-
-
-def _refers_back(question: str) -> bool:
-    """Whether a question points back at what was asked before it ("and does that work for them?")."""
-    return bool(_BACK_REFERENCE.search(question))
-
-
-def _may_follow_up(question: str, terse: bool, alone: Retrieval) -> bool:
-    """Whether a question may be read with the thread's earlier questions: a terse one always; a longer one only
-    when it points back at them, is not answerable alone, and its own words find pages."""
-    return terse or (_refers_back(question) and not alone.answerable and bool(alone.hits))

@@ -166,6 +166,8 @@ async def test_unhelpful_votes_demote_a_chunk(database: Database, clock: ManualC
         ("ok, and does that also hold for the monthly ones?", "Monthly plans are not refunded"),
         # A terse new question keeps the answer it has alone, surer than with the thread's question.
         ("invitations expire when?", "Inviting teammates"),
+        # A short question word with nothing of its own ("how about", "what about") still follows up.
+        ("what about monthly ones?", "Monthly plans are not refunded"),
     ],
 )
 async def test_a_follow_up_in_a_thread_is_answered_by_its_surer_reading(
@@ -175,6 +177,16 @@ async def test_a_follow_up_in_a_thread_is_answered_by_its_surer_reading(
     await store.ingest([docs])
     answer = await store.ask(question, context="can annual plans get a refund?")
     assert answer.answered and answered_from in answer.text
+
+
+@pytest.mark.parametrize("question", ["who is the ceo", "where is the office?"])
+async def test_a_short_question_whole_by_itself_is_not_answered_from_the_threads_page(
+    database: Database, clock: ManualClock, docs: Path, question: str
+) -> None:
+    store = KnowledgeStore(database, clock=clock)
+    await store.ingest([docs])
+    answer = await store.ask(question, context="can annual plans get a refund?")
+    assert not answer.answered, answer.text
 
 
 async def test_gold_set_floors_hold_through_the_store(database: Database, clock: ManualClock) -> None:
