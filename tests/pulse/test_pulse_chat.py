@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bot.core.types import OutboundMessage, Text
 from bot.features.pulse import render, texts
+from bot.features.pulse.views import list_pulses
 from bot.runtime import Runtime
 from tests.cli.test_demo_first_hour import demo
 from tests.pulse.conftest import PulseWorld
@@ -55,6 +56,16 @@ async def test_pulse_new_opens_a_form_and_its_submit_creates_the_pulse(world: Pu
     assert sorted(c.channel for c, _ in world.slack.sent if c.channel.startswith("D-U")) != []
     await world.act("U1", render.CREATE_FORM, audience="slack:C1", question="enps")
     assert world.replies_to("U1")[-1] == texts.NOT_A_LEAD
+
+
+async def test_an_audience_the_form_cannot_use_is_refused_with_this_chats_own_name_as_the_example(
+    world: PulseWorld,
+) -> None:
+    await world.act("ULEAD", render.CREATE_FORM, audience="#general", question="enps")
+    refusal = world.replies_to("ULEAD")[-1]
+    assert "'#general' is not an audience" in refusal
+    assert "e.g. slack:T1/D-ULEAD (this chat)" in refusal, refusal
+    assert not await list_pulses(world.runtime)
 
 
 async def test_home_shows_a_comms_lead_their_pulses(world: PulseWorld) -> None:

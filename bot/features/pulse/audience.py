@@ -15,6 +15,11 @@ log = logging.getLogger(__name__)
 AUDIENCE_EXAMPLE: Final = "e.g. slack:C0123ABCD (a channel's members) or slack:U0123ABCD (a person)"
 
 
+def audience_example_from(here: str) -> str:
+    """An example audience for someone in the chat whose TARGET is `here`: that chat, and how to name others."""
+    return f"e.g. {here} (this chat), or another channel or person named the same way"
+
+
 class AudienceError(ValueError):
     """An audience that cannot be used; the message shows a valid one."""
 
@@ -27,16 +32,17 @@ class Recipient:
     segment: str | None
 
 
-def parse_audience(targets: list[str]) -> list[str]:
-    """Validate audience TARGETs; returns them normalised, without repeats."""
+def parse_audience(targets: list[str], example: str = AUDIENCE_EXAMPLE) -> list[str]:
+    """Validate audience TARGETs; returns them normalised, without repeats. `example` shows a valid one in the
+    errors (in chat: the chat's own, named as its platform names it)."""
     if not targets:
-        raise AudienceError(f"A pulse needs an audience, {AUDIENCE_EXAMPLE}.")
+        raise AudienceError(f"A pulse needs an audience, {example}.")
     normalised: list[str] = []
     for raw in targets:
         try:
             target = str(parse_target(raw))
         except TargetError:
-            raise AudienceError(f"{raw!r} is not an audience; use {AUDIENCE_EXAMPLE}.") from None
+            raise AudienceError(f"{raw!r} is not an audience; use {example}.") from None
         if target not in normalised:
             normalised.append(target)
     return normalised

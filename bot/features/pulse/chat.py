@@ -10,6 +10,7 @@ from bot.core.targets import target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, InboundMessage, OutboundMessage, Text
 from bot.features.pulse import render, texts
+from bot.features.pulse.audience import AUDIENCE_EXAMPLE, audience_example_from
 from bot.features.pulse.ballots import (
     AnswerOutcome,
     AnswerResult,
@@ -227,6 +228,9 @@ async def create_form_submit(turn: Turn) -> None:
             threshold=threshold,
             results_target=values.get("results") or None,
             now=turn.runtime.clock.now(),
+            audience_example=audience_example_from(target_of(event.conversation))
+            if event.conversation
+            else AUDIENCE_EXAMPLE,
         )
     except PulseInputError as exc:
         await turn.reply_privately(f"I couldn't create that pulse: {escape(str(exc))}")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from bot.core.targets import names_a_person, parse_target
-from bot.features.pulse.audience import AudienceError, parse_audience
+from bot.features.pulse.audience import AUDIENCE_EXAMPLE, AudienceError, parse_audience
 from bot.features.pulse.questions import InvalidQuestion, PulseKind, parse_kind, resolve_question
 from bot.features.pulse.results import DEFAULT_THRESHOLD, ThresholdError, validate_threshold
 from bot.features.pulse.schedule import ScheduleError, build_schedule, parse_duration
@@ -55,6 +55,7 @@ def build_spec(
     skip_weekends: bool = False,
     recipient_local_time: bool = False,
     now: datetime | None = None,
+    audience_example: str = AUDIENCE_EXAMPLE,
 ) -> PulseSpec:
     """Check everything a pulse needs; PulseInputError names the first problem with an example.
 
@@ -64,7 +65,7 @@ def build_spec(
         resolved = resolve_question(question, kind)
         if kind is not None:
             parse_kind(kind)
-        targets = parse_audience(list(audience))
+        targets = parse_audience(list(audience), audience_example)
         schedule = build_schedule(
             at, every, tz, skip_weekends=skip_weekends, recipient_local_time=recipient_local_time
         )
