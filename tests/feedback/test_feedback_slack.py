@@ -26,7 +26,8 @@ DETRACTOR = {
     "source": "nps-survey",
     "scale": "nps",
     "score": 2,
-    "text": "Invoices sent twice to every client this morning; call Dana on +44 20 7946 0958.",
+    "text": "Invoices sent twice to every client this morning; call Dana on +44 20 7946 0958. "
+    "Refund to GB82 WEST 1234 5698 7654 32.",
     "customer": {"name": "Dana Reyes", "email": "dana@example.com", "account": "Northwind"},
     "product": "invoices",
 }
@@ -58,6 +59,7 @@ async def test_a_detractor_reaches_its_real_time_route_channel_within_5_seconds(
     posted = json.dumps(call.body)
     assert "NPS 2" in posted and "Northwind" in posted
     assert "Dana" not in posted and "7946" not in posted and "dana@example.com" not in posted
+    assert "5698" not in posted and "[iban]" in posted
     assert len(fake.calls_to("chat.postMessage")) == 1
 
 
@@ -96,6 +98,9 @@ async def test_a_follow_up_pressed_in_slack_gives_the_contact_to_the_claimer_alo
     assert "can't find that feedback" in refused.body["text"]
     assert (contact.body["channel"], contact.body["user"]) == ("C0VOICE", "U0ANA")
     assert "dana@example.com" in json.dumps(contact.body) and "Dana Reyes" in json.dumps(contact.body)
+    # What they wrote shows how to reach them (the phone they gave), never their bank account.
+    assert "7946 0958" in json.dumps(contact.body)
+    assert "5698" not in json.dumps(contact.body) and "[iban]" in json.dumps(contact.body)
     assert (marked.body["channel"], marked.body["ts"]) == ("C0VOICE", ts)
     assert "Followed up by" in json.dumps(marked.body) and "U0ANA" in json.dumps(marked.body)
     public = [c for c in fake.calls if c is not contact]
