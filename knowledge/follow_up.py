@@ -45,12 +45,23 @@ def asks_on_its_own(question: str, tokenizer: Tokenizer) -> bool:
     return any(w not in STOP_WORDS and w not in measures for w in tokenizer.words(question))
 
 
+def plainly_follows_up(question: str) -> bool:
+    """Whether a question says it goes on from the one before: it adds to it ("and for the monthly ones?") or
+    points back at it ("which plan has it?")."""
+    return bool(_CONTINUATION.match(question)) or refers_back(question)
+
+
 def reads_as_follow_up(question: str, tokenizer: Tokenizer) -> bool:
     """Whether a question is short and incomplete enough to be read with the thread's question, always."""
     return is_terse(question) and not asks_on_its_own(question, tokenizer)
 
 
 def may_follow_up(question: str, terse: bool, alone: Retrieval) -> bool:
-    """Whether a question may be read with the thread's earlier questions: a terse one always; a longer one only
-    when it points back at them, is not answerable alone, and its own words find pages."""
-    return terse or (refers_back(question) and not alone.answerable and bool(alone.hits))
+    """Whether a question may be read with the thread's earlier questions: a terse one, or one that adds to them
+    ("and for the monthly ones?"), always; another longer one only when it points back at them, is not
+    answerable alone, and its own words find pages."""
+    return (
+        terse
+        or bool(_CONTINUATION.match(question))
+        or (refers_back(question) and not alone.answerable and bool(alone.hits))
+    )

@@ -20,7 +20,7 @@ from knowledge.answer import EMPTY_QUESTION_TEXT, Answer, AnswerWriter, compose_
 from knowledge.answer import not_answered as decline
 from knowledge.dense import DenseIndex, Embedder
 from knowledge.documents import Chunk, ChunkKind, LoadedDocument
-from knowledge.follow_up import may_follow_up, reads_as_follow_up
+from knowledge.follow_up import may_follow_up, plainly_follows_up, reads_as_follow_up
 from knowledge.index import LexicalIndex
 from knowledge.ingest import IngestError, UnsupportedFile, discover, load_file
 from knowledge.ingest.ignore import IGNORE_FILE
@@ -399,9 +399,12 @@ class KnowledgeStore:
             if not terse and (not with_context.hits or with_context.hits[0].chunk.source not in own_pages):
                 return result
             # A terse follow-up ("and for monthly ones?") may match a page alone, by one common word; read with
-            # the thread's question it is about what the thread is about, when that reading is surer.
+            # the thread's question it is about what the thread is about: always when it says it goes on from
+            # that question, else when that reading is surer.
             if with_context.answerable and (
-                not result.answerable or with_context.confidence > result.confidence
+                plainly_follows_up(question)
+                or not result.answerable
+                or with_context.confidence > result.confidence
             ):
                 return with_context
             if result.answerable:

@@ -307,3 +307,21 @@ async def test_home_shows_how_to_ask_and_what_waits_for_an_answer(answers_runtim
     [(_, home)] = adapter.homes
     assert "/clueline ask" in home.text or any("/clueline ask" in getattr(b, "text", "") for b in home.blocks)
     assert any("still waiting for an answer: 1." in getattr(b, "text", "") for b in home.blocks)
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "answered_from"),
+    [
+        ("how do I pause a recurring invoice?", "and for the monthly ones?", "Recurring invoices"),
+        ("api access?", "which plan has it?", "Scale plan"),
+    ],
+)
+async def test_a_follow_up_that_adds_to_or_points_back_at_the_question_before_is_read_with_it(
+    answers_runtime: Runtime, first: str, follow_up: str, answered_from: str
+) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push(first)
+    bot.pop()
+    await bot.push(follow_up)
+    reply = bot.pop()
+    assert reply.startswith(f"From {answered_from}") or f"› {answered_from}" in reply.splitlines()[0], reply
