@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 
 from knowledge.framing import HOW_MEASURES
 from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk
-from knowledge.meaning import similarity, word_vectors
+from knowledge.meaning import closeness, word_vectors
 from knowledge.spelling import RARITY_FLOOR
 
 # A corpus knowing this share of everyday English words is broad: its missing everyday words count fully.
@@ -56,13 +56,13 @@ FEATURES = (
     "meaning_similarity",
 )
 # Fitted by bench/train_decision.py (it prints these lines); the order is FEATURES'.
-WEIGHTS = (1.595, 2.338, -0.291, -6.913, 0.849, 0.379, 1.746, -2.484, 0.673, 7.189)
-BIAS = -8.429
+WEIGHTS = (1.580, 2.309, -0.282, -6.892, 0.880, 0.361, 1.752, -2.487, 0.670, 7.533)
+BIAS = -8.714
 # With dense retrieval on: the same features and the question's highest cosine similarity with a chunk (of the
 # kinds that may answer), fitted on the hybrid ranking with all-MiniLM-L6-v2 (train_decision.py --embeddings-url).
 DENSE_FEATURES = (*FEATURES, "dense_similarity")
-DENSE_WEIGHTS = (1.685, 2.082, -0.183, -6.667, 0.887, 0.344, 1.497, -2.645, 0.580, 5.446, 3.725)
-DENSE_BIAS = -8.772
+DENSE_WEIGHTS = (1.668, 2.064, -0.179, -6.651, 0.914, 0.330, 1.506, -2.639, 0.579, 5.759, 3.638)
+DENSE_BIAS = -8.988
 
 
 @dataclass(frozen=True)
@@ -91,8 +91,8 @@ class Evidence:
     agreement: float
     missing_number: float
     phrase_coverage: float
-    # The cosine between the question's and the best chunk's meaning, each summed from its words' vectors
-    # (knowledge/meaning.py): 0 when the word list has none of either's words.
+    # How much of the question's meaning the best chunk holds (knowledge/meaning.py: its words' summed vectors'
+    # cosine, its names where the chunk says them); 0 when either has no meaning.
     meaning_similarity: float
     # The question's highest cosine similarity with a chunk's vector; None without dense retrieval.
     dense_similarity: float | None = None
@@ -215,8 +215,9 @@ def evidence(
         else 0.0,
         missing_number=float(missing_number),
         phrase_coverage=_phrase_coverage(index, ranked, [w.term for w in known]),
-        meaning_similarity=similarity(
-            word_vectors().meaning(index.tokenizer.words(question)), index.meaning(best.position)
+        meaning_similarity=closeness(
+            word_vectors().meaning(index.tokenizer.words(question), index.tokenizer.stem),
+            index.meaning(best.position),
         ),
     )
 

@@ -309,7 +309,7 @@ class LexicalIndex:
         if position not in self._meanings:
             chunk = self.chunks[position]
             text = " ".join((chunk.doc_title, *chunk.heading_path, chunk.text))
-            self._meanings[position] = word_vectors().meaning(self.tokenizer.words(text))
+            self._meanings[position] = word_vectors().meaning(self.tokenizer.words(text), self.tokenizer.stem)
         return self._meanings[position]
 
     def near_pairs(self, position: int) -> frozenset[tuple[str, str]]:

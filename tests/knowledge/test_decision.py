@@ -67,6 +67,9 @@ def _retriever(corpus: str) -> Retriever:
         # The page says how "payment matching works": close in meaning, though "decide", "incoming" and
         # "belongs" are not on it (declined before the meaning feature, 0.45).
         ("company", "how does northpine decide an incoming payment belongs to an invoice?", "bank-sync.md"),
+        # A question of names alone: its meaning is the names themselves (declined when they had none).
+        ("hoppscotch", "graphql?", "documentation/protocols/graphql.mdx"),
+        ("hoppscotch", "mqtt", "documentation/protocols/realtime.mdx"),
     ],
 )
 def test_a_framed_question_over_a_page_that_states_the_answer_is_answered_from_it(
