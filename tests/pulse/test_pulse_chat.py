@@ -68,6 +68,17 @@ async def test_an_audience_the_form_cannot_use_is_refused_with_this_chats_own_na
     assert not await list_pulses(world.runtime)
 
 
+async def test_the_pulse_list_tells_pulses_of_one_question_apart_by_audience_and_date(
+    world: PulseWorld,
+) -> None:
+    for audience in ("slack:C1", "slack:U1 slack:U2 slack:U3"):
+        await world.act("ULEAD", render.CREATE_FORM, audience=audience, question="enps", threshold="5")
+    await world.say("pulse list", by="ULEAD")
+    listed = world.replies_to("ULEAD")[-1]
+    assert "to slack:C1 (active, 1 run, 0 answered in the latest on 2026-06-01)" in listed, listed
+    assert "to slack:U1, slack:U2 and 1 more (active" in listed, listed
+
+
 async def test_home_shows_a_comms_lead_their_pulses(world: PulseWorld) -> None:
     from bot.core.types import HomeOpened
     from tests.pulse.conftest import slack_user

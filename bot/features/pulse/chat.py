@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -22,7 +23,7 @@ from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.demo import announce_sample_results, close_sample_run, run_sample_pulse
 from bot.features.pulse.runs import create_pulse
 from bot.features.pulse.spec import PulseInputError, build_spec
-from bot.features.pulse.views import latest_results, list_pulses, results_post
+from bot.features.pulse.views import ListedPulse, latest_results, list_pulses, results_post
 
 log = logging.getLogger(__name__)
 
@@ -105,16 +106,35 @@ def _shown_status(status: str) -> str:
     return "active" if status == "scheduled" else status
 
 
+# An audience of more targets than this is listed by its first ones and how many more.
+LISTED_TARGETS = 2
+
+
+def _audience_label(stored: str) -> str:
+    """Whom a pulse asks, short enough for one line of a list ("slack:C1, slack:C2 and 3 more")."""
+    targets = [str(t) for t in json.loads(stored)]
+    shown = ", ".join(targets[:LISTED_TARGETS])
+    rest = len(targets) - LISTED_TARGETS
+    return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+def _list_line(listed: ListedPulse) -> str:
+    """One pulse of `pulse list`: its question, whom it asks, and how its newest run went, and when."""
+    pulse, runs = listed.pulse, listed.runs
+    latest = f" on {listed.latest_opened:%Y-%m-%d}" if listed.latest_opened else ""
+    return (
+        f"#{pulse.id} {escape(pulse.question)} to {escape(_audience_label(pulse.audience))} "
+        f"({_shown_status(pulse.status)}, {runs} run{'' if runs == 1 else 's'}, "
+        f"{listed.responses} answered in the latest{latest})"
+    )
+
+
 async def _list(turn: Turn) -> None:
     pulses = await list_pulses(turn.runtime)
     if not pulses:
         await turn.reply("No pulses yet. Type **pulse new** to create one.")
         return
-    lines = [
-        f"#{pulse.id} {escape(pulse.question)} ({_shown_status(pulse.status)}, {runs} run(s), "
-        f"{responses} answered in the latest)"
-        for pulse, runs, responses in pulses
-    ]
+    lines = [_list_line(listed) for listed in pulses]
     await turn.reply("Pulses:\n" + "\n".join(lines))
 
 
@@ -281,7 +301,8 @@ async def home_section(turn: Turn) -> list[Block]:
     if not pulses:
         return [Text(text="Pulses", emphasis=True), Text(text="No pulses yet: type **pulse new**.")]
     lines = []
-    for pulse, _runs, responses in pulses:
+    for listed in pulses:
+        pulse, responses = listed.pulse, listed.responses
         found = await latest_results(turn.runtime, pulse.id or 0)
         view = found[1] if found else None
         shown = ""

@@ -101,14 +101,16 @@ async def _create(args: argparse.Namespace, runtime: CoreServices) -> int:
 async def _list(args: argparse.Namespace, runtime: CoreServices) -> int:
     pulses = await list_pulses(runtime)
     if args.json:
-        print(json.dumps([pulse_summary(pulse, runs) for pulse, runs, _ in pulses]))
+        print(json.dumps([pulse_summary(listed.pulse, listed.runs) for listed in pulses]))
         return 0
     if not pulses:
         print("clueline: no pulses yet; create one with `clueline pulse create`", file=sys.stderr)
-    for pulse, runs, responses in pulses:
+    for listed in pulses:
+        pulse, runs = listed.pulse, listed.runs
         summary = pulse_summary(pulse, runs)
         print(
-            f"{pulse.id}\t{pulse.status}\t{summary['schedule']}\t{runs} run(s)\t{responses} answered\t{pulse.question}"
+            f"{pulse.id}\t{pulse.status}\t{summary['schedule']}\t{runs} run(s)\t{listed.responses} answered"
+            f"\t{pulse.question}"
         )
     return 0
 

@@ -2,7 +2,7 @@
 
 The colleagues are not messaged (the terminal shows one person's chat); their answers are written the
 way real ones are (invitation flipped, pending ballot), so the threshold rules show as they would.
-Two earlier runs, closed weeks ago, give the results a trend. The sample run closes as soon as the
+Two earlier runs, closed weeks ago (made with the pulse when the demo loads), give the results a trend. The sample run closes as soon as the
 person at the terminal has answered, through the real close (mixing, threshold, results post): a demo
 cannot wait the three days a real pulse stays open.
 """
@@ -63,7 +63,13 @@ async def load_sample_pulse(runtime: CoreServices) -> None:
         closes_after="3d",
         results_target=SAMPLE_RESULTS,
     )
-    await create_pulse(runtime, spec, status=SAMPLE_STATUS)
+    pulse_id = await create_pulse(runtime, spec, status=SAMPLE_STATUS)
+    # Its closed runs of past weeks exist from the start, so the link and `pulse list` show the same history
+    # before and after the person runs the sample.
+    async with runtime.database.session() as session:
+        pulse = await session.get(Pulse, pulse_id)
+        assert pulse is not None
+        await _earlier_runs(session, pulse, runtime.clock.now(), _sample()["history"])
 
 
 async def run_sample_pulse(turn: Turn) -> bool:
@@ -80,7 +86,6 @@ async def run_sample_pulse(turn: Turn) -> bool:
             return False
         pulse.status = "scheduled"
         pulse.audience = json.dumps([f"console:{turn.user.user_id}"])
-        await _earlier_runs(session, pulse, runtime.clock.now(), sample["history"])
         run = await open_run(runtime, session, pulse, runtime.clock.now())
         answered = 0
         for colleague in colleagues:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Final
 
 from sqlalchemy import select
@@ -168,7 +169,17 @@ def empty_results(pulse: Pulse) -> PulseResults:
     return pulse_results(pulse.id, parse_kind(pulse.kind), 0, [], effective_threshold(pulse.threshold))
 
 
-async def list_pulses(runtime: CoreServices, created_by: str | None = None) -> list[tuple[Pulse, int, int]]:
+@dataclass(frozen=True)
+class ListedPulse:
+    """A pulse as lists show it: how many runs it had, and its newest run's responses and opening time."""
+
+    pulse: Pulse
+    runs: int
+    responses: int
+    latest_opened: datetime | None
+
+
+async def list_pulses(runtime: CoreServices, created_by: str | None = None) -> list[ListedPulse]:
     """Every pulse (or one person's) with its number of runs and its newest run's responses."""
     async with runtime.database.session() as session:
         query = select(Pulse).order_by(col(Pulse.id))
@@ -178,8 +189,9 @@ async def list_pulses(runtime: CoreServices, created_by: str | None = None) -> l
         listed = []
         for pulse in pulses:
             runs = await pulse_runs(session, pulse)
-            responses = await count_responses(session, runs[-1].id) if runs and runs[-1].id is not None else 0
-            listed.append((pulse, len(runs), responses))
+            latest = runs[-1] if runs else None
+            responses = await count_responses(session, latest.id) if latest and latest.id is not None else 0
+            listed.append(ListedPulse(pulse, len(runs), responses, latest.opens_at if latest else None))
         return listed
 
 
