@@ -141,9 +141,7 @@ def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_puls
     # The example audience is this chat, written as this platform's TARGET: one that works here.
     assert "Audience: channels or people (this chat is console:dm-you):" in done.stdout
     [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
-    assert (
-        f"#{created} Would you refer a friend to work here? to console:you (active, 1 run," in done.stdout
-    )
+    assert f"#{created} Would you refer a friend to work here? to console:you (active, 1 run," in done.stdout
 
 
 def test_a_pulse_for_this_chat_is_answered_in_the_demo_and_one_for_another_person_shows_as_theirs(
