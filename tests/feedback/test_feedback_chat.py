@@ -34,6 +34,18 @@ async def test_highlights_lists_what_was_chosen_with_why_and_where_it_went(fb_ru
     assert "Fine." not in reply
 
 
+async def test_feedback_highlights_spelt_as_the_cli_spells_it_lists_the_same_highlights(
+    fb_runtime: Runtime,
+) -> None:
+    await add_route(fb_runtime, "slack:CVOICE")
+    await intake_of(fb_runtime).accept([item(id="1")])
+    bot = TestBot(fb_runtime, user_id="lead")
+    await bot.push("highlights")
+    await bot.push("feedback highlights")
+    plain, spelt_as_the_cli = bot.pop_all()
+    assert spelt_as_the_cli == plain and "Export to Excel breaks on big reports" in plain
+
+
 async def test_a_highlight_no_route_takes_says_where_it_goes_or_that_nothing_takes_it(
     fb_runtime: Runtime,
 ) -> None:

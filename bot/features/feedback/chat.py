@@ -77,6 +77,9 @@ async def feedback(turn: Turn) -> None:
         await turn.reply(texts.route_removed(words[2], removed))
     elif words[:1] == ["digest-channel"] and len(words) == 2:
         await _digest_channel(turn, words[1])
+    elif words == ["highlights"]:
+        # As the CLI spells it (`clueline feedback highlights`); in chat it is its own command too.
+        await highlights(turn)
     else:
         await turn.reply(texts.FEEDBACK_USAGE)
 

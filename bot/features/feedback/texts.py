@@ -15,7 +15,7 @@ HOME_TITLE: Final = "Recent customer highlights"
 FEEDBACK_USAGE: Final = (
     "Use **feedback routes**, **feedback route add TARGET [--max-score N] [--min-score N] [--product P] "
     "[--tag T] [--keyword W] [--digest off|daily|weekly]**, **feedback route remove ID** or "
-    "**feedback digest-channel here|TARGET**."
+    "**feedback digest-channel here|TARGET**. For the recent customer highlights, type **highlights**."
 )
 NO_ROUTES: Final = "No routes yet."
 DIGEST_WHERE: Final = "Say this in the channel that should get the digest."
