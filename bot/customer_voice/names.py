@@ -32,6 +32,8 @@ _BEFORE = rf"""(?:{_RELATION}(?:,|\s+(?:named|called))?
     |(?:met|worked|working|dealt|dealing)\s+with|reached\s+out\s+to|asked(?:\s+for)?|ask\s+for|contacted
     |e-?mailed|messaged|pinged|thanks(?:\s+to)?|thank\s+you|thx|kudos\s+to|shout-?\s?out\s+to|props\s+to
     |hats\s+off\s+to|credit\s+to|cheers|(?:helped|assisted|handled|fixed|resolved|supported)\s+by
+    |(?:employees?|staff|people|colleagues|co-?workers|workers|names)(?:\s+[^\W\d_]+){{0,3}}?,?\s+
+        (?:such\s+as|like|including|e\.g\.)
     |with\s+(?:the\s+)?help\s+(?:of|from)|according\s+to|cc(?:'d)?:?|attn:?|(?-i:Mr|Mrs|Ms|Mx|Dr|Prof|Miss)\.?)"""
 # Words after a name: where the person works ("Ana from support") or who they are ("Tom, my manager"; the
 # comma is needed: "Invite your accountant" is an instruction).
@@ -39,6 +41,8 @@ _AFTER = rf"""(?:,?\s+(?:from|on|in|at)\s+(?:(?:my|our|your|the)\s+)?(?:[^\W\d_]
     |,\s*(?:my|our|your)\s+(?:{_RELATIONS}))(?!\w)"""
 _CUE_BEFORE = re.compile(rf"(?<![\w\[])(?i:{_BEFORE}),?\s+\Z", re.VERBOSE)
 _CUE_AFTER = re.compile(rf"(?i:{_AFTER})", re.VERBOSE)
+# Between names of one list ("Zoë and José", "Ana, Tom or Li"): the cue before the first is theirs too.
+_LIST_JOIN = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|\s(?:and|or|&)\s)\s*")
 _CUE_REACH = 60  # how far before a name its cue may start: the longest cue is well under this
 _SPAN_WORDS = 4  # "Ana Maria Lopez Garcia"
 _CANDIDATE = re.compile(rf"(?<![\w\[])(?:{_WORD})")
@@ -77,7 +81,12 @@ def named_people(text: str) -> tuple[str, set[str]]:
     done = 0
     # Only runs of name-like words are looked at, and only the words just around them: most feedback has few.
     for start, end, words in _spans(text):
-        if _CUE_AFTER.match(text, end) or _CUE_BEFORE.search(text, max(0, start - _CUE_REACH), start):
+        listed_with_the_last = bool(found) and _LIST_JOIN.fullmatch(text, done, start) is not None
+        if (
+            listed_with_the_last
+            or _CUE_AFTER.match(text, end)
+            or _CUE_BEFORE.search(text, max(0, start - _CUE_REACH), start)
+        ):
             found.update(words)
             pieces += [text[done:start], NAME]
             done = end

@@ -116,6 +116,17 @@ async def test_no_name_reaches_a_digest(fb_runtime: Runtime) -> None:
             "[name] from my team said so. Later [name] called back.",
         ),
         ("Dr. Müller and Zoë O'Brien from sales", "Dr. [name] and [name] from sales"),
+        # Names given as examples of people, and every name of a list after one cue.
+        (
+            "Payroll drops employees with accented names, such as Zoë and José.",
+            "Payroll drops employees with accented names, such as [name] and [name].",
+        ),
+        (
+            "My colleagues Ana, Tom or Li can't log in.",
+            "My colleagues [name], [name] or [name] can't log in.",
+        ),
+        # A list ends with its sentence.
+        ("We met Ana. And Bob said hi.", "We met [name]. And Bob said hi."),
     ],
 )
 def test_people_named_beside_person_words_are_redacted(text: str, expected: str) -> None:
@@ -141,6 +152,7 @@ def test_people_named_beside_person_words_are_redacted(text: str, expected: str)
         "Invite your accountant under Settings with the Bookkeeper role.",
         "Bank feeds from Xero stopped on Friday.",
         "Emails from your team land in spam.",
+        "Features like Dashboards and Reports feel slow.",
     ],
 )
 def test_ordinary_sentences_come_out_unchanged(kept: str) -> None:
