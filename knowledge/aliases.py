@@ -36,5 +36,14 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "excel": ("csv",),
     "hashbang": ("hash",),
     "routing": ("path",),
+    # A phone's platform is the docs' "mobile"; a currency's code is a "currency".
+    "iphone": ("mobile",),
+    "ipad": ("mobile",),
+    "ios": ("mobile",),
+    "android": ("mobile",),
+    **{
+        code: ("currency",)
+        for code in ("usd", "eur", "gbp", "chf", "jpy", "cad", "aud", "sek", "nok", "dkk", "pln")
+    },
 }
 ALIAS_WEIGHT = 0.5

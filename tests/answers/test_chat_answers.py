@@ -214,13 +214,14 @@ async def test_follow_up_in_the_bots_thread_uses_the_earlier_question(answers_ru
 
 
 @pytest.mark.parametrize(
-    ("earlier", "page", "unrelated"),
+    ("earlier", "page", "unrelated", "reply_starts"),
     [
         # Nothing of it is in the docs.
         (
             "how do I export invoices?",
             "Exporting invoices",
             "what is the airspeed velocity of an unladen swallow?",
+            "I don't know that yet",
         ),
         # Its own words find pages, none of which answers it; read with the earlier question ("sales"), the
         # campaign page would look sure.
@@ -228,24 +229,27 @@ async def test_follow_up_in_the_bots_thread_uses_the_earlier_question(answers_ru
             "when does the spring campaign start? sales is asking",
             "campaigns › Spring campaign",
             "does northpine integrate with salesforce?",
+            "I don't know that yet",
         ),
-        # Its word "invoices" finds the earlier page too; nothing in it refers back to the earlier question.
+        # Its word "invoices" finds the earlier page too; nothing in it refers back to the earlier question, and
+        # the FAQ answers it on its own ("USD" is a currency).
         (
             "how do I pause a recurring invoice",
             "Recurring invoices › Pause or stop a recurring invoice",
             "can I send invoices in USD?",
+            "From faq › Which currencies can I invoice in?",
         ),
     ],
 )
 async def test_an_unrelated_question_after_an_answered_one_is_not_answered_from_its_page(
-    answers_runtime: Runtime, earlier: str, page: str, unrelated: str
+    answers_runtime: Runtime, earlier: str, page: str, unrelated: str, reply_starts: str
 ) -> None:
     bot = TestBot(answers_runtime)
     await bot.push(earlier)
     assert f"From {page}" in bot.pop()
     await bot.push(unrelated)
     reply = bot.pop()
-    assert "I don't know that yet" in reply and f"From {page}" not in reply
+    assert reply.startswith(reply_starts) and f"From {page}" not in reply, reply
 
 
 async def test_empty_or_wordless_questions_get_a_hint(answers_runtime: Runtime) -> None:

@@ -67,6 +67,9 @@ def _retriever(corpus: str) -> Retriever:
         # The page says how "payment matching works": close in meaning, though "decide", "incoming" and
         # "belongs" are not on it (declined before the meaning feature, 0.45).
         ("company", "how does northpine decide an incoming payment belongs to an invoice?", "bank-sync.md"),
+        # A phone's platform is the docs' "mobile", a currency's code a "currency" (knowledge/aliases.py).
+        ("company", "does Northpine have an iPhone app?", "faq.csv"),
+        ("company", "can I send invoices in USD?", "faq.csv"),
         # A question of names alone: its meaning is the names themselves (declined when they had none).
         ("hoppscotch", "graphql?", "documentation/protocols/graphql.mdx"),
         ("hoppscotch", "mqtt", "documentation/protocols/realtime.mdx"),
