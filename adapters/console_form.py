@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from bot.core.types import Choice, Form, TextInput
 
 CANCEL = "cancel"
+# Typed for a field filled in already, it empties it (Enter keeps what is there).
+CLEAR = "-"
 # What people type to get out of something in a terminal: each leaves a form as "cancel" does.
 LEAVE_WORDS = frozenset({CANCEL, "quit", "exit", "stop"})
 
@@ -49,6 +51,8 @@ class FormPrompts:
             options = "\n".join(f"  {n}) {option.label}" for n, option in enumerate(block.options, start=1))
             default = f" (Enter: {block.initial})" if block.initial else ""
             return f"{block.label}{default}:\n{options}"
+        if block.initial:
+            return f"{block.label} (Enter: keep {block.initial}; - to clear):"
         hints = [f"e.g. {block.placeholder}"] if block.placeholder else []
         hints += ["Enter to skip"] if block.optional else []
         return f"{block.label}" + (f" ({', '.join(hints)})" if hints else "") + ":"
@@ -62,6 +66,10 @@ class FormPrompts:
             if chosen is None:
                 return f"Pick one by its number (1-{len(block.options)})."
             self.values[block.action_id] = chosen
+        elif not typed and block.initial:
+            self.values[block.action_id] = block.initial
+        elif typed == CLEAR and block.initial and block.optional:
+            self.values[block.action_id] = ""
         elif not typed and not block.optional:
             return "This one is needed."
         else:

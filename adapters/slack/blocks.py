@@ -196,6 +196,8 @@ def _input_block(block: TextInput | Choice) -> Json:
     element = {"type": "plain_text_input", "action_id": block.action_id, "multiline": block.multiline}
     if block.placeholder:
         element["placeholder"] = _plain(block.placeholder, 150)
+    if block.initial:
+        element["initial_value"] = block.initial
     return {
         "type": "input",
         "block_id": block.action_id,

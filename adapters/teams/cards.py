@@ -134,6 +134,7 @@ def render_block(block: Block) -> list[dict[str, Any]]:
                 "isMultiline": block.multiline,
                 "isRequired": not block.optional,
                 "placeholder": block.placeholder,
+                **({"value": block.initial} if block.initial else {}),
                 **({} if block.optional else {"errorMessage": f"{block.label} is required"}),
             }
         ]

@@ -195,6 +195,8 @@ class TextInput(Neutral):
     multiline: bool = False
     optional: bool = False
     placeholder: str = ""
+    # Filled in already (a form offered again with what was typed before); the person may change it.
+    initial: str = ""
     # Asked only when another field of the form got this value (field, value): a chat that asks one field at a
     # time skips it otherwise; a form shown whole (a modal, a card) shows it, its label saying when it counts.
     asked_when: tuple[str, str] | None = None

@@ -224,3 +224,17 @@ def test_the_link_shows_the_same_history_before_and_after_the_sample_pulse_runs(
     before, after = [line for line in done.stdout.splitlines() if line.startswith("Company: ")]
     # Only this month's figure may move with the answer just given; the months before are history.
     assert before.rsplit(" · ", 1)[0] == after.rsplit(" · ", 1)[0]
+
+
+def test_a_refused_pulse_form_is_fixed_in_the_demo_without_typing_it_all_again(tmp_path: Path) -> None:
+    # Question: Enter; audience (not one); when, tz; closes 2d; remind, threshold, results. Then "Fix it":
+    # the same fields, filled in; only the audience is typed again.
+    first = "\n#nowhere\n\n\n2d\n\n\n\n"
+    again = "\nconsole:you\n\n\n\n\n\n\n"
+    done = demo(f"pulse new\n{first}Fix it\n{again}pulse list\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "'#nowhere' is not an audience" in done.stdout and "[Fix it]" in done.stdout
+    assert "(this chat is console:dm-you) (Enter: keep #nowhere; - to clear):" in done.stdout
+    assert "Closes after (Enter: keep 2d; - to clear):" in done.stdout
+    [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
+    assert f"#{created} Would you refer a friend to work here? to console:you (active" in done.stdout

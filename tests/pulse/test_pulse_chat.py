@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.core.types import OutboundMessage, Text
+from bot.core.types import Choice, OutboundMessage, Text, TextInput
 from bot.features.pulse import render, texts
 from bot.features.pulse.views import list_pulses
 from bot.runtime import Runtime
@@ -77,6 +77,31 @@ async def test_the_pulse_list_tells_pulses_of_one_question_apart_by_audience_and
     listed = world.replies_to("ULEAD")[-1]
     assert "to slack:C1 (active, 1 run, 0 answered in the latest on 2026-06-01)" in listed, listed
     assert "to slack:U1, slack:U2 and 1 more (active" in listed, listed
+
+
+async def test_a_refused_new_pulse_form_opens_again_filled_in_as_it_was(world: PulseWorld) -> None:
+    await world.act(
+        "ULEAD",
+        render.CREATE_FORM,
+        audience="#general",
+        question="obstacles",
+        closes_after="2d",
+        threshold="",
+    )
+    assert "'#general' is not an audience" in world.replies_to("ULEAD")[-1]
+    [typed] = world.button_values("ULEAD", render.REFILL_ACTION)
+    await world.press(render.REFILL_ACTION, typed, by="ULEAD")
+    form = world.slack.forms[-1]
+    assert form.callback_id == render.CREATE_FORM
+    filled = {b.action_id: b.initial for b in form.blocks if isinstance(b, TextInput | Choice)}
+    assert (filled["audience"], filled["closes_after"], filled["question"]) == ("#general", "2d", "obstacles")
+    assert filled["threshold"] == "" and filled["when"] == ""
+    # Only a comms lead may open it; a forged value opens nothing.
+    await world.press(render.REFILL_ACTION, typed, by="U1")
+    assert world.replies_to("U1")[-1] == texts.NOT_A_LEAD
+    await world.press(render.REFILL_ACTION, "not json", by="ULEAD")
+    assert "can't be opened again" in world.replies_to("ULEAD")[-1]
+    assert len(world.slack.forms) == 1
 
 
 async def test_home_shows_a_comms_lead_their_pulses(world: PulseWorld) -> None:

@@ -176,3 +176,13 @@ def test_form_becomes_a_modal_with_input_blocks() -> None:
 def test_emphasised_short_text_is_a_header() -> None:
     [header] = render_message(OutboundMessage(text="h", blocks=[Text(text="Clueline", emphasis=True)])).blocks
     assert header == {"type": "header", "text": {"type": "plain_text", "text": "Clueline", "emoji": True}}
+
+
+def test_a_field_filled_in_already_opens_with_its_value() -> None:
+    form = Form(
+        callback_id="pulse.create",
+        title="New pulse",
+        blocks=[TextInput(action_id="audience", label="Audience", initial="#general")],
+    )
+    [audience] = render_form(form)["blocks"]
+    assert audience["element"]["initial_value"] == "#general"

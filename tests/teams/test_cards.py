@@ -172,3 +172,15 @@ def test_a_form_is_a_card_of_inputs_with_one_submit_carrying_the_callback_id() -
             "data": {"action_id": "expert:answer", "clueline_form": "1", "private_metadata": "q-17"},
         }
     ]
+
+
+def test_a_field_filled_in_already_opens_with_its_value() -> None:
+    card = form_card(
+        Form(
+            callback_id="pulse.create",
+            title="New pulse",
+            blocks=[TextInput(action_id="audience", label="Audience", initial="#general")],
+        )
+    )
+    [audience] = [element for element in card["body"] if element.get("id") == "audience"]
+    assert audience["value"] == "#general"

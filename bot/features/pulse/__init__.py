@@ -45,6 +45,7 @@ class PulseFeature:
         )
         dispatcher.action(render.COMMENT_FORM, chat.comment_form_submit)
         dispatcher.action(render.CREATE_FORM, chat.create_form_submit)
+        dispatcher.action(render.REFILL_ACTION, chat.refill_action, labels=(render.REFILL_LABEL,))
         dispatcher.action(RESULTS_ACTION, chat.demo_results_action)
         dispatcher.home_section(chat.home_section)
         runtime.scheduler.handle(OPEN_JOB, partial(open_job, runtime))

@@ -9,7 +9,7 @@ import re
 from bot.core.markdown import escape
 from bot.core.targets import target_of
 from bot.core.turn import Turn
-from bot.core.types import ActionEvent, Block, InboundMessage, OutboundMessage, Text
+from bot.core.types import ActionEvent, Block, Button, Buttons, InboundMessage, OutboundMessage, Text
 from bot.features.pulse import render, texts
 from bot.features.pulse.audience import AUDIENCE_EXAMPLE, audience_example_from
 from bot.features.pulse.ballots import (
@@ -212,13 +212,21 @@ async def comment_form_submit(turn: Turn) -> None:
     await _reply_comment(turn, result)
 
 
-async def create_form_submit(turn: Turn) -> None:
-    """A comms lead submitted the new-pulse form."""
+async def _comms_lead_action(turn: Turn) -> ActionEvent | None:
+    """The button or form event, when a comms lead sent it; anyone else is told it is not for them."""
     if not await turn.is_comms_lead():
         await turn.reply(texts.NOT_A_LEAD)
-        return
+        return None
     event = turn.event
     assert isinstance(event, ActionEvent)
+    return event
+
+
+async def create_form_submit(turn: Turn) -> None:
+    """A comms lead submitted the new-pulse form."""
+    event = await _comms_lead_action(turn)
+    if event is None:
+        return
     values = {key: value.strip() for key, value in event.form_values.items()}
     chosen = values.get("question", "enps")
     custom = chosen == "custom"
@@ -226,7 +234,7 @@ async def create_form_submit(turn: Turn) -> None:
     try:
         threshold = int(values["threshold"]) if values.get("threshold") else None
     except ValueError:
-        await turn.reply_privately("The threshold is a whole number, e.g. 5.")
+        await _refuse_form(turn, "The threshold is a whole number, e.g. 5.", values)
         return
     at = every = None
     if when and when != "now":
@@ -253,10 +261,40 @@ async def create_form_submit(turn: Turn) -> None:
             else AUDIENCE_EXAMPLE,
         )
     except PulseInputError as exc:
-        await turn.reply_privately(f"I couldn't create that pulse: {escape(str(exc))}")
+        await _refuse_form(turn, f"I couldn't create that pulse: {escape(str(exc))}", values)
         return
     pulse_id = await create_pulse(turn.runtime, spec)
     await turn.reply_privately(f"Pulse #{pulse_id} created: {escape(spec.question)}")
+
+
+# Slack carries at most 2,000 characters in a button's value; a longer form is not offered again.
+MAX_REFILL_CHARS = 1900
+
+
+async def _refuse_form(turn: Turn, why: str, values: dict[str, str]) -> None:
+    """Say why a new-pulse form was refused, with a button that opens it again filled in as it was."""
+    typed = json.dumps({key: value for key, value in values.items() if value})
+    if len(typed) > MAX_REFILL_CHARS or not turn.capabilities.forms:
+        await turn.reply_privately(why)
+        return
+    button = Button(label=render.REFILL_LABEL, action_id=render.REFILL_ACTION, value=typed, style="primary")
+    await turn.reply_privately(OutboundMessage(text=why, blocks=[Text(text=why), Buttons(buttons=[button])]))
+
+
+async def refill_action(turn: Turn) -> None:
+    """The "Fix it" button under a refused new-pulse form: the form again, filled in with what was typed."""
+    event = await _comms_lead_action(turn)
+    if event is None:
+        return
+    here = turn.conversation
+    try:
+        typed = json.loads(event.value)
+    except ValueError:
+        typed = None
+    if not isinstance(typed, dict) or here is None:
+        await turn.reply_privately("That form can't be opened again; type **pulse new**.")
+        return
+    await turn.open_form(render.create_form(target_of(here), {str(k): str(v) for k, v in typed.items()}))
 
 
 async def _reply_outcome(turn: Turn, result: AnswerResult, token: str | None = None) -> None:

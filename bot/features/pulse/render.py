@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Final
 
 from bot.core.markdown import escape
@@ -32,6 +32,9 @@ TEXT_FORM: Final = "pulse.textform:"
 ADD_COMMENT_ACTION: Final = "pulse.addcomment"
 COMMENT_FORM: Final = "pulse.commentform:"
 CREATE_FORM: Final = "pulse.create"
+# The button under a refused new-pulse form: the form again, filled in with what was typed.
+REFILL_ACTION: Final = "pulse.refill"
+REFILL_LABEL: Final = "Fix it"
 WRITE_LABEL: Final = "Write my answer"
 ADD_COMMENT_LABEL: Final = "Add a comment"
 
@@ -146,10 +149,30 @@ def comment_form(token: str) -> Form:
     )
 
 
-def create_form(here: str) -> Form:
+def create_form(here: str, typed: Mapping[str, str] | None = None) -> Form:
     """The form a comms lead fills in to create a pulse; `here` is the TARGET of the chat it was opened from,
-    the example of an audience and of a place for results that works on this platform."""
+    the example of an audience and of a place for results that works on this platform. Given what was typed
+    into it before (`typed`, a refused submission), it opens filled in with that."""
     from bot.core.types import Choice, Option
+
+    before = dict(typed or {})
+
+    def text(
+        action_id: str,
+        label: str,
+        *,
+        placeholder: str = "",
+        optional: bool = False,
+        asked_when: tuple[str, str] | None = None,
+    ) -> TextInput:
+        return TextInput(
+            action_id=action_id,
+            label=label,
+            placeholder=placeholder,
+            optional=optional,
+            asked_when=asked_when,
+            initial=before.get(action_id, ""),
+        )
 
     return Form(
         callback_id=CREATE_FORM,
@@ -161,38 +184,28 @@ def create_form(here: str) -> Form:
                 label="Question",
                 options=[Option(label=entry.text[:75], value=key) for key, entry in LIBRARY.items()]
                 + [Option(label="My own question (below)", value="custom")],
-                initial="enps",
+                initial=before.get("question") or "enps",
             ),
-            TextInput(
-                action_id="custom_question",
-                label="Your own question",
-                optional=True,
-                asked_when=("question", "custom"),
-            ),
+            text("custom_question", "Your own question", optional=True, asked_when=("question", "custom")),
             Choice(
                 action_id="kind",
                 label="Answers (own question)",
                 options=[Option(label=kind, value=kind) for kind in PULSE_KINDS],
-                initial="text",
+                initial=before.get("kind") or "text",
                 asked_when=("question", "custom"),
             ),
-            TextInput(
-                action_id="audience",
-                label=f"Audience: channels or people (this chat is {here})",
-            ),
-            TextInput(
-                action_id="when",
-                label="When: now, a time (2026-12-01T09:00:00+01:00) or cron ('0 9 * * MON')",
+            text("audience", f"Audience: channels or people (this chat is {here})"),
+            text(
+                "when",
+                "When: now, a time (2026-12-01T09:00:00+01:00) or cron ('0 9 * * MON')",
                 optional=True,
                 placeholder="now",
             ),
-            TextInput(
-                action_id="tz", label="Time zone (for cron)", optional=True, placeholder="Europe/Berlin"
-            ),
-            TextInput(action_id="closes_after", label="Closes after", optional=True, placeholder="3d"),
-            TextInput(action_id="reminder_after", label="Remind after", optional=True, placeholder="1d"),
-            TextInput(action_id="threshold", label="Threshold (at least 3)", optional=True, placeholder="5"),
-            TextInput(action_id="results", label="Post results to", optional=True, placeholder=here),
+            text("tz", "Time zone (for cron)", optional=True, placeholder="Europe/Berlin"),
+            text("closes_after", "Closes after", optional=True, placeholder="3d"),
+            text("reminder_after", "Remind after", optional=True, placeholder="1d"),
+            text("threshold", "Threshold (at least 3)", optional=True, placeholder="5"),
+            text("results", "Post results to", optional=True, placeholder=here),
         ],
     )
 
