@@ -1,0 +1,50 @@
+"""The new-pulse form through `clueline serve` on Slack: a refused one opens again, filled in as it was."""
+
+from __future__ import annotations
+
+from bot.features.pulse import render
+from tests.slack import payloads as p
+from tests.slack.conftest import running_serve
+from tests.support.fake_slack import FakeSlack
+
+
+def _typed(**fields: str) -> dict[str, object]:
+    values: dict[str, object] = {
+        name: {name: {"type": "plain_text_input", "value": value}} for name, value in fields.items()
+    }
+    values["question"] = {"question": {"type": "static_select", "selected_option": {"value": "enps"}}}
+    return values
+
+
+async def test_a_refused_pulse_form_in_slack_opens_again_with_what_was_typed(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    async with running_serve(database_url, fake_slack, extra_env={"CLUELINE_ADMINS": "slack:U0001"}) as serve:
+        status, _ = await serve.post(p.slash_command("pulse new", trigger_id="1.1.first"), json_body=False)
+        assert status == 200
+        [first] = await fake_slack.wait_for("views.open")
+        view = first.body["view"]
+        typed = _typed(audience="#general", closes_after="2d")
+        submission = p.view_submission(view["callback_id"], typed, private_metadata=view["private_metadata"])
+        status, _ = await serve.post(p.interactive(submission), json_body=False)
+        assert status == 200
+        [refusal] = await fake_slack.wait_for("chat.postEphemeral")
+        assert "'#general' is not an audience" in refusal.body["text"]
+        [value] = [
+            element["value"]
+            for block in refusal.body["blocks"]
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element["action_id"] == render.REFILL_ACTION
+        ]
+        press = p.block_actions(p.button(render.REFILL_ACTION, value), trigger_id="2.2.again")
+        status, _ = await serve.post(p.interactive(press), json_body=False)
+        assert status == 200
+        [_, again] = await fake_slack.wait_for("views.open", 2)
+    assert again.body["trigger_id"] == "2.2.again"
+    filled = {
+        block["block_id"]: block["element"].get("initial_value")
+        for block in again.body["view"]["blocks"]
+        if block["type"] == "input"
+    }
+    assert filled["audience"] == "#general" and filled["closes_after"] == "2d" and filled["when"] is None
