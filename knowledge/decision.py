@@ -7,11 +7,12 @@ document has then weighs as the rarest of them), the other words no
 document has (weighed by how specific they are in everyday English and by how many everyday words the store
 uses at all), how far the best page stands out, whether a question asking for a quantity finds a number
 where the page speaks of it, and how close in meaning the best passage is, read from word vectors shipped with
-the store (knowledge/meaning.py), so a page that says it in other words still counts. Every feature is a share from 0 to 1, so the weights carry from one corpus to
-another; they were fitted by bench/train_decision.py on chat-style questions written by people over three
-corpora (bench/data), the gold set and generated questions (bench/make_dev_set.py). When the store has chunk
-vectors and the question has one (dense retrieval on), a second weight set also reads how similar in meaning
-the question is to the closest chunk; without them the first set decides alone.
+the store (knowledge/meaning.py), so a page that says it in other words still counts. Every feature is a
+share from 0 to 1, so the weights carry from one corpus to another; they were fitted by
+bench/train_decision.py on chat-style questions written by people over three corpora (bench/data), the gold
+set and generated questions (bench/make_dev_set.py). When the store has chunk vectors and the question has
+one (dense retrieval on), a second weight set also reads how similar in meaning the question is to the
+closest chunk; without them the first set decides alone.
 """
 
 from __future__ import annotations

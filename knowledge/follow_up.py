@@ -7,7 +7,7 @@ import re
 
 from knowledge.framing import measure_words
 from knowledge.retrieve import Retrieval
-from knowledge.text import STOP_WORDS, Tokenizer
+from knowledge.text import Tokenizer
 
 # A follow-up is short ("and with Monzo?"); a longer question none of whose words any page uses is about
 # something else, and the thread's earlier question must not lend it an answer.
@@ -37,12 +37,12 @@ def refers_back(question: str) -> bool:
 def asks_on_its_own(question: str, tokenizer: Tokenizer) -> bool:
     """Whether a short question is whole by itself: it opens with a question word, names something of its own
     ("who is the ceo?", "where is the office?"), and neither adds to nor points back at what came before."""
-    if not _QUESTION_WORD.match(question) or _CONTINUATION.match(question) or refers_back(question):
+    if not _QUESTION_WORD.match(question) or plainly_follows_up(question):
         return False
     # A word that elsewhere only frames a question ("ceo" in "our ceo asks …") is its topic here; the measure
-    # after "how" ("how long?") is not.
+    # after "how" ("how long?") is not. (Tokenizer.words leaves stop words out.)
     measures = measure_words(question)
-    return any(w not in STOP_WORDS and w not in measures for w in tokenizer.words(question))
+    return any(w not in measures for w in tokenizer.words(question))
 
 
 def plainly_follows_up(question: str) -> bool:

@@ -22,7 +22,6 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.spelling import english_counts
-from knowledge.text import STOP_WORDS
 
 WORD_VECTORS_FILE = Path(__file__).with_name("word_vectors.npz")
 # Smooth inverse frequency (Arora, Liang and Ma, 2017): a word weighs SMOOTHING / (SMOOTHING + its share of
@@ -51,12 +50,10 @@ class WordVectors:
     weights: npt.NDArray[np.float32]
 
     def meaning(self, words: Iterable[str], stem: Callable[[str], str]) -> Meaning | None:
-        """The meaning of a text's words (stop words left out); None when it has none."""
+        """The meaning of a text's words (as Tokenizer.words gives them: stop words out); None without any."""
         ids: list[int] = []
         names: Counter[str] = Counter()
         for word in words:
-            if word in STOP_WORDS:
-                continue
             row = self.rows.get(word)
             if row is None:
                 names[stem(word)] += 1

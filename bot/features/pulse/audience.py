@@ -7,17 +7,20 @@ from dataclasses import dataclass
 from typing import Final
 
 from bot.core.services import CoreServices
-from bot.core.targets import Target, TargetError, names_a_person, parse_target
-from bot.core.types import UserRef
+from bot.core.targets import Target, TargetError, names_a_person, parse_target, target_of
+from bot.core.types import ConversationRef, UserRef
 
 log = logging.getLogger(__name__)
 
 AUDIENCE_EXAMPLE: Final = "e.g. slack:C0123ABCD (a channel's members) or slack:U0123ABCD (a person)"
 
 
-def audience_example_from(here: str) -> str:
-    """An example audience for someone in the chat whose TARGET is `here`: that chat, and how to name others."""
-    return f"e.g. {here} (this chat), or another channel or person named the same way"
+def audience_example_from(conversation: ConversationRef | None) -> str:
+    """An example audience for someone in this conversation: the chat itself, and how to name others (the
+    generic example where the event names no conversation)."""
+    if conversation is None:
+        return AUDIENCE_EXAMPLE
+    return f"e.g. {target_of(conversation)} (this chat), or another channel or person named the same way"
 
 
 class AudienceError(ValueError):

@@ -11,7 +11,7 @@ from bot.core.targets import target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, Button, Buttons, InboundMessage, OutboundMessage, Text
 from bot.features.pulse import render, texts
-from bot.features.pulse.audience import AUDIENCE_EXAMPLE, audience_example_from
+from bot.features.pulse.audience import audience_example_from
 from bot.features.pulse.ballots import (
     AnswerOutcome,
     AnswerResult,
@@ -256,9 +256,7 @@ async def create_form_submit(turn: Turn) -> None:
             threshold=threshold,
             results_target=values.get("results") or None,
             now=turn.runtime.clock.now(),
-            audience_example=audience_example_from(target_of(event.conversation))
-            if event.conversation
-            else AUDIENCE_EXAMPLE,
+            audience_example=audience_example_from(event.conversation),
         )
     except PulseInputError as exc:
         await _refuse_form(turn, f"I couldn't create that pulse: {escape(str(exc))}", values)

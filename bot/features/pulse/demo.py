@@ -2,9 +2,9 @@
 
 The colleagues are not messaged (the terminal shows one person's chat); their answers are written the
 way real ones are (invitation flipped, pending ballot), so the threshold rules show as they would.
-Two earlier runs, closed weeks ago (made with the pulse when the demo loads), give the results a trend. The sample run closes as soon as the
-person at the terminal has answered, through the real close (mixing, threshold, results post): a demo
-cannot wait the three days a real pulse stays open.
+Two earlier runs, closed weeks ago (made with the pulse when the demo loads), give the results a trend. The
+sample run closes as soon as the person at the terminal has answered, through the real close (mixing,
+threshold, results post): a demo cannot wait the three days a real pulse stays open.
 """
 
 from __future__ import annotations

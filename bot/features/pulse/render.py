@@ -155,7 +155,7 @@ def create_form(here: str, typed: Mapping[str, str] | None = None) -> Form:
     into it before (`typed`, a refused submission), it opens filled in with that."""
     from bot.core.types import Choice, Option
 
-    before = dict(typed or {})
+    before = typed or {}
 
     def text(
         action_id: str,
