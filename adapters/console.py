@@ -96,6 +96,8 @@ PRESS = "press "
 # Typed in the demo: the newest of the posts held at its start, printed with their buttons to press.
 POSTS = "posts"
 POSTS_SHOWN = 3
+# How much of a folded post shows: its heading and the line that says what it is about.
+FOLDED_LINES = 2
 # Typed outside a form (where they leave the form), these end the terminal chat.
 QUIT_WORDS = frozenset({"quit", "exit"})
 
@@ -115,8 +117,13 @@ class ConsoleAdapter:
         display_name: str = "You",
         picture_dir: Path | None = None,
         forms: bool = False,
+        fold_repeated_posts: bool = False,
     ) -> None:
         self._write = write
+        # A post to a channel shown in full once is, when the same kind comes again, shown in two lines: each
+        # declined question in the demo would otherwise print the whole experts' post in the person's terminal.
+        self._fold_repeated_posts = fold_repeated_posts
+        self._kinds_shown: set[tuple[str, str]] = set()
         self._picture_dir = picture_dir
         # With forms, a form is asked field by field (the demo); without, shown as text (chat tests).
         self.capabilities = self.capabilities.model_copy(update={"forms": forms})
@@ -221,7 +228,7 @@ class ConsoleAdapter:
             return
         self._write(f"The newest {len(newest)} of the {len(self._held_posts)} posts in channels:")
         for sent, message in newest:
-            self._print(sent, message)
+            self._print(sent, message, fold=False)
 
     def routes(self, sink: EventSink) -> list[web.RouteDef]:
         """The console has no HTTP routes."""
@@ -246,7 +253,7 @@ class ConsoleAdapter:
         self._print(sent, message)
         return sent
 
-    def _print(self, sent: SentMessage, message: OutboundMessage) -> None:
+    def _print(self, sent: SentMessage, message: OutboundMessage, fold: bool = True) -> None:
         """Print a message with its buttons, headed by its channel unless it is the chat with the person."""
         if sent.conversation.is_direct and not self._is_mine(sent.conversation):
             # Another person's DM (a pulse sent to a colleague of the sample company): shown for what it is,
@@ -258,8 +265,27 @@ class ConsoleAdapter:
         text = render_text(message, self._picture_dir)
         if sent.conversation.is_direct:
             self._shown[sent.message_id] = text
-        heading = "" if sent.conversation.is_direct else f"[#{sent.conversation.channel}] "
+        if sent.conversation.is_direct:
+            self._write(text + presses)
+            return
+        heading = f"[#{sent.conversation.channel}] "
+        if fold and self._folds(sent, text, presses):
+            self._held_posts.append((sent, message))
+            self._write(
+                heading + "\n".join(text.splitlines()[:FOLDED_LINES]) + f"  (type {POSTS} to see it all)"
+            )
+            return
         self._write(heading + text + presses)
+
+    def _folds(self, sent: SentMessage, text: str, presses: str) -> bool:
+        """Whether a post is a kind already shown in full in its channel (same first line), with no buttons."""
+        if not self._fold_repeated_posts or presses:
+            return False
+        kind = (sent.conversation.channel, text.split("\n", 1)[0])
+        if kind in self._kinds_shown:
+            return True
+        self._kinds_shown.add(kind)
+        return False
 
     def _is_mine(self, conversation: ConversationRef) -> bool:
         return conversation.channel == self.direct.channel

@@ -180,7 +180,12 @@ def _demo(args: argparse.Namespace) -> int:
     if args.database and not Path(args.database).parent.is_dir():
         raise CommandFailed(f"no such folder for --database: {Path(args.database).parent}")
     # Charts are written where the person can open them after the demo (its database is temporary).
-    console = ConsoleAdapter(write=_print_until_closed, picture_dir=Path(tempfile.gettempdir()), forms=True)
+    console = ConsoleAdapter(
+        write=_print_until_closed,
+        picture_dir=Path(tempfile.gettempdir()),
+        forms=True,
+        fold_repeated_posts=True,
+    )
     return run_demo(console, args.database)
 
 

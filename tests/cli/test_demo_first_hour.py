@@ -238,3 +238,19 @@ def test_a_refused_pulse_form_is_fixed_in_the_demo_without_typing_it_all_again(t
     assert "Closes after (Enter: keep 2d; - to clear):" in done.stdout
     [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
     assert f"#{created} Would you refer a friend to work here? to console:you (active" in done.stdout
+
+
+def test_a_second_declined_question_shows_the_experts_post_in_two_lines_and_posts_shows_it_all(
+    tmp_path: Path,
+) -> None:
+    done = demo("what is the max number of shared links?\nwhat colour is the ceo car?\nposts\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    first, second = done.stdout.split("[#experts] ")[1:3]
+    assert "the closest pages I found were" in first and "Reply in this thread" in first
+    shown = second.split("The newest")[0].strip().splitlines()
+    assert shown == [
+        "A question I couldn't answer well",
+        "You asked: “what colour is the ceo car?”  (type posts to see it all)",
+    ]
+    in_full = done.stdout.split("The newest 3 of the")[1].split("[#experts] ")[1]
+    assert "what colour is the ceo car?" in in_full and "Reply in this thread" in in_full
