@@ -41,6 +41,10 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?:;])\s+|\n+")
 _DIGIT = re.compile(r"\d")
 # Two terms stand near each other when at most this many positions apart ("shared links", "links you share").
 NEAR_WORDS = 2
+# A word no document has may join two they write apart, each this long at least ("cash" + "flow"); the chunks
+# holding both that are read for the two side by side, at most.
+COMPOUND_PART = 3
+COMPOUND_CHUNKS = 50
 
 
 @dataclass(frozen=True)
@@ -192,15 +196,34 @@ class LexicalIndex:
         """Whether the word is in so many chunks (a third or more) that it names no topic, like the product's name."""
         return self._idf.get(self.tokenizer.stem(word), self._unknown_idf) <= COMMON_IDF
 
-    def _spelt_right(self, word: str) -> str:
-        """The word, or the documents' word it is a typo of."""
+    def _as_the_documents_write(self, word: str) -> tuple[str, ...]:
+        """The word; or the documents' word it is a typo of; or the two words it joins that the documents write
+        apart ("cashflow" where they say "cash flow" or "cash-flow")."""
         if self.speller is None or self.tokenizer.stem(word) in self._idf:
-            return word
-        return self.speller.correct(word) or word
+            return (word,)
+        corrected = self.speller.correct(word)
+        if corrected:
+            return (corrected,)
+        return self._written_apart(word) or (word,)
+
+    def _written_apart(self, word: str) -> tuple[str, str] | None:
+        """The two words a word joins, where the documents have them side by side; None if they never do
+        ("salesforce" is not "sales force" unless a page says so)."""
+        for cut in range(COMPOUND_PART, len(word) - COMPOUND_PART + 1):
+            first, second = self.tokenizer.terms(word[:cut]), self.tokenizer.terms(word[cut:])
+            if len(first) != 1 or len(second) != 1 or not (self.knows(first[0]) and self.knows(second[0])):
+                continue
+            both = np.intersect1d(self._postings[first[0]][0], self._postings[second[0]][0])
+            pair = (first[0], second[0])
+            if any(pair in self.near_pairs(int(position)) for position in both[:COMPOUND_CHUNKS]):
+                return word[:cut], word[cut:]
+        return None
 
     def query_terms(self, query: str) -> QueryTerms:
         """The unique terms of a query (typos read as the documents' words), each with its idf and alias terms."""
-        words = dict.fromkeys(self._spelt_right(w) for w in self.tokenizer.words(query))
+        words = dict.fromkeys(
+            read for w in self.tokenizer.words(query) for read in self._as_the_documents_write(w)
+        )
         by_term: dict[str, tuple[str, ...]] = {}
         framing: dict[str, bool] = {}
         dictionary: dict[str, bool] = {}

@@ -16,6 +16,7 @@ IBAN = "[iban]"
 NAME = "[name]"
 # The words of the placeholders: never a theme, a specific or a phrase of their own.
 PLACEHOLDER_WORDS = frozenset({"email", "phone", "card", "iban", "name"})
+_PLACEHOLDER = re.compile(r"\[(?:email|phone|card|iban|name)\]")
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
 # An IBAN as written: country, check digits, then groups (often of four) separated by single spaces.
@@ -62,6 +63,11 @@ class Redaction:
 def redact(text: str, customer_name: str | None = None) -> str:
     """The text with personal data replaced by [email], [phone], [card], [iban] and [name]."""
     return redaction(text, customer_name).text
+
+
+def without_placeholders(text: str) -> str:
+    """The redacted text with its placeholders blanked: "[card]" is not the word "card" a text may use."""
+    return _PLACEHOLDER.sub(" ", text)
 
 
 def without_payment_data(text: str) -> str:

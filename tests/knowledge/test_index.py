@@ -110,6 +110,24 @@ def test_misspelt_word_is_read_as_the_word_the_documents_use() -> None:
     assert hits[0].coverage == 1.0
 
 
+def test_a_joined_word_is_read_as_the_two_words_the_documents_write_apart() -> None:
+    index = LexicalIndex.build(
+        [
+            make_chunk("reports", "The cash-flow forecast looks 90 days ahead."),
+            make_chunk("billing", "Invoices are emailed every month."),
+        ]
+    )
+    assert [h.chunk.chunk_key for h in index.search("cashflow", 5)] == ["reports"]
+
+
+def test_a_joined_word_the_documents_never_write_side_by_side_stays_unknown() -> None:
+    # "sales" and "force" are both on the page, but never together: "salesforce" is a name the docs lack.
+    index = LexicalIndex.build(
+        [make_chunk("team", "Sales teams see every invoice. An admin can force a resend.")]
+    )
+    assert index.search("salesforce", 5) == []
+
+
 def test_real_word_no_document_has_stays_unknown() -> None:
     # "clarity" is one letter from "clarify", but it is a word: a question about it is out of scope.
     index = LexicalIndex.build([make_chunk("faq", "We clarify the export settings here.")])

@@ -14,6 +14,7 @@ from sqlmodel import col
 from bot.core.markdown import escape
 from bot.core.services import CoreServices
 from bot.core.types import Block, ContextLine, OutboundMessage, Text
+from bot.customer_voice.redaction import without_placeholders
 from bot.db.models import PlaceSetting
 from bot.features.answers import texts
 from bot.features.answers.experts import EXPERTS_PLACE, conversation_of
@@ -86,7 +87,7 @@ def group_by_theme(questions: Sequence[GapQuestion]) -> list[GapTheme]:
     term_sets: list[set[str]] = []
     for question in questions:
         terms: set[str] = set()
-        for word in tokenizer.words(question.text):
+        for word in tokenizer.words(without_placeholders(question.text)):
             if word.isdigit():
                 continue
             stem = next(iter(tokenizer.terms(word)), word)

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from bot.clock import Clock
 from bot.core.types import ConversationRef, UserRef
+from bot.customer_voice.redaction import redact
 from bot.db.database import Database
 from bot.features.answers.tables import AnswerVote, ExpertReply, Question
 
@@ -60,7 +61,9 @@ class QuestionLog:
             conversation=asked.conversation.model_dump_json(),
             conversation_key=asked.conversation.key[:400],
             thread=asked.conversation.thread,
-            text=clean_text(asked.text),
+            # Kept as the experts and the gaps will read it: a customer's email, phone or card number pasted
+            # into a question is no one's business there.
+            text=redact(clean_text(asked.text)),
             answer=asked.answer,
             answered=asked.answered,
             chunk_keys=json.dumps(list(asked.chunk_keys)),
