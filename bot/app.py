@@ -158,15 +158,17 @@ async def running(process: Process, *, migrate: bool = True, start: bool = True)
         if migrate:
             await runtime.database.check()
             await migrations.upgrade(runtime.database)
-        if start:
-            for adapter in process.adapters:
-                await adapter.start()
+        started: list[ChatAdapter] = []
         try:
+            # An adapter whose start fails (a token its platform refuses) is stopped too: it may have opened
+            # its HTTP session first.
+            for adapter in process.adapters if start else ():
+                started.append(adapter)
+                await adapter.start()
             yield process
         finally:
-            if start:
-                for adapter in process.adapters:
-                    await adapter.stop()
+            for adapter in started:
+                await adapter.stop()
     finally:
         await runtime.inbound.close()
         await runtime.database.dispose()

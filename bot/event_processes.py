@@ -178,7 +178,11 @@ def main() -> int:
     configure_logging(settings.log_level, settings.log_format)
     # Below serve in the CPU queue: when the machine is busy the acks go first, the answers wait.
     os.nice(_NICENESS)
-    asyncio.run(answer_events(settings))
+    try:
+        asyncio.run(answer_events(settings))
+    except SettingError:
+        # A setting refused at start (a bot token): serve, started with the same settings, says so in one line.
+        return 1
     return 0
 
 

@@ -38,7 +38,7 @@ from bot.core.types import (
     UserRef,
 )
 from bot.db.database import Database
-from bot.settings import Settings
+from bot.settings import SettingError, Settings
 
 PLATFORM = "slack"
 
@@ -116,6 +116,12 @@ class SlackAdapter:
         await self._api.open()
         if self._single is not None:
             await self._single.load()
+            if self._api.token_refused:
+                # Serving on would acknowledge and drop every event: stop here, as for any bad setting.
+                raise SettingError(
+                    f"SLACK_BOT_TOKEN was refused by Slack ({self._api.token_refused}): copy the Bot User OAuth "
+                    "Token (xoxb-…) from your app's OAuth & Permissions page"
+                )
         if self._settings.slack_app_token and self._sink is not None:
             from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 

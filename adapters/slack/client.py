@@ -43,6 +43,8 @@ class SlackClient:
         self._clients: dict[str, AsyncWebClient] = {}
         # The token-less client bolt (OAuth flow, Socket Mode) calls Slack with.
         self.bolt_client = self._new_client(None)
+        # Slack's reason for refusing SLACK_BOT_TOKEN at auth.test ("invalid_auth"), once it has.
+        self.token_refused: str | None = None
 
     async def open(self) -> None:
         """Open the shared HTTP session."""
@@ -73,13 +75,19 @@ class SlackClient:
         )
 
     async def auth_test(self) -> AuthorizeResult | None:
-        """Who SLACK_BOT_TOKEN's bot is (None without a token, or when Slack did not answer)."""
+        """Who SLACK_BOT_TOKEN's bot is (None without a token, or when Slack did not answer or refused it: then
+        `token_refused` says why)."""
         token = self._settings.slack_bot_token
         if not token:
             return None
         try:
             answer = await self._client(token).auth_test()
-        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+        except SlackApiError as exc:
+            if error_code(exc) in TOKEN_GONE:
+                self.token_refused = error_code(exc)
+            log.error("Slack auth.test failed: %s", reason(exc))
+            return None
+        except (aiohttp.ClientError, TimeoutError) as exc:
             log.error("Slack auth.test failed: %s", reason(exc))
             return None
         return AuthorizeResult(
