@@ -5,7 +5,8 @@ Applied as a filter on the handler (not by asking each library to behave), so it
   request and response bodies below WARNING: a person's id beside the answer they clicked or typed, the
   one-tap tokens of their invitation, customers' emails. Their records below WARNING are dropped; our
   own (and alembic's migration lines, and aiohttp's access lines) stay at the level the operator chose.
-- Every record that stays is rewritten with secrets and personal data masked, its traceback included.
+- Every record that stays is rewritten with secrets and personal data masked (a URL's query values too: an
+  access line of the OAuth redirect carries its code), its traceback included.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ _MASKS: Final = (
     (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[email]"),
     (re.compile(r"\b(pulse\.(?:answer\.|textform:|commentform:))[^\s\"',}\]]+"), r"\1[answer]"),
     (re.compile(r"\b\d+ of \d+ answered\b"), "[progress]"),
+    # A URL's query values (an OAuth code and state, a link's token) in an access line or an error.
+    (re.compile(r"([?&][A-Za-z_][\w.-]*=)[^&\s\"']+"), r"\1[value]"),
     # PostgreSQL's own detail of a constraint violation quotes the values (a name, a comment) in its message.
     (re.compile(r"(\bKey \([^)\n]*\)=)\(.*"), r"\1([value])"),
     (re.compile(r"\bFailing row contains \(.*"), "Failing row contains ([row])"),

@@ -8,6 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import IO
 
 import aiohttp
 import pytest
@@ -69,13 +70,26 @@ def process_env(database_url: str, fake: FakeSlack, **settings: str) -> dict[str
 
 @asynccontextmanager
 async def running_serve(
-    database_url: str, fake: FakeSlack, *, module: str = "bot.cli", extra_env: dict[str, str] | None = None
+    database_url: str,
+    fake: FakeSlack,
+    *,
+    module: str = "bot.cli",
+    extra_env: dict[str, str] | None = None,
+    log: IO[bytes] | None = None,
 ) -> AsyncIterator[Serve]:
-    """`python -m bot.cli serve` (or a test launcher) on a free port, stopped with SIGTERM afterwards."""
+    """`python -m bot.cli serve` (or a test launcher) on a free port, stopped with SIGTERM afterwards; its log
+    goes to `log` when given."""
     port = free_port()
     env = process_env(database_url, fake, PORT=str(port), HOST="127.0.0.1", **(extra_env or {}))
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", module, "serve", cwd=ROOT, env=env, stdout=asyncio.subprocess.DEVNULL
+        sys.executable,
+        "-m",
+        module,
+        "serve",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=log,
     )
     async with aiohttp.ClientSession() as session:
         serve = Serve(process, port, session)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 from adapters.slack.stores import DatabaseInstallationStore, DatabaseOAuthStateStore
 from bot.clock import ManualClock, SystemClock
@@ -58,6 +59,23 @@ async def test_redirect_with_an_unknown_state_installs_nothing(
         assert done.status in (400, 401, 403)
     assert not fake_slack.calls_to("oauth.v2.access")
     assert await installations(database_url) == []
+
+
+async def test_the_access_log_of_the_oauth_redirect_shows_neither_its_code_nor_its_state(
+    database_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    env = {**OAUTH_ENV, "CLUELINE_LOG_LEVEL": "DEBUG"}
+    with (tmp_path / "serve.log").open("wb") as log:
+        async with (
+            running_serve(database_url, fake_slack, extra_env=env, log=log) as serve,
+            serve.session.get(
+                f"{serve.url}/slack/oauth_redirect", params={"code": "1234.5678.c0dE", "state": "st4te-abc"}
+            ) as done,
+        ):
+            assert done.status in (400, 401, 403)
+    logged = (tmp_path / "serve.log").read_text()
+    assert "/slack/oauth_redirect?code=" in logged  # the access line is there
+    assert "c0dE" not in logged and "st4te-abc" not in logged
 
 
 async def test_oauth_state_is_consumed_once_and_expires(database_url: str) -> None:
