@@ -126,6 +126,16 @@ def test_bad_audience_is_refused_with_an_example(cli: Cli) -> None:
     assert code == 1 and "slack:C0123ABCD" in err
 
 
+def test_a_mistyped_library_key_is_refused_with_the_keys_and_nothing_is_sent(cli: Cli) -> None:
+    code, out, err = cli("pulse", "create", "--question", "enpss", "--audience", "slack:C1")
+    assert code == 1 and out == ""
+    assert "'enpss' is no library question (enps, obstacles" in err and err.count("\n") == 1
+    assert cli("pulse", "list", "--json")[:2] == (0, "[]\n")
+    # A question of one word is still a question when it asks: it goes out as free text.
+    code, out, _ = cli("pulse", "create", "--question", "Thoughts?", "--audience", "slack:C1")
+    assert code == 0 and out.strip().isdigit()
+
+
 async def test_results_after_a_run_and_csv_export_escapes_formulas(world: PulseWorld, cli: Cli) -> None:
     pulse_id = await world.create(question="=1+1 How fair was this week?", kind="scale", closes_after="1d")
     await world.settle()

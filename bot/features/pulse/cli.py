@@ -9,7 +9,7 @@ import sys
 from bot.core.services import CoreServices
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.export import comments_csv, results_csv
-from bot.features.pulse.questions import PULSE_KINDS
+from bot.features.pulse.questions import LIBRARY, PULSE_KINDS
 from bot.features.pulse.runs import create_pulse
 from bot.features.pulse.spec import PulseInputError, build_spec
 from bot.features.pulse.tables import Pulse
@@ -30,7 +30,11 @@ def add_pulse_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     actions = pulse.add_subparsers(dest="pulse_command", metavar="ACTION", required=True)
 
     create = actions.add_parser("create", help="create a pulse; prints its id")
-    create.add_argument("--question", required=True, help="enps, another library key, or your own question")
+    create.add_argument(
+        "--question",
+        required=True,
+        help=f"a library key ({', '.join(LIBRARY)}) or your own question, as a sentence",
+    )
     create.add_argument(
         "--kind", choices=PULSE_KINDS, help="how a custom question is answered (default text)"
     )

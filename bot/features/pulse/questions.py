@@ -68,7 +68,8 @@ def parse_kind(kind: str) -> PulseKind:
 def resolve_question(question: str, kind: str | None) -> PulseQuestion:
     """Turn `--question` and `--kind` into a question: a library key or library wording, or custom text.
 
-    A custom question without a kind is free text, since nothing else is known about its answers.
+    A custom question without a kind is free text, since nothing else is known about its answers; one word
+    without a question mark is refused as a mistyped key.
     """
     wanted_kind = parse_kind(kind) if kind is not None else None
     text = " ".join(question.split())
@@ -84,6 +85,12 @@ def resolve_question(question: str, kind: str | None) -> PulseQuestion:
                 "leave out --kind or write your own question."
             )
         return library_match
+    if " " not in text and not text.endswith("?"):
+        # One word and no question mark is a library key mistyped ("enpss"), not a question to send out now.
+        raise InvalidQuestion(
+            f"{text!r} is no library question ({', '.join(LIBRARY)}); a question of your own is a sentence, "
+            "such as 'How was your week?'."
+        )
     if len(text) > MAX_QUESTION_LENGTH:
         raise InvalidQuestion(f"The question is {len(text)} characters; keep it to {MAX_QUESTION_LENGTH}.")
     return _question(text, wanted_kind or "text")
