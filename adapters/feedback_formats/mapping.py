@@ -31,6 +31,17 @@ _ALIASES: Mapping[str, str] = {
     "comment": "text",
     "date": "received_at",
     "tag": "tags",
+    # What survey tools call them in their exports (Typeform's "Date Submitted" and "Response ID").
+    "date_submitted": "received_at",
+    "submitted_at": "received_at",
+    "submitted": "received_at",
+    "created_at": "received_at",
+    "timestamp": "received_at",
+    "response_date": "received_at",
+    "response_id": "id",
+    "submission_id": "id",
+    "respondent_id": "id",
+    "feedback_id": "id",
 }
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 # Headers that name a score without saying "score": a survey tool's "NPS" or "CSAT" column, a "Rating", or the

@@ -111,6 +111,13 @@ def test_columns_named_like_our_fields_need_no_mapping() -> None:
     )
 
 
+def test_a_typeform_export_keeps_its_dates_and_ids_without_a_mapping() -> None:
+    text = "Response ID,Date Submitted,Comment\nabc123,2026-11-20T09:14:00Z,Slow sync\n"
+    [(_, item)] = verdicts(text)
+    assert isinstance(item, FeedbackItem)
+    assert (item.id, item.received_at) == ("abc123", datetime(2026, 11, 20, 9, 14, tzinfo=UTC))
+
+
 def test_a_mapped_column_missing_from_the_file_is_refused_at_once() -> None:
     with pytest.raises(InvalidMapping) as caught:
         parse_csv("Comment,Score\nx,1\n", parse_mapping("text=Comment,score=NPS"), "s")
