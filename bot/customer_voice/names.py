@@ -24,7 +24,8 @@ _DEPARTMENTS = r"""team|support|sales|billing|accounts|accounting|finance|custom
 _RELATION = (
     rf"(?:my|our|your|the|an?|one\s+of\s+(?:my|our|your))\s+(?:[^\W\d_]+\s+){{0,2}}?(?:{_RELATIONS})s?"
 )
-# Words before a name: who someone is to the writer, what the writer did with them, or whom they thank.
+# Words before a name: who someone is to the writer, what the writer did with them, whom they thank, or the
+# writer's own name ("This is Jane Doe", "I'm Raj", "Regards, Ana").
 _BEFORE = rf"""(?:{_RELATION}(?:,|\s+(?:named|called))?
     |(?:someone|somebody)\s+(?:named|called)
     |(?:I|we|he|she|they)\s+(?:called|told|met|phoned|rang|thanked|pinged|emailed|asked)
@@ -34,7 +35,8 @@ _BEFORE = rf"""(?:{_RELATION}(?:,|\s+(?:named|called))?
     |hats\s+off\s+to|credit\s+to|cheers|(?:helped|assisted|handled|fixed|resolved|supported)\s+by
     |(?:employees?|staff|people|colleagues|co-?workers|workers|names)(?:\s+[^\W\d_]+){{0,3}}?,?\s+
         (?:such\s+as|like|including|e\.g\.)
-    |with\s+(?:the\s+)?help\s+(?:of|from)|according\s+to|cc(?:'d)?:?|attn:?|(?-i:Mr|Mrs|Ms|Mx|Dr|Prof|Miss)\.?)"""
+    |with\s+(?:the\s+)?help\s+(?:of|from)|according\s+to|cc(?:'d)?:?|attn:?|(?-i:Mr|Mrs|Ms|Mx|Dr|Prof|Miss)\.?
+    |this\s+is|my\s+name(?:\s+is|['’]s)|(?-i:I)\s+am|(?-i:I)['’]m|(?:kind\s+|best\s+|warm\s+)?regards|sincerely)"""
 # Words after a name: where the person works ("Ana from support") or who they are ("Tom, my manager"; the
 # comma is needed: "Invite your accountant" is an instruction).
 _AFTER = rf"""(?:,?\s+(?:from|on|in|at)\s+(?:(?:my|our|your|the)\s+)?(?:[^\W\d_]+\s+)?(?:{_DEPARTMENTS})

@@ -127,6 +127,11 @@ async def test_no_name_reaches_a_digest(fb_runtime: Runtime) -> None:
         ),
         # A list ends with its sentence.
         ("We met Ana. And Bob said hi.", "We met [name]. And Bob said hi."),
+        # The writer's own name, introduced or signed.
+        ("This is Jane Doe, we were charged twice.", "This is [name], we were charged twice."),
+        ("Hi, I'm Raj and the export is broken", "Hi, I'm [name] and the export is broken"),
+        ("My name is Ana Lopez; sync fails daily.", "My name is [name]; sync fails daily."),
+        ("Sync fails daily. Kind regards,\nPriya Patel", "Sync fails daily. Kind regards,\n[name]"),
     ],
 )
 def test_people_named_beside_person_words_are_redacted(text: str, expected: str) -> None:
@@ -153,6 +158,8 @@ def test_people_named_beside_person_words_are_redacted(text: str, expected: str)
         "Bank feeds from Xero stopped on Friday.",
         "Emails from your team land in spam.",
         "Features like Dashboards and Reports feel slow.",
+        "This is Excel export failing again.",
+        "I am unhappy with Stripe payouts.",
     ],
 )
 def test_ordinary_sentences_come_out_unchanged(kept: str) -> None:
