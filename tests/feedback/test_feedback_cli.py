@@ -145,3 +145,20 @@ def test_highlights_prints_the_chosen_items_with_why_and_where(database_url: str
     assert "[phone]" in chosen["r-1"]["text"] and "7946" not in result.stdout
     later = clueline(database_url, "feedback", "highlights", "--since", "2026-12-01")
     assert later.returncode == 0 and "no highlights" in later.stdout
+
+
+def test_highlights_all_lists_what_was_not_chosen_and_why(database_url: str, tmp_path: Path) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(EXPORT.replace("r-3,2026-11-20 11:30,11,Out of range", "r-3,2026-11-20 11:30,8,Fine"))
+    clueline(database_url, "feedback", "import", str(export), "--map", MAPPING)
+    listed = clueline(database_url, "feedback", "highlights", "--all", "--json")
+    assert listed.returncode == 0, listed.stderr
+    entries = {entry["id"]: entry for entry in json.loads(listed.stdout)}
+    assert set(entries) == {"r-1", "r-2", "r-3"}
+    assert (entries["r-1"]["highlight"], entries["r-3"]["highlight"]) == (True, False)
+    shown = clueline(database_url, "feedback", "highlights", "--all").stdout
+    fine = shown.split("NPS 8")[1]
+    assert "not a highlight: it scored" in fine.split("\n2026")[0]
+    # Without --all, the contract's shape: only what was chosen, with no field of --all's.
+    chosen = json.loads(clueline(database_url, "feedback", "highlights", "--json").stdout)
+    assert {entry["id"] for entry in chosen} == {"r-1", "r-2"} and "highlight" not in chosen[0]

@@ -184,6 +184,23 @@ async def test_a_row_scored_before_names_were_redacted_shows_its_why_without_the
     assert _named(listed) == []
 
 
+async def test_a_row_redacted_by_an_earlier_version_shows_its_text_redacted_as_now(
+    fb_runtime: Runtime,
+) -> None:
+    await _named_feedback(fb_runtime)
+    async with fb_runtime.database.session() as session:
+        # Stored by a version whose redaction missed a name: the stored text still carries it.
+        await session.execute(
+            update(FeedbackRecord)
+            .where(col(FeedbackRecord.external_id) == "n2")
+            .values(redacted_text="Ana Lopez from my team says bank sync fails.")
+        )
+    bot = TestBot(fb_runtime)
+    await bot.push("highlights")
+    listed = bot.pop()
+    assert "bank sync" in listed and _named(listed) == []
+
+
 def test_a_post_built_from_an_unredacted_score_checks_its_why(
     scorer: HighlightScorer, make_item: MakeItem
 ) -> None:

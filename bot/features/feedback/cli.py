@@ -16,12 +16,14 @@ from tqdm import tqdm
 from bot.core.records import UnreadableRecords
 from bot.core.services import CoreServices
 from bot.core.targets import TargetError, parse_target
+from bot.customer_voice.scoring import HIGHLIGHT_THRESHOLD
 from bot.features.feedback import manage
 from bot.features.feedback.digest import score_badge
 from bot.features.feedback.importing import Importing, import_verdicts
 from bot.features.feedback.reading import verdicts
 from bot.features.feedback.routing import DIGEST_MODES, InvalidRoute, describe_route, parse_route
-from bot.features.feedback.rows import json_list, record_item, shown_reasons
+from bot.features.feedback.rows import json_list, record_item, shown_reasons, shown_text
+from bot.features.feedback.tables import FeedbackRecord
 
 CLI_USER = "cli"
 
@@ -68,6 +70,9 @@ def add_commands(
     chosen.add_argument("--since", help="only items received on or after this date (ISO-8601)")
     chosen.add_argument("--json", action="store_true", help="print a JSON list")
     chosen.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    chosen.add_argument(
+        "--all", action="store_true", help="every item, each saying whether it was chosen and why not"
+    )
     chosen.set_defaults(run=_highlights)
 
     channel = actions.add_parser("digest-channel", help="where the weekly company-wide digest goes")
@@ -159,7 +164,9 @@ async def _highlights(args: argparse.Namespace, runtime: CoreServices) -> int:
         except ValueError:
             return _fail(f"--since {args.since!r} is not a date like 2026-11-20", 2)
         since = since.replace(tzinfo=UTC) if since.tzinfo is None else since.astimezone(UTC)
-    records = await manage.recent_highlights(runtime, limit=max(1, args.limit), since=since)
+    records = await manage.recent_highlights(
+        runtime, limit=max(1, args.limit), since=since, every_item=args.all
+    )
     entries: list[dict[str, Any]] = []
     for record in records:
         item = record_item(record)
@@ -171,7 +178,7 @@ async def _highlights(args: argparse.Namespace, runtime: CoreServices) -> int:
                 "badge": score_badge(item),
                 "scale": record.scale,
                 "score": record.score,
-                "text": record.redacted_text,
+                "text": shown_text(record),
                 "product": record.product,
                 "account": record.account,
                 "highlight_score": record.highlight_score,
@@ -180,22 +187,46 @@ async def _highlights(args: argparse.Namespace, runtime: CoreServices) -> int:
                 "similar": record.similar_count,
                 "at_risk": record.at_risk,
                 "routed_to": json_list(record.routed_to),
+                # Only with --all, which lists what was not chosen too.
+                **(
+                    {"highlight": chosen(record), "repeats_earlier": record.duplicate_of is not None}
+                    if args.all
+                    else {}
+                ),
             }
         )
     if args.json:
         print(json.dumps(entries, ensure_ascii=False))
         return 0
     if not entries:
-        print("no highlights")
+        print("no feedback" if args.all else "no highlights")
     unrouted = await manage.unrouted_destination(runtime)
-    for entry in entries:
+    for entry, record in zip(entries, records, strict=True):
         routed = ", ".join(str(r.get("target")) for r in entry["routed_to"] if isinstance(r, dict))
         print(f"{entry['received_at'][:16]}  {entry['badge']}  {entry['text']}")
         print(f"    why: {'; '.join(str(w) for w in entry['why'])}")
         if entry["similar"]:
             print(f"    and {entry['similar']} similar")
-        print(f"    routed to: {routed or unrouted}")
+        if args.all and not chosen(record):
+            print(f"    {not_chosen(record)}")
+        else:
+            print(f"    routed to: {routed or unrouted}")
     return 0
+
+
+def chosen(record: FeedbackRecord) -> bool:
+    """Whether the item is a highlight of its own (not a repeat of an earlier one)."""
+    return record.is_highlight and record.duplicate_of is None
+
+
+def not_chosen(record: FeedbackRecord) -> str:
+    """Why an item is no highlight: a repeat of an earlier item, or a score under the bar."""
+    if record.duplicate_of is not None:
+        return "not posted: it repeats an earlier item, and counts as similar there"
+    return (
+        f"not a highlight: it scored {record.highlight_score:.2f}, under {HIGHLIGHT_THRESHOLD} "
+        "(strong wording and specifics score higher)"
+    )
 
 
 async def _digest_channel(args: argparse.Namespace, runtime: CoreServices) -> int:

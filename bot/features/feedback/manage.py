@@ -133,12 +133,14 @@ async def known_account(runtime: CoreServices, account: str) -> bool:
 
 
 async def recent_highlights(
-    runtime: CoreServices, limit: int = 10, since: datetime | None = None
+    runtime: CoreServices, limit: int = 10, since: datetime | None = None, *, every_item: bool = False
 ) -> list[FeedbackRecord]:
-    """Highlights (originals chosen as worth hearing), newest first."""
-    query = select(FeedbackRecord).where(
-        col(FeedbackRecord.is_highlight).is_(True), col(FeedbackRecord.duplicate_of).is_(None)
-    )
+    """Highlights (originals chosen as worth hearing), newest first; with `every_item`, every item stored."""
+    query = select(FeedbackRecord)
+    if not every_item:
+        query = query.where(
+            col(FeedbackRecord.is_highlight).is_(True), col(FeedbackRecord.duplicate_of).is_(None)
+        )
     if since is not None:
         query = query.where(col(FeedbackRecord.received_at) >= since)
     query = query.order_by(col(FeedbackRecord.received_at).desc(), col(FeedbackRecord.id).desc()).limit(limit)

@@ -14,7 +14,7 @@ from bot.customer_voice.redaction import redaction, without_payment_data
 from bot.customer_voice.scoring import HighlightScore, Polarity
 from bot.customer_voice.similarity import similar_note
 from bot.features.feedback.digest import Digest, score_badge
-from bot.features.feedback.rows import json_list, record_item, shown_reasons
+from bot.features.feedback.rows import json_list, record_item, shown_reasons, shown_text
 from bot.features.feedback.tables import FeedbackRecord
 
 ACTION_PREFIX = "feedback:"
@@ -140,7 +140,7 @@ def highlight_lines(records: Sequence[FeedbackRecord], unrouted: str) -> list[st
     lines: list[str] = []
     for record in records:
         item = record_item(record)
-        text = escape(_clip(record.redacted_text))
+        text = escape(_clip(shown_text(record)))
         about = escape(" · ".join(v for v in (record.product, record.account) if v))
         entry = f"- **{score_badge(item)}** “{text}”" + (f" ({about})" if about else "")
         reasons = shown_reasons(record)

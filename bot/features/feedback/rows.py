@@ -79,6 +79,12 @@ def record_score(record: FeedbackRecord) -> HighlightScore:
     )
 
 
+def shown_text(record: FeedbackRecord) -> str:
+    """A row's text as shown: redacted again from the customer's words, so rows stored before redaction took
+    more out (the writer's own name) show without it."""
+    return redaction(record.text, record.customer_name).text
+
+
 def shown_reasons(record: FeedbackRecord) -> list[str]:
     """A row's reasons as shown: checked against the names redaction takes out (rows scored before it did)."""
     reasons = [str(r) for r in json_list(record.reasons)]
