@@ -166,20 +166,25 @@ def test_ordinary_sentences_come_out_unchanged(kept: str) -> None:
     assert redact(kept) == kept
 
 
+async def _highlights_of_a_row_stored_earlier(runtime: Runtime, **stored: str) -> str:
+    """The chat's `highlights` after row n2 was stored by an earlier version with these columns."""
+    await _named_feedback(runtime)
+    async with runtime.database.session() as session:
+        await session.execute(
+            update(FeedbackRecord).where(col(FeedbackRecord.external_id) == "n2").values(**stored)
+        )
+    bot = TestBot(runtime)
+    await bot.push("highlights")
+    return bot.pop()
+
+
 async def test_a_row_scored_before_names_were_redacted_shows_its_why_without_them(
     fb_runtime: Runtime,
 ) -> None:
-    await _named_feedback(fb_runtime)
-    async with fb_runtime.database.session() as session:
-        # Rows stored by earlier versions carry reasons computed on the unredacted text.
-        await session.execute(
-            update(FeedbackRecord)
-            .where(col(FeedbackRecord.external_id) == "n2")
-            .values(reasons='["NPS detractor (1)", "specific: mentions ana lopez, bank sync"]')
-        )
-    bot = TestBot(fb_runtime)
-    await bot.push("highlights")
-    listed = bot.pop()
+    # Rows stored by earlier versions carry reasons computed on the unredacted text.
+    listed = await _highlights_of_a_row_stored_earlier(
+        fb_runtime, reasons='["NPS detractor (1)", "specific: mentions ana lopez, bank sync"]'
+    )
     assert "specific: mentions [name]" in listed and "bank sync" in listed
     assert _named(listed) == []
 
@@ -187,17 +192,10 @@ async def test_a_row_scored_before_names_were_redacted_shows_its_why_without_the
 async def test_a_row_redacted_by_an_earlier_version_shows_its_text_redacted_as_now(
     fb_runtime: Runtime,
 ) -> None:
-    await _named_feedback(fb_runtime)
-    async with fb_runtime.database.session() as session:
-        # Stored by a version whose redaction missed a name: the stored text still carries it.
-        await session.execute(
-            update(FeedbackRecord)
-            .where(col(FeedbackRecord.external_id) == "n2")
-            .values(redacted_text="Ana Lopez from my team says bank sync fails.")
-        )
-    bot = TestBot(fb_runtime)
-    await bot.push("highlights")
-    listed = bot.pop()
+    # Stored by a version whose redaction missed a name: the stored text still carries it.
+    listed = await _highlights_of_a_row_stored_earlier(
+        fb_runtime, redacted_text="Ana Lopez from my team says bank sync fails."
+    )
     assert "bank sync" in listed and _named(listed) == []
 
 
