@@ -141,7 +141,7 @@ def test_pulse_new_in_the_demo_asks_the_form_field_by_field_and_creates_the_puls
     # The example audience is this chat, written as this platform's TARGET: one that works here.
     assert "Audience: channels or people (this chat is console:dm-you):" in done.stdout
     [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
-    assert f"#{created} Would you refer a friend to work here? to console:you (active, 1 run," in done.stdout
+    assert f"#{created} Would you refer a friend to work here? to console:you (open, 1 run," in done.stdout
 
 
 def test_a_pulse_for_this_chat_is_answered_in_the_demo_and_one_for_another_person_shows_as_theirs(
@@ -237,7 +237,7 @@ def test_a_refused_pulse_form_is_fixed_in_the_demo_without_typing_it_all_again(t
     assert "(this chat is console:dm-you) (Enter: keep #nowhere; - to clear):" in done.stdout
     assert "Closes after (Enter: keep 2d; - to clear):" in done.stdout
     [created] = re.findall(r"Pulse #(\d+) created: Would you refer a friend to work here\?", done.stdout)
-    assert f"#{created} Would you refer a friend to work here? to console:you (active" in done.stdout
+    assert f"#{created} Would you refer a friend to work here? to console:you (open" in done.stdout
 
 
 def test_a_second_declined_question_shows_the_experts_post_in_two_lines_and_posts_shows_it_all(

@@ -75,8 +75,8 @@ async def test_the_pulse_list_tells_pulses_of_one_question_apart_by_audience_and
         await world.act("ULEAD", render.CREATE_FORM, audience=audience, question="enps", threshold="5")
     await world.say("pulse list", by="ULEAD")
     listed = world.replies_to("ULEAD")[-1]
-    assert "to slack:C1 (active, 1 run, 0 answered in the latest on 2026-06-01)" in listed, listed
-    assert "to slack:U1, slack:U2 and 1 more (active" in listed, listed
+    assert "to slack:C1 (open, 1 run, 0 answered in the latest on 2026-06-01)" in listed, listed
+    assert "to slack:U1, slack:U2 and 1 more (open" in listed, listed
 
 
 async def test_a_refused_new_pulse_form_opens_again_filled_in_as_it_was(world: PulseWorld) -> None:

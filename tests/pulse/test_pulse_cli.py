@@ -158,3 +158,24 @@ async def test_results_after_a_run_and_csv_export_escapes_formulas(world: PulseW
     assert rows[0][:3] == ["question", "run", "status"]
     assert rows[1][0] == "'=1+1 How fair was this week?"
     assert rows[1][2] == "closed"
+
+
+async def test_list_says_whether_a_pulse_is_scheduled_open_or_waiting_for_its_next_run(
+    world: PulseWorld, cli: Cli
+) -> None:
+    weekly = await world.create(every="0 9 * * MON", tz="UTC", closes_after="1d")
+    later = await world.create(at=(world.clock.now() + timedelta(days=30)).isoformat())
+
+    def states() -> dict[int, str]:
+        code, out, _ = cli("pulse", "list")
+        assert code == 0
+        return {int(line.split("\t")[0]): line.split("\t")[1] for line in out.splitlines()}
+
+    world.clock.advance(timedelta(days=7))
+    await world.settle()
+    assert await asyncio.to_thread(states) == {weekly: "open", later: "scheduled"}
+    code, out, _ = await asyncio.to_thread(cli, "pulse", "results", str(weekly))
+    assert code == 0 and "hidden: yes" in out and "Results show when the pulse closes (" in out
+    world.clock.advance(timedelta(days=1, minutes=1))
+    await world.settle()
+    assert (await asyncio.to_thread(states))[weekly] == "waiting for its next run"

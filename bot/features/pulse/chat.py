@@ -101,11 +101,6 @@ async def _grant(turn: Turn, who: str) -> None:
     await turn.reply(f"{escape(person)} is now a comms lead: they can create pulses and read results.")
 
 
-def _shown_status(status: str) -> str:
-    """A pulse's status as people read it: "scheduled" (stored) covers a run waiting to open and one open now."""
-    return "active" if status == "scheduled" else status
-
-
 # An audience of more targets than this is listed by its first ones and how many more.
 LISTED_TARGETS = 2
 
@@ -124,7 +119,7 @@ def _list_line(listed: ListedPulse) -> str:
     latest = f" on {listed.latest_opened:%Y-%m-%d}" if listed.latest_opened else ""
     return (
         f"#{pulse.id} {escape(pulse.question)} to {escape(_audience_label(pulse.audience))} "
-        f"({_shown_status(pulse.status)}, {runs} run{'' if runs == 1 else 's'}, "
+        f"({listed.state}, {runs} run{'' if runs == 1 else 's'}, "
         f"{listed.responses} answered in the latest{latest})"
     )
 
@@ -345,5 +340,5 @@ async def home_section(turn: Turn) -> list[Block]:
         if view is not None and not view.results["hidden"]:
             enps = view.results.get("enps")
             shown = f", eNPS {enps}" if enps is not None else ", results visible"
-        lines.append(f"#{pulse.id} {escape(pulse.question)}: {pulse.status}, {responses} answered{shown}")
+        lines.append(f"#{pulse.id} {escape(pulse.question)}: {listed.state}, {responses} answered{shown}")
     return [Text(text="Your pulses", emphasis=True), Text(text="\n".join(lines))]

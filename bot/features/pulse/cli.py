@@ -10,6 +10,7 @@ from bot.core.services import CoreServices
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.export import comments_csv, results_csv
 from bot.features.pulse.questions import LIBRARY, PULSE_KINDS
+from bot.features.pulse.results import effective_threshold
 from bot.features.pulse.runs import create_pulse
 from bot.features.pulse.spec import PulseInputError, build_spec
 from bot.features.pulse.tables import Pulse
@@ -113,7 +114,7 @@ async def _list(args: argparse.Namespace, runtime: CoreServices) -> int:
         pulse, runs = listed.pulse, listed.runs
         summary = pulse_summary(pulse, runs)
         print(
-            f"{pulse.id}\t{pulse.status}\t{summary['schedule']}\t{runs} run(s)\t{listed.responses} answered"
+            f"{pulse.id}\t{listed.state}\t{summary['schedule']}\t{runs} run(s)\t{listed.responses} answered"
             f"\t{pulse.question}"
         )
     return 0
@@ -142,8 +143,18 @@ async def _results(args: argparse.Namespace, runtime: CoreServices) -> int:
         print(comments_csv(view.comments), end="")
     else:
         for key, value in view.results.items():
-            print(f"{key}: {'-' if value is None else value}")
+            print(f"{key}: {_shown(value)}")
+        if view.results["hidden"]:
+            threshold = effective_threshold(pulse.threshold)
+            print(view.reason or f"Fewer than {threshold} people answered, so the results stay hidden.")
     return 0
+
+
+def _shown(value: object) -> str:
+    """A results value as text: yes or no, a dash for none."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "-" if value is None else str(value)
 
 
 def _not_run(args: argparse.Namespace, pulse: Pulse) -> int:

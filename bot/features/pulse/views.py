@@ -177,6 +177,17 @@ class ListedPulse:
     runs: int
     responses: int
     latest_opened: datetime | None
+    latest_open: bool = False
+
+    @property
+    def state(self) -> str:
+        """Where the pulse stands, as people read it: "open" (a run takes answers now), "scheduled" (no run
+        yet), "waiting for its next run" (a recurring pulse between runs), "closed" or "sample"."""
+        if self.pulse.status != "scheduled":
+            return self.pulse.status
+        if self.latest_open:
+            return "open"
+        return "waiting for its next run" if self.runs else "scheduled"
 
 
 async def list_pulses(runtime: CoreServices, created_by: str | None = None) -> list[ListedPulse]:
@@ -191,7 +202,15 @@ async def list_pulses(runtime: CoreServices, created_by: str | None = None) -> l
             runs = await pulse_runs(session, pulse)
             latest = runs[-1] if runs else None
             responses = await count_responses(session, latest.id) if latest and latest.id is not None else 0
-            listed.append(ListedPulse(pulse, len(runs), responses, latest.opens_at if latest else None))
+            listed.append(
+                ListedPulse(
+                    pulse,
+                    len(runs),
+                    responses,
+                    latest.opens_at if latest else None,
+                    latest is not None and latest.status == "open",
+                )
+            )
         return listed
 
 
