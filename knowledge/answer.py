@@ -11,7 +11,7 @@ from datetime import date
 from typing import Protocol
 
 from bot.core.markdown import list_item_lines
-from knowledge.documents import CODE_FENCE, MERGED_HEADING_MARK
+from knowledge.documents import CODE_FENCE, MERGED_HEADING_MARK, SUMMARY_MARK, without_summary_marks
 from knowledge.index import ScoredChunk
 from knowledge.retrieve import Retrieval
 from knowledge.text import SENTENCE_END, Tokenizer
@@ -160,6 +160,8 @@ def _sentences(text: str) -> list[Sentence]:
         if _is_code(paragraph.strip()):
             sentences.append(Sentence(paragraph.strip(), True, heading, code=True))
             continue
+        if paragraph.strip().startswith(SUMMARY_MARK):
+            continue  # the page's front-matter description: it finds the page, it does not answer
         if paragraph.strip().startswith(MERGED_HEADING_MARK) and "\n" not in paragraph.strip():
             heading = paragraph.strip().removeprefix(MERGED_HEADING_MARK).strip() or None
             continue
@@ -292,7 +294,10 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
 
 def build_prompt(question: str, hits: Sequence[ScoredChunk], context: str = "") -> str:
     """The user prompt for the LLM: numbered passages, then the question (and thread context)."""
-    blocks = [f"[{i}] {h.chunk.title_path}\n{h.chunk.text}" for i, h in enumerate(hits[:MAX_SOURCES], 1)]
+    blocks = [
+        f"[{i}] {h.chunk.title_path}\n{without_summary_marks(h.chunk.text)}"
+        for i, h in enumerate(hits[:MAX_SOURCES], 1)
+    ]
     prompt = "Passages:\n\n" + "\n\n".join(blocks)
     if context.strip():
         prompt += f"\n\nEarlier in the conversation:\n{context.strip()}"

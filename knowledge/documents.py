@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, Literal
@@ -21,6 +22,25 @@ CODE_FENCE = "```"
 def merged_heading_line(heading: str) -> str:
     """The line that stands for a merged section's heading inside a chunk's text."""
     return f"{MERGED_HEADING_MARK}{heading}"
+
+
+# A page's front-matter description stands at the top of its first chunk as a paragraph of this mark: its words
+# help find the page, but it is never quoted as an answer (it says what the page is about, "Here's how to
+# apply.", not the answer the page gives).
+SUMMARY_MARK = "%% "
+
+
+def summary_paragraph(description: str) -> str:
+    """The paragraph that holds a page's description inside its first chunk (on one line)."""
+    return SUMMARY_MARK + " ".join(description.split())
+
+
+def without_summary_marks(text: str) -> str:
+    """A chunk's text as a reader (an LLM) is given it: the description's paragraph as plain text."""
+    return _SUMMARY_PARAGRAPH.sub("", text)
+
+
+_SUMMARY_PARAGRAPH = re.compile(rf"^{re.escape(SUMMARY_MARK)}", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,10 @@ SUPPORTED_SUFFIXES = MARKDOWN_SUFFIXES | HTML_SUFFIXES | {".txt", ".text", ".pdf
 # Folders never entered, beside hidden ones: Python's compiled bytecode is never documentation.
 NEVER_WALKED = frozenset({"__pycache__"})
 
+# Part of every file's content hash: when how files are read changes (a front-matter description kept out of
+# quotes), the next ingest reads every file again rather than keep what the older reading stored.
+READING_VERSION = b"2\n"
+
 
 @dataclass(frozen=True)
 class FileToIngest:
@@ -181,7 +185,7 @@ def load_file(path: Path, root: Path) -> LoadedDocument:
     except OSError as exc:
         raise UnreadableFile(path, exc.strerror or exc.__class__.__name__) from exc
     source = source_name(path, root)
-    content_hash = hashlib.sha256(data).hexdigest()
+    content_hash = hashlib.sha256(READING_VERSION + data).hexdigest()
     fallback = _title_from_name(path)
     metadata: dict[str, Any] = {}
     meta = EntryMeta()

@@ -19,7 +19,7 @@ import yaml
 from markdown_it.token import Token
 
 from bot.core.markdown import parse
-from knowledge.documents import CODE_FENCE
+from knowledge.documents import CODE_FENCE, summary_paragraph
 from knowledge.ingest.chunking import Section
 from knowledge.ingest.errors import UnreadableFile
 from knowledge.ingest.frontmatter import EntryMeta, entry_meta
@@ -223,5 +223,5 @@ def load_markdown(raw: str, path: Path) -> tuple[EntryMeta, list[Section]]:
     sections, first_h1 = markdown_sections(body, meta.title or "")
     title = meta.title or first_h1 or path.stem.replace("-", " ").replace("_", " ")
     if meta.description:
-        sections.insert(0, Section((), meta.description))
+        sections.insert(0, Section((), summary_paragraph(meta.description)))
     return replace(meta, title=title), sections

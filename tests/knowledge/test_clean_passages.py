@@ -103,7 +103,33 @@ def test_no_answer_to_any_question_quotes_markup_captions_or_licences(name: str)
         for line in _quotes(answer.text):
             assert "<" not in line and ":::" not in line and "<!--" not in line, (question, line)
             assert line.strip().removeprefix("- ") not in captions, (question, line)
+            assert not any(d in line for d in _descriptions(name)), (question, line)
         assert not any(s.source.startswith(("LICENSE", "SOURCE")) for s in answer.sources), question
+
+
+@cache
+def _descriptions(name: str) -> frozenset[str]:
+    """The front-matter descriptions of the corpus's pages (the first sentence of each, spaces collapsed)."""
+    found = set()
+    for path in (CORPORA / name).rglob("*.md*"):
+        match = _DESCRIPTION.search(path.read_text(encoding="utf-8"))
+        if match:
+            found.add(" ".join(match.group(1).split()).split(". ")[0])
+    return frozenset(found)
+
+
+_DESCRIPTION = re.compile(r"""^description:\s*["']?(.+?)["']?\s*$""", re.MULTILINE)
+
+
+def test_a_pages_description_finds_it_but_is_never_quoted(tmp_path: Path) -> None:
+    retriever = Retriever(LexicalIndex.build(load_file(_page(tmp_path), tmp_path).chunks))
+    # "endpoint" is only in the description: it still finds the page, whose prose answers.
+    question = "can we send events to our own endpoint?"
+    answer = compose_extractive(question, retriever.retrieve(question, 5).hits)
+    assert answer.sources and answer.sources[0].source == "webhooks.mdx"
+    quoted = "\n".join(_quotes(answer.text))
+    assert "Webhooks post every new event to a URL you choose." in quoted
+    assert "Send events to your own endpoint" not in quoted and "%%" not in answer.text
 
 
 def _page(tmp_path: Path) -> Path:
