@@ -39,6 +39,11 @@ def _teams_literal(text: str, line_start: bool) -> str:
     return _TEAMS_LINE_START.sub(r"\1\\\2", escaped) if line_start else escaped
 
 
+def _slack_person(key: str, name: str) -> str:
+    platform, _, user_id = key.partition(":")
+    return f"<@{user_id}>" if platform == "slack" and user_id else name
+
+
 SLACK = Dialect(
     bold="*",
     italic="_",
@@ -49,6 +54,7 @@ SLACK = Dialect(
     heading=lambda text: f"*{text}*",
     bullet="•",
     newline="\n",
+    person=_slack_person,
 )
 # Teams reads a single line break as a space, as Markdown does: a line of its own needs a blank line.
 TEAMS = Dialect(
@@ -61,6 +67,8 @@ TEAMS = Dialect(
     heading=lambda text: f"**{text}**",
     bullet="-",
     newline="\n\n",
+    # A Teams mention needs the activity's entities as well; the name in bold says who without them.
+    person=lambda _key, name: f"**{name}**",
 )
 
 

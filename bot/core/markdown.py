@@ -15,6 +15,8 @@ from itertools import pairwise
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from bot.core.types import UserRef
+
 # Tables for documents (replies show their rows as lines); no indented code, which MDX's nesting would fake.
 PARSER = MarkdownIt("commonmark").enable("table").disable("code")
 
@@ -26,6 +28,8 @@ _LINE_START = re.compile(r"^([ \t]*)([-+#=])", re.MULTILINE)
 _ORDINAL_DOT = re.compile(r"^([ \t]*\d{1,9})([.)])", re.MULTILINE)
 # Link targets a reply may point to; anything else (a relative path, `@U123`) is shown as its text.
 _LINK_SCHEMES = ("http://", "https://", "mailto:")
+# A link to a person (`mention`): each platform writes it its own way, a Slack mention or the person's name.
+PERSON_SCHEME = "clueline-person:"
 
 
 def escape(text: str) -> str:
@@ -58,6 +62,19 @@ class Dialect:
     heading: Callable[[str], str]
     bullet: str
     newline: str  # a line break inside a paragraph ("Sources:" and its lines)
+    # A person: their key (`slack:U123`) and the name to show where the platform cannot mention them.
+    person: Callable[[str, str], str] = lambda _key, name: name
+
+
+def without_mentions(markdown: str) -> str:
+    """Markdown the bot did not write (an LLM's answer) with any person link made plain text: a document that
+    smuggles one into an answer must not get the bot to ping people."""
+    return markdown.replace(PERSON_SCHEME, "")
+
+
+def mention(user: UserRef) -> str:
+    """A person in a reply: a mention where the platform has them (Slack), else their name ("someone" without)."""
+    return f"[{escape(user.display_name or 'someone')}]({PERSON_SCHEME}{user.key})"
 
 
 def _is_safe_link(url: str) -> bool:
@@ -83,14 +100,17 @@ def _inline(tokens: Sequence[Token], dialect: Dialect) -> str:
             out.append(dialect.italic)
         elif kind == "link_open":
             href = str(token.attrGet("href") or "")
-            links.append(href if _is_safe_link(href) else None)
+            links.append(href if _is_safe_link(href) or href.startswith(PERSON_SCHEME) else None)
             marks.append(len(out))
         elif kind == "link_close" and links:
             start = marks.pop()
             text = "".join(out[start:])
             target = links.pop()
             del out[start:]
-            out.append(dialect.link(text, target) if target else text)
+            if target and target.startswith(PERSON_SCHEME):
+                out.append(dialect.person(target.removeprefix(PERSON_SCHEME), text))
+            else:
+                out.append(dialect.link(text, target) if target else text)
         elif kind == "image":
             out.append(dialect.escape(token.content, line_start))
         line_start = kind in ("softbreak", "hardbreak")

@@ -56,3 +56,11 @@ def test_an_extractive_answer_quotes_its_passage_as_markdown_with_slacks_charact
     assert text == (
         "From Bank sync [1]:\n> Use *Settings* &lt;now&gt; &amp; later\n\nSources:\n[1] Bank sync (bank-sync.md)"
     )
+
+
+def test_an_llm_answer_cannot_mention_people_on_slack() -> None:
+    # A document that smuggles the bot's own person link into an answer must not get the bot to ping anyone.
+    smuggled = Answer(True, "Ask [your manager](clueline-person:slack:U0BOSS) for access [1].")
+    rendered = render_message(answer_message(smuggled, 7))
+    text = "\n".join(b["text"]["text"] for b in rendered.blocks if b["type"] == "section")
+    assert "<@" not in text and "<@" not in rendered.text and "your manager" in text

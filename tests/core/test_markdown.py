@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from adapters.markdown_render import ZERO_WIDTH_SPACE, to_slack, to_teams
-from bot.core.markdown import escape, list_item_lines, to_plain
+from bot.core.markdown import escape, list_item_lines, mention, to_plain
+from bot.core.types import UserRef
 
 # Each construct of the subset: the Markdown, then Slack, Teams and the console.
 CONSTRUCTS = [
@@ -82,6 +83,20 @@ def test_only_web_and_mail_links_are_links() -> None:
     assert to_slack("[me](@U123)") == "me"
     assert to_slack("[run](javascript:alert(1))") == "[run](javascript:alert(1))"
     assert to_slack("[mail](mailto:a@example.com)") == "<mailto:a@example.com|mail>"
+
+
+def test_a_person_is_a_mention_on_slack_and_their_name_elsewhere() -> None:
+    slack_person = mention(UserRef(platform="slack", user_id="U0002")) + " asked"
+    assert (to_slack(slack_person), to_teams(slack_person), to_plain(slack_person)) == (
+        "<@U0002> asked",
+        "**someone** asked",
+        "someone asked",
+    )
+    named = mention(UserRef(platform="teams", user_id="29:1ab", display_name="Ada *Lovelace*"))
+    assert (to_teams(named), to_plain(named)) == ("**Ada \\*Lovelace\\***", "Ada *Lovelace*")
+    # Text a person typed that looks like one is no mention: only the bot's own Markdown makes them.
+    typed = escape("[boss](clueline-person:slack:U0BOSS)")
+    assert "<@" not in to_slack(typed)
 
 
 def test_a_table_from_a_document_reads_as_lines() -> None:

@@ -1,5 +1,5 @@
 """A question carrying a customer's contact or card details, through `clueline serve` on Slack: the experts and
-the knowledge gaps never see them."""
+the knowledge gaps never see them; the experts see who asked, as a mention."""
 
 from __future__ import annotations
 
@@ -33,6 +33,8 @@ async def test_a_declined_question_reaches_the_experts_without_the_customers_ema
     shown = str(experts_post.body)
     assert "[email]" in shown and "[card]" in shown and "[phone]" in shown
     assert EMAIL not in shown and CARD not in shown and "7946" not in shown
+    # The experts see who asked as a Slack mention, which Slack shows as the person's name.
+    assert "<@U0002> asked" in shown and "slack:U0002" not in shown
     gaps = subprocess.run(
         [sys.executable, "-m", "bot.cli", "knowledge", "gaps"],
         env=process_env(database_url, fake_slack),

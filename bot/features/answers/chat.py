@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.core.dispatcher import Dispatcher
-from bot.core.markdown import escape
+from bot.core.markdown import escape, mention
 from bot.core.services import CoreServices
 from bot.core.targets import TargetError, target_of
 from bot.core.turn import Turn
@@ -37,10 +37,9 @@ log = logging.getLogger(__name__)
 HOME_DAYS = 7
 
 
-def asker_name(question: Question) -> str:
-    """How to name the person who asked."""
-    asker = UserRef.model_validate_json(question.asker_ref)
-    return asker.display_name or asker.key
+def asker_mention(question: Question) -> str:
+    """The person who asked, as a reply names them (a mention where the platform has one)."""
+    return mention(UserRef.model_validate_json(question.asker_ref))
 
 
 def escalation_note(escalation: Escalation | None) -> str:
@@ -157,7 +156,7 @@ class AnswersChat:
             return  # "thanks, Eve!" between people in the thread is no answer to offer saving
         assert question.id is not None
         reply = await self.questions.add_expert_reply(question.id, turn.user, text)
-        await turn.reply(save_prompt(reply, question, asker_name(question)))
+        await turn.reply(save_prompt(reply, question, asker_mention(question)))
 
     async def _save(self, turn: Turn, reply_id: int) -> None:
         try:
@@ -170,7 +169,7 @@ class AnswersChat:
         saved = texts.SAVED.format(
             question=escape(shortened(question.text, 200)),
             expert=escape(reply.expert_name or reply.expert),
-            asker=escape(asker_name(question)),
+            asker=asker_mention(question),
         )
         await turn.update_source(OutboundMessage.plain(saved))
 

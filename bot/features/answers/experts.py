@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.markdown import mention
 from bot.core.services import CoreServices
 from bot.core.targets import parse_target
 from bot.core.types import ConversationRef, SentMessage, UserRef
@@ -66,7 +67,7 @@ async def escalate(
         if question.escalated:
             return Escalation(place, already=True)
         asker = UserRef.model_validate_json(question.asker_ref)
-        post = render.expert_post(question, asker.display_name or asker.key, asked_for_expert)
+        post = render.expert_post(question, mention(asker), asked_for_expert)
         question.escalation_outbox_id = await runtime.outbox.enqueue(
             session,
             post,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.markdown import escape
+from bot.core.markdown import escape, without_mentions
 from bot.core.types import Block, Button, Buttons, ContextLine, OutboundMessage, Text
 from bot.features.answers import texts
 from bot.features.answers.tables import ExpertReply, Question
@@ -38,7 +38,8 @@ def as_quote(text: str, limit: int = QUOTE_CHARS) -> str:
 def answer_message(answer: Answer, question_id: int) -> OutboundMessage:
     """An answer with its sources and the Helpful / Not helpful / Ask an expert buttons."""
     value = str(question_id)
-    blocks: list[Block] = [Text(text=answer.text)]
+    text = without_mentions(answer.text)
+    blocks: list[Block] = [Text(text=text)]
     if answer.stale:
         blocks.append(ContextLine(text="Some of this may be out of date: its review date has passed."))
     blocks.append(
@@ -52,11 +53,12 @@ def answer_message(answer: Answer, question_id: int) -> OutboundMessage:
             ]
         )
     )
-    return OutboundMessage(text=answer.text, blocks=blocks)
+    return OutboundMessage(text=text, blocks=blocks)
 
 
 def rated_message(answer_text: str, note: str) -> OutboundMessage:
     """The answer again without buttons (they were used), with a note under it."""
+    answer_text = without_mentions(answer_text)
     return OutboundMessage(
         text=f"{answer_text}\n{note}", blocks=[Text(text=answer_text), ContextLine(text=note)]
     )
@@ -72,30 +74,31 @@ def declined_message(note: str, closest: Sequence[Source] = ()) -> OutboundMessa
     return OutboundMessage(text="\n\n".join([*lines, note]), blocks=blocks)
 
 
-def expert_post(question: Question, asker_name: str, asked_for_expert: bool = False) -> OutboundMessage:
+def expert_post(question: Question, asker: str, asked_for_expert: bool = False) -> OutboundMessage:
     """The post in the experts' channel; its thread is where experts answer.
 
-    `asked_for_expert`: the asker pressed Ask an expert, which says nothing about the answer's quality.
+    `asker` names the person as Markdown (`bot.core.markdown.mention`). `asked_for_expert`: the asker pressed
+    Ask an expert, which says nothing about the answer's quality.
     """
     quoted = escape(shortened(question.text))
     heading = texts.EXPERT_POST_ASKED_HEADING if asked_for_expert else texts.EXPERT_POST_HEADING
-    lines = [f"**{heading}**", f"{escape(asker_name)} asked: “{quoted}”"]
+    lines = [f"**{heading}**", f"{asker} asked: “{quoted}”"]
+    answer = without_mentions(question.answer)
     if question.answered and asked_for_expert:
-        lines.append(f"{texts.EXPERT_POST_ASKED}\n{as_quote(question.answer, 400)}")
+        lines.append(f"{texts.EXPERT_POST_ASKED}\n{as_quote(answer, 400)}")
     elif question.answered:
-        lines.append(f"My answer was rated not helpful:\n{as_quote(question.answer, 400)}")
-    elif question.answer:
-        lines.append(f"{texts.EXPERT_POST_CLOSEST}\n{question.answer}")
+        lines.append(f"My answer was rated not helpful:\n{as_quote(answer, 400)}")
+    elif answer:
+        lines.append(f"{texts.EXPERT_POST_CLOSEST}\n{answer}")
     blocks: list[Block] = [Text(text=line) for line in lines]
     blocks.append(ContextLine(text=texts.EXPERT_POST_HINT))
     return OutboundMessage(text="\n".join(lines), blocks=blocks)
 
 
-def save_prompt(reply: ExpertReply, question: Question, asker_name: str) -> OutboundMessage:
-    """The bot's reply to an expert's answer in the thread, with the Save as answer button."""
-    prompt = texts.EXPERT_REPLY_PROMPT.format(
-        question=escape(shortened(question.text, 200)), asker=escape(asker_name)
-    )
+def save_prompt(reply: ExpertReply, question: Question, asker: str) -> OutboundMessage:
+    """The bot's reply to an expert's answer in the thread, with the Save as answer button (`asker` as
+    Markdown, as in expert_post)."""
+    prompt = texts.EXPERT_REPLY_PROMPT.format(question=escape(shortened(question.text, 200)), asker=asker)
     assert reply.id is not None
     button = Button(label=texts.SAVE_LABEL, action_id=texts.SAVE_ACTION, value=str(reply.id), style="primary")
     return OutboundMessage(text=prompt, blocks=[Text(text=prompt), Buttons(buttons=[button])])
