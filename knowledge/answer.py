@@ -153,15 +153,16 @@ def _sentences(text: str) -> list[Sentence]:
 
     Sources wrap long lines (Markdown by convention), so a line break alone continues the sentence; only a blank
     line or a list item starts anew. A merged section's heading line is no sentence: it heads those after it.
+    The page's front-matter description is left out: it finds the page, it does not answer.
     """
     sentences: list[Sentence] = []
     heading: str | None = None
     for paragraph in _PARAGRAPH_BREAK.split(text):
+        if paragraph.strip().startswith(SUMMARY_MARK):
+            continue
         if _is_code(paragraph.strip()):
             sentences.append(Sentence(paragraph.strip(), True, heading, code=True))
             continue
-        if paragraph.strip().startswith(SUMMARY_MARK):
-            continue  # the page's front-matter description: it finds the page, it does not answer
         if paragraph.strip().startswith(MERGED_HEADING_MARK) and "\n" not in paragraph.strip():
             heading = paragraph.strip().removeprefix(MERGED_HEADING_MARK).strip() or None
             continue
@@ -182,7 +183,12 @@ def best_quote(
     question: str, text: str, tokenizer: Tokenizer, max_words: int = MAX_QUOTE_WORDS
 ) -> tuple[str, str | None]:
     """The sentences (within max_words) sharing most terms with the question, and the heading they start under."""
-    units = _sentences(text)
+    return _quote(question, _sentences(text), tokenizer, max_words)
+
+
+def _quote(
+    question: str, units: list[Sentence], tokenizer: Tokenizer, max_words: int
+) -> tuple[str, str | None]:
     code_wanted = wants_code(question)
     if not code_wanted:
         units = [unit for unit in units if not unit.code]
@@ -244,6 +250,46 @@ def _source_line(n: int, s: Source) -> str:
     return f"[{n}] {s.title} ({where})" + (_stale_note(s) if s.stale else "")
 
 
+@dataclass(frozen=True)
+class _Quoted:
+    """A hit with its quote, and whether the quote says what the question asks about."""
+
+    hit: ScoredChunk
+    text: str
+    heading: str | None
+    says_it: bool
+
+
+def _quoted_in_order(question: str, hits: Sequence[ScoredChunk], tokenizer: Tokenizer) -> list[_Quoted]:
+    """Each hit with its quote (those with nothing to quote left out), the one to quote first at the front.
+
+    That is the best-ranked hit whose quote holds a word of the question its title does not (or whose title holds
+    most of them), among those close to the top: a page found through its description alone ("No cookies" atop an integration's steps)
+    gives way to one whose text says it.
+    """
+    asked = frozenset(tokenizer.terms(question))
+    quoted: list[_Quoted] = []
+    for hit in hits:
+        if hit.chunk.kind not in ("doc", "changelog"):
+            quoted.append(_Quoted(hit, hit.chunk.text, None, True))  # an FAQ entry or an event: quoted whole
+            continue
+        text, heading = best_quote(question, hit.chunk.text, tokenizer, MAX_QUOTE_WORDS)
+        if text:  # not only code the question does not ask for
+            # A question most of whose words the title holds is answered by the passage as a whole ("what roles
+            # are there" under "Roles", "how can a user change their account email" under "Change your account
+            # email address").
+            beyond_title = asked - frozenset(tokenizer.terms(hit.chunk.title_path))
+            says_it = len(beyond_title) <= len(asked) / 2 or bool(
+                beyond_title & frozenset(tokenizer.terms(text))
+            )
+            quoted.append(_Quoted(hit, text, heading, says_it))
+    close = [q for q in quoted if q.hit.score >= SECOND_PASSAGE_RATIO * hits[0].score]
+    lead = next((q for q in close if q.says_it), None)
+    if lead is None:
+        return quoted
+    return [lead, *(q for q in quoted if q is not lead)]
+
+
 def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: date | None = None) -> Answer:
     """Quote the best passage (and a close second from another entry) with its sources."""
     if not hits:
@@ -252,19 +298,17 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
     tokenizer = Tokenizer()
     sources = _sources(hits, day)
     quotes: list[tuple[Source, str]] = []
-    first: ScoredChunk | None = None
-    for hit in hits:
+    first: _Quoted | None = None
+    for quoted in _quoted_in_order(question, hits, tokenizer):
+        hit = quoted.hit
         if first is not None and (
-            hit.chunk.source == first.chunk.source or hit.score < SECOND_PASSAGE_RATIO * first.score
+            hit.chunk.source == first.hit.chunk.source
+            or hit.score < SECOND_PASSAGE_RATIO * first.hit.score
+            or first.says_it > quoted.says_it
         ):
             continue
         source = _source(hit, day)
-        if hit.chunk.kind not in ("doc", "changelog"):
-            passage, heading = hit.chunk.text, None
-        else:
-            passage, heading = best_quote(question, hit.chunk.text, tokenizer, MAX_QUOTE_WORDS)
-        if not passage:
-            continue  # only code, and the question does not ask for code
+        passage, heading = quoted.text, quoted.heading
         if heading:
             # The quote comes from a section merged into this chunk: cite that section, not the first one.
             source = replace(source, title=f"{hit.chunk.doc_title} › {heading}")
@@ -272,7 +316,7 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
         quotes.append((source, passage))
         if first is not None:
             break
-        first = hit
+        first = quoted
     if not quotes:
         return not_answered(closest=_closest(hits, day))
     quoted_sources = {source.source for source, _ in quotes}

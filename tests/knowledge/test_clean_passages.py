@@ -132,6 +132,26 @@ def test_a_pages_description_finds_it_but_is_never_quoted(tmp_path: Path) -> Non
     assert "Send events to your own endpoint" not in quoted and "%%" not in answer.text
 
 
+def test_a_page_found_through_its_description_alone_gives_way_to_one_whose_text_says_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "carrd.md").write_text(
+        "---\ntitle: Adding Acme to Carrd\ndescription: Add Acme to Carrd. No cookies, cookie-free.\n---\n\n"
+        "Here's how to add Acme to your Carrd site: paste the snippet into an Embed element.\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "privacy.md").write_text(
+        "# Privacy\n\nAcme sets no cookies and stores no personal data, so no cookie banner is needed.\n",
+        encoding="utf-8",
+    )
+    chunks = [c for f in discover([tmp_path]) for c in load_file(f.path, f.root).chunks]
+    question = "does acme use cookies?"
+    hits = Retriever(LexicalIndex.build(chunks)).retrieve(question, 5).hits
+    assert hits[0].chunk.source == "carrd.md"  # its description's "cookies" ranks it first
+    quoted = "\n".join(_quotes(compose_extractive(question, hits).text))
+    assert "Acme sets no cookies" in quoted and "Carrd" not in quoted
+
+
 def _page(tmp_path: Path) -> Path:
     page = tmp_path / "webhooks.mdx"
     page.write_text(MDX_PAGE, encoding="utf-8")
