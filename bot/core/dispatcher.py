@@ -29,6 +29,8 @@ from bot.log_context import add_log_field, log_fields
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Turn], Awaitable[None]]
+# A check that may take free text before the fallback does; True when it did (and replied).
+TextGuard = Callable[[Turn, str], Awaitable[bool]]
 HomeSection = Callable[[Turn], Awaitable[list[Block]]]
 
 # A handler still running after this long is given up as failed: it would otherwise hold an answering slot (and
@@ -69,6 +71,7 @@ class Dispatcher:
         self._runtime = runtime
         self._commands: dict[str, Command] = {}
         self._fallback: Handler | None = None
+        self._text_guards: list[TextGuard] = []
         self._actions: dict[str, Handler] = {}
         self._button_labels: list[str] = []
         self._home_sections: list[HomeSection] = []
@@ -93,6 +96,11 @@ class Dispatcher:
     def fallback(self, handler: Handler) -> None:
         """Register what handles text that is no command (product questions)."""
         self._fallback = handler
+
+    def guard_text(self, guard: TextGuard) -> None:
+        """Register a check that may take free text before the fallback: text that must not become a question
+        (a person's written answer to a pulse, which the experts' channel would show beside their name)."""
+        self._text_guards.append(guard)
 
     def action(self, prefix: str, handler: Handler, *, labels: Sequence[str] = ()) -> None:
         """Register the handler of actions whose id starts with `prefix` (buttons, cards, forms).
@@ -270,6 +278,9 @@ class Dispatcher:
                 return
             await command.handler(turn)
         elif self._fallback is not None:
+            for guard in self._text_guards:
+                if await guard(turn, text):
+                    return
             add_log_field("feature", "answers")
             turn.args = text
             await self._fallback(turn)

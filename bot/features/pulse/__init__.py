@@ -20,6 +20,7 @@ from bot.features.pulse.runs import (
     remind_job,
     reminder_sent,
 )
+from bot.features.pulse.written_answers import keep_written_answer
 from bot.runtime import Runtime
 
 
@@ -48,6 +49,7 @@ class PulseFeature:
         dispatcher.action(render.REFILL_ACTION, chat.refill_action, labels=(render.REFILL_LABEL,))
         dispatcher.action(RESULTS_ACTION, chat.demo_results_action)
         dispatcher.home_section(chat.home_section)
+        dispatcher.guard_text(keep_written_answer)
         runtime.scheduler.handle(OPEN_JOB, partial(open_job, runtime))
         runtime.scheduler.handle(REMIND_JOB, partial(remind_job, runtime))
         runtime.scheduler.handle(CLOSE_JOB, partial(close_job, runtime))

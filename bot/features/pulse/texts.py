@@ -25,3 +25,9 @@ USAGE: Final = (
     "From the command line: `clueline pulse create --question enps --audience slack:C123 --every "
     "'0 9 * * MON' --tz Europe/Berlin --closes-after 3d`"
 )
+# A statement typed in the DM while a pulse waits for the person's words (bot/features/pulse/written_answers.py).
+WRITTEN_ANSWER_KEPT = (
+    "I have not kept or passed on that message. If it is your answer to the pulse “{question}”, answer with the "
+    "pulse's own buttons: only those answers are anonymous, a message typed here is not. If it was a question "
+    "for me, start it with **ask**."
+)

@@ -1,0 +1,51 @@
+"""A pulse answer typed as a message never reaches the experts or the question log, where it would sit beside
+the person's name; a question asked meanwhile is still answered."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from bot.features.answers.experts import EXPERTS_PLACE
+from bot.features.answers.tables import Question
+from tests.pulse.conftest import PulseWorld
+
+TYPED = "Too many meetings and my manager changes priorities every week"
+
+
+async def _logged_questions(world: PulseWorld) -> list[str]:
+    async with world.runtime.database.session() as session:
+        return list((await session.execute(select(col(Question.text)))).scalars().all())
+
+
+async def test_a_written_pulse_answer_typed_in_the_dm_is_kept_from_the_experts_and_the_log(
+    world: PulseWorld,
+) -> None:
+    await world.runtime.places.set(EXPERTS_PLACE, "slack:C0EXPERTS")
+    await world.create(question="What slows you down?", kind="text", audience=["slack:U1"])
+    await world.settle()
+    await world.say(TYPED, by="U1")
+    await world.settle()
+    reply = world.replies_to("U1")[-1]
+    assert "I have not kept or passed on that message" in reply and "What slows you down?" in reply
+    assert world.sent_to("C0EXPERTS") == [] and await _logged_questions(world) == []
+    # A question is still a question.
+    await world.say("how do I export invoices?", by="U1")
+    await world.settle()
+    assert await _logged_questions(world) == ["how do I export invoices?"]
+
+
+async def test_a_comment_typed_after_a_one_tap_answer_is_kept_too(world: PulseWorld) -> None:
+    await world.create(audience=["slack:U1"])
+    await world.settle()
+    await world.tap("U1", "9")
+    await world.say("honestly my team lead changes plans weekly", by="U1")
+    await world.settle()
+    assert "I have not kept or passed on that message" in world.replies_to("U1")[-1]
+    assert await _logged_questions(world) == []
+
+
+async def test_without_a_pulse_waiting_a_statement_goes_to_the_answers_as_before(world: PulseWorld) -> None:
+    await world.say(TYPED, by="U2")
+    await world.settle()
+    assert await _logged_questions(world) == [TYPED]
