@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.items import SCALE_RANGES, FeedbackItem
 from bot.customer_voice.terms import mentions
 
 SCORE_MIN, SCORE_MAX = 0, 10
@@ -36,16 +36,26 @@ class ItemFilter:
         )
 
     def accepts(self, item: FeedbackItem) -> bool:
-        """Whether the item passes every option."""
-        if self.min_score is not None and (item.score is None or item.score < self.min_score):
+        """Whether the item passes every option (scores as on NPS's 0 to 10, whatever the item's scale)."""
+        score = on_nps_scale(item)
+        if self.min_score is not None and (score is None or score < self.min_score):
             return False
-        if self.max_score is not None and (item.score is None or item.score > self.max_score):
+        if self.max_score is not None and (score is None or score > self.max_score):
             return False
         if self.product is not None and (item.product or "").casefold() != self.product.casefold():
             return False
         if self.tag is not None and self.tag.casefold() not in {t.casefold() for t in item.tags}:
             return False
         return self.keyword is None or mentions(item.text, self.keyword)
+
+
+def on_nps_scale(item: FeedbackItem) -> float | None:
+    """The item's score stretched onto NPS's 0 to 10, so one score range fits every scale: a CSAT or star
+    rating of 5 is 10, of 3 is 5, of 1 is 0 (a route for detractors, `--max-score 6`, takes CSAT 1 to 3)."""
+    if item.score is None or item.scale not in SCALE_RANGES:
+        return None
+    low, high = SCALE_RANGES[item.scale]
+    return (item.score - low) * 10 / (high - low)
 
 
 def parse_filter(

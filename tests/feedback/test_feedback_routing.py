@@ -41,6 +41,17 @@ def test_detractor_route_takes_low_scores_only(make_item: MakeItem) -> None:
     assert not route_accepts(detractors, make_item())  # a score filter needs a score
 
 
+@pytest.mark.parametrize("scale", ["csat", "stars"])
+def test_a_five_point_score_is_read_on_the_nps_range_so_top_praise_is_no_detractor(
+    make_item: MakeItem, scale: str
+) -> None:
+    detractors = Route("d", "slack:C1", max_score=6)
+    taken = [s for s in range(1, 6) if route_accepts(detractors, make_item(scale=scale, score=s))]
+    assert taken == [1, 2, 3]  # 0, 2.5 and 5 on NPS's 0 to 10; 4 and 5 are 7.5 and 10
+    promoters = Route("p", "slack:C1", min_score=9)
+    assert [s for s in range(1, 6) if route_accepts(promoters, make_item(scale=scale, score=s))] == [5]
+
+
 def test_score_range_is_inclusive(make_item: MakeItem) -> None:
     passives = Route("p", "slack:C1", min_score=7, max_score=8)
     assert [s for s in range(11) if route_accepts(passives, make_item(scale="nps", score=s))] == [7, 8]
