@@ -7,9 +7,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
 WORKDIR /app
-# The pinned dependencies first: a code change does not reinstall them.
-COPY requirements.lock ./
-RUN pip install -r requirements.lock
+# The pinned dependencies first: a code change does not reinstall them. `--build-arg TEAMS_BACKEND=agents` adds
+# the Microsoft 365 Agents SDK (CLUELINE_TEAMS_BACKEND=agents); the default image has botbuilder only.
+ARG TEAMS_BACKEND=botbuilder
+COPY requirements.lock requirements-agents.lock ./
+RUN pip install -r requirements.lock \
+    && if [ "$TEAMS_BACKEND" = "agents" ]; then pip install -r requirements-agents.lock; fi
 COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 COPY adapters ./adapters

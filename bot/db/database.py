@@ -54,6 +54,11 @@ LIBPQ_PARAMETERS = (
     "target_session_attrs",
 )
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+log = logging.getLogger(__name__)
+# libpq's channel binding (Neon's URLs ask for it): asyncpg does not do it, so it is taken out of the URL, and
+# a URL that requires it gets a warning at start rather than a refusal (TLS still holds, as sslmode says).
+CHANNEL_BINDING = "channel_binding"
+CHANNEL_BINDING_MODES = ("disable", "prefer", "require")
 
 
 class DatabaseError(RuntimeError):
@@ -79,6 +84,8 @@ def async_url(raw: str) -> URL:
 
 def _check_libpq_query(url: URL) -> None:
     for name, value in url.query.items():
+        if name == CHANNEL_BINDING and value in CHANNEL_BINDING_MODES:
+            continue
         if name not in LIBPQ_PARAMETERS:
             raise DatabaseError(
                 f"DATABASE_URL: unknown query parameter {name!r} (PostgreSQL URLs take {', '.join(LIBPQ_PARAMETERS)})"
@@ -89,6 +96,12 @@ def _check_libpq_query(url: URL) -> None:
 
 def _asyncpg_dsn(url: URL) -> tuple[URL, dict[str, Any]]:
     """The URL without libpq's query parameters, and connect arguments handing them to asyncpg as a DSN."""
+    if url.query.get(CHANNEL_BINDING) == "require":
+        log.warning(
+            "DATABASE_URL asks for channel_binding=require, which the asyncpg driver does not do: connecting "
+            "without channel binding (TLS as sslmode says)"
+        )
+    url = url.difference_update_query([CHANNEL_BINDING])
     libpq = {name: value for name, value in url.query.items() if name in LIBPQ_PARAMETERS}
     if not libpq:
         return url, {}

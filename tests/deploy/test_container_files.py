@@ -4,7 +4,9 @@ parsed, and every command in them run as a plain command against SQLite."""
 from __future__ import annotations
 
 import json
+import os
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +54,27 @@ def test_the_image_is_slim_runs_as_a_user_from_the_lock_file_and_serves_by_defau
     assert "/livez" in " ".join(healthcheck_command())
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     assert {".git", ".env", "*.db", "tests"} <= set(ignored)
+
+
+@pytest.mark.parametrize(
+    ("backend", "locks"),
+    [("botbuilder", ["requirements.lock"]), ("agents", ["requirements.lock", "requirements-agents.lock"])],
+)
+def test_the_agents_sdk_is_in_the_image_only_when_built_for_it(backend: str, locks: list[str]) -> None:
+    instructions = dockerfile()
+    assert ("ARG", "TEAMS_BACKEND=botbuilder") in instructions
+    [install] = [args for name, args in instructions if name == "RUN" and "requirements.lock" in args]
+    # The RUN line as the image's shell runs it, with pip only saying what it would install.
+    said = subprocess.run(
+        ["sh", "-c", install.replace("pip install -r", "echo")],
+        env={"PATH": os.environ["PATH"], "TEAMS_BACKEND": backend},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert said == locks
+    for lock in locks:
+        assert (ROOT / lock).is_file() and lock not in (ROOT / ".dockerignore").read_text()
 
 
 def test_compose_defines_a_whole_deployment_with_a_migration_first() -> None:

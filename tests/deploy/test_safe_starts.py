@@ -68,6 +68,16 @@ async def test_sslmode_prefer_and_application_name_reach_the_server(postgres_url
     assert name == "clueline-test"
 
 
+async def test_a_url_asking_for_channel_binding_connects_and_says_it_is_not_done(
+    postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Neon's URLs end `?sslmode=require&channel_binding=require`; asyncpg does not do channel binding.
+    url = f"{postgres_url}?sslmode=prefer&channel_binding=require"
+    assert await _session_setting(url, "SELECT 1") == "1"
+    assert any("channel_binding=require" in record.getMessage() for record in caplog.records)
+    assert await _session_setting(f"{postgres_url}?channel_binding=prefer", "SELECT 1") == "1"
+
+
 async def test_options_parameter_sets_server_settings(postgres_url: str) -> None:
     url = f"{postgres_url}?options=-c%20statement_timeout%3D1234"
     assert await _session_setting(url, "SHOW statement_timeout") == "1234ms"
