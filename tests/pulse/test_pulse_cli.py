@@ -96,7 +96,8 @@ def test_close_closes_and_unknown_pulse_fails_with_a_reason(cli: Cli) -> None:
         "--audience",
         "slack:C1",
     )
-    assert cli("pulse", "close", out.strip())[0] == 0
+    code, said, _ = cli("pulse", "close", out.strip())
+    assert code == 0 and "it sends no more runs" in said
     _, listed, _ = cli("pulse", "list", "--json")
     assert json.loads(listed)[0]["status"] == "closed"
     code, _, err = cli("pulse", "results", "999", "--json")

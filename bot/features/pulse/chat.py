@@ -77,7 +77,7 @@ async def pulse_command(turn: Turn) -> None:
             await turn.reply(
                 f"No pulse #{pulse_id}."
                 if closed < 0
-                else f"Pulse #{pulse_id} is closed ({closed} run(s) closed)."
+                else f"Pulse #{pulse_id} is closed: it sends no more runs ({closed} open run(s) closed now)."
             )
     elif sub == "grant":
         await _grant(turn, rest)

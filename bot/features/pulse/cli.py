@@ -124,7 +124,7 @@ async def _close(args: argparse.Namespace, runtime: CoreServices) -> int:
     closed = await close_pulse(runtime, args.pulse)
     if closed < 0:
         return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")
-    print(f"pulse {args.pulse} closed ({closed} open run(s) closed)")
+    print(f"pulse {args.pulse} closed: it sends no more runs ({closed} open run(s) closed now)")
     return 0
 
 
