@@ -122,6 +122,16 @@ def test_bad_schedule_or_threshold_exits_1_with_one_line_and_an_example(
     assert err.startswith("clueline: ") and err.count("\n") == 1 and example in err
 
 
+def test_every_bad_field_is_named_at_once_in_one_line(cli: Cli) -> None:
+    code, out, err = cli(
+        "pulse", "create", "--question", "enps", "--audience", "#general",
+        "--every", "0 9 * * MON", "--tz", "Berlin", "--closes-after", "3days",
+    )  # fmt: skip
+    assert code == 1 and out == "" and err.count("\n") == 1
+    assert "'#general' is not an audience" in err
+    assert "Unknown time zone 'Berlin'" in err and "Cannot read the duration '3days'" in err
+
+
 def test_bad_audience_is_refused_with_an_example(cli: Cli) -> None:
     code, _, err = cli("pulse", "create", "--question", "enps", "--audience", "#general")
     assert code == 1 and "slack:C0123ABCD" in err

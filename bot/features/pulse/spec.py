@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Final
+from typing import Final, TypeVar
 
 from bot.core.targets import names_a_person, parse_target
 from bot.features.pulse.audience import AUDIENCE_EXAMPLE, AudienceError, parse_audience
-from bot.features.pulse.questions import InvalidQuestion, PulseKind, parse_kind, resolve_question
+from bot.features.pulse.questions import InvalidQuestion, PulseKind, resolve_question
 from bot.features.pulse.results import DEFAULT_THRESHOLD, ThresholdError, validate_threshold
 from bot.features.pulse.schedule import ScheduleError, build_schedule, parse_duration
 
 DEFAULT_CLOSES_AFTER: Final = timedelta(days=3)
+_T = TypeVar("_T")
 
 
 class PulseInputError(ValueError):
@@ -57,26 +58,34 @@ def build_spec(
     now: datetime | None = None,
     audience_example: str = AUDIENCE_EXAMPLE,
 ) -> PulseSpec:
-    """Check everything a pulse needs; PulseInputError names the first problem with an example.
+    """Check everything a pulse needs; PulseInputError names every field's problem, each with an example (a
+    form refused for three fields is fixed in one go, not three).
 
     Given `now`, a one-off time already past is refused: sent at once, it would surprise whoever set it.
     """
-    try:
-        resolved = resolve_question(question, kind)
-        if kind is not None:
-            parse_kind(kind)
-        targets = parse_audience(list(audience), audience_example)
-        schedule = build_schedule(
+    problems: list[str] = []
+
+    def checked(read: Callable[[], _T]) -> _T | None:
+        try:
+            return read()
+        except (InvalidQuestion, AudienceError, ScheduleError, ThresholdError, ValueError) as exc:
+            problems.append(str(exc))  # ValueError: a bad results TARGET
+            return None
+
+    resolved = checked(lambda: resolve_question(question, kind))
+    targets = checked(lambda: parse_audience(list(audience), audience_example))
+    schedule = checked(
+        lambda: build_schedule(
             at, every, tz, skip_weekends=skip_weekends, recipient_local_time=recipient_local_time
         )
-        closes = parse_duration(closes_after) if closes_after else DEFAULT_CLOSES_AFTER
-        remind = parse_duration(reminder_after) if reminder_after else None
-        limit = validate_threshold(threshold)
-        results = str(parse_target(results_target)) if results_target else None
-    except (InvalidQuestion, AudienceError, ScheduleError, ThresholdError) as exc:
-        raise PulseInputError(str(exc)) from None
-    except ValueError as exc:  # a bad results TARGET
-        raise PulseInputError(str(exc)) from None
+    )
+    closes = checked(lambda: parse_duration(closes_after)) if closes_after else DEFAULT_CLOSES_AFTER
+    remind = checked(lambda: parse_duration(reminder_after)) if reminder_after else None
+    limit = checked(lambda: validate_threshold(threshold))
+    results = checked(lambda: str(parse_target(results_target))) if results_target else None
+    if problems:
+        raise PulseInputError(" ".join(problems))
+    assert resolved is not None and targets is not None and closes is not None and limit is not None
     if limit < DEFAULT_THRESHOLD and any(names_a_person(parse_target(target)) for target in targets):
         # Named people can be picked so that colluders know all but one answer: a low threshold then names them.
         raise PulseInputError(
