@@ -90,7 +90,7 @@ def build_spec(
         # Named people can be picked so that colluders know all but one answer: a low threshold then names them.
         raise PulseInputError(
             f"A pulse sent to named people needs a threshold of at least {DEFAULT_THRESHOLD}; "
-            f"e.g. --threshold {DEFAULT_THRESHOLD}, or send it to a channel."
+            f"e.g. a threshold of {DEFAULT_THRESHOLD}, or send it to a channel."
         )
     if now is not None and schedule is not None and schedule.at is not None and schedule.at <= now:
         raise PulseInputError(
@@ -99,7 +99,7 @@ def build_spec(
         )
     if remind is not None and remind >= closes:
         raise PulseInputError(
-            "The reminder would come after the pulse closes; e.g. --closes-after 3d --reminder-after 1d."
+            "The reminder would come after the pulse closes; e.g. close after 3d with a reminder after 1d."
         )
     return PulseSpec(
         question=resolved.text,
