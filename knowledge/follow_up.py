@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from knowledge.framing import measure_words
+from knowledge.index import LexicalIndex
 from knowledge.retrieve import Retrieval
 from knowledge.text import Tokenizer
 
@@ -64,4 +65,14 @@ def may_follow_up(question: str, terse: bool, alone: Retrieval) -> bool:
         terse
         or bool(_CONTINUATION.match(question))
         or (refers_back(question) and not alone.answerable and bool(alone.hits))
+    )
+
+
+def own_subject(index: LexicalIndex, question: str) -> frozenset[str]:
+    """A follow-up's own topic terms that the documents have ("growth" of "what about growth?"): read with the
+    earlier question, the answer should still be about them."""
+    q = index.query_terms(question)
+    framing = q.framing or tuple(False for _ in q.terms)
+    return frozenset(
+        term for term, frames in zip(q.terms, framing, strict=True) if not frames and index.knows(term)
     )

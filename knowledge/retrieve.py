@@ -142,8 +142,15 @@ class Retriever:
     def _multiplier(self, chunk: Chunk, today: date) -> float:
         return 1.0 + vote_boost(self.votes.get(chunk.chunk_key, 0)) + freshness_boost(chunk, today)
 
-    def _best_per_document(self, raw: Sequence[ScoredChunk], k: int, today: date) -> list[ScoredChunk]:
-        """Re-ranked with votes and freshness, then the best chunk of each of the k best documents."""
+    def _best_per_document(
+        self, raw: Sequence[ScoredChunk], k: int, today: date, holding: frozenset[str] = frozenset()
+    ) -> list[ScoredChunk]:
+        """Re-ranked with votes and freshness, then the best chunk of each of the k best documents.
+
+        With `holding`, a document is represented by its best chunk that holds all those terms, where one does
+        (at the document's own place in the ranking): "what about growth?" after a question on the Starter
+        plan is about the Growth plan's section of the same page.
+        """
         adjusted = [replace(hit, score=hit.score * self._multiplier(hit.chunk, today)) for hit in raw]
         adjusted.sort(key=lambda h: -h.score)
         # One chunk per document: five passages of one page crowd out the other pages worth citing.
@@ -152,10 +159,23 @@ class Retriever:
         for hit in adjusted:
             if hit.chunk.source not in seen:
                 seen.add(hit.chunk.source)
-                hits.append(hit)
+                hits.append(self._holding(hit, adjusted, holding) if holding else hit)
                 if len(hits) == k:
                     break
         return hits
+
+    def _holding(
+        self, best: ScoredChunk, ranked: Sequence[ScoredChunk], terms: frozenset[str]
+    ) -> ScoredChunk:
+        """The document's best chunk whose headings hold every one of the terms ("Pricing plans › Growth plan"),
+        else whose text does, keeping the document's score; else `best`."""
+        own = [hit for hit in ranked if hit.chunk.source == best.chunk.source and hit.position >= 0]
+        in_headings = [
+            hit for hit in own if terms <= frozenset(self.index.tokenizer.terms(hit.chunk.title_path))
+        ]
+        in_text = [hit for hit in own if terms <= self.index.chunk_terms(hit.position)]
+        found = (in_headings or in_text or [best])[0]
+        return replace(found, score=best.score)
 
     def _similarities(self, query_vector: Sequence[float] | None) -> npt.NDArray[np.float32] | None:
         """The question's cosine similarity to every chunk; None without a dense index or a usable vector."""
@@ -191,12 +211,14 @@ class Retriever:
         *,
         today: date | None = None,
         query_vector: Sequence[float] | None = None,
+        holding: frozenset[str] = frozenset(),
     ) -> Retrieval:
         """The best chunk of each of the k best documents, re-ranked, with a confidence and a decline call.
 
         With the question's vector (and a dense index) the ranking fuses both, and whether to answer is
         decided by the dense weight set: the lexical ranking's evidence plus how close in meaning the nearest
-        chunk is, fitted with embeddings on (bench/train_decision.py --embeddings-url).
+        chunk is, fitted with embeddings on (bench/train_decision.py --embeddings-url). `holding`: terms a
+        document's quoted chunk should hold where one of its chunks does (a follow-up's own subject).
         """
         day = today or date.today()
         if asks_about_everything_new(question, self.index.tokenizer, self.index.is_common):
@@ -210,14 +232,14 @@ class Retriever:
         # A change log mentions every feature once; it answers only questions about what changed.
         allowed = _kinds_for(question)
         searched = [h for h in self.index.search(q, n) if h.chunk.kind in allowed]
-        lexical = self._best_per_document(searched, k, day)
+        lexical = self._best_per_document(searched, k, day, holding)
         shown = evidence(self.index, q, searched, question)
         similarities = self._similarities(query_vector)
         hits = lexical
         if similarities is not None:
             dense_ranking = most_similar(similarities, n)
             fused = [h for h in self._fused(q, similarities, dense_ranking, n) if h.chunk.kind in allowed]
-            hits = self._best_per_document(fused, k, day)
+            hits = self._best_per_document(fused, k, day, holding)
             if shown is not None:
                 shown = replace(shown, dense_similarity=self._closest(similarities, dense_ranking, allowed))
         conf = probability(shown)

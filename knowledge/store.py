@@ -20,7 +20,7 @@ from knowledge.answer import EMPTY_QUESTION_TEXT, Answer, AnswerWriter, compose_
 from knowledge.answer import not_answered as decline
 from knowledge.dense import DenseIndex, Embedder
 from knowledge.documents import Chunk, ChunkKind, LoadedDocument
-from knowledge.follow_up import may_follow_up, plainly_follows_up, reads_as_follow_up
+from knowledge.follow_up import may_follow_up, own_subject, plainly_follows_up, reads_as_follow_up
 from knowledge.index import LexicalIndex
 from knowledge.ingest import IngestError, UnsupportedFile, discover, load_file
 from knowledge.ingest.ignore import IGNORE_FILE
@@ -391,7 +391,11 @@ class KnowledgeStore:
         terse = reads_as_follow_up(question, retriever.index.tokenizer)
         if context.strip() and may_follow_up(question, terse, result):
             with_context = retriever.retrieve(
-                f"{context[-MAX_QUESTION_CHARS:]}\n{question}", k, today=today, query_vector=vector
+                f"{context[-MAX_QUESTION_CHARS:]}\n{question}",
+                k,
+                today=today,
+                query_vector=vector,
+                holding=own_subject(retriever.index, question),
             )
             # A full question is about what its own words say: the thread may make it surer of a page those
             # words find, never lend it another ("does it integrate with salesforce?" after a campaign question).

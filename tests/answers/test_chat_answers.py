@@ -318,6 +318,9 @@ async def test_home_shows_how_to_ask_and_what_waits_for_an_answer(answers_runtim
     [
         ("how do I pause a recurring invoice?", "and for the monthly ones?", "Recurring invoices"),
         ("api access?", "which plan has it?", "Scale plan"),
+        # "what about X" swaps the subject and keeps the ask: the price, now of another plan on the same page.
+        ("how much is the starter plan?", "what about growth?", "Growth plan"),
+        ("does the starter plan include recurring invoices?", "what about the growth plan?", "Growth plan"),
     ],
 )
 async def test_a_follow_up_that_adds_to_or_points_back_at_the_question_before_is_read_with_it(
