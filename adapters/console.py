@@ -135,6 +135,7 @@ class ConsoleAdapter:
         self._buttons: dict[str, tuple[SentMessage, Button]] = {}  # typed label, in the chat with the person
         self._pressable: dict[str, tuple[SentMessage, Button]] = {}  # `press` number or label, anywhere
         self._numbers = itertools.count(1)
+        self._button_numbers: dict[tuple[str, str, str], str] = {}
         self._held: Counter[str] | None = None
         self._held_posts: list[tuple[SentMessage, OutboundMessage]] = []
         # What each message in the chat with the person showed, for its updates to print only what changed.
@@ -351,7 +352,9 @@ class ConsoleAdapter:
                 ]
         numbered = []
         for button in pressable:
-            number = str(next(self._numbers))
+            # A post shown again (updated, or by `posts`) keeps its buttons' numbers: the ones on screen still work.
+            key = (sent.message_id, button.action_id, button.value)
+            number = self._button_numbers.setdefault(key, str(next(self._numbers)))
             self._pressable[number] = self._pressable[button.label.strip().lower()] = (sent, button)
             numbered.append(f"press {number} = {button.label}")
             if sent.conversation.is_direct:

@@ -254,3 +254,11 @@ def test_a_second_declined_question_shows_the_experts_post_in_two_lines_and_post
     ]
     in_full = done.stdout.split("The newest 3 of the")[1].split("[#experts] ")[1]
     assert "what colour is the ceo car?" in in_full and "Reply in this thread" in in_full
+
+
+def test_a_post_shown_again_keeps_its_button_numbers(tmp_path: Path) -> None:
+    # Claiming the follow-up reprints the post; its Kudos button is still `press 8`, as listed before.
+    done = demo("posts\npress 7\npress 8\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "There is no button" not in done.stdout
+    assert "Kudos to the team from You" in done.stdout
