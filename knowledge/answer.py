@@ -183,12 +183,7 @@ def best_quote(
     question: str, text: str, tokenizer: Tokenizer, max_words: int = MAX_QUOTE_WORDS
 ) -> tuple[str, str | None]:
     """The sentences (within max_words) sharing most terms with the question, and the heading they start under."""
-    return _quote(question, _sentences(text), tokenizer, max_words)
-
-
-def _quote(
-    question: str, units: list[Sentence], tokenizer: Tokenizer, max_words: int
-) -> tuple[str, str | None]:
+    units = _sentences(text)
     code_wanted = wants_code(question)
     if not code_wanted:
         units = [unit for unit in units if not unit.code]
@@ -263,9 +258,9 @@ class _Quoted:
 def _quoted_in_order(question: str, hits: Sequence[ScoredChunk], tokenizer: Tokenizer) -> list[_Quoted]:
     """Each hit with its quote (those with nothing to quote left out), the one to quote first at the front.
 
-    That is the best-ranked hit whose quote holds a word of the question its title does not (or whose title holds
-    most of them), among those close to the top: a page found through its description alone ("No cookies" atop an integration's steps)
-    gives way to one whose text says it.
+    That is the best-ranked hit whose quote holds a word of the question its title does not (or whose title
+    holds most of them), among those close to the top: a page found through its description alone ("No
+    cookies" atop an integration's steps) gives way to one whose text says it.
     """
     asked = frozenset(tokenizer.terms(question))
     quoted: list[_Quoted] = []
@@ -304,7 +299,7 @@ def compose_extractive(question: str, hits: Sequence[ScoredChunk], *, today: dat
         if first is not None and (
             hit.chunk.source == first.hit.chunk.source
             or hit.score < SECOND_PASSAGE_RATIO * first.hit.score
-            or first.says_it > quoted.says_it
+            or (first.says_it and not quoted.says_it)
         ):
             continue
         source = _source(hit, day)

@@ -28,6 +28,7 @@ def merged_heading_line(heading: str) -> str:
 # help find the page, but it is never quoted as an answer (it says what the page is about, "Here's how to
 # apply.", not the answer the page gives).
 SUMMARY_MARK = "%% "
+_SUMMARY_PARAGRAPH = re.compile(rf"^{re.escape(SUMMARY_MARK)}", re.MULTILINE)
 
 
 def summary_paragraph(description: str) -> str:
@@ -38,9 +39,6 @@ def summary_paragraph(description: str) -> str:
 def without_summary_marks(text: str) -> str:
     """A chunk's text as a reader (an LLM) is given it: the description's paragraph as plain text."""
     return _SUMMARY_PARAGRAPH.sub("", text)
-
-
-_SUMMARY_PARAGRAPH = re.compile(rf"^{re.escape(SUMMARY_MARK)}", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,8 @@ from sqlalchemy.schema import CreateColumn, CreateIndex, CreateTable
 
 from bot.settings import Settings
 
+log = logging.getLogger(__name__)
+
 _ASYNC_DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
     "sqlite+pysqlite": "sqlite+aiosqlite",
@@ -54,7 +56,6 @@ LIBPQ_PARAMETERS = (
     "target_session_attrs",
 )
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-log = logging.getLogger(__name__)
 # libpq's channel binding (Neon's URLs ask for it): asyncpg does not do it, so it is taken out of the URL, and
 # a URL that requires it gets a warning at start rather than a refusal (TLS still holds, as sslmode says).
 CHANNEL_BINDING = "channel_binding"
