@@ -61,7 +61,8 @@ def build_manifest(base_url: str = DEFAULT_URL, *, socket_mode: bool = False) ->
                     "url": events_url,
                     "description": "Ask Clueline, run a pulse, see feedback",
                     "usage_hint": "ask QUESTION | pulse | feedback | help",
-                    "should_escape": False,
+                    # Escaped, "#general" and "@ana" arrive as ids (<#C123|general>), which read as TARGETs.
+                    "should_escape": True,
                 }
             ],
         },

@@ -25,13 +25,19 @@ Json = dict[str, Any]
 # Subtypes that are still a person talking; every other subtype (edits, deletes, joins, bots) is ignored.
 PERSON_SUBTYPES = {None, "file_share", "thread_broadcast"}
 _SPACES = re.compile(r"[ \t]{2,}")
-# A channel picked from Slack's menu arrives as <#C123|name>: the core reads places as TARGETs (slack:C123).
+# A channel or person picked from Slack's menu arrives as <#C123|name> or <@U123|name>: the core reads places
+# and people as TARGETs (slack:C123, slack:U123), so "pulse grant @ana" names Ana.
 _CHANNEL_MENTION = re.compile(r"<#([A-Z0-9]+)(?:\|[^>]*)?>")
+_PERSON_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 @functools.lru_cache(maxsize=256)  # one bot user per workspace; built per event, it cost the ack
 def _mention_pattern(bot_user_id: str) -> re.Pattern[str]:
     return re.compile(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>")
+
+
+def _as_target(mention: re.Match[str]) -> str:
+    return f"{PLATFORM}:{mention.group(1)}"
 
 
 def unescape(text: str) -> str:
@@ -40,10 +46,10 @@ def unescape(text: str) -> str:
 
 
 def strip_mentions(text: str, bot_user_id: str | None) -> str:
-    """The text without `<@BOT>` mentions of the bot, channel mentions as TARGETs, unescaped and trimmed."""
+    """The text without `<@BOT>` mentions of the bot, other mentions as TARGETs, unescaped and trimmed."""
     if bot_user_id:
         text = _mention_pattern(bot_user_id).sub(" ", text)
-    text = _CHANNEL_MENTION.sub(lambda mention: f"{PLATFORM}:{mention.group(1)}", text)
+    text = _PERSON_MENTION.sub(_as_target, _CHANNEL_MENTION.sub(_as_target, text))
     return _SPACES.sub(" ", unescape(text)).strip()
 
 

@@ -55,17 +55,25 @@ def parse_activity(activity: Json) -> TeamsEvent | None:
 
 
 def strip_bot_mention(activity: Json) -> tuple[str, bool]:
-    """The message text without the `<at>Bot</at>` of the bot's own mention, and whether there was one."""
+    """The message text without the `<at>Bot</at>` of the bot's own mention, and whether there was one.
+
+    Other mentions become TARGETs (`<at>Ana</at>` → teams:29:…), as the core reads people and places, so
+    "pulse grant @Ana" names Ana.
+    """
     message = text(activity, "text") or ""
     bot_id = text(obj(activity, "recipient"), "id")
     mentioned = False
     for entity in objects(activity, "entities"):
-        if entity.get("type") != "mention" or text(obj(entity, "mentioned"), "id") != bot_id:
+        if entity.get("type") != "mention":
             continue
-        mentioned = True
+        mention_id = text(obj(entity, "mentioned"), "id")
         mention_text = text(entity, "text")
-        if mention_text:
-            message = message.replace(mention_text, " ")
+        if mention_id == bot_id:
+            mentioned = True
+            if mention_text:
+                message = message.replace(mention_text, " ")
+        elif mention_id and mention_text:
+            message = message.replace(mention_text, f"{PLATFORM}:{mention_id}")
     return _SPACES.sub(" ", message).strip(), mentioned
 
 

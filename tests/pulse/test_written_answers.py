@@ -49,3 +49,18 @@ async def test_without_a_pulse_waiting_a_statement_goes_to_the_answers_as_before
     await world.say(TYPED, by="U2")
     await world.settle()
     assert await _logged_questions(world) == [TYPED]
+
+
+async def test_thanks_while_a_pulse_waits_is_answered_in_kind_and_a_bare_good_is_still_held_back(
+    world: PulseWorld,
+) -> None:
+    await world.create(question="How was the offsite?", kind="text", audience=["slack:U1"])
+    await world.settle()
+    await world.say("thanks!", by="U1")
+    await world.settle()
+    assert world.replies_to("U1")[-1].startswith("You're welcome")
+    # "good" may be the answer itself: the person is told how to answer anonymously instead.
+    await world.say("good", by="U1")
+    await world.settle()
+    assert "I have not kept or passed on that message" in world.replies_to("U1")[-1]
+    assert await _logged_questions(world) == []

@@ -23,15 +23,18 @@ def envelope(event: dict[str, object], event_id: str = "Ev1") -> dict[str, objec
 
 
 def test_mentions_of_the_bot_are_stripped_and_slack_escapes_undone() -> None:
-    assert (
-        strip_mentions("<@UBOT> is 3 &lt; 4 &amp;&amp; <@UOTHER> ok?", "UBOT") == "is 3 < 4 && <@UOTHER> ok?"
-    )
+    assert strip_mentions("<@UBOT> is 3 &lt; 4 &amp;&amp; ok?", "UBOT") == "is 3 < 4 && ok?"
     assert strip_mentions("hey <@UBOT|clueline>   help", "UBOT") == "hey help"
 
 
 def test_a_channel_picked_from_slacks_menu_reaches_the_core_as_a_target() -> None:
     typed = "<@UBOT> team add Support <#C1|support> <#C2> --product helpdesk"
     assert strip_mentions(typed, "UBOT") == "team add Support slack:C1 slack:C2 --product helpdesk"
+
+
+def test_a_person_picked_from_slacks_menu_reaches_the_core_as_a_target() -> None:
+    typed = "pulse grant <@U0ANA|ana> <@W0BEN>"
+    assert strip_mentions(typed, "UBOT") == "pulse grant slack:U0ANA slack:W0BEN"
 
 
 def test_message_and_app_mention_of_one_message_share_one_key() -> None:

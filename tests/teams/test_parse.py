@@ -50,11 +50,11 @@ def test_a_channel_mention_loses_the_mention_and_keeps_its_thread() -> None:
     assert event.conversation.extra["team"].startswith("19:team")
 
 
-def test_a_mention_of_someone_else_is_kept() -> None:
-    body = channel_mention(SERVICE, "ping <at>Grace</at>")
+def test_a_mention_of_someone_else_reaches_the_core_as_a_target() -> None:
+    body = channel_mention(SERVICE, "pulse grant <at>Grace</at>")
     body["entities"].append({"type": "mention", "text": "<at>Grace</at>", "mentioned": {"id": "29:1grace"}})
     event = parse(body)
-    assert event.text == "ping <at>Grace</at>"
+    assert event.text == "pulse grant teams:29:1grace"
 
 
 def test_a_group_chat_has_no_threads() -> None:

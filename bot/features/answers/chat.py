@@ -7,6 +7,7 @@ import logging
 from bot.core.dispatcher import Dispatcher
 from bot.core.markdown import escape, mention
 from bot.core.services import CoreServices
+from bot.core.small_talk import small_talk
 from bot.core.targets import TargetError, target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, ContextLine, InboundMessage, OutboundMessage, Text, UserRef
@@ -28,7 +29,6 @@ from bot.features.answers.render import (
     save_prompt,
     shortened,
 )
-from bot.features.answers.small_talk import small_talk
 from bot.features.answers.tables import Question
 from knowledge.answer import closest_listing
 

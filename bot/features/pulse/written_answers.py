@@ -9,9 +9,14 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import col
 
 from bot.core.markdown import escape
+from bot.core.small_talk import SmallTalk, small_talk
 from bot.core.turn import Turn
 from bot.features.pulse import texts
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
+
+# Pleasantries no pulse asks for: they pass, to be answered in kind (which keeps nothing either). An
+# acknowledgement ("good", "no") may be the written answer itself, so it is still held back.
+PASSING_SMALL_TALK = (SmallTalk.THANKS, SmallTalk.GREETING)
 
 # What opens a question: a message that starts so or ends with "?" is one, whatever pulse is waiting.
 _QUESTION = re.compile(
@@ -54,9 +59,11 @@ async def waiting_pulse(turn: Turn) -> str | None:
 
 async def keep_written_answer(turn: Turn, text: str) -> bool:
     """Take a statement typed in the DM while a pulse waits for the person's words: say how to answer, keep
-    nothing. Questions, and anything said elsewhere, go on to the answers."""
+    nothing. Questions, thanks and greetings, and anything said elsewhere, go on to the answers."""
     conversation = turn.conversation
     if conversation is None or not conversation.is_direct or looks_like_a_question(text):
+        return False
+    if small_talk(text) in PASSING_SMALL_TALK:
         return False
     question = await waiting_pulse(turn)
     if question is None:

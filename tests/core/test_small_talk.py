@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.features.answers.small_talk import SmallTalk, small_talk
+from bot.core.small_talk import SmallTalk, small_talk
 
 
 @pytest.mark.parametrize(
