@@ -23,7 +23,8 @@ from knowledge.documents import Chunk, ChunkKind, LoadedDocument
 from knowledge.follow_up import may_follow_up, own_subject, plainly_follows_up, reads_as_follow_up
 from knowledge.index import LexicalIndex
 from knowledge.ingest import IngestError, UnsupportedFile, discover, load_file
-from knowledge.ingest.ignore import IGNORE_FILE
+from knowledge.ingest.ignore import IGNORE_FILE, IGNORED, NOT_DOCUMENTATION
+from knowledge.ingest.loader import source_name
 from knowledge.retrieve import MIN_CONFIDENCE, Retrieval, Retriever
 from knowledge.tables import ChunkVote, KnowledgeChunk, KnowledgeDocument
 from knowledge.vectors import ChunkVectors, VectorProgress, drop_vectors
@@ -41,6 +42,27 @@ INDEX_EMBEDDING_SECONDS = 10.0
 VECTOR_RETRY_INTERVAL = timedelta(minutes=1)
 LINK_OUTSIDE = "a symbolic link to outside the folder (not followed)"
 EMPTY_DOCUMENT = "empty: no text to index"
+
+
+def _same_name_elsewhere(source: str, other_root: str) -> str:
+    return (
+        f"{source} is already in the store from {other_root}, another folder holding a file of the same name: "
+        "ingest the folder that holds both, or rename one of them"
+    )
+
+
+def _left_out_documents(folders: list[Path], left_out: list[tuple[Path, str]]) -> list[tuple[str, str]]:
+    """The (root, source) of each file the given folders leave out on purpose (ignored, or not documentation)."""
+    found: list[tuple[str, str]] = []
+    for path, reason in left_out:
+        if reason not in (IGNORED, NOT_DOCUMENTATION):
+            continue
+        for folder in folders:
+            root = folder.resolve()
+            if path.resolve().is_relative_to(root):
+                found.append((str(root), source_name(path, folder)))
+                break
+    return found
 
 
 @dataclass
@@ -129,14 +151,15 @@ class KnowledgeStore:
         With dense retrieval on, new and changed chunks then get their vectors.
         """
         report = IngestReport()
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         missing = [p for p in paths if not p.exists()]
         for path in missing:
             report.failed.append((str(path), "no such file or folder"))
         outside: list[Path] = []
         left_out: list[tuple[Path, str]] = []
         for item in discover((p for p in paths if p.exists()), outside, left_out):
-            seen.add(item.source)
+            root = str(item.root.resolve())
+            seen.add((root, item.source))
             if progress is not None:
                 progress(item.source)
             try:
@@ -148,9 +171,13 @@ class KnowledgeStore:
                 report.failed.append((str(exc.path), exc.reason))
                 continue
             if not loaded.chunks:
-                report.failed.append((str(item.path), EMPTY_DOCUMENT))
+                report.skipped.append((str(item.path), EMPTY_DOCUMENT))
                 continue
-            outcome = await self.save_document(loaded)
+            other = await self._other_root_holding(loaded.source, root)
+            if other is not None:
+                report.failed.append((str(item.path), _same_name_elsewhere(loaded.source, other)))
+                continue
+            outcome = await self.save_document(loaded, root)
             getattr(report, outcome).append(loaded.source)
             if outcome != "unchanged":
                 report.chunks += len(loaded.chunks)
@@ -158,8 +185,14 @@ class KnowledgeStore:
         for path, reason in left_out:
             # A bad line of an ignore file is a failure to report; a file left out on purpose is a skip.
             (report.failed if path.name == IGNORE_FILE else report.skipped).append((str(path), reason))
+        folders = [p for p in paths if p.is_dir()]
+        # A file now ignored, or never documentation, goes at once: listing it in the ignore file says so.
+        report.removed = await self._drop(_left_out_documents(folders, left_out))
         if prune:
-            report.removed = await self._prune(seen)
+            # Only the folders given: a file given alone says nothing of what else its folder holds.
+            given = {str(folder.resolve()) for folder in folders}
+            report.removed += await self._drop(await self._gone(given, seen))
+            report.removed.sort()
         if self.embedder is not None:
             try:
                 report.vectors = await self.make_vectors(progress=vector_progress)
@@ -179,13 +212,15 @@ class KnowledgeStore:
             await self.vectors.drop_orphans()
         return made
 
-    async def save_document(self, loaded: LoadedDocument) -> str:
-        """Store one loaded document (replacing an older version); returns added, updated or unchanged."""
+    async def save_document(self, loaded: LoadedDocument, root: str | None = None) -> str:
+        """Store one loaded document (replacing an older version) ingested from the folder `root`; returns
+        added, updated or unchanged."""
         now = self.clock.now()
         async with self.database.session() as session:
             query = select(KnowledgeDocument).where(col(KnowledgeDocument.source) == loaded.source)
             existing = (await session.execute(query)).scalar_one_or_none()
             if existing is not None and existing.content_hash == loaded.content_hash:
+                existing.root = root  # a folder moved, or a document from before roots were kept
                 return "unchanged"
             first = loaded.chunks[0] if loaded.chunks else None
             if existing is None:
@@ -211,6 +246,7 @@ class KnowledgeStore:
             document.verified_on = first.verified_on if first else None
             document.review_days = first.review_days if first else None
             document.url = first.url if first else None
+            document.root = root
             document.ingested_at = now
             await session.flush()
             assert document.id is not None
@@ -226,18 +262,50 @@ class KnowledgeStore:
             )
         return outcome
 
-    async def _prune(self, seen: set[str]) -> list[str]:
+    async def _other_root_holding(self, source: str, root: str) -> str | None:
+        """The other folder this source name was ingested from, when that folder still holds the file: the two
+        would overwrite each other. A folder that no longer holds it was moved or renamed: the name is taken."""
         async with self.database.session() as session:
-            sources = (await session.execute(select(col(KnowledgeDocument.source)))).scalars().all()
-            gone = [s for s in sources if s not in seen and not s.startswith(EXPERT_SOURCE_PREFIX)]
-            if gone:
-                ids = select(col(KnowledgeDocument.id)).where(col(KnowledgeDocument.source).in_(gone))
+            query = select(col(KnowledgeDocument.root)).where(col(KnowledgeDocument.source) == source)
+            stored = (await session.execute(query)).scalar_one_or_none()
+        if stored is None or stored == root or not (Path(stored) / source).is_file():
+            return None
+        return stored
+
+    async def _gone(self, roots: set[str], seen: set[tuple[str, str]]) -> list[tuple[str, str]]:
+        """The documents ingested from these folders whose files were not found in them now."""
+        if not roots:
+            return []
+        query = select(col(KnowledgeDocument.root), col(KnowledgeDocument.source)).where(
+            col(KnowledgeDocument.root).in_(sorted(roots))
+        )
+        async with self.database.session() as session:
+            stored = (await session.execute(query)).tuples().all()
+        return [(root, source) for root, source in stored if root is not None and (root, source) not in seen]
+
+    async def _drop(self, documents: list[tuple[str, str]]) -> list[str]:
+        """Delete these (root, source) documents with their chunks and vectors; returns the sources dropped.
+
+        A document stored before roots were kept (no root) is taken for the one of its source name. Entries
+        saved from chat are never dropped.
+        """
+        wanted = {(root, source) for root, source in documents if not source.startswith(EXPERT_SOURCE_PREFIX)}
+        if not wanted:
+            return []
+        async with self.database.session() as session:
+            query = select(
+                col(KnowledgeDocument.id), col(KnowledgeDocument.root), col(KnowledgeDocument.source)
+            ).where(col(KnowledgeDocument.source).in_(sorted({source for _, source in wanted})))
+            rows = (await session.execute(query)).tuples().all()
+            dropped = [(i, s) for i, r, s in rows if r is None or (r, s) in wanted]
+            if dropped:
+                ids = [i for i, _ in dropped]
                 keys = select(col(KnowledgeChunk.chunk_key)).where(col(KnowledgeChunk.document_id).in_(ids))
                 await drop_vectors(session, keys)
                 # Chunks go explicitly too: SQLite enforces ON DELETE CASCADE only with foreign keys on.
                 await session.execute(delete(KnowledgeChunk).where(col(KnowledgeChunk.document_id).in_(ids)))
                 await session.execute(delete(KnowledgeDocument).where(col(KnowledgeDocument.id).in_(ids)))
-        return sorted(gone)
+        return sorted(s for _, s in dropped)
 
     async def add_faq(self, question: str, answer: str, owner: str) -> str:
         """Save an expert's answer as a verified FAQ entry owned by them; returns its source name."""

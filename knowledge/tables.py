@@ -25,6 +25,10 @@ class KnowledgeDocument(SQLModel, table=True):
     review_days: int | None = None
     url: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     ingested_at: datetime = Field(sa_column=utc_column())
+    # The folder it was ingested from (absolute): --prune drops only the given folders' documents, and another
+    # folder's file of the same name is not taken for it. None for entries saved from chat, and for documents
+    # ingested before roots were kept (until they are ingested again).
+    root: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class KnowledgeChunk(SQLModel, table=True):

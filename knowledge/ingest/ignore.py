@@ -16,14 +16,18 @@ IGNORE_FILE = ".cluelineignore"
 # Licence and provenance notes are about the documents, not the product: quoted, they answer nothing.
 # SOURCE* in capitals, or a file named "source" in any case: a page on "source maps" is documentation.
 _NEVER_INDEXED = re.compile(r"(?i:licen[cs]e|copying).*|SOURCE.*|(?i:source)(?:\.\w+)?")
+# Below the folder's top, only names in capitals are such notes (a vendored LICENSE): a page named
+# "license.mdx" in the docs' support section explains the product's licensing.
+_NOTE_IN_CAPITALS = re.compile(r"(?:LICEN[CS]E|COPYING|SOURCE)(?:[._-].*)?")
 _CHANGELOG = re.compile(r"change[-_ ]?log.*", re.IGNORECASE)
 NOT_DOCUMENTATION = "a licence or source note, not product documentation"
 IGNORED = f"listed in {IGNORE_FILE}"
 
 
-def never_indexed(path: Path) -> bool:
-    """Whether the file is a licence or provenance note (LICENSE*, SOURCE*)."""
-    return bool(_NEVER_INDEXED.fullmatch(path.name))
+def never_indexed(path: Path, *, at_top: bool = True) -> bool:
+    """Whether the file is a licence or provenance note (LICENSE*, SOURCE*); `at_top`: it stands at the top
+    of the folder given, or was given itself."""
+    return bool((_NEVER_INDEXED if at_top else _NOTE_IN_CAPITALS).fullmatch(path.name))
 
 
 def is_changelog(path: Path) -> bool:

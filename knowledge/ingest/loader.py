@@ -78,7 +78,7 @@ def discover(
             rules = read_ignore_file(given)
             skipped += [(given / IGNORE_FILE, f"line {n}: {why}") for n, why in rules.errors]
             for item in _inside(given, outside if outside is not None else []):
-                if never_indexed(item.path):
+                if never_indexed(item.path, at_top="/" not in item.source):
                     skipped.append((item.path, NOT_DOCUMENTATION))
                 elif rules.ignores(item.source):
                     skipped.append((item.path, IGNORED))

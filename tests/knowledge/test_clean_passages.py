@@ -197,6 +197,19 @@ def test_licence_and_source_notes_are_never_indexed(tmp_path: Path) -> None:
     assert sorted(p.name for p, _ in left_out) == ["LICENSE.md", "SOURCE.md"]
 
 
+def test_a_licence_page_inside_the_docs_is_documentation_and_a_vendored_licence_is_not(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "support").mkdir()
+    (tmp_path / "vendor").mkdir()
+    (tmp_path / "support" / "license.mdx").write_text("# License\n\nThe community edition is MIT.\n")
+    (tmp_path / "vendor" / "LICENSE").write_text("MIT License. Permission is hereby granted.\n")
+    left_out: list[tuple[Path, str]] = []
+    found = [f.source for f in discover([tmp_path], left_out=left_out)]
+    assert found == ["support/license.mdx"]
+    assert [p.name for p, _ in left_out] == ["LICENSE"]
+
+
 def test_files_listed_in_the_ignore_file_are_left_out_and_a_bad_line_is_named(tmp_path: Path) -> None:
     (tmp_path / "drafts").mkdir()
     for name in ("drafts/plan.md", "notes.tmp.md", "keep.tmp.md", "guide.md"):
@@ -227,7 +240,8 @@ async def test_ingest_names_empty_and_unreadable_documents_bad_ignore_lines_and_
         report = await store.ingest([docs])
         assert report.added == ["guide.md"]
         failed = dict(report.failed)
-        assert failed[str(docs / "empty.md")] == "empty: no text to index"
+        # Empty is not broken: it is skipped, and named.
+        assert dict(report.skipped)[str(docs / "empty.md")] == "empty: no text to index"
         assert failed[str(docs / "broken.pdf")]  # named, with why it could not be read
         assert failed[str(docs / ".cluelineignore")].startswith("line 2:")
         assert dict(report.skipped)[str(docs / "LICENSE.md")].startswith("a licence")

@@ -115,6 +115,73 @@ async def test_reingest_skips_unchanged_replaces_changed_and_prunes_vanished(
     assert not (await store.ask("can annual plans get a refund within thirty days?")).answered
 
 
+def _page(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(f"# {name}\n\n{text}\n", encoding="utf-8")
+
+
+async def test_prune_drops_only_what_vanished_from_the_folders_given(
+    database: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    store = KnowledgeStore(database, clock=clock)
+    _page(tmp_path / "handbook", "leave.md", "Everyone gets twenty-eight days of paid leave a year.")
+    _page(tmp_path / "product", "exports.md", "Exports run every night at two.")
+    _page(tmp_path / "product", "imports.md", "Imports accept CSV files up to ten megabytes.")
+    await store.ingest([tmp_path / "handbook"])
+    await store.ingest([tmp_path / "product"])
+    (tmp_path / "product" / "imports.md").unlink()
+    report = await store.ingest([tmp_path / "product"], prune=True)
+    assert report.removed == ["imports.md"]
+    assert (await store.ask("how many days of paid leave do we get?")).answered
+    # A file given alone prunes nothing of its folder.
+    report = await store.ingest([tmp_path / "product" / "exports.md"], prune=True)
+    assert report.removed == [] and (await store.ask("how many days of paid leave do we get?")).answered
+
+
+async def test_a_file_of_the_same_name_in_another_folder_is_refused_not_written_over(
+    database: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    store = KnowledgeStore(database, clock=clock)
+    _page(tmp_path / "a", "faq.md", "The refund window is thirty days from purchase.")
+    _page(tmp_path / "b", "faq.md", "The office opens at eight in the morning.")
+    await store.ingest([tmp_path / "a"])
+    report = await store.ingest([tmp_path / "b"])
+    [(path, why)] = report.failed
+    assert path == str(tmp_path / "b" / "faq.md") and str((tmp_path / "a").resolve()) in why
+    assert (await store.ask("what is the refund window?")).answered
+    # Both are kept when their common folder is ingested (as a/faq.md and b/faq.md).
+    report = await store.ingest([tmp_path])
+    assert sorted(report.added) == ["a/faq.md", "b/faq.md"]
+
+
+async def test_a_moved_folder_takes_its_documents_with_it(
+    database: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    store = KnowledgeStore(database, clock=clock)
+    _page(tmp_path / "old", "faq.md", "The refund window is thirty days from purchase.")
+    await store.ingest([tmp_path / "old"])
+    (tmp_path / "old").rename(tmp_path / "new")
+    report = await store.ingest([tmp_path / "new"], prune=True)
+    assert report.unchanged == ["faq.md"] and report.removed == [] and report.failed == []
+    (tmp_path / "new" / "faq.md").unlink()
+    _page(tmp_path / "new", "other.md", "Something else entirely.")
+    assert (await store.ingest([tmp_path / "new"], prune=True)).removed == ["faq.md"]
+
+
+async def test_a_file_listed_in_the_ignore_file_leaves_the_store_at_the_next_ingest(
+    database: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    store = KnowledgeStore(database, clock=clock)
+    _page(tmp_path / "docs", "sso-okta.md", "Configuring Okta: paste the metadata URL into the SSO settings.")
+    _page(tmp_path / "docs", "exports.md", "Exports run every night at two.")
+    await store.ingest([tmp_path / "docs"])
+    assert (await store.ask("how do I configure okta sso?")).answered
+    (tmp_path / "docs" / ".cluelineignore").write_text("sso-*.md\n", encoding="utf-8")
+    report = await store.ingest([tmp_path / "docs"])
+    assert report.removed == ["sso-okta.md"]
+    assert not (await store.ask("how do I configure okta sso?")).answered
+
+
 async def test_prune_keeps_expert_answers(database: Database, clock: ManualClock, docs: Path) -> None:
     store = KnowledgeStore(database, clock=clock)
     await store.add_faq("Do we sponsor hackathons?", "Yes, up to two a year; ask marketing.", "slack:U42")
