@@ -169,10 +169,16 @@ class DatabaseOAuthStateStore(AsyncOAuthStateStore):
         return log
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        """A new state value, stored until it expires or is consumed."""
+        """A new state value, stored until it expires or is consumed.
+
+        Expired states go as each new one comes: /slack/install is public, and states nobody consumed would
+        otherwise pile up, one row per visit.
+        """
         state = secrets.token_urlsafe(24)
+        now = self._clock.now()
         async with self._database.session() as session:
-            session.add(OAuthState(state=state, expires_at=self._clock.now() + self._expiration))
+            await session.execute(delete(OAuthState).where(col(OAuthState.expires_at) <= now))
+            session.add(OAuthState(state=state, expires_at=now + self._expiration))
         return state
 
     async def async_consume(self, state: str) -> bool:

@@ -95,6 +95,28 @@ async def test_oauth_state_is_consumed_once_and_expires(database_url: str) -> No
         await database.dispose()
 
 
+async def test_states_of_install_visits_nobody_finished_do_not_pile_up(database_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from adapters.slack.tables import OAuthState
+
+    database = Database(database_url)
+    clock = ManualClock(datetime(2026, 11, 1, tzinfo=UTC))
+    store = DatabaseOAuthStateStore(database, clock, expiration_seconds=600)
+    try:
+        for _ in range(20):  # an outsider visiting /slack/install
+            await store.async_issue()
+        clock.advance(timedelta(minutes=11))
+        fresh = await store.async_issue()
+        async with database.session() as session:
+            assert (await session.execute(select(func.count()).select_from(OAuthState))).scalar_one() == 1
+        assert await store.async_consume(fresh) is True
+    finally:
+        await database.dispose()
+
+
 async def test_installation_round_trips_and_deletes_idempotently(database_url: str) -> None:
     from slack_sdk.oauth.installation_store import Installation
 

@@ -8,6 +8,7 @@ from sqlalchemy import update
 from sqlmodel import col
 
 from bot.core.markdown import escape
+from bot.core.row_ids import row_id
 from bot.core.targets import TargetError, parse_target, target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
@@ -135,9 +136,9 @@ async def post_action(turn: Turn) -> None:
     """The buttons of a highlight post: Discuss, I'll follow up, Kudos to the team."""
     event = turn.event
     assert isinstance(event, ActionEvent)
-    if not event.value.isdigit():
+    item_id = row_id(event.value)
+    if item_id is None:
         return
-    item_id = int(event.value)
     if event.action_id == DISCUSS:
         await _discuss(turn, event, item_id)
     elif event.action_id == FOLLOW_UP:

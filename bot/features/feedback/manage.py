@@ -9,6 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
+from bot.core.row_ids import row_id
 from bot.core.types import UserRef
 from bot.customer_voice.risk import account_key
 from bot.features.feedback.routing import Route
@@ -55,10 +56,11 @@ async def list_routes(runtime: CoreServices) -> list[Route]:
 
 async def remove_route(runtime: CoreServices, route_id: str) -> bool:
     """Drop a route and its digest job; False when there is no such route."""
-    if not route_id.strip().isdigit():
+    number = row_id(route_id)
+    if number is None:
         return False
     async with runtime.database.session() as session:
-        record = await session.get(RouteRecord, int(route_id))
+        record = await session.get(RouteRecord, number)
         if record is None:
             return False
         await session.delete(record)

@@ -7,6 +7,7 @@ import logging
 import re
 
 from bot.core.markdown import escape
+from bot.core.row_ids import row_id
 from bot.core.targets import target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, Button, Buttons, InboundMessage, OutboundMessage, Text
@@ -86,8 +87,7 @@ async def pulse_command(turn: Turn) -> None:
 
 
 def _pulse_id(text: str) -> int | None:
-    cleaned = text.strip().lstrip("#")
-    return int(cleaned) if cleaned.isdigit() else None
+    return row_id(text)
 
 
 async def _grant(turn: Turn, who: str) -> None:
@@ -165,8 +165,8 @@ async def demo_results_action(turn: Turn) -> None:
     assert isinstance(event, ActionEvent)
     if not await turn.is_comms_lead():
         await turn.reply(texts.NOT_A_LEAD)
-    elif event.value.isdigit():
-        await _results(turn, int(event.value))
+    elif (pulse_id := row_id(event.value)) is not None:
+        await _results(turn, pulse_id)
 
 
 async def write_action(turn: Turn) -> None:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from bot.core.row_ids import row_id_argument
 from bot.core.services import CoreServices
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.export import comments_csv, results_csv
@@ -67,11 +68,11 @@ def add_pulse_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     listing.set_defaults(run=_list)
 
     close = actions.add_parser("close", help="close a pulse now (and stop it recurring)")
-    close.add_argument("pulse", type=int, metavar="PULSE")
+    close.add_argument("pulse", type=row_id_argument, metavar="PULSE")
     close.set_defaults(run=_close)
 
     results = actions.add_parser("results", help="results of a pulse's newest run")
-    results.add_argument("pulse", type=int, metavar="PULSE")
+    results.add_argument("pulse", type=row_id_argument, metavar="PULSE")
     shape = results.add_mutually_exclusive_group()
     shape.add_argument("--json", action="store_true")
     shape.add_argument("--csv", action="store_true", help="results of every run as CSV (spreadsheet-safe)")

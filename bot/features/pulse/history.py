@@ -21,10 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
+from bot.features.pulse.overlap import History
 from bot.features.pulse.questions import PulseKind
 from bot.features.pulse.results import COMMENT_THRESHOLD, EnpsTally, effective_threshold
 from bot.features.pulse.suppression import suppress_cells
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
+from bot.features.pulse.views import run_view
 
 if TYPE_CHECKING:
     from bot.core.services import CoreServices
@@ -45,7 +47,13 @@ class ClosedRun:
 async def closed_runs(
     session: AsyncSession, kind: PulseKind, start: datetime, end: datetime
 ) -> list[ClosedRun]:
-    """The closed runs of pulses of `kind` that closed in [start, end), oldest first."""
+    """The closed runs of pulses of `kind` that closed in [start, end) and whose results show, oldest first.
+
+    A run whose results are hidden (too few answers, or an earlier result of an audience that differs by a
+    few people) comes without answers: pooled into a month, the month's figure less the other runs' would be
+    its own. It still says a pulse ran (the month shows hidden, not "no pulse").
+    """
+    shown = History(session, run_view)
     rows = (
         await session.execute(
             select(PulseRun, Pulse)
@@ -62,6 +70,7 @@ async def closed_runs(
     runs: list[ClosedRun] = []
     for run, pulse in rows:
         assert run.id is not None
+        hidden = bool((await shown.view(pulse, run)).results["hidden"])
         ballots = (
             await session.execute(
                 select(col(PulseBallot.segment), col(PulseBallot.value)).where(
@@ -79,7 +88,7 @@ async def closed_runs(
                 closes_at=run.closes_at,
                 threshold=effective_threshold(pulse.threshold),
                 audience=tuple(json.loads(pulse.audience)),
-                answers=tuple(answers),
+                answers=() if hidden else tuple(answers),
             )
         )
     return runs

@@ -2,15 +2,19 @@
 
 eNPS 50 among 16 people and 71 among the same people but one tells the one left out was a detractor.
 So a result (a run's total or a segment) is hidden, with a one-line reason, when an earlier visible
-result of the same question (same kind and wording, any pulse) within the last 12 months covers an
-audience that differs from it by 1 to threshold-1 people. Identical audiences are fine: runs share no
-ballots. Earlier results are judged by the same rule, oldest first, so a hidden one protects nobody.
+result of a question of the same kind (any wording, any pulse: "would you recommend working here?" reworded
+is still eNPS) within the last 12 months covers an audience that differs from it by 1 to threshold-1 people;
+or, when the two runs were open at the same time, a set of people who answered that differs so (one channel
+asked twice at once, one person answering only the second). Months apart, people's answers change, and the
+same team answering 8 then 6 must still show. Identical audiences and respondents are fine: runs share no
+ballots.
+Earlier results are judged by the same rule, oldest first, so a hidden one protects nobody.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Final, Protocol
 
@@ -26,6 +30,16 @@ WINDOW: Final = timedelta(days=365)
 WHOLE_RUN: Final = ""  # the audience key of a run's total, beside its segments' names
 
 Audience = frozenset[str]
+
+
+@dataclass(frozen=True)
+class Asked:
+    """Who a result covers: everyone asked, and those who answered."""
+
+    invited: Audience = frozenset()
+    answered: Audience = frozenset()
+    # Whether its run was open while the run compared with it was: then who answered counts too.
+    at_once: bool = False
 
 
 class ShownRun(Protocol):
@@ -69,12 +83,13 @@ class History:
         earlier = await self._visible_audiences_before(pulse, run)
         audiences = await _audiences(self._session, run.id)
 
-        def differing(audience: Audience) -> int | None:
-            sizes = [len(audience ^ other) for other in earlier]
+        def differing(asked: Asked) -> int | None:
+            sizes = [len(asked.invited ^ other.invited) for other in earlier]
+            sizes += [len(asked.answered ^ other.answered) for other in earlier if other.at_once]
             return min((size for size in sizes if 1 <= size <= limit), default=None)
 
         total: str | None = None
-        people = differing(audiences.get(WHOLE_RUN, frozenset())) if cut.total_visible else None
+        people = differing(audiences.get(WHOLE_RUN, Asked())) if cut.total_visible else None
         if people is not None:
             total = (
                 f"Hidden: an earlier result of this question covers an audience that differs from this one by "
@@ -90,15 +105,19 @@ class History:
             self._views[run.id] = await self._show(self._session, pulse, run, self)
         return self._views[run.id]
 
-    async def _visible_audiences_before(self, pulse: Pulse, run: PulseRun) -> list[Audience]:
-        found: list[Audience] = []
+    async def _visible_audiences_before(self, pulse: Pulse, run: PulseRun) -> list[Asked]:
+        found: list[Asked] = []
         for other_pulse, other_run in await self._earlier_runs(pulse, run):
             assert other_run.id is not None
             view = await self.view(other_pulse, other_run)
-            audiences = await _audiences(self._session, other_run.id)
+            at_once = other_run.closes_at > run.opens_at
+            audiences = {
+                name: replace(asked, at_once=at_once)
+                for name, asked in (await _audiences(self._session, other_run.id)).items()
+            }
             if not view.results["hidden"]:
-                found.append(audiences.get(WHOLE_RUN, frozenset()))
-            found += [audiences.get(name, frozenset()) for name in view.segments]
+                found.append(audiences.get(WHOLE_RUN, Asked()))
+            found += [audiences.get(name, Asked()) for name in view.segments]
         return found
 
     async def _earlier_runs(self, pulse: Pulse, run: PulseRun) -> list[tuple[Pulse, PulseRun]]:
@@ -116,31 +135,30 @@ class History:
                 .order_by(col(PulseRun.closes_at), col(PulseRun.id))
             )
         ).all()
-        wording = _wording(pulse.question)
         return [
             (other_pulse, other_run)
             for other_pulse, other_run in rows
-            if _wording(other_pulse.question) == wording
-            and (other_run.closes_at, other_run.id or 0) < (run.closes_at, run.id or 0)
+            if (other_run.closes_at, other_run.id or 0) < (run.closes_at, run.id or 0)
         ]
 
 
-def _wording(question: str) -> str:
-    return " ".join(question.lower().split())
-
-
-async def _audiences(session: AsyncSession, run_id: int) -> dict[str, Audience]:
-    """Who was asked in a run: everyone (under WHOLE_RUN) and per segment."""
+async def _audiences(session: AsyncSession, run_id: int) -> dict[str, Asked]:
+    """Who was asked in a run and who answered: everyone (under WHOLE_RUN) and per segment."""
     rows = (
         await session.execute(
-            select(col(PulseInvitation.person), col(PulseInvitation.segment)).where(
-                col(PulseInvitation.run_id) == run_id
-            )
+            select(
+                col(PulseInvitation.person), col(PulseInvitation.segment), col(PulseInvitation.answered)
+            ).where(col(PulseInvitation.run_id) == run_id)
         )
     ).all()
-    groups: dict[str, set[str]] = {WHOLE_RUN: set()}
-    for person, segment in rows:
-        groups[WHOLE_RUN].add(person)
-        if segment:
-            groups.setdefault(segment, set()).add(person)
-    return {name: frozenset(people) for name, people in groups.items()}
+    invited: dict[str, set[str]] = {WHOLE_RUN: set()}
+    answered: dict[str, set[str]] = {WHOLE_RUN: set()}
+    for person, segment, has_answered in rows:
+        for name in (WHOLE_RUN, segment) if segment else (WHOLE_RUN,):
+            invited.setdefault(name, set()).add(person)
+            if has_answered:
+                answered.setdefault(name, set()).add(person)
+    return {
+        name: Asked(frozenset(people), frozenset(answered.get(name, set())))
+        for name, people in invited.items()
+    }
