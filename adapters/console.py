@@ -137,7 +137,7 @@ class ConsoleAdapter:
         self._numbers = itertools.count(1)
         self._button_numbers: dict[tuple[str, str, str], str] = {}
         self._held: Counter[str] | None = None
-        self._held_posts: list[tuple[SentMessage, OutboundMessage]] = []
+        self._channel_posts: list[tuple[SentMessage, OutboundMessage]] = []
         # What each message in the chat with the person showed, for its updates to print only what changed.
         self._shown: dict[str, str] = {}
 
@@ -159,7 +159,7 @@ class ConsoleAdapter:
         if not typed:
             return None
         if typed == POSTS:
-            self._show_held_posts()
+            self._show_newest_posts()
             return None
         if typed == PRESS.strip():
             self._write("Press which button? Type press and its number, or the button's label.")
@@ -221,13 +221,13 @@ class ConsoleAdapter:
         held, self._held = self._held or Counter(), None
         return held
 
-    def _show_held_posts(self) -> None:
-        """Print the newest posts held at the start (oldest of them first), each with its buttons to press."""
-        newest = self._held_posts[-POSTS_SHOWN:]
+    def _show_newest_posts(self) -> None:
+        """Print the newest posts in channels (oldest of them first), each with its buttons to press."""
+        newest = self._channel_posts[-POSTS_SHOWN:]
         if not newest:
             self._write("No posts in channels to show.")
             return
-        self._write(f"The newest {len(newest)} of the {len(self._held_posts)} posts in channels:")
+        self._write(f"The newest {len(newest)} of the {len(self._channel_posts)} posts in channels:")
         for sent, message in newest:
             self._print(sent, message, fold=False)
 
@@ -249,7 +249,7 @@ class ConsoleAdapter:
         if self._held is not None:
             self._held["you" if conversation.is_direct else f"#{conversation.channel}"] += 1
             if not conversation.is_direct:
-                self._held_posts.append((sent, message))
+                self._channel_posts.append((sent, message))
             return sent
         self._print(sent, message)
         return sent
@@ -270,8 +270,9 @@ class ConsoleAdapter:
             self._write(text + presses)
             return
         heading = f"[#{sent.conversation.channel}] "
+        if fold:  # a post sent now (not one `posts` shows again): `posts` lists it too
+            self._channel_posts.append((sent, message))
         if fold and self._folds(sent, text, presses):
-            self._held_posts.append((sent, message))
             self._write(
                 heading + "\n".join(text.splitlines()[:FOLDED_LINES]) + f"  (type {POSTS} to see it all)"
             )
@@ -299,9 +300,9 @@ class ConsoleAdapter:
         """
         self._forget(sent)
         # `posts` shows a held post as it is now ("Followed up by You"), not as it was first sent.
-        self._held_posts = [
+        self._channel_posts = [
             (held, message if held.message_id == sent.message_id else shown)
-            for held, shown in self._held_posts
+            for held, shown in self._channel_posts
         ]
         presses = self._remember_buttons(sent, message)
         text = render_text(message, self._picture_dir)

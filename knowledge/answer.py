@@ -144,6 +144,19 @@ class Sentence:
     code: bool = False
 
 
+# A sentence that only points at a link ("See how here.", "Here's how to invite guests.", "Learn more"): the
+# link is not quoted, so the sentence points nowhere.
+_POINTER = re.compile(
+    r"(?:(?:see|learn|read|find out|check out|click)\b[^.!?]{0,50}?\b(?:here|below|above|this (?:page|guide|article))"
+    r"|here(?:'s|’s| is) how\b[^.!?:]{0,60}|(?:learn|read) more|more info(?:rmation)?)[.!]?",
+    re.IGNORECASE,
+)
+
+
+def _points_elsewhere(sentence: str) -> bool:
+    return bool(_POINTER.fullmatch(sentence.strip()))
+
+
 def _is_code(paragraph: str) -> bool:
     return paragraph.startswith(CODE_FENCE) and paragraph.rstrip().endswith(CODE_FENCE)
 
@@ -187,6 +200,7 @@ def best_quote(
     code_wanted = wants_code(question)
     if not code_wanted:
         units = [unit for unit in units if not unit.code]
+    units = [unit for unit in units if not _points_elsewhere(unit.text)] or units
     sentences = [unit.text for unit in units]
     if not sentences:
         return "", None

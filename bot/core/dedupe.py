@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from datetime import timedelta
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
@@ -13,6 +17,7 @@ from bot.clock import Clock
 from bot.core.group_commit import GroupCommit
 from bot.db.database import Database
 from bot.db.models import InboundEventKey
+from bot.secret_key import SecretKey
 
 # Slack retries for about an hour and Bot Framework for minutes; a day is comfortably longer than both.
 KEEP_KEYS_FOR = timedelta(hours=24)
@@ -20,6 +25,25 @@ KEEP_KEYS_FOR = timedelta(hours=24)
 ABANDONED_AFTER = timedelta(seconds=60)
 # Old keys dropped per statement: each holds SQLite's write lock (the acks') for a few milliseconds at most.
 FORGET_PER_STATEMENT = 2000
+
+
+class EventKeys:
+    """What the dedupe table and the inbound queue keep of an event id: an HMAC under the secret key.
+
+    Raw ids name people (a Slack click's holds the person and the message), and a plain hash of one could be
+    recomputed from what other tables hold (the outbox's recipient and message): the keyed one cannot.
+    """
+
+    def __init__(self, secret_key: SecretKey) -> None:
+        self._secret_key = secret_key
+        self._material: bytes | None = None
+
+    def of(self, platform: str, event_id: str) -> str:
+        """The stored key of one platform's event."""
+        if self._material is None:
+            derive = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"clueline event keys")
+            self._material = derive.derive(self._secret_key.material())
+        return hmac.new(self._material, f"{platform}:{event_id}".encode(), hashlib.sha256).hexdigest()
 
 
 class EventDedupe:

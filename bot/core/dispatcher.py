@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.core.adapter import ChatAdapter, InboundEventT
+from bot.core.dedupe import EventKeys
 from bot.core.errors import EventNotStored, NotYetHandled
 from bot.core.markdown import escape
 from bot.core.records import BatchHandler, BatchTaken, RecordBatch
@@ -53,11 +53,6 @@ class Command:
     comms_leads_only: bool = False
 
 
-def dedupe_key(platform: str, event_id: str) -> str:
-    """What the dedupe table keeps of an event: a hash, since raw event ids name people (Slack's clicks do)."""
-    return hashlib.sha256(f"{platform}:{event_id}".encode()).hexdigest()
-
-
 def _first_delivery(fresh: bool, key: str) -> bool:
     if not fresh:
         log.debug("ignoring a second delivery of event %s", key[:12])
@@ -69,6 +64,7 @@ class Dispatcher:
 
     def __init__(self, runtime: CoreServices) -> None:
         self._runtime = runtime
+        self._event_keys = EventKeys(runtime.secret_key)
         self._commands: dict[str, Command] = {}
         self._fallback: Handler | None = None
         self._text_guards: list[TextGuard] = []
@@ -141,6 +137,10 @@ class Dispatcher:
 
     # ---- dispatch ---------------------------------------------------------------------------------
 
+    def event_key(self, platform: str, event_id: str) -> str:
+        """What the dedupe table and the inbound queue keep of an event (bot.core.dedupe.EventKeys)."""
+        return self._event_keys.of(platform, event_id)
+
     async def dispatch(self, event: InboundEventT, adapter: ChatAdapter) -> None:
         """Handle one event exactly once across every process sharing the database."""
         if await self.claim(event, adapter):
@@ -159,7 +159,7 @@ class Dispatcher:
 
         EventNotStored when the database cannot record it: the caller must not acknowledge the event.
         """
-        key = dedupe_key(adapter.platform, event.event_id)
+        key = self.event_key(adapter.platform, event.event_id)
         try:
             fresh = await self._runtime.dedupe.claim(key)
         except Exception as exc:
@@ -171,7 +171,7 @@ class Dispatcher:
 
         As `claim`, but the handling is left to the queue. EventNotStored: the caller must not acknowledge it.
         """
-        key = dedupe_key(adapter.platform, event.event_id)
+        key = self.event_key(adapter.platform, event.event_id)
         try:
             fresh = await self._runtime.inbound.store(key, adapter.platform, event)
         except Exception as exc:
@@ -191,7 +191,7 @@ class Dispatcher:
         await self._handle_timed(event, adapter, stored=True)
 
     async def _handle_timed(self, event: InboundEventT, adapter: ChatAdapter, *, stored: bool) -> None:
-        key = dedupe_key(adapter.platform, event.event_id)
+        key = self.event_key(adapter.platform, event.event_id)
         with log_fields(event=key[:12], platform=adapter.platform):
             started = time.perf_counter()
             await self._handle(key, event, adapter, stored)

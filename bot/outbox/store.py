@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from bot.clock import Clock
 from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRef
 from bot.db.database import Database
 from bot.db.models import OutboxMessage
+
+log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 _KEYS_PER_LOOKUP = 400  # keeps the IN (...) list of a key lookup well inside every driver's parameter limit
@@ -326,7 +329,9 @@ class Outbox:
             )
 
     async def mark_failed(self, entry: OutboxEntry, reason: str) -> None:
-        """Record a permanent failure with its reason; the row is never sent."""
+        """Record a permanent failure with its reason; the row is never sent, and the operator is told."""
+        # A post nobody will see again (the experts' channel the bot cannot reach) must not fail unseen.
+        log.warning("a %s message on %s was not sent, for good: %s", entry.purpose, entry.platform, reason)
         async with self._database.session() as session:
             await session.execute(
                 update(OutboxMessage)

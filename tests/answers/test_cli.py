@@ -164,6 +164,8 @@ def test_experts_target_is_set_from_the_command_line_and_checked(database_url: s
     assert bad.returncode == 2 and "is not a target" in bad.stderr
     good = clueline(database_url, "knowledge", "experts", "slack:T1/CEXPERTS")
     assert good.returncode == 0 and "slack:T1/CEXPERTS" in good.stdout
+    # The bot has never been in that channel: posts there may fail, and the operator is told now.
+    assert "the bot has not been in slack:T1/CEXPERTS yet" in good.stderr
 
     async def place() -> str | None:
         from bot.core.roles import Places

@@ -27,6 +27,7 @@ from knowledge.store import KnowledgeStore
 from knowledge.tables import ChunkVector
 from knowledge.text import Tokenizer
 from tests.answers.conftest import demo_files
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.testbot import TestBot
 
@@ -52,6 +53,8 @@ def dense_environment(database_url: str, server: FakeOpenAI, **extra: str) -> di
     """What an operator sets to turn dense retrieval on with that server."""
     return {
         "DATABASE_URL": database_url,
+        # As an operator must on PostgreSQL: it seals stored events and keys their dedupe.
+        "CLUELINE_SECRET_KEY": TEST_SECRET_KEY,
         "CLUELINE_EMBEDDINGS_MODEL": MODEL,
         "CLUELINE_EMBEDDINGS_BASE_URL": server.base_url,
         "OPENAI_API_KEY": "sk-test-key",
@@ -77,7 +80,9 @@ async def demo_with_and_without_dense(
 ) -> AsyncIterator[tuple[KnowledgeStore, KnowledgeStore]]:
     """Two stores over one database holding the demo documents: with dense retrieval on, and off."""
     dense, dense_store = make_runtime(dense_environment(database_url, server), clock, tmp_path)
-    lexical, lexical_store = make_runtime({"DATABASE_URL": database_url}, clock, tmp_path)
+    lexical, lexical_store = make_runtime(
+        {"DATABASE_URL": database_url, "CLUELINE_SECRET_KEY": TEST_SECRET_KEY}, clock, tmp_path
+    )
     try:
         await dense_store.ingest(demo_files())
         yield dense_store, lexical_store
@@ -291,7 +296,9 @@ async def test_vectors_missed_while_the_endpoint_was_down_are_made_once_it_is_ba
 async def test_switching_dense_on_gives_the_stored_chunks_vectors_when_the_index_is_built(
     database_url: str, fake_endpoint: FakeOpenAI, clock: ManualClock, tmp_path: Path
 ) -> None:
-    lexical, lexical_store = make_runtime({"DATABASE_URL": database_url}, clock, tmp_path)
+    lexical, lexical_store = make_runtime(
+        {"DATABASE_URL": database_url, "CLUELINE_SECRET_KEY": TEST_SECRET_KEY}, clock, tmp_path
+    )
     try:
         await lexical_store.ingest(demo_files())
         assert await stored_vectors(lexical) == {}

@@ -33,6 +33,24 @@ def test_questions_sharing_a_significant_term_form_a_theme_with_counts() -> None
     ]
 
 
+def test_the_products_name_in_every_question_and_framing_words_name_no_theme() -> None:
+    questions = [
+        GapQuestion(text, answered=False, unhelpful=0)
+        for text in (
+            "does plausible integrate with salesforce? a customer is asking",
+            "can plausible push goals to salesforce",
+            "customer asks: is plausible soc 2 certified",
+            "plausible soc 2 report for a prospect",
+            "does plausible have a mobile app",
+        )
+    ]
+    assert [(t.theme, t.count) for t in group_by_theme(questions)] == [
+        ("salesforce", 2),
+        ("soc", 2),
+        ("plausible", 1),
+    ]
+
+
 def test_no_questions_no_themes() -> None:
     assert group_by_theme([]) == []
 

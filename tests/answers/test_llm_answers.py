@@ -16,6 +16,7 @@ from bot.clock import ManualClock
 from bot.runtime import Runtime
 from bot.settings import Settings, load_settings
 from tests.answers.conftest import make_runtime
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.testbot import TestBot
 
@@ -35,6 +36,8 @@ def llm_environment(database_url: str, server: FakeOpenAI, **extra: str) -> dict
     """The environment an operator would set to use that server."""
     return {
         "DATABASE_URL": database_url,
+        # As an operator must on PostgreSQL: it seals stored events and keys their dedupe.
+        "CLUELINE_SECRET_KEY": TEST_SECRET_KEY,
         "OPENAI_BASE_URL": server.base_url,
         "OPENAI_API_KEY": "sk-test-key",
         "CLUELINE_LLM_MODEL": "fake-model",

@@ -104,6 +104,12 @@ def test_posts_shows_the_newest_channel_posts_and_their_buttons_press(tmp_path: 
     assert "Followed up by You" in done.stdout.split("posts in channels:")[2]
 
 
+def test_posts_lists_a_post_made_while_chatting_too(tmp_path: Path) -> None:
+    done = demo("does northpine integrate with salesforce?\nposts\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "[#experts] A question I couldn't answer well" in done.stdout.split("posts in channels:")[1]
+
+
 async def test_press_a_number_or_a_label_presses_a_channel_post_button() -> None:
     written: list[str] = []
     console = ConsoleAdapter(write=written.append)
@@ -256,7 +262,7 @@ def test_a_second_declined_question_shows_the_experts_post_in_two_lines_and_post
         "A question I couldn't answer well",
         "You asked: “what colour is the ceo car?”  (type posts to see it all)",
     ]
-    in_full = done.stdout.split("The newest 3 of the")[1].split("[#experts] ")[1]
+    in_full = done.stdout.split("The newest 3 of the")[1].split("[#experts] ")[-1]
     assert "what colour is the ceo car?" in in_full and "Reply in this thread" in in_full
 
 

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.core import inbound_worker
-from bot.core.dispatcher import dedupe_key
 from bot.core.inbound_worker import TRIES, InboundWorker
 from bot.core.turn import Turn
 from bot.core.types import InboundMessage
@@ -86,7 +85,7 @@ async def store_dm(runtime: Runtime, text: str, event_id: str = "Ev1") -> str:
         is_direct=True,
     )
     assert await runtime.dispatcher.store(event, slack)
-    return dedupe_key("slack", event_id)
+    return runtime.dispatcher.event_key("slack", event_id)
 
 
 async def stored_row(runtime: Runtime, key: str) -> Any:

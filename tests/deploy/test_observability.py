@@ -22,6 +22,7 @@ from bot.settings import Settings
 from bot.worker_http import start_worker_http
 from tests.answers.conftest import START, make_runtime
 from tests.deploy.processes import ROOT, plain_env
+from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_openai import FakeOpenAI
 from tests.support.processes import free_port
 from tests.support.recording import RecordingAdapter
@@ -114,6 +115,7 @@ async def test_llm_latency_fallbacks_and_answers_given_and_declined_are_counted(
         database_url=database_url,
         openai_base_url=server.base_url,
         openai_api_key="sk-test",
+        secret_key=TEST_SECRET_KEY,
         extra={"CLUELINE_LLM_TIMEOUT_SECONDS": "2"},
     )
     runtime = await make_runtime(settings, ManualClock(START))

@@ -178,6 +178,19 @@ def test_mdx_markup_is_dropped_and_the_prose_inside_components_kept(tmp_path: Pa
     assert "Webhooks are available on the Business plan only." in text  # so does a <Note>'s
 
 
+def test_a_sentence_pointing_at_a_link_the_quote_drops_is_not_quoted(tmp_path: Path) -> None:
+    (tmp_path / "guests.md").write_text(
+        "# Guest access\n\nGuests can view the dashboard but cannot change site settings. "
+        "Here's how to invite guests.\n\nSee how [here](/invite).\n",
+        encoding="utf-8",
+    )
+    chunks = list(load_file(tmp_path / "guests.md", tmp_path).chunks)
+    question = "can guests change the site settings of the dashboard?"
+    answer = compose_extractive(question, Retriever(LexicalIndex.build(chunks)).retrieve(question).hits)
+    assert "cannot change site settings" in answer.text
+    assert "Here's how" not in answer.text and "See how" not in answer.text
+
+
 def test_code_is_quoted_only_when_the_question_asks_for_code(tmp_path: Path) -> None:
     chunks = list(load_file(_page(tmp_path), tmp_path).chunks)
     retriever = Retriever(LexicalIndex.build(chunks))

@@ -9,6 +9,7 @@ SQLite's files, taken while the run was open and after it closed.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections import Counter
@@ -35,6 +36,7 @@ from tests.pulse.attack_scenario import (
     run_scenario,
 )
 from tests.pulse.conftest import PEOPLE, PulseWorld
+from tests.slack.payloads import TEAM
 from tests.support import databases
 
 ANSWER_ACTION = re.compile(r"pulse\.answer\.(\d+)")
@@ -203,6 +205,28 @@ def test_a_pulse_to_named_people_cannot_lower_the_threshold_below_five(evidence:
     """Attack 5 (colluders): three named people and a threshold of 3, two colluding, reveal the third."""
     refused = evidence.named_low_threshold
     assert refused.returncode != 0 and "at least 5" in refused.stderr, refused
+
+
+def test_no_stored_event_key_is_recomputed_from_a_person_and_a_message(evidence: Evidence) -> None:
+    """A Slack click's id names the person and the message (the outbox holds both); a plain hash of it,
+    recomputed for each person and message, would say who pressed when."""
+    people = {person for person in evidence.answer_order if person.startswith("U")}
+    assert people
+    guesses = {
+        hashlib.sha256(
+            f"slack:act:{TEAM}:{person}:1700000100.{n:06d}:1800000000.{n:06d}".encode()
+        ).hexdigest()
+        for person in people
+        for n in range(1, 400)
+    }
+    stored = {
+        str(value)
+        for snapshot in (evidence.open_run, evidence.closed)
+        for rows in snapshot.tables.values()
+        for row in rows
+        for value in row.values()
+    }
+    assert not guesses & stored
 
 
 def test_ballots_keep_no_day_or_time(evidence: Evidence) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from bot.core.services import CoreServices
-from bot.core.targets import TargetError
+from bot.core.targets import TargetError, parse_target
 from bot.features.answers.answering import Knowledge
 from bot.features.answers.experts import set_experts_place
 from bot.features.answers.gaps import GAP_DAYS, gap_questions, group_by_theme
@@ -199,6 +199,17 @@ async def run_experts(args: argparse.Namespace, runtime: CoreServices) -> int:
         print(f"clueline: {exc}", file=sys.stderr)
         return 2
     print(f"unanswered questions now go to {place}; a digest of knowledge gaps goes there every Monday")
+    target = parse_target(place)
+    if (
+        await runtime.directory.conversation(target.platform, target.channel, target.workspace or None)
+        is None
+    ):
+        # Posts fail there until the bot is in it (some platforms post only where it has been spoken to).
+        print(
+            f"clueline: the bot has not been in {place} yet: add it there and mention it once, or posts to "
+            "the experts will fail (the log says so)",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -21,6 +21,7 @@ from bot.features.answers.experts import EXPERTS_PLACE, conversation_of
 from bot.features.answers.render import shortened
 from bot.features.answers.tables import Question
 from bot.outbox.scheduler import DueJob, JobHandler
+from knowledge.framing import FRAMING_WORDS
 from knowledge.text import Tokenizer
 
 GAP_DAYS = 7
@@ -80,7 +81,9 @@ def group_by_theme(questions: Sequence[GapQuestion]) -> list[GapTheme]:
     """Group questions by their most shared significant term; largest themes first.
 
     A term counts as a theme when at least two questions share it; a question sharing none goes to
-    "other". The theme is named by the most common spelling of its stem.
+    "other". The theme is named by the most common spelling of its stem. Framing words ("customer",
+    "asking") are no theme, and a term in more than half of the questions (the product's name, asked about
+    in all of them) names one only where nothing more particular does.
     """
     tokenizer = Tokenizer()
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
@@ -88,18 +91,19 @@ def group_by_theme(questions: Sequence[GapQuestion]) -> list[GapTheme]:
     for question in questions:
         terms: set[str] = set()
         for word in tokenizer.words(without_placeholders(question.text)):
-            if word.isdigit():
+            if word.isdigit() or word in FRAMING_WORDS:
                 continue
             stem = next(iter(tokenizer.terms(word)), word)
             spellings[stem][word] += 1
             terms.add(stem)
         term_sets.append(terms)
     shared = Counter(term for terms in term_sets for term in terms)
+    everywhere = {term for term, count in shared.items() if count > len(questions) / 2 and len(questions) > 3}
     themes: dict[str, GapTheme] = {}
     for question, terms in zip(questions, term_sets, strict=True):
         candidates = [t for t in terms if shared[t] >= 2]
         if candidates:
-            best = max(candidates, key=lambda t: (shared[t], len(t), t))
+            best = max(candidates, key=lambda t: (t not in everywhere, shared[t], len(t), t))
             name = spellings[best].most_common(1)[0][0]
         else:
             name = OTHER_THEME

@@ -24,7 +24,7 @@ from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
 from bot.features.pulse.overlap import History
 from bot.features.pulse.questions import PulseKind
 from bot.features.pulse.results import COMMENT_THRESHOLD, EnpsTally, effective_threshold
-from bot.features.pulse.suppression import suppress_cells
+from bot.features.pulse.suppression import suppress_cells_atom_by_atom
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
 from bot.features.pulse.views import run_view
 
@@ -160,8 +160,9 @@ class PulseRules:
         published: Sequence[frozenset[str]],
         last: str,
     ) -> frozenset[str]:
-        """Which cells (sums of atoms) may show: the pulse's primary and complementary suppression."""
-        return suppress_cells(atoms, cells, threshold, published=published, last=last)
+        """Which cells (sums of atoms) may show: the pulse's primary and complementary suppression, atom by
+        atom, so that reports over differently drawn cells (teams redefined) never difference to a hidden one."""
+        return suppress_cells_atom_by_atom(atoms, cells, threshold, published=published, last=last)
 
     def enps(self, scores: Iterable[int]) -> tuple[int | None, int]:
         """The eNPS of 0-10 scores and how many there are."""

@@ -282,3 +282,29 @@ def suppress_cells(
             return frozenset()
         visible.discard(min(visible, key=lambda cell: (cell == last, size[cell], cell)))
     return frozenset(visible)
+
+
+def suppress_cells_atom_by_atom(
+    atoms: Mapping[str, int],
+    cells: Mapping[str, frozenset[str]],
+    threshold: int | None = DEFAULT_THRESHOLD,
+    *,
+    published: Sequence[frozenset[str]] = (),
+    last: str | None = None,
+) -> frozenset[str]:
+    """Which cells may show, the same whatever cells are asked for: each atom is judged as a cell of its own
+    first (with `last`, the company), and a cell shows only when every atom in it does.
+
+    Cells change between reports (a team removed, another added): judged cell by cell, a team shown in one
+    report and another in the next left one small atom as the company less the two. Judged by atoms, every
+    report shows sums of the same shown atoms, and what stays hidden stays hidden together.
+    """
+    alone = {name: frozenset({name}) for name in atoms}
+    if last is not None and last in cells:
+        alone[last] = cells[last]
+    shown = suppress_cells(atoms, alone, threshold, published=published, last=last)
+    return frozenset(
+        cell
+        for cell, members in cells.items()
+        if (cell in shown if cell == last else bool(members) and members <= shown)
+    )
