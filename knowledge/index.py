@@ -233,7 +233,8 @@ class LexicalIndex:
         measures = measure_words(query)
         for word in words:
             term = self.tokenizer.terms(word)
-            if not term:
+            if not term or word in measures:
+                # "long" of "how long" asks for a duration: a page saying "long-term" is no closer to it.
                 continue
             framing[term[0]] = framing.get(term[0], True) and (word in FRAMING_WORDS or word in measures)
             dictionary[term[0]] = dictionary.get(term[0], False) or word in english

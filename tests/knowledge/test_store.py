@@ -246,6 +246,16 @@ async def test_a_follow_up_in_a_thread_is_answered_by_its_surer_reading(
     assert answer.answered and answered_from in answer.text
 
 
+async def test_how_long_after_a_question_about_the_trial_quotes_its_length(
+    database: Database, clock: ManualClock, corpus: Path
+) -> None:
+    store = KnowledgeStore(database, clock=clock)
+    await store.ingest([corpus])
+    # "long" asks for a duration: the pricing page's "No long-term contracts" is not about it.
+    answer = await store.ask("how long?", context="does plausible have a free trial?")
+    assert answer.answered and "30-day" in answer.text, answer.text
+
+
 @pytest.mark.parametrize("question", ["who is the ceo", "where is the office?"])
 async def test_a_short_question_whole_by_itself_is_not_answered_from_the_threads_page(
     database: Database, clock: ManualClock, docs: Path, question: str
