@@ -80,6 +80,9 @@ class Turn:
         """
         if isinstance(message, str):
             message = OutboundMessage.plain(message)
+        if self.conversation is None:
+            # A press with no conversation (a button on the home tab): the answer goes to the person's DM.
+            return await self.reply_privately(message)
         target = self.reply_target()
         try:
             async with self.runtime.reply_lanes.turn(target):

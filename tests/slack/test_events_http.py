@@ -41,6 +41,19 @@ async def test_app_mention_is_answered_in_its_thread_without_the_mention(
     assert reply.headers["Authorization"] == "Bearer xoxb-test"
 
 
+async def test_a_press_that_names_no_conversation_is_answered_in_the_dm(
+    serve: Serve, fake_slack: FakeSlack
+) -> None:
+    # As from the home tab: the container is the view, and there is no channel or message.
+    press = p.block_actions(p.button("pulse.demo_results", "1"))
+    press.update(container={"type": "view", "view_id": "V0001"}, channel=None, message=None)
+    status, _ = await serve.post(p.interactive(press), json_body=False)
+    assert status == 200
+    [reply] = await fake_slack.wait_for("chat.postMessage")
+    # To the person (Slack opens the DM for a message to their user id).
+    assert reply.body["channel"] in ("U0001", "D0001") and "comms lead" in reply.body["text"]
+
+
 async def test_direct_message_help_is_answered_in_the_dm(serve: Serve, fake_slack: FakeSlack) -> None:
     status, _ = await serve.post(p.event_body(p.direct_message("help"), "Ev-dm"))
     assert status == 200
