@@ -53,6 +53,11 @@ def build_parser(features: Features | None = None) -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="a local chat in the terminal with a sample company")
     demo.add_argument("--database", help="SQLite file of the demo (default: a fresh temporary one)")
+    demo.add_argument(
+        "--without-sample",
+        action="store_true",
+        help="chat with what --database already holds (your own docs), without loading the sample company",
+    )
     demo.set_defaults(run=None, action="demo")
 
     db = commands.add_parser("db", help="database maintenance")
@@ -186,7 +191,9 @@ def _demo(args: argparse.Namespace) -> int:
         forms=True,
         fold_repeated_posts=True,
     )
-    return run_demo(console, args.database)
+    if args.without_sample and not args.database:
+        raise CommandFailed("--without-sample needs --database: the SQLite file you ingested your docs into")
+    return run_demo(console, args.database, sample=not args.without_sample)
 
 
 def _print_until_closed(text: str) -> None:

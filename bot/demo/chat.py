@@ -59,17 +59,29 @@ async def drain(runtime: Runtime) -> None:
 
 
 async def chat(
-    runtime: Runtime, features: list[Feature], console: TerminalChat, lines: TextIO, interactive: bool
+    runtime: Runtime,
+    features: list[Feature],
+    console: TerminalChat,
+    lines: TextIO,
+    interactive: bool,
+    *,
+    sample: bool = True,
 ) -> None:
-    """Feed each line to the dispatcher as the console user; print what the bot says (on a migrated database)."""
-    # The sample's start-up posts (every highlight) would scroll the welcome away: one line says what came.
-    console.hold()
-    try:
-        await load_sample_company(runtime, features)
-        await drain(runtime)
-    finally:
-        held = console.release()
-    print(loaded_summary(held))
+    """Feed each line to the dispatcher as the console user; print what the bot says (on a migrated database).
+
+    With `sample`, the sample company is loaded first; without, the database is chatted with as it is.
+    """
+    if sample:
+        # The sample's start-up posts (every highlight) would scroll the welcome away: one line says what came.
+        console.hold()
+        try:
+            await load_sample_company(runtime, features)
+            await drain(runtime)
+        finally:
+            held = console.release()
+        print(loaded_summary(held))
+    else:
+        print(WITHOUT_SAMPLE)
     if interactive:
         print(WELCOME)
     while True:
@@ -90,6 +102,9 @@ async def chat(
         await drain(runtime)
 
 
+WITHOUT_SAMPLE = "No sample company: you are chatting with what this database holds (your own docs)."
+
+
 def loaded_summary(held: Counter[str]) -> str:
     """One line for the sample's start-up posts."""
     posts = ", ".join(f"{count} in {place}" for place, count in sorted(held.items()))
@@ -101,8 +116,9 @@ def loaded_summary(held: Counter[str]) -> str:
     )
 
 
-def run_demo(console: TerminalChat, database: str | None) -> int:
-    """Run the demo on a SQLite file (a fresh temporary one unless `database` names one)."""
+def run_demo(console: TerminalChat, database: str | None, *, sample: bool = True) -> int:
+    """Run the demo on a SQLite file (a fresh temporary one unless `database` names one), with the sample
+    company unless told otherwise."""
     from bot.app import assemble, running
 
     with tempfile.TemporaryDirectory(prefix="clueline-demo-") as scratch:
@@ -112,7 +128,7 @@ def run_demo(console: TerminalChat, database: str | None) -> int:
         async def main() -> None:
             async with running(assemble(settings, adapters=[console])) as process:
                 features = process.features.all()
-                await chat(process.runtime, features, console, sys.stdin, sys.stdin.isatty())
+                await chat(process.runtime, features, console, sys.stdin, sys.stdin.isatty(), sample=sample)
 
         asyncio.run(main())
     return 0

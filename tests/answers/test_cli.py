@@ -165,7 +165,7 @@ def test_experts_target_is_set_from_the_command_line_and_checked(database_url: s
     good = clueline(database_url, "knowledge", "experts", "slack:T1/CEXPERTS")
     assert good.returncode == 0 and "slack:T1/CEXPERTS" in good.stdout
     # The bot has never been in that channel: posts there may fail, and the operator is told now.
-    assert "the bot has not been in slack:T1/CEXPERTS yet" in good.stderr
+    assert "the bot has not been in slack:T1/CEXPERTS yet; if posts there fail" in good.stderr
 
     async def place() -> str | None:
         from bot.core.roles import Places

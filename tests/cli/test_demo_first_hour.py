@@ -23,11 +23,11 @@ from bot.runtime import Runtime
 from tests.support.testbot import TestBot
 
 
-def demo(script: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def demo(script: str, cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "OPENAI_"))}
     env.pop("DATABASE_URL", None)
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
+        [sys.executable, "-m", "bot.cli", "demo", *options],
         input=script,
         capture_output=True,
         text=True,
@@ -102,6 +102,28 @@ def test_posts_shows_the_newest_channel_posts_and_their_buttons_press(tmp_path: 
     assert "It's yours to follow up" in shown
     # Shown again, the claimed post is as it is now.
     assert "Followed up by You" in done.stdout.split("posts in channels:")[2]
+
+
+def test_without_the_sample_the_demo_chats_with_your_own_docs(tmp_path: Path) -> None:
+    docs, database = tmp_path / "docs", tmp_path / "own.db"
+    docs.mkdir()
+    (docs / "leave.md").write_text("# Leave\n\nEveryone gets twenty-eight days of paid leave a year.\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "OPENAI_"))}
+    ingested = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "knowledge", "ingest", str(docs)],
+        env={**env, "DATABASE_URL": f"sqlite:///{database}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ingested.returncode == 0, ingested.stderr
+    done = demo(
+        "how many days of paid leave do we get?\n", tmp_path, "--database", str(database), "--without-sample"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "No sample company" in done.stdout and "twenty-eight days of paid leave" in done.stdout
+    assert "Northpine" not in done.stdout
 
 
 def test_posts_lists_a_post_made_while_chatting_too(tmp_path: Path) -> None:

@@ -206,8 +206,8 @@ async def run_experts(args: argparse.Namespace, runtime: CoreServices) -> int:
     ):
         # Posts fail there until the bot is in it (some platforms post only where it has been spoken to).
         print(
-            f"clueline: the bot has not been in {place} yet: add it there and mention it once, or posts to "
-            "the experts will fail (the log says so)",
+            f"clueline: note: the bot has not been in {place} yet; if posts there fail, add it there and "
+            "mention it once (the log names each post it gives up on)",
             file=sys.stderr,
         )
     return 0
