@@ -45,6 +45,12 @@ _QUANTITY = re.compile(
     r"|per (seat|month|year|user)|retained|retention|percentage|sla)\b"
 )
 
+# "over our limit", "exceed the limit", "hit the cap": a limit gone past, the question asks what happens.
+_PAST_A_LIMIT = re.compile(
+    r"\b(over|exceed|exceeds|exceeded|exceeding|hit|hits|reach|reached|reaches|above|beyond|past|go over|goes over"
+    r"|went over|surpass|surpassed)\b(\s+\w+){0,3}?\s+(limit|limits|cap|quota|maximum|max)\b"
+)
+
 FEATURES = (
     "chunk_coverage",
     "page_coverage",
@@ -175,8 +181,13 @@ def _share(words: Sequence[_Word], present: frozenset[str]) -> float:
 
 
 def asks_for_quantity(question: str) -> bool:
-    """Whether the question asks how much, how many, how long, or for a price or a limit."""
-    return bool(_QUANTITY.search(question.casefold()))
+    """Whether the question asks how much, how many, how long, or for a price or a limit.
+
+    Going past a limit asks what happens then, not how high it is: "what happens if we go over our pageview
+    limit?" is answered by what the page says happens.
+    """
+    text = _PAST_A_LIMIT.sub(" ", question.casefold())
+    return bool(_QUANTITY.search(text))
 
 
 def evidence(

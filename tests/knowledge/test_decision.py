@@ -160,6 +160,9 @@ def test_a_missing_name_counts_fully_however_few_everyday_words_the_store_has() 
         ("how long are logs retained?", True),
         ("how do I export reports?", False),
         ("is there a limit on team members", True),
+        # Past a limit, the question asks what happens then.
+        ("what happens if we go over our pageview limit", False),
+        ("we hit the api rate limit, what now?", False),
     ],
 )
 def test_a_question_asking_for_a_quantity_is_told_apart(question: str, asks: bool) -> None:
