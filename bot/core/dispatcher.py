@@ -182,16 +182,19 @@ class Dispatcher:
         """Handle an event `claim` returned True for (a failure gives its key back, for the platform's retry)."""
         await self._handle_timed(event, adapter, stored=False)
 
-    async def handle_stored(self, event: InboundEventT, adapter: ChatAdapter) -> None:
+    async def handle_stored(self, event: InboundEventT, adapter: ChatAdapter, key: str | None = None) -> None:
         """Handle an event leased from the inbound queue, acknowledged long ago: the platform will not retry it.
 
-        NotYetHandled when it failed before any feature ran: its key and stored copy are kept, for the caller
-        to lease it again later. A feature's failure is not tried again (it may have replied, or written).
+        `key` is the one it was stored under (an event stored by an earlier version keeps its own). NotYetHandled
+        when it failed before any feature ran: its key and stored copy are kept, for the caller to lease it
+        again later. A feature's failure is not tried again (it may have replied, or written).
         """
-        await self._handle_timed(event, adapter, stored=True)
+        await self._handle_timed(event, adapter, stored=True, key=key)
 
-    async def _handle_timed(self, event: InboundEventT, adapter: ChatAdapter, *, stored: bool) -> None:
-        key = self.event_key(adapter.platform, event.event_id)
+    async def _handle_timed(
+        self, event: InboundEventT, adapter: ChatAdapter, *, stored: bool, key: str | None = None
+    ) -> None:
+        key = key or self.event_key(adapter.platform, event.event_id)
         with log_fields(event=key[:12], platform=adapter.platform):
             started = time.perf_counter()
             await self._handle(key, event, adapter, stored)

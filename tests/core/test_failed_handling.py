@@ -9,6 +9,7 @@ replied, and a second try could say it twice.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -167,3 +168,24 @@ async def test_a_feature_that_failed_after_replying_is_not_tried_again(
         await asyncio.sleep(0.5)
         assert tries == 1
         assert bot.replies_to("U1") == ["working on it"]
+
+
+async def test_an_event_stored_by_an_earlier_version_under_its_old_key_is_answered_once(
+    settings: Settings,
+) -> None:
+    async with answering(settings) as (runtime, bot, _directory):
+        event = InboundMessage(
+            event_id="EvOld",
+            conversation=dm_of("U1"),
+            user=person("U1"),
+            text="help",
+            message_id="m1",
+            is_direct=True,
+        )
+        # Before event keys were keyed hashes, a plain SHA-256 named the stored event.
+        old_key = hashlib.sha256(b"slack:EvOld").hexdigest()
+        assert await runtime.inbound.store(old_key, "slack", event)
+        # Done: dropped (SQLite's inbound file) or kept as a completed key (PostgreSQL).
+        await until(lambda: row_is(runtime, old_key, lambda row: row is None or bool(row.completed)))
+        await asyncio.sleep(0.5)
+        assert len(bot.replies_to("U1")) == 1
