@@ -95,6 +95,8 @@ def _render_block(block: Block) -> list[str]:
 PRESS = "press "
 # Typed in the demo: the newest of the posts held at its start, printed with their buttons to press.
 POSTS = "posts"
+# `reply TEXT` answers in the thread of the newest post in a channel (an experts' question), as a colleague would.
+REPLY = "reply "
 POSTS_SHOWN = 3
 # How much of a folded post shows: its heading and the line that says what it is about.
 FOLDED_LINES = 2
@@ -164,6 +166,8 @@ class ConsoleAdapter:
         if typed == PRESS.strip():
             self._write("Press which button? Type press and its number, or the button's label.")
             return None
+        if typed.startswith(REPLY) or typed == REPLY.strip():
+            return self._thread_reply(event_id, line.strip()[len(REPLY) :].strip())
         if typed.startswith(PRESS):
             wanted = typed.removeprefix(PRESS).strip().lstrip("#")
             pressed = self._pressable.get(wanted)
@@ -185,6 +189,24 @@ class ConsoleAdapter:
             )
         return InboundMessage(
             event_id=event_id, conversation=self.direct, user=self.user, text=line, is_direct=True
+        )
+
+    def _thread_reply(self, event_id: str, text: str) -> InboundMessage | None:
+        """A reply in the thread of the newest channel post; None (said here) with nothing to reply to."""
+        if not self._channel_posts or not text:
+            self._write(
+                "Reply with what? Type reply and your answer: it goes under the newest post in a channel."
+            )
+            return None
+        sent, _ = self._channel_posts[-1]
+        return InboundMessage(
+            event_id=event_id,
+            conversation=sent.conversation.in_thread(sent.message_id),
+            user=self.user,
+            text=text,
+            message_id=f"reply-{event_id}",
+            is_direct=False,
+            in_bot_thread=True,  # under the bot's own post, as a platform delivers such a reply
         )
 
     def _fill_form(self, event_id: str, line: str) -> ActionEvent | None:

@@ -24,7 +24,8 @@ WELCOME = (
 # Typed, "help" gets the bot's commands; the keys of this terminal come first, since no chat has them.
 TERMINAL_KEYS = (
     "In this terminal: posts shows the newest channel posts with their buttons; press N, or a button's "
-    "label, presses one; quit or Ctrl-D leaves. The bot's commands:"
+    "label, presses one; reply TEXT answers under the newest channel post (an experts' question); quit or "
+    "Ctrl-D leaves. The bot's commands:"
 )
 
 

@@ -126,6 +126,23 @@ def test_without_the_sample_the_demo_chats_with_your_own_docs(tmp_path: Path) ->
     assert "Northpine" not in done.stdout
 
 
+def test_the_expert_loop_runs_in_the_demo_reply_save_and_the_next_asker_is_answered(tmp_path: Path) -> None:
+    script = (
+        "does northpine integrate with salesforce?\n"
+        "reply Yes, through Zapier only: search Northpine in the Zapier app list.\n"
+        "press 1\n"
+        "do we integrate with salesforce?\n"
+    )
+    done = demo(script, tmp_path)
+    assert done.returncode == 0, done.stderr
+    after_save = done.stdout.split("Saved as the answer to")[1]
+    assert "An expert answered your question" in after_save
+    assert (
+        "From Expert answers" in after_save
+        and "through Zapier only" in after_save.split("From Expert answers")[1]
+    )
+
+
 def test_posts_lists_a_post_made_while_chatting_too(tmp_path: Path) -> None:
     done = demo("does northpine integrate with salesforce?\nposts\n", tmp_path)
     assert done.returncode == 0, done.stderr
