@@ -44,11 +44,14 @@ LINK_OUTSIDE = "a symbolic link to outside the folder (not followed)"
 EMPTY_DOCUMENT = "empty: no text to index"
 
 
-def _same_name_elsewhere(source: str, other_root: str) -> str:
-    return (
-        f"{source} is already in the store from {other_root}, another folder holding a file of the same name: "
-        "ingest the folder that holds both, or rename one of them"
-    )
+class SameNameElsewhere(Exception):
+    """A file whose source name another folder's file already has in the store."""
+
+    def __init__(self, source: str, other_root: str) -> None:
+        super().__init__(
+            f"{source} is already in the store from {other_root}, another folder holding a file of the same "
+            "name: ingest the folder that holds both, or rename one of them"
+        )
 
 
 def _left_out_documents(folders: list[Path], left_out: list[tuple[Path, str]]) -> list[tuple[str, str]]:
@@ -173,11 +176,11 @@ class KnowledgeStore:
             if not loaded.chunks:
                 report.skipped.append((str(item.path), EMPTY_DOCUMENT))
                 continue
-            other = await self._other_root_holding(loaded.source, root)
-            if other is not None:
-                report.failed.append((str(item.path), _same_name_elsewhere(loaded.source, other)))
+            try:
+                outcome = await self.save_document(loaded, root)
+            except SameNameElsewhere as clash:
+                report.failed.append((str(item.path), str(clash)))
                 continue
-            outcome = await self.save_document(loaded, root)
             getattr(report, outcome).append(loaded.source)
             if outcome != "unchanged":
                 report.chunks += len(loaded.chunks)
@@ -214,11 +217,23 @@ class KnowledgeStore:
 
     async def save_document(self, loaded: LoadedDocument, root: str | None = None) -> str:
         """Store one loaded document (replacing an older version) ingested from the folder `root`; returns
-        added, updated or unchanged."""
+        added, updated or unchanged.
+
+        SameNameElsewhere when another folder that still holds a file of its name put it in the store: the two
+        would overwrite each other. A folder that no longer holds it was moved or renamed: the name is taken.
+        """
         now = self.clock.now()
         async with self.database.session() as session:
             query = select(KnowledgeDocument).where(col(KnowledgeDocument.source) == loaded.source)
             existing = (await session.execute(query)).scalar_one_or_none()
+            other = existing.root if existing is not None else None
+            if (
+                root is not None
+                and other is not None
+                and other != root
+                and (Path(other) / loaded.source).is_file()
+            ):
+                raise SameNameElsewhere(loaded.source, other)
             if existing is not None and existing.content_hash == loaded.content_hash:
                 existing.root = root  # a folder moved, or a document from before roots were kept
                 return "unchanged"
@@ -261,16 +276,6 @@ class KnowledgeStore:
                 for i, c in enumerate(loaded.chunks)
             )
         return outcome
-
-    async def _other_root_holding(self, source: str, root: str) -> str | None:
-        """The other folder this source name was ingested from, when that folder still holds the file: the two
-        would overwrite each other. A folder that no longer holds it was moved or renamed: the name is taken."""
-        async with self.database.session() as session:
-            query = select(col(KnowledgeDocument.root)).where(col(KnowledgeDocument.source) == source)
-            stored = (await session.execute(query)).scalar_one_or_none()
-        if stored is None or stored == root or not (Path(stored) / source).is_file():
-            return None
-        return stored
 
     async def _gone(self, roots: set[str], seen: set[tuple[str, str]]) -> list[tuple[str, str]]:
         """The documents ingested from these folders whose files were not found in them now."""

@@ -24,7 +24,7 @@ from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
 from bot.features.pulse.overlap import History
 from bot.features.pulse.questions import PulseKind
 from bot.features.pulse.results import COMMENT_THRESHOLD, EnpsTally, effective_threshold
-from bot.features.pulse.suppression import suppress_cells_atom_by_atom
+from bot.features.pulse.suppression import suppress_cells
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseRun
 from bot.features.pulse.views import run_view
 
@@ -71,16 +71,6 @@ async def closed_runs(
     for run, pulse in rows:
         assert run.id is not None
         hidden = bool((await shown.view(pulse, run)).results["hidden"])
-        ballots = (
-            await session.execute(
-                select(col(PulseBallot.segment), col(PulseBallot.value)).where(
-                    col(PulseBallot.run_id) == run.id, col(PulseBallot.value).is_not(None)
-                )
-            )
-        ).all()
-        answers = sorted(
-            ((segment, str(value)) for segment, value in ballots), key=lambda a: (a[0] or "", a[1])
-        )
         runs.append(
             ClosedRun(
                 run_id=run.id,
@@ -88,10 +78,24 @@ async def closed_runs(
                 closes_at=run.closes_at,
                 threshold=effective_threshold(pulse.threshold),
                 audience=tuple(json.loads(pulse.audience)),
-                answers=() if hidden else tuple(answers),
+                answers=() if hidden else await _answers(session, run.id),
             )
         )
     return runs
+
+
+async def _answers(session: AsyncSession, run_id: int) -> tuple[tuple[str | None, str], ...]:
+    """A closed run's (segment label, value) pairs, sorted: their order says nothing."""
+    ballots = (
+        await session.execute(
+            select(col(PulseBallot.segment), col(PulseBallot.value)).where(
+                col(PulseBallot.run_id) == run_id, col(PulseBallot.value).is_not(None)
+            )
+        )
+    ).all()
+    return tuple(
+        sorted(((segment, str(value)) for segment, value in ballots), key=lambda a: (a[0] or "", a[1]))
+    )
 
 
 async def record_closed_run(
@@ -162,7 +166,7 @@ class PulseRules:
     ) -> frozenset[str]:
         """Which cells (sums of atoms) may show: the pulse's primary and complementary suppression, atom by
         atom, so that reports over differently drawn cells (teams redefined) never difference to a hidden one."""
-        return suppress_cells_atom_by_atom(atoms, cells, threshold, published=published, last=last)
+        return suppress_cells(atoms, cells, threshold, published=published, last=last)
 
     def enps(self, scores: Iterable[int]) -> tuple[int | None, int]:
         """The eNPS of 0-10 scores and how many there are."""

@@ -261,13 +261,36 @@ def suppress_cells(
     published: Sequence[frozenset[str]] = (),
     last: str | None = None,
 ) -> frozenset[str]:
-    """Which cells (sums over sets of atoms, e.g. teams over channels) may show, primary and complementary.
+    """Which cells (sums over sets of atoms, e.g. teams over channels) may show, primary and complementary,
+    the same whatever cells are asked for: each atom is judged as a cell of its own first (with `last`, the
+    company), and a cell shows only when every atom in it does.
 
-    `published` are sums already public elsewhere (each run's total): they are counted in the audit but
-    never hidden. A cell below the threshold is hidden; then, while some combination of the shown cells
-    isolates fewer than `threshold` ballots, the smallest shown cell is hidden, `last` (the company) last.
+    `published` are sums already public elsewhere (each run's total): they are counted in the audit but never
+    hidden. Cells change between reports (a team removed, another added): judged cell by cell, a team shown in
+    one report and another in the next left one small atom as the company less the two. Judged by atoms, every
+    report shows sums of the same shown atoms, and what stays hidden stays hidden together.
     """
-    limit = effective_threshold(threshold)
+    alone = {name: frozenset({name}) for name in atoms}
+    if last is not None and last in cells:
+        alone[last] = cells[last]
+    shown = _shown_together(atoms, alone, effective_threshold(threshold), published, last)
+    return frozenset(
+        cell
+        for cell, members in cells.items()
+        if (cell in shown if cell == last else bool(members) and members <= shown)
+    )
+
+
+def _shown_together(
+    atoms: Mapping[str, int],
+    cells: Mapping[str, frozenset[str]],
+    limit: int,
+    published: Sequence[frozenset[str]],
+    last: str | None,
+) -> frozenset[str]:
+    """The cells that may show together: a cell below `limit` is hidden; then, while some combination of the
+    shown cells (and the published sums) isolates fewer than `limit` ballots, the smallest shown cell is
+    hidden, `last` last."""
     names = sorted(atoms)
     order = [_Atom(name, earlier=False, ballots=atoms[name]) for name in names]
     size = {cell: sum(atoms.get(atom, 0) for atom in members) for cell, members in cells.items()}
@@ -282,29 +305,3 @@ def suppress_cells(
             return frozenset()
         visible.discard(min(visible, key=lambda cell: (cell == last, size[cell], cell)))
     return frozenset(visible)
-
-
-def suppress_cells_atom_by_atom(
-    atoms: Mapping[str, int],
-    cells: Mapping[str, frozenset[str]],
-    threshold: int | None = DEFAULT_THRESHOLD,
-    *,
-    published: Sequence[frozenset[str]] = (),
-    last: str | None = None,
-) -> frozenset[str]:
-    """Which cells may show, the same whatever cells are asked for: each atom is judged as a cell of its own
-    first (with `last`, the company), and a cell shows only when every atom in it does.
-
-    Cells change between reports (a team removed, another added): judged cell by cell, a team shown in one
-    report and another in the next left one small atom as the company less the two. Judged by atoms, every
-    report shows sums of the same shown atoms, and what stays hidden stays hidden together.
-    """
-    alone = {name: frozenset({name}) for name in atoms}
-    if last is not None and last in cells:
-        alone[last] = cells[last]
-    shown = suppress_cells(atoms, alone, threshold, published=published, last=last)
-    return frozenset(
-        cell
-        for cell, members in cells.items()
-        if (cell in shown if cell == last else bool(members) and members <= shown)
-    )
