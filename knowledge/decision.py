@@ -5,7 +5,8 @@ passage and its page hold them (above all the rarest; a word counts as held wher
 neighbour of it stands: "fee" where "charge" is, "mailbox" where "inbox" is, knowledge/neighbours.py; a word no
 document has then weighs as the rarest of them), the other words no
 document has (weighed by how specific they are in everyday English and by how many everyday words the store
-uses at all), how far the best page stands out, whether a question asking for a quantity finds a number
+uses at all; in a message of several parts, only those of the part that asks: "we're on PG 16" or "our
+~25MB collection keeps failing" tells the context, not what is asked), how far the best page stands out, whether a question asking for a quantity finds a number
 where the page speaks of it, and how close in meaning the best passage is, read from word vectors shipped with
 the store (knowledge/meaning.py), so a page that says it in other words still counts. Every feature is a
 share from 0 to 1, so the weights carry from one corpus to another; they were fitted by
@@ -23,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from knowledge.framing import HOW_MEASURES
+from knowledge.framing import HOW_MEASURES, asking_part
 from knowledge.index import LexicalIndex, QueryTerms, ScoredChunk
 from knowledge.meaning import closeness, word_vectors
 from knowledge.spelling import RARITY_FLOOR
@@ -33,6 +34,9 @@ BROAD_VOCABULARY = 0.5
 # A word in more than this share of the chunks (two at least) is what the whole store is about: its product's
 # name ("northpine") or its subject ("invoice" in an invoicing help centre).
 STORE_WIDE_SHARE = 1 / 3
+# The asking part of a message must hold this many topic words of its own to say what it is about; with fewer
+# ("supported?") it refers back to the context.
+ASKING_TOPIC_WORDS = 2
 # How many of the question's rarest known words must be on the best page.
 RARE_TERMS = 2
 # The ranking's top this many chunks show whether it agrees on one page.
@@ -64,13 +68,13 @@ FEATURES = (
     "meaning_similarity",
 )
 # Fitted by bench/train_decision.py (it prints these lines); the order is FEATURES'.
-WEIGHTS = (2.324, 1.912, -0.252, -7.073, 0.660, 0.363, 2.151, -2.207, 0.574, 7.371)
-BIAS = -8.721
+WEIGHTS = (2.604, 1.975, -0.343, -8.137, 0.825, 0.267, 2.144, -2.295, 0.622, 6.774)
+BIAS = -8.552
 # With dense retrieval on: the same features and the question's highest cosine similarity with a chunk (of the
 # kinds that may answer), fitted on the hybrid ranking with all-MiniLM-L6-v2 (train_decision.py --embeddings-url).
 DENSE_FEATURES = (*FEATURES, "dense_similarity")
-DENSE_WEIGHTS = (2.385, 1.601, -0.157, -6.852, 0.789, 0.266, 1.908, -2.339, 0.470, 5.824, 3.514)
-DENSE_BIAS = -9.072
+DENSE_WEIGHTS = (2.675, 1.647, -0.212, -7.934, 0.984, 0.122, 1.893, -2.436, 0.543, 5.063, 3.769)
+DENSE_BIAS = -8.908
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,8 @@ class Evidence:
     best chunk and on its page, of the rarest on the page. Words no document has weigh apart, as a share of the
     topic, each by its idf times how specific it is in everyday English: a name ("hubspot", "heatmap") the docs
     would use if they covered it weighs fully, an everyday word, more often context ("our office", "on a
-    call"), little. Then how much of its best possible score the top chunk reaches, its lead over the next
+    call"), little; when the message has a part that asks and names its own topic (knowledge/framing.py
+    asking_part), only the words of that part count here, for the rest is context. Then how much of its best possible score the top chunk reaches, its lead over the next
     page's, the share of the top chunks' score on its page, and 1 when the question asks for a quantity ("how
     much", "max", "per seat") and the best page's sentence that holds most of the question states no number.
     Last, the share of the question's neighbouring topic words ("react native", "shared links") that stand near
@@ -207,7 +212,8 @@ def evidence(
     breadth = math.sqrt(min(1.0, index.everyday_breadth() / BROAD_VOCABULARY))
     weight = {w.term: w.idf if w in known else w.idf * _absence_weight(w.rarity, breadth) for w in topic}
     weighed = sum(weight.values())
-    unknown = sum(weight[w.term] for w in topic if w not in known)
+    asked = _asked_terms(index, question)
+    unknown = sum(weight[w.term] for w in topic if w not in known and (asked is None or w.term in asked))
     # Framing words count toward the best possible score only where the chunk has them, as in the coverages.
     chunk_terms = index.chunk_terms(best.position)
     topic_terms = {w.term for w in topic}
@@ -233,6 +239,16 @@ def evidence(
             index.meaning(best.position),
         ),
     )
+
+
+def _asked_terms(index: LexicalIndex, question: str) -> frozenset[str] | None:
+    """The terms of the part of the message that asks, when it says what the question is about on its own."""
+    part = asking_part(question)
+    if part is None:
+        return None
+    q = index.query_terms(part)
+    topic_words = sum(1 for frames in q.framing or () if not frames)
+    return frozenset(q.terms) if topic_words >= ASKING_TOPIC_WORDS else None
 
 
 def _phrase_coverage(index: LexicalIndex, ranked: Sequence[ScoredChunk], terms: Sequence[str]) -> float:

@@ -38,3 +38,29 @@ def measure_words(question: str) -> frozenset[str]:
     """The words of the question that ask for a measure after "how" ("long" in "how long can I export?"): they
     frame this question, though elsewhere ("long sessions") they may be its topic."""
     return frozenset(_MEASURE_ASKED.findall(question.casefold()))
+
+
+# Where a chat message breaks into parts: after a sentence, at a dash between words, at a line break, and at a
+# comma before a question ("we're on PG 16, is that supported?").
+_PARTS = re.compile(
+    r"(?<=[.!?;:])\s+|\s+[—–-]{1,2}\s+|\n+"
+    r"|,\s+(?=(?:is|are|can|does|do|will|would|should|how|what|whats|what's|when|where|which|who|why|any)\b)"
+)
+_ASKS = re.compile(
+    r"^(is|are|can|could|does|do|did|will|would|should|how|what|whats|what's|when|where|which|who|why|any"
+    r"|anything)\b"
+)
+
+
+def asking_part(question: str) -> str | None:
+    """The parts of a message of several that ask (end in "?" or open with a question word); None when it is
+    one part, or every part asks, or none does.
+
+    "User on hoppscotch.io says importing a ~25MB collection keeps failing. Is there a size cap?": the first
+    sentence is context, the second is what the question is about.
+    """
+    parts = [p.strip() for p in _PARTS.split(question.casefold()) if p and p.strip()]
+    asking = [p for p in parts if p.endswith("?") or _ASKS.match(p)]
+    if len(parts) < 2 or not asking or len(asking) == len(parts):
+        return None
+    return " ".join(asking)

@@ -29,8 +29,8 @@ CANDIDATES = 30
 # model is fitted with each side weighing the same (bench/train_decision.py), so 0.5 balances the two errors.
 MIN_CONFIDENCE = 0.5
 # Below the bar but above this, the passages are related even if they may not answer: a low floor, since what the
-# model reads it can decline. Cross-validated on the written development sets, 0.997 of answerable questions
-# clear it (0.991 at 0.05; bench/train_decision.py prints both). An LLM reads them and decides; a decline without
+# model reads it can decline. Cross-validated on the written development sets, 0.995 of answerable questions
+# clear it (0.994 at 0.05; bench/train_decision.py prints both). An LLM reads them and decides; a decline without
 # one lists them as the closest pages.
 RELATED_CONFIDENCE = 0.02
 

@@ -64,9 +64,6 @@ def _retriever(corpus: str) -> Retriever:
             "ideally nobody would have to retype anything: can I import a postman collection?",
             "documentation/features/importer.mdx",
         ),
-        # The page says how "payment matching works": close in meaning, though "decide", "incoming" and
-        # "belongs" are not on it (declined before the meaning feature, 0.45).
-        ("company", "how does northpine decide an incoming payment belongs to an invoice?", "bank-sync.md"),
         # A phone's platform is the docs' "mobile", a currency's code a "currency" (knowledge/aliases.py).
         ("company", "does Northpine have an iPhone app?", "faq.csv"),
         ("company", "can I send invoices in USD?", "faq.csv"),
@@ -150,6 +147,22 @@ def test_a_missing_name_counts_fully_however_few_everyday_words_the_store_has() 
     assert not narrow.knows("hubspot") and not any(q.framing)
     name_share = q.idf[q.terms.index("hubspot")] / sum(q.idf)
     assert _evidence(narrow, question).unknown_share == pytest.approx(name_share)
+
+
+def test_a_name_no_document_has_counts_only_in_the_part_of_the_message_that_asks() -> None:
+    index = _index(("Import", "Import a Postman collection. Imported files have a size limit of 10 MB."))
+    context_first = "user on zapmail says the import of a collection keeps failing. is there a size limit?"
+    asked_about = "is there a zapmail importer for collections?"
+    assert _evidence(index, context_first).unknown_share == 0
+    assert _evidence(index, asked_about).unknown_share > 0
+
+
+def test_a_part_that_asks_without_a_topic_of_its_own_leaves_the_context_counted() -> None:
+    index = _index(("Login", "Sign in with SAML single sign-on or with an email and password."))
+    # "supported?" refers back: the context is what is asked about.
+    assert (
+        _evidence(index, "prospect wants login through their zapldap directory. supported?").unknown_share > 0
+    )
 
 
 @pytest.mark.parametrize(

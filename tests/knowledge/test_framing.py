@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from knowledge.framing import asking_part
 from knowledge.index import LexicalIndex
 from knowledge.ingest import discover, load_file
 from knowledge.retrieve import Retriever
@@ -76,3 +77,35 @@ def test_framing_a_gold_question_does_not_turn_an_answer_into_a_decline(corpus: 
         retriever.retrieve(frame.format(q=q), today=TODAY).answerable for q in answered for frame in FRAMES
     ]
     assert sum(kept) / len(kept) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("message", "asking"),
+    [
+        (
+            "User on hoppscotch.io says the import keeps failing. Is there a size cap?",
+            "is there a size cap?",
+        ),
+        (
+            "we're still on PG 12, which postgres versions are supported?",
+            "which postgres versions are supported?",
+        ),
+        ("helm chart on EKS - what values give an ALB ingress?", "what values give an alb ingress?"),
+        ("ops is sizing a VM.\nminimum CPU/RAM?", "minimum cpu/ram?"),
+    ],
+)
+def test_the_part_of_a_message_that_asks_is_told_from_its_context(message: str, asking: str) -> None:
+    assert asking_part(message) == asking
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "how much is the growth plan?",
+        "a customer on the growth plan asked me how much it costs per month",
+        "can I export invoices? and can I export them as PDF?",
+        "Thanks. Great docs.",
+    ],
+)
+def test_a_message_of_one_part_or_only_questions_has_no_context_to_set_apart(message: str) -> None:
+    assert asking_part(message) is None
