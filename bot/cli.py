@@ -110,6 +110,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             "CLUELINE_TEAMS_UNAUTHENTICATED=1 and no MICROSOFT_APP_ID: /api/messages is served WITHOUT token "
             "checks, replies go only to CLUELINE_TEAMS_SERVICE_URL (local testing only)"
         )
+    if settings.microsoft_app_id and not (settings.teams_allowed_tenants or settings.microsoft_app_tenant_id):
+        log.warning(
+            "neither CLUELINE_TEAMS_ALLOWED_TENANTS nor MICROSOFT_APP_TENANT_ID is set: Teams activities of every "
+            "tenant are dropped"
+        )
     if settings.slack_oauth and settings.slack_allowed_teams is None:
         log.warning("SLACK_ALLOWED_TEAMS is not set: no Slack workspace may install Clueline or use it")
     port = args.port if args.port is not None else settings.port

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,6 +38,8 @@ class Settings:
     microsoft_app_password: str | None = None
     microsoft_app_type: str = "MultiTenant"
     microsoft_app_tenant_id: str | None = None
+    # Teams serves activities only from these Entra tenant ids ("*": any); None (unset): MICROSOFT_APP_TENANT_ID's.
+    teams_allowed_tenants: frozenset[str] | None = None
     # Serve /api/messages without an app id, so without token checks (local testing only).
     teams_unauthenticated: bool = False
     teams_backend: str = "botbuilder"
@@ -182,6 +185,21 @@ def _allowed_teams(raw: str | None) -> frozenset[str] | None:
     return teams
 
 
+def _allowed_tenants(raw: str | None) -> frozenset[str] | None:
+    if raw is None:
+        return None
+    tenants = frozenset(t.strip().lower() for t in raw.split(",") if t.strip())
+    for tenant in tenants - {"*"}:
+        try:
+            uuid.UUID(tenant)
+        except ValueError:
+            raise SettingError(
+                f"CLUELINE_TEAMS_ALLOWED_TENANTS: {tenant!r} is not an Entra tenant id like "
+                "72f988bf-86f1-41af-91ab-2d7cd011db47 (or *)"
+            ) from None
+    return tenants
+
+
 def _zone(raw: str | None) -> str:
     if raw is None:
         return "UTC"
@@ -266,6 +284,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv_path: Path | 
         microsoft_app_password=opt("MICROSOFT_APP_PASSWORD"),
         microsoft_app_type=app_type,
         microsoft_app_tenant_id=opt("MICROSOFT_APP_TENANT_ID"),
+        teams_allowed_tenants=_allowed_tenants(opt("CLUELINE_TEAMS_ALLOWED_TENANTS")),
         teams_backend=teams_backend,
         teams_unauthenticated=_flag(opt("CLUELINE_TEAMS_UNAUTHENTICATED"), "CLUELINE_TEAMS_UNAUTHENTICATED"),
         openai_api_key=opt("OPENAI_API_KEY"),

@@ -14,7 +14,7 @@ import logging
 from aiohttp import web
 
 from adapters.feedback_formats.body import FeedbackBodyError, read_body
-from adapters.http.body import read_limited
+from adapters.http.body import UnreadBody, read_limited
 from adapters.http.refusal import refuse
 from bot.core.records import BatchHandler, RecordBatch, RecordRefused
 
@@ -45,9 +45,10 @@ def feedback_routes(take: BatchHandler, secret: str | None, path: str = "/feedba
     async def receive(request: web.Request) -> web.Response:
         if not secret:
             return refuse(request, 401, NO_SECRET, logged="no feedback secret is set")
-        body = await read_limited(request, MAX_BODY)
-        if body is None:
-            return _too_large(request)
+        try:
+            body = await read_limited(request, MAX_BODY)
+        except UnreadBody as unread:
+            return refuse(request, unread.status, unread.reason)
         if not signature_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
             return refuse(request, 401, BAD_SIGNATURE, logged="invalid signature")
         try:
@@ -69,7 +70,3 @@ def feedback_routes(take: BatchHandler, secret: str | None, path: str = "/feedba
 def _bad_item(request: web.Request, line: int | None, reason: str) -> web.Response:
     # The reason may quote the body, so the log has the line number only.
     return refuse(request, 400, reason, detail={"line": line}, logged=f"bad item (line {line})")
-
-
-def _too_large(request: web.Request) -> web.Response:
-    return refuse(request, 413, f"the body is larger than {MAX_BODY // (1024 * 1024)} MB")

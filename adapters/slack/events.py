@@ -45,7 +45,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.http.body import read_limited
+from adapters.http.body import UnreadBody, read_limited
 from adapters.http.refusal import refuse
 from adapters.http.safe_json import UnsafeJson
 from adapters.slack.allowed_teams import TeamGate
@@ -143,9 +143,10 @@ class SlackEvents:
         """`POST /slack/events`: size, encoding, signature and shape checked, then bolt acknowledges."""
         # Cheapest checks first, each before anything parses what the sender wrote: size and encoding, then
         # the signature (so nothing more is read of an unsigned body), then the shape bolt relies on.
-        body = await read_limited(request, MAX_EVENT_BYTES)
-        if body is None:
-            return refuse(request, 413, "the body is too large")
+        try:
+            body = await read_limited(request, MAX_EVENT_BYTES)
+        except UnreadBody as unread:
+            return refuse(request, unread.status, unread.reason)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:

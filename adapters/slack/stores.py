@@ -155,13 +155,24 @@ class DatabaseInstallationStore(AsyncInstallationStore):
         return row
 
 
+# Install visits whose states are kept at once: far more than people install in ten minutes.
+MOST_LIVE_STATES = 1000
+
+
 class DatabaseOAuthStateStore(AsyncOAuthStateStore):
     """One-time OAuth states in `oauth_state`, valid for `expiration_seconds`."""
 
-    def __init__(self, database: Database, clock: Clock, expiration_seconds: int = 600) -> None:
+    def __init__(
+        self,
+        database: Database,
+        clock: Clock,
+        expiration_seconds: int = 600,
+        most_live: int = MOST_LIVE_STATES,
+    ) -> None:
         self._database = database
         self._clock = clock
         self._expiration = timedelta(seconds=expiration_seconds)
+        self._most_live = most_live
 
     @property
     def logger(self) -> logging.Logger:
@@ -172,12 +183,21 @@ class DatabaseOAuthStateStore(AsyncOAuthStateStore):
         """A new state value, stored until it expires or is consumed.
 
         Expired states go as each new one comes: /slack/install is public, and states nobody consumed would
-        otherwise pile up, one row per visit.
+        otherwise pile up, one row per visit. Beyond `most_live` unexpired ones (a flood of visits), the oldest go
+        too: a person in the middle of installing then starts again, and the table stays small.
         """
         state = secrets.token_urlsafe(24)
         now = self._clock.now()
         async with self._database.session() as session:
             await session.execute(delete(OAuthState).where(col(OAuthState.expires_at) <= now))
+            newest = (
+                select(col(OAuthState.state))
+                .order_by(col(OAuthState.expires_at).desc())
+                .limit(self._most_live - 1)
+            )
+            await session.execute(
+                delete(OAuthState).where(col(OAuthState.state).not_in(newest.scalar_subquery()))
+            )
             session.add(OAuthState(state=state, expires_at=now + self._expiration))
         return state
 

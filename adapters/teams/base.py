@@ -17,9 +17,10 @@ from typing import TypeVar
 from aiohttp import web
 
 from adapters.http import safe_json
-from adapters.http.body import read_limited
+from adapters.http.body import UnreadBody, read_limited
 from adapters.http.refusal import refuse
 from adapters.teams.cards import CARD_CONTENT_TYPE, form_card, is_plain, message_card, plain_text
+from adapters.teams.channel_token import channel_token_problem
 from adapters.teams.config import TeamsConfig
 from adapters.teams.limiter import TeamsLimiter
 from adapters.teams.local_mode import accept_unchecked
@@ -147,9 +148,10 @@ class TeamsAdapterBase(ABC):
     async def _receive(self, request: web.Request, sink: EventSink) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return refuse(request, 415, "expected an application/json activity")
-        raw = await read_limited(request, MAX_ACTIVITY_BYTES)
-        if raw is None:
-            return refuse(request, 413, "the body is too large")
+        try:
+            raw = await read_limited(request, MAX_ACTIVITY_BYTES)
+        except UnreadBody as unread:
+            return refuse(request, unread.status, unread.reason)
         try:
             body = safe_json.loads(raw)
         except safe_json.UnsafeJson as exc:
@@ -164,7 +166,7 @@ class TeamsAdapterBase(ABC):
         if authorization is not None and not _plain_header(authorization):
             return refuse(request, 401, "unauthorized")
         try:
-            await self._authenticate(body, authorization)
+            await self._check_token(body, authorization)
         except Unauthorized:
             return refuse(request, 401, "unauthorized")
         except AuthUnavailable:
@@ -173,6 +175,10 @@ class TeamsAdapterBase(ABC):
             )
         if not self._config.auth_enabled:
             accept_unchecked(body, self._config)
+        if not self._config.serves_tenant(tenant_of(body)):
+            # Acknowledged, so the connector does not retry, and dropped: nothing is handled, learned or sent.
+            log.warning("dropped a Teams activity from a tenant CLUELINE_TEAMS_ALLOWED_TENANTS does not list")
+            return _acknowledgement(body)
         self._learn(body)
         try:
             event = parse_activity(body)
@@ -190,10 +196,14 @@ class TeamsAdapterBase(ABC):
                     status=503,
                     headers={"Retry-After": "5"},
                 )
-        if text(body, "type") == "invoke":
-            # Invokes want their answer in this HTTP response; the real work follows in the background.
-            return web.json_response(CARD_RECEIVED if text(body, "name") == CARD_ACTION_INVOKE else {})
-        return web.Response(status=200)
+        return _acknowledgement(body)
+
+    async def _check_token(self, body: Json, authorization: str | None) -> None:
+        if self._config.auth_enabled:
+            problem = channel_token_problem(authorization, self._config.token_issuer)
+            if problem is not None:
+                raise Unauthorized(problem)
+        await self._authenticate(body, authorization)
 
     def _learn(self, activity: Json) -> None:
         tenant = tenant_of(activity)
@@ -312,6 +322,14 @@ class TeamsAdapterBase(ABC):
                 await self._limiter.pause(tenant, limit_key, error.retry_after)
             log.info("Teams call failed: %s", error.reason)
             raise error from exc
+
+
+def _acknowledgement(activity: Json) -> web.Response:
+    """The answer to an accepted activity: invokes want theirs in this HTTP response (the real work follows in the
+    background), the rest a bare 200."""
+    if text(activity, "type") == "invoke":
+        return web.json_response(CARD_RECEIVED if text(activity, "name") == CARD_ACTION_INVOKE else {})
+    return web.Response(status=200)
 
 
 def render_activity(message: OutboundMessage) -> Json:

@@ -27,6 +27,13 @@ class TeamsConfig:
     token_issuer: str = CHANNEL_TOKEN_ISSUER
     token_endpoint: str | None = None
     default_service_url: str = DEFAULT_SERVICE_URL
+    # The Entra tenants whose activities are served (lowercase ids); None: any tenant.
+    allowed_tenants: frozenset[str] | None = None
+
+    def serves_tenant(self, tenant: str) -> bool:
+        """Whether activities from this tenant are served (a bot registered MultiTenant can be added to a team in
+        any organisation that uploads its manifest; only the company's own are let in)."""
+        return self.allowed_tenants is None or tenant.lower() in self.allowed_tenants
 
     @property
     def auth_enabled(self) -> bool:
@@ -64,4 +71,16 @@ def teams_config(settings: Settings) -> TeamsConfig:
         token_issuer=extra.get("CLUELINE_TEAMS_TOKEN_ISSUER") or CHANNEL_TOKEN_ISSUER,
         token_endpoint=extra.get("CLUELINE_TEAMS_TOKEN_ENDPOINT") or None,
         default_service_url=service_url if service_url.endswith("/") else service_url + "/",
+        allowed_tenants=served_tenants(settings),
     )
+
+
+def served_tenants(settings: Settings) -> frozenset[str] | None:
+    """CLUELINE_TEAMS_ALLOWED_TENANTS ("*": any, None); unset, the bot's own tenant (MICROSOFT_APP_TENANT_ID);
+    without one, none at all. Local testing without an app id serves any."""
+    listed = settings.teams_allowed_tenants
+    if listed is not None:
+        return None if "*" in listed else listed
+    if settings.microsoft_app_tenant_id:
+        return frozenset({settings.microsoft_app_tenant_id.lower()})
+    return frozenset() if settings.microsoft_app_id else None

@@ -6,7 +6,7 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast, get_args
 
 from bot.core.records import Record
@@ -17,6 +17,9 @@ SCALE_RANGES: Mapping[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "
 
 MAX_ID_LENGTH = 200
 MAX_TEXT_LENGTH = 20_000
+MAX_TAGS = 50
+# A time ahead of the clock by more than this is no time feedback was received (clocks differ by less).
+MOST_AHEAD = timedelta(days=1)
 _KNOWN_FIELDS = frozenset(
     {"id", "source", "received_at", "scale", "score", "text", "customer", "product", "tags"}
 )
@@ -74,9 +77,10 @@ def parse_item(obj: object, now: datetime | None = None, *, from_plain_json: boo
     source = _required_key(obj, "source")
     text = _required_text(obj)
     scale, score = _scale_and_score(obj.get("scale"), obj.get("score"))
-    received_at = (
-        parse_received_at(obj["received_at"]) if obj.get("received_at") is not None else (now or _now())
-    )
+    now = now or _now()
+    received_at = parse_received_at(obj["received_at"]) if obj.get("received_at") is not None else now
+    if received_at > now + MOST_AHEAD:
+        raise InvalidFeedback(f"received_at {received_at.isoformat()} is in the future")
     name, email, account, customer_extra = _customer(obj.get("customer"))
     metadata: dict[str, Any] = {k: v for k, v in obj.items() if k not in _KNOWN_FIELDS}
     if customer_extra:
@@ -242,13 +246,17 @@ def _tags(value: object) -> tuple[str, ...]:
         value = [value]
     if not isinstance(value, list | tuple):
         raise InvalidFeedback(f"tags must be a list of strings, got {_json_type(value)}")
-    tags: list[str] = []
+    if len(value) > MAX_TAGS:
+        raise InvalidFeedback(f"an item has at most {MAX_TAGS} tags, this one {len(value)}")
+    tags: dict[str, None] = {}
     for tag in value:
         if not isinstance(tag, str):
             raise InvalidFeedback(f"tags must be a list of strings, found {_json_type(tag)}")
         stripped = tag.strip()
-        if stripped and stripped not in tags:
-            tags.append(stripped)
+        if len(stripped) > MAX_ID_LENGTH:
+            raise InvalidFeedback(f"a tag is longer than {MAX_ID_LENGTH} characters")
+        if stripped:
+            tags[stripped] = None
     return tuple(tags)
 
 

@@ -23,7 +23,7 @@ from bot.settings import Settings
 from tests.deploy.processes import plain_env, resolve
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_slack import Call, FakeSlack
-from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
+from tests.support.fake_teams import APP_ID, APP_PASSWORD, TENANT, FakeTeams
 from tests.support.processes import free_port
 from tests.support.redis_server import TEST_REDIS_URL, forget_rate_budgets, redis_reachable
 
@@ -196,6 +196,7 @@ async def test_three_teams_workers_keep_every_conversation_window_and_draw_no_42
             DATABASE_URL=database_url,
             MICROSOFT_APP_ID=APP_ID,
             MICROSOFT_APP_PASSWORD=APP_PASSWORD,
+            CLUELINE_TEAMS_ALLOWED_TENANTS=TENANT,
             CLUELINE_TEAMS_OPENID_METADATA_URL=fake.metadata_url,
             CLUELINE_TEAMS_TOKEN_ENDPOINT=fake.token_endpoint,
             CLUELINE_TEAMS_SERVICE_URL=fake.url,

@@ -186,3 +186,21 @@ def test_text_no_database_can_store_is_refused_with_the_field() -> None:
     assert reason_for({**CONTRACT_EXAMPLE, "extra": {"note": "\ud800"}}) == (
         "extra.note contains an invalid Unicode escape"
     )
+
+
+_MINIMAL = {"id": "1", "source": "s", "text": "x"}
+
+
+def test_a_time_further_ahead_than_a_day_is_refused() -> None:
+    now = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    with pytest.raises(InvalidFeedback, match="received_at 9999-12-31T23:59:59"):
+        parse_item({**_MINIMAL, "received_at": "9999-12-31T23:59:59Z"}, now)
+    ahead_by_an_hour = parse_item({**_MINIMAL, "received_at": "2026-11-25T13:00:00Z"}, now)
+    assert ahead_by_an_hour.received_at == datetime(2026, 11, 25, 13, 0, tzinfo=UTC)
+
+
+def test_more_tags_than_an_item_may_carry_are_refused() -> None:
+    with pytest.raises(InvalidFeedback, match="at most 50 tags, this one 100000"):
+        parse_item({**_MINIMAL, "tags": [f"t{i}" for i in range(100_000)]})
+    kept = parse_item({**_MINIMAL, "tags": ["export", " export ", "billing", ""]})
+    assert kept.tags == ("export", "billing")

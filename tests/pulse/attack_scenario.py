@@ -26,7 +26,7 @@ from tests.slack.payloads import SECRET as SLACK_SECRET
 from tests.slack.payloads import block_actions, button, interactive, signed_headers, view_submission
 from tests.support.cli_exit import clueline
 from tests.support.fake_slack import FakeSlack
-from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
+from tests.support.fake_teams import APP_ID, APP_PASSWORD, TENANT, FakeTeams
 from tests.support.processes import free_port, wait_healthy
 from tests.teams.shapes import card_submit, personal_message
 
@@ -106,6 +106,7 @@ class PulseScenario:
             "SLACK_API_URL": slack.url,
             "MICROSOFT_APP_ID": APP_ID,
             "MICROSOFT_APP_PASSWORD": APP_PASSWORD,
+            "CLUELINE_TEAMS_ALLOWED_TENANTS": TENANT,
             "CLUELINE_TEAMS_OPENID_METADATA_URL": teams.metadata_url,
             "CLUELINE_TEAMS_TOKEN_ENDPOINT": teams.token_endpoint,
             "CLUELINE_TEAMS_SERVICE_URL": teams.url,

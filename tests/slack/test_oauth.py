@@ -117,6 +117,30 @@ async def test_states_of_install_visits_nobody_finished_do_not_pile_up(database_
         await database.dispose()
 
 
+async def test_a_flood_of_install_visits_keeps_only_the_newest_states(database_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import func, select
+
+    from adapters.slack.tables import OAuthState
+
+    database = Database(database_url)
+    clock = ManualClock(datetime(2026, 11, 1, tzinfo=UTC))
+    store = DatabaseOAuthStateStore(database, clock, expiration_seconds=600, most_live=5)
+    try:
+        first = await store.async_issue()
+        states = []
+        for _ in range(12):  # within the ten minutes, so none has expired
+            clock.advance(timedelta(seconds=1))
+            states.append(await store.async_issue())
+        async with database.session() as session:
+            assert (await session.execute(select(func.count()).select_from(OAuthState))).scalar_one() == 5
+        assert await store.async_consume(first) is False
+        assert await store.async_consume(states[-1]) is True
+    finally:
+        await database.dispose()
+
+
 async def test_installation_round_trips_and_deletes_idempotently(database_url: str) -> None:
     from slack_sdk.oauth.installation_store import Installation
 

@@ -233,20 +233,22 @@ class FakeTeams:
         *,
         audience: str = APP_ID,
         issuer: str = ISSUER,
-        expires_in: float = 3600,
+        expires_in: float | None = 3600,
         forged: bool = False,
         kid: str = KEY_ID,
     ) -> str:
-        """A Bot Framework channel token as Teams sends it; `forged` signs it with a key nobody published."""
+        """A Bot Framework channel token as Teams sends it; `forged` signs it with a key nobody published, and
+        `expires_in=None` leaves out `exp`."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, Any] = {
             "iss": issuer,
             "aud": audience,
             "serviceurl": service_url,
             "nbf": now - 60,
             "iat": now - 60,
-            "exp": int(now + expires_in),
         }
+        if expires_in is not None:
+            claims["exp"] = int(now + expires_in)
         key = self.other_key if forged else self.key
         return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
 

@@ -20,7 +20,7 @@ import requests
 
 from adapters.teams import TEAMS_BACKENDS, TeamsAdapterBase, TeamsConfig, new_teams_adapter
 from tests.support import databases
-from tests.support.fake_teams import APP_ID, APP_PASSWORD, FakeTeams
+from tests.support.fake_teams import APP_ID, APP_PASSWORD, TENANT, FakeTeams
 from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,7 +129,13 @@ def teams_env(database_url: str, fake: FakeTeams, *, with_app_id: bool) -> dict[
         }
     )
     if with_app_id:
-        env.update({"MICROSOFT_APP_ID": APP_ID, "MICROSOFT_APP_PASSWORD": APP_PASSWORD})
+        env.update(
+            {
+                "MICROSOFT_APP_ID": APP_ID,
+                "MICROSOFT_APP_PASSWORD": APP_PASSWORD,
+                "CLUELINE_TEAMS_ALLOWED_TENANTS": TENANT,
+            }
+        )
     return env
 
 

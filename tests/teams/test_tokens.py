@@ -12,6 +12,8 @@ from tests.support.fake_teams import FakeTeams
 from tests.teams.conftest import Server, eventually, free_port, start_server
 from tests.teams.shapes import personal_message
 
+EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
+
 
 def test_a_valid_token_is_accepted_and_the_reply_carries_the_bots_own_token(
     authenticated: Server, module_fake: FakeTeams
@@ -40,6 +42,22 @@ def test_an_expired_token_is_refused(authenticated: Server, module_fake: FakeTea
     # Expired well beyond botbuilder's five minutes of clock leeway.
     expired = module_fake.token(module_fake.url, expires_in=-3600)
     assert authenticated.post(personal_message(module_fake.url, "help"), expired).status_code == 401
+
+
+def test_a_token_that_never_expires_is_refused(authenticated: Server, module_fake: FakeTeams) -> None:
+    forever = module_fake.token(module_fake.url, expires_in=None)
+    assert authenticated.post(personal_message(module_fake.url, "help"), forever).status_code == 401
+
+
+def test_a_token_of_the_emulators_issuer_is_refused_without_fetching_its_keys(
+    authenticated: Server, module_fake: FakeTeams
+) -> None:
+    # botbuilder would follow this issuer to Microsoft's emulator keys (a URL of its own), skipping the
+    # serviceurl and audience checks; unreachable from here, that answered 503.
+    emulator = module_fake.token(module_fake.url, issuer=EMULATOR_ISSUER)
+    activity = personal_message(module_fake.url, "help", aad="aad-emulator")
+    assert authenticated.post(activity, emulator).status_code == 401
+    assert module_fake.posts("a:1chat-aad-emulator") == []
 
 
 def test_a_token_for_another_bot_is_refused(authenticated: Server, module_fake: FakeTeams) -> None:

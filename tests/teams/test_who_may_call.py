@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +18,7 @@ from tests.teams.conftest import Server, eventually, start_server
 from tests.teams.shapes import personal_message
 
 LOCAL_MODE_WARNING = "WITHOUT a token check"
+OTHER_TENANT = "0badc0de-0000-4000-8000-00000000beef"
 
 
 @pytest.fixture
@@ -103,3 +106,61 @@ def test_half_configured_teams_stops_serve_naming_the_missing_variable(
     line = refusal_line(clueline_exit("serve", env, tmp_path))
     assert line.startswith(f"clueline: {missing} is required")
     assert not (tmp_path / "half.db").exists()  # refused before the database was touched
+
+
+def _from_tenant(activity: dict[str, Any], tenant: str) -> dict[str, Any]:
+    """The activity as another organisation's Teams sends it (its tenant in the conversation and channelData)."""
+    activity["conversation"]["tenantId"] = tenant
+    activity["channelData"]["tenant"]["id"] = tenant
+    return activity
+
+
+def test_an_activity_from_a_tenant_not_listed_is_acknowledged_and_dropped(
+    authenticated: Server, module_fake: FakeTeams
+) -> None:
+    # Another organisation uploaded a manifest naming our bot: its tokens are genuine, its tenant is not ours.
+    outsider = _from_tenant(personal_message(module_fake.url, "highlights", aad="aad-outsider"), OTHER_TENANT)
+    token = module_fake.token(module_fake.url)
+    assert authenticated.post(outsider, token).status_code == 200  # so the connector does not retry
+    insider = personal_message(module_fake.url, "help", aad="aad-insider")
+    assert authenticated.post(insider, token).status_code == 200
+    eventually(lambda: module_fake.posts("a:1chat-aad-insider"), "the answer in our own tenant")
+    assert module_fake.posts("a:1chat-aad-outsider") == []
+    assert "dropped a Teams activity from a tenant CLUELINE_TEAMS_ALLOWED_TENANTS does not list" in (
+        authenticated.output()
+    )
+
+
+@contextmanager
+def serving_tenants(tmp_path: Path, sqlite_template: Path, fake: FakeTeams, listed: str) -> Iterator[Server]:
+    """`clueline serve` with an app id and CLUELINE_TEAMS_ALLOWED_TENANTS=`listed` (empty: unset)."""
+    database = databases.copy_sqlite(sqlite_template, tmp_path)
+    server = start_server(
+        tmp_path, database, fake, tokens=True, env={"CLUELINE_TEAMS_ALLOWED_TENANTS": listed}
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_without_a_tenant_listed_no_tenant_is_served(
+    tmp_path: Path, sqlite_template: Path, fake: FakeTeams
+) -> None:
+    with serving_tenants(tmp_path, sqlite_template, fake, "") as server:
+        assert "neither CLUELINE_TEAMS_ALLOWED_TENANTS nor MICROSOFT_APP_TENANT_ID is set" in server.output()
+        assert server.post(personal_message(fake.url, "help", aad="aad-ours")).status_code == 200
+        assert quiet_for_a_moment(fake)
+
+
+def test_a_star_serves_every_tenant(tmp_path: Path, sqlite_template: Path, fake: FakeTeams) -> None:
+    with serving_tenants(tmp_path, sqlite_template, fake, "*") as server:
+        activity = _from_tenant(personal_message(fake.url, "help", aad="aad-partner"), OTHER_TENANT)
+        assert server.post(activity).status_code == 200
+        eventually(lambda: fake.posts("a:1chat-aad-partner"), "the answer in a partner's tenant")
+
+
+def test_a_tenant_that_is_no_entra_id_stops_serve_naming_the_variable(tmp_path: Path) -> None:
+    env = {"CLUELINE_TEAMS_ALLOWED_TENANTS": "contoso.onmicrosoft.com"}
+    line = refusal_line(clueline_exit("serve", env, tmp_path))
+    assert line.startswith("clueline: CLUELINE_TEAMS_ALLOWED_TENANTS: 'contoso.onmicrosoft.com' is not")
