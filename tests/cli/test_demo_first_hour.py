@@ -292,7 +292,7 @@ def test_a_refused_pulse_form_is_fixed_in_the_demo_without_typing_it_all_again(t
 def test_a_second_declined_question_shows_the_experts_post_in_two_lines_and_posts_shows_it_all(
     tmp_path: Path,
 ) -> None:
-    done = demo("what is the max number of shared links?\nwhat colour is the ceo car?\nposts\n", tmp_path)
+    done = demo("can invoices be paid in bitcoin?\nwhat colour is the ceo car?\nposts\n", tmp_path)
     assert done.returncode == 0, done.stderr
     first, second = done.stdout.split("[#experts] ")[1:3]
     assert "the closest pages I found were" in first and "Reply in this thread" in first

@@ -45,10 +45,32 @@ async def test_a_comment_typed_after_a_one_tap_answer_is_kept_too(world: PulseWo
     assert await _logged_questions(world) == []
 
 
-async def test_without_a_pulse_waiting_a_statement_goes_to_the_answers_as_before(world: PulseWorld) -> None:
+async def test_words_typed_before_tapping_a_score_are_kept_from_the_experts_and_the_log(
+    world: PulseWorld,
+) -> None:
+    # The eNPS card is open and unanswered: the person replies in words first, as people do.
+    await world.runtime.places.set(EXPERTS_PLACE, "slack:C0EXPERTS")
+    await world.create(audience=["slack:U1"])
+    await world.settle()
+    await world.say("Honestly my manager Tom makes this a terrible place to work", by="U1")
+    await world.settle()
+    assert "I have not kept or passed on that message" in world.replies_to("U1")[-1]
+    assert world.sent_to("C0EXPERTS") == [] and await _logged_questions(world) == []
+
+
+async def test_without_a_pulse_open_a_statement_is_answered_but_not_sent_to_the_experts(
+    world: PulseWorld,
+) -> None:
+    await world.runtime.places.set(EXPERTS_PLACE, "slack:C0EXPERTS")
     await world.say(TYPED, by="U2")
     await world.settle()
     assert await _logged_questions(world) == [TYPED]
+    assert "did not read as a question" in world.replies_to("U2")[-1]
+    assert world.sent_to("C0EXPERTS") == []
+    # Asked outright, it goes.
+    await world.say(f"ask {TYPED}", by="U2")
+    await world.settle()
+    assert len(world.sent_to("C0EXPERTS")) == 1
 
 
 async def test_thanks_while_a_pulse_waits_is_answered_in_kind_and_a_bare_good_is_still_held_back(

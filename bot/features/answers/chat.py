@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from bot.core.asking import asks_anything
 from bot.core.dispatcher import Dispatcher
 from bot.core.markdown import escape, mention
 from bot.core.services import CoreServices
@@ -74,10 +75,14 @@ class AnswersChat:
         if label == BUTTON_REPLY:
             await turn.reply(label)
             return
-        await self.answer(turn, turn.args)
+        await self.answer(turn, turn.args, asked_outright=True)
 
-    async def answer(self, turn: Turn, raw: str) -> None:
-        """Answer with sources and buttons, or decline and hand the question to the experts."""
+    async def answer(self, turn: Turn, raw: str, *, asked_outright: bool = False) -> None:
+        """Answer with sources and buttons, or decline and hand the question to the experts.
+
+        Experts see only questions: a declined statement ("my manager makes this a terrible place to work") is
+        not posted to their channel unless it was asked outright (`ask …`).
+        """
         text = clean_text(raw)
         if not text:
             await turn.reply(texts.ASK_HINT)
@@ -110,6 +115,9 @@ class AnswersChat:
         )
         if answer.answered:
             await turn.reply(answer_message(answer, question_id))
+            return
+        if not asked_outright and not asks_anything(text):
+            await turn.reply(declined_message(texts.STATEMENT_KEPT_FROM_EXPERTS, answer.closest))
             return
         escalation = await escalate(self.runtime, question_id)
         await turn.reply(declined_message(escalation_note(escalation), answer.closest))

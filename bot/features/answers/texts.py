@@ -28,6 +28,9 @@ EXPERTS_SUMMARY = "choose the experts' channel, where unanswered questions go"
 SENT_TO_EXPERTS = "I've asked the experts; I'll message you when one of them answers."
 NO_EXPERTS_PLACE = "No experts' channel is set yet: a comms lead can choose one with **experts here**."
 ALREADY_WITH_EXPERTS = "This question is already with the experts."
+STATEMENT_KEPT_FROM_EXPERTS = (
+    "That did not read as a question, so I have not passed it on. To ask the experts, start it with **ask**."
+)
 THANKS_HELPFUL = "Thanks! Glad it helped."
 THANKS_UNHELPFUL = "Thanks for telling me."
 ALREADY_VOTED = "You already rated this answer."

@@ -1,13 +1,12 @@
-"""A pulse answer typed as a message is kept from the answers path, which would send it to the experts' channel
-beside the person's name: while a pulse waits for someone's words, their statements in the DM are not questions."""
+"""A pulse answer typed as a message is kept from the answers path, which would keep it beside the person's name:
+while a pulse is open for someone, their statements in the DM are not questions."""
 
 from __future__ import annotations
 
-import re
-
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlmodel import col
 
+from bot.core.asking import looks_like_a_question
 from bot.core.markdown import escape
 from bot.core.small_talk import SmallTalk, small_talk
 from bot.core.turn import Turn
@@ -18,22 +17,10 @@ from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
 # acknowledgement ("good", "no") may be the written answer itself, so it is still held back.
 PASSING_SMALL_TALK = (SmallTalk.THANKS, SmallTalk.GREETING)
 
-# What opens a question: a message that starts so or ends with "?" is one, whatever pulse is waiting.
-_QUESTION = re.compile(
-    r"^\W*(how|what|what's|whats|why|when|where|who|which|can|could|does|do|did|is|are|was|should|would|will|"
-    r"may|ask)\b",
-    re.IGNORECASE,
-)
-
-
-def looks_like_a_question(text: str) -> bool:
-    """Whether a message asks something (a question word first, or a question mark last)."""
-    return text.rstrip().endswith("?") or bool(_QUESTION.match(text))
-
 
 async def waiting_pulse(turn: Turn) -> str | None:
-    """The question of an open pulse that waits for this person's words, if any: a written pulse they have
-    not answered, or another they answered but have not commented on."""
+    """The question of an open pulse this person is invited to, if any: answered or not, their words in the DM
+    may be their answer (a written one, a comment, or the reason for the score they are about to give)."""
     query = (
         select(col(Pulse.question))
         .join(PulseRun, col(PulseRun.pulse_id) == col(Pulse.id))
@@ -41,14 +28,6 @@ async def waiting_pulse(turn: Turn) -> str | None:
         .where(
             col(PulseInvitation.person) == turn.person,
             col(PulseRun.status) == "open",
-            or_(
-                and_(col(Pulse.kind) == "text", col(PulseInvitation.answered).is_(False)),
-                and_(
-                    col(Pulse.kind) != "text",
-                    col(PulseInvitation.answered).is_(True),
-                    col(PulseInvitation.commented).is_(False),
-                ),
-            ),
         )
         .order_by(col(PulseRun.id).desc())
         .limit(1)
