@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import cast
 
 from bot.startup import loading_modules
 
 with loading_modules():
+    from sqlalchemy.engine import make_url
+
     from bot.arguments import CommandParser
     from bot.db.database import DatabaseError
     from bot.features.catalog import Features, all_features
@@ -130,15 +134,22 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         processes = EventProcesses(settings.event_processes)
         processes.spawn()
         app.cleanup_ctx.append(serving_event_processes(app, processes))
-    web.run_app(
-        app,
-        host=settings.host,
-        port=port,
-        print=lambda _msg: log.info("serving on http://%s:%s", settings.host, port),
-        # SIGTERM to exit within 10 s (platforms kill at 30): acks are fast, and the answering work after them
-        # and the outbox's batch in flight get their own short drains (bot.app, bot.outbox.worker).
-        shutdown_timeout=3,
-    )
+    try:
+        web.run_app(
+            app,
+            host=settings.host,
+            port=port,
+            print=lambda _msg: log.info("serving on http://%s:%s", settings.host, port),
+            # SIGTERM to exit within 10 s (platforms kill at 30): acks are fast, and the answering work after them
+            # and the outbox's batch in flight get their own short drains (bot.app, bot.outbox.worker).
+            shutdown_timeout=3,
+        )
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EADDRNOTAVAIL, errno.EACCES):
+            raise
+        raise CommandFailed(
+            f"cannot listen on {settings.host}:{port}: {exc.strerror} (PORT and HOST choose)"
+        ) from None
     return 0
 
 
@@ -277,12 +288,30 @@ def _main(argv: Sequence[str] | None) -> int:
             return _manifest_slack(args, settings)
         if args.action == "manifest_teams":
             return _manifest_teams(args)
+        _say_when_the_database_is_new(settings.database_url)
         return asyncio.run(_run_command(args, settings, features))
     except (SettingError, DatabaseError, CommandFailed) as exc:
         print(f"clueline: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _say_when_the_database_is_new(database_url: str) -> None:
+    """Without DATABASE_URL, a command run from another folder would start an empty SQLite file there without a
+    word (a DATABASE_URL given says where on its own)."""
+    if database_url != Settings.database_url:
+        return
+    url = make_url(database_url)
+    if url.database is None:
+        return
+    path = Path(url.database)
+    if not path.exists():
+        print(
+            f"clueline: no database at {path.resolve()}; starting a new one there "
+            "(DATABASE_URL, or the folder you run from, chooses the database)",
+            file=sys.stderr,
+        )
 
 
 def _silence_stdout() -> None:

@@ -125,6 +125,20 @@ def test_routes_are_added_listed_and_removed(database_url: str) -> None:
     assert missing.returncode == 1 and "no route" in missing.stderr
 
 
+def test_adding_a_route_says_when_it_posts_and_whether_its_platform_is_set_up(database_url: str) -> None:
+    digest = clueline(
+        database_url, "feedback", "route", "add", "teams:19:ops@thread.tacv2", "--digest", "weekly"
+    )
+    assert "its digest goes out at 09:00 UTC (CLUELINE_TZ) every Monday" in digest.stdout
+    assert (
+        "teams is not set up in these settings, so posts to teams:19:ops@thread.tacv2 fail" in digest.stderr
+    )
+    live = clueline(
+        database_url, "feedback", "route", "add", "teams:19:ops@thread.tacv2", "--product", "billing"
+    )
+    assert "feedback stored before keeps the routes it had" in live.stdout
+
+
 def test_a_bad_route_is_bad_usage(database_url: str) -> None:
     result = clueline(database_url, "feedback", "route", "add", "slack:C123", "--max-score", "12")
     assert result.returncode == 2 and "outside 0-10" in result.stderr

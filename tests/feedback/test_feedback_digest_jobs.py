@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
+from sqlmodel import col
+
 from bot.clock import ManualClock
+from bot.db.models import ScheduledJob
 from bot.features.feedback import manage
 from bot.runtime import Runtime
+from bot.settings import Settings
 from tests.feedback.support import add_route, intake_of, item, outbox_rows, send_all, slack
+from tests.support.runtime import build_test_runtime, close
 
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -144,3 +151,21 @@ async def test_a_removed_route_sends_no_more_digests(fb_runtime: Runtime) -> Non
     _monday(fb_runtime)
     await send_all(fb_runtime)
     assert slack(fb_runtime).sent == []
+
+
+async def test_a_daily_digest_goes_out_at_nine_in_the_company_time_zone(settings: Settings) -> None:
+    runtime = build_test_runtime(replace(settings, time_zone="Europe/Berlin"), ManualClock(MONDAY_9))
+    try:
+        route = await add_route(runtime, "slack:CDAILY", "--digest", "daily")
+        async with runtime.database.session() as session:
+            job = (
+                await session.execute(
+                    select(ScheduledJob).where(col(ScheduledJob.name) == manage.route_job(route.id))
+                )
+            ).scalar_one()
+        # 09:00 in Berlin on Tuesday 24 November is 08:00 UTC (not 09:00 UTC, as before).
+        assert job.next_run_at is not None
+        assert job.next_run_at.astimezone(UTC) == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+        assert job.time_zone == "Europe/Berlin"
+    finally:
+        await close(runtime)

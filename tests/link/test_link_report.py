@@ -221,6 +221,14 @@ async def test_channel_flag_takes_a_list_and_repeats(cli: Cli) -> None:
     assert json.loads((await asyncio.to_thread(cli, "team", "list", "--json"))[1]) == []
 
 
+async def test_adding_a_team_of_the_same_name_replaces_it_and_says_what_it_was(cli: Cli) -> None:
+    await asyncio.to_thread(cli, "team", "add", "Billing", "--channel", "slack:C1", "--product", "billing")
+    code, out, _ = await asyncio.to_thread(cli, "team", "add", "Billing", "--channel", "slack:C2")
+    assert code == 0
+    assert out.startswith("team Billing replaced: Billing: slack:C2")
+    assert "it was: Billing: slack:C1; customers: product billing" in out
+
+
 async def test_a_team_whose_channels_were_never_asked_reports_customers_and_says_why(cli: Cli) -> None:
     await asyncio.to_thread(cli, "team", "add", "Ops", "--channel", "slack:C9", "--product", "helpdesk")
     code, out, _ = await asyncio.to_thread(cli, "link", "report", "--months", "2")

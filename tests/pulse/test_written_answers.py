@@ -86,3 +86,11 @@ async def test_thanks_while_a_pulse_waits_is_answered_in_kind_and_a_bare_good_is
     await world.settle()
     assert "I have not kept or passed on that message" in world.replies_to("U1")[-1]
     assert await _logged_questions(world) == []
+
+
+async def test_a_written_pulse_card_states_the_one_rule_its_answers_follow(world: PulseWorld) -> None:
+    await world.create(question="What slows you down?", kind="text", audience=["slack:C1"], threshold=3)
+    await world.settle()
+    card = world.sent_to("D-U1")[0]
+    assert "Answers appear when the pulse closes, if at least 10 people answered." in str(card.model_dump())
+    assert "comments if at least" not in str(card.model_dump())

@@ -140,6 +140,20 @@ async def _route_add(args: argparse.Namespace, runtime: CoreServices) -> int:
         return _fail(error.reason, 2)
     stored = await manage.add_route(runtime, route, CLI_USER)
     print(describe_route(stored))
+    platform = stored.target.partition(":")[0]
+    if not runtime.platforms.connected(platform):
+        print(
+            f"clueline: note: {platform} is not set up in these settings, so posts to {stored.target} fail until "
+            "it is",
+            file=sys.stderr,
+        )
+    if stored.realtime:
+        print(
+            "feedback that arrives from now on is posted there; feedback stored before keeps the routes it had"
+        )
+    else:
+        when = "every day" if stored.digest == "daily" else "every Monday"
+        print(f"its digest goes out at 09:00 {runtime.settings.time_zone} (CLUELINE_TZ) {when}")
     return 0
 
 

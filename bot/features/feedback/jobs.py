@@ -105,7 +105,7 @@ def _latest_firing(runtime: CoreServices, job: DueJob, cadence: Cadence) -> date
     latest = job.due_at
     now = runtime.clock.now()
     for _ in range(_CATCH_UP):
-        upcoming = next_fire_time(CRONS[cadence], "UTC", latest)
+        upcoming = next_fire_time(CRONS[cadence], runtime.settings.time_zone, latest)
         if upcoming > now:
             break
         latest = upcoming

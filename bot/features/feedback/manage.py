@@ -25,6 +25,7 @@ COMPANY_DIGEST = "feedback_company_digest"
 COMPANY_JOB = "feedback-company-digest"
 # Digests go out in the morning (UTC): daily every day, weekly on Mondays.
 _REPEAT_LIFT = 0.1
+# At 09:00 in the company's time zone (CLUELINE_TZ): daily, and weekly on Mondays.
 CRONS = {"daily": "0 9 * * *", "weekly": "0 9 * * 1"}
 
 
@@ -42,7 +43,12 @@ async def add_route(runtime: CoreServices, route: Route, created_by: str) -> Rou
         stored = record_route(record)
         if not stored.realtime:
             await runtime.scheduler.schedule(
-                session, route_job(stored.id), ROUTE_DIGEST, {"route": stored.id}, cron=CRONS[stored.digest]
+                session,
+                route_job(stored.id),
+                ROUTE_DIGEST,
+                {"route": stored.id},
+                cron=CRONS[stored.digest],
+                zone=runtime.settings.time_zone,
             )
     return stored
 
@@ -72,7 +78,9 @@ async def set_company_channel(runtime: CoreServices, target: str) -> None:
     """Send the weekly "hear the customer" digest to a TARGET."""
     await runtime.places.set(COMPANY_PLACE, target)
     async with runtime.database.session() as session:
-        await runtime.scheduler.schedule(session, COMPANY_JOB, COMPANY_DIGEST, {}, cron=CRONS["weekly"])
+        await runtime.scheduler.schedule(
+            session, COMPANY_JOB, COMPANY_DIGEST, {}, cron=CRONS["weekly"], zone=runtime.settings.time_zone
+        )
 
 
 async def adopt(runtime: CoreServices, user: UserRef, account: str) -> bool:

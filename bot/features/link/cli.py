@@ -33,7 +33,9 @@ def add_commands(
     """Register `clueline team ...` and `clueline link ...`."""
     team = commands.add_parser("team", help="teams of the company: their channels and their customers")
     team_actions = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
-    add = team_actions.add_parser("add", help="add a team (or replace one of the same name)")
+    add = team_actions.add_parser(
+        "add", help="add a team (or replace one of the same name, whole: give every channel and filter again)"
+    )
     add.add_argument("name", metavar="NAME")
     # `--channel A B` and `--channel A --channel B` both give [A, B].
     add.add_argument("--channel", action="extend", nargs="+", required=True, metavar="TARGET", default=None)
@@ -76,8 +78,13 @@ async def _add(args: argparse.Namespace, runtime: CoreServices) -> int:
         )
     except TeamError as exc:
         return _bad(str(exc))
-    new = await save_team(runtime, team, CLI_CREATOR)
-    print(f"team {team.name} {'added' if new else 'updated'}: {team.describe()}")
+    before = next((t for t in await list_teams(runtime) if t.name == team.name), None)
+    await save_team(runtime, team, CLI_CREATOR)
+    if before is None:
+        print(f"team {team.name} added: {team.describe()}")
+    else:
+        # A team is given whole each time: what the new one does not say is gone, so say what it was.
+        print(f"team {team.name} replaced: {team.describe()}\n  it was: {before.describe()}")
     return 0
 
 

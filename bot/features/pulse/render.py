@@ -50,9 +50,11 @@ _RESULT_LABELS: Final = {
 }
 
 
-def rules(threshold: int) -> str:
-    """The result rules, in one sentence."""
+def rules(threshold: int, kind: PulseKind | None = None) -> str:
+    """The result rules, in one sentence (a written pulse's answers are comments, shown by the comments' rule)."""
     comments = max(COMMENT_THRESHOLD, threshold)
+    if kind == "text":
+        return f"Answers appear when the pulse closes, if at least {comments} people answered."
     return (
         f"Results appear when the pulse closes, if at least {threshold} people answered; "
         f"comments if at least {comments} did."
@@ -93,7 +95,7 @@ def invitation(question: str, kind: PulseKind, token: str, threshold: int, per_r
     if hint:
         blocks.append(ContextLine(text=hint))
     blocks += answer_blocks(kind, token, per_row)
-    blocks += [ContextLine(text=STORED_STATEMENT), ContextLine(text=rules(threshold))]
+    blocks += [ContextLine(text=STORED_STATEMENT), ContextLine(text=rules(threshold, kind))]
     return OutboundMessage(text=f"Pulse question: {question}", blocks=blocks)
 
 
@@ -108,13 +110,13 @@ def thanks(kind: PulseKind, token: str, threshold: int) -> OutboundMessage:
     """What replaces the buttons once the answer is in; it repeats neither the answer nor how many answered."""
     blocks: list[Block] = [
         Text(text="Thank you! Your answer is recorded anonymously."),
-        ContextLine(text=rules(threshold)),
+        ContextLine(text=rules(threshold, kind)),
     ]
     if kind != "text":
         blocks.append(
             Buttons(buttons=[Button(label=ADD_COMMENT_LABEL, action_id=ADD_COMMENT_ACTION, value=token)])
         )
-    text = f"Thank you! Your answer is recorded anonymously. {rules(threshold)}"
+    text = f"Thank you! Your answer is recorded anonymously. {rules(threshold, kind)}"
     return OutboundMessage(text=text, blocks=blocks)
 
 
