@@ -71,6 +71,21 @@ def names_a_person(target: Target) -> bool:
     return False
 
 
+# Teams conversations: channels and group chats (19:…), 1:1 chats (a:…), meetings (19:meeting_…).
+_TEAMS_CONVERSATION: Final = re.compile(r"^(19:|a:|8:)")
+
+
+def unusual_target(target: Target) -> str | None:
+    """Why a TARGET may not be what was meant: a Teams id that is neither a conversation nor a person is read as
+    a conversation, whose members nobody can list (a pulse to it reaches no one)."""
+    if target.platform != "teams" or names_a_person(target) or _TEAMS_CONVERSATION.match(target.channel):
+        return None
+    return (
+        f"teams:{target.channel} is read as a conversation, but Teams conversation ids start with 19: or a: "
+        "(a person is teams:29:… or their Entra object id)"
+    )
+
+
 def target_of(conversation: ConversationRef) -> str:
     """The TARGET string of a conversation (Slack keeps its workspace, as CONTRACT.md writes it)."""
     if conversation.platform == "slack" and conversation.workspace:

@@ -39,6 +39,13 @@ def test_list_of_no_pulses_says_so_on_stderr_and_prints_nothing_to_parse(cli: Cl
     assert cli("pulse", "list", "--json")[:2] == (0, "[]\n")
 
 
+def test_an_audience_id_that_is_no_teams_conversation_or_person_is_pointed_out(cli: Cli) -> None:
+    code, out, err = cli("pulse", "create", "--question", "enps", "--audience", "teams:aad-u1", "slack:C123")
+    assert code == 0 and out.strip().isdigit()  # still created: the id is all stdout says
+    assert "teams:aad-u1 is read as a conversation, but Teams conversation ids start with 19: or a:" in err
+    assert "slack:C123" not in err
+
+
 def test_create_prints_the_new_id_and_list_shows_it(cli: Cli) -> None:
     code, out, _ = cli(
         "pulse",

@@ -8,6 +8,7 @@ import sys
 
 from bot.core.row_ids import row_id_argument
 from bot.core.services import CoreServices
+from bot.core.targets import parse_target, unusual_target
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.export import comments_csv, results_csv
 from bot.features.pulse.questions import LIBRARY, PULSE_KINDS
@@ -101,6 +102,10 @@ async def _create(args: argparse.Namespace, runtime: CoreServices) -> int:
     except PulseInputError as exc:
         return _fail(str(exc))
     print(await create_pulse(runtime, spec))
+    for entry in args.audience:
+        hint = unusual_target(parse_target(entry))
+        if hint is not None:
+            print(f"clueline: note: {hint}", file=sys.stderr)
     return 0
 
 

@@ -168,7 +168,12 @@ async def open_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, r
     await runtime.scheduler.schedule(
         session, f"pulse:{pulse.id}:run:{run.id}:close", CLOSE_JOB, {"run": run.id}, at=closes_at
     )
-    log.info("pulse %s run %s opened for %d people", pulse.id, run.id, len(recipients))
+    if recipients:
+        log.info("pulse %s run %s opened for %d people", pulse.id, run.id, len(recipients))
+    else:
+        log.warning(
+            "pulse %s run %s opened for nobody: no member of its audience could be found", pulse.id, run.id
+        )
     return run
 
 
