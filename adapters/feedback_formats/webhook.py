@@ -69,4 +69,5 @@ def feedback_routes(take: BatchHandler, secret: str | None, path: str = "/feedba
 
 def _bad_item(request: web.Request, line: int | None, reason: str) -> web.Response:
     # The reason may quote the body, so the log has the line number only.
-    return refuse(request, 400, reason, detail={"line": line}, logged=f"bad item (line {line})")
+    logged = "bad body" if line is None else f"bad item (line {line})"
+    return refuse(request, 400, reason, detail={"line": line}, logged=logged)

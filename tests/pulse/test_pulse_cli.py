@@ -70,6 +70,9 @@ def test_create_prints_the_new_id_and_list_shows_it(cli: Cli) -> None:
     assert [entry["id"] for entry in listed] == [pulse_id]
     assert listed[0]["question"] == "Would you refer a friend to work here?"
     assert listed[0]["schedule"] == "every 0 9 * * MON (Europe/Berlin)"
+    # The JSON's state is the text list's: no run yet, so "scheduled" in both.
+    _, text, _ = cli("pulse", "list")
+    assert listed[0]["state"] == "scheduled" and "\tscheduled\t" in text
 
 
 def test_results_json_is_exactly_the_contract_shape_and_hidden_before_answers(cli: Cli) -> None:

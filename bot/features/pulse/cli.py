@@ -112,7 +112,12 @@ async def _create(args: argparse.Namespace, runtime: CoreServices) -> int:
 async def _list(args: argparse.Namespace, runtime: CoreServices) -> int:
     pulses = await list_pulses(runtime)
     if args.json:
-        print(json.dumps([pulse_summary(listed.pulse, listed.runs) for listed in pulses]))
+        # "state" is what the text list shows ("open" while a run takes answers); "status" the stored one.
+        print(
+            json.dumps(
+                [{**pulse_summary(listed.pulse, listed.runs), "state": listed.state} for listed in pulses]
+            )
+        )
         return 0
     if not pulses:
         print("clueline: no pulses yet; create one with `clueline pulse create`", file=sys.stderr)
