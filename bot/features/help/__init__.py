@@ -24,12 +24,22 @@ class HelpFeature:
         """Register the help command."""
         self._dispatcher = runtime.dispatcher
         runtime.dispatcher.command("help", self._help, usage="help", summary="what I can do")
+        runtime.dispatcher.command(
+            "whoami", self._whoami, usage="whoami", summary="your id, as CLUELINE_ADMINS names comms leads"
+        )
 
     def add_commands(self, commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         """Help has no command-line command of its own (`clueline --help` is argparse's)."""
 
     async def load_demo(self, runtime: Runtime) -> None:
         """Help needs no sample data."""
+
+    async def _whoami(self, turn: Turn) -> None:
+        role = "a comms lead" if await turn.is_comms_lead() else "not a comms lead"
+        await turn.reply(
+            f"You are `{turn.person}` ({role}). That is how `CLUELINE_ADMINS` names you, comma separated beside "
+            "the others, and what `pulse grant` grants."
+        )
 
     async def _help(self, turn: Turn) -> None:
         assert self._dispatcher is not None, "help runs only once set up"
