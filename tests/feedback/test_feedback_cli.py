@@ -139,6 +139,26 @@ def test_adding_a_route_says_when_it_posts_and_whether_its_platform_is_set_up(da
     assert "feedback stored before keeps the routes it had" in live.stdout
 
 
+def test_a_route_preview_prints_the_digest_it_would_post_now(database_url: str, tmp_path: Path) -> None:
+    added = clueline(database_url, "feedback", "route", "add", "slack:CREPORTS", "--product", "reports")
+    route_id = added.stdout.split()[0]
+    quiet = clueline(database_url, "feedback", "route", "preview", route_id)
+    assert quiet.returncode == 0 and "nothing to send" in quiet.stdout
+    items = tmp_path / "items.jsonl"
+    items.write_text(
+        '{"id": "p1", "source": "s", "text": "Exports break on big reports", "scale": "nps", "score": 3, '
+        '"product": "reports"}\n'
+        '{"id": "p2", "source": "s", "text": "Invoices are great", "scale": "nps", "score": 10, "product": "billing"}\n',
+        encoding="utf-8",
+    )
+    assert clueline(database_url, "feedback", "import", str(items)).returncode == 0
+    shown = clueline(database_url, "feedback", "route", "preview", route_id)
+    assert "1 feedback item this week" in shown.stdout
+    assert "Exports break on big reports" in shown.stdout and "Invoices are great" not in shown.stdout
+    missing = clueline(database_url, "feedback", "route", "preview", "999")
+    assert missing.returncode == 1 and "there is no route 999" in missing.stderr
+
+
 def test_a_bad_route_is_bad_usage(database_url: str) -> None:
     result = clueline(database_url, "feedback", "route", "add", "slack:C123", "--max-score", "12")
     assert result.returncode == 2 and "outside 0-10" in result.stderr

@@ -20,7 +20,9 @@ from bot.customer_voice.scoring import HIGHLIGHT_THRESHOLD
 from bot.features.feedback import manage
 from bot.features.feedback.digest import score_badge
 from bot.features.feedback.importing import Importing, import_verdicts
+from bot.features.feedback.jobs import preview_route_digest
 from bot.features.feedback.reading import verdicts
+from bot.features.feedback.render import digest_message
 from bot.features.feedback.routing import DIGEST_MODES, InvalidRoute, describe_route, parse_route
 from bot.features.feedback.rows import json_list, record_item, shown_reasons, shown_text
 from bot.features.feedback.tables import FeedbackRecord
@@ -63,6 +65,11 @@ def add_commands(
     remove = route_actions.add_parser("remove", help="remove a route by its id")
     remove.add_argument("route_id", metavar="ID")
     remove.set_defaults(run=_route_remove)
+    preview = route_actions.add_parser(
+        "preview", help="print the digest a route would post now (nothing is sent)"
+    )
+    preview.add_argument("route_id", metavar="ID")
+    preview.set_defaults(run=_route_preview)
 
     chosen = actions.add_parser(
         "highlights", help="the items chosen as highlights, with why and where they went"
@@ -160,6 +167,19 @@ async def _route_add(args: argparse.Namespace, runtime: CoreServices) -> int:
 async def _route_list(_args: argparse.Namespace, runtime: CoreServices) -> int:
     for route in await manage.list_routes(runtime):
         print(describe_route(route))
+    return 0
+
+
+async def _route_preview(args: argparse.Namespace, runtime: CoreServices) -> int:
+    digest = await preview_route_digest(runtime, args.route_id)
+    if digest is None:
+        return _fail(f"there is no route {args.route_id}; see `clueline feedback route list`")
+    if digest.empty:
+        print("nothing to send: no feedback this route takes came in during the period ending now")
+        return 0
+    print(digest_message(digest).text)
+    for quote in digest.quotes:
+        print(f"  {quote.badge}: “{quote.text}”")
     return 0
 
 

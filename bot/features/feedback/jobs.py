@@ -23,7 +23,7 @@ from bot.features.feedback.digest import (
     month_nps_line,
     route_digest,
 )
-from bot.features.feedback.manage import COMPANY_PLACE, CRONS
+from bot.features.feedback.manage import COMPANY_PLACE, CRONS, stored_route
 from bot.features.feedback.render import digest_message
 from bot.features.feedback.routing import route_accepts
 from bot.features.feedback.rows import record_item, record_route, record_score, target_conversation
@@ -72,6 +72,20 @@ async def run_route_digest(runtime: CoreServices, session: AsyncSession, job: Du
     now, before = await period_items(session, current, previous, lambda item: route_accepts(route, item))
     digest = route_digest(route, cadence, now, before)
     await _send(runtime, session, f"route:{route.id}", route.target, current, digest)
+
+
+async def preview_route_digest(runtime: CoreServices, route_id: str) -> Digest | None:
+    """The digest a route would post if its period ended now (a real-time route's as a weekly one); None
+    when there is no such route. Nothing is sent or recorded."""
+    async with runtime.database.session() as session:
+        record = await stored_route(session, route_id)
+        if record is None:
+            return None
+        route = record_route(record)
+        cadence: Cadence = "daily" if record.digest == "daily" else "weekly"
+        current, previous = digest_periods(runtime.clock.now(), cadence)
+        now, before = await period_items(session, current, previous, lambda item: route_accepts(route, item))
+    return route_digest(route, cadence, now, before)
 
 
 async def run_company_digest(runtime: CoreServices, session: AsyncSession, job: DueJob) -> None:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.row_ids import row_id
@@ -60,13 +61,16 @@ async def list_routes(runtime: CoreServices) -> list[Route]:
     return [record_route(r) for r in rows]
 
 
+async def stored_route(session: AsyncSession, route_id: str) -> RouteRecord | None:
+    """The route of an id as people type it ("3", "#3"); None when there is none."""
+    number = row_id(route_id)
+    return None if number is None else await session.get(RouteRecord, number)
+
+
 async def remove_route(runtime: CoreServices, route_id: str) -> bool:
     """Drop a route and its digest job; False when there is no such route."""
-    number = row_id(route_id)
-    if number is None:
-        return False
     async with runtime.database.session() as session:
-        record = await session.get(RouteRecord, number)
+        record = await stored_route(session, route_id)
         if record is None:
             return False
         await session.delete(record)
