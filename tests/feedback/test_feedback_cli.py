@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import zipfile
 from pathlib import Path
 
 from tests.support.cli_exit import clueline as run_clueline
@@ -74,6 +75,15 @@ def test_an_unterminated_quote_refuses_the_file_at_its_line(database_url: str, t
     bad.write_text('id,text,nps\n1,"terminated, now",5\n2,ok,7\n')
     fixed = clueline(database_url, "feedback", "import", str(bad))
     assert "accepted 2, duplicates 0, rejected 0" in fixed.stdout
+
+
+def test_an_excel_workbook_is_refused_saying_to_save_it_as_csv(database_url: str, tmp_path: Path) -> None:
+    workbook = tmp_path / "responses.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:  # an .xlsx is a zip of XML parts
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    result = clueline(database_url, "feedback", "import", str(workbook))
+    assert result.returncode == 1
+    assert "responses.xlsx is a spreadsheet workbook, not CSV or JSON; save it as CSV" in result.stderr
 
 
 def test_a_malformed_json_line_refuses_the_file_at_its_line(database_url: str, tmp_path: Path) -> None:
@@ -157,6 +167,15 @@ def test_a_route_preview_prints_the_digest_it_would_post_now(database_url: str, 
     assert "Exports break on big reports" in shown.stdout and "Invoices are great" not in shown.stdout
     missing = clueline(database_url, "feedback", "route", "preview", "999")
     assert missing.returncode == 1 and "there is no route 999" in missing.stderr
+
+
+def test_adding_the_same_route_twice_keeps_one(database_url: str) -> None:
+    first = clueline(database_url, "feedback", "route", "add", "slack:C777", "--tag", "export")
+    again = clueline(database_url, "feedback", "route", "add", "slack:C777", "--tag", "export")
+    route_id = first.stdout.split()[0]
+    assert again.returncode == 0 and again.stdout.startswith(f"route {route_id} already does this")
+    listed = clueline(database_url, "feedback", "route", "list").stdout
+    assert listed.count("slack:C777") == 1
 
 
 def test_a_bad_route_is_bad_usage(database_url: str) -> None:

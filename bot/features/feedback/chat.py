@@ -71,6 +71,10 @@ async def feedback(turn: Turn) -> None:
         except InvalidRoute as error:
             await turn.reply(texts.route_refused(error.reason))
             return
+        existing = await manage.same_route(turn.runtime, route)
+        if existing is not None:
+            await turn.reply(texts.route_exists(existing.id, describe_route(existing)))
+            return
         stored = await manage.add_route(turn.runtime, route, turn.person)
         await turn.reply(texts.route_added(describe_route(stored)))
     elif words[:2] == ["route", "remove"] and len(words) == 3:

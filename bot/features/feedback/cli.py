@@ -145,6 +145,10 @@ async def _route_add(args: argparse.Namespace, runtime: CoreServices) -> int:
         )
     except InvalidRoute as error:
         return _fail(error.reason, 2)
+    existing = await manage.same_route(runtime, route)
+    if existing is not None:
+        print(f"route {existing.id} already does this: {describe_route(existing)}")
+        return 0
     stored = await manage.add_route(runtime, route, CLI_USER)
     print(describe_route(stored))
     platform = stored.target.partition(":")[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,15 @@ async def add_route(runtime: CoreServices, route: Route, created_by: str) -> Rou
                 zone=runtime.settings.time_zone,
             )
     return stored
+
+
+async def same_route(runtime: CoreServices, route: Route) -> Route | None:
+    """A stored route that does exactly what `route` would (same target, filters and delivery), if any."""
+    wanted = dataclasses.replace(route, id="")
+    for stored in await list_routes(runtime):
+        if dataclasses.replace(stored, id="") == wanted:
+            return stored
+    return None
 
 
 async def list_routes(runtime: CoreServices) -> list[Route]:

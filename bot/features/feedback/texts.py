@@ -41,6 +41,10 @@ def route_added(description: str) -> str:
     return f"Added route {escape(description)}"
 
 
+def route_exists(route_id: str, description: str) -> str:
+    return f"Route {escape(route_id)} already does this: {escape(description)}"
+
+
 def route_removed(route_id: str, removed: bool) -> str:
     return f"Removed route {escape(route_id)}." if removed else f"There is no route {escape(route_id)}."
 
