@@ -30,6 +30,13 @@ async def test_a_comms_lead_grants_the_role_and_the_new_lead_may_list(runtime: R
     assert "No pulses yet" in bob.pop()
 
 
+async def test_a_grant_without_a_person_shows_an_id_of_the_askers_own_platform(runtime: Runtime) -> None:
+    lead = TestBot(runtime, user_id="lead")
+    await lead.push("pulse grant")
+    hint = lead.pop()
+    assert "yours is `console:lead`" in hint and "slack:" not in hint
+
+
 async def test_results_and_close_need_a_pulse_number(runtime: Runtime) -> None:
     lead = TestBot(runtime, user_id="lead")
     await lead.push("pulse results")

@@ -93,7 +93,11 @@ def _pulse_id(text: str) -> int | None:
 async def _grant(turn: Turn, who: str) -> None:
     match = _MENTION.match(who.strip())
     if not who.strip() or match is None:
-        await turn.reply("Whom? For example **pulse grant @U0123ABCD** or **pulse grant slack:U0123ABCD**.")
+        # The example is in the asker's own platform's ids: a Teams user has no use for a Slack one.
+        await turn.reply(
+            f"Whom? @mention them (**pulse grant @name**) or give their id as **whoami** shows it: yours is "
+            f"`{turn.person}`."
+        )
         return
     name = match.group(1)
     person = name if ":" in name else f"{turn.user.platform}:{name}"
