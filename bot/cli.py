@@ -114,7 +114,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             "CLUELINE_TEAMS_UNAUTHENTICATED=1 and no MICROSOFT_APP_ID: /api/messages is served WITHOUT token "
             "checks, replies go only to CLUELINE_TEAMS_SERVICE_URL (local testing only)"
         )
-    if settings.microsoft_app_id and not (settings.teams_allowed_tenants or settings.microsoft_app_tenant_id):
+    if settings.teams_enabled and _serves_no_tenant(settings):
         log.warning(
             "neither CLUELINE_TEAMS_ALLOWED_TENANTS nor MICROSOFT_APP_TENANT_ID is set: Teams activities of every "
             "tenant are dropped"
@@ -151,6 +151,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             f"cannot listen on {settings.host}:{port}: {exc.strerror} (PORT and HOST choose)"
         ) from None
     return 0
+
+
+def _serves_no_tenant(settings: Settings) -> bool:
+    from adapters.teams.config import served_tenants
+
+    return served_tenants(settings) == frozenset()
 
 
 def _worker(settings: Settings) -> int:

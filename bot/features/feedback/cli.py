@@ -163,7 +163,7 @@ async def _route_add(args: argparse.Namespace, runtime: CoreServices) -> int:
             "feedback that arrives from now on is posted there; feedback stored before keeps the routes it had"
         )
     else:
-        when = "every day" if stored.digest == "daily" else "every Monday"
+        when = manage.CRON_WORDS[stored.digest]
         print(f"its digest goes out at 09:00 {runtime.settings.time_zone} (CLUELINE_TZ) {when}")
     return 0
 

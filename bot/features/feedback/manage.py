@@ -25,10 +25,11 @@ COMPANY_PLACE = "company_digest"
 ROUTE_DIGEST = "feedback_route_digest"
 COMPANY_DIGEST = "feedback_company_digest"
 COMPANY_JOB = "feedback-company-digest"
-# Digests go out in the morning (UTC): daily every day, weekly on Mondays.
 _REPEAT_LIFT = 0.1
 # At 09:00 in the company's time zone (CLUELINE_TZ): daily, and weekly on Mondays.
 CRONS = {"daily": "0 9 * * *", "weekly": "0 9 * * 1"}
+# The same, as people read it.
+CRON_WORDS = {"daily": "every day", "weekly": "every Monday"}
 
 
 def route_job(route_id: str) -> str:
