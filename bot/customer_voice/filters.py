@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.customer_voice.items import SCALE_RANGES, FeedbackItem
 from bot.customer_voice.terms import mentions
 
 SCORE_MIN, SCORE_MAX = 0, 10
+# At most this many of the values feedback has used are named beside a filter that matches none of them.
+NAMED_VALUES = 8
 
 
 class InvalidFilter(ValueError):
@@ -56,6 +59,35 @@ def on_nps_scale(item: FeedbackItem) -> float | None:
         return None
     low, high = SCALE_RANGES[item.scale]
     return (item.score - low) * 10 / (high - low)
+
+
+@dataclass(frozen=True)
+class UsedLabels:
+    """The products and tags stored feedback carries: what a filter's product or tag can match today."""
+
+    products: frozenset[str]
+    tags: frozenset[str]
+
+
+def unheard(item_filter: ItemFilter, used: UsedLabels | None) -> list[str]:
+    """The filter's product or tag that no stored feedback carries, as a sentence each naming what feedback has
+    used ("reprots" for "reports" would take nothing, silently). Nothing before any feedback (`used` None)."""
+    if used is None:
+        return []
+    notes = []
+    for name, wanted, seen in (
+        ("product", item_filter.product, used.products),
+        ("tag", item_filter.tag, used.tags),
+    ):
+        if wanted is not None and wanted.casefold() not in {value.casefold() for value in seen}:
+            notes.append(f'no feedback so far has {name} "{wanted}" ({name}s seen: {_some(seen)})')
+    return notes
+
+
+def _some(values: Collection[str]) -> str:
+    named = sorted(values, key=str.casefold)[:NAMED_VALUES]
+    more = len(values) - len(named)
+    return (", ".join(named) or "none") + (f" and {more} more" if more > 0 else "")
 
 
 def parse_filter(

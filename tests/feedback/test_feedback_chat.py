@@ -81,6 +81,15 @@ async def test_only_comms_leads_manage_routes(fb_runtime: Runtime) -> None:
     assert "No routes yet" in lead.pop()
 
 
+async def test_a_route_for_a_product_no_feedback_has_is_added_with_a_note(fb_runtime: Runtime) -> None:
+    await intake_of(fb_runtime).accept([item(id="1", product="reports")])
+    lead = TestBot(fb_runtime, "lead")
+    await lead.push("feedback route add slack:CX --product reprots")
+    reply = lead.pop()
+    assert "Added route" in reply
+    assert 'no feedback so far has product "reprots" (products seen: reports)' in reply
+
+
 async def test_a_bad_route_gets_a_clear_reason(fb_runtime: Runtime) -> None:
     lead = TestBot(fb_runtime, "lead")
     await lead.push("feedback route add slack:CX --max-score 11")

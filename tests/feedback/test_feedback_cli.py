@@ -215,3 +215,27 @@ def test_highlights_all_lists_what_was_not_chosen_and_why(database_url: str, tmp
     # Without --all, the contract's shape: only what was chosen, with no field of --all's.
     chosen = json.loads(clueline(database_url, "feedback", "highlights", "--json").stdout)
     assert {entry["id"] for entry in chosen} == {"r-1", "r-2"} and "highlight" not in chosen[0]
+
+
+def test_a_route_whose_product_no_feedback_has_says_so_with_the_products_seen(
+    database_url: str, tmp_path: Path
+) -> None:
+    items = tmp_path / "items.jsonl"
+    items.write_text(
+        '{"id": "p1", "source": "s", "text": "Exports break", "product": "Reports", "tags": ["export"]}\n'
+        '{"id": "p2", "source": "s", "text": "Invoices are great", "product": "billing"}\n',
+        encoding="utf-8",
+    )
+    assert clueline(database_url, "feedback", "import", str(items)).returncode == 0
+    typo = clueline(database_url, "feedback", "route", "add", "slack:CREPORTS", "--product", "reprots")
+    assert typo.returncode == 0  # kept: that product's feedback may simply not have come in yet
+    assert 'no feedback so far has product "reprots" (products seen: billing, Reports)' in typo.stderr
+    spelt = clueline(database_url, "feedback", "route", "add", "slack:CREPORTS", "--product", "reports")
+    assert "no feedback so far" not in spelt.stderr
+    tag = clueline(database_url, "feedback", "route", "add", "slack:CEXPORT", "--tag", "exprot")
+    assert 'no feedback so far has tag "exprot" (tags seen: export)' in tag.stderr
+
+
+def test_a_route_added_before_any_feedback_is_not_doubted(database_url: str) -> None:
+    added = clueline(database_url, "feedback", "route", "add", "slack:CREPORTS", "--product", "reprots")
+    assert added.returncode == 0 and "no feedback so far" not in added.stderr

@@ -6,6 +6,7 @@ import asyncio
 import json
 import statistics
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -227,6 +228,17 @@ async def test_adding_a_team_of_the_same_name_replaces_it_and_says_what_it_was(c
     assert code == 0
     assert out.startswith("team Billing replaced: Billing: slack:C2")
     assert "it was: Billing: slack:C1; customers: product billing" in out
+
+
+async def test_a_team_whose_product_no_feedback_has_is_added_with_a_note(cli: Cli, tmp_path: Path) -> None:
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": "1", "source": "s", "text": "Slow exports", "product": "helpdesk"}\n')
+    assert (await asyncio.to_thread(cli, "feedback", "import", str(items)))[0] == 0
+    code, out, err = await asyncio.to_thread(
+        cli, "team", "add", "Ops", "--channel", "slack:C9", "--product", "helpdsk"
+    )
+    assert code == 0 and out.startswith("team Ops added")
+    assert 'no feedback so far has product "helpdsk" (products seen: helpdesk)' in err
 
 
 async def test_a_team_whose_channels_were_never_asked_reports_customers_and_says_why(cli: Cli) -> None:

@@ -41,6 +41,19 @@ async def test_a_comms_lead_adds_lists_and_removes_a_team_in_chat(world: LinkWor
     assert lead.pop() == "Team Support removed."
 
 
+async def test_a_team_for_a_tag_no_feedback_has_is_added_with_a_note(world: LinkWorld) -> None:
+    from bot.customer_voice.items import FeedbackItem
+
+    intake = features_of(world.runtime).feedback.importing.intake
+    now = world.clock.now()
+    await intake.accept([FeedbackItem(id="a", source="s", text="Late", received_at=now, tags=("sla",))])
+    lead = TestBot(world.runtime, user_id="lead")
+    await lead.push("team add Ops slack:C3 --tag slaa")
+    reply = lead.pop()
+    assert reply.startswith("Team Ops added")
+    assert 'no feedback so far has tag "slaa" (tags seen: sla)' in reply
+
+
 async def test_team_and_link_are_for_comms_leads_only(world: LinkWorld) -> None:
     someone = TestBot(world.runtime, user_id="someone")
     for command in ("team list", "link", "link channel here"):

@@ -12,6 +12,7 @@ from bot.core.row_ids import row_id
 from bot.core.targets import TargetError, parse_target, target_of
 from bot.core.turn import Turn
 from bot.core.types import ActionEvent, Block, OutboundMessage, Text
+from bot.customer_voice.filters import unheard
 from bot.features.feedback import manage, texts
 from bot.features.feedback.claims import claim, claimer, may_claim, posted_here, release
 from bot.features.feedback.render import (
@@ -76,7 +77,8 @@ async def feedback(turn: Turn) -> None:
             await turn.reply(texts.route_exists(existing.id, describe_route(existing)))
             return
         stored = await manage.add_route(turn.runtime, route, turn.person)
-        await turn.reply(texts.route_added(describe_route(stored)))
+        notes = unheard(stored.filter, await manage.used_labels(turn.runtime))
+        await turn.reply(texts.route_added(describe_route(stored), notes))
     elif words[:2] == ["route", "remove"] and len(words) == 3:
         removed = await manage.remove_route(turn.runtime, words[2])
         await turn.reply(texts.route_removed(words[2], removed))

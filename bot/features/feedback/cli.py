@@ -16,6 +16,7 @@ from tqdm import tqdm
 from bot.core.records import UnreadableRecords
 from bot.core.services import CoreServices
 from bot.core.targets import TargetError, parse_target
+from bot.customer_voice.filters import unheard
 from bot.customer_voice.scoring import HIGHLIGHT_THRESHOLD
 from bot.features.feedback import manage
 from bot.features.feedback.digest import score_badge
@@ -151,6 +152,8 @@ async def _route_add(args: argparse.Namespace, runtime: CoreServices) -> int:
         return 0
     stored = await manage.add_route(runtime, route, CLI_USER)
     print(describe_route(stored))
+    for note in unheard(stored.filter, await manage.used_labels(runtime)):
+        print(f"clueline: note: {note}; check the spelling", file=sys.stderr)
     platform = stored.target.partition(":")[0]
     if not runtime.platforms.connected(platform):
         print(

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlmodel import col
 
-from bot.customer_voice.filters import ItemFilter
+from bot.customer_voice.filters import ItemFilter, UsedLabels
 from bot.customer_voice.items import FeedbackItem
+from bot.features.feedback import manage
 from bot.features.feedback.intake import FeedbackIntake
 from bot.features.feedback.rows import record_item, record_route
 from bot.features.feedback.tables import FeedbackRecord, RouteRecord
@@ -52,6 +53,10 @@ class FeedbackHistory:
                 await session.execute(select(RouteRecord).where(col(RouteRecord.target).in_(targets)))
             ).scalars()
             return [record_route(row).filter for row in rows]
+
+    async def used_labels(self) -> UsedLabels | None:
+        """The products and tags stored feedback carries; None before any feedback."""
+        return await manage.used_labels(self._runtime)
 
     async def accept(self, items: Sequence[FeedbackItem]) -> object:
         """Store items as the intake stores any (redacted, scored, routed)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from sqlmodel import col
 
 from bot.core.row_ids import row_id
 from bot.core.types import UserRef
+from bot.customer_voice.filters import UsedLabels
 from bot.customer_voice.risk import account_key
 from bot.features.feedback.routing import Route
 from bot.features.feedback.rows import record_route, route_record
@@ -63,6 +65,25 @@ async def same_route(runtime: CoreServices, route: Route) -> Route | None:
         if dataclasses.replace(stored, id="") == wanted:
             return stored
     return None
+
+
+# Distinct tag lists read to learn which tags feedback has used.
+TAG_LISTS_READ = 5_000
+
+
+async def used_labels(runtime: CoreServices) -> UsedLabels | None:
+    """The products and tags stored feedback carries; None before any feedback."""
+    async with runtime.database.session() as session:
+        if (await session.execute(select(col(FeedbackRecord.id)).limit(1))).first() is None:
+            return None
+        products = (await session.execute(select(col(FeedbackRecord.product)).distinct())).scalars()
+        tag_lists = (
+            await session.execute(select(col(FeedbackRecord.tags)).distinct().limit(TAG_LISTS_READ))
+        ).scalars()
+        return UsedLabels(
+            frozenset(str(p) for p in products if p),
+            frozenset(str(t) for listed in tag_lists for t in json.loads(listed or "[]")),
+        )
 
 
 async def list_routes(runtime: CoreServices) -> list[Route]:

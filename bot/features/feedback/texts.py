@@ -37,8 +37,9 @@ def route_refused(reason: str) -> str:
     return f"I couldn't add that route: {escape(reason)}."
 
 
-def route_added(description: str) -> str:
-    return f"Added route {escape(description)}"
+def route_added(description: str, notes: Sequence[str] = ()) -> str:
+    added = f"Added route {escape(description)}"
+    return "\n".join([added, *(f"Note: {escape(note)}; check the spelling." for note in notes)])
 
 
 def route_exists(route_id: str, description: str) -> str:

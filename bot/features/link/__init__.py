@@ -31,7 +31,7 @@ class LinkFeature:
         dispatcher = runtime.dispatcher
         dispatcher.command(
             "team",
-            chat.team_command,
+            partial(chat.team_command, sources),
             usage=texts.TEAM_USAGE,
             summary="teams of the company",
             comms_leads_only=True,

@@ -7,6 +7,7 @@ import shlex
 from bot.core.markdown import escape
 from bot.core.targets import target_of
 from bot.core.turn import Turn
+from bot.customer_voice.filters import unheard
 from bot.features.link import jobs, texts
 from bot.features.link.assembly import link_report
 from bot.features.link.months import DEFAULT_MONTHS
@@ -30,7 +31,7 @@ def _words(text: str) -> list[str]:
         return text.split()
 
 
-async def team_command(turn: Turn) -> None:
+async def team_command(sources: LinkSources, turn: Turn) -> None:
     """`team add|list|remove`."""
     words = _words(turn.args)
     sub, rest = (words[0].lower(), words[1:]) if words else ("list", [])
@@ -38,7 +39,7 @@ async def team_command(turn: Turn) -> None:
         teams = await list_teams(turn.runtime)
         await turn.reply("\n".join(escape(t.describe()) for t in teams) if teams else texts.NO_TEAMS)
     elif sub == "add" and rest:
-        await _add(turn, rest)
+        await _add(turn, rest, sources)
     elif sub == "remove" and rest:
         name = " ".join(rest)
         removed = await remove_team(turn.runtime, name)
@@ -51,7 +52,7 @@ async def team_command(turn: Turn) -> None:
         await turn.reply(texts.TEAM_USAGE)
 
 
-async def _add(turn: Turn, words: list[str]) -> None:
+async def _add(turn: Turn, words: list[str], sources: LinkSources) -> None:
     name, channels, options = words[0], [], {}
     position = 1
     try:
@@ -72,7 +73,9 @@ async def _add(turn: Turn, words: list[str]) -> None:
         await turn.reply(texts.team_refused(str(exc)))
         return
     new = await save_team(turn.runtime, team, turn.person)
-    await turn.reply(texts.team_saved(team.name, new, team.describe()))
+    used = await sources.customers.used_labels()
+    notes = unheard(team.filters, used) if team.filters is not None else []
+    await turn.reply(texts.team_saved(team.name, new, team.describe(), notes))
 
 
 async def link_command(sources: LinkSources, turn: Turn) -> None:

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from bot.core.services import CoreServices
+from bot.customer_voice.filters import unheard
 from bot.features.link import jobs
 from bot.features.link.assembly import link_report
 from bot.features.link.chart import link_chart
@@ -44,7 +45,7 @@ def add_commands(
     add.add_argument("--keyword", metavar="W", help="... mentions this word")
     add.add_argument("--min-score", metavar="N", help="... scores at least N")
     add.add_argument("--max-score", metavar="N", help="... scores at most N")
-    add.set_defaults(run=_add)
+    add.set_defaults(run=partial(_add, sources_of=sources_of))
     listing = team_actions.add_parser("list", help="every team")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(run=_list)
@@ -65,7 +66,9 @@ def add_commands(
     channel.set_defaults(run=_channel)
 
 
-async def _add(args: argparse.Namespace, runtime: CoreServices) -> int:
+async def _add(
+    args: argparse.Namespace, runtime: CoreServices, *, sources_of: Callable[[], LinkSources]
+) -> int:
     try:
         team = build_team(
             args.name,
@@ -85,6 +88,9 @@ async def _add(args: argparse.Namespace, runtime: CoreServices) -> int:
     else:
         # A team is given whole each time: what the new one does not say is gone, so say what it was.
         print(f"team {team.name} replaced: {team.describe()}\n  it was: {before.describe()}")
+    if team.filters is not None:
+        for note in unheard(team.filters, await sources_of().customers.used_labels()):
+            print(f"clueline: note: {note}; check the spelling", file=sys.stderr)
     return 0
 
 

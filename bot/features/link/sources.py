@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.customer_voice.filters import ItemFilter
+from bot.customer_voice.filters import ItemFilter, UsedLabels
 from bot.customer_voice.items import FeedbackItem
 
 
@@ -24,6 +24,10 @@ class CustomerVoice(Protocol):
 
     async def filters_to(self, targets: set[str]) -> Sequence[ItemFilter]:
         """The filters of the routes that post to any of these TARGETs."""
+        ...
+
+    async def used_labels(self) -> UsedLabels | None:
+        """The products and tags stored feedback carries (None before any feedback)."""
         ...
 
     async def accept(self, items: Sequence[FeedbackItem]) -> object:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Final
 
 from bot.core.markdown import escape
@@ -20,8 +21,11 @@ def team_refused(reason: str) -> str:
     return f"I couldn't add that team: {escape(reason)}."
 
 
-def team_saved(name: str, new: bool, description: str) -> str:
-    return escape(f"Team {name} {'added' if new else 'updated'}: {description}")
+def team_saved(name: str, new: bool, description: str, notes: Sequence[str] = ()) -> str:
+    saved = f"Team {name} {'added' if new else 'updated'}: {description}"
+    return "\n".join(
+        escape(line) for line in [saved, *(f"Note: {note}; check the spelling." for note in notes)]
+    )
 
 
 def team_removed(name: str) -> str:
