@@ -65,6 +65,18 @@ async def test_pulse_new_opens_a_form_and_its_submit_creates_the_pulse(world: Pu
     assert world.replies_to("U1")[-1] == texts.NOT_A_LEAD
 
 
+async def test_a_weekly_pulse_open_ten_days_is_created_with_a_note_that_its_runs_overlap(
+    world: PulseWorld,
+) -> None:
+    form = {"audience": "slack:C1", "question": "enps", "when": "0 9 * * MON", "tz": "Europe/Berlin"}
+    await world.act("ULEAD", render.CREATE_FORM, **form, closes_after="10d")
+    created = world.replies_to("ULEAD")[-1]
+    assert created.startswith("Pulse #1 created")
+    assert "each run stays open 10d but the next one starts as soon as 7d later" in created
+    await world.act("ULEAD", render.CREATE_FORM, **form, closes_after="7d")
+    assert "open at once" not in world.replies_to("ULEAD")[-1]
+
+
 async def test_an_audience_the_form_cannot_use_is_refused_with_this_chats_own_name_as_the_example(
     world: PulseWorld,
 ) -> None:

@@ -46,6 +46,36 @@ def test_an_audience_id_that_is_no_teams_conversation_or_person_is_pointed_out(c
     assert "slack:C123" not in err
 
 
+def test_a_daily_pulse_open_three_days_is_created_with_a_note_that_its_runs_overlap(cli: Cli) -> None:
+    daily = ("pulse", "create", "--question", "enps", "--audience", "slack:C123", "--every", "0 9 * * *")
+    code, out, err = cli(*daily, "--tz", "Europe/Berlin")
+    assert code == 0 and out.strip().isdigit()
+    assert (
+        "each run stays open 3d but the next one starts as soon as 1d later, so two runs are open at once for "
+        "the same people; e.g. close after 1d (--closes-after)"
+    ) in err
+    code, _, err = cli(*daily, "--tz", "Europe/Berlin", "--closes-after", "20h")
+    assert code == 0 and "open at once" not in err
+
+
+def test_a_weekday_pulse_counts_the_weekend_in_its_shortest_gap(cli: Cli) -> None:
+    weekdays = (
+        "pulse",
+        "create",
+        "--question",
+        "enps",
+        "--audience",
+        "slack:C123",
+        "--every",
+        "0 9 * * MON,FRI",
+    )
+    code, _, err = cli(*weekdays, "--tz", "UTC", "--closes-after", "3d")
+    # Friday to Monday is 3 days, Monday to Friday 4: a 3-day run never meets the next.
+    assert code == 0 and "open at once" not in err
+    code, _, err = cli(*weekdays, "--tz", "UTC", "--closes-after", "3d1h")
+    assert "each run stays open 3d1h but the next one starts as soon as 3d later" in err
+
+
 def test_create_prints_the_new_id_and_list_shows_it(cli: Cli) -> None:
     code, out, _ = cli(
         "pulse",

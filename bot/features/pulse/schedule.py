@@ -13,6 +13,7 @@ shifted wall time; pulse runs are therefore scheduled as one-off jobs at the tim
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -99,6 +100,25 @@ def parse_duration(text: str) -> timedelta:
             f"The duration {text!r} is longer than {MAX_DURATION.days} days; {DURATION_EXAMPLE}."
         )
     return timedelta(minutes=total_minutes)
+
+
+def duration_words(span: timedelta) -> str:
+    """A duration as --closes-after takes it: "7d", "2d12h", "90m"."""
+    minutes = int(span.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "d"), (hours, "h"), (minutes, "m")]
+    return "".join(f"{n}{unit}" for n, unit in parts if n) or "0m"
+
+
+# Runs looked at to find a schedule's shortest gap (a year of weekly runs; a monthly cron's twelve).
+_RUNS_COMPARED: Final = 52
+
+
+def shortest_gap(cron: str, tz: str, after: datetime, *, skip_weekends: bool = False) -> timedelta:
+    """The shortest time between two consecutive runs of the schedule, over its next runs."""
+    runs = next_runs(cron, tz, after, _RUNS_COMPARED, skip_weekends=skip_weekends)
+    return min((later - earlier for earlier, later in itertools.pairwise(runs)), default=MAX_DURATION)
 
 
 def build_schedule(

@@ -11,7 +11,13 @@ from bot.core.targets import names_a_person, parse_target
 from bot.features.pulse.audience import AUDIENCE_EXAMPLE, AudienceError, parse_audience
 from bot.features.pulse.questions import InvalidQuestion, PulseKind, resolve_question
 from bot.features.pulse.results import DEFAULT_THRESHOLD, ThresholdError, validate_threshold
-from bot.features.pulse.schedule import ScheduleError, build_schedule, parse_duration
+from bot.features.pulse.schedule import (
+    ScheduleError,
+    build_schedule,
+    duration_words,
+    parse_duration,
+    shortest_gap,
+)
 
 DEFAULT_CLOSES_AFTER: Final = timedelta(days=3)
 _T = TypeVar("_T")
@@ -38,6 +44,21 @@ class PulseSpec:
     threshold: int
     results_target: str | None
     created_by: str
+
+
+def overlapping_runs(spec: PulseSpec, now: datetime) -> str | None:
+    """Why a recurring pulse's runs would be open at once for the same people (each stays open longer than the
+    time to the next run), as a sentence with a duration that fits; None when they follow one another."""
+    if spec.cron is None or spec.time_zone is None:
+        return None
+    gap = shortest_gap(spec.cron, spec.time_zone, now, skip_weekends=spec.skip_weekends)
+    if spec.closes_after <= gap:
+        return None
+    return (
+        f"each run stays open {duration_words(spec.closes_after)} but the next one starts as soon as "
+        f"{duration_words(gap)} later, so two runs are open at once for the same people; "
+        f"e.g. close after {duration_words(gap)}"
+    )
 
 
 def build_spec(
