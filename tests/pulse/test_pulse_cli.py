@@ -46,8 +46,11 @@ def test_an_audience_id_that_is_no_teams_conversation_or_person_is_pointed_out(c
     assert "slack:C123" not in err
 
 
+ENPS_TO_C123 = ("pulse", "create", "--question", "enps", "--audience", "slack:C123")
+
+
 def test_a_daily_pulse_open_three_days_is_created_with_a_note_that_its_runs_overlap(cli: Cli) -> None:
-    daily = ("pulse", "create", "--question", "enps", "--audience", "slack:C123", "--every", "0 9 * * *")
+    daily = (*ENPS_TO_C123, "--every", "0 9 * * *")
     code, out, err = cli(*daily, "--tz", "Europe/Berlin")
     assert code == 0 and out.strip().isdigit()
     assert (
@@ -59,16 +62,7 @@ def test_a_daily_pulse_open_three_days_is_created_with_a_note_that_its_runs_over
 
 
 def test_a_weekday_pulse_counts_the_weekend_in_its_shortest_gap(cli: Cli) -> None:
-    weekdays = (
-        "pulse",
-        "create",
-        "--question",
-        "enps",
-        "--audience",
-        "slack:C123",
-        "--every",
-        "0 9 * * MON,FRI",
-    )
+    weekdays = (*ENPS_TO_C123, "--every", "0 9 * * MON,FRI")
     code, _, err = cli(*weekdays, "--tz", "UTC", "--closes-after", "3d")
     # Friday to Monday is 3 days, Monday to Friday 4: a 3-day run never meets the next.
     assert code == 0 and "open at once" not in err
