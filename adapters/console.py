@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
 import tempfile
 import uuid
 from collections import Counter
@@ -98,6 +99,9 @@ POSTS = "posts"
 # `reply TEXT` answers in the thread of the newest post in a channel (an experts' question), as a colleague would.
 REPLY = "reply "
 POSTS_SHOWN = 3
+# `as NAME` goes on as another person of the company (console:NAME): their DMs, their buttons; `as you` comes back.
+AS = "as "
+_PERSON_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,39}")
 # How much of a folded post shows: its heading and the line that says what it is about.
 FOLDED_LINES = 2
 # Typed outside a form (where they leave the form), these end the terminal chat.
@@ -132,6 +136,8 @@ class ConsoleAdapter:
         self._form: FormPrompts | None = None
         self.user = UserRef(platform=PLATFORM, user_id=user_id, display_name=display_name)
         self.direct = ConversationRef(platform=PLATFORM, channel=f"dm-{user_id}", is_direct=True)
+        # Every DM as it stands now, by chat: whoever becomes that person (`as NAME`) sees what waits for them.
+        self._dms: dict[str, dict[str, tuple[SentMessage, OutboundMessage]]] = {}
         self.members: dict[str, list[UserRef]] = {}
         self._ids = itertools.count(1)
         self._buttons: dict[str, tuple[SentMessage, Button]] = {}  # typed label, in the chat with the person
@@ -166,6 +172,9 @@ class ConsoleAdapter:
         if typed == PRESS.strip():
             self._write("Press which button? Type press and its number, or the button's label.")
             return None
+        if typed.startswith(AS) or typed == AS.strip():
+            self._become(typed.removeprefix(AS.strip()).strip())
+            return None
         if typed.startswith(REPLY) or typed == REPLY.strip():
             return self._thread_reply(event_id, line.strip()[len(REPLY) :].strip())
         if typed.startswith(PRESS):
@@ -190,6 +199,29 @@ class ConsoleAdapter:
         return InboundMessage(
             event_id=event_id, conversation=self.direct, user=self.user, text=line, is_direct=True
         )
+
+    def _become(self, name: str) -> None:
+        """Go on as console:NAME: their DMs' buttons can be pressed, the last person's no longer."""
+        if not _PERSON_NAME.fullmatch(name):
+            self._write(
+                "As whom? Type as and a name of letters and digits, e.g. as priya; as you comes back."
+            )
+            return
+        self.user = UserRef(platform=PLATFORM, user_id=name, display_name=name.capitalize())
+        self.direct = ConversationRef(platform=PLATFORM, channel=f"dm-{name}", is_direct=True)
+        self._buttons = {}
+        self._pressable = {k: v for k, v in self._pressable.items() if not v[0].conversation.is_direct}
+        waiting = [
+            (sent, message)
+            for sent, message in self._dms.get(self.direct.channel, {}).values()
+            if any(isinstance(block, Buttons | Choice) for block in message.blocks)
+        ]
+        self._write(
+            f"You are now {name} (console:{name})."
+            + (" Waiting for you:" if waiting else " Nothing with buttons waits for you.")
+        )
+        for sent, message in waiting:
+            self._print(sent, message)
 
     def _thread_reply(self, event_id: str, text: str) -> InboundMessage | None:
         """A reply in the thread of the newest channel post; None (said here) with nothing to reply to."""
@@ -268,6 +300,8 @@ class ConsoleAdapter:
     async def send(self, conversation: ConversationRef, message: OutboundMessage) -> SentMessage:
         """Print a message, headed by its channel unless it is the chat with the person."""
         sent = SentMessage(conversation=conversation, message_id=f"m{next(self._ids)}")
+        if conversation.is_direct:
+            self._dms.setdefault(conversation.channel, {})[sent.message_id] = (sent, message)
         if self._held is not None:
             self._held["you" if conversation.is_direct else f"#{conversation.channel}"] += 1
             if not conversation.is_direct:
@@ -281,8 +315,10 @@ class ConsoleAdapter:
         if sent.conversation.is_direct and not self._is_mine(sent.conversation):
             # Another person's DM (a pulse sent to a colleague of the sample company): shown for what it is,
             # with no buttons to press, since the person at the terminal could not press them.
-            heading = f"[DM to {sent.conversation.channel.removeprefix('dm-')}] "
-            self._write(heading + render_text(message, self._picture_dir))
+            person = sent.conversation.channel.removeprefix("dm-")
+            pressable = any(isinstance(block, Buttons | Choice) for block in message.blocks)
+            hint = f"\n  (type as {person} to answer as them)" if pressable else ""
+            self._write(f"[DM to {person}] " + render_text(message, self._picture_dir) + hint)
             return
         presses = self._remember_buttons(sent, message)
         text = render_text(message, self._picture_dir)
@@ -321,6 +357,8 @@ class ConsoleAdapter:
         thank-you instead of its buttons) prints only its new lines: the answer is still on screen above.
         """
         self._forget(sent)
+        if sent.conversation.is_direct:
+            self._dms.setdefault(sent.conversation.channel, {})[sent.message_id] = (sent, message)
         # `posts` shows a held post as it is now ("Followed up by You"), not as it was first sent.
         self._channel_posts = [
             (held, message if held.message_id == sent.message_id else shown)
@@ -336,6 +374,7 @@ class ConsoleAdapter:
     async def delete(self, sent: SentMessage) -> None:
         """Forget a message's buttons."""
         self._forget(sent)
+        self._dms.get(sent.conversation.channel, {}).pop(sent.message_id, None)
 
     def _forget(self, sent: SentMessage) -> None:
         self._buttons = {k: v for k, v in self._buttons.items() if v[0].message_id != sent.message_id}

@@ -24,8 +24,9 @@ WELCOME = (
 # Typed, "help" gets the bot's commands; the keys of this terminal come first, since no chat has them.
 TERMINAL_KEYS = (
     "In this terminal: posts shows the newest channel posts with their buttons; press N, or a button's "
-    "label, presses one; reply TEXT answers under the newest channel post (an experts' question); quit or "
-    "Ctrl-D leaves. The bot's commands:"
+    "label, presses one; reply TEXT answers under the newest channel post (an experts' question); as NAME "
+    "goes on as another person (console:NAME: their DMs and buttons), as you comes back; quit or Ctrl-D leaves. "
+    "The bot's commands:"
 )
 
 

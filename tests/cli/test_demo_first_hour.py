@@ -208,6 +208,24 @@ def test_a_pulse_for_this_chat_is_answered_in_the_demo_and_one_for_another_perso
     assert "press 1 =" not in to_someone.stdout.split("[DM to general]")[1]
 
 
+def test_as_a_name_the_demo_goes_on_as_that_person_who_answers_their_own_pulse(tmp_path: Path) -> None:
+    people = ["ann", "bob", "cy", "dee", "eve"]
+    audience = " ".join(f"console:{p}" for p in people)
+    # Question 1 (eNPS); audience; when, tz, closes, remind, threshold, results: Enter.
+    answers = "".join(
+        f"as {person}\n{score}\n" for person, score in zip(people, (9, 3, 10, 7, 9), strict=True)
+    )
+    done = demo(f"pulse new\n1\n{audience}\n\n\n\n\n\n\n9\n{answers}as you\npulse list\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "(type as ann to answer as them)" in done.stdout
+    assert "You are now ann (console:ann). Waiting for you:" in done.stdout
+    # The 9 typed as you before becoming anyone answered nobody's pulse; each of the five answered their own.
+    assert done.stdout.count("Thank you! Your answer is recorded anonymously.") == 5
+    assert "You are now you (console:you). Nothing with buttons waits for you." in done.stdout
+    [listed] = [line for line in done.stdout.splitlines() if "to console:ann, console:bob and 3 more" in line]
+    assert "(open, 1 run, 5 answered" in listed
+
+
 async def _form_in_the_terminal(form: Form) -> tuple[ConsoleAdapter, list[str], InboundMessage]:
     """A terminal with `form` opened from a message; what it writes is collected."""
     written: list[str] = []
