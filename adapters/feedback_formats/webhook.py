@@ -48,7 +48,7 @@ def feedback_routes(take: BatchHandler, secret: str | None, path: str = "/feedba
         try:
             body = await read_limited(request, MAX_BODY)
         except UnreadBody as unread:
-            return refuse(request, unread.status, unread.reason)
+            return unread.response(request)
         if not signature_valid(secret, body, request.headers.get(SIGNATURE_HEADER)):
             return refuse(request, 401, BAD_SIGNATURE, logged="invalid signature")
         try:

@@ -146,7 +146,7 @@ class SlackEvents:
         try:
             body = await read_limited(request, MAX_EVENT_BYTES)
         except UnreadBody as unread:
-            return refuse(request, unread.status, unread.reason)
+            return unread.response(request)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:

@@ -151,7 +151,7 @@ class TeamsAdapterBase(ABC):
         try:
             raw = await read_limited(request, MAX_ACTIVITY_BYTES)
         except UnreadBody as unread:
-            return refuse(request, unread.status, unread.reason)
+            return unread.response(request)
         try:
             body = safe_json.loads(raw)
         except safe_json.UnsafeJson as exc:

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import AsyncIterator
 
 import pytest
+import requests
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from adapters.http.body import UnreadBody, read_limited
+from adapters.http.body import BODIES_IN_FLIGHT, UnreadBody, read_limited
 from tests.security.conftest import Target
 
 
@@ -36,6 +38,37 @@ def test_a_sender_who_goes_mid_body_is_one_warning_line_not_a_500(target: Target
     assert f"refused POST {path}: 400 the connection closed before the body ended" in after
     assert "Traceback" not in after and "Error handling request" not in after
     assert '" 500 ' not in after
+
+
+def _start_a_body(url: str, declared: int, sent: int) -> socket.socket:
+    """A connection to /feedback that declares a body of `declared` bytes and has sent `sent` of them (or as much
+    as the server took before it answered)."""
+    host, port = url.removeprefix("http://").split(":")
+    connection = socket.create_connection((host, int(port)), timeout=10)
+    head = f"POST /feedback HTTP/1.1\r\nHost: {host}\r\nContent-Length: {declared}\r\n\r\n"
+    with contextlib.suppress(OSError):  # refused mid-body, the rest is not taken
+        connection.sendall(head.encode() + b" " * sent)
+    return connection
+
+
+def test_many_large_bodies_at_once_are_refused_with_429_beyond_the_room_for_them(target: Target) -> None:
+    # Each sender declares a body just under the webhook's 5 MB and sends most of it, holding it open: no secret
+    # is needed to make the server keep what has arrived until the body ends.
+    declared, sent = 5 * 1024 * 1024 - 1, 4_900_000
+    held = [_start_a_body(target.url, declared, sent) for _ in range(BODIES_IN_FLIGHT // sent)]
+    try:
+        time.sleep(1.0)  # the server has read what each sent
+        with _start_a_body(target.url, declared, sent) as one_more:
+            answer = one_more.recv(4096).decode()
+        assert answer.startswith("HTTP/1.1 429"), answer[:200]
+        assert "Retry-After: 2" in answer and "too many request bodies are arriving at once" in answer
+    finally:
+        for connection in held:
+            connection.close()
+    time.sleep(0.5)
+    # The room comes back as those senders go: the next request is read (and refused only for its signature).
+    after = requests.post(f"{target.url}/feedback", data=b'{"id": "1"}', timeout=10)
+    assert after.status_code == 401
 
 
 @pytest.fixture
