@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from bot.clock import ManualClock
 from bot.core.types import HomeOpened, UserRef
 from bot.features.feedback import manage
 from bot.features.feedback.render import DISCUSS, KUDOS
@@ -88,6 +91,22 @@ async def test_a_route_for_a_product_no_feedback_has_is_added_with_a_note(fb_run
     reply = lead.pop()
     assert "Added route" in reply
     assert 'no feedback so far has product "reprots" (products seen: reports)' in reply
+
+
+async def test_a_comms_lead_sends_a_routes_digest_now_in_chat(fb_runtime: Runtime) -> None:
+    await intake_of(fb_runtime).accept([item(id="1", product="reports")])
+    lead = TestBot(fb_runtime, "lead")
+    await lead.push("feedback route add slack:CX --product reports --digest weekly")
+    route_id = lead.pop().split()[2]
+    assert isinstance(fb_runtime.clock, ManualClock)
+    fb_runtime.clock.advance(timedelta(hours=1))
+    await lead.push(f"feedback route send {route_id}")
+    assert lead.pop() == "Sending a digest of 1 feedback item(s) to slack:CX now."
+    await lead.push("feedback route send 99")
+    assert lead.pop() == "There is no route 99."
+    someone = TestBot(fb_runtime, "you")
+    await someone.push(f"feedback route send {route_id}")
+    assert "Only comms leads" in someone.pop()
 
 
 async def test_a_bad_route_gets_a_clear_reason(fb_runtime: Runtime) -> None:

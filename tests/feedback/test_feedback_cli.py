@@ -167,6 +167,10 @@ def test_a_route_preview_prints_the_digest_it_would_post_now(database_url: str, 
     assert "Exports break on big reports" in shown.stdout and "Invoices are great" not in shown.stdout
     missing = clueline(database_url, "feedback", "route", "preview", "999")
     assert missing.returncode == 1 and "there is no route 999" in missing.stderr
+    sent = clueline(database_url, "feedback", "route", "send", route_id)
+    assert sent.returncode == 0, sent.stderr
+    assert "queued a digest of 1 feedback item(s) for slack:CREPORTS" in sent.stdout
+    assert clueline(database_url, "feedback", "route", "send", "999").returncode == 1
 
 
 def test_adding_the_same_route_twice_keeps_one(database_url: str) -> None:

@@ -11,6 +11,7 @@ from sqlmodel import col
 from bot.clock import ManualClock
 from bot.db.models import ScheduledJob
 from bot.features.feedback import manage
+from bot.features.feedback.jobs import send_route_digest_now
 from bot.runtime import Runtime
 from bot.settings import Settings
 from tests.feedback.support import add_route, intake_of, item, outbox_rows, send_all, slack
@@ -86,6 +87,24 @@ async def test_a_weekly_route_digest_gives_count_nps_change_themes_and_quotes(fb
     assert "export (2)" in text
     quotes = [b for b in message.model_dump()["blocks"] if b["type"] == "text" and "“" in b["text"]]
     assert len(quotes) == 3
+
+
+async def test_a_digest_sent_now_posts_the_week_so_far_and_the_scheduled_one_still_goes(
+    fb_runtime: Runtime,
+) -> None:
+    route = await add_route(fb_runtime, "slack:CWEEKLY", "--digest", "weekly")
+    await _two_weeks_of_feedback(fb_runtime)
+    assert isinstance(fb_runtime.clock, ManualClock)
+    fb_runtime.clock.set(MONDAY_9 - timedelta(hours=12))  # Sunday night: c1, c2 and c3 came in this week
+    sent = await send_route_digest_now(fb_runtime, route.id)
+    assert sent is not None and sent[1].count == 3
+    await send_all(fb_runtime)
+    [(conversation, message)] = slack(fb_runtime).sent
+    assert conversation.channel == "CWEEKLY" and "3 feedback items this week" in message.text
+    _monday(fb_runtime)
+    await send_all(fb_runtime)
+    assert len(slack(fb_runtime).sent) == 2
+    assert await send_route_digest_now(fb_runtime, "999") is None
 
 
 async def test_a_route_digest_counts_only_what_the_route_takes(fb_runtime: Runtime) -> None:

@@ -15,6 +15,7 @@ from bot.core.types import ActionEvent, Block, OutboundMessage, Text
 from bot.customer_voice.filters import unheard
 from bot.features.feedback import manage, texts
 from bot.features.feedback.claims import claim, claimer, may_claim, posted_here, release
+from bot.features.feedback.jobs import send_route_digest_now
 from bot.features.feedback.render import (
     DISCUSS,
     FOLLOW_UP,
@@ -82,6 +83,13 @@ async def feedback(turn: Turn) -> None:
     elif words[:2] == ["route", "remove"] and len(words) == 3:
         removed = await manage.remove_route(turn.runtime, words[2])
         await turn.reply(texts.route_removed(words[2], removed))
+    elif words[:2] == ["route", "send"] and len(words) == 3:
+        sent = await send_route_digest_now(turn.runtime, words[2])
+        if sent is None:
+            await turn.reply(texts.no_route(words[2]))
+        else:
+            route, digest = sent
+            await turn.reply(texts.digest_queued(digest.count, route.target))
     elif words[:1] == ["digest-channel"] and len(words) == 2:
         await _digest_channel(turn, words[1])
     elif words == ["highlights"]:

@@ -21,7 +21,7 @@ from bot.customer_voice.scoring import HIGHLIGHT_THRESHOLD
 from bot.features.feedback import manage
 from bot.features.feedback.digest import score_badge
 from bot.features.feedback.importing import Importing, import_verdicts
-from bot.features.feedback.jobs import preview_route_digest
+from bot.features.feedback.jobs import preview_route_digest, send_route_digest_now
 from bot.features.feedback.reading import verdicts
 from bot.features.feedback.render import digest_message
 from bot.features.feedback.routing import DIGEST_MODES, InvalidRoute, describe_route, parse_route
@@ -71,6 +71,11 @@ def add_commands(
     )
     preview.add_argument("route_id", metavar="ID")
     preview.set_defaults(run=_route_preview)
+    send = route_actions.add_parser(
+        "send", help="post that digest now (the route's scheduled digests go out as before)"
+    )
+    send.add_argument("route_id", metavar="ID")
+    send.set_defaults(run=_route_send)
 
     chosen = actions.add_parser(
         "highlights", help="the items chosen as highlights, with why and where they went"
@@ -187,6 +192,21 @@ async def _route_preview(args: argparse.Namespace, runtime: CoreServices) -> int
     print(digest_message(digest).text)
     for quote in digest.quotes:
         print(f"  {quote.badge}: “{quote.text}”")
+    return 0
+
+
+async def _route_send(args: argparse.Namespace, runtime: CoreServices) -> int:
+    sent = await send_route_digest_now(runtime, args.route_id)
+    if sent is None:
+        return _fail(f"there is no route {args.route_id}; see `clueline feedback route list`")
+    route, digest = sent
+    if digest.empty:
+        print("nothing sent: no feedback this route takes came in during the period ending now")
+        return 0
+    print(
+        f"queued a digest of {digest.count} feedback item(s) for {route.target}; a running `clueline serve` or "
+        "`clueline worker` posts it"
+    )
     return 0
 
 

@@ -25,7 +25,7 @@ from bot.features.feedback.digest import (
 )
 from bot.features.feedback.manage import COMPANY_PLACE, CRONS, stored_route
 from bot.features.feedback.render import digest_message
-from bot.features.feedback.routing import route_accepts
+from bot.features.feedback.routing import Route, route_accepts
 from bot.features.feedback.rows import record_item, record_route, record_score, target_conversation
 from bot.features.feedback.tables import DigestRecord, FeedbackRecord, RouteRecord
 from bot.outbox.recurrence import next_fire_time
@@ -78,14 +78,33 @@ async def preview_route_digest(runtime: CoreServices, route_id: str) -> Digest |
     """The digest a route would post if its period ended now (a real-time route's as a weekly one); None
     when there is no such route. Nothing is sent or recorded."""
     async with runtime.database.session() as session:
-        record = await stored_route(session, route_id)
-        if record is None:
+        found = await _digest_now(runtime, session, route_id)
+    return None if found is None else found[1]
+
+
+async def send_route_digest_now(runtime: CoreServices, route_id: str) -> tuple[Route, Digest] | None:
+    """Queue the digest `preview_route_digest` shows, to the route's target, now (besides its scheduled ones);
+    the route and its digest, or None when there is no such route. An empty digest is not queued."""
+    async with runtime.database.session() as session:
+        found = await _digest_now(runtime, session, route_id)
+        if found is None:
             return None
-        route = record_route(record)
-        cadence: Cadence = "daily" if record.digest == "daily" else "weekly"
-        current, previous = digest_periods(runtime.clock.now(), cadence)
-        now, before = await period_items(session, current, previous, lambda item: route_accepts(route, item))
-    return route_digest(route, cadence, now, before)
+        route, digest, current = found
+        await _send(runtime, session, f"route:{route.id}:now", route.target, current, digest)
+    return route, digest
+
+
+async def _digest_now(
+    runtime: CoreServices, session: AsyncSession, route_id: str
+) -> tuple[Route, Digest, Period] | None:
+    record = await stored_route(session, route_id)
+    if record is None:
+        return None
+    route = record_route(record)
+    cadence: Cadence = "daily" if record.digest == "daily" else "weekly"
+    current, previous = digest_periods(runtime.clock.now(), cadence)
+    now, before = await period_items(session, current, previous, lambda item: route_accepts(route, item))
+    return route, route_digest(route, cadence, now, before), current
 
 
 async def run_company_digest(runtime: CoreServices, session: AsyncSession, job: DueJob) -> None:

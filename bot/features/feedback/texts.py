@@ -14,7 +14,8 @@ HIGHLIGHTS_TITLE: Final = "Customer highlights of the last week"
 HOME_TITLE: Final = "Recent customer highlights"
 FEEDBACK_USAGE: Final = (
     "Use **feedback routes**, **feedback route add TARGET [--max-score N] [--min-score N] [--product P] "
-    "[--tag T] [--keyword W] [--digest off|daily|weekly]**, **feedback route remove ID** or "
+    "[--tag T] [--keyword W] [--digest off|daily|weekly]**, **feedback route remove ID**, "
+    "**feedback route send ID** (its digest, now) or "
     "**feedback digest-channel here|TARGET**. For the recent customer highlights, type **highlights**."
 )
 NO_ROUTES: Final = "No routes yet."
@@ -46,8 +47,18 @@ def route_exists(route_id: str, description: str) -> str:
     return f"Route {escape(route_id)} already does this: {escape(description)}"
 
 
+def digest_queued(count: int, target: str) -> str:
+    if count == 0:
+        return "Nothing to send: no feedback this route takes came in during the period ending now."
+    return f"Sending a digest of {count} feedback item(s) to {escape(target)} now."
+
+
 def route_removed(route_id: str, removed: bool) -> str:
-    return f"Removed route {escape(route_id)}." if removed else f"There is no route {escape(route_id)}."
+    return f"Removed route {escape(route_id)}." if removed else no_route(route_id)
+
+
+def no_route(route_id: str) -> str:
+    return f"There is no route {escape(route_id)}."
 
 
 def digest_goes_to(target: str) -> str:
