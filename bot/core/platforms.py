@@ -24,6 +24,10 @@ class Platforms:
         """Whether this process can reach `platform`."""
         return platform in self.adapters
 
+    def names(self) -> tuple[str, ...]:
+        """The platforms this process can reach, in the order they were registered."""
+        return tuple(self.adapters)
+
     def capabilities(self, platform: str) -> Capabilities:
         """What `platform` can do; a platform not configured here is taken to have the defaults."""
         adapter = self.adapters.get(platform)

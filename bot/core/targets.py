@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -84,6 +85,21 @@ def unusual_target(target: Target) -> str | None:
         f"teams:{target.channel} is read as a conversation, but Teams conversation ids start with 19: or a: "
         "(a person is teams:29:… or their Entra object id)"
     )
+
+
+# How each chat platform names an audience: a place whose members are asked, or a person.
+_AUDIENCE_EXAMPLES: Final = {
+    "slack": "slack:C0123ABCD (a channel's members) or slack:U0123ABCD (a person)",
+    "teams": "teams:19:…@thread.tacv2 (a channel's or group chat's members) or teams:<Entra object id> (a person)",
+}
+
+
+def audience_example(platforms: Sequence[str]) -> str:
+    """Example audiences in the platforms' own ids (Slack's and Teams' where neither is set up here)."""
+    shown = [_AUDIENCE_EXAMPLES[p] for p in platforms if p in _AUDIENCE_EXAMPLES] or list(
+        _AUDIENCE_EXAMPLES.values()
+    )
+    return "e.g. " + "; or ".join(shown)
 
 
 def target_of(conversation: ConversationRef) -> str:

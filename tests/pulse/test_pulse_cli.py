@@ -49,6 +49,20 @@ def test_an_audience_id_that_is_no_teams_conversation_or_person_is_pointed_out(c
 ENPS_TO_C123 = ("pulse", "create", "--question", "enps", "--audience", "slack:C123")
 
 
+def test_a_bad_audience_is_explained_in_the_ids_of_the_platform_set_up(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in (
+        ("MICROSOFT_APP_ID", "app"),
+        ("MICROSOFT_APP_PASSWORD", "pw"),
+        ("MICROSOFT_APP_TENANT_ID", "t"),
+    ):
+        monkeypatch.setenv(name, value)
+    code, _, err = cli("pulse", "create", "--question", "enps", "--audience", "general")
+    assert code == 1
+    assert "'general' is not an audience; use e.g. teams:19:" in err and "slack:" not in err
+
+
 def test_a_daily_pulse_open_three_days_is_created_with_a_note_that_its_runs_overlap(cli: Cli) -> None:
     daily = (*ENPS_TO_C123, "--every", "0 9 * * *")
     code, out, err = cli(*daily, "--tz", "Europe/Berlin")

@@ -8,7 +8,7 @@ import sys
 
 from bot.core.row_ids import row_id_argument
 from bot.core.services import CoreServices
-from bot.core.targets import parse_target, unusual_target
+from bot.core.targets import audience_example, parse_target, unusual_target
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.export import comments_csv, results_csv
 from bot.features.pulse.questions import LIBRARY, PULSE_KINDS
@@ -98,6 +98,7 @@ async def _create(args: argparse.Namespace, runtime: CoreServices) -> int:
             skip_weekends=args.skip_weekends,
             recipient_local_time=args.recipient_local_time,
             now=runtime.clock.now(),
+            audience_example=audience_example(runtime.platforms.names()),
         )
     except PulseInputError as exc:
         return _fail(str(exc))
