@@ -2,7 +2,8 @@
 resumed send first reads the conversation's recent history for a message with that key.
 
 Slack's wire format: chat.postMessage takes `metadata: {event_type, event_payload}`; conversations.history
-returns it on each message with `include_all_metadata=true`, newest first, from `oldest` (a Slack ts).
+returns it on each message with `include_all_metadata=true`, newest first, from `oldest` (a Slack ts); a thread's
+replies are not in the history but in conversations.replies (`ts` of the thread's first message), oldest first.
 """
 
 from __future__ import annotations
@@ -31,24 +32,21 @@ def delivery_metadata(key: str) -> dict[str, Any]:
 async def find_delivered(
     call: Call, conversation: ConversationRef, key: str, since: datetime
 ) -> SentMessage | None:
-    """The message posted with `key` in the conversation since `since`, or None when there is none.
+    """The message posted with `key` in the conversation (or its thread) since `since`, or None when there is none.
 
-    Replies in a thread are not in conversations.history: a threaded send is never found (posted again).
     Slack's errors propagate (RetryableSendError / PermanentSendError from the client).
     """
-    if conversation.thread:
-        return None
     channel = await _history_channel(call, conversation)
-    answer = await call(
-        conversation.workspace,
-        "conversations.history",
-        params={
-            "channel": channel,
-            "oldest": f"{(since - CLOCK_SKEW).timestamp():.6f}",
-            "limit": PAGE,
-            "include_all_metadata": "true",
-        },
-    )
+    params = {
+        "channel": channel,
+        "oldest": f"{(since - CLOCK_SKEW).timestamp():.6f}",
+        "limit": PAGE,
+        "include_all_metadata": "true",
+    }
+    if conversation.thread:
+        params["ts"] = conversation.thread
+    method = "conversations.replies" if conversation.thread else "conversations.history"
+    answer = await call(conversation.workspace, method, params=params)
     for message in answer.get("messages") or []:
         metadata = message.get("metadata") or {}
         if (

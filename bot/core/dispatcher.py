@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.adapter import ChatAdapter, InboundEventT
 from bot.core.dedupe import EventKeys
@@ -182,28 +183,49 @@ class Dispatcher:
         """Handle an event `claim` returned True for (a failure gives its key back, for the platform's retry)."""
         await self._handle_timed(event, adapter, stored=False)
 
-    async def handle_stored(self, event: InboundEventT, adapter: ChatAdapter, key: str | None = None) -> None:
+    async def handle_stored(
+        self,
+        event: InboundEventT,
+        adapter: ChatAdapter,
+        key: str | None = None,
+        *,
+        resumed_since: datetime | None = None,
+    ) -> None:
         """Handle an event leased from the inbound queue, acknowledged long ago: the platform will not retry it.
 
         `key` is the one it was stored under (an event stored by an earlier version keeps its own). NotYetHandled
         when it failed before any feature ran: its key and stored copy are kept, for the caller to lease it
-        again later. A feature's failure is not tried again (it may have replied, or written).
+        again later. A feature's failure is not tried again (it may have replied, or written). `resumed_since`:
+        an earlier process stopped handling it midway (Turn looks for each reply it already sent).
         """
-        await self._handle_timed(event, adapter, stored=True, key=key)
+        await self._handle_timed(event, adapter, stored=True, key=key, resumed_since=resumed_since)
 
     async def _handle_timed(
-        self, event: InboundEventT, adapter: ChatAdapter, *, stored: bool, key: str | None = None
+        self,
+        event: InboundEventT,
+        adapter: ChatAdapter,
+        *,
+        stored: bool,
+        key: str | None = None,
+        resumed_since: datetime | None = None,
     ) -> None:
         key = key or self.event_key(adapter.platform, event.event_id)
         with log_fields(event=key[:12], platform=adapter.platform):
             started = time.perf_counter()
-            await self._handle(key, event, adapter, stored)
+            await self._handle(key, event, adapter, stored, resumed_since)
             duration_ms = round((time.perf_counter() - started) * 1000, 1)
             log.debug("%s event handled", event.kind, extra={"duration_ms": duration_ms})
 
-    async def _handle(self, key: str, event: InboundEventT, adapter: ChatAdapter, stored: bool) -> None:
+    async def _handle(
+        self,
+        key: str,
+        event: InboundEventT,
+        adapter: ChatAdapter,
+        stored: bool,
+        resumed_since: datetime | None = None,
+    ) -> None:
         dedupe = self._runtime.dedupe
-        turn = Turn(event=event, adapter=adapter, runtime=self._runtime)
+        turn = Turn(event=event, adapter=adapter, runtime=self._runtime, resumed_since=resumed_since)
         deadline = asyncio.timeout(HANDLING_SECONDS)
         try:
             async with deadline:

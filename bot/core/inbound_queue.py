@@ -56,6 +56,9 @@ class StoredEvent:
     platform: str
     event: InboundEvent
     tries: int = 0
+    # When it was acknowledged, if a process that leased it before stopped without finishing it (killed, or its
+    # lease lapsed): its replies may have gone out already, so each is looked for before it is sent again.
+    resumed_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -183,21 +186,31 @@ class InboundQueue:
         now = self._clock.now()
         until = now + self._lease
         dead = [name for name in abandoned_by if name != owner]
-        oldest_free = (
-            select(col(InboundEventKey.key))
-            .where(_free(now, dead))
-            .order_by(col(InboundEventKey.claimed_at))
-            .limit(limit)
-        )
         if self._database.is_sqlite:
+            oldest_free = (
+                select(col(InboundEventKey.key))
+                .where(_free(now, dead))
+                .order_by(col(InboundEventKey.claimed_at))
+                .limit(limit)
+            )
             rows = await self._lease_on_sqlite(oldest_free, owner, until, now, dead)
         else:
             # One statement (PostgreSQL locks rows, not the database); racing processes take different rows.
+            # The rows are read in a subquery so that who held each before (RETURNING gives the new holder) comes
+            # back too.
+            before = (
+                select(TABLE.c.key.label("taken"), TABLE.c.leased_by.label("held_by"))
+                .where(_free(now, dead))
+                .order_by(TABLE.c.claimed_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+                .subquery()
+            )
             statement = (
                 update(TABLE)
-                .where(TABLE.c.key.in_(oldest_free.with_for_update(skip_locked=True)))
+                .where(TABLE.c.key == before.c.taken)
                 .values(leased_by=owner, leased_until=until)
-                .returning(*_LEASED_COLUMNS)
+                .returning(*_LEASED_COLUMNS[:-1], before.c.held_by)
             )
             async with self._database.one_statement_transactions() as conn:
                 rows = list((await conn.execute(statement)).all())
@@ -208,7 +221,12 @@ class InboundQueue:
             try:
                 leased.append(
                     StoredEvent(
-                        row.key, row.platform or "", self._event(row.key, row.payload or ""), row.tries
+                        row.key,
+                        row.platform or "",
+                        self._event(row.key, row.payload or ""),
+                        row.tries,
+                        # Leases given back (done, released, deferred) name nobody: one still named is unfinished.
+                        resumed_since=row.claimed_at if row.held_by is not None else None,
                     )
                 )
             except (EventUnreadable, ValidationError):
@@ -323,9 +341,16 @@ class InboundQueue:
         return EVENT_JSON.validate_json(self._seal.open(key, payload))
 
 
-# What a lease reads of each row: key, platform, payload, claimed_at, tries.
-_LeasedRow = Row[Any, Any, Any, Any, Any]
-_LEASED_COLUMNS = (TABLE.c.key, TABLE.c.platform, TABLE.c.payload, TABLE.c.claimed_at, TABLE.c.tries)
+# What a lease reads of each row: key, platform, payload, claimed_at, tries, and who held it before.
+_LeasedRow = Row[Any, Any, Any, Any, Any, Any]
+_LEASED_COLUMNS = (
+    TABLE.c.key,
+    TABLE.c.platform,
+    TABLE.c.payload,
+    TABLE.c.claimed_at,
+    TABLE.c.tries,
+    TABLE.c.leased_by.label("held_by"),
+)
 
 
 def _chunks(keys: Sequence[str]) -> list[list[str]]:

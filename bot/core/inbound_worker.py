@@ -196,7 +196,9 @@ class InboundWorker:
             # Taken before the first await, so places follow the order the events were leased in (oldest
             # first); left before a failed event's retry is written, so the conversation's next may reply.
             with self._runtime.reply_lanes.place(getattr(stored.event, "conversation", None)):
-                await self._runtime.dispatcher.handle_stored(stored.event, adapter, stored.key)
+                await self._runtime.dispatcher.handle_stored(
+                    stored.event, adapter, stored.key, resumed_since=stored.resumed_since
+                )
         except NotYetHandled as failure:
             await self._try_again_later(stored, failure)
         except Exception:

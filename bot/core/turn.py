@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from bot.core.adapter import ChatAdapter, InboundEventT
+from bot.core.adapter import ChatAdapter, DeliveryLookup, InboundEventT
 from bot.core.errors import RetryableSendError
 from bot.core.services import CoreServices
 from bot.core.types import (
@@ -21,6 +22,8 @@ from bot.core.types import (
     UserRef,
 )
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class Turn:
@@ -31,6 +34,8 @@ class Turn:
     runtime: CoreServices
     args: str = ""  # the text after the command word
     replies: list[SentMessage] = field(default_factory=list)
+    # Set when an earlier process stopped handling this event midway: it may have sent some replies already.
+    resumed_since: datetime | None = None
 
     @property
     def user(self) -> UserRef:
@@ -86,7 +91,7 @@ class Turn:
         target = self.reply_target()
         try:
             async with self.runtime.reply_lanes.turn(target):
-                sent = await self.adapter.send(target, message)
+                sent = await self._send(target, message)
         except RetryableSendError as exc:
             if message.ephemeral_to is not None:
                 # Meant for one person, now: its handler decides (e.g. gives back a claim for the retry).
@@ -99,12 +104,33 @@ class Turn:
         self.replies.append(sent)
         return sent
 
+    def _reply_key(self) -> str:
+        """This reply's key: the event and the reply's number in it, the same each time the event is handled."""
+        number = f"{self.adapter.platform}:{self.event.event_id}:{len(self.replies)}"
+        return hashlib.sha256(number.encode()).hexdigest()
+
+    async def _send(self, target: ConversationRef, message: OutboundMessage) -> SentMessage:
+        """Send a reply tagged with its key; an event resumed after a crash first looks for it (exactly once
+        where the platform's history can tell, at least once where it cannot)."""
+        if message.ephemeral_to is not None:  # seen by one person, in no history: sent again
+            return await self.adapter.send(target, message)
+        key = f"reply:{self._reply_key()}"
+        if self.resumed_since is not None and isinstance(self.adapter, DeliveryLookup):
+            try:
+                found = await self.adapter.find_delivered(target, key, self.resumed_since)
+            except Exception as exc:  # unknown whether it went out: sending again keeps it at least once
+                log.warning("could not look up a resumed event's reply (%r); sending it", exc)
+                found = None
+            if found is not None:
+                return found
+        return await self.adapter.send(target, message.model_copy(update={"delivery_key": key}))
+
     async def _queue_reply(
         self, target: ConversationRef, message: OutboundMessage, retry_after: float | None
     ) -> SentMessage:
         runtime = self.runtime
         # Keyed by event and reply number: a redelivered event does not queue the same reply twice.
-        key = hashlib.sha256(f"{self.adapter.platform}:{self.event.event_id}:{len(self.replies)}".encode())
+        key = self._reply_key()
         not_before = runtime.clock.now() + timedelta(seconds=retry_after or 0)
         async with runtime.database.session() as session:
             await runtime.outbox.enqueue(
@@ -112,7 +138,7 @@ class Turn:
                 message,
                 conversation=target,
                 purpose="reply",
-                idempotency_key=f"reply:{key.hexdigest()}",
+                idempotency_key=f"reply:{key}",
                 not_before=not_before,
             )
         return SentMessage(conversation=target, message_id="")
@@ -125,7 +151,7 @@ class Turn:
             message = message.model_copy(update={"ephemeral_to": self.user})
             return await self.reply(message)
         direct = await self.runtime.directory.direct_conversation(self.adapter, self.user)
-        sent = await self.adapter.send(direct, message)
+        sent = await self._send(direct, message)
         self.replies.append(sent)
         return sent
 
@@ -154,7 +180,7 @@ class Turn:
         conversation = event.conversation
         thread = conversation.thread or event.message_id
         target = conversation.in_thread(thread) if self.adapter.capabilities.threads else conversation
-        sent = await self.adapter.send(target, message)
+        sent = await self._send(target, message)
         self.replies.append(sent)
         return thread
 

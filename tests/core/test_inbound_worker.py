@@ -43,7 +43,9 @@ class GatedDispatcher:
         self.started: list[str] = []
         self._gates: dict[str, asyncio.Event] = {}
 
-    async def handle_stored(self, event: InboundEvent, _adapter: object, _key: str | None = None) -> None:
+    async def handle_stored(
+        self, event: InboundEvent, _adapter: object, _key: str | None = None, **_resumed: object
+    ) -> None:
         self.started.append(event.event_id)
         await self._gates.setdefault(event.event_id, asyncio.Event()).wait()
 

@@ -13,13 +13,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from bot.db.database import Database
 from bot.db.inbound_file import inbound_database
 from bot.db.models import InboundEventKey
 from tests.slack.conftest import ROOT, process_env, running_serve
-from tests.slack.payloads import app_mention, event_body
+from tests.slack.payloads import app_mention, direct_message, event_body
 from tests.support.fake_slack import FakeSlack
 
 
@@ -105,3 +106,32 @@ async def test_an_event_stored_before_its_processes_died_is_answered_once_by_ano
         await wait_until_answered(database_url)
         await fake_slack.wait_for("chat.postMessage")
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize(
+    ("event", "channel", "lookup"),
+    [
+        (direct_message("whoami"), "D0001", "conversations.history"),
+        # In a channel the answer goes in a thread, which Slack lists apart from the channel's history.
+        (app_mention("<@UBOT> whoami"), "C0001", "conversations.replies"),
+    ],
+)
+async def test_a_reply_slack_took_before_the_answering_process_died_is_not_posted_again(
+    database_url: str, fake_slack: FakeSlack, event: dict[str, object], channel: str, lookup: str
+) -> None:
+    fake_slack.hold_answers_after("chat.postMessage", 0)  # the reply lands; Slack's answer to it is held
+    async with running_serve(database_url, fake_slack) as serve:
+        status, _ = await serve.post(event_body(event, "EvKILLEDMIDREPLY"))
+        assert status == 200
+        for _ in range(300):
+            if fake_slack.held:
+                break
+            await asyncio.sleep(0.05)
+        [answering] = children_of(serve.process.pid)
+        os.kill(answering, signal.SIGKILL)  # killed between Slack taking the reply and the event marked done
+        fake_slack.release_held()
+        # serve starts another answering process, which takes the dead one's event over and handles it again.
+        await wait_until_answered(database_url)
+    replies = [m["text"] for m in fake_slack.history[channel]]
+    assert len(replies) == 1, replies
+    assert fake_slack.calls_to(lookup), "the resumed event looked for its reply first"

@@ -301,19 +301,24 @@ class FakeSlack:
             metadata = json.loads(metadata)
         if metadata:
             message["metadata"] = metadata
+        if body.get("thread_ts"):
+            message["thread_ts"] = str(body["thread_ts"])
         self.history.setdefault(channel, []).append(message)
         return message
 
-    def _history(self, channel: str, body: Json) -> Json:
+    def _history(self, channel: str, body: Json, thread: str | None = None) -> Json:
+        """conversations.history (newest first, without thread replies) or, given `thread`,
+        conversations.replies (that thread's first message and its replies, oldest first)."""
         oldest = float(body.get("oldest") or 0)
         inclusive = str(body.get("inclusive", "")).lower() in ("true", "1")
         limit = int(body.get("limit") or 100)
         with_metadata = str(body.get("include_all_metadata", "")).lower() in ("true", "1")
-        found = [
-            m
-            for m in reversed(self.history.get(channel, []))
-            if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)
-        ]
+        posted = self.history.get(channel, [])
+        if thread is None:
+            listed = [m for m in reversed(posted) if m.get("thread_ts") in (None, m["ts"])]
+        else:
+            listed = [m for m in posted if thread in (m["ts"], m.get("thread_ts"))]
+        found = [m for m in listed if float(m["ts"]) > oldest or (inclusive and float(m["ts"]) == oldest)]
         page = [
             m if with_metadata else {k: v for k, v in m.items() if k != "metadata"} for m in found[:limit]
         ]
@@ -344,6 +349,8 @@ class FakeSlack:
             return {"ok": True, "channel": real, "ts": message["ts"], "message": message}
         if method == "conversations.history":
             return self._history(channel, body)
+        if method == "conversations.replies":
+            return self._history(channel, body, thread=str(body.get("ts") or ""))
         if method == "conversations.open":
             users = str(body.get("users") or "")
             if not users or "," in users:
