@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.views import latest_results
-from tests.pulse.conftest import PEOPLE, PulseWorld
+from tests.pulse.conftest import PEOPLE, PulseWorld, slack_user
 
 
 async def _hidden(world: PulseWorld, pulse_id: int) -> bool:
@@ -49,3 +49,39 @@ async def test_one_channel_asked_twice_at_once_hides_the_run_one_more_person_ans
     assert not await _hidden(world, first)
     await world.tap(PEOPLE[5], "no", world.tokens(PEOPLE[5])[1])
     assert await _hidden(world, second)
+
+
+async def test_three_results_each_far_from_the_others_do_not_add_up_to_one_persons_answer(
+    world: PulseWorld,
+) -> None:
+    # P and Q are three people each, x one more: P+Q+x less P less Q is x's answer, though any two of the three
+    # results differ by four people or more.
+    members = {"CP": PEOPLE[:3], "CQ": PEOPLE[3:6], "CX": PEOPLE[6:7]}
+    for channel, people in members.items():
+        world.add_members(channel, [slack_user(p) for p in people])
+    scores = dict(zip(PEOPLE[:7], ["10", "9", "3", "10", "8", "2", "0"], strict=True))
+
+    async def asked(*channels: str) -> int:
+        pulse_id = await world.create(audience=[f"slack:{c}" for c in channels], threshold=3)
+        await world.settle()
+        for person in (p for channel in channels for p in members[channel]):
+            await world.tap(person, scores[person])
+        return pulse_id
+
+    assert not await _hidden(world, await asked("CP"))
+    assert not await _hidden(world, await asked("CQ"))
+    assert await _hidden(world, await asked("CP", "CQ", "CX"))
+
+
+async def test_a_run_closed_late_is_judged_after_the_run_shown_before_it(world: PulseWorld) -> None:
+    # The first pulse was due to close after a minute, but no worker closed it: the second, to the same people
+    # but one, is closed and shown first; the first, closed afterwards, must not show its one extra answer.
+    everyone = await world.create(audience=[f"slack:{p}" for p in PEOPLE[:6]], closes_after="1m")
+    all_but_one = await world.create(audience=[f"slack:{p}" for p in PEOPLE[:5]])
+    await world.settle()
+    for person, score in zip(PEOPLE[:6], ["10", "9", "8", "7", "3", "0"], strict=True):
+        await world.tap(person, score, world.tokens(person)[0])
+        if person != PEOPLE[5]:
+            await world.tap(person, score, world.tokens(person)[1])
+    assert not await _hidden(world, all_but_one)
+    assert await _hidden(world, everyone)

@@ -14,7 +14,7 @@ from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.runs import open_run
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
 from bot.features.pulse.views import latest_results
-from tests.pulse.conftest import PEOPLE, PulseWorld
+from tests.pulse.conftest import PEOPLE, PulseWorld, slack_user
 
 
 async def _results(world: PulseWorld, pulse_id: int) -> dict[str, object]:
@@ -224,6 +224,29 @@ async def test_comment_after_a_score_is_kept_apart_and_shown_only_from_ten_answe
     post = next(m for c, m in world.slack.sent if c.channel == "CRES")
     assert "More focus time" not in post.text and "More focus time" not in str(post.blocks)
     assert (await _results(world, pulse_id))["responses"] == 6
+
+
+async def test_a_comment_shows_only_when_ten_people_commented_not_ten_answered(world: PulseWorld) -> None:
+    ten = [f"U{n}" for n in range(11, 21)]
+    world.add_members("CTEN", [slack_user(p) for p in ten])
+
+    async def closed_with_comments_from(commenters: list[str]) -> list[str]:
+        pulse_id = await world.create(audience=["slack:CTEN"])
+        await world.settle()
+        for person in ten:
+            await world.tap(person, "8")
+            if person in commenters:
+                await world.act(person, render.ADD_COMMENT_ACTION, world.tokens(person)[-1])
+                await world.act(person, world.slack.forms[-1].callback_id, comment=f"idea from {person}")
+        world.clock.advance(timedelta(minutes=5))
+        assert await close_pulse(world.runtime, pulse_id) == 1
+        found = await latest_results(world.runtime, pulse_id)
+        assert found is not None and found[1] is not None
+        return found[1].comments
+
+    # Ten answered, one commented: the invitations tell who commented, so that comment would be theirs.
+    assert await closed_with_comments_from(ten[:1]) == []
+    assert len(await closed_with_comments_from(ten)) == 10
 
 
 async def test_recurring_pulse_runs_at_nine_berlin_time_on_both_sides_of_the_change(

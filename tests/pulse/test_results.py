@@ -198,11 +198,17 @@ def test_a_stored_low_threshold_is_raised_to_three() -> None:
     assert pulse_results("p", "enps", 5, [9, 9], threshold=1)["hidden"] is True
 
 
-def test_comments_need_ten_responses() -> None:
-    comments = ["zebra crossing", None, " ", "Apples"] + ["ok"] * 5
-    assert visible_comments(comments, responses=9) == []
-    assert visible_comments(comments, responses=10) == [
+def test_comments_need_ten_responses_and_ten_people_who_commented() -> None:
+    seven = ["zebra crossing", None, " ", "Apples"] + ["ok"] * 5
+    assert visible_comments(seven, responses=9) == []
+    # Ten answered but only seven commented: whoever knows who commented would narrow each to one of seven.
+    assert visible_comments(seven, responses=10) == []
+    ten = [*seven, "fine", "good", "meh"]
+    assert visible_comments(ten, responses=10) == [
         "Apples",
+        "fine",
+        "good",
+        "meh",
         "ok",
         "ok",
         "ok",

@@ -82,7 +82,9 @@ async def close_run(runtime: CoreServices, session: AsyncSession, run_id: int) -
     assert pulse is not None and run.id is not None and pulse.id is not None
     now = runtime.clock.now()
     run.status = "closed"
-    run.closes_at = min(run.closes_at, now)
+    # When it closed, early or late: a run whose close came late (no worker running) is judged after the runs
+    # closed before it, whose results were shown first (overlap.py compares each with those before it).
+    run.closes_at = now
     mixed = await mix_ballots(runtime, session, pulse, run.id)
     if not pulse.cron and pulse.status == "scheduled":
         pulse.status = "closed"

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.features.pulse.results import PulseResults, effective_threshold
-from bot.features.pulse.suppression import PublishedCut
+from bot.features.pulse.suppression import PublishedCut, audit_audiences
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
 
 WINDOW: Final = timedelta(days=365)
@@ -89,13 +89,29 @@ class History:
             return min((size for size in sizes if 1 <= size <= limit), default=None)
 
         total: str | None = None
-        people = differing(audiences.get(WHOLE_RUN, Asked())) if cut.total_visible else None
+        whole = audiences.get(WHOLE_RUN, Asked())
+        people = differing(whole) if cut.total_visible else None
         if people is not None:
             total = (
                 f"Hidden: an earlier result of this question covers an audience that differs from this one by "
                 f"{people} {'person' if people == 1 else 'people'}, so comparing the two would expose them."
             )
         segments = any(differing(audiences[name]) is not None for name in cut.visible if name in audiences)
+        # Beyond pairs: several earlier results added and subtracted with this one (P, Q, then P+Q+x gives x).
+        before = [asked.invited for asked in earlier]
+        shown = [
+            audiences[name].invited for name in sorted(cut.visible) if name in audiences and not segments
+        ]
+        if total is None and cut.total_visible and not _safe([*before, whole.invited, *shown], limit + 1):
+            if shown and _safe([*before, whole.invited], limit + 1):
+                segments = True
+            else:
+                total = (
+                    "Hidden: added to and subtracted from earlier results of this question, it would single "
+                    f"out fewer than {limit + 1} people's answers."
+                )
+        elif total is None and shown and not _safe([*before, *shown], limit + 1):
+            segments = True
         return Overlap(total=total, segments=segments)
 
     async def view(self, pulse: Pulse, run: PulseRun) -> ShownRun:
@@ -140,6 +156,11 @@ class History:
             for other_pulse, other_run in rows
             if (other_run.closes_at, other_run.id or 0) < (run.closes_at, run.id or 0)
         ]
+
+
+def _safe(audiences: list[Audience], threshold: int) -> bool:
+    """Whether no sum and difference of results over these audiences isolates fewer than `threshold` people."""
+    return audit_audiences(audiences, threshold) == "safe"
 
 
 async def _audiences(session: AsyncSession, run_id: int) -> dict[str, Asked]:

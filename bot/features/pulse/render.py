@@ -57,7 +57,7 @@ def rules(threshold: int, kind: PulseKind | None = None) -> str:
         return f"Answers appear when the pulse closes, if at least {comments} people answered."
     return (
         f"Results appear when the pulse closes, if at least {threshold} people answered; "
-        f"comments if at least {comments} did."
+        f"comments if at least {comments} people commented."
     )
 
 

@@ -156,10 +156,16 @@ def comments_visible(responses: int, threshold: int | None = DEFAULT_THRESHOLD) 
 def visible_comments(
     comments: Iterable[str | None], responses: int, threshold: int | None = DEFAULT_THRESHOLD
 ) -> list[str]:
-    """The non-empty comments to show, sorted so their order says nothing about when they were written."""
-    if not comments_visible(responses, threshold):
+    """The non-empty comments to show, sorted so their order says nothing about when they were written.
+
+    They show only when at least as many people *commented* as the comment threshold asks: who commented is
+    known to whoever reads the invitations while the run is open (each comment flips its author's flag), so
+    one comment among ten answers would be one of the few who commented, not one of ten.
+    """
+    written = sorted(comment.strip() for comment in comments if comment and comment.strip())
+    if not comments_visible(responses, threshold) or not comments_visible(len(written), threshold):
         return []
-    return sorted(comment.strip() for comment in comments if comment and comment.strip())
+    return written
 
 
 def enps_results(

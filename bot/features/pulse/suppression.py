@@ -253,6 +253,27 @@ def cut_results(
     return CutResults(total=total, segments=per_segment, published=decision.as_published(tallies))
 
 
+def audit_audiences(
+    audiences: Sequence[frozenset[str]], threshold: int | None = DEFAULT_THRESHOLD
+) -> Verdict:
+    """Whether adding and subtracting results over these audiences (sets of people, each result a sum of their
+    answers) can isolate fewer than `threshold` people: the three results P, Q and P+Q+x give x's answer,
+    though every two of them differ by many. "unknown" when the audit ran out of budget (then treat as unsafe).
+    """
+    people = sorted(set().union(*audiences)) if audiences else []
+    # People in exactly the same audiences are one atom: no sum tells them apart.
+    atoms: dict[tuple[int, ...], int] = {}
+    for person in people:
+        pattern = tuple(int(person in audience) for audience in audiences)
+        atoms[pattern] = atoms.get(pattern, 0) + 1
+    patterns = list(atoms)
+    order = [
+        _Atom(str(index), earlier=False, ballots=atoms[pattern]) for index, pattern in enumerate(patterns)
+    ]
+    rows = [[pattern[row] for pattern in patterns] for row in range(len(audiences))]
+    return _audit(rows, order, effective_threshold(threshold))
+
+
 def suppress_cells(
     atoms: Mapping[str, int],
     cells: Mapping[str, frozenset[str]],
