@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 from typing import Any
 
 MAX_DEPTH = 64
@@ -32,6 +33,14 @@ def bounded_int(digits: str) -> int:
     return int(digits)
 
 
+def finite_float(text: str) -> float:
+    """`parse_float` for the json module: a number that fits a float (1e400 would be Infinity, no JSON value)."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise UnsafeJson(f"the number {text[:20]} is too large")
+    return value
+
+
 def _no_constant(name: str) -> Any:
     # NaN and Infinity are Python's extension, not JSON; nothing we receive sends them.
     raise UnsafeJson(f"{name} is not a JSON value")
@@ -43,7 +52,7 @@ def decoder() -> json.JSONDecoder:
 
     One for the process: it keeps no state between documents, and making one costs a third of parsing an event.
     """
-    return json.JSONDecoder(parse_int=bounded_int, parse_constant=_no_constant)
+    return json.JSONDecoder(parse_int=bounded_int, parse_float=finite_float, parse_constant=_no_constant)
 
 
 def _opened_at_most(text: str, limit: int) -> bool:

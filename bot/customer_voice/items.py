@@ -20,6 +20,8 @@ MAX_TEXT_LENGTH = 20_000
 MAX_TAGS = 50
 # A time ahead of the clock by more than this is no time feedback was received (clocks differ by less).
 MOST_AHEAD = timedelta(days=1)
+# Nothing was received before this: an older time is an empty date written as a "zero time" (0001-01-01).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 _KNOWN_FIELDS = frozenset(
     {"id", "source", "received_at", "scale", "score", "text", "customer", "product", "tags"}
 )
@@ -81,6 +83,11 @@ def parse_item(obj: object, now: datetime | None = None, *, from_plain_json: boo
     received_at = parse_received_at(obj["received_at"]) if obj.get("received_at") is not None else now
     if received_at > now + MOST_AHEAD:
         raise InvalidFeedback(f"received_at {received_at.isoformat()} is in the future")
+    if received_at < EARLIEST:
+        raise InvalidFeedback(
+            f"received_at {received_at.isoformat()} is before 1970 (an empty date?); leave it out to use the "
+            "time it arrives"
+        )
     name, email, account, customer_extra = _customer(obj.get("customer"))
     metadata: dict[str, Any] = {k: v for k, v in obj.items() if k not in _KNOWN_FIELDS}
     if customer_extra:

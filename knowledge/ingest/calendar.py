@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from knowledge.ingest.csv import Row
 from knowledge.ingest.errors import UnreadableFile
@@ -75,9 +76,13 @@ def campaigns_from_ics(data: bytes, path: Path) -> list[Campaign]:
     from icalendar import Calendar
 
     try:
-        calendar = Calendar.from_ical(data)
-    except (ValueError, IndexError, KeyError) as exc:
+        # icalendar reads a property's value only when asked for it: a broken DTSTART fails in the walk.
+        return _campaigns(Calendar.from_ical(data))
+    except (ValueError, IndexError, KeyError, OverflowError) as exc:
         raise UnreadableFile(path, f"not a valid iCalendar file ({exc.__class__.__name__})") from exc
+
+
+def _campaigns(calendar: Any) -> list[Campaign]:
     campaigns: list[Campaign] = []
     for event in calendar.walk("VEVENT"):
         name = str(event.get("SUMMARY", "")).strip()

@@ -33,15 +33,18 @@ def parse_date(value: Any) -> date | None:
     return None
 
 
+# A review period longer than a century is no review period (and would not fit a date or a database integer).
+MOST_DAYS = 36_500
+
+
 def parse_days(value: Any) -> int | None:
-    """A positive whole number of days, or None."""
+    """A positive whole number of days up to MOST_DAYS, or None."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
+        value = int(value.strip())
     if isinstance(value, int):
-        return value if value > 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
-        days = int(value.strip())
-        return days if days > 0 else None
+        return value if 0 < value <= MOST_DAYS else None
     return None
 
 

@@ -8,6 +8,7 @@ from sqlmodel import col
 
 from bot.core.types import ActionEvent, Buttons, HomeOpened
 from bot.db.models import ScheduledJob
+from bot.features.answers import texts
 from bot.features.answers.experts import DIGEST_JOB, EXPERTS_PLACE
 from bot.features.answers.tables import Question
 from bot.runtime import Runtime
@@ -170,6 +171,30 @@ async def test_a_second_vote_by_the_same_person_is_not_counted(answers_runtime: 
     [question] = await _questions(runtime)
     assert question.helpful == 1
     assert "already rated" in adapter.sent[-1][1].text
+
+
+async def test_a_forged_vote_for_a_question_no_row_could_be_gets_a_reply_not_a_failure(
+    answers_runtime: Runtime,
+) -> None:
+    adapter = RecordingAdapter("slack")
+    plug(answers_runtime, adapter)
+    asker = slack_user("UASK", "Ada")
+    await dispatch(
+        answers_runtime, slack_message("E1", asker, "how do I connect my bank?", direct=True), adapter
+    )
+    [(conversation, answer)] = adapter.sent
+    helpful = next(b for block in answer.blocks if isinstance(block, Buttons) for b in block.buttons)
+    for forged in ("99999999999999999999999", "-1", "abc"):
+        press = ActionEvent(
+            event_id=f"F{forged}",
+            conversation=conversation,
+            user=asker,
+            action_id=helpful.action_id,
+            value=forged,
+            message_id="m1",
+        )
+        await dispatch(answers_runtime, press, adapter)
+        assert adapter.sent[-1][1].text == texts.UNKNOWN_QUESTION
 
 
 async def test_not_helpful_vote_sends_the_question_to_the_experts(answers_runtime: Runtime) -> None:

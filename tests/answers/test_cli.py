@@ -57,6 +57,26 @@ def test_ingest_reports_added_unchanged_updated_removed_and_failed_files(
     assert pruned["updated"] == ["guide.md"] and pruned["removed"] == ["faq.csv"]
 
 
+def test_a_file_that_breaks_its_parser_late_fails_alone_and_the_folder_is_read_on(
+    database_url: str, tmp_path: Path
+) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("# A\n\nExports are CSV files.\n")
+    # The iCalendar parser reads DTSTART only when asked for it, after the file opened fine.
+    (docs / "m.ics").write_text(
+        "BEGIN:VCALENDAR\nBEGIN:VEVENT\nSUMMARY:X\nDTSTART:99999999T000000Z\nEND:VEVENT\nEND:VCALENDAR\n"
+    )
+    (docs / "n.md").write_text("---\nreview_days: 99999999999999999999\n---\n# N\n\nInvoices are PDFs.\n")
+    (docs / "z.md").write_text("# Z\n\nReports are emailed on Mondays.\n")
+    result = clueline(database_url, "knowledge", "ingest", str(docs), "--json")
+    assert "Traceback" not in result.stderr, result.stderr
+    report = json.loads(result.stdout)
+    assert report["added"] == ["a.md", "n.md", "z.md"]
+    [failed] = report["failed"]
+    assert Path(failed["path"]).name == "m.ics" and "not a valid iCalendar file" in failed["reason"]
+
+
 def test_ingest_in_plain_text_prints_counts_and_names_skipped_files(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -94,6 +94,26 @@ async def test_a_score_outside_its_scale_is_refused_with_the_allowed_range(
     assert "0-10" in str(answer["error"]) and answer["line"] == 1
 
 
+async def test_a_zero_time_beside_good_items_is_a_400_naming_its_line_not_a_503(client: Client) -> None:
+    # An exporter's empty date ("zero time") on an angry item from an account: its risk window went before
+    # year 1, and the whole batch was answered 503 forever.
+    zero = {
+        **ITEM,
+        "id": "z",
+        "score": 0,
+        "received_at": "0001-01-01T00:00:00Z",
+        "text": "Broken, cancelling",
+    }
+    body = "\n".join(json.dumps(item) for item in ({**ITEM, "id": "ok-1"}, zero, {**ITEM, "id": "ok-2"}))
+    status, answer = await _post(client, body.encode(), content_type="application/x-ndjson")
+    assert status == 400 and answer["line"] == 2
+    assert "before 1970 (an empty date?)" in str(answer["error"])
+    assert await rows(_runtime(client)) == []
+    big = json.dumps({**ITEM, "id": "big", "extra": 1.5}).replace("1.5", "1e400")  # a float past Infinity
+    status, answer = await _post(client, big.encode())
+    assert status == 400 and "too large" in str(answer["error"])
+
+
 async def test_unknown_fields_are_kept_as_metadata(client: Client) -> None:
     body = json.dumps({**ITEM, "channel": "in-app", "plan": {"tier": "pro"}}).encode()
     assert (await _post(client, body))[0] == 202

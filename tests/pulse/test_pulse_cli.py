@@ -159,6 +159,7 @@ def test_close_closes_and_unknown_pulse_fails_with_a_reason(cli: Cli) -> None:
         (["--every", "0 9 * * MON", "--tz", "Mars/Olympus"], "Europe/Berlin"),
         (["--closes-after", "three days"], "3d"),
         (["--threshold", "2"], "at least 3"),
+        (["--threshold", "99999999999999999999999"], "at most 1,000,000"),
         (["--at", "tomorrow"], "2026-12-01T09:00:00+01:00"),
     ],
 )

@@ -7,6 +7,7 @@ import logging
 from bot.core.asking import asks_anything
 from bot.core.dispatcher import Dispatcher
 from bot.core.markdown import escape, mention
+from bot.core.row_ids import row_id
 from bot.core.services import CoreServices
 from bot.core.small_talk import small_talk
 from bot.core.targets import TargetError, target_of
@@ -127,10 +128,9 @@ class AnswersChat:
         event = turn.event
         if not isinstance(event, ActionEvent):
             return
-        try:
-            item_id = int(event.value)
-        except ValueError:
-            log.info("ignoring %s with a malformed value", event.action_id)
+        item_id = row_id(event.value)
+        if item_id is None:  # not a number any stored question could have: a forged or mangled button
+            await turn.reply_privately(texts.UNKNOWN_QUESTION)
             return
         if event.action_id == texts.SAVE_ACTION:
             await self._save(turn, item_id)

@@ -20,6 +20,8 @@ EnpsGroup = Literal["promoter", "passive", "detractor"]
 
 DEFAULT_THRESHOLD: Final = 5
 MIN_THRESHOLD: Final = 3
+# No audience is larger (and a larger number would not fit the database's integer).
+MAX_THRESHOLD: Final = 1_000_000
 COMMENT_THRESHOLD: Final = 10
 
 
@@ -108,6 +110,10 @@ def validate_threshold(threshold: int | None) -> int:
         raise ThresholdError(
             f"The threshold must be at least {MIN_THRESHOLD} (default {DEFAULT_THRESHOLD}) "
             "to keep answers anonymous."
+        )
+    if threshold > MAX_THRESHOLD:
+        raise ThresholdError(
+            f"The threshold must be at most {MAX_THRESHOLD:,} (default {DEFAULT_THRESHOLD})."
         )
     return threshold
 
