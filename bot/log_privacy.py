@@ -22,7 +22,14 @@ _MASKS: Final = (
     (re.compile(r"\bxox[a-z]-[A-Za-z0-9-]+|\bxapp-[A-Za-z0-9-]+"), "[token]"),
     (re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"), r"\1 [token]"),
     (re.compile(r"\beyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), "[token]"),
-    (re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), "[email]"),
+    # A Teams channel or group chat id (19:…@thread.tacv2, 19:…@unq.gbl.spaces) looks like an address but names
+    # a place, which an operator needs to read in a line about a post that failed.
+    (
+        re.compile(
+            r"(?<!\b19:)\b[A-Za-z0-9._%+-]+@(?!thread\.|unq\.gbl\.spaces\b)[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+        ),
+        "[email]",
+    ),
     (re.compile(r"\b(pulse\.(?:answer\.|textform:|commentform:))[^\s\"',}\]]+"), r"\1[answer]"),
     (re.compile(r"\b\d+ of \d+ answered\b"), "[progress]"),
     # A URL's query values (an OAuth code and state, a link's token) in an access line or an error.
@@ -32,7 +39,10 @@ _MASKS: Final = (
     (re.compile(r"\bFailing row contains \(.*"), "Failing row contains ([row])"),
     # Opaque secrets (one-tap answer tokens, API keys, signatures): long runs of URL-safe characters.
     (
-        re.compile(r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}"),
+        re.compile(
+            r"(?<![A-Za-z0-9_-])(?<!\b19:)(?=[A-Za-z0-9_-]*\d)(?=[A-Za-z0-9_-]*[A-Za-z])[A-Za-z0-9_-]{32,}"
+            r"(?!@thread\.|@unq\.gbl\.spaces)"
+        ),
         "[secret]",
     ),
 )

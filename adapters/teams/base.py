@@ -305,8 +305,16 @@ class TeamsAdapterBase(ABC):
 
     def _address(self, conversation: ConversationRef) -> Address:
         if not conversation.service_url:
-            raise PermanentSendError(f"no Teams service URL is known for {conversation.channel}")
-        if conversation.workspace:
+            # A channel the bot has not heard from in this database (a route or digest set from the command
+            # line): its tenant's connector where this process has met it, else the global one (the default, or
+            # CLUELINE_TEAMS_SERVICE_URL), which routes to the conversation's region.
+            known = self._service_urls.get(conversation.workspace or "")
+            if known is None and len(set(self._service_urls.values())) == 1:
+                known = next(iter(self._service_urls.values()))
+            conversation = conversation.model_copy(
+                update={"service_url": known or self._config.default_service_url}
+            )
+        elif conversation.workspace:
             self._service_urls.setdefault(conversation.workspace, conversation.service_url)
         return address_of(conversation, self._bot_id)
 

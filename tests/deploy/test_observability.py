@@ -173,3 +173,14 @@ def test_json_logs_are_one_object_a_line_with_the_events_fields_and_stay_masked(
     assert "xoxb-" not in result.stderr and "dana@example.com" not in result.stderr
     assert any("[token]" in line["message"] and "[email]" in line["message"] for line in lines)
     assert not any(line["logger"].startswith("slack_sdk") for line in lines)
+
+
+def test_a_teams_channel_id_stays_readable_in_a_log_line_while_addresses_and_secrets_are_masked() -> None:
+    from bot.log_privacy import mask
+
+    channel = "19:a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6@thread.tacv2"
+    line = f"a feedback_digest message on teams was not sent, for good: 403 for {channel}"
+    assert mask(line) == line  # the operator must tell which of several channels failed
+    assert mask("group 19:abc123@unq.gbl.spaces") == "group 19:abc123@unq.gbl.spaces"
+    assert mask("from dana@example.com via thread") == "from [email] via thread"
+    assert mask("token a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8") == "token [secret]"

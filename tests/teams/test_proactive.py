@@ -103,6 +103,18 @@ def test_a_highlight_queued_for_a_channel_arrives_there(
     assert outbox_rows(database_url)[0].sent_message_id == "activity-1"
 
 
+def test_a_digest_for_a_channel_the_bot_never_heard_from_goes_through_the_global_connector(
+    serve: Server, fake: FakeTeams, database_url: str
+) -> None:
+    # `feedback route add teams:19:…` from the command line names the channel only: no stored reference, no
+    # service URL. It was refused for good ("no Teams service URL is known"), every digest lost.
+    bare = ConversationRef(platform="teams", channel="19:billing@thread.tacv2")
+    enqueue(database_url, ["Billing, daily digest: 3 feedback items"], conversation=bare)
+    [post] = eventually(lambda: fake.posts("19:billing@thread.tacv2"), "the digest")
+    assert post.body["text"] == "Billing, daily digest: 3 feedback items"
+    assert eventually(lambda: outbox_rows(database_url)[0].status == "sent", "the row marked sent")
+
+
 def test_the_roster_lists_people_without_bots_and_guests(
     new_adapter: NewAdapter, serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
