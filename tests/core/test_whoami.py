@@ -35,3 +35,13 @@ async def test_whoami_gives_the_id_admins_take_and_whether_one_is_a_comms_lead(r
     lead = TestBot(runtime, user_id="lead")
     await lead.push("whoami")
     assert "You are `console:lead` (a comms lead)" in lead.pop()
+
+
+async def test_whoami_in_a_channel_names_the_channel_as_routes_and_teams_take_it(runtime: Runtime) -> None:
+    bot = TestBot(runtime, user_id="ana")
+    await bot.say("whoami", by="UANA", on="teams", channel="19:billing@thread.tacv2", mention=True)
+    [reply] = bot.sent_to("19:billing@thread.tacv2", on="teams")
+    assert "This channel is `teams:19:billing@thread.tacv2`." in reply.text
+    await bot.say("whoami", by="UANA", on="slack", channel="C0BILLING", mention=True)
+    [reply] = bot.sent_to("C0BILLING")
+    assert "This channel is `slack:T1/C0BILLING`." in reply.text

@@ -109,6 +109,14 @@ async def test_a_comms_lead_sends_a_routes_digest_now_in_chat(fb_runtime: Runtim
     assert "Only comms leads" in someone.pop()
 
 
+async def test_a_route_added_here_posts_to_the_channel_it_was_said_in(fb_runtime: Runtime) -> None:
+    lead = TestBot(fb_runtime, "lead")
+    await lead.say("feedback route add here --max-score 6", by="ULEAD", channel="C0SUPPORT", mention=True)
+    [added] = lead.sent_to("C0SUPPORT")
+    assert added.text.startswith("Added route") and "slack:T1/C0SUPPORT" in added.text
+    assert [r.target for r in await manage.list_routes(fb_runtime)] == ["slack:T1/C0SUPPORT"]
+
+
 async def test_a_bad_route_gets_a_clear_reason(fb_runtime: Runtime) -> None:
     lead = TestBot(fb_runtime, "lead")
     await lead.push("feedback route add slack:CX --max-score 11")

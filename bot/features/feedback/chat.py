@@ -68,6 +68,12 @@ async def feedback(turn: Turn) -> None:
         text = "\n".join(escape(describe_route(r)) for r in routes) if routes else texts.NO_ROUTES
         await turn.reply(text)
     elif words[:2] == ["route", "add"]:
+        if words[2:3] == ["here"]:
+            if turn.conversation is None:
+                await turn.reply(texts.ROUTE_WHERE)
+                return
+            here = turn.conversation.model_copy(update={"thread": None})
+            words = [*words[:2], target_of(here), *words[3:]]
         try:
             route = parse_route_args(words[2:])
         except InvalidRoute as error:

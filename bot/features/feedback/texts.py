@@ -13,13 +13,14 @@ NO_HIGHLIGHTS: Final = (
 HIGHLIGHTS_TITLE: Final = "Customer highlights of the last week"
 HOME_TITLE: Final = "Recent customer highlights"
 FEEDBACK_USAGE: Final = (
-    "Use **feedback routes**, **feedback route add TARGET [--max-score N] [--min-score N] [--product P] "
+    "Use **feedback routes**, **feedback route add TARGET|here [--max-score N] [--min-score N] [--product P] "
     "[--tag T] [--keyword W] [--digest off|daily|weekly]**, **feedback route remove ID**, "
     "**feedback route send ID** (its digest, now) or "
     "**feedback digest-channel here|TARGET**. For the recent customer highlights, type **highlights**."
 )
 NO_ROUTES: Final = "No routes yet."
 DIGEST_WHERE: Final = "Say this in the channel that should get the digest."
+ROUTE_WHERE: Final = "Say this in the channel the route should post to."
 ADOPT_WHICH: Final = "Which account? Say **adopt ACCOUNT**, e.g. **adopt Northwind**."
 UNADOPT_WHICH: Final = "Which account? Say **unadopt ACCOUNT**."
 NONE_ADOPTED: Final = "You haven't adopted any account. Say **adopt ACCOUNT** to hear from one customer."

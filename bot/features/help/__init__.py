@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from bot.core.dispatcher import Dispatcher
+from bot.core.targets import target_of
 from bot.core.turn import Turn
 from bot.core.types import Block, ContextLine, OutboundMessage, Text
 from bot.runtime import Runtime
@@ -36,10 +37,15 @@ class HelpFeature:
 
     async def _whoami(self, turn: Turn) -> None:
         role = "a comms lead" if await turn.is_comms_lead() else "not a comms lead"
-        await turn.reply(
+        said = (
             f"You are `{turn.person}` ({role}). That is how `CLUELINE_ADMINS` names you, comma separated beside "
             "the others, and what `pulse grant` grants."
         )
+        conversation = turn.conversation
+        if conversation is not None and not conversation.is_direct:
+            # A channel's TARGET is what routes, teams and digests name; Teams shows it nowhere else plainly.
+            said += f" This channel is `{target_of(conversation.model_copy(update={'thread': None}))}`."
+        await turn.reply(said)
 
     async def _help(self, turn: Turn) -> None:
         assert self._dispatcher is not None, "help runs only once set up"
