@@ -150,7 +150,11 @@ def test_adding_a_route_says_when_it_posts_and_whether_its_platform_is_set_up(da
 
 
 def test_a_route_preview_prints_the_digest_it_would_post_now(database_url: str, tmp_path: Path) -> None:
-    added = clueline(database_url, "feedback", "route", "add", "slack:CREPORTS", "--product", "reports")
+    empty = clueline(database_url, "feedback", "route", "list")
+    assert empty.stdout == "" and "no routes yet; add one with" in empty.stderr
+    added = clueline(
+        database_url, "feedback", "route", "add", "slack:CREPORTS", "--product", "reports", "--max-score", "6"
+    )
     route_id = added.stdout.split()[0]
     quiet = clueline(database_url, "feedback", "route", "preview", route_id)
     assert quiet.returncode == 0 and "nothing to send" in quiet.stdout
@@ -164,6 +168,7 @@ def test_a_route_preview_prints_the_digest_it_would_post_now(database_url: str, 
     assert clueline(database_url, "feedback", "import", str(items)).returncode == 0
     shown = clueline(database_url, "feedback", "route", "preview", route_id)
     assert "1 feedback item this week" in shown.stdout
+    assert "score <= 6" in shown.stdout  # plain text in a terminal, not chat's escaped Markdown ("\\<=")
     assert "Exports break on big reports" in shown.stdout and "Invoices are great" not in shown.stdout
     missing = clueline(database_url, "feedback", "route", "preview", "999")
     assert missing.returncode == 1 and "there is no route 999" in missing.stderr

@@ -13,6 +13,7 @@ from typing import Any
 
 from tqdm import tqdm
 
+from bot.core.markdown import to_plain
 from bot.core.records import UnreadableRecords
 from bot.core.services import CoreServices
 from bot.core.targets import TargetError, parse_target
@@ -177,7 +178,10 @@ async def _route_add(args: argparse.Namespace, runtime: CoreServices) -> int:
 
 
 async def _route_list(_args: argparse.Namespace, runtime: CoreServices) -> int:
-    for route in await manage.list_routes(runtime):
+    routes = await manage.list_routes(runtime)
+    if not routes:
+        print("clueline: no routes yet; add one with `clueline feedback route add TARGET`", file=sys.stderr)
+    for route in routes:
         print(describe_route(route))
     return 0
 
@@ -189,7 +193,7 @@ async def _route_preview(args: argparse.Namespace, runtime: CoreServices) -> int
     if digest.empty:
         print("nothing to send: no feedback this route takes came in during the period ending now")
         return 0
-    print(digest_message(digest).text)
+    print(to_plain(digest_message(digest).text))
     for quote in digest.quotes:
         print(f"  {quote.badge}: “{quote.text}”")
     return 0
