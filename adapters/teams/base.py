@@ -30,6 +30,7 @@ from adapters.teams.token import ConnectorToken
 from adapters.teams.wire import obj, text
 from bot.core.adapter import EventSink
 from bot.core.errors import EventNotStored, PermanentSendError, RetryableSendError, SendError
+from bot.core.markdown import to_plain
 from bot.core.types import (
     ActionEvent,
     Capabilities,
@@ -344,7 +345,7 @@ def render_activity(message: OutboundMessage) -> Json:
     """A message activity's JSON: markdown text for plain messages, an Adaptive Card otherwise."""
     if is_plain(message):
         return {"type": "message", "text": plain_text(message), "textFormat": "markdown"}
-    return card_activity(message_card(message), message.text[:200])
+    return card_activity(message_card(message), to_plain(message.text)[:200])
 
 
 def card_activity(card: Json, summary: str) -> Json:

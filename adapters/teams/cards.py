@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.markdown_render import to_teams
-from bot.core.markdown import escape
+from bot.core.markdown import escape, to_plain
 from bot.core.types import (
     Block,
     Buttons,
@@ -77,7 +77,10 @@ def plain_text(message: OutboundMessage) -> str:
 def message_card(message: OutboundMessage) -> dict[str, Any]:
     """An Adaptive Card of a message's blocks."""
     blocks = message.blocks or [Text(text=message.text)]
-    return _card([element for block in blocks for element in render_block(block)], fallback=message.text)
+    # The fallback is what a notification or an old client shows: words, not Markdown's marks and escapes.
+    return _card(
+        [element for block in blocks for element in render_block(block)], fallback=to_plain(message.text)
+    )
 
 
 def form_card(form: Form) -> dict[str, Any]:

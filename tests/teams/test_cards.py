@@ -74,6 +74,13 @@ def test_a_message_with_blocks_is_an_adaptive_card_1_5() -> None:
     assert activity["summary"] == "Highlight"
 
 
+def test_a_cards_notification_text_is_plain_words_without_markdown_escapes() -> None:
+    text = "Customer voice: score \\<= 6 from **Northwind** \\[card\\]"
+    activity = render_activity(OutboundMessage(text=text, blocks=[Text(text=text, emphasis=True)]))
+    assert activity["summary"] == "Customer voice: score <= 6 from Northwind [card]"
+    assert activity["attachments"][0]["content"]["fallbackText"] == activity["summary"]
+
+
 def test_buttons_are_submit_actions_carrying_action_id_and_value() -> None:
     card = message_card(
         OutboundMessage(
