@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
@@ -54,7 +55,30 @@ def parse_csv(
         raise InvalidMapping(f"line 1: the header row is not valid CSV: {csv_problem(error)}") from None
     columns = resolve_columns(header, mapping or {})
     scale = scale_default or _scale_hint(header, columns)
-    return _rows(reader, header, columns, source_default, scale)
+    day_first = _date_order(text, delimiter, columns.get("received_at"))
+    return _rows(reader, header, columns, source_default, scale, day_first)
+
+
+def _date_order(text: str, delimiter: str, column: int | None) -> bool | None:
+    """Whether the file's slashed dates put the day first (True), the month (False), or neither says (None).
+
+    One row with a part above 12 ("20/11/2026") tells the order of all of them: an export writes every date
+    the same way, so "05/12/2026" in the same file is the 5th of December.
+    """
+    if column is None:
+        return None
+    orders: set[bool] = set()
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for row in itertools.islice(rows, 1, None):
+            match = _SLASH_DATE.match(row[column].strip()) if column < len(row) else None
+            if match is not None and int(match[1]) > 12 >= int(match[2]):
+                orders.add(True)
+            elif match is not None and int(match[2]) > 12 >= int(match[1]):
+                orders.add(False)
+    except csv.Error:
+        return None  # the rows are read again, strictly, and the broken one is named there
+    return orders.pop() if len(orders) == 1 else None
 
 
 def _rows(
@@ -63,6 +87,7 @@ def _rows(
     columns: Mapping[str, int],
     source_default: str,
     scale: str | None,
+    day_first: bool | None,
 ) -> Iterator[Record]:
     used = set(columns.values())
     start = reader.line_num + 1
@@ -77,7 +102,7 @@ def _rows(
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
-        yield _row_record(line, row, header, columns, used, source_default, scale)
+        yield _row_record(line, row, header, columns, used, source_default, scale, day_first)
 
 
 def _row_record(
@@ -88,6 +113,7 @@ def _row_record(
     used: set[int],
     source_default: str,
     scale: str | None,
+    day_first: bool | None = None,
 ) -> Record:
     def cell(field: str) -> str | None:
         index = columns.get(field)
@@ -112,7 +138,7 @@ def _row_record(
     when = cell("received_at")
     if when:
         try:
-            obj["received_at"] = parse_csv_time(when)
+            obj["received_at"] = parse_csv_time(when, day_first)
         except UnreadableDate as error:
             problem = error.reason
     extra = {
@@ -130,20 +156,24 @@ def csv_problem(error: csv.Error) -> str:
     return str(error)
 
 
-def parse_csv_time(value: str) -> str:
-    """A day/month/year date as ISO-8601 when the order is unambiguous (a part above 12); else as it came."""
+def parse_csv_time(value: str, day_first: bool | None = None) -> str:
+    """A slashed date as ISO-8601, its order told by a part above 12 or else by `day_first` (what the file's other
+    dates show); a value of another form as it came."""
     match = _SLASH_DATE.match(value.strip())
     if match is None:
         return value
     first, second, year = int(match[1]), int(match[2]), int(match[3])
-    if first > 12 >= second:
+    if first > 12 >= second or (day_first and second <= 12):
         day, month = first, second
-    elif second > 12 >= first:
+    elif second > 12 >= first or (day_first is False and first <= 12):
         day, month = second, first
     elif first == second:
         day = month = first
     else:
-        raise UnreadableDate(f"date {value.strip()!r} is ambiguous (day or month first?); use 2026-11-20")
+        raise UnreadableDate(
+            f"date {value.strip()!r} is ambiguous (day or month first?) and no date in the file tells; write "
+            f"it as {year}-{second:02d}-{first:02d} or {year}-{first:02d}-{second:02d} (year-month-day)"
+        )
     hour, minute, second_ = int(match[4] or 0), int(match[5] or 0), int(match[6] or 0)
     if match[7]:
         hour = hour % 12 + (12 if match[7].lower() == "pm" else 0)

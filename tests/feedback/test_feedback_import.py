@@ -194,6 +194,17 @@ def test_export_dates_in_common_forms_are_read(raw: str, expected: datetime) -> 
 def test_an_ambiguous_date_is_refused_rather_than_guessed() -> None:
     [(_, refused)] = verdicts("Comment,Date\nok,05/06/2026\n", "text=Comment,received_at=Date")
     assert isinstance(refused, InvalidFeedback) and "ambiguous" in refused.reason
+    assert "write it as 2026-06-05 or 2026-05-06 (year-month-day)" in refused.reason
+
+
+@pytest.mark.parametrize(
+    ("other", "expected"),
+    [("20/11/2026", datetime(2026, 12, 5, tzinfo=UTC)), ("11/20/2026", datetime(2026, 5, 12, tzinfo=UTC))],
+)
+def test_an_ambiguous_date_takes_the_order_the_files_other_dates_show(other: str, expected: datetime) -> None:
+    results = verdicts(f"Comment,Date\nfirst,{other}\nsecond,05/12/2026\n", "text=Comment,received_at=Date")
+    [(_, second)] = [(line, item) for line, item in results if getattr(item, "text", "") == "second"]
+    assert isinstance(second, FeedbackItem) and second.received_at == expected
 
 
 def test_a_jsonl_import_reports_good_and_bad_lines() -> None:
