@@ -53,15 +53,26 @@ def add_commands(
     route = actions.add_parser("route", help="where highlights go")
     route_actions = route.add_subparsers(dest="route_command", metavar="ACTION", required=True)
     add = route_actions.add_parser(
-        "add", help="add a route to a TARGET (slack:C123, teams:..., console:NAME)"
+        "add",
+        help="add a route to a TARGET (slack:C123, teams:..., console:NAME)",
+        description="Post the highlights that pass these filters to TARGET: the items worth a team's attention "
+        "(strong wording, specifics, a low score), not every item; `feedback highlights --all` says why an item "
+        "was not one. A route without filters takes every highlight.",
     )
     add.add_argument("target", metavar="TARGET")
-    add.add_argument("--max-score", dest="max_score")
-    add.add_argument("--min-score", dest="min_score")
-    add.add_argument("--product")
-    add.add_argument("--tag")
-    add.add_argument("--keyword")
-    add.add_argument("--digest", choices=DIGEST_MODES, default="off")
+    add.add_argument(
+        "--max-score", dest="max_score", metavar="N", help="scores up to N (0-10; CSAT/stars scaled)"
+    )
+    add.add_argument("--min-score", dest="min_score", metavar="N", help="scores from N (0-10)")
+    add.add_argument("--product", metavar="P", help="items about this product")
+    add.add_argument("--tag", metavar="T", help="items carrying this tag")
+    add.add_argument("--keyword", metavar="W", help="items mentioning this word")
+    add.add_argument(
+        "--digest",
+        choices=DIGEST_MODES,
+        default="off",
+        help="off: each highlight as it arrives (default); daily or weekly: a digest at 09:00 CLUELINE_TZ",
+    )
     add.set_defaults(run=_route_add)
     route_actions.add_parser("list", help="list routes").set_defaults(run=_route_list)
     remove = route_actions.add_parser("remove", help="remove a route by its id")
