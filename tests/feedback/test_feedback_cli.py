@@ -20,12 +20,13 @@ r-1,2026-11-20 09:14,3,"Export to Excel breaks on big reports, call me on 020 79
 MAPPING = "id=Response ID,received_at=Date Submitted,score=NPS,text=Comment,name=Customer Name,email=Email,account=Company"
 
 
-def clueline(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+def clueline(database_url: str, *args: str, zone: str = "UTC") -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": database_url,
         "CLUELINE_LOG_LEVEL": "WARNING",
+        "CLUELINE_TZ": zone,
     }
     return run_clueline(env, *args)
 
@@ -185,6 +186,22 @@ def test_adding_the_same_route_twice_keeps_one(database_url: str) -> None:
     assert again.returncode == 0 and again.stdout.startswith(f"route {route_id} already does this")
     listed = clueline(database_url, "feedback", "route", "list").stdout
     assert listed.count("slack:C777") == 1
+
+
+def test_route_list_says_each_digests_hour_in_the_zone_it_was_set_in(database_url: str) -> None:
+    clueline(
+        database_url, "feedback", "route", "add", "slack:CBERLIN", "--digest", "daily", zone="Europe/Berlin"
+    )
+    clueline(
+        database_url, "feedback", "route", "add", "slack:CLONDON", "--digest", "daily", zone="Europe/London"
+    )
+    clueline(database_url, "feedback", "route", "add", "slack:CLIVE")
+    listed = clueline(database_url, "feedback", "route", "list").stdout.splitlines()
+    assert [line.split("  ")[-1] for line in listed] == [
+        "(daily digest at 09:00 Europe/Berlin)",
+        "(daily digest at 09:00 Europe/London)",
+        "(real time)",
+    ]
 
 
 def test_a_bad_route_is_bad_usage(database_url: str) -> None:

@@ -65,7 +65,12 @@ async def feedback(turn: Turn) -> None:
         return
     if words[:1] == ["routes"] or words[:2] == ["route", "list"]:
         routes = await manage.list_routes(turn.runtime)
-        text = "\n".join(escape(describe_route(r)) for r in routes) if routes else texts.NO_ROUTES
+        zones = await manage.digest_zones(turn.runtime, routes)
+        text = (
+            "\n".join(escape(describe_route(r, zones.get(r.id))) for r in routes)
+            if routes
+            else texts.NO_ROUTES
+        )
         await turn.reply(text)
     elif words[:2] == ["route", "add"]:
         if words[2:3] == ["here"]:
@@ -85,7 +90,8 @@ async def feedback(turn: Turn) -> None:
             return
         stored = await manage.add_route(turn.runtime, route, turn.person)
         notes = unheard(stored.filter, await manage.used_labels(turn.runtime))
-        await turn.reply(texts.route_added(describe_route(stored), notes))
+        zone = None if stored.realtime else turn.runtime.settings.time_zone
+        await turn.reply(texts.route_added(describe_route(stored, zone), notes))
     elif words[:2] == ["route", "remove"] and len(words) == 3:
         removed = await manage.remove_route(turn.runtime, words[2])
         await turn.reply(texts.route_removed(words[2], removed))

@@ -192,8 +192,9 @@ async def _route_list(_args: argparse.Namespace, runtime: CoreServices) -> int:
     routes = await manage.list_routes(runtime)
     if not routes:
         print("clueline: no routes yet; add one with `clueline feedback route add TARGET`", file=sys.stderr)
+    zones = await manage.digest_zones(runtime, routes)
     for route in routes:
-        print(describe_route(route))
+        print(describe_route(route, zones.get(route.id)))
     return 0
 
 

@@ -16,6 +16,7 @@ from bot.core.row_ids import row_id
 from bot.core.types import UserRef
 from bot.customer_voice.filters import UsedLabels
 from bot.customer_voice.risk import account_key
+from bot.db.models import ScheduledJob
 from bot.features.feedback.routing import Route
 from bot.features.feedback.rows import record_route, route_record
 from bot.features.feedback.tables import Adoption, FeedbackRecord, RouteRecord
@@ -84,6 +85,20 @@ async def used_labels(runtime: CoreServices) -> UsedLabels | None:
             frozenset(str(p) for p in products if p),
             frozenset(str(t) for listed in tag_lists for t in json.loads(listed or "[]")),
         )
+
+
+async def digest_zones(runtime: CoreServices, routes: list[Route]) -> dict[str, str]:
+    """The time zone each digest route's 09:00 is in (its schedule's: routes added in other settings keep theirs)."""
+    names = {route_job(route.id): route.id for route in routes if not route.realtime}
+    if not names:
+        return {}
+    async with runtime.database.session() as session:
+        rows = await session.execute(
+            select(col(ScheduledJob.name), col(ScheduledJob.time_zone)).where(
+                col(ScheduledJob.name).in_(names)
+            )
+        )
+        return {names[name]: zone for name, zone in rows.all()}
 
 
 async def list_routes(runtime: CoreServices) -> list[Route]:

@@ -147,9 +147,11 @@ def route_filters_text(route: Route) -> str:
     return ", ".join(filters) if filters else "every highlight"
 
 
-def describe_route(route: Route) -> str:
-    """One line for `route list`: id, target, filters and delivery."""
+def describe_route(route: Route, zone: str | None = None) -> str:
+    """One line for `route list`: id, target, filters and delivery (a digest's zone, when given)."""
     when = "real time" if route.realtime else f"{route.digest} digest"
+    if zone is not None and not route.realtime:
+        when += f" at 09:00 {zone}"
     return f"{route.id}  {route.target}  {route_filters_text(route)}  ({when})".strip()
 
 
