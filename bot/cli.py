@@ -114,6 +114,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             "CLUELINE_TEAMS_UNAUTHENTICATED=1 and no MICROSOFT_APP_ID: /api/messages is served WITHOUT token "
             "checks, replies go only to CLUELINE_TEAMS_SERVICE_URL (local testing only)"
         )
+    if settings.teams_unauthenticated and settings.microsoft_app_id:
+        log.warning(
+            "CLUELINE_TEAMS_UNAUTHENTICATED=1 is ignored: MICROSOFT_APP_ID is set, so every Teams activity's "
+            "token is checked (remove one of the two)"
+        )
     if settings.teams_enabled and _serves_no_tenant(settings):
         log.warning(
             "neither CLUELINE_TEAMS_ALLOWED_TENANTS nor MICROSOFT_APP_TENANT_ID is set: Teams activities of every "

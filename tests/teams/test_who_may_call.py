@@ -164,3 +164,17 @@ def test_a_tenant_that_is_no_entra_id_stops_serve_naming_the_variable(tmp_path: 
     env = {"CLUELINE_TEAMS_ALLOWED_TENANTS": "contoso.onmicrosoft.com"}
     line = refusal_line(clueline_exit("serve", env, tmp_path))
     assert line.startswith("clueline: CLUELINE_TEAMS_ALLOWED_TENANTS: 'contoso.onmicrosoft.com' is not")
+
+
+def test_local_mode_beside_an_app_id_is_ignored_with_a_warning_and_tokens_are_still_checked(
+    tmp_path: Path, sqlite_template: Path, fake: FakeTeams
+) -> None:
+    database = databases.copy_sqlite(sqlite_template, tmp_path)
+    server = start_server(
+        tmp_path, database, fake, with_app_id=True, env={"CLUELINE_TEAMS_UNAUTHENTICATED": "1"}
+    )
+    try:
+        assert "CLUELINE_TEAMS_UNAUTHENTICATED=1 is ignored: MICROSOFT_APP_ID is set" in server.output()
+        assert server.post(personal_message(fake.url, "help", aad="aad-ours")).status_code == 401
+    finally:
+        server.stop()
