@@ -11,6 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
@@ -116,7 +117,7 @@ def setup_features(
     # The link reads the feedback and pulse features through its own protocols: only the root knows all three.
     features.link.setup(runtime, customers=FeedbackHistory(runtime, intake), employees=PulseHistory(runtime))
     # Features read import files through the edge's parsers without importing `adapters` themselves.
-    features.feedback.setup(runtime, intake, FileReader())
+    features.feedback.setup(runtime, intake, FileReader(ZoneInfo(runtime.settings.time_zone)))
     features.pulse.setup(runtime)
     for extra in features.extra:
         extra.setup(runtime)

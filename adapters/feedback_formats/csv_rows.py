@@ -8,7 +8,8 @@ import itertools
 import re
 import unicodedata
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from adapters.feedback_formats.ids import content_id
@@ -36,6 +37,7 @@ def parse_csv(
     mapping: Mapping[str, str] | None,
     source_default: str,
     scale_default: str | None = None,
+    zone: tzinfo = UTC,
 ) -> Iterator[Record]:
     """A record (on the file line it starts on) for each data row of a CSV export.
 
@@ -56,7 +58,7 @@ def parse_csv(
     columns = resolve_columns(header, mapping or {})
     scale = scale_default or _scale_hint(header, columns)
     day_first = _date_order(text, delimiter, columns.get("received_at"))
-    return _rows(reader, header, columns, source_default, scale, day_first)
+    return _rows(reader, header, columns, source_default, scale, _DateReading(day_first, zone))
 
 
 def _date_order(text: str, delimiter: str, column: int | None) -> bool | None:
@@ -87,7 +89,7 @@ def _rows(
     columns: Mapping[str, int],
     source_default: str,
     scale: str | None,
-    day_first: bool | None,
+    dates: _DateReading,
 ) -> Iterator[Record]:
     used = set(columns.values())
     start = reader.line_num + 1
@@ -102,7 +104,7 @@ def _rows(
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
-        yield _row_record(line, row, header, columns, used, source_default, scale, day_first)
+        yield _row_record(line, row, header, columns, used, source_default, scale, dates)
 
 
 def _row_record(
@@ -113,7 +115,7 @@ def _row_record(
     used: set[int],
     source_default: str,
     scale: str | None,
-    day_first: bool | None = None,
+    dates: _DateReading | None = None,
 ) -> Record:
     def cell(field: str) -> str | None:
         index = columns.get(field)
@@ -138,7 +140,8 @@ def _row_record(
     when = cell("received_at")
     if when:
         try:
-            obj["received_at"] = parse_csv_time(when, day_first)
+            dates = dates or _DateReading()
+            obj["received_at"] = parse_csv_time(when, dates.day_first, dates.zone)
         except UnreadableDate as error:
             problem = error.reason
     extra = {
@@ -156,12 +159,25 @@ def csv_problem(error: csv.Error) -> str:
     return str(error)
 
 
-def parse_csv_time(value: str, day_first: bool | None = None) -> str:
+@dataclass(frozen=True)
+class _DateReading:
+    """How a file's dates read: day or month first (None: each date must tell), and the zone of a time without
+    one (an export's local time: CLUELINE_TZ)."""
+
+    day_first: bool | None = None
+    zone: tzinfo = UTC
+
+
+def parse_csv_time(value: str, day_first: bool | None = None, zone: tzinfo = UTC) -> str:
     """A slashed date as ISO-8601, its order told by a part above 12 or else by `day_first` (what the file's other
-    dates show); a value of another form as it came."""
+    dates show); an ISO time without a zone placed in `zone`; a value of another form as it came."""
     match = _SLASH_DATE.match(value.strip())
     if match is None:
-        return value
+        try:
+            parsed = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+        return parsed.replace(tzinfo=zone).isoformat() if parsed.tzinfo is None else value
     first, second, year = int(match[1]), int(match[2]), int(match[3])
     if first > 12 >= second or (day_first and second <= 12):
         day, month = first, second
@@ -178,7 +194,7 @@ def parse_csv_time(value: str, day_first: bool | None = None) -> str:
     if match[7]:
         hour = hour % 12 + (12 if match[7].lower() == "pm" else 0)
     try:
-        return datetime(year, month, day, hour, minute, second_, tzinfo=UTC).isoformat()
+        return datetime(year, month, day, hour, minute, second_, tzinfo=zone).isoformat()
     except ValueError:
         raise UnreadableDate(f"date {value.strip()!r} is not a real date") from None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 from collections.abc import Iterator, Mapping
+from datetime import UTC, tzinfo
 from pathlib import PurePath
 
 from adapters.feedback_formats.body import FeedbackBodyError, array_elements
@@ -63,8 +64,10 @@ def parse_import(
     mapping: Mapping[str, str] | None = None,
     source_default: str | None = None,
     scale_default: str | None = None,
+    zone: tzinfo = UTC,
 ) -> Iterator[Record]:
-    """Records of an import file, its format told by its extension or else by its content.
+    """Records of an import file, its format told by its extension or else by its content (a CSV time without a
+    zone is in `zone`).
 
     CSV rows without a source column take `source_default`, or the file's name without extension.
     Raises InvalidMapping (CSV only) when the header cannot be mapped.
@@ -76,4 +79,4 @@ def parse_import(
     if is_json:
         return parse_json_array(text) if first == "[" else parse_jsonl(text)
     source = source_default or PurePath(filename).stem or "import"
-    return parse_csv(text, mapping, source, scale_default)
+    return parse_csv(text, mapping, source, scale_default, zone)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from datetime import UTC, tzinfo
 
 from adapters.feedback_formats.imports import parse_import
 from adapters.feedback_formats.mapping import InvalidMapping, parse_mapping
@@ -13,7 +14,11 @@ _SPREADSHEET_SIGNATURES = (b"PK\x03\x04", bytes.fromhex("d0cf11e0a1b11ae1"))
 
 
 class FileReader:
-    """Reads CSV (with `--map`), JSON Lines and JSON array files into records, one per item."""
+    """Reads CSV (with `--map`), JSON Lines and JSON array files into records, one per item; a CSV export's time
+    without a zone is in `zone` (the company's, CLUELINE_TZ)."""
+
+    def __init__(self, zone: tzinfo = UTC) -> None:
+        self._zone = zone
 
     def read(
         self, raw: bytes, filename: str, *, mapping: str | None = None, source: str | None = None
@@ -26,7 +31,7 @@ class FileReader:
             )
         try:
             columns = parse_mapping(mapping) if mapping else None
-            return _guarded(parse_import(raw, filename, columns, source, None))
+            return _guarded(parse_import(raw, filename, columns, source, None, self._zone))
         except InvalidMapping as error:
             raise UnreadableRecords(error.reason) from None
 

@@ -265,3 +265,23 @@ def test_a_route_whose_product_no_feedback_has_says_so_with_the_products_seen(
 def test_a_route_added_before_any_feedback_is_not_doubted(database_url: str) -> None:
     added = clueline(database_url, "feedback", "route", "add", "slack:CREPORTS", "--product", "reprots")
     assert added.returncode == 0 and "no feedback so far" not in added.stderr
+
+
+def test_a_csv_exports_times_without_a_zone_are_in_the_companys_zone(
+    database_url: str, tmp_path: Path
+) -> None:
+    export = tmp_path / "export.csv"
+    export.write_text(
+        "Comment,NPS,Date\n"
+        "Exports break on big reports every single time,2,2026-12-06 14:03:11\n"
+        "Invoices fail to send and customers are angry,1,20/11/2026 09:14\n"
+        "Sync is slow but fine,3,2026-12-06T14:03:11Z\n"
+    )
+    assert clueline(database_url, "feedback", "import", str(export), zone="Europe/Berlin").returncode == 0
+    shown = clueline(database_url, "feedback", "highlights", "--all", "--json", "--since", "2026-11-01")
+    when = {entry["text"][:7]: entry["received_at"] for entry in json.loads(shown.stdout)}
+    assert when == {
+        "Exports": "2026-12-06T13:03:11+00:00",  # 14:03 in Berlin
+        "Invoice": "2026-11-20T08:14:00+00:00",
+        "Sync is": "2026-12-06T14:03:11+00:00",  # it said UTC itself
+    }
