@@ -104,6 +104,14 @@ def _rows(
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in row):
             continue
+        if any(cell.strip() for cell in row[len(header) :]):
+            # Most often a comma in an unquoted text: the text would be cut there, its rest dropped.
+            yield Record(
+                line,
+                problem=f"the row has {len(row)} cells under a header of {len(header)} (a text with an "
+                f"unquoted '{reader.dialect.delimiter}'? put the text in double quotes)",
+            )
+            continue
         yield _row_record(line, row, header, columns, used, source_default, scale, dates)
 
 

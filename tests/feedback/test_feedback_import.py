@@ -191,6 +191,15 @@ def test_export_dates_in_common_forms_are_read(raw: str, expected: datetime) -> 
     assert isinstance(item, FeedbackItem) and item.received_at == expected
 
 
+def test_a_row_with_more_cells_than_the_header_is_refused_not_cut_short() -> None:
+    # The comma in the comment was not quoted: read as it is, the comment would end at "Great product".
+    results = verdicts("NPS,Comment\n9,Great product, but slow exports\n10,Fine\n", "score=NPS,text=Comment")
+    (_, refused), (_, fine) = results
+    assert isinstance(refused, InvalidFeedback)
+    assert refused.reason.startswith("the row has 3 cells under a header of 2 (a text with an unquoted ','?")
+    assert isinstance(fine, FeedbackItem) and fine.text == "Fine"
+
+
 def test_an_ambiguous_date_is_refused_rather_than_guessed() -> None:
     [(_, refused)] = verdicts("Comment,Date\nok,05/06/2026\n", "text=Comment,received_at=Date")
     assert isinstance(refused, InvalidFeedback) and "ambiguous" in refused.reason
