@@ -220,6 +220,19 @@ async def test_results_after_a_run_and_csv_export_escapes_formulas(world: PulseW
     assert rows[1][2] == "closed"
 
 
+async def test_an_open_runs_results_say_when_it_closes_in_the_companys_zone(
+    world: PulseWorld, cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLUELINE_TZ", "Europe/Berlin")
+    pulse_id = await world.create(closes_after="1d")  # sent now (2026-06-01 09:00 UTC), closes a day later
+    await world.settle()
+    code, out, _ = await asyncio.to_thread(cli, "pulse", "results", str(pulse_id))
+    assert (
+        code == 0
+        and "Results show when the pulse closes (2026-06-02 11:00 Europe/Berlin), not before." in out
+    )
+
+
 async def test_list_says_whether_a_pulse_is_scheduled_open_or_waiting_for_its_next_run(
     world: PulseWorld, cli: Cli
 ) -> None:

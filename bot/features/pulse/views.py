@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +46,7 @@ class RunView:
 
 
 async def run_view(
-    session: AsyncSession, pulse: Pulse, run: PulseRun, history: History | None = None
+    session: AsyncSession, pulse: Pulse, run: PulseRun, history: History | None = None, zone: str = "UTC"
 ) -> RunView:
     """Results of one run, shown only once it has closed, safe against subtraction within and across runs.
 
@@ -65,7 +66,7 @@ async def run_view(
             comments=[],
             scores=[],
             published=PublishedCut(responses={}, visible=frozenset(), total_visible=False),
-            reason=f"Results show when the pulse closes ({run.closes_at:%Y-%m-%d %H:%M} UTC), not before.",
+            reason=f"Results show when the pulse closes ({_local(run.closes_at, zone)}), not before.",
         )
     answers: list[str] = []
     comments: list[str] = []
@@ -160,7 +161,12 @@ async def latest_results(runtime: CoreServices, pulse_id: int) -> tuple[Pulse, R
         runs = await pulse_runs(session, pulse)
         if not runs:
             return pulse, None
-        return pulse, await run_view(session, pulse, runs[-1])
+        return pulse, await run_view(session, pulse, runs[-1], zone=runtime.settings.time_zone)
+
+
+def _local(moment: datetime, zone: str) -> str:
+    """A time as people here read it: in the company's zone (CLUELINE_TZ), named."""
+    return f"{moment.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"
 
 
 def empty_results(pulse: Pulse) -> PulseResults:
