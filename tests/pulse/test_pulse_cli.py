@@ -160,6 +160,8 @@ def test_close_closes_and_unknown_pulse_fails_with_a_reason(cli: Cli) -> None:
         (["--closes-after", "three days"], "3d"),
         (["--threshold", "2"], "at least 3"),
         (["--threshold", "99999999999999999999999"], "at most 1,000,000"),
+        (["--at", "2027-03-28T02:30:00", "--tz", "Europe/Berlin"], "does not exist in Europe/Berlin"),
+        (["--at", "9999-12-30T00:00:00Z"], "too far ahead"),
         (["--at", "tomorrow"], "2026-12-01T09:00:00+01:00"),
     ],
 )

@@ -80,7 +80,18 @@ def parse_at(text: str, tz: str | None = None) -> datetime:
     if parsed.tzinfo is None:
         if tz is None:
             raise ScheduleError(f"The time {text!r} has no UTC offset; add one, {AT_EXAMPLE}, or give --tz.")
-        parsed = place_wall_time(parsed, parse_zone(tz))
+        wall = parsed
+        parsed = place_wall_time(wall, parse_zone(tz))
+        if parsed.replace(tzinfo=None) != wall:
+            # A one-off time the clocks skip that day: said, not quietly moved an hour.
+            raise ScheduleError(
+                f"{wall:%Y-%m-%d %H:%M} does not exist in {tz} (the clocks go forward then); "
+                f"give {parsed:%H:%M} or an hour earlier."
+            )
+    try:
+        parsed.astimezone(UTC) + MAX_DURATION
+    except OverflowError:
+        raise ScheduleError(f"The time {text!r} is too far ahead; {AT_EXAMPLE}.") from None
     return parsed
 
 
