@@ -44,3 +44,11 @@ async def test_hidden_and_pulseless_months_are_gaps_in_the_employee_line_never_z
         assert not any(math.isnan(v) for v in customer.get_ydata())
     support = panels["Support"].get_lines()[1].get_ydata()
     assert math.isnan(support[11]) and not math.isnan(support[10])
+
+
+async def test_a_month_at_either_end_of_the_scale_shows_its_whole_marker(year: LinkWorld) -> None:
+    figure = link_figure(await year.report())
+    for ax in figure.axes:
+        low, high = ax.get_ylim()
+        assert low < -100 and high > 100  # a marker at -100 or +100 is not cut by the frame
+        assert [int(tick) for tick in ax.get_yticks()] == [-100, -50, 0, 50, 100]

@@ -11,6 +11,8 @@ from typing import Any, Final
 
 from bot.features.link.report import LinkReport, Row
 
+# How far beyond ±100 the frame goes (NPS points), so a marker at either end shows whole.
+Y_MARGIN: Final = 8
 CUSTOMER_LABEL: Final = "Customer NPS"
 EMPLOYEE_LABEL: Final = "Employee eNPS"
 COLUMNS: Final = 3
@@ -56,7 +58,9 @@ def link_figure(report: LinkReport) -> Any:
         ax.plot(positions, _values(data, "customer_nps"), marker="o", color="#ef6c00", label=CUSTOMER_LABEL)
         ax.plot(positions, _values(data, "enps"), marker="s", color="#1565c0", label=EMPLOYEE_LABEL)
         ax.axhline(0, color="#9e9e9e", linewidth=0.6)
-        ax.set_ylim(-100, 100)
+        # A little beyond ±100, so a month at either end of the scale shows its whole marker.
+        ax.set_ylim(-100 - Y_MARGIN, 100 + Y_MARGIN)
+        ax.set_yticks([-100, -50, 0, 50, 100])
         ax.set_title(name)
         step = max(1, len(positions) // 6)
         ax.set_xticks(positions[::step], ticks[::step], fontsize=7)
