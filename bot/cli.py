@@ -82,6 +82,16 @@ def build_parser(features: Features | None = None) -> argparse.ArgumentParser:
     )
     manifest_teams.add_argument("--app-id", required=True, help="the bot's Microsoft App ID (a GUID)")
     manifest_teams.add_argument("--out", default="clueline-teams.zip", help="where to write the zip")
+    manifest_teams.add_argument(
+        "--version",
+        default="1.0.0",
+        help="the package's version; raise it for each updated upload (default 1.0.0)",
+    )
+    manifest_teams.add_argument("--website", help="your https page for the app (default: a placeholder)")
+    manifest_teams.add_argument(
+        "--privacy-url", help="your privacy statement (default: the website's /privacy)"
+    )
+    manifest_teams.add_argument("--terms-url", help="your terms of use (default: the website's /terms)")
     manifest_teams.set_defaults(run=None, action="manifest_teams")
 
     for feature in (features or all_features()).all():
@@ -252,10 +262,11 @@ def _manifest_slack(args: argparse.Namespace, settings: Settings) -> int:
 def _manifest_teams(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from adapters.teams.manifest import ManifestError, write_package
+    from adapters.teams.manifest import PLACEHOLDER_SITE, ManifestError, Publisher, write_package
 
+    publisher = Publisher(args.version, args.website or PLACEHOLDER_SITE, args.privacy_url, args.terms_url)
     try:
-        out = write_package(args.app_id, Path(args.out))
+        out = write_package(args.app_id, Path(args.out), publisher)
     except (ManifestError, OSError) as exc:
         raise CommandFailed(str(exc)) from None
     print(f"wrote {out}")

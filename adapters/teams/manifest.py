@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import uuid
 import zipfile
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,27 +27,60 @@ COMMANDS = (
 Pixel = tuple[int, int, int, int]
 
 
+PLACEHOLDER_SITE = "https://clueline.example.com"
+# Teams' manifest schema: a version of three numbers, and pages of at most 2,048 characters.
+_VERSION = re.compile(r"\d{1,9}\.\d{1,9}\.\d{1,9}")
+MAX_URL = 2048
+
+
 class ManifestError(ValueError):
     """The package cannot be built from what was given."""
 
 
-def manifest(app_id: str, version: str = "1.0.0") -> dict[str, Any]:
+@dataclass(frozen=True)
+class Publisher:
+    """Who publishes the app, as Teams shows it: the package's version (each upload of an update needs a higher
+    one) and the developer's pages (Teams requires https)."""
+
+    version: str = "1.0.0"
+    website: str = PLACEHOLDER_SITE
+    privacy_url: str | None = None  # default: the website's /privacy
+    terms_url: str | None = None  # default: the website's /terms
+
+    def checked(self) -> dict[str, str]:
+        """The manifest's version and developer pages; ManifestError naming the option that is wrong."""
+        if not _VERSION.fullmatch(self.version):
+            raise ManifestError(f"--version must be three numbers like 1.0.1, got {self.version!r}")
+        site = self.website.rstrip("/")
+        pages = {
+            "websiteUrl": ("--website", site),
+            "privacyUrl": ("--privacy-url", self.privacy_url or f"{site}/privacy"),
+            "termsOfUseUrl": ("--terms-url", self.terms_url or f"{site}/terms"),
+        }
+        for option, url in pages.values():
+            if not url.startswith("https://") or len(url) > MAX_URL:
+                raise ManifestError(f"{option} must be an https:// address (Teams requires it), got {url!r}")
+        return {"version": self.version, **{key: url for key, (_, url) in pages.items()}}
+
+
+def manifest(app_id: str, publisher: Publisher | None = None) -> dict[str, Any]:
     """manifest.json of the Clueline bot registered as `app_id` (the Entra app id of the Azure Bot)."""
     try:
         bot_id = str(uuid.UUID(app_id))
     except ValueError:
         raise ManifestError(f"--app-id must be the bot's Microsoft App ID (a GUID), got {app_id!r}") from None
+    published = (publisher or Publisher()).checked()
     scopes = ["personal", "team", "groupChat"]
     return {
         "$schema": SCHEMA_URL,
         "manifestVersion": MANIFEST_VERSION,
-        "version": version,
+        "version": published["version"],
         "id": bot_id,
         "developer": {
             "name": "Clueline",
-            "websiteUrl": "https://clueline.example.com",
-            "privacyUrl": "https://clueline.example.com/privacy",
-            "termsOfUseUrl": "https://clueline.example.com/terms",
+            "websiteUrl": published["websiteUrl"],
+            "privacyUrl": published["privacyUrl"],
+            "termsOfUseUrl": published["termsOfUseUrl"],
         },
         "name": {"short": "Clueline", "full": "Clueline: customer voice, product answers and pulses"},
         "description": {
@@ -77,9 +112,9 @@ def manifest(app_id: str, version: str = "1.0.0") -> dict[str, Any]:
     }
 
 
-def write_package(app_id: str, out: Path) -> Path:
+def write_package(app_id: str, out: Path, publisher: Publisher | None = None) -> Path:
     """Write the zip (manifest.json, color.png 192x192, outline.png 32x32) and return its path."""
-    content = manifest(app_id)
+    content = manifest(app_id, publisher)
     out.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as package:
         package.writestr("manifest.json", json.dumps(content, indent=2))

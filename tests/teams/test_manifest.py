@@ -77,3 +77,29 @@ def test_an_app_id_that_is_no_guid_is_refused_with_one_line(tmp_path: Path) -> N
     assert result.returncode == 1
     assert "--app-id" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "clueline-teams.zip").exists()
+
+
+def test_an_update_gets_its_own_version_and_the_publishers_pages(tmp_path: Path) -> None:
+    result = clueline(
+        "manifest", "teams", "--app-id", APP_ID, "--version", "1.0.3",
+        "--website", "https://intranet.acme.example/clueline", "--terms-url", "https://acme.example/terms",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(tmp_path / "clueline-teams.zip") as package:
+        manifest = json.loads(package.read("manifest.json"))
+    assert manifest["version"] == "1.0.3"
+    assert manifest["developer"]["websiteUrl"] == "https://intranet.acme.example/clueline"
+    assert manifest["developer"]["privacyUrl"] == "https://intranet.acme.example/clueline/privacy"
+    assert manifest["developer"]["termsOfUseUrl"] == "https://acme.example/terms"
+
+
+def test_a_version_or_page_teams_would_refuse_is_refused_here_with_one_line(tmp_path: Path) -> None:
+    for option, value, said in (
+        ("--version", "2", "--version must be three numbers like 1.0.1"),
+        ("--website", "http://acme.example", "--website must be an https:// address"),
+    ):
+        result = clueline("manifest", "teams", "--app-id", APP_ID, option, value, cwd=tmp_path)
+        assert result.returncode == 1 and said in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "clueline-teams.zip").exists()
