@@ -214,7 +214,7 @@ class ConsoleAdapter:
         waiting = [
             (sent, message)
             for sent, message in self._dms.get(self.direct.channel, {}).values()
-            if any(isinstance(block, Buttons | Choice) for block in message.blocks)
+            if _has_buttons(message)
         ]
         self._write(
             f"You are now {name} (console:{name})."
@@ -316,8 +316,7 @@ class ConsoleAdapter:
             # Another person's DM (a pulse sent to a colleague of the sample company): shown for what it is,
             # with no buttons to press, since the person at the terminal could not press them.
             person = sent.conversation.channel.removeprefix("dm-")
-            pressable = any(isinstance(block, Buttons | Choice) for block in message.blocks)
-            hint = f"\n  (type as {person} to answer as them)" if pressable else ""
+            hint = f"\n  (type as {person} to answer as them)" if _has_buttons(message) else ""
             self._write(f"[DM to {person}] " + render_text(message, self._picture_dir) + hint)
             return
         presses = self._remember_buttons(sent, message)
@@ -426,6 +425,11 @@ class ConsoleAdapter:
         if not numbered or sent.conversation.is_direct:
             return ""
         return "\n  (" + "; ".join(numbered) + ")"
+
+
+def _has_buttons(message: OutboundMessage) -> bool:
+    """Whether a message has anything to press (buttons, or a choice)."""
+    return any(isinstance(block, Buttons | Choice) for block in message.blocks)
 
 
 def _new_lines(before: str | None, after: str) -> str:

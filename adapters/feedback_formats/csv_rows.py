@@ -74,10 +74,9 @@ def _date_order(text: str, delimiter: str, column: int | None) -> bool | None:
     try:
         for row in itertools.islice(rows, 1, None):
             match = _SLASH_DATE.match(row[column].strip()) if column < len(row) else None
-            if match is not None and int(match[1]) > 12 >= int(match[2]):
-                orders.add(True)
-            elif match is not None and int(match[2]) > 12 >= int(match[1]):
-                orders.add(False)
+            stated = None if match is None else _stated_order(int(match[1]), int(match[2]))
+            if stated is not None:
+                orders.add(stated)
     except csv.Error:
         return None  # the rows are read again, strictly, and the broken one is named there
     return orders.pop() if len(orders) == 1 else None
@@ -123,7 +122,7 @@ def _row_record(
     used: set[int],
     source_default: str,
     scale: str | None,
-    dates: _DateReading | None = None,
+    dates: _DateReading,
 ) -> Record:
     def cell(field: str) -> str | None:
         index = columns.get(field)
@@ -148,7 +147,6 @@ def _row_record(
     when = cell("received_at")
     if when:
         try:
-            dates = dates or _DateReading()
             obj["received_at"] = parse_csv_time(when, dates.day_first, dates.zone)
         except UnreadableDate as error:
             problem = error.reason
@@ -176,6 +174,16 @@ class _DateReading:
     zone: tzinfo = UTC
 
 
+def _stated_order(first: int, second: int) -> bool | None:
+    """Whether a date's own parts say the day comes first (a first part above 12), the month (a second part
+    above 12), or neither."""
+    if first > 12 >= second:
+        return True
+    if second > 12 >= first:
+        return False
+    return None
+
+
 def parse_csv_time(value: str, day_first: bool | None = None, zone: tzinfo = UTC) -> str:
     """A slashed date as ISO-8601, its order told by a part above 12 or else by `day_first` (what the file's other
     dates show); an ISO time without a zone placed in `zone`; a value of another form as it came."""
@@ -187,9 +195,12 @@ def parse_csv_time(value: str, day_first: bool | None = None, zone: tzinfo = UTC
             return value
         return parsed.replace(tzinfo=zone).isoformat() if parsed.tzinfo is None else value
     first, second, year = int(match[1]), int(match[2]), int(match[3])
-    if first > 12 >= second or (day_first and second <= 12):
+    order = _stated_order(first, second)
+    if order is None and max(first, second) <= 12:
+        order = day_first
+    if order is True:
         day, month = first, second
-    elif second > 12 >= first or (day_first is False and first <= 12):
+    elif order is False:
         day, month = second, first
     elif first == second:
         day = month = first

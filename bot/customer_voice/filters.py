@@ -80,7 +80,9 @@ def unheard(item_filter: ItemFilter, used: UsedLabels | None) -> list[str]:
         ("tag", item_filter.tag, used.tags),
     ):
         if wanted is not None and wanted.casefold() not in {value.casefold() for value in seen}:
-            notes.append(f'no feedback so far has {name} "{wanted}" ({name}s seen: {_some(seen)})')
+            notes.append(
+                f'no feedback so far has {name} "{wanted}" ({name}s seen: {_some(seen)}); check the spelling'
+            )
     return notes
 
 

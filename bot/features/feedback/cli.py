@@ -170,7 +170,7 @@ async def _route_add(args: argparse.Namespace, runtime: CoreServices) -> int:
     stored = await manage.add_route(runtime, route, CLI_USER)
     print(describe_route(stored))
     for note in unheard(stored.filter, await manage.used_labels(runtime)):
-        print(f"clueline: note: {note}; check the spelling", file=sys.stderr)
+        print(f"clueline: note: {note}", file=sys.stderr)
     platform = stored.target.partition(":")[0]
     if not runtime.platforms.connected(platform):
         print(
@@ -198,12 +198,20 @@ async def _route_list(_args: argparse.Namespace, runtime: CoreServices) -> int:
     return 0
 
 
+# What an empty digest says: nothing it would count.
+_QUIET = "no feedback this route takes came in during the period ending now"
+
+
+def _no_route(route_id: str) -> int:
+    return _fail(f"there is no route {route_id}; see `clueline feedback route list`")
+
+
 async def _route_preview(args: argparse.Namespace, runtime: CoreServices) -> int:
     digest = await preview_route_digest(runtime, args.route_id)
     if digest is None:
-        return _fail(f"there is no route {args.route_id}; see `clueline feedback route list`")
+        return _no_route(args.route_id)
     if digest.empty:
-        print("nothing to send: no feedback this route takes came in during the period ending now")
+        print(f"nothing to send: {_QUIET}")
         return 0
     print(to_plain(digest_message(digest).text))
     for quote in digest.quotes:
@@ -214,10 +222,10 @@ async def _route_preview(args: argparse.Namespace, runtime: CoreServices) -> int
 async def _route_send(args: argparse.Namespace, runtime: CoreServices) -> int:
     sent = await send_route_digest_now(runtime, args.route_id)
     if sent is None:
-        return _fail(f"there is no route {args.route_id}; see `clueline feedback route list`")
+        return _no_route(args.route_id)
     route, digest = sent
     if digest.empty:
-        print("nothing sent: no feedback this route takes came in during the period ending now")
+        print(f"nothing sent: {_QUIET}")
         return 0
     print(
         f"queued a digest of {digest.count} feedback item(s) for {route.target}; a running `clueline serve` or "

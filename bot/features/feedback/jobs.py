@@ -66,11 +66,8 @@ async def run_route_digest(runtime: CoreServices, session: AsyncSession, job: Du
     record = await session.get(RouteRecord, int(job.payload.get("route", 0)))
     if record is None or record.digest not in ("daily", "weekly"):
         return
-    route = record_route(record)
-    cadence: Cadence = "daily" if record.digest == "daily" else "weekly"
-    current, previous = digest_periods(_latest_firing(runtime, job, cadence), cadence)
-    now, before = await period_items(session, current, previous, lambda item: route_accepts(route, item))
-    digest = route_digest(route, cadence, now, before)
+    end = _latest_firing(runtime, job, _cadence(record))
+    route, digest, current = await _route_digest_until(session, record, end)
     await _send(runtime, session, f"route:{route.id}", route.target, current, digest)
 
 
@@ -100,9 +97,21 @@ async def _digest_now(
     record = await stored_route(session, route_id)
     if record is None:
         return None
+    return await _route_digest_until(session, record, runtime.clock.now())
+
+
+def _cadence(record: RouteRecord) -> Cadence:
+    """A route's digest period (a real-time route's, previewed, as a weekly one)."""
+    return "daily" if record.digest == "daily" else "weekly"
+
+
+async def _route_digest_until(
+    session: AsyncSession, record: RouteRecord, end: datetime
+) -> tuple[Route, Digest, Period]:
+    """A route's digest of the period ending at `end`, compared with the period before; and that period."""
     route = record_route(record)
-    cadence: Cadence = "daily" if record.digest == "daily" else "weekly"
-    current, previous = digest_periods(runtime.clock.now(), cadence)
+    cadence = _cadence(record)
+    current, previous = digest_periods(end, cadence)
     now, before = await period_items(session, current, previous, lambda item: route_accepts(route, item))
     return route, route_digest(route, cadence, now, before), current
 

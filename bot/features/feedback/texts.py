@@ -41,7 +41,7 @@ def route_refused(reason: str) -> str:
 
 def route_added(description: str, notes: Sequence[str] = ()) -> str:
     added = f"Added route {escape(description)}"
-    return "\n".join([added, *(f"Note: {escape(note)}; check the spelling." for note in notes)])
+    return "\n".join([added, *(f"Note: {escape(note)}." for note in notes)])
 
 
 def route_exists(route_id: str, description: str) -> str:

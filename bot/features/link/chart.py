@@ -58,7 +58,6 @@ def link_figure(report: LinkReport) -> Any:
         ax.plot(positions, _values(data, "customer_nps"), marker="o", color="#ef6c00", label=CUSTOMER_LABEL)
         ax.plot(positions, _values(data, "enps"), marker="s", color="#1565c0", label=EMPLOYEE_LABEL)
         ax.axhline(0, color="#9e9e9e", linewidth=0.6)
-        # A little beyond ±100, so a month at either end of the scale shows its whole marker.
         ax.set_ylim(-100 - Y_MARGIN, 100 + Y_MARGIN)
         ax.set_yticks([-100, -50, 0, 50, 100])
         ax.set_title(name)

@@ -90,7 +90,7 @@ async def _add(
         print(f"team {team.name} replaced: {team.describe()}\n  it was: {before.describe()}")
     if team.filters is not None:
         for note in unheard(team.filters, await sources_of().customers.used_labels()):
-            print(f"clueline: note: {note}; check the spelling", file=sys.stderr)
+            print(f"clueline: note: {note}", file=sys.stderr)
     return 0
 
 

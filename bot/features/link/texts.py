@@ -23,9 +23,7 @@ def team_refused(reason: str) -> str:
 
 def team_saved(name: str, new: bool, description: str, notes: Sequence[str] = ()) -> str:
     saved = f"Team {name} {'added' if new else 'updated'}: {description}"
-    return "\n".join(
-        escape(line) for line in [saved, *(f"Note: {note}; check the spelling." for note in notes)]
-    )
+    return "\n".join(escape(line) for line in [saved, *(f"Note: {note}." for note in notes)])
 
 
 def team_removed(name: str) -> str:

@@ -79,7 +79,8 @@ class History:
     async def overlaps(self, pulse: Pulse, run: PulseRun, cut: PublishedCut) -> Overlap:
         """Which of this run's visible cells differ by 1 to threshold-1 people from an earlier visible result."""
         assert run.id is not None
-        limit = effective_threshold(pulse.threshold) - 1
+        threshold = effective_threshold(pulse.threshold)
+        limit = threshold - 1
         earlier = await self._visible_audiences_before(pulse, run)
         audiences = await _audiences(self._session, run.id)
 
@@ -99,18 +100,18 @@ class History:
         segments = any(differing(audiences[name]) is not None for name in cut.visible if name in audiences)
         # Beyond pairs: several earlier results added and subtracted with this one (P, Q, then P+Q+x gives x).
         before = [asked.invited for asked in earlier]
-        shown = [
-            audiences[name].invited for name in sorted(cut.visible) if name in audiences and not segments
-        ]
-        if total is None and cut.total_visible and not _safe([*before, whole.invited, *shown], limit + 1):
-            if shown and _safe([*before, whole.invited], limit + 1):
+        shown = (
+            [] if segments else [audiences[name].invited for name in sorted(cut.visible) if name in audiences]
+        )
+        if total is None and cut.total_visible and not _safe([*before, whole.invited, *shown], threshold):
+            if shown and _safe([*before, whole.invited], threshold):
                 segments = True
             else:
                 total = (
                     "Hidden: added to and subtracted from earlier results of this question, it would single "
-                    f"out fewer than {limit + 1} people's answers."
+                    f"out fewer than {threshold} people's answers."
                 )
-        elif total is None and shown and not _safe([*before, *shown], limit + 1):
+        elif total is None and shown and not _safe([*before, *shown], threshold):
             segments = True
         return Overlap(total=total, segments=segments)
 
