@@ -1,17 +1,21 @@
 """Attempts to re-identify hidden groups by subtracting published numbers; all must fail."""
 
 import itertools
+import random
 from collections.abc import Sequence
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.features.pulse.results import MIN_THRESHOLD
 from bot.features.pulse.suppression import (
     CutDecision,
     PublishedCut,
     SegmentAnswers,
     SegmentTally,
+    audit_audiences,
     cut_results,
     suppress_cut,
 )
@@ -269,3 +273,54 @@ def test_many_segments_hide_every_small_one() -> None:
     decision = suppress_cut(tallies, threshold=10)
     assert decision.visible | decision.hidden == {tally.name for tally in tallies}
     assert all(tally.name in decision.hidden for tally in tallies if tally.responses < 10)
+
+
+def _isolating_set_exists(audiences: Sequence[frozenset[str]], threshold: int) -> bool:
+    """By brute force: whether dropping some set of fewer than `threshold` people lowers the rank of the results,
+    i.e. some sum and difference of the results is carried by those few alone."""
+    people = sorted(set().union(*audiences))
+
+    def rank(kept: Sequence[str]) -> int:
+        matrix = np.array(
+            [[int(person in audience) for person in kept] for audience in audiences], dtype=float
+        )
+        return int(np.linalg.matrix_rank(matrix)) if kept else 0
+
+    full = rank(people)
+    return any(
+        rank([person for person in people if person not in dropped]) < full
+        for size in range(1, threshold)
+        for dropped in itertools.combinations(people, size)
+    )
+
+
+audience_sets = st.lists(
+    st.frozensets(st.sampled_from([f"p{index}" for index in range(12)]), min_size=1), min_size=1, max_size=5
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(audience_sets, st.integers(min_value=MIN_THRESHOLD, max_value=MIN_THRESHOLD + 1))
+def test_the_audit_of_audiences_finds_exactly_the_sums_that_isolate_a_few_people(
+    audiences: list[frozenset[str]], threshold: int
+) -> None:
+    expected = "unsafe" if _isolating_set_exists(audiences, threshold) else "safe"
+    assert audit_audiences(audiences, threshold) == expected
+
+
+def test_a_year_of_weekly_results_to_a_team_that_changes_is_audited_to_the_end() -> None:
+    # A hundred people, two leaving (anyone) and two joining each week; the results shown so far differ pairwise
+    # by five people or more. The search must settle (safe or not) rather than give up and hide the run.
+    chance = random.Random(1)
+    team = [f"p{index}" for index in range(100)]
+    shown: list[frozenset[str]] = []
+    for week in range(52):
+        if week:
+            team = [*chance.sample(team, len(team) - 2), f"p{100 + 2 * week}", f"p{101 + 2 * week}"]
+        audience = frozenset(team)
+        if all(len(audience ^ earlier) >= 5 for earlier in shown):
+            verdict = audit_audiences([*shown, audience], 5)
+            assert verdict != "unknown", f"gave up at week {week}"
+            if verdict == "safe":
+                shown.append(audience)
+    assert len(shown) >= 20

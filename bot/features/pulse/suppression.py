@@ -5,8 +5,8 @@ segment, and the total. A reader can add and subtract cells (also cells of an ea
 the same ballots), so the question is whether some combination isolates fewer than `threshold`
 ballots. Ballots are grouped into atoms (a segment's ballots already counted in the earlier
 publication, and those counted since); a combination whose support is a set S of atoms exists iff
-dropping S's columns lowers the rank of the cell matrix. The audit checks every maximal set of atoms
-holding fewer than `threshold` ballots.
+dropping S's columns lowers the rank of the cell matrix. The audit searches for such an S holding fewer
+than `threshold` ballots (`_CellSpace`).
 
 Suppression is primary (a segment below the threshold is hidden) and then complementary: while the
 audit fails, the smallest visible segment is hidden too, and as a last resort the total. So a single
@@ -35,8 +35,10 @@ from bot.features.pulse.results import (
     pulse_results,
 )
 
-# Beyond this many candidate sets the audit gives up, and suppression fails closed: it hides every segment.
+# Beyond this many steps of search the audit gives up, and suppression fails closed: it hides every segment.
 _AUDIT_BUDGET: Final = 500
+# Below this, a coefficient or a residual is rounding: cells are 0/1 vectors over at most a few hundred atoms.
+_EPSILON: Final = 1e-9
 
 Verdict = Literal["safe", "unsafe", "unknown"]
 
@@ -156,7 +158,7 @@ def _growth(name: str, segments: Sequence[SegmentTally], previous: PublishedCut)
 def _audit(rows: list[list[int]], atoms: Sequence[_Atom], limit: int) -> Verdict:
     """Whether some combination of the cells sums over a nonempty set of fewer than `limit` ballots.
 
-    "unknown" when there were too many candidate sets to check within the budget.
+    "unknown" when the search for such a set outgrew its budget.
     """
     columns: dict[tuple[int, ...], int] = {}
     for index, atom in enumerate(atoms):
@@ -165,41 +167,111 @@ def _audit(rows: list[list[int]], atoms: Sequence[_Atom], limit: int) -> Verdict
         # always appear together are indistinguishable: merge those into one.
         if atom.ballots > 0 and any(column):
             columns[column] = columns.get(column, 0) + atom.ballots
-    keys = list(columns)
-    small = [index for index, key in enumerate(keys) if columns[key] < limit]
-    if not small:
-        return "safe"
-    full_rank = _rank([list(key) for key in keys])
-    budget = [_AUDIT_BUDGET]
+    return _CellSpace(columns, limit).audit()
 
-    def reveals(chosen: list[int], ballots: int, start: int) -> bool:
-        """Depth-first over sets of small atoms; True on a revealing set or when the budget runs out."""
-        for position in range(start, len(small)):
-            index = small[position]
-            if ballots + columns[keys[index]] < limit and reveals(
-                [*chosen, index], ballots + columns[keys[index]], position + 1
-            ):
-                return True
-        addable = any(i not in chosen and ballots + columns[keys[i]] < limit for i in small)
-        # A set that can still grow is covered by its larger sets: support within it is support within them.
-        if not chosen or addable:
+
+class _CellSpace:
+    """The published cells as vectors over atoms, searched for a combination with small support.
+
+    A combination of cells is nonzero on atom j and zero outside a set S (holding j) exactly when j's column
+    is not a sum of the columns outside S. Any column set R that sums to j's column must therefore meet S, so
+    the search branches on which member of R joins S, until j stands alone (a leak) or S holds `limit`
+    ballots (none). Representations are built from the largest atoms first, which S can never take.
+    """
+
+    def __init__(self, columns: Mapping[tuple[int, ...], int], limit: int) -> None:
+        keys = list(columns)
+        # Large atoms never join S, so they are always there to sum with: work modulo their span, where an atom
+        # they already account for is zero and can be neither isolated nor of help.
+        spanned = _Span(len(keys[0]) if keys else 0)
+        for key in keys:
+            if columns[key] >= limit:
+                spanned.add(np.array(key, dtype=float))
+        self._ballots: list[int] = []
+        self._vectors: list[np.ndarray] = []
+        for key in keys:
+            vector = np.array(key, dtype=float)
+            if columns[key] < limit and not spanned.holds(vector):
+                self._ballots.append(columns[key])
+                self._vectors.append(spanned.outside(vector))
+        self._largest_first = sorted(range(len(self._vectors)), key=lambda index: -self._ballots[index])
+        self._limit = limit
+        self._budget = _AUDIT_BUDGET
+
+    def audit(self) -> Verdict:
+        for atom in range(len(self._ballots)):
+            if self._ballots[atom] < self._limit:
+                verdict = self._isolable(atom, frozenset({atom}), set())
+                if verdict != "safe":
+                    return verdict
+        return "safe"
+
+    def _isolable(self, atom: int, support: frozenset[int], seen: set[frozenset[int]]) -> Verdict:
+        """Whether a combination nonzero on `atom` fits within `support` grown by atoms it may still take."""
+        if support in seen:
+            return "safe"
+        seen.add(support)
+        self._budget -= 1
+        if self._budget < 0:
+            return "unknown"
+        representation = self._representation(atom, support)
+        if representation is None:
+            return "unsafe"
+        held = sum(self._ballots[index] for index in support)
+        for index in representation:
+            if held + self._ballots[index] < self._limit:
+                verdict = self._isolable(atom, support | {index}, seen)
+                if verdict != "safe":
+                    return verdict
+        return "safe"
+
+    def _representation(self, atom: int, excluded: frozenset[int]) -> list[int] | None:
+        """Columns outside `excluded` summing (with coefficients) to `atom`'s column, or None if none do."""
+        basis: list[int] = []
+        spanned = _Span(len(self._vectors[atom]))
+        for index in self._largest_first:
+            if index not in excluded and spanned.add(self._vectors[index]):
+                basis.append(index)
+        if not spanned.holds(self._vectors[atom]):
+            return None
+        matrix = np.column_stack([self._vectors[index] for index in basis])
+        coefficients = np.linalg.lstsq(matrix, self._vectors[atom], rcond=None)[0]
+        return [
+            index
+            for index, coefficient in zip(basis, coefficients, strict=True)
+            if abs(coefficient) > _EPSILON
+        ]
+
+
+class _Span:
+    """A growing span of vectors, kept as an orthonormal basis."""
+
+    def __init__(self, dimension: int) -> None:
+        self._basis = np.zeros((dimension, 0))
+
+    def add(self, vector: np.ndarray) -> bool:
+        """Take `vector` into the span; False when it was already there."""
+        residual = self.outside(vector)
+        if _negligible(residual, vector):
             return False
-        budget[0] -= 1
-        if budget[0] < 0:
-            return True
-        kept = [list(key) for index, key in enumerate(keys) if index not in chosen]
-        return _rank(kept) < full_rank
+        self._basis = np.column_stack([self._basis, residual / np.linalg.norm(residual)])
+        return True
 
-    if not reveals([], 0, 0):
-        return "safe"
-    return "unknown" if budget[0] < 0 else "unsafe"
+    def holds(self, vector: np.ndarray) -> bool:
+        """Whether `vector` lies in the span."""
+        return _negligible(self.outside(vector), vector)
+
+    def outside(self, vector: np.ndarray) -> np.ndarray:
+        """`vector` less its projection on the span."""
+        residual: np.ndarray = vector - self._basis @ (self._basis.T @ vector)
+        # Twice: one pass of Gram-Schmidt loses orthogonality to rounding.
+        residual -= self._basis @ (self._basis.T @ residual)
+        return residual
 
 
-def _rank(vectors: list[list[int]]) -> int:
-    """Rank of a set of 0/1 vectors (small, well-conditioned: the SVD rank is exact for them)."""
-    if not vectors:
-        return 0
-    return int(np.linalg.matrix_rank(np.array(vectors, dtype=float)))
+def _negligible(residual: np.ndarray, vector: np.ndarray) -> bool:
+    """Whether what is left of `vector` is rounding."""
+    return float(np.linalg.norm(residual)) <= _EPSILON * max(1.0, float(np.linalg.norm(vector)))
 
 
 @dataclass(frozen=True)
