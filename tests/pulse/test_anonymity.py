@@ -20,7 +20,7 @@ def test_invitation_token_is_opaque_and_only_its_hash_is_kept() -> None:
 
 
 def test_a_segment_labels_its_ballots_only_when_its_answers_reach_the_threshold() -> None:
-    answers = ["design"] + ["engineering"] * 5 + [None] * 3
+    answers = ["design"] * 2 + ["engineering"] * 5 + [None] * 3
     assert labelled_segments(answers, threshold=5) == {"engineering"}
     assert labelled_segments(["design"] * 4, threshold=5) == frozenset()
 
@@ -51,3 +51,11 @@ def test_sealed_ballots_of_a_kind_all_have_one_length() -> None:
         for text in ("ok", "The deploy process gets in the way " * 20, "é" * 2000, "\x01" * 2000)
     }
     assert len(scores) == 1 and len(comments) == 1
+
+
+def test_ballots_left_unlabelled_are_never_fewer_than_the_threshold() -> None:
+    # One design answer and three named people's would stand apart from engineering's five labelled ones.
+    assert labelled_segments(["design"] + ["engineering"] * 5 + [None] * 3, threshold=5) == frozenset()
+    # Hidden together with the smallest labelled segment, they reach the threshold; the larger one keeps its label.
+    answers = ["design"] + ["engineering"] * 5 + ["sales"] * 7
+    assert labelled_segments(answers, threshold=5) == {"sales"}

@@ -22,6 +22,7 @@ from sqlmodel import col
 
 from bot.db.models import OutboxMessage
 from bot.features.pulse import texts
+from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.tables import PulseBallot, PulseRun
 from tests import conftest
 from tests.pulse.attack_scenario import (
@@ -35,7 +36,7 @@ from tests.pulse.attack_scenario import (
     Snapshot,
     run_scenario,
 )
-from tests.pulse.conftest import PEOPLE, PulseWorld
+from tests.pulse.conftest import PEOPLE, PulseWorld, slack_user
 from tests.slack.payloads import TEAM
 from tests.support import databases
 
@@ -184,12 +185,16 @@ def test_while_the_run_is_open_no_stored_event_shows_a_comment_beside_its_author
 
 
 def test_a_segment_keeps_its_label_only_when_its_answers_reach_the_threshold(evidence: Evidence) -> None:
-    """Attack 4: a channel of five with one answer must not label that answer as the channel's."""
-    labels = Counter(row["segment"] for row in evidence.closed.tables["pulse_ballot"] if row["segment"])
-    assert labels, "the large channel keeps its label"
+    """Attack 4: a channel of five with one answer must not label that answer as the channel's; nor may the
+    ballots left unlabelled (that answer and the three named people's) be a group of fewer than the threshold,
+    told apart from a large channel's labelled ones."""
+    ballots = evidence.closed.tables["pulse_ballot"]
+    labels = Counter(row["segment"] for row in ballots if row["segment"])
     small = [label for label, count in labels.items() if count < evidence.threshold]
     assert not small, f"segments {small} label fewer than {evidence.threshold} ballots"
-    assert not [row for row in evidence.closed.tables["pulse_ballot"] if row["segment"] == "slack:C2"]
+    unlabelled = sum(1 for row in ballots if row["value"] is not None and not row["segment"])
+    assert unlabelled == 0 or unlabelled >= evidence.threshold, f"{unlabelled} unlabelled ballots stand apart"
+    assert not [row for row in ballots if row["segment"] == "slack:C2"]
     assert SLACK_SMALL_CHANNEL[0] in SCORES
 
 
@@ -314,3 +319,27 @@ async def test_sent_invitations_and_reminders_leave_no_answer_token_in_the_outbo
         kept = " ".join((await session.execute(select(col(OutboxMessage.message)))).scalars())
     assert not [token for token in tokens if token in kept], "a database reader could answer for someone"
     await world.tap("U1", "9", token=world.tokens("U1")[-1])  # the person's own buttons still work
+
+
+async def test_the_one_ballot_left_without_a_label_is_not_the_lone_answer_of_a_small_channel(
+    world: PulseWorld,
+) -> None:
+    """A reader of the two tables: the large channel's ballots keep their label, so the only unlabelled ballot
+    would be the one answer from outside it, and the invitations say whose that is."""
+    large, small = [f"UA{n:02d}" for n in range(10)], [f"UC{n:02d}" for n in range(5)]
+    world.add_members("CA", [slack_user(person) for person in large])
+    world.add_members("CC", [slack_user(person) for person in small])
+    pulse_id = await world.create(audience=["slack:CA", "slack:CC"])
+    await world.settle()
+    for index, person in enumerate(large):
+        await world.tap(person, str(6 + index % 5))
+    await world.tap(small[2], "1")
+    world.clock.advance(timedelta(days=1))
+    assert await close_pulse(world.runtime, pulse_id) == 1
+    async with world.runtime.database.session() as session:
+        ballots = (await session.execute(select(PulseBallot))).scalars().all()
+    unlabelled = [ballot.value for ballot in ballots if ballot.segment is None]
+    assert len(ballots) == 11
+    assert len(unlabelled) in (0, 11) or len(unlabelled) >= 5, (
+        f"{unlabelled} set apart from the labelled rest"
+    )

@@ -50,9 +50,18 @@ def shuffled_for_storage(items: Iterable[T]) -> list[T]:
 
 
 def labelled_segments(answer_segments: Iterable[str | None], threshold: int) -> frozenset[str]:
-    """The segments whose answers (not audience) reach the threshold: only their ballots keep the label."""
-    counts: dict[str, int] = {}
+    """The segments whose answers (not audience) reach the threshold and keep their label on their ballots.
+
+    The unlabelled ballots are a group too (the total less every labelled segment, and a reader of the
+    invitations knows who answered outside those segments), so while they are fewer than the threshold the
+    smallest labelled segment gives up its label as well.
+    """
+    counts: dict[str | None, int] = {}
     for segment in answer_segments:
-        if segment is not None:
-            counts[segment] = counts.get(segment, 0) + 1
-    return frozenset(segment for segment, count in counts.items() if count >= threshold)
+        counts[segment] = counts.get(segment, 0) + 1
+    kept = {segment: count for segment, count in counts.items() if segment is not None and count >= threshold}
+    unlabelled = sum(counts.values()) - sum(kept.values())
+    while kept and 0 < unlabelled < threshold:
+        smallest = min(kept, key=lambda segment: (kept[segment], segment))
+        unlabelled += kept.pop(smallest)
+    return frozenset(kept)
