@@ -120,18 +120,25 @@ async def test_what_gets_in_the_way_shows_only_when_enough_of_a_team_answered(wo
     from bot.features.pulse.spec import build_spec
     from tests.link.conftest import slack_user
 
-    world.add_members("C9", [slack_user(f"O{n}") for n in range(10)])
+    world.add_members("C9", [slack_user(f"O{n}") for n in range(11)])
     world.add_members("C8", [slack_user(f"Q{n}") for n in range(9)])
+    # Ten more, the smallest channel to keep its label: the nine unlabelled answers would be a group of their own,
+    # so C7's give up their label too and Ops keeps its own.
+    world.add_members("C7", [slack_user(f"R{n}") for n in range(10)])
     await save_team(world.runtime, build_team("Ops", ["slack:C9"]), "test")
     await save_team(world.runtime, build_team("Quality", ["slack:C8"]), "test")
     world.clock.advance(timedelta(days=2))
     spec = build_spec(
-        question="obstacles", kind=None, audience=["slack:C9", "slack:C8"], created_by="slack:ULEAD"
+        question="obstacles",
+        kind=None,
+        audience=["slack:C9", "slack:C8", "slack:C7"],
+        created_by="slack:ULEAD",
     )
     pulse_id = await create_pulse(world.runtime, spec)
     await world.settle()
     answers = ["Too many meetings.", "Slow laptops and meetings.", "Meetings all day.", "Old laptops."]
-    for person in [f"O{n}" for n in range(10)] + [f"Q{n}" for n in range(9)]:
+    people = [f"O{n}" for n in range(11)] + [f"Q{n}" for n in range(9)] + [f"R{n}" for n in range(10)]
+    for person in people:
         text = answers[int(person[1:]) % len(answers)]
         result = await record_answer(world.runtime, f"slack:{person}", world.newest_token(person), text)
         assert result.outcome is AnswerOutcome.RECORDED
@@ -139,7 +146,7 @@ async def test_what_gets_in_the_way_shows_only_when_enough_of_a_team_answered(wo
     assert await close_pulse(world.runtime, pulse_id) == 1
     report = await world.report(months=1)
     themes = {team.team: team.employee_themes for team in report.teams}
-    # Ops: 10 answers; "meetings" in O0-O2, O4-O6, O8-O9 (8), "laptops" in O1, O3, O5, O7, O9 (5).
-    assert themes["Ops"][:2] == [("meetings", 8), ("laptops", 5)]
+    # Ops: 11 answers; "meetings" in O0-O2, O4-O6, O8-O10 (9), "laptops" in O1, O3, O5, O7, O9 (5).
+    assert themes["Ops"][:2] == [("meetings", 9), ("laptops", 5)]
     # Quality's 9 answers are below the comment threshold (10): no themes, though they were answered.
     assert themes["Quality"] == []

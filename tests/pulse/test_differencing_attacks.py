@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from bot.features.link.assembly import link_report
+from bot.features.link.teams import build_team, save_team
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.views import latest_results
 from tests.pulse.conftest import PEOPLE, PulseWorld, slack_user
+from tests.support.wiring import features_of
 
 
 async def _hidden(world: PulseWorld, pulse_id: int) -> bool:
@@ -85,3 +89,52 @@ async def test_a_run_closed_late_is_judged_after_the_run_shown_before_it(world: 
             await world.tap(person, score, world.tokens(person)[1])
     assert not await _hidden(world, all_but_one)
     assert await _hidden(world, everyone)
+
+
+async def _enps_in(world: PulseWorld, month: int, channels: dict[str, list[str]]) -> None:
+    """An eNPS to these channels (in this order) on the 10th of `month`, everyone answering 9, then closed."""
+    for channel, people in channels.items():
+        world.add_members(channel, [slack_user(person) for person in people])
+    world.clock.set(datetime(2026, month, 10, 9, tzinfo=UTC))
+    pulse_id = await world.create(audience=[f"slack:{channel}" for channel in channels])
+    await world.settle()
+    for person in sorted({person for people in channels.values() for person in people}):
+        await world.tap(person, "9")
+    world.clock.advance(timedelta(days=1))
+    assert await close_pulse(world.runtime, pulse_id) == 1
+    await world.settle()
+
+
+async def _alpha_by_month(world: PulseWorld) -> dict[str, dict[str, Any]]:
+    report = await link_report(world.runtime, features_of(world.runtime).link.sources, 2)
+    return {row["month"]: row for row in report.teams[0].rows}
+
+
+TEN = {channel: [f"U{channel}{n:02d}" for n in range(10)] for channel in ("CA", "CB", "CC")}
+
+
+async def test_a_channel_one_person_larger_than_last_month_does_not_show_as_its_team(
+    world: PulseWorld,
+) -> None:
+    # July's total shows (a new channel of ten came in) but its CA segment does not: it differs from June's by
+    # the one who joined. Team Alpha (CA) in July would be that segment, and less June's, the joiner.
+    await save_team(world.runtime, build_team("Alpha", ["slack:CA"]), "slack:ULEAD")
+    await _enps_in(world, 6, {"CA": TEN["CA"], "CB": TEN["CB"]})
+    await _enps_in(world, 7, {"CA": [*TEN["CA"], "UJOINER"], "CC": TEN["CC"]})
+    months = await _alpha_by_month(world)
+    assert months["2026-06"]["enps"] is not None
+    assert months["2026-07"]["enps"] is None, months["2026-07"]
+
+
+async def test_the_same_audience_in_another_order_does_not_move_a_person_between_teams(
+    world: PulseWorld,
+) -> None:
+    # Someone in both channels counts in the first one the audience names: CA in June, CB in July. July's CA
+    # segment (one person fewer) is hidden in the run's results, so it must be in the link report too.
+    both = "UBOTH"
+    await save_team(world.runtime, build_team("Alpha", ["slack:CA"]), "slack:ULEAD")
+    await _enps_in(world, 6, {"CA": [*TEN["CA"], both], "CB": [*TEN["CB"], both]})
+    await _enps_in(world, 7, {"CB": [*TEN["CB"], both], "CA": [*TEN["CA"], both]})
+    months = await _alpha_by_month(world)
+    assert months["2026-06"]["enps"] is not None
+    assert months["2026-07"]["enps"] is None, months["2026-07"]

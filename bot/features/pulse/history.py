@@ -51,7 +51,9 @@ async def closed_runs(
 
     A run whose results are hidden (too few answers, or an earlier result of an audience that differs by a
     few people) comes without answers: pooled into a month, the month's figure less the other runs' would be
-    its own. It still says a pulse ran (the month shows hidden, not "no pulse").
+    its own. It still says a pulse ran (the month shows hidden, not "no pulse"). A shown run's answers keep
+    the label only of segments its results show: a segment hidden there (one person more than last month's)
+    must not show in a team's month instead.
     """
     shown = History(session, run_view)
     rows = (
@@ -70,7 +72,8 @@ async def closed_runs(
     runs: list[ClosedRun] = []
     for run, pulse in rows:
         assert run.id is not None
-        hidden = bool((await shown.view(pulse, run)).results["hidden"])
+        view = await shown.view(pulse, run)
+        hidden = bool(view.results["hidden"])
         runs.append(
             ClosedRun(
                 run_id=run.id,
@@ -78,14 +81,17 @@ async def closed_runs(
                 closes_at=run.closes_at,
                 threshold=effective_threshold(pulse.threshold),
                 audience=tuple(json.loads(pulse.audience)),
-                answers=() if hidden else await _answers(session, run.id),
+                answers=() if hidden else await _answers(session, run.id, frozenset(view.segments)),
             )
         )
     return runs
 
 
-async def _answers(session: AsyncSession, run_id: int) -> tuple[tuple[str | None, str], ...]:
-    """A closed run's (segment label, value) pairs, sorted: their order says nothing."""
+async def _answers(
+    session: AsyncSession, run_id: int, shown_segments: frozenset[str]
+) -> tuple[tuple[str | None, str], ...]:
+    """A closed run's (segment label, value) pairs, labels outside `shown_segments` dropped, sorted: their order
+    says nothing."""
     ballots = (
         await session.execute(
             select(col(PulseBallot.segment), col(PulseBallot.value)).where(
@@ -94,7 +100,10 @@ async def _answers(session: AsyncSession, run_id: int) -> tuple[tuple[str | None
         )
     ).all()
     return tuple(
-        sorted(((segment, str(value)) for segment, value in ballots), key=lambda a: (a[0] or "", a[1]))
+        sorted(
+            ((segment if segment in shown_segments else None, str(value)) for segment, value in ballots),
+            key=lambda a: (a[0] or "", a[1]),
+        )
     )
 
 
