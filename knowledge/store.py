@@ -23,7 +23,7 @@ from knowledge.documents import Chunk, ChunkKind, LoadedDocument
 from knowledge.follow_up import may_follow_up, own_subject, plainly_follows_up, reads_as_follow_up
 from knowledge.index import LexicalIndex
 from knowledge.ingest import IngestError, UnsupportedFile, discover, load_file
-from knowledge.ingest.ignore import IGNORE_FILE, IGNORED, NOT_DOCUMENTATION
+from knowledge.ingest.ignore import IGNORE_FILE, IGNORED, NOT_DOCUMENTATION, read_ignore_file
 from knowledge.ingest.loader import source_name
 from knowledge.retrieve import MIN_CONFIDENCE, Retrieval, Retriever
 from knowledge.tables import ChunkVote, KnowledgeChunk, KnowledgeDocument
@@ -188,7 +188,8 @@ class KnowledgeStore:
         for path, reason in left_out:
             # A bad line of an ignore file is a failure to report; a file left out on purpose is a skip.
             (report.failed if path.name == IGNORE_FILE else report.skipped).append((str(path), reason))
-        folders = [p for p in paths if p.is_dir()]
+        # A folder whose ignore file could not be read was not walked: pruning it would empty it.
+        folders = [p for p in paths if p.is_dir() and read_ignore_file(p).unreadable is None]
         # A file now ignored, or never documentation, goes at once: listing it in the ignore file says so.
         report.removed = await self._drop(_left_out_documents(folders, left_out))
         if prune:

@@ -12,6 +12,9 @@ from pathlib import Path
 import pathspec
 from pathspec.patterns.gitignore.base import GitIgnorePatternError
 
+from knowledge.ingest.encoding import decode_text
+from knowledge.ingest.errors import UnreadableFile
+
 IGNORE_FILE = ".cluelineignore"
 # Licence and provenance notes are about the documents, not the product: quoted, they answer nothing.
 # SOURCE* in capitals, or a file named "source" in any case: a page on "source maps" is documentation.
@@ -40,11 +43,24 @@ class IgnoreRules:
     """The patterns of a folder's `.cluelineignore` (gitignore syntax), and the lines that did not parse."""
 
     spec: pathspec.GitIgnoreSpec | None = None
-    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, reason)
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (line number, the line)
+    # Why the file could not be read at all: then nothing in its folder may be taken, since what it lists
+    # (drafts, internal notes) would be indexed and quoted.
+    unreadable: str | None = None
 
     def ignores(self, relative: str) -> bool:
         """Whether the file at this path, relative to the folder, is listed."""
         return self.spec is not None and self.spec.match_file(relative)
+
+    def problem(self) -> str | None:
+        """One line on what is wrong with the file, if anything."""
+        if self.unreadable is not None:
+            return f"{self.unreadable}; nothing in its folder was ingested"
+        if not self.errors:
+            return None
+        lines = ", ".join(f"{number} ({line})" for number, line in self.errors)
+        which = "line" if len(self.errors) == 1 else "lines"
+        return f"{which} {lines}: not a gitignore pattern, left out; the other lines apply"
 
 
 def read_ignore_file(folder: Path) -> IgnoreRules:
@@ -53,16 +69,18 @@ def read_ignore_file(folder: Path) -> IgnoreRules:
     if not path.is_file():
         return IgnoreRules()
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
-        return IgnoreRules(errors=[(0, f"unreadable ({exc.__class__.__name__})")])
+        lines = decode_text(path.read_bytes(), path).splitlines()
+    except OSError as exc:
+        return IgnoreRules(unreadable=f"cannot be read ({exc.strerror or exc.__class__.__name__})")
+    except UnreadableFile as exc:
+        return IgnoreRules(unreadable=exc.reason)
     kept: list[str] = []
     errors: list[tuple[int, str]] = []
     for number, line in enumerate(lines, 1):
         try:
             pathspec.GitIgnoreSpec.from_lines([line])
         except (GitIgnorePatternError, re.error):  # a bad range ("[z-a]") fails as a regular expression
-            errors.append((number, f"not a gitignore pattern: {line.strip()!r}"))
+            errors.append((number, line.strip()))
             continue
         kept.append(line)
     return IgnoreRules(pathspec.GitIgnoreSpec.from_lines(kept), errors)

@@ -13,6 +13,7 @@ from knowledge.documents import Chunk, ChunkKind, LoadedDocument
 from knowledge.ingest.calendar import Campaign, campaign_text, campaigns_from_csv, campaigns_from_ics
 from knowledge.ingest.chunking import ChunkDefaults, Section, chunk_sections
 from knowledge.ingest.csv import Row, faq_pairs, is_calendar, is_faq, read_rows
+from knowledge.ingest.encoding import decode_text
 from knowledge.ingest.errors import UnreadableFile, UnsupportedFile
 from knowledge.ingest.frontmatter import EntryMeta, entry_meta
 from knowledge.ingest.html import load_html
@@ -76,7 +77,11 @@ def discover(
     for given in paths:
         if given.is_dir():
             rules = read_ignore_file(given)
-            skipped += [(given / IGNORE_FILE, f"line {n}: {why}") for n, why in rules.errors]
+            problem = rules.problem()
+            if problem is not None:
+                skipped.append((given / IGNORE_FILE, problem))
+            if rules.unreadable is not None:
+                continue
             for item in _inside(given, outside if outside is not None else []):
                 if never_indexed(item.path, at_top="/" not in item.source):
                     skipped.append((item.path, NOT_DOCUMENTATION))
@@ -125,15 +130,6 @@ def _leads_out(path: Path, root: Path) -> bool:
         return not path.resolve().is_relative_to(root)
     except (OSError, RuntimeError):  # a loop of links
         return True
-
-
-def _decode(data: bytes, path: Path) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile(path, "the text is neither UTF-8 nor Windows-1252")
 
 
 def _title_from_name(path: Path) -> str:
@@ -197,7 +193,7 @@ def load_file(path: Path, root: Path) -> LoadedDocument:
         chunks = _calendar_chunks(campaigns_from_ics(data, path), source, fallback)
         return LoadedDocument(source, fallback, content_hash, "calendar", chunks, metadata)
     else:
-        raw = _decode(data, path)
+        raw = decode_text(data, path)
         if suffix in MARKDOWN_SUFFIXES:
             meta, sections = load_markdown(raw, path)
             title = meta.title or fallback

@@ -48,11 +48,11 @@ def test_unsupported_files_are_skipped_with_their_type_and_a_broken_pdf_is_one_l
     (docs / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
     result = clueline(env, "knowledge", "ingest", str(docs), "--json", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["skipped"] == [{"path": str(docs / "logo.png"), "reason": "unsupported file type .png"}]
     assert [entry["path"] for entry in report["failed"]] == [str(docs / "broken.pdf")]
-    assert result.stderr == "", "no library warnings"
+    assert result.stderr == "clueline: 1 file failed (listed in the report)\n", "no library warnings"
     (docs / "broken.pdf").write_bytes(b"%PDF-1.4 still not")  # changed, so read again
     text = clueline(env, "knowledge", "ingest", str(docs), cwd=tmp_path)
     assert f"  skipped: {docs / 'logo.png'} (unsupported file type .png)" in text.stdout

@@ -15,7 +15,7 @@ from bot.db.migrate import upgrade
 from knowledge.answer import compose_extractive
 from knowledge.documents import CODE_FENCE, Chunk
 from knowledge.index import LexicalIndex
-from knowledge.ingest import discover, load_file
+from knowledge.ingest import UnreadableFile, discover, load_file
 from knowledge.retrieve import Retriever
 from knowledge.store import KnowledgeStore
 from tests.knowledge.conftest import BLIND_SETS, GOLD, load_gold
@@ -233,7 +233,9 @@ def test_files_listed_in_the_ignore_file_are_left_out_and_a_bad_line_is_named(tm
     assert found == ["guide.md", "keep.tmp.md"]
     reasons = {p.name: why for p, why in left_out}
     assert reasons["plan.md"] == reasons["notes.tmp.md"] == "listed in .cluelineignore"
-    assert reasons[".cluelineignore"].startswith("line 4:")
+    assert (
+        reasons[".cluelineignore"] == "line 4 (\\): not a gitignore pattern, left out; the other lines apply"
+    )
 
 
 async def test_ingest_names_empty_and_unreadable_documents_bad_ignore_lines_and_left_out_files(
@@ -256,7 +258,7 @@ async def test_ingest_names_empty_and_unreadable_documents_bad_ignore_lines_and_
         # Empty is not broken: it is skipped, and named.
         assert dict(report.skipped)[str(docs / "empty.md")] == "empty: no text to index"
         assert failed[str(docs / "broken.pdf")]  # named, with why it could not be read
-        assert failed[str(docs / ".cluelineignore")].startswith("line 2:")
+        assert failed[str(docs / ".cluelineignore")].startswith("line 2 ([z-a]):")
         assert dict(report.skipped)[str(docs / "LICENSE.md")].startswith("a licence")
         assert not (await store.ask("what does the licence permit?")).answered
     finally:
@@ -279,3 +281,37 @@ def test_a_changelog_answers_only_questions_about_what_changed(tmp_path: Path) -
     ]
     changed = retriever.retrieve("what's new in the dashboard, any recent changes to dark mode?").hits
     assert "CHANGELOG.md" in [h.chunk.source for h in changed]
+
+
+def test_an_ignore_file_saved_in_windows_1252_still_applies(tmp_path: Path) -> None:
+    (tmp_path / "drafts").mkdir()
+    (tmp_path / "drafts" / "roadmap.md").write_text("Secret plans.\n", encoding="utf-8")
+    (tmp_path / "guide.md").write_text("Exports run nightly.\n", encoding="utf-8")
+    (tmp_path / ".cluelineignore").write_bytes("# Entwürfe bleiben draußen\ndrafts/\n".encode("cp1252"))
+    left_out: list[tuple[Path, str]] = []
+    assert [f.source for f in discover([tmp_path], left_out=left_out)] == ["guide.md"]
+    assert dict((p.name, why) for p, why in left_out) == {"roadmap.md": "listed in .cluelineignore"}
+
+
+def test_an_ignore_file_that_cannot_be_read_keeps_its_whole_folder_out(tmp_path: Path) -> None:
+    (tmp_path / "internal-notes.md").write_text("Secret: the discount floor is 45%.\n", encoding="utf-8")
+    (tmp_path / "guide.md").write_text("Exports run nightly.\n", encoding="utf-8")
+    (tmp_path / ".cluelineignore").write_bytes(b"internal-*.md\n\x00\x01\x02")
+    left_out: list[tuple[Path, str]] = []
+    assert list(discover([tmp_path], left_out=left_out)) == []
+    [(path, why)] = left_out
+    assert path.name == ".cluelineignore" and "nothing in its folder was ingested" in why
+
+
+def test_a_picture_renamed_to_markdown_is_not_read_as_text(tmp_path: Path) -> None:
+    picture = tmp_path / "image.md"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10")
+    with pytest.raises(UnreadableFile, match="binary data"):
+        load_file(picture, tmp_path)
+
+
+def test_a_page_saved_as_utf_16_is_read(tmp_path: Path) -> None:
+    page = tmp_path / "exports.md"
+    page.write_bytes("# Exports\n\nExports run every night at two.\n".encode("utf-16"))
+    [chunk] = load_file(page, tmp_path).chunks
+    assert chunk.text == "Exports run every night at two."

@@ -20,6 +20,7 @@ from bot.features.answers.gaps import GAP_DAYS, gap_questions, group_by_theme
 from bot.features.answers.questions import clean_text
 from knowledge.answer import Answer
 from knowledge.ingest import discover
+from knowledge.store import IngestReport
 
 STDIN = "-"
 
@@ -113,7 +114,12 @@ async def run_ingest(
         )
     if args.json:
         print(json.dumps(report.as_dict(), ensure_ascii=False))
-        return 0
+        if report.failed:
+            print(
+                f"clueline: {_count(len(report.failed), 'file')} failed (listed in the report)",
+                file=sys.stderr,
+            )
+        return _exit_code(report)
     vectors = f", {_count(report.vectors, 'chunk vector')} made" if store.embedder is not None else ""
     print(
         f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
@@ -127,7 +133,12 @@ async def run_ingest(
         print(f"  skipped: {path} ({reason})")
     for path, reason in report.failed:
         print(f"clueline: failed {path}: {reason}", file=sys.stderr)
-    return 0
+    return _exit_code(report)
+
+
+def _exit_code(report: IngestReport) -> int:
+    """1 when a file failed, so a scheduled ingest can alert; what could be read is stored either way."""
+    return 1 if report.failed else 0
 
 
 def answer_json(answer: Answer) -> dict[str, object]:
