@@ -3,7 +3,7 @@
 What a reader of the page sees as text is kept: paragraphs, list items, table cells, and the prose inside MDX
 components such as `<Note>` or `<Step>` (without the tags). What is not prose is dropped: front matter (read as
 metadata), `import`/`export` lines, tags and their attributes, HTML comments, image alt text and captions,
-admonition fence lines (`:::tip`). Code blocks are kept between ``` fences, so an answer quotes them only when
+admonition markers (Docusaurus `:::tip`, MkDocs `!!! note`, GitHub `> [!NOTE]`). Code blocks are kept between ``` fences, so an answer quotes them only when
 the question asks for code.
 """
 
@@ -28,6 +28,14 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 # Docusaurus admonitions (`:::tip Title` … `:::`) are no CommonMark: the fence lines become paragraph breaks,
 # and a title on the opening line stays as a line of prose.
 _ADMONITION = re.compile(r"^[ \t]*:{3,}[ \t]*[A-Za-z]*[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+# MkDocs admonitions (`!!! warning "Title"`, collapsible `??? note`) likewise: the marker goes, a title stays.
+_MKDOCS_ADMONITION = re.compile(
+    r"^[ \t]*(?:!!!|\?\?\?\+?)[ \t]*[\w-]*(?:[ \t]+\"(.*)\")?[ \t]*$", re.MULTILINE
+)
+# GitHub's alerts (`> [!NOTE]` atop a quote): the marker line goes, the quote stays.
+_GITHUB_ALERT = re.compile(
+    r"^([ \t]*>[ \t]*)\[!(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*$", re.IGNORECASE
+)
 _CODE_FENCE_LINE = re.compile(r"^[ \t]*(```|~~~)")
 _MDX_STATEMENT = re.compile(r"^\s*(import|export)\s")
 # Inside an HTML/JSX block: comments, then tags (attributes may span lines and hold `{expressions}`).
@@ -59,8 +67,9 @@ def _flattened(body: str) -> str:
     """The body ready for a CommonMark parser: MDX's indentation and admonition fences taken out.
 
     MDX nests Markdown inside components (`<Tab>` … `</Tab>`) and indents it; it has no indented code blocks,
-    so lines lose their indentation (code fences keep their content's, relative to the fence). Docusaurus
-    admonition fences (`:::tip Title` … `:::`) become paragraph breaks around their title.
+    so lines lose their indentation (code fences keep their content's, relative to the fence). Admonition
+    markers (`:::tip Title` … `:::`, `!!! note "Title"`) become paragraph breaks around their title, and a
+    GitHub alert's `[!NOTE]` leaves its quote.
     """
     out: list[str] = []
     fence_indent: int | None = None
@@ -74,8 +83,11 @@ def _flattened(body: str) -> str:
         if fence_indent is not None:
             out.append(line[min(fence_indent, indent) :])
             continue
-        match = _ADMONITION.fullmatch(line)
-        if match is None:
+        alert = _GITHUB_ALERT.fullmatch(line)
+        match = _ADMONITION.fullmatch(line) or _MKDOCS_ADMONITION.fullmatch(line)
+        if alert is not None:
+            out.append(alert.group(1).strip())
+        elif match is None:
             out.append(stripped)
         else:
             out.extend(["", match.group(1), ""] if match.group(1) else [""])

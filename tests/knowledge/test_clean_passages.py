@@ -315,3 +315,18 @@ def test_a_page_saved_as_utf_16_is_read(tmp_path: Path) -> None:
     page.write_bytes("# Exports\n\nExports run every night at two.\n".encode("utf-16"))
     [chunk] = load_file(page, tmp_path).chunks
     assert chunk.text == "Exports run every night at two."
+
+
+def test_mkdocs_and_github_admonition_markers_are_never_quoted(tmp_path: Path) -> None:
+    page = tmp_path / "linux.md"
+    page.write_text(
+        "# Linux\n\n"
+        '!!! warning "Before you start"\n    The Linux app has no idle detection.\n\n'
+        "??? note\n    It runs on Ubuntu 22.04 and later.\n\n"
+        "> [!NOTE]\n> Admins can approve timesheets for their team.\n",
+        encoding="utf-8",
+    )
+    text = "\n".join(chunk.text for chunk in load_file(page, tmp_path).chunks)
+    assert "!!!" not in text and "???" not in text and "[!NOTE]" not in text and "warning" not in text
+    for kept in ("Before you start", "no idle detection", "Ubuntu 22.04", "Admins can approve timesheets"):
+        assert kept in text
