@@ -4,8 +4,8 @@ An event may carry a pulse answer beside the person who gave it (a click, a comm
 queue keeps it until it is handled, and the database's files keep it longer (a WAL until a truncating
 checkpoint, a dead tuple until VACUUM), so a reader of the files could join a person to an answer while the
 run is open. Sealed under the process's secret key (bot.secret_key), the stored event says nothing to a reader
-without that key. Padded to a size class (4 KiB, then powers of two), so its size does not tell a comment's
-length either, but for comments of several KiB.
+without that key. Padded to a size class (then powers of two), so its size does not tell a comment's length either:
+what may carry a typed comment starts at 16 KiB, which holds the longest one the pulse takes.
 
 A message posted where others read it (a mention or a reply in a channel or group chat) is never an anonymous
 answer: its author showed it to everyone there, and the pulse feature refuses an answer or comment said
@@ -24,19 +24,27 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from bot.core.types import InboundEvent, InboundMessage
+from bot.core.types import ActionEvent, InboundEvent, InboundMessage
 from bot.secret_key import SecretKey
 
 SMALLEST_SEALED_BYTES = 4096
 SMALLEST_PUBLIC_SEALED_BYTES = 1024
+# What may carry a typed pulse comment or text answer (a DM, the slash command, a form or card submit) starts at
+# a class that holds the longest one taken (2,000 characters, up to 6 bytes each as escaped JSON) with the event
+# around it: a comment's length, matched to the comments shown, would tell whose it is.
+SMALLEST_FREE_TEXT_SEALED_BYTES = 16384
 _NONCE_BYTES = 12
 _LENGTH_BYTES = 4
 
 
 def smallest_size_class(event: InboundEvent) -> int:
-    """The smallest padded size for this event: 4 KiB for whatever may carry a pulse answer, 1 KiB for the rest."""
-    public = isinstance(event, InboundMessage) and event.said_in_the_open
-    return SMALLEST_PUBLIC_SEALED_BYTES if public else SMALLEST_SEALED_BYTES
+    """The smallest padded size for this event: 16 KiB for what may carry typed text of a pulse, 4 KiB for a
+    click, 1 KiB for what was said in the open."""
+    if isinstance(event, InboundMessage):
+        return SMALLEST_PUBLIC_SEALED_BYTES if event.said_in_the_open else SMALLEST_FREE_TEXT_SEALED_BYTES
+    if isinstance(event, ActionEvent) and event.source in ("form_submit", "card_submit"):
+        return SMALLEST_FREE_TEXT_SEALED_BYTES
+    return SMALLEST_SEALED_BYTES
 
 
 class EventUnreadable(ValueError):

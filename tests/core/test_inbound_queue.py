@@ -14,12 +14,18 @@ from sqlmodel import col, select
 
 from bot.clock import Clock, ManualClock, SystemClock
 from bot.core.dedupe import FORGET_PER_STATEMENT, EventDedupe
-from bot.core.event_seal import SMALLEST_PUBLIC_SEALED_BYTES, SMALLEST_SEALED_BYTES, EventSeal
+from bot.core.event_seal import (
+    SMALLEST_FREE_TEXT_SEALED_BYTES,
+    SMALLEST_PUBLIC_SEALED_BYTES,
+    SMALLEST_SEALED_BYTES,
+    EventSeal,
+)
 from bot.core.inbound_queue import EVENT_JSON, UNREADABLE_RETRY_SECONDS, InboundQueue
 from bot.core.types import ActionEvent, ConversationRef, InboundMessage, UserRef
 from bot.db.database import QUICK_INSERT_MMAP_BYTES, Database
 from bot.db.inbound_file import inbound_database
 from bot.db.models import InboundEventKey
+from bot.features.pulse.questions import MAX_TEXT_ANSWER_LENGTH
 from bot.secret_key import SecretKey
 
 SEAL_OVERHEAD = 12 + 16  # AES-GCM's nonce and tag
@@ -239,28 +245,30 @@ async def test_a_stored_event_is_sealed_and_padded_in_the_table(database_url: st
 async def test_whatever_may_carry_a_pulse_answer_is_stored_at_one_size_whatever_its_length(
     database_url: str,
 ) -> None:
-    """A reader of the table must not tell a long comment from a score by the size of its sealed event."""
+    """A reader of the table must not tell the longest comment a pulse takes from a score by the size of its
+    sealed event, whatever its characters (an emoji is 4 bytes, a control character 6 as escaped JSON)."""
     dm = ConversationRef(platform="slack", workspace="T1", channel="D1", is_direct=True)
     person = UserRef(platform="slack", workspace="T1", user_id="U1")
-    comment = "my manager never listens to the team, " * 90  # 3.4 KB
-    answers = {
+    emoji, escaped = "\U0001f600" * MAX_TEXT_ANSWER_LENGTH, "\x01" * MAX_TEXT_ANSWER_LENGTH
+    typed = {
         "dm-score": InboundMessage(event_id="e1", conversation=dm, user=person, text="7", is_direct=True),
-        "dm-comment": InboundMessage(
-            event_id="e2", conversation=dm, user=person, text=comment, is_direct=True
-        ),
+        "dm-comment": InboundMessage(event_id="e2", conversation=dm, user=person, text=emoji, is_direct=True),
         "command": InboundMessage(
-            event_id="e3", conversation=dm, user=person, text=f"pulse comment {comment}", is_command=True
-        ),
-        "click": ActionEvent(
-            event_id="e4", conversation=dm, user=person, action_id="pulse_answer", value="9"
+            event_id="e3", conversation=dm, user=person, text=f"pulse comment {escaped}", is_command=True
         ),
         "form": ActionEvent(
             event_id="e5",
             conversation=None,
             user=person,
             action_id="pulse_text",
-            form_values={"answer": comment},
+            form_values={"answer": escaped},
             source="form_submit",
+        ),
+    }
+    answers = {
+        **typed,
+        "click": ActionEvent(
+            event_id="e4", conversation=dm, user=person, action_id="pulse_answer", value="9"
         ),
     }
     database = Database(database_url)
@@ -277,7 +285,8 @@ async def test_whatever_may_carry_a_pulse_answer_is_stored_at_one_size_whatever_
     finally:
         await queue.close()
         await database.dispose()
-    assert {sizes[key] for key in answers} == {SMALLEST_SEALED_BYTES + SEAL_OVERHEAD}
+    assert {sizes[key] for key in typed} == {SMALLEST_FREE_TEXT_SEALED_BYTES + SEAL_OVERHEAD}
+    assert sizes["click"] == SMALLEST_SEALED_BYTES + SEAL_OVERHEAD
     assert sizes["mention"] == SMALLEST_PUBLIC_SEALED_BYTES + SEAL_OVERHEAD
 
 

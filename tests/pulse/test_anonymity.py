@@ -48,7 +48,13 @@ def test_sealed_ballots_of_a_kind_all_have_one_length() -> None:
     scores = {len(seal.seal(1, BallotContents(str(n), None, None), free_text=False)) for n in range(11)}
     comments = {
         len(seal.seal(1, BallotContents(None, text, None), free_text=True))
-        for text in ("ok", "The deploy process gets in the way " * 20, "é" * 2000, "\x01" * 2000)
+        for text in (
+            "ok",
+            "The deploy process gets in the way " * 20,
+            "é" * 2000,
+            "\x01" * 2000,
+            "\U0001f600" * 2000,
+        )
     }
     assert len(scores) == 1 and len(comments) == 1
 

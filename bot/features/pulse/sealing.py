@@ -54,8 +54,10 @@ class BallotSeal:
 
     def seal(self, run_id: int, contents: BallotContents, *, free_text: bool) -> str:
         """The ballot as padded ciphertext, bound to its run; `free_text` for comments and text answers."""
+        # Not ASCII-escaped: an emoji would take 12 bytes as a surrogate pair, over the 6 a character is given.
         plain = json.dumps(
-            {"value": contents.value, "comment": contents.comment, "segment": contents.segment}
+            {"value": contents.value, "comment": contents.comment, "segment": contents.segment},
+            ensure_ascii=False,
         ).encode("utf-8")
         length = _FREE_TEXT_LENGTH if free_text else _CHOICE_LENGTH
         if len(plain) > length:
