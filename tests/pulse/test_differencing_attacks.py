@@ -138,3 +138,45 @@ async def test_the_same_audience_in_another_order_does_not_move_a_person_between
     months = await _alpha_by_month(world)
     assert months["2026-06"]["enps"] is not None
     assert months["2026-07"]["enps"] is None, months["2026-07"]
+
+
+NOBODY = [f"slack:UNOBODY{n}" for n in range(4)]  # named, but never answering: ids of nobody, people away
+
+
+async def _closed_results(world: PulseWorld, audience: list[str], scores: dict[str, str]) -> dict[str, Any]:
+    pulse_id = await world.create(audience=audience)
+    await world.settle()
+    for person, score in scores.items():
+        await world.tap(person, score)
+    world.clock.advance(timedelta(days=2))
+    assert await close_pulse(world.runtime, pulse_id) == 1
+    shown = await latest_results(world.runtime, pulse_id)
+    assert shown is not None and shown[1] is not None
+    world.clock.advance(timedelta(days=30))
+    return dict(shown[1].results)
+
+
+async def test_an_audience_padded_with_people_who_never_answer_still_differs_by_the_one_who_did(
+    world: PulseWorld,
+) -> None:
+    team = {person: score for person, score in zip(PEOPLE[:6], ["10", "9", "9", "8", "7", "6"], strict=True)}
+    world.add_members("CA", [slack_user(person) for person in team])
+    assert not (await _closed_results(world, ["slack:CA"], team))["hidden"]
+    padded = await _closed_results(
+        world, ["slack:CA", f"slack:{PEOPLE[6]}", *NOBODY], {**team, PEOPLE[6]: "2"}
+    )
+    assert padded["hidden"], "less the first run, it would be the one newcomer's answer"
+
+
+async def test_padding_does_not_hide_one_person_from_the_audit_of_three_results(world: PulseWorld) -> None:
+    p, q, newcomer = [f"UP{n}" for n in range(5)], [f"UQ{n}" for n in range(5)], "UNEW"
+    world.add_members("CP", [slack_user(person) for person in p])
+    world.add_members("CQ", [slack_user(person) for person in q])
+    assert not (await _closed_results(world, ["slack:CP"], dict.fromkeys(p, "9")))["hidden"]
+    assert not (await _closed_results(world, ["slack:CQ"], dict.fromkeys(q, "5")))["hidden"]
+    everyone = await _closed_results(
+        world,
+        ["slack:CP", "slack:CQ", f"slack:{newcomer}", *NOBODY],
+        {**dict.fromkeys(p, "9"), **dict.fromkeys(q, "5"), newcomer: "8"},
+    )
+    assert everyone["hidden"], "less the first two, it would be the one newcomer's answer"

@@ -5,7 +5,8 @@ So a result (a run's total or a segment) is hidden, with a one-line reason, when
 result of a question of the same kind (any wording, any pulse: "would you recommend working here?" reworded
 is still eNPS) within the last 12 months covers an audience that differs from it by 1 to threshold-1 people;
 or, when the two runs were open at the same time, a set of people who answered that differs so (one channel
-asked twice at once, one person answering only the second). Months apart, people's answers change, and the
+asked twice at once, one person answering only the second). People who answered none of the results compared
+are not counted as asked: they add to no figure, and would only pad an audience. Months apart, people's answers change, and the
 same team answering 8 then 6 must still show. Identical audiences and respondents are fine: runs share no
 ballots.
 Earlier results are judged by the same rule, oldest first, so a hidden one protects nobody.
@@ -83,9 +84,16 @@ class History:
         limit = threshold - 1
         earlier = await self._visible_audiences_before(pulse, run)
         audiences = await _audiences(self._session, run.id)
+        # Someone who answered none of these results adds to no figure: counted as asked, they would pad an
+        # audience (ids that cannot answer, people away) so that it seems to differ by many when its answers
+        # differ by one.
+        answering = frozenset[str]().union(*(asked.answered for asked in [*earlier, *audiences.values()]))
+
+        def counted(asked: Asked) -> Audience:
+            return asked.invited & answering
 
         def differing(asked: Asked) -> int | None:
-            sizes = [len(asked.invited ^ other.invited) for other in earlier]
+            sizes = [len(counted(asked) ^ counted(other)) for other in earlier]
             sizes += [len(asked.answered ^ other.answered) for other in earlier if other.at_once]
             return min((size for size in sizes if 1 <= size <= limit), default=None)
 
@@ -99,12 +107,12 @@ class History:
             )
         segments = any(differing(audiences[name]) is not None for name in cut.visible if name in audiences)
         # Beyond pairs: several earlier results added and subtracted with this one (P, Q, then P+Q+x gives x).
-        before = [asked.invited for asked in earlier]
+        before = [counted(asked) for asked in earlier]
         shown = (
-            [] if segments else [audiences[name].invited for name in sorted(cut.visible) if name in audiences]
+            [] if segments else [counted(audiences[name]) for name in sorted(cut.visible) if name in audiences]
         )
-        if total is None and cut.total_visible and not _safe([*before, whole.invited, *shown], threshold):
-            if shown and _safe([*before, whole.invited], threshold):
+        if total is None and cut.total_visible and not _safe([*before, counted(whole), *shown], threshold):
+            if shown and _safe([*before, counted(whole)], threshold):
                 segments = True
             else:
                 total = (
