@@ -103,3 +103,22 @@ async def test_weekly_digest_goes_to_the_experts_channel_on_monday_morning(
     clock.advance(timedelta(days=1))
     await bot.push("help")
     assert not [r for r in bot.pop_all() if "Knowledge gaps" in r]
+
+
+def test_the_bots_own_name_in_mistyped_commands_names_no_theme() -> None:
+    questions = [
+        GapQuestion(text, answered=False, unhelpful=0)
+        for text in (
+            "@Clueline does the app run on linux",
+            "clueline ask is there a linux build",
+            "clueline what about dark mode",
+        )
+    ]
+    assert [(t.theme, t.count) for t in group_by_theme(questions)] == [("linux", 2), ("other", 1)]
+
+
+def test_a_theme_lists_each_question_once_with_how_often_it_was_asked() -> None:
+    texts = ["do we do sso"] * 3 + [f"sso with {name}" for name in ("okta", "azure", "google", "onelogin")]
+    [theme] = group_by_theme([GapQuestion(text, answered=False, unhelpful=0) for text in texts])
+    assert theme.count == 7
+    assert theme.asked()[0] == ("do we do sso", 3) and len(theme.asked()) == 5

@@ -16,7 +16,7 @@ from bot.core.services import CoreServices
 from bot.core.targets import TargetError, parse_target
 from bot.features.answers.answering import Knowledge
 from bot.features.answers.experts import set_experts_place
-from bot.features.answers.gaps import GAP_DAYS, gap_questions, group_by_theme
+from bot.features.answers.gaps import EXAMPLES_PER_THEME, GAP_DAYS, gap_questions, group_by_theme
 from bot.features.answers.questions import clean_text
 from knowledge.answer import Answer
 from knowledge.ingest import discover
@@ -197,8 +197,11 @@ async def run_gaps(args: argparse.Namespace, runtime: CoreServices) -> int:
     print(f"Knowledge gaps of the last {args.days} days: {total} questions without a good answer")
     for theme in themes:
         print(f"{theme.theme}: {theme.count} ({theme.unanswered} unanswered, {theme.unhelpful} not helpful)")
-        for example in theme.examples():
-            print(f"  - {example[:200]}")
+        asked = theme.asked()
+        for text, times in asked[:EXAMPLES_PER_THEME]:
+            print(f"  - {text[:200]}" + (f" (asked {times} times)" if times > 1 else ""))
+        if len(asked) > EXAMPLES_PER_THEME:
+            print(f"  … and {_count(len(asked) - EXAMPLES_PER_THEME, 'other question')}")
     return 0
 
 

@@ -28,6 +28,7 @@ GAP_DAYS = 7
 EXAMPLES_PER_THEME = 3
 DIGEST_PURPOSE = "gaps_digest"
 OTHER_THEME = "other"
+BOT_NAME = "clueline"
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,11 @@ class GapTheme:
 
     def examples(self) -> list[str]:
         """Distinct question texts, most asked first."""
-        counts = Counter(" ".join(q.text.split()) for q in self.questions)
-        return [text for text, _ in counts.most_common(EXAMPLES_PER_THEME)]
+        return [text for text, _ in self.asked()[:EXAMPLES_PER_THEME]]
+
+    def asked(self) -> list[tuple[str, int]]:
+        """Every distinct question text with how many times it was asked, most asked first."""
+        return Counter(" ".join(q.text.split()) for q in self.questions).most_common()
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready."""
@@ -91,7 +95,8 @@ def group_by_theme(questions: Sequence[GapQuestion]) -> list[GapTheme]:
     for question in questions:
         terms: set[str] = set()
         for word in tokenizer.words(without_placeholders(question.text)):
-            if word.isdigit() or word in FRAMING_WORDS:
+            # The bot's own name ("@Clueline …", "clueline ask …") says nothing of what was asked.
+            if word.isdigit() or word in FRAMING_WORDS or word == BOT_NAME:
                 continue
             stem = next(iter(tokenizer.terms(word)), word)
             spellings[stem][word] += 1

@@ -109,7 +109,9 @@ class History:
         # Beyond pairs: several earlier results added and subtracted with this one (P, Q, then P+Q+x gives x).
         before = [counted(asked) for asked in earlier]
         shown = (
-            [] if segments else [counted(audiences[name]) for name in sorted(cut.visible) if name in audiences]
+            []
+            if segments
+            else [counted(audiences[name]) for name in sorted(cut.visible) if name in audiences]
         )
         if total is None and cut.total_visible and not _safe([*before, counted(whole), *shown], threshold):
             if shown and _safe([*before, counted(whole)], threshold):
