@@ -29,9 +29,15 @@ DEFAULT_RETRY_AFTER = 30.0
 
 
 def error_code(exc: SlackApiError) -> str:
-    """Slack's `error` field, or `http_<status>` when the answer had none."""
+    """Slack's `error` field, or `http_<status>` when the answer had none (a proxy's plain-text 503 has none)."""
     status = getattr(exc.response, "status_code", 200)
-    return str(exc.response.get("error") or f"http_{status}")
+    return _error_field(exc) or f"http_{status}"
+
+
+def _error_field(exc: SlackApiError) -> str | None:
+    data = getattr(exc.response, "data", None)
+    error = data.get("error") if isinstance(data, dict) else None
+    return str(error) if error else None
 
 
 def classify(method: str, exc: SlackApiError) -> SendError:
@@ -50,7 +56,7 @@ def classify(method: str, exc: SlackApiError) -> SendError:
 def reason(exc: BaseException) -> str:
     """One short line about a failure, for the log (Slack's error code, never a payload)."""
     if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or "Slack API error")
+        return _error_field(exc) or "Slack API error"
     return type(exc).__name__ if not str(exc) else str(exc).splitlines()[0][:200]
 
 

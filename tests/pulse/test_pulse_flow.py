@@ -9,8 +9,9 @@ from sqlmodel import col
 
 from bot.core.errors import PermanentSendError
 from bot.core.types import Buttons, Image
+from bot.db.models import OutboxMessage
 from bot.features.pulse import render, texts
-from bot.features.pulse.closing import close_pulse
+from bot.features.pulse.closing import CLOSED_BEFORE_SENT, close_pulse
 from bot.features.pulse.runs import open_run
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
 from bot.features.pulse.views import latest_results
@@ -293,3 +294,34 @@ async def test_recurring_pulse_posts_a_trend_across_runs(world: PulseWorld) -> N
     assert "eNPS: -100" in posts[0].text and "eNPS: 100" in posts[1].text
     assert sum(isinstance(block, Image) for block in posts[1].blocks) == 2, "breakdown and trend"
     assert pulse_id
+
+
+async def test_a_run_opened_late_sends_no_reminder_as_it_closes(world: PulseWorld) -> None:
+    # Due at 9:00, opened at 9:00:05 (the worker was busy): the second reminder, due at 9:02, would reach
+    # people five seconds before the 9:02:05 close, with buttons that stop working at once.
+    nine = world.clock.now().replace(hour=9, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    await world.create(at=nine.isoformat(), closes_after="2m", reminder_after="1m")
+    world.clock.set(nine + timedelta(seconds=5))
+    await world.settle()
+    for _ in range(4):
+        await world.advance(timedelta(seconds=30))
+    assert all(world.dm_count(person) == 2 for person in PEOPLE), "the invitation and one reminder"
+
+
+async def test_invitations_still_queued_at_close_are_not_sent_after_it(world: PulseWorld) -> None:
+    pulse_id = await world.create()
+    await world.runtime.scheduler.run_due()  # the run opens and queues its invitations; none is sent yet
+    assert await close_pulse(world.runtime, pulse_id) == 1
+    await world.settle()
+    assert all(world.dm_count(person) == 0 for person in PEOPLE)
+    async with world.runtime.database.session() as session:
+        reasons = (
+            (
+                await session.execute(
+                    select(col(OutboxMessage.last_error)).where(col(OutboxMessage.purpose) == "pulse_invite")
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert reasons and set(reasons) == {CLOSED_BEFORE_SENT}

@@ -7,7 +7,7 @@ import logging
 import uuid
 from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -19,12 +19,15 @@ from bot.features.pulse.anonymity import labelled_segments, shuffled_for_storage
 from bot.features.pulse.ballots import ballot_seal
 from bot.features.pulse.questions import parse_kind
 from bot.features.pulse.results import COMMENT_THRESHOLD, effective_threshold
+from bot.features.pulse.runs import reminder_key_prefix
 from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
 from bot.features.pulse.views import results_post, run_view
 from bot.outbox.scheduler import AfterCommit, DueJob
 
 log = logging.getLogger(__name__)
+
+CLOSED_BEFORE_SENT = "not sent: the pulse closed first"
 
 
 async def close_job(runtime: CoreServices, session: AsyncSession, job: DueJob) -> AfterCommit | None:
@@ -99,6 +102,7 @@ async def close_run(runtime: CoreServices, session: AsyncSession, run_id: int) -
             purpose="pulse_results",
             idempotency_key=f"pulse-results:{run.id}",
         )
+    await _cancel_unsent(session, run.id)
     unreached = await unreached_people(session, run)
     creator = person_of(pulse.created_by)
     if unreached and creator is not None:
@@ -141,6 +145,25 @@ async def close_pulse(runtime: CoreServices, pulse_id: int) -> int:
     return closed
 
 
+async def _cancel_unsent(session: AsyncSession, run_id: int) -> None:
+    """Invitations and reminders of the run not sent yet stay unsent: they would arrive after the close, with
+    buttons that no longer work."""
+    invitations = select(col(PulseInvitation.outbox_id)).where(
+        col(PulseInvitation.run_id) == run_id, col(PulseInvitation.outbox_id).is_not(None)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            col(OutboxMessage.status) == "pending",
+            or_(
+                col(OutboxMessage.id).in_(invitations),
+                col(OutboxMessage.idempotency_key).startswith(reminder_key_prefix(run_id)),
+            ),
+        )
+        .values(status="failed", last_error=CLOSED_BEFORE_SENT, lease_until=None)
+    )
+
+
 async def unreached_people(session: AsyncSession, run: PulseRun) -> list[tuple[str, str]]:
     """Who could not be reached in a run, and why: unusable targets and failed or undelivered DMs."""
     found: list[tuple[str, str]] = [(str(who), str(why)) for who, why in json.loads(run.unreached)]
@@ -153,6 +176,6 @@ async def unreached_people(session: AsyncSession, run: PulseRun) -> list[tuple[s
         )
     ).all()
     for person, status, error in rows:
-        why = (error or "unknown error") if status == "failed" else "still queued when the pulse closed"
+        why = (error or "unknown error") if status == "failed" else "being sent when the pulse closed"
         found.append((person, why))
     return found

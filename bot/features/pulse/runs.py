@@ -104,6 +104,11 @@ async def open_job(runtime: CoreServices, session: AsyncSession, job: DueJob) ->
         await schedule_next_run(runtime, session, pulse, run_at)
 
 
+def reminder_key_prefix(run_id: int) -> str:
+    """What the outbox keys of a run's reminders start with."""
+    return f"pulse-remind:{run_id}:"
+
+
 async def open_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, run_at: datetime) -> PulseRun:
     """Open one run: invitations and one DM per person (idempotent per run and person), reminders, close."""
     assert pulse.id is not None
@@ -155,9 +160,12 @@ async def open_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, r
             )
         )
     if pulse.reminder_after:
+        interval = timedelta(seconds=pulse.reminder_after)
         for number in range(1, MAX_REMINDERS + 1):
-            due = run_at + number * timedelta(seconds=pulse.reminder_after)
-            if due < closes_at:
+            due = run_at + number * interval
+            # A reminder leaves at least half an interval to answer: one due as the run closes would arrive
+            # with buttons that no longer work.
+            if due + interval / 2 <= closes_at:
                 await runtime.scheduler.schedule(
                     session,
                     f"pulse:{pulse.id}:run:{run.id}:remind:{number}",
@@ -252,7 +260,7 @@ async def send_reminders(runtime: CoreServices, session: AsyncSession, run_id: i
             message,
             recipient=recipient,
             purpose=REMINDER_PURPOSE,
-            idempotency_key=f"pulse-remind:{run_id}:{invitation.person}:{number}",
+            idempotency_key=f"{reminder_key_prefix(run_id)}{invitation.person}:{number}",
         )
         queued += 1
     log.info("pulse run %s: reminder %d to %d people", run_id, number, queued)
