@@ -24,6 +24,9 @@ from bot.core.errors import PermanentSendError, RetryableSendError, SendError
 from bot.core.types import ConversationRef, Image
 from bot.settings import Settings
 
+# Calls that post a new message: sent twice, they post twice (reads, updates and deletes may be repeated).
+POSTING_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "files.completeUploadExternal"})
+
 log = logging.getLogger(__name__)
 
 
@@ -42,7 +45,7 @@ class SlackClient:
         self._tokens: ExpiringCache[str, str] = ExpiringCache(settings.slack_token_ttl_seconds)
         self._clients: dict[str, AsyncWebClient] = {}
         # The token-less client bolt (OAuth flow, Socket Mode) calls Slack with.
-        self.bolt_client = self._new_client(None)
+        self.bolt_client = self._new_client(None, posting=False)
         # Slack's reason for refusing SLACK_BOT_TOKEN at auth.test ("invalid_auth"), once it has.
         self.token_refused: str | None = None
 
@@ -58,20 +61,22 @@ class SlackClient:
             self._session = None
         await self._limiter.close()
 
-    def _client(self, token: str | None) -> AsyncWebClient:
-        client = self._clients.get(token or "")
+    def _client(self, token: str | None, *, posting: bool = False) -> AsyncWebClient:
+        key = f"{'post' if posting else 'read'}:{token or ''}"
+        client = self._clients.get(key)
         if client is None or client.session is not self._session:
-            client = self._clients[token or ""] = self._new_client(token)
+            client = self._clients[key] = self._new_client(token, posting=posting)
         return client
 
-    def _new_client(self, token: str | None) -> AsyncWebClient:
+    def _new_client(self, token: str | None, *, posting: bool) -> AsyncWebClient:
         # Only connection errors are retried by the SDK; 429 is ours (the shared limiter), so there is
-        # exactly one place that decides when to call again.
+        # exactly one place that decides when to call again. A post is not retried blind either: a connection
+        # lost after Slack took it would post it twice, so the outbox looks it up first.
         return AsyncWebClient(
             token=token,
             base_url=self._api_url,
             session=self._session,
-            retry_handlers=[AsyncConnectionErrorRetryHandler()],
+            retry_handlers=[] if posting else [AsyncConnectionErrorRetryHandler()],
         )
 
     async def auth_test(self) -> AuthorizeResult | None:
@@ -134,7 +139,9 @@ class SlackClient:
             try:
                 await self._limiter.acquire(workspace, method, channel)
             except RateLimited as exc:
-                raise RetryableSendError(f"slack {method}: rate limited", exc.retry_after) from None
+                raise RetryableSendError(
+                    f"slack {method}: rate limited", exc.retry_after, held_back=True
+                ) from None
             token = await self._token(workspace)
             try:
                 return await self._api_call(token, method, json, params)
@@ -151,14 +158,19 @@ class SlackClient:
     async def _api_call(
         self, token: str, method: str, json: dict[str, Any] | None, params: dict[str, Any] | None
     ) -> dict[str, Any]:
-        client = self._client(token)
+        client = self._client(token, posting=method in POSTING_METHODS)
         try:
             if json is not None:
                 response = await client.api_call(method, json=json)
             else:
                 response = await client.api_call(method, http_verb="GET", params=params or {})
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise RetryableSendError(f"slack {method}: {type(exc).__name__}") from None
+            # Refused at connect: nothing reached Slack. Anything later (a timeout, a connection lost after
+            # sending) may have posted it.
+            unknown = not isinstance(exc, aiohttp.ClientConnectorError)
+            raise RetryableSendError(
+                f"slack {method}: {type(exc).__name__}", outcome_unknown=unknown
+            ) from None
         data: dict[str, Any] = dict(response.data) if isinstance(response.data, dict) else {}
         return data
 

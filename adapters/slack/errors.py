@@ -49,7 +49,8 @@ def classify(method: str, exc: SlackApiError) -> SendError:
         retry_after = float(raw) if raw and raw.replace(".", "", 1).isdigit() else DEFAULT_RETRY_AFTER
         return RetryableSendError(f"slack {method}: ratelimited", retry_after, throttled=True)
     if status >= 500 or error in RETRYABLE:
-        return RetryableSendError(f"slack {method}: {error}")
+        # Slack (or a proxy before it) may have posted the message before the error.
+        return RetryableSendError(f"slack {method}: {error}", outcome_unknown=True)
     return PermanentSendError(f"slack {method}: {error}", conversation_gone=error in CONVERSATION_GONE)
 
 

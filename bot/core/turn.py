@@ -89,6 +89,7 @@ class Turn:
             # A press with no conversation (a button on the home tab): the answer goes to the person's DM.
             return await self.reply_privately(message)
         target = self.reply_target()
+        started = self.runtime.clock.now()
         try:
             async with self.runtime.reply_lanes.turn(target):
                 sent = await self._send(target, message)
@@ -96,10 +97,13 @@ class Turn:
             if message.ephemeral_to is not None:
                 # Meant for one person, now: its handler decides (e.g. gives back a claim for the retry).
                 raise
-            sent = await self._queue_reply(target, message, exc.retry_after)
+            sent = await self._queue_reply(
+                target, message, exc.retry_after, sent_perhaps_since=started if exc.outcome_unknown else None
+            )
         except asyncio.CancelledError:
             if message.ephemeral_to is None:
-                await asyncio.shield(self._queue_reply(target, message, None))
+                # Cut off mid-send (shutdown): it may have been posted.
+                await asyncio.shield(self._queue_reply(target, message, None, sent_perhaps_since=started))
             raise
         self.replies.append(sent)
         return sent
@@ -126,12 +130,21 @@ class Turn:
         return await self.adapter.send(target, message.model_copy(update={"delivery_key": key}))
 
     async def _queue_reply(
-        self, target: ConversationRef, message: OutboundMessage, retry_after: float | None
+        self,
+        target: ConversationRef,
+        message: OutboundMessage,
+        retry_after: float | None,
+        *,
+        sent_perhaps_since: datetime | None = None,
     ) -> SentMessage:
         runtime = self.runtime
         # Keyed by event and reply number: a redelivered event does not queue the same reply twice.
         key = self._reply_key()
         not_before = runtime.clock.now() + timedelta(seconds=retry_after or 0)
+        if sent_perhaps_since is not None:
+            # The first send may have been posted: the outbox looks for it under the key it carried.
+            message = message.model_copy(update={"delivery_key": f"reply:{key}"})
+            not_before = max(not_before, runtime.clock.now() + timedelta(seconds=1))
         async with runtime.database.session() as session:
             await runtime.outbox.enqueue(
                 session,
@@ -140,6 +153,7 @@ class Turn:
                 purpose="reply",
                 idempotency_key=f"reply:{key}",
                 not_before=not_before,
+                sent_perhaps_since=sent_perhaps_since,
             )
         return SentMessage(conversation=target, message_id="")
 

@@ -87,8 +87,14 @@ class Outbox:
         purpose: str = "message",
         idempotency_key: str | None = None,
         not_before: datetime | None = None,
+        sent_perhaps_since: datetime | None = None,
     ) -> int | None:
-        """Queue a message in the caller's transaction; returns its id, or None when the key was queued before."""
+        """Queue a message in the caller's transaction; returns its id, or None when the key was queued before.
+
+        `sent_perhaps_since`: an attempt to send it since then may have reached the platform (its answer was
+        lost), so the row starts as resumed: the worker looks for it (by the message's delivery key) before
+        posting it again.
+        """
         if conversation is None and recipient is None:
             raise ValueError("a message needs a conversation or a recipient")
         if idempotency_key is not None:
@@ -109,6 +115,9 @@ class Outbox:
             not_before=not_before or now,
             created_at=now,
         )
+        if sent_perhaps_since is not None:
+            # A "sending" row under a lease nobody holds is claimed as resumed once the lease runs out.
+            row.status, row.not_before, row.lease_until = "sending", sent_perhaps_since, not_before or now
         session.add(row)
         await session.flush()
         return row.id
@@ -290,9 +299,15 @@ class Outbox:
             ],
         )
 
-    async def mark_retry(self, entry: OutboxEntry, reason: str, retry_after: float | None) -> None:
-        """Put a row back for later: after `retry_after` when the platform said so, else exponential backoff."""
-        if entry.attempts >= MAX_ATTEMPTS:
+    async def mark_retry(
+        self, entry: OutboxEntry, reason: str, retry_after: float | None, *, attempted: bool = True
+    ) -> None:
+        """Put a row back for later: after `retry_after` when the platform said so, else exponential backoff.
+
+        Not `attempted` (our own rate limit held the call back) spends none of the row's attempts: at scale,
+        many processes wait their turn, and waiting is no failure.
+        """
+        if attempted and entry.attempts >= MAX_ATTEMPTS:
             await self.mark_failed(entry, f"gave up after {entry.attempts} attempts: {reason}")
             return
         delay = retry_after if retry_after is not None else backoff_seconds(entry.attempts)
@@ -305,6 +320,7 @@ class Outbox:
                     not_before=self._clock.now() + timedelta(seconds=delay),
                     last_error=reason[:2000],
                     lease_until=None,
+                    attempts=col(OutboxMessage.attempts) - (0 if attempted else 1),
                 )
             )
 

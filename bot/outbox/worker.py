@@ -17,7 +17,7 @@ from bot.core.types import ConversationRef, OutboundMessage, SentMessage, UserRe
 from bot.db.database import Database
 from bot.metrics import Metrics
 from bot.outbox.claimers import TAKEOVER_CHECK_SECONDS, died_on_this_machine, worker_name
-from bot.outbox.store import Outbox, OutboxEntry
+from bot.outbox.store import Outbox, OutboxEntry, backoff_seconds
 
 log = logging.getLogger(__name__)
 
@@ -202,11 +202,11 @@ class OutboxWorker:
                     )
                     return
                 conversation = await self._directory.direct_conversation(adapter, recipient)
-            sent = await self._delivered_before(adapter, conversation, entry) if entry.resumed else None
+            # A reply queued after its first send's answer was lost keeps that send's key, to be found by it.
+            key = message.delivery_key or entry.delivery_key
+            sent = await self._delivered_before(adapter, conversation, entry, key) if entry.resumed else None
             if sent is None:
-                sent = await adapter.send(
-                    conversation, message.model_copy(update={"delivery_key": entry.delivery_key})
-                )
+                sent = await adapter.send(conversation, message.model_copy(update={"delivery_key": key}))
                 self._count(entry, "sent")
             else:
                 self._count(entry, "found_sent")
@@ -224,7 +224,12 @@ class OutboxWorker:
             self._count(
                 entry, "rate_limited" if exc.retry_after is not None else "retry", throttled=exc.throttled
             )
-            await self._outbox.mark_retry(entry, exc.reason, exc.retry_after)
+            if exc.outcome_unknown and isinstance(self._adapters.get(entry.platform), DeliveryLookup):
+                # It may be posted: the next attempt looks for it first, as after a worker that died mid-send.
+                delay = exc.retry_after if exc.retry_after is not None else backoff_seconds(entry.attempts)
+                await self._outbox.defer_resumed(entry, exc.reason, delay)
+            else:
+                await self._outbox.mark_retry(entry, exc.reason, exc.retry_after, attempted=not exc.held_back)
         except PermanentSendError as exc:
             self._count(entry, "failed")
             if exc.conversation_gone and entry.recipient:
@@ -237,7 +242,7 @@ class OutboxWorker:
 
     @staticmethod
     async def _delivered_before(
-        adapter: ChatAdapter, conversation: ConversationRef, entry: OutboxEntry
+        adapter: ChatAdapter, conversation: ConversationRef, entry: OutboxEntry, key: str
     ) -> SentMessage | None:
         """For a resumed row, the message its interrupted send already posted, where the platform can tell.
 
@@ -247,7 +252,7 @@ class OutboxWorker:
         if not isinstance(adapter, DeliveryLookup) or entry.due_since is None:
             return None
         try:
-            return await adapter.find_delivered(conversation, entry.delivery_key, entry.due_since)
+            return await adapter.find_delivered(conversation, key, entry.due_since)
         except RetryableSendError as exc:
             if exc.retry_after is not None:
                 raise _LookupDeferred(

@@ -82,6 +82,20 @@ async def test_retry_after_is_honoured(timed: Runtime) -> None:
     assert recorder(timed).texts() == ["rate limited"]
 
 
+async def test_waiting_for_our_own_rate_limit_spends_no_attempt(timed: Runtime) -> None:
+    # At scale, many processes share one workspace's budget: a row held back twenty times is waiting, not failing.
+    await queue(timed, "one of two thousand invitations")
+    worker = timed.worker()
+    for _ in range(20):
+        recorder(timed).failures["C1"] = RetryableSendError("rate limited", retry_after=10, held_back=True)
+        await worker.run_once()
+        clock(timed).advance(timedelta(seconds=11))
+    await worker.run_once()
+    [row] = await rows(timed)
+    assert (row.status, recorder(timed).texts()) == ("sent", ["one of two thousand invitations"])
+    assert row.attempts == 1
+
+
 async def test_permanent_failure_is_recorded_and_not_retried(timed: Runtime) -> None:
     await queue(timed, "to a deleted channel")
     recorder(timed).failures["C1"] = PermanentSendError("channel_not_found")

@@ -8,6 +8,7 @@ from collections import Counter
 from tests.slack import payloads as p
 from tests.slack.conftest import running_serve
 from tests.slack.outbox_rows import queue, statuses
+from tests.slack.test_resumed_send import eventually
 from tests.support.fake_slack import FakeSlack
 
 # A call that left before the 429 answer reached the sender may land just after it; beyond this, none may.
@@ -64,3 +65,42 @@ async def test_permanent_error_fails_the_outbox_row_without_retrying(
             await asyncio.sleep(0.1)
     assert await statuses(database_url) == {"failed": 1, "sent": 1}
     assert len(fake_slack.calls_to("chat.postMessage", ok_only=False)) == 2
+
+
+async def test_a_reply_refused_with_a_proxys_plain_text_503_is_sent_once_later(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail_next("chat.postMessage", 2, status=503)
+    async with running_serve(database_url, fake_slack) as serve:
+        assert (await serve.post(p.event_body(p.direct_message("help"), "Ev-plain-503")))[0] == 200
+        await fake_slack.wait_for("chat.postMessage", 1, timeout=60)
+        await asyncio.sleep(1)
+    assert len(fake_slack.history["D0001"]) == 1
+
+
+async def test_a_reply_slack_took_before_its_answer_was_lost_is_not_posted_again(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    fake_slack.fail_next("chat.postMessage", 1, status=500, posted=True)
+    async with running_serve(database_url, fake_slack) as serve:
+        assert (await serve.post(p.event_body(p.direct_message("help"), "Ev-lost-answer")))[0] == 200
+        await eventually(
+            lambda: _statuses_are(database_url, {"sent": 1}), "the queued reply recorded as sent"
+        )
+    assert len(fake_slack.history["D0001"]) == 1
+    assert fake_slack.calls_to("conversations.history", ok_only=True), "it was looked up, not posted again"
+
+
+async def test_outbox_posts_whose_answers_were_lost_are_each_in_slack_once(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    channels = [f"C{n:04d}" for n in range(1, 5)]
+    fake_slack.fail_next("chat.postMessage", 2, status=502, posted=True)
+    async with running_serve(database_url, fake_slack):
+        await queue(database_url, [(channel, f"notice to {channel}", False) for channel in channels])
+        await eventually(lambda: _statuses_are(database_url, {"sent": 4}), "every row sent")
+    assert {channel: len(fake_slack.history[channel]) for channel in channels} == dict.fromkeys(channels, 1)
+
+
+async def _statuses_are(database_url: str, expected: dict[str, int]) -> bool:
+    return await statuses(database_url) == expected

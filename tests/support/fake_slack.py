@@ -57,6 +57,13 @@ class _Window:
 
 
 @dataclass
+class _Failure:
+    left: int
+    status: int
+    posted: bool
+
+
+@dataclass
 class FakeSlack:
     """The fake server; its data (users, channels, user groups) can be set before or during a test."""
 
@@ -82,6 +89,7 @@ class FakeSlack:
         self._released = asyncio.Event()
         self.held = 0  # answers held back so far
         self._limited: dict[str, _Window] = {}
+        self._failing: dict[str, _Failure] = {}
         self._enforced: dict[str, float] = {}
         self._per_channel: set[str] = set()
         self._recent: dict[str, deque[float]] = {}
@@ -132,6 +140,11 @@ class FakeSlack:
         self._enforced[method] = per_second
         if per_channel:
             self._per_channel.add(method)
+
+    def fail_next(self, method: str, count: int, *, status: int = 503, posted: bool = False) -> None:
+        """Answer the next `count` calls of `method` with `status` and a proxy's plain-text body (no JSON);
+        `posted`: take the call first (a post lands in its channel), as when Slack's answer is what failed."""
+        self._failing[method] = _Failure(count, status, posted)
 
     def hold_answers_after(self, method: str, count: int) -> None:
         """Accept the calls of `method` after the first `count` accepted ones but hold their answers."""
@@ -251,7 +264,16 @@ class FakeSlack:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._unstalled.wait(), self._stalled[method])
         retry_after = self._limit(method, body, now)
-        if retry_after is not None:
+        failure = self._failing.get(method)
+        if failure is not None and failure.left > 0:
+            failure.left -= 1
+            if failure.posted:
+                self._answer(method, body, request)
+            call.status = failure.status
+            response = web.Response(
+                status=failure.status, text="upstream connect error or disconnect/reset before headers"
+            )
+        elif retry_after is not None:
             call.status = 429
             response = web.json_response(
                 {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": str(retry_after)}
