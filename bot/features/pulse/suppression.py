@@ -20,7 +20,7 @@ ballots are a subset of the current ones (results shown before close, or cumulat
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -176,97 +176,122 @@ class _CellSpace:
     A combination of cells is nonzero on atom j and zero outside a set S (holding j) exactly when j's column
     is not a sum of the columns outside S. Any column set R that sums to j's column must therefore meet S, so
     the search branches on which member of R joins S, until j stands alone (a leak) or S holds `limit`
-    ballots (none). Representations are built from the largest atoms first, which S can never take.
+    ballots (none). Each step keeps a basis of the columns outside S, the largest atoms first: S can never
+    take those, so representations lean on them.
     """
 
     def __init__(self, columns: Mapping[tuple[int, ...], int], limit: int) -> None:
         keys = list(columns)
         # Large atoms never join S, so they are always there to sum with: work modulo their span, where an atom
         # they already account for is zero and can be neither isolated nor of help.
-        spanned = _Span(len(keys[0]) if keys else 0)
-        for key in keys:
-            if columns[key] >= limit:
-                spanned.add(np.array(key, dtype=float))
-        self._ballots: list[int] = []
-        self._vectors: list[np.ndarray] = []
+        large = [np.array(key, dtype=float) for key in keys if columns[key] >= limit]
+        spanned = (
+            _orthonormal(np.column_stack(large)) if large else np.zeros((len(keys[0]) if keys else 0, 0))
+        )
+        kept: list[tuple[int, np.ndarray]] = []
         for key in keys:
             vector = np.array(key, dtype=float)
-            if columns[key] < limit and not spanned.holds(vector):
-                self._ballots.append(columns[key])
-                self._vectors.append(spanned.outside(vector))
-        self._largest_first = sorted(range(len(self._vectors)), key=lambda index: -self._ballots[index])
+            residual = vector - spanned @ (spanned.T @ vector)
+            residual -= spanned @ (spanned.T @ residual)  # twice: once loses orthogonality to rounding
+            if columns[key] < limit and not _negligible(residual, vector):
+                kept.append((columns[key], residual))
+        kept.sort(key=lambda atom: -atom[0])  # largest first
+        self._ballots = [ballots for ballots, _ in kept]
+        self._vectors = np.column_stack([vector for _, vector in kept]) if kept else np.zeros((0, 0))
         self._limit = limit
         self._budget = _AUDIT_BUDGET
 
     def audit(self) -> Verdict:
+        if not self._ballots:
+            return "safe"
+        everything = self._basis_among(range(len(self._ballots)))
         for atom in range(len(self._ballots)):
-            if self._ballots[atom] < self._limit:
-                verdict = self._isolable(atom, frozenset({atom}), set())
-                if verdict != "safe":
-                    return verdict
+            basis = self._without(everything, atom, frozenset({atom}))
+            verdict = self._isolable(atom, frozenset({atom}), basis, set())
+            if verdict != "safe":
+                return verdict
         return "safe"
 
-    def _isolable(self, atom: int, support: frozenset[int], seen: set[frozenset[int]]) -> Verdict:
-        """Whether a combination nonzero on `atom` fits within `support` grown by atoms it may still take."""
+    def _isolable(
+        self, atom: int, support: frozenset[int], basis: list[int], seen: set[frozenset[int]]
+    ) -> Verdict:
+        """Whether a combination nonzero on `atom` fits within `support` grown by atoms it may still take;
+        `basis` spans the columns outside `support`."""
         if support in seen:
             return "safe"
         seen.add(support)
         self._budget -= 1
         if self._budget < 0:
             return "unknown"
-        representation = self._representation(atom, support)
+        representation = self._representation(atom, basis)
         if representation is None:
             return "unsafe"
         held = sum(self._ballots[index] for index in support)
         for index in representation:
             if held + self._ballots[index] < self._limit:
-                verdict = self._isolable(atom, support | {index}, seen)
+                grown = support | {index}
+                verdict = self._isolable(atom, grown, self._without(basis, index, grown), seen)
                 if verdict != "safe":
                     return verdict
         return "safe"
 
-    def _representation(self, atom: int, excluded: frozenset[int]) -> list[int] | None:
-        """Columns outside `excluded` summing (with coefficients) to `atom`'s column, or None if none do."""
-        basis: list[int] = []
-        spanned = _Span(len(self._vectors[atom]))
-        for index in self._largest_first:
-            if index not in excluded and spanned.add(self._vectors[index]):
-                basis.append(index)
-        if not spanned.holds(self._vectors[atom]):
+    def _representation(self, atom: int, basis: list[int]) -> list[int] | None:
+        """The basis columns summing (with coefficients) to `atom`'s column, or None if they cannot."""
+        target = self._vectors[:, atom]
+        if not basis:
             return None
-        matrix = np.column_stack([self._vectors[index] for index in basis])
-        coefficients = np.linalg.lstsq(matrix, self._vectors[atom], rcond=None)[0]
+        matrix = self._vectors[:, basis]
+        coefficients = np.linalg.lstsq(matrix, target, rcond=None)[0]
+        if not _negligible(target - matrix @ coefficients, target):
+            return None
         return [
             index
             for index, coefficient in zip(basis, coefficients, strict=True)
             if abs(coefficient) > _EPSILON
         ]
 
+    def _without(self, basis: list[int], removed: int, support: frozenset[int]) -> list[int]:
+        """A basis of the columns outside `support`, from `basis` (of those outside it less `removed`)."""
+        if removed not in basis:
+            return basis
+        kept = [index for index in basis if index != removed]
+        taken = set(kept)
+        candidates = [
+            index for index in range(len(self._ballots)) if index not in support and index not in taken
+        ]
+        if not candidates:
+            return kept
+        # Removing one column lowers the span by one at most: the first candidate outside what is left restores it.
+        spanned = _orthonormal(self._vectors[:, kept]) if kept else np.zeros((self._vectors.shape[0], 0))
+        vectors = self._vectors[:, candidates]
+        residuals = vectors - spanned @ (spanned.T @ vectors)
+        residuals -= spanned @ (spanned.T @ residuals)
+        outside = np.linalg.norm(residuals, axis=0) > _EPSILON * np.maximum(
+            1.0, np.linalg.norm(vectors, axis=0)
+        )
+        return [*kept, candidates[int(np.argmax(outside))]] if outside.any() else kept
 
-class _Span:
-    """A growing span of vectors, kept as an orthonormal basis."""
+    def _basis_among(self, candidates: Iterable[int], start: list[int] | None = None) -> list[int]:
+        """`start` and then, in order, each candidate column not in the span of those taken before it."""
+        taken = list(start or [])
+        spanned = _orthonormal(self._vectors[:, taken]) if taken else np.zeros((self._vectors.shape[0], 0))
+        for index in candidates:
+            vector = self._vectors[:, index]
+            residual = vector - spanned @ (spanned.T @ vector)
+            residual -= spanned @ (spanned.T @ residual)
+            if not _negligible(residual, vector):
+                taken.append(index)
+                spanned = np.column_stack([spanned, residual / np.linalg.norm(residual)])
+                if spanned.shape[1] == spanned.shape[0]:  # the whole space: nothing more can be added
+                    break
+        return taken
 
-    def __init__(self, dimension: int) -> None:
-        self._basis = np.zeros((dimension, 0))
 
-    def add(self, vector: np.ndarray) -> bool:
-        """Take `vector` into the span; False when it was already there."""
-        residual = self.outside(vector)
-        if _negligible(residual, vector):
-            return False
-        self._basis = np.column_stack([self._basis, residual / np.linalg.norm(residual)])
-        return True
-
-    def holds(self, vector: np.ndarray) -> bool:
-        """Whether `vector` lies in the span."""
-        return _negligible(self.outside(vector), vector)
-
-    def outside(self, vector: np.ndarray) -> np.ndarray:
-        """`vector` less its projection on the span."""
-        residual: np.ndarray = vector - self._basis @ (self._basis.T @ vector)
-        # Twice: one pass of Gram-Schmidt loses orthogonality to rounding.
-        residual -= self._basis @ (self._basis.T @ residual)
-        return residual
+def _orthonormal(matrix: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of the span of the matrix's columns."""
+    left, values, _ = np.linalg.svd(matrix, full_matrices=False)
+    rank = int(np.sum(values > _EPSILON * max(1.0, float(values[0]) if len(values) else 1.0)))
+    return left[:, :rank]
 
 
 def _negligible(residual: np.ndarray, vector: np.ndarray) -> bool:
