@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,10 @@ HomeSection = Callable[[Turn], Awaitable[list[Block]]]
 HANDLING_SECONDS = 600.0
 
 EMPTY_MESSAGE_HINT = "Ask me a product question, or type **help** to see what I can do."
+BOT_NAME = "clueline"
+# The bot's name typed before a message it already gets ("clueline ask …", "/clueline ask …" in a DM, a plain-text
+# "@Clueline …"): no command and no part of a question.
+_ADDRESSED = re.compile(rf"[/@]?{BOT_NAME}\b[\s:,]*", re.IGNORECASE)
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side. Please try again in a minute."
 
 
@@ -288,6 +293,9 @@ class Dispatcher:
         if not (event.is_direct or event.mentions_bot or event.in_bot_thread or event.is_command):
             return
         text = event.text.strip()
+        addressed = _ADDRESSED.match(text)
+        if addressed is not None and addressed.end() < len(text):
+            text = text[addressed.end() :]
         if not text:
             await turn.reply(EMPTY_MESSAGE_HINT)
             return

@@ -92,6 +92,9 @@ async def test_a_button_label_a_feature_registers_with_its_action_is_known_when_
         ("expert here", "experts here"),
         ("close 12", "pulse close 12"),
         ("digest", "feedback digest-channel here"),
+        ("aks whats new", "ask whats new"),
+        ("/clueline aks whats new", "ask whats new"),
+        ("@Clueline hlep", "help"),
     ],
 )
 async def test_a_mistyped_command_or_one_without_its_word_gets_did_you_mean(
@@ -110,3 +113,13 @@ async def test_questions_that_share_a_word_with_a_command_are_still_questions(
     await bot.push(text)
     assert "Did you mean" not in bot.pop()
     assert len(await _questions(answers_runtime)) == 1
+
+
+@pytest.mark.parametrize("text", ["clueline ask how do exports work", "/clueline ask how do exports work"])
+async def test_the_bots_name_typed_before_a_command_is_no_part_of_the_question(
+    answers_runtime: Runtime, text: str
+) -> None:
+    bot = TestBot(answers_runtime)
+    await bot.push(text)
+    bot.pop()
+    assert [question.text for question in await _questions(answers_runtime)] == ["how do exports work"]

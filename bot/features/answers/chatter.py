@@ -84,9 +84,14 @@ def _mistyped(words: Sequence[str], commands: Sequence[Command]) -> str | None:
     """The command meant when the first word is a typo of one and the rest fits it (or there is no rest)."""
     by_name = {c.name: c for c in commands}
     first = words[0].lower().lstrip("/")
-    for name in difflib.get_close_matches(first, list(by_name), n=3, cutoff=_TYPO_CUTOFF):
+    # Two letters swapped ("aks") is a typo difflib rates low on a short word.
+    swapped = [name for name in by_name if _one_swap_apart(first, name)]
+    for name in swapped + difflib.get_close_matches(first, list(by_name), n=3, cutoff=_TYPO_CUTOFF):
         rest = words[1:]
-        if not rest or any(_fits(form, rest) for form in _alternatives(by_name[name])):
+        forms = _alternatives(by_name[name])
+        # A form of placeholders only ("ask QUESTION") takes any words once the command word was typed.
+        free = any(all(_PLACEHOLDER.match(word) for word in form) for form in forms)
+        if not rest or free or any(_fits(form, rest) for form in forms):
             return " ".join([name, *rest])
     if len(words) == 1:
         # A lone word close to a form's first word ("digest" for "digest-channel here").
@@ -98,6 +103,19 @@ def _mistyped(words: Sequence[str], commands: Sequence[Command]) -> str | None:
                 ):
                     return f"{command.name} {' '.join(form)}"
     return None
+
+
+def _one_swap_apart(typed: str, name: str) -> bool:
+    """Whether `typed` is `name` with two neighbouring letters swapped."""
+    if len(typed) != len(name) or typed == name:
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(typed, name, strict=True)) if a != b]
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and typed[differ[0]] == name[differ[1]]
+        and (typed[differ[1]] == name[differ[0]])
+    )
 
 
 def _folded(text: str) -> str:

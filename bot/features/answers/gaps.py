@@ -11,6 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from bot.core.dispatcher import BOT_NAME
 from bot.core.markdown import escape
 from bot.core.services import CoreServices
 from bot.core.types import Block, ContextLine, OutboundMessage, Text
@@ -28,7 +29,6 @@ GAP_DAYS = 7
 EXAMPLES_PER_THEME = 3
 DIGEST_PURPOSE = "gaps_digest"
 OTHER_THEME = "other"
-BOT_NAME = "clueline"
 
 
 @dataclass(frozen=True)
