@@ -180,3 +180,25 @@ async def test_padding_does_not_hide_one_person_from_the_audit_of_three_results(
         {**dict.fromkeys(p, "9"), **dict.fromkeys(q, "5"), newcomer: "8"},
     )
     assert everyone["hidden"], "less the first two, it would be the one newcomer's answer"
+
+
+async def test_five_results_to_one_person_and_others_less_one_to_the_others_do_not_give_that_persons_answer(
+    world: PulseWorld,
+) -> None:
+    # Promoters of the five less the sixth's are five times x's plus at most four: divided by five, x's.
+    groups = [[f"UG{i}{j}" for j in range(4)] for i in range(5)]
+    others = [person for group in groups for person in group]
+    scores = {
+        person: ["10", "9", "8", "7", "6", "3", "0", "10", "2", "9"][n % 10]
+        for n, person in enumerate(others)
+    }
+    shown = [
+        await _closed_results(
+            world, [f"slack:{p}" for p in ["UX", *group]], {"UX": "10", **{p: scores[p] for p in group}}
+        )
+        for group in groups
+    ]
+    rest = [person for person in others if person not in {groups[i][0] for i in range(4)}]
+    last = await _closed_results(world, [f"slack:{p}" for p in rest], {p: scores[p] for p in rest})
+    assert not any(result["hidden"] for result in shown)
+    assert last["hidden"], "with the five, it would give the one person's answer"

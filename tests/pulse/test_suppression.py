@@ -301,11 +301,23 @@ audience_sets = st.lists(
 
 @settings(max_examples=300, deadline=None)
 @given(audience_sets, st.integers(min_value=MIN_THRESHOLD, max_value=MIN_THRESHOLD + 1))
-def test_the_audit_of_audiences_finds_exactly_the_sums_that_isolate_a_few_people(
+def test_the_audit_of_audiences_finds_every_sum_that_isolates_a_few_people(
     audiences: list[frozenset[str]], threshold: int
 ) -> None:
-    expected = "unsafe" if _isolating_set_exists(audiences, threshold) else "safe"
-    assert audit_audiences(audiences, threshold) == expected
+    if _isolating_set_exists(audiences, threshold):
+        assert audit_audiences(audiences, threshold) == "unsafe"
+
+
+def test_a_weighted_sum_that_singles_out_one_person_is_caught_though_every_sum_covers_five() -> None:
+    # Five results to x and four others each, and one to those twenty less four: R1+…+R5−H is 5x plus four
+    # people's 0/1 answers, so its fifth, rounded down, is x's answer; yet no combination covers fewer than five.
+    groups = [[f"g{i}{j}" for j in range(4)] for i in range(5)]
+    runs = [frozenset(["x", *group]) for group in groups]
+    left_out = {groups[i][0] for i in range(4)}
+    rest = frozenset(person for group in groups for person in group) - left_out
+    assert not _isolating_set_exists([*runs, rest], 5)
+    assert audit_audiences(runs, 5) == "safe"
+    assert audit_audiences([*runs, rest], 5) == "unsafe"
 
 
 def test_a_year_of_weekly_results_to_a_team_that_changes_is_audited_to_the_end() -> None:

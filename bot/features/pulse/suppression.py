@@ -20,11 +20,13 @@ ballots are a subset of the current ones (results shown before close, or cumulat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
 import numpy as np
+from scipy.optimize import linprog
 
 from bot.features.pulse.questions import AnswerValue, PulseKind
 from bot.features.pulse.results import (
@@ -39,6 +41,8 @@ from bot.features.pulse.results import (
 _AUDIT_BUDGET: Final = 500
 # Below this, a coefficient or a residual is rounding: cells are 0/1 vectors over at most a few hundred atoms.
 _EPSILON: Final = 1e-9
+# A linear program's optimum is exact only to its solver's tolerance: a noise of limit - w_p less this counts.
+_LP_TOLERANCE: Final = 1e-6
 
 Verdict = Literal["safe", "unsafe", "unknown"]
 
@@ -167,7 +171,48 @@ def _audit(rows: list[list[int]], atoms: Sequence[_Atom], limit: int) -> Verdict
         # always appear together are indistinguishable: merge those into one.
         if atom.ballots > 0 and any(column):
             columns[column] = columns.get(column, 0) + atom.ballots
-    return _CellSpace(columns, limit).audit()
+    verdict = _CellSpace(columns, limit).audit()
+    return _weighted_audit(columns, limit) if verdict == "safe" else verdict
+
+
+def _weighted_audit(columns: Mapping[tuple[int, ...], int], limit: int) -> Verdict:
+    """Whether a weighted combination of the cells gives a small atom's sum with too little else in it.
+
+    Every published count is a sum of 0/1 answers, so a combination that weighs one atom far above the rest
+    tells it apart though its support is large: five runs each to x and four others, less a run to those twenty
+    but four, is 5x plus four people's answers, and divided by five gives x's. For each atom p of fewer than
+    `limit` ballots this finds the combination with p's weight 1 whose other weights, times their ballots, sum
+    the least (a linear program): p and that much noise must come to `limit`, as a plain sum of `limit` people.
+    """
+    keys = list(columns)
+    if not keys:
+        return "safe"
+    ballots = np.array([columns[key] for key in keys], dtype=float)
+    cells = np.array(keys, dtype=float).T  # one row per cell, one column per atom
+    rows, atoms = cells.shape
+    for atom in range(atoms):
+        if ballots[atom] >= limit:
+            continue
+        others = [index for index in range(atoms) if index != atom]
+        if not others:
+            return "unsafe"
+        # Variables: the cells' coefficients (free), then one bound per other atom on its weight's size.
+        weights = cells[:, others].T  # each other atom's weight, as a row over the coefficients
+        bound = np.eye(len(others))
+        solved = linprog(
+            c=np.concatenate([np.zeros(rows), ballots[others]]),
+            A_ub=np.block([[weights, -bound], [-weights, -bound]]),
+            b_ub=np.zeros(2 * len(others)),
+            A_eq=np.concatenate([cells[:, atom], np.zeros(len(others))])[None, :],
+            b_eq=[1.0],
+            bounds=[(None, None)] * rows + [(0, None)] * len(others),
+            method="highs",
+        )
+        if solved.status != 0:
+            return "unknown"
+        if ballots[atom] + solved.fun < limit - _LP_TOLERANCE:
+            return "unsafe"
+    return "safe"
 
 
 class _CellSpace:
@@ -363,12 +408,17 @@ def audit_audiences(
     for person in people:
         pattern = tuple(int(person in audience) for audience in audiences)
         atoms[pattern] = atoms.get(pattern, 0) + 1
-    patterns = list(atoms)
-    order = [
-        _Atom(str(index), earlier=False, ballots=atoms[pattern]) for index, pattern in enumerate(patterns)
-    ]
-    rows = [[pattern[row] for pattern in patterns] for row in range(len(audiences))]
-    return _audit(rows, order, effective_threshold(threshold))
+    return _audit_of_atoms(tuple(atoms.items()), len(audiences), effective_threshold(threshold))
+
+
+# Showing a run works out the view of every run before it, so each closed run's audit is asked again by every
+# later request; the verdict depends on nothing but the atoms, so it is remembered (a pure function's memo).
+@functools.lru_cache(maxsize=4096)
+def _audit_of_atoms(atoms: tuple[tuple[tuple[int, ...], int], ...], cells: int, limit: int) -> Verdict:
+    """The audit of cells over atoms given as (which cells hold it, how many people)."""
+    order = [_Atom(str(index), earlier=False, ballots=ballots) for index, (_, ballots) in enumerate(atoms)]
+    rows = [[pattern[row] for pattern, _ in atoms] for row in range(cells)]
+    return _audit(rows, order, limit)
 
 
 def suppress_cells(
