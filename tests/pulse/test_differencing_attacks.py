@@ -202,3 +202,18 @@ async def test_five_results_to_one_person_and_others_less_one_to_the_others_do_n
     last = await _closed_results(world, [f"slack:{p}" for p in rest], {p: scores[p] for p in rest})
     assert not any(result["hidden"] for result in shown)
     assert last["hidden"], "with the five, it would give the one person's answer"
+
+
+async def test_three_results_whose_sum_counts_every_group_twice_do_not_give_one_persons_answer(
+    world: PulseWorld,
+) -> None:
+    # Promoters of the three add up to x's and twice every group's: odd exactly when x is a promoter.
+    # Everyone is named, so the results have no segments: only the three totals are published.
+    groups = [[f"UG{i}{n}" for n in range(5)] for i in range(3)]
+
+    async def asked(*people: str) -> dict[str, Any]:
+        return await _closed_results(world, [f"slack:{p}" for p in people], dict.fromkeys(people, "9"))
+
+    assert not (await asked("UX", *groups[0], *groups[1]))["hidden"]
+    assert not (await asked(*groups[0], *groups[2]))["hidden"]
+    assert (await asked(*groups[1], *groups[2]))["hidden"], "added to the two before, its parity would be x's"

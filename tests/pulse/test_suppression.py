@@ -336,3 +336,12 @@ def test_a_year_of_weekly_results_to_a_team_that_changes_is_audited_to_the_end()
             if verdict == "safe":
                 shown.append(audience)
     assert len(shown) >= 20
+
+
+def test_a_whole_number_sum_that_tells_one_persons_parity_is_caught() -> None:
+    # x with G1 and G2, then G1 with G3, then G2 with G3 (five people each): the three add up to x plus twice
+    # every group, so the total's parity is x's answer; no real combination isolates x or weighs it above the rest.
+    groups = [frozenset(f"g{i}{j}" for j in range(5)) for i in range(3)]
+    runs = [frozenset({"x"}) | groups[0] | groups[1], groups[0] | groups[2]]
+    assert audit_audiences(runs, 5) == "safe"
+    assert audit_audiences([*runs, groups[1] | groups[2]], 5) == "unsafe"

@@ -41,6 +41,8 @@ from bot.features.pulse.results import (
 _AUDIT_BUDGET: Final = 500
 # Below this, a coefficient or a residual is rounding: cells are 0/1 vectors over at most a few hundred atoms.
 _EPSILON: Final = 1e-9
+# Whole-number sums are audited modulo these: a sum that leaves one atom alone modulo 2 tells its parity.
+_MODULI: Final = (2, 3)
 # A linear program's optimum is exact only to its solver's tolerance: a noise of limit - w_p less this counts.
 _LP_TOLERANCE: Final = 1e-6
 
@@ -172,7 +174,50 @@ def _audit(rows: list[list[int]], atoms: Sequence[_Atom], limit: int) -> Verdict
         if atom.ballots > 0 and any(column):
             columns[column] = columns.get(column, 0) + atom.ballots
     verdict = _CellSpace(columns, limit).audit()
-    return _weighted_audit(columns, limit) if verdict == "safe" else verdict
+    if verdict == "safe":
+        verdict = _weighted_audit(columns, limit)
+    return _modular_audit(columns, limit) if verdict == "safe" else verdict
+
+
+def _modular_audit(columns: Mapping[tuple[int, ...], int], limit: int) -> Verdict:
+    """Whether a sum of the cells with whole coefficients leaves one small atom alone modulo 2 or 3.
+
+    Counts are whole numbers, so a sum whose other coefficients are all even tells the parity of what is left:
+    results to x and groups G1, G2; to G1 and G3; to G2 and G3 add up to x plus twice every group, so the total
+    is odd exactly when x counts. No real combination isolates x there, nor weighs it above the rest.
+    Modulo a prime, such a sum exists exactly when the row-reduced cells hold a row that is x's atom alone.
+    """
+    keys = list(columns)
+    if not keys:
+        return "safe"
+    cells = np.array(keys, dtype=np.int64).T
+    for prime in _MODULI:
+        for row in _row_reduced(cells % prime, prime):
+            held = np.flatnonzero(row)
+            if len(held) == 1 and columns[keys[int(held[0])]] < limit:
+                return "unsafe"
+    return "safe"
+
+
+def _row_reduced(matrix: np.ndarray, prime: int) -> np.ndarray:
+    """The reduced row echelon form of a matrix over the integers modulo `prime` (its nonzero rows)."""
+    reduced = matrix.copy()
+    rows, columns = reduced.shape
+    pivot_row = 0
+    for column in range(columns):
+        if pivot_row == rows:
+            break
+        found = np.flatnonzero(reduced[pivot_row:, column])
+        if not len(found):
+            continue
+        chosen = pivot_row + int(found[0])
+        reduced[[pivot_row, chosen]] = reduced[[chosen, pivot_row]]
+        reduced[pivot_row] = reduced[pivot_row] * pow(int(reduced[pivot_row, column]), -1, prime) % prime
+        factors = reduced[:, column].copy()
+        factors[pivot_row] = 0
+        reduced = (reduced - np.outer(factors, reduced[pivot_row])) % prime
+        pivot_row += 1
+    return reduced[:pivot_row]
 
 
 def _weighted_audit(columns: Mapping[tuple[int, ...], int], limit: int) -> Verdict:
