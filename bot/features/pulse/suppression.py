@@ -274,15 +274,13 @@ class _CellSpace:
         keys = list(columns)
         # Large atoms never join S, so they are always there to sum with: work modulo their span, where an atom
         # they already account for is zero and can be neither isolated nor of help.
+        cells = len(keys[0]) if keys else 0
         large = [np.array(key, dtype=float) for key in keys if columns[key] >= limit]
-        spanned = (
-            _orthonormal(np.column_stack(large)) if large else np.zeros((len(keys[0]) if keys else 0, 0))
-        )
+        spanned = _orthonormal(np.column_stack(large) if large else np.zeros((cells, 0)))
         kept: list[tuple[int, np.ndarray]] = []
         for key in keys:
             vector = np.array(key, dtype=float)
-            residual = vector - spanned @ (spanned.T @ vector)
-            residual -= spanned @ (spanned.T @ residual)  # twice: once loses orthogonality to rounding
+            residual = _outside(vector, spanned)
             if columns[key] < limit and not _negligible(residual, vector):
                 kept.append((columns[key], residual))
         kept.sort(key=lambda atom: -atom[0])  # largest first
@@ -352,23 +350,20 @@ class _CellSpace:
         if not candidates:
             return kept
         # Removing one column lowers the span by one at most: the first candidate outside what is left restores it.
-        spanned = _orthonormal(self._vectors[:, kept]) if kept else np.zeros((self._vectors.shape[0], 0))
         vectors = self._vectors[:, candidates]
-        residuals = vectors - spanned @ (spanned.T @ vectors)
-        residuals -= spanned @ (spanned.T @ residuals)
+        residuals = _outside(vectors, _orthonormal(self._vectors[:, kept]))
         outside = np.linalg.norm(residuals, axis=0) > _EPSILON * np.maximum(
             1.0, np.linalg.norm(vectors, axis=0)
         )
         return [*kept, candidates[int(np.argmax(outside))]] if outside.any() else kept
 
-    def _basis_among(self, candidates: Iterable[int], start: list[int] | None = None) -> list[int]:
-        """`start` and then, in order, each candidate column not in the span of those taken before it."""
-        taken = list(start or [])
-        spanned = _orthonormal(self._vectors[:, taken]) if taken else np.zeros((self._vectors.shape[0], 0))
+    def _basis_among(self, candidates: Iterable[int]) -> list[int]:
+        """In order, each candidate column not in the span of those taken before it."""
+        taken: list[int] = []
+        spanned = np.zeros((self._vectors.shape[0], 0))
         for index in candidates:
             vector = self._vectors[:, index]
-            residual = vector - spanned @ (spanned.T @ vector)
-            residual -= spanned @ (spanned.T @ residual)
+            residual = _outside(vector, spanned)
             if not _negligible(residual, vector):
                 taken.append(index)
                 spanned = np.column_stack([spanned, residual / np.linalg.norm(residual)])
@@ -378,10 +373,20 @@ class _CellSpace:
 
 
 def _orthonormal(matrix: np.ndarray) -> np.ndarray:
-    """An orthonormal basis of the span of the matrix's columns."""
+    """An orthonormal basis of the span of the matrix's columns (none for a matrix of none)."""
+    if matrix.shape[1] == 0:
+        return matrix
     left, values, _ = np.linalg.svd(matrix, full_matrices=False)
     rank = int(np.sum(values > _EPSILON * max(1.0, float(values[0]) if len(values) else 1.0)))
     return left[:, :rank]
+
+
+def _outside(vectors: np.ndarray, spanned: np.ndarray) -> np.ndarray:
+    """What of a vector (or of each column) lies outside the span of the orthonormal columns `spanned`."""
+    residual: np.ndarray = vectors - spanned @ (spanned.T @ vectors)
+    # Twice: one pass of Gram-Schmidt loses orthogonality to rounding.
+    residual -= spanned @ (spanned.T @ residual)
+    return residual
 
 
 def _negligible(residual: np.ndarray, vector: np.ndarray) -> bool:
