@@ -109,16 +109,18 @@ class Turn:
         return sent
 
     def _reply_key(self) -> str:
-        """This reply's key: the event and the reply's number in it, the same each time the event is handled."""
+        """This reply's key: the event and the reply's number in it, the same each time the event is handled.
+
+        It is the reply's delivery key on the platform and its outbox key both."""
         number = f"{self.adapter.platform}:{self.event.event_id}:{len(self.replies)}"
-        return hashlib.sha256(number.encode()).hexdigest()
+        return f"reply:{hashlib.sha256(number.encode()).hexdigest()}"
 
     async def _send(self, target: ConversationRef, message: OutboundMessage) -> SentMessage:
         """Send a reply tagged with its key; an event resumed after a crash first looks for it (exactly once
         where the platform's history can tell, at least once where it cannot)."""
         if message.ephemeral_to is not None:  # seen by one person, in no history: sent again
             return await self.adapter.send(target, message)
-        key = f"reply:{self._reply_key()}"
+        key = self._reply_key()
         if self.resumed_since is not None and isinstance(self.adapter, DeliveryLookup):
             try:
                 found = await self.adapter.find_delivered(target, key, self.resumed_since)
@@ -143,7 +145,7 @@ class Turn:
         not_before = runtime.clock.now() + timedelta(seconds=retry_after or 0)
         if sent_perhaps_since is not None:
             # The first send may have been posted: the outbox looks for it under the key it carried.
-            message = message.model_copy(update={"delivery_key": f"reply:{key}"})
+            message = message.model_copy(update={"delivery_key": key})
             not_before = max(not_before, runtime.clock.now() + timedelta(seconds=1))
         async with runtime.database.session() as session:
             await runtime.outbox.enqueue(
@@ -151,7 +153,7 @@ class Turn:
                 message,
                 conversation=target,
                 purpose="reply",
-                idempotency_key=f"reply:{key}",
+                idempotency_key=key,
                 not_before=not_before,
                 sent_perhaps_since=sent_perhaps_since,
             )

@@ -33,17 +33,18 @@ def test_questions_sharing_a_significant_term_form_a_theme_with_counts() -> None
     ]
 
 
+def _unanswered(*texts: str) -> list[GapQuestion]:
+    return [GapQuestion(text, answered=False, unhelpful=0) for text in texts]
+
+
 def test_the_products_name_in_every_question_and_framing_words_name_no_theme() -> None:
-    questions = [
-        GapQuestion(text, answered=False, unhelpful=0)
-        for text in (
-            "does plausible integrate with salesforce? a customer is asking",
-            "can plausible push goals to salesforce",
-            "customer asks: is plausible soc 2 certified",
-            "plausible soc 2 report for a prospect",
-            "does plausible have a mobile app",
-        )
-    ]
+    questions = _unanswered(
+        "does plausible integrate with salesforce? a customer is asking",
+        "can plausible push goals to salesforce",
+        "customer asks: is plausible soc 2 certified",
+        "plausible soc 2 report for a prospect",
+        "does plausible have a mobile app",
+    )
     assert [(t.theme, t.count) for t in group_by_theme(questions)] == [
         ("salesforce", 2),
         ("soc", 2),
@@ -106,19 +107,16 @@ async def test_weekly_digest_goes_to_the_experts_channel_on_monday_morning(
 
 
 def test_the_bots_own_name_in_mistyped_commands_names_no_theme() -> None:
-    questions = [
-        GapQuestion(text, answered=False, unhelpful=0)
-        for text in (
-            "@Clueline does the app run on linux",
-            "clueline ask is there a linux build",
-            "clueline what about dark mode",
-        )
-    ]
+    questions = _unanswered(
+        "@Clueline does the app run on linux",
+        "clueline ask is there a linux build",
+        "clueline what about dark mode",
+    )
     assert [(t.theme, t.count) for t in group_by_theme(questions)] == [("linux", 2), ("other", 1)]
 
 
 def test_a_theme_lists_each_question_once_with_how_often_it_was_asked() -> None:
     texts = ["do we do sso"] * 3 + [f"sso with {name}" for name in ("okta", "azure", "google", "onelogin")]
-    [theme] = group_by_theme([GapQuestion(text, answered=False, unhelpful=0) for text in texts])
+    [theme] = group_by_theme(_unanswered(*texts))
     assert theme.count == 7
     assert theme.asked()[0] == ("do we do sso", 3) and len(theme.asked()) == 5

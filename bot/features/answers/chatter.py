@@ -114,7 +114,7 @@ def _one_swap_apart(typed: str, name: str) -> bool:
         len(differ) == 2
         and differ[1] == differ[0] + 1
         and typed[differ[0]] == name[differ[1]]
-        and (typed[differ[1]] == name[differ[0]])
+        and typed[differ[1]] == name[differ[0]]
     )
 
 

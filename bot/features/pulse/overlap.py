@@ -6,8 +6,8 @@ result of a question of the same kind (any wording, any pulse: "would you recomm
 is still eNPS) within the last 12 months covers an audience that differs from it by 1 to threshold-1 people;
 or, when the two runs were open at the same time, a set of people who answered that differs so (one channel
 asked twice at once, one person answering only the second). People who answered none of the results compared
-are not counted as asked: they add to no figure, and would only pad an audience. Months apart, people's answers change, and the
-same team answering 8 then 6 must still show. Identical audiences and respondents are fine: runs share no
+are not counted as asked: they add to no figure, and would only pad an audience. Months apart, people's
+answers change, and the same team answering 8 then 6 must still show. Identical audiences and respondents are fine: runs share no
 ballots.
 Earlier results are judged by the same rule, oldest first, so a hidden one protects nobody.
 """
@@ -92,8 +92,10 @@ class History:
         def counted(asked: Asked) -> Audience:
             return asked.invited & answering
 
+        before = [counted(asked) for asked in earlier]
+
         def differing(asked: Asked) -> int | None:
-            sizes = [len(counted(asked) ^ counted(other)) for other in earlier]
+            sizes = [len(counted(asked) ^ other) for other in before]
             sizes += [len(asked.answered ^ other.answered) for other in earlier if other.at_once]
             return min((size for size in sizes if 1 <= size <= limit), default=None)
 
@@ -107,7 +109,6 @@ class History:
             )
         segments = any(differing(audiences[name]) is not None for name in cut.visible if name in audiences)
         # Beyond pairs: several earlier results added and subtracted with this one (P, Q, then P+Q+x gives x).
-        before = [counted(asked) for asked in earlier]
         shown = (
             []
             if segments
