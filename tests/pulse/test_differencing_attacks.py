@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.features.link.assembly import link_report
 from bot.features.link.teams import build_team, save_team
 from bot.features.pulse.closing import close_pulse
@@ -217,3 +219,30 @@ async def test_three_results_whose_sum_counts_every_group_twice_do_not_give_one_
     assert not (await asked("UX", *groups[0], *groups[1]))["hidden"]
     assert not (await asked(*groups[0], *groups[2]))["hidden"]
     assert (await asked(*groups[1], *groups[2]))["hidden"], "added to the two before, its parity would be x's"
+
+
+async def test_a_closed_runs_decision_is_kept_so_showing_it_again_needs_no_new_audit(
+    world: PulseWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every `clueline pulse results` is a new process: the audit of a year of runs (seconds) must not run again.
+    members = {"CP": PEOPLE[:3], "CQ": PEOPLE[3:6], "CX": PEOPLE[6:7]}
+    for channel, people in members.items():
+        world.add_members(channel, [slack_user(p) for p in people])
+    pulses = []
+    for channels in (["CP"], ["CQ"], ["CP", "CQ", "CX"]):
+        pulse_id = await world.create(audience=[f"slack:{c}" for c in channels], threshold=3)
+        await world.settle()
+        for person in (p for channel in channels for p in members[channel]):
+            await world.tap(person, "9")
+        await _hidden(world, pulse_id)
+        pulses.append(pulse_id)
+    before = [await latest_results(world.runtime, pulse_id) for pulse_id in pulses]
+
+    def audit_again(*_: object) -> str:
+        raise AssertionError("a closed run's results were audited again")
+
+    monkeypatch.setattr("bot.features.pulse.overlap.audit_audiences", audit_again)
+    after = [await latest_results(world.runtime, pulse_id) for pulse_id in pulses]
+    assert [shown[1] for shown in after if shown] == [shown[1] for shown in before if shown]
+    hidden = [shown[1].reason for shown in after if shown and shown[1]]
+    assert hidden[:2] == [None, None] and hidden[2] is not None and "fewer than 3" in hidden[2]

@@ -90,10 +90,17 @@ async def run_view(
         [SegmentAnswers(name, 0, values) for name, values in sorted(by_segment.items())],
         threshold,
     )
-    overlapping = await (history or History(session, run_view)).overlaps(pulse, run, cut.published)
-    total_visible = cut.published.total_visible and overlapping.total is None
-    # A segment hidden for overlap would be total minus the others: then no segment shows.
-    visible_segments = frozenset() if overlapping.segments else cut.published.visible
+    decided = _decision_made(run)
+    if decided is None:
+        overlapping = await (history or History(session, run_view)).overlaps(pulse, run, cut.published)
+        # A segment hidden for overlap would be total minus the others: then no segment shows.
+        decided = ShownCut(
+            total_visible=cut.published.total_visible and overlapping.total is None,
+            visible=frozenset() if overlapping.segments else cut.published.visible,
+            reason=overlapping.total,
+        )
+        run.published_cut = decided.as_json()
+    total_visible, visible_segments = decided.total_visible, decided.visible
     published = PublishedCut(cut.published.responses, visible_segments, total_visible)
     results = pulse_results(
         pulse.id, kind, run.audience_size, answers, threshold, force_hidden=not total_visible
@@ -105,7 +112,38 @@ async def run_view(
         comments=visible_comments(shown_comments, len(answers), threshold) if total_visible else [],
         scores=[int(value) for value in answers] if kind == "enps" and total_visible else [],
         published=published,
-        reason=overlapping.total,
+        reason=decided.reason,
+    )
+
+
+@dataclass(frozen=True)
+class ShownCut:
+    """What a closed run's results show, decided once (at close) and kept with the run.
+
+    The cross-run audit of a year of runs takes seconds, and every `clueline pulse results` is a new process:
+    so the decision is stored, not worked out again. Kept, it also stays what was first shown: nothing that
+    happens later (an import of older results) turns a hidden result into a shown one.
+    """
+
+    total_visible: bool
+    visible: frozenset[str]
+    reason: str | None
+
+    def as_json(self) -> str:
+        return json.dumps(
+            {"total_visible": self.total_visible, "visible": sorted(self.visible), "reason": self.reason}
+        )
+
+
+def _decision_made(run: PulseRun) -> ShownCut | None:
+    """The run's stored decision; None when it has none yet (closed before decisions were kept)."""
+    if not run.published_cut:
+        return None
+    stored = json.loads(run.published_cut)
+    return ShownCut(
+        total_visible=bool(stored["total_visible"]),
+        visible=frozenset(str(name) for name in stored["visible"]),
+        reason=stored["reason"],
     )
 
 
