@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.features.link.assembly import link_report
 from bot.features.link.teams import build_team, save_team
 from bot.features.pulse.closing import close_pulse
-from bot.features.pulse.views import latest_results
+from bot.features.pulse.views import RunView, latest_results
 from tests.pulse.conftest import PEOPLE, PulseWorld, slack_user
 from tests.support.wiring import features_of
 
@@ -246,3 +247,93 @@ async def test_a_closed_runs_decision_is_kept_so_showing_it_again_needs_no_new_a
     assert [shown[1] for shown in after if shown] == [shown[1] for shown in before if shown]
     hidden = [shown[1].reason for shown in after if shown and shown[1]]
     assert hidden[:2] == [None, None] and hidden[2] is not None and "fewer than 3" in hidden[2]
+
+
+async def _shown_after_a_day(world: PulseWorld, pulse_id: int) -> RunView:
+    await world.advance(timedelta(days=1, minutes=1))
+    found = await latest_results(world.runtime, pulse_id)
+    assert found is not None and found[1] is not None
+    return found[1]
+
+
+async def test_a_person_the_run_never_reached_is_not_counted_as_asked(world: PulseWorld) -> None:
+    # The comms lead sends "at 09:00 each person's time", closes once Berlin has answered, and the report of
+    # who was not reached names the one person in Los Angeles: the same channel's two results differ by them.
+    berlin = [f"UB{n}" for n in range(1, 9)]
+    scores = dict(zip([*berlin, "UWEST"], ["9", "10", "7", "8", "9", "3", "9", "10", "4"], strict=True))
+    zones = {person: "Europe/Berlin" for person in berlin} | {"UWEST": "America/Los_Angeles"}
+    world.add_members("CT", [slack_user(p).model_copy(update={"time_zone": zones[p]}) for p in zones])
+    everyone = await world.create(audience=["slack:CT"], closes_after="1d")
+    await world.settle()
+    for person, score in scores.items():
+        await world.tap(person, score)
+    assert not (await _shown_after_a_day(world, everyone)).results["hidden"]
+    morning = datetime(2026, 6, 9, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    local = await world.create(
+        audience=["slack:CT"],
+        at=morning.isoformat(),
+        tz="Europe/Berlin",
+        recipient_local_time=True,
+        closes_after="3d",
+        now=world.clock.now(),
+    )
+    world.clock.set(morning - timedelta(hours=26))
+    await world.settle()
+    world.clock.set(morning + timedelta(minutes=1))
+    await world.settle()
+    for person in berlin:
+        await world.tap(person, scores[person])
+    world.clock.set(morning + timedelta(hours=3))
+    assert await close_pulse(world.runtime, local) == 1
+    found = await latest_results(world.runtime, local)
+    assert found is not None and found[1] is not None
+    assert found[1].results["hidden"], "less the first result, it would be the unreached person's answer"
+    assert found[1].reason is not None and "differs from this one by 1 person" in found[1].reason
+
+
+async def test_a_later_run_at_a_lower_threshold_keeps_the_earlier_runs_promise(world: PulseWorld) -> None:
+    team = [f"UA{n}" for n in range(1, 9)]
+    world.add_members("CTEAM", [slack_user(p) for p in team])
+    world.add_members("CCORE", [slack_user(p) for p in team[:5]])
+    scores = dict(zip(team, ["9", "10", "7", "3", "9", "9", "8", "2"], strict=True))
+    everyone = await world.create(audience=["slack:CTEAM"], closes_after="1d")  # threshold 5
+    await world.settle()
+    for person in team:
+        await world.tap(person, scores[person])
+    assert not (await _shown_after_a_day(world, everyone)).results["hidden"]
+    await world.advance(timedelta(days=6))
+    core = await world.create(audience=["slack:CCORE"], closes_after="1d", threshold=3)
+    await world.settle()
+    for person in team[:5]:
+        await world.tap(person, scores[person])
+    shown = await _shown_after_a_day(world, core)
+    # Three people apart: fine at 3, but the first run promised them a crowd of five.
+    assert shown.results["hidden"] and shown.reason is not None and "by 3 people" in shown.reason
+
+
+async def test_written_answers_of_two_runs_are_compared_at_the_number_that_shows_them(
+    world: PulseWorld,
+) -> None:
+    ten = [f"UT{n:02d}" for n in range(10)]
+    five = [f"UN{n}" for n in range(5)]
+    world.add_members("CX", [slack_user(p) for p in ten])
+    world.add_members("CY", [slack_user(p) for p in ten + five])
+    views = []
+    for channel, people in (("slack:CX", ten), ("slack:CY", ten + five)):
+        pulse_id = await world.create(
+            question="Which office do you mostly work from?",
+            kind="text",
+            audience=[channel],
+            closes_after="1d",
+        )
+        await world.settle()
+        for person in people:
+            office = "Lisbon office" if person in five else "Berlin office"
+            await world.submit(f"pulse.textform:{world.tokens(person)[-1]}", by=person, answer=office)
+        views.append(await _shown_after_a_day(world, pulse_id))
+        await world.advance(timedelta(days=6))
+    first, second = views
+    assert first.comments, "ten written answers show"
+    # Five apart is fine for numbers, but written answers show only from ten: the second, less the first,
+    # would be the five newcomers' words.
+    assert second.results["hidden"] and not second.comments

@@ -92,7 +92,7 @@ def test_valid_answers_are_normalized(kind: str, raw: object, expected: object) 
         ("yesno", "maybe", "'yes' or 'no'"),
         ("yesno", 1, "'yes' or 'no'"),
         ("text", "   ", "empty"),
-        ("text", "x" * (MAX_TEXT_ANSWER_LENGTH + 1), "keep it to"),
+        ("text", "x" * (MAX_TEXT_ANSWER_LENGTH + 1), "shorten it"),
     ],
 )
 def test_invalid_answers_are_refused_with_what_would_work(kind: str, raw: object, message: str) -> None:

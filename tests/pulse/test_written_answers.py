@@ -35,6 +35,18 @@ async def test_a_written_pulse_answer_typed_in_the_dm_is_kept_from_the_experts_a
     assert await _logged_questions(world) == ["how do I export invoices?"]
 
 
+async def test_a_written_answer_sent_with_the_command_from_a_channel_is_kept_from_the_log_too(
+    world: PulseWorld,
+) -> None:
+    # `/clueline ...` typed while in #general is as private as the DM: nobody else sees it.
+    await world.create(audience=["slack:U2"])
+    await world.settle()
+    await world.say("3, my manager never listens", by="U2", channel="CGENERAL", command=True)
+    await world.settle()
+    assert "I have not kept or passed on that message" in world.sent_to("CGENERAL")[-1].text
+    assert await _logged_questions(world) == []
+
+
 async def test_a_comment_typed_after_a_one_tap_answer_is_kept_too(world: PulseWorld) -> None:
     await world.create(audience=["slack:U1"])
     await world.settle()

@@ -28,7 +28,14 @@ from bot.features.pulse.runs import create_pulse, open_run
 from bot.features.pulse.scrubbing import scrub_pending_ballots
 from bot.features.pulse.sealing import BallotContents
 from bot.features.pulse.spec import build_spec
-from bot.features.pulse.tables import Pulse, PulseBallot, PulseInvitation, PulsePendingBallot, PulseRun
+from bot.features.pulse.tables import (
+    DELIVERED,
+    Pulse,
+    PulseBallot,
+    PulseInvitation,
+    PulsePendingBallot,
+    PulseRun,
+)
 
 if TYPE_CHECKING:
     from bot.core.turn import Turn
@@ -99,7 +106,7 @@ async def run_sample_pulse(turn: Turn) -> bool:
                     recipient=user.model_dump_json(),
                     token_hash=token_hash,
                     answered=score is not None,
-                    delivery_status="sent",
+                    delivery_status=DELIVERED,
                 )
             )
             if score is not None:

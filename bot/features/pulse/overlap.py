@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from bot.features.pulse.results import PulseResults, effective_threshold
+from bot.features.pulse.results import COMMENT_THRESHOLD, PulseResults, effective_threshold
 from bot.features.pulse.suppression import PublishedCut, audit_audiences
-from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
+from bot.features.pulse.tables import DELIVERED, Pulse, PulseInvitation, PulseRun
 
 WINDOW: Final = timedelta(days=365)
 WHOLE_RUN: Final = ""  # the audience key of a run's total, beside its segments' names
@@ -41,6 +41,8 @@ class Asked:
     answered: Audience = frozenset()
     # Whether its run was open while the run compared with it was: then who answered counts too.
     at_once: bool = False
+    # How many people its own pulse promised to hide among (the comparison keeps the larger promise).
+    threshold: int = 0
 
 
 class ShownRun(Protocol):
@@ -80,8 +82,7 @@ class History:
     async def overlaps(self, pulse: Pulse, run: PulseRun, cut: PublishedCut) -> Overlap:
         """Which of this run's visible cells differ by 1 to threshold-1 people from an earlier visible result."""
         assert run.id is not None
-        threshold = effective_threshold(pulse.threshold)
-        limit = threshold - 1
+        threshold = protecting_threshold(pulse)
         earlier = await self._visible_audiences_before(pulse, run)
         audiences = await _audiences(self._session, run.id)
         # Someone who answered none of these results adds to no figure: counted as asked, they would pad an
@@ -95,9 +96,15 @@ class History:
         before = [counted(asked) for asked in earlier]
 
         def differing(asked: Asked) -> int | None:
-            sizes = [len(counted(asked) ^ other) for other in before]
-            sizes += [len(asked.answered ^ other.answered) for other in earlier if other.at_once]
-            return min((size for size in sizes if 1 <= size <= limit), default=None)
+            # Each pair keeps the larger of its two promises: a later run at threshold 3 must not expose
+            # three people an earlier run at 5 hid among five.
+            found = []
+            for other in earlier:
+                limit = max(threshold, other.threshold) - 1
+                sizes = [len(counted(asked) ^ counted(other))]
+                sizes += [len(asked.answered ^ other.answered)] if other.at_once else []
+                found += [size for size in sizes if 1 <= size <= limit]
+            return min(found, default=None)
 
         total: str | None = None
         whole = audiences.get(WHOLE_RUN, Asked())
@@ -108,6 +115,7 @@ class History:
                 f"{people} {'person' if people == 1 else 'people'}, so comparing the two would expose them."
             )
         segments = any(differing(audiences[name]) is not None for name in cut.visible if name in audiences)
+        threshold = max([threshold, *(asked.threshold for asked in earlier)])
         # Beyond pairs: several earlier results added and subtracted with this one (P, Q, then P+Q+x gives x).
         shown = (
             []
@@ -140,7 +148,7 @@ class History:
             view = await self.view(other_pulse, other_run)
             at_once = other_run.closes_at > run.opens_at
             audiences = {
-                name: replace(asked, at_once=at_once)
+                name: replace(asked, at_once=at_once, threshold=protecting_threshold(other_pulse))
                 for name, asked in (await _audiences(self._session, other_run.id)).items()
             }
             if not view.results["hidden"]:
@@ -170,23 +178,40 @@ class History:
         ]
 
 
+def protecting_threshold(pulse: Pulse) -> int:
+    """How many people a pulse's results hide each answer among: its threshold; for written answers, shown only
+    from COMMENT_THRESHOLD, that (two text runs to 10 and 15 people would give the five newcomers' words)."""
+    threshold = effective_threshold(pulse.threshold)
+    return max(threshold, COMMENT_THRESHOLD) if pulse.kind == "text" else threshold
+
+
 def _safe(audiences: list[Audience], threshold: int) -> bool:
     """Whether no sum and difference of results over these audiences isolates fewer than `threshold` people."""
     return audit_audiences(audiences, threshold) == "safe"
 
 
 async def _audiences(session: AsyncSession, run_id: int) -> dict[str, Asked]:
-    """Who was asked in a run and who answered: everyone (under WHOLE_RUN) and per segment."""
+    """Who was asked in a run and who answered: everyone (under WHOLE_RUN) and per segment.
+
+    Asked means reached: someone whose invitation never went out (the run closed first, or it failed) could
+    not answer, and the report to the pulse's creator names them. Counted as asked, they would make two runs
+    to the same channel seem alike while one lacks exactly that person's answer.
+    """
     rows = (
         await session.execute(
             select(
-                col(PulseInvitation.person), col(PulseInvitation.segment), col(PulseInvitation.answered)
+                col(PulseInvitation.person),
+                col(PulseInvitation.segment),
+                col(PulseInvitation.answered),
+                col(PulseInvitation.delivery_status),
             ).where(col(PulseInvitation.run_id) == run_id)
         )
     ).all()
     invited: dict[str, set[str]] = {WHOLE_RUN: set()}
     answered: dict[str, set[str]] = {WHOLE_RUN: set()}
-    for person, segment, has_answered in rows:
+    for person, segment, has_answered, delivery in rows:
+        if delivery != DELIVERED and not has_answered:
+            continue
         for name in (WHOLE_RUN, segment) if segment else (WHOLE_RUN,):
             invited.setdefault(name, set()).add(person)
             if has_answered:

@@ -101,11 +101,12 @@ def validate_answer(kind: PulseKind, value: object) -> AnswerValue:
     if kind in ("enps", "scale"):
         low, high = (0, 10) if kind == "enps" else (1, 5)
         score = _as_int(value)
-        wanted = f"an answer to this question is a whole number from {low} to {high}."
-        if score is None:
-            raise InvalidAnswer(f"{_shown(value)} is not a whole number: {wanted}")
-        if not low <= score <= high:
-            raise InvalidAnswer(f"{score} is out of range: {wanted}")
+        # The refusal never repeats what was typed: a reply held in the outbox (rate limits) is stored beside
+        # the person's DM, and "9/10, love the team" is their answer.
+        if score is None or not low <= score <= high:
+            raise InvalidAnswer(
+                f"That is not an answer to this question: it takes a whole number from {low} to {high}."
+            )
         return score
     if kind == "yesno":
         word = value.strip().lower() if isinstance(value, str) else None
@@ -127,16 +128,9 @@ def _validate_text(value: object, what: str) -> str:
         raise InvalidAnswer(f"The {what} is empty; write a few words.")
     text = value.strip()
     if len(text) > MAX_TEXT_ANSWER_LENGTH:
-        raise InvalidAnswer(f"The {what} is {len(text)} characters; keep it to {MAX_TEXT_ANSWER_LENGTH}.")
+        # Not its length: that would be stored beside the person too (see validate_answer).
+        raise InvalidAnswer(f"The {what} is longer than {MAX_TEXT_ANSWER_LENGTH} characters; shorten it.")
     return text
-
-
-def _shown(value: object) -> str:
-    """The refused answer as its sender wrote it, cut short: the reply goes only to them."""
-    if not isinstance(value, str) or not value.strip():
-        return "That"
-    text = " ".join(value.split())
-    return repr(text if len(text) <= 20 else text[:20] + "...")
 
 
 def _as_int(value: object) -> int | None:

@@ -20,7 +20,7 @@ from bot.features.pulse.audience import expand_audience
 from bot.features.pulse.questions import parse_kind
 from bot.features.pulse.schedule import local_send_time, next_runs
 from bot.features.pulse.spec import PulseSpec
-from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
+from bot.features.pulse.tables import DELIVERED, Pulse, PulseInvitation, PulseRun
 from bot.outbox.scheduler import DueJob
 from bot.outbox.store import OutboxEntry
 
@@ -200,7 +200,7 @@ async def invitation_sent(session: AsyncSession, entry: OutboxEntry, sent: SentM
     await session.execute(
         update(PulseInvitation)
         .where(col(PulseInvitation.outbox_id) == entry.id)
-        .values(delivery_status="sent", delivery_reason=None)
+        .values(delivery_status=DELIVERED, delivery_reason=None)
     )
     await _forget_answer_tokens(session, entry)
 

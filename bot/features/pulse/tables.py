@@ -7,6 +7,7 @@ of a ballot names a person, an invitation or a time (see anonymity.py and sealin
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -52,6 +53,9 @@ class PulseRun(SQLModel, table=True):
     audience_size: int = 0
     unreached: str = Field(default="[]", sa_column=Column(Text, nullable=False))  # JSON [[target, reason]]
     published_cut: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+
+
+DELIVERED: Final = "sent"  # an invitation's delivery_status once the platform took it
 
 
 class PulseInvitation(SQLModel, table=True):

@@ -1,5 +1,5 @@
 """A pulse answer typed as a message is kept from the answers path, which would keep it beside the person's name:
-while a pulse is open for someone, their statements in the DM are not questions."""
+while a pulse is open for someone, their statements in private (the DM, the `/clueline` command) are not questions."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from bot.core.asking import looks_like_a_question
 from bot.core.markdown import escape
 from bot.core.small_talk import SmallTalk, small_talk
 from bot.core.turn import Turn
+from bot.core.types import InboundMessage
 from bot.features.pulse import texts
 from bot.features.pulse.tables import Pulse, PulseInvitation, PulseRun
 
@@ -37,10 +38,11 @@ async def waiting_pulse(turn: Turn) -> str | None:
 
 
 async def keep_written_answer(turn: Turn, text: str) -> bool:
-    """Take a statement typed in the DM while a pulse waits for the person's words: say how to answer, keep
-    nothing. Questions, thanks and greetings, and anything said elsewhere, go on to the answers."""
-    conversation = turn.conversation
-    if conversation is None or not conversation.is_direct or looks_like_a_question(text):
+    """Take a statement typed privately (the DM, or `/clueline` anywhere: nobody else sees it) while a pulse
+    waits for the person's words: say how to answer, keep nothing. Questions, thanks and greetings, and
+    anything said in the open, go on to the answers."""
+    event = turn.event
+    if not isinstance(event, InboundMessage) or event.said_in_the_open or looks_like_a_question(text):
         return False
     if small_talk(text) in PASSING_SMALL_TALK:
         return False
