@@ -22,6 +22,8 @@ from bot.db.models import ConversationRecord, PersonRecord
 
 CONVERSATIONS: Table = ConversationRecord.__table__  # type: ignore[attr-defined]
 PEOPLE: Table = PersonRecord.__table__  # type: ignore[attr-defined]
+NAME_LENGTH: int = PEOPLE.c.display_name.type.length
+ZONE_LENGTH: int = PEOPLE.c.time_zone.type.length  # a longer one is no IANA zone
 
 
 @dataclass(frozen=True)
@@ -76,8 +78,9 @@ class _PersonWrite:
             "platform": user.platform,
             "workspace": user.workspace,
             "user_id": user.user_id,
-            "display_name": user.display_name or None,  # an empty one says nothing: the stored one stays
-            "time_zone": user.time_zone or None,
+            # An empty one says nothing: the stored one stays. Cut to the column: Entra ID allows 256 characters.
+            "display_name": (user.display_name or "")[:NAME_LENGTH] or None,
+            "time_zone": user.time_zone if user.time_zone and len(user.time_zone) <= ZONE_LENGTH else None,
             "direct_conversation": self.direct_conversation,
             "updated_at": self.at,
         }

@@ -47,6 +47,12 @@ class GroupCommit(Generic[Item, Outcome]):
         try:
             outcomes = await self._commit([item for item, _ in batch])
         except Exception as exc:
+            if len(batch) > 1:
+                # The transaction rolled back: each item again on its own, so that one bad item (a value too
+                # long for its column) fails only its own caller, not every event that happened to share it.
+                for one in batch:
+                    await self._flush([one])
+                return
             for _, waiting in batch:
                 if not waiting.done():
                     waiting.set_exception(exc)

@@ -64,3 +64,32 @@ async def test_an_unchanged_conversation_costs_no_write_and_a_moved_one_is_repla
     moved = channel(1).model_copy(update={"service_url": "https://smba.example/emea/"})
     await runtime.directory.remember(conversation=moved)
     assert await runtime.directory.conversation("slack", "C001", "T1") == moved
+
+
+async def test_a_name_longer_than_its_column_is_cut_and_loses_no_one_elses_write(runtime: Runtime) -> None:
+    # Entra ID allows 256 characters; PostgreSQL refuses 256 in a column of 255, and the people handled beside
+    # that person shared its transaction.
+    await asyncio.gather(
+        *(runtime.directory.remember(conversation=channel(n), person=person(n)) for n in range(5)),
+        runtime.directory.remember(person=person(9, "A" * 256, "Zone/" + "x" * 80)),
+    )
+    for n in range(5):
+        assert await runtime.directory.person("slack", f"U{n:03d}") is not None
+    long_named = await runtime.directory.person("slack", "U009")
+    assert long_named is not None and long_named.display_name == "A" * 255 and long_named.time_zone is None
+
+
+async def test_one_write_that_cannot_be_stored_fails_alone(runtime: Runtime) -> None:
+    # An id too long for its column (no platform sends one, but an event is acknowledged before it is handled).
+    too_long = ConversationRef(platform="slack", workspace="T1", channel="C" * 300)
+    outcomes = await asyncio.gather(
+        *(runtime.directory.remember(conversation=channel(n)) for n in range(5)),
+        runtime.directory.remember(conversation=too_long),
+        return_exceptions=True,
+    )
+    if runtime.database.is_sqlite:
+        assert not any(isinstance(outcome, BaseException) for outcome in outcomes)  # SQLite keeps any length
+    else:
+        assert [isinstance(outcome, BaseException) for outcome in outcomes] == [False] * 5 + [True]
+    for n in range(5):
+        assert await runtime.directory.conversation("slack", f"C{n:03d}", "T1") == channel(n)
