@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,8 +23,8 @@ from bot.db.models import ConversationRecord, PersonRecord
 
 CONVERSATIONS: Table = ConversationRecord.__table__  # type: ignore[attr-defined]
 PEOPLE: Table = PersonRecord.__table__  # type: ignore[attr-defined]
-NAME_LENGTH: int = PEOPLE.c.display_name.type.length
-ZONE_LENGTH: int = PEOPLE.c.time_zone.type.length  # a longer one is no IANA zone
+NAME_LENGTH: Final = 255  # person.display_name's column
+ZONE_LENGTH: Final = 64  # person.time_zone's column; a longer one is no IANA zone
 
 
 @dataclass(frozen=True)
