@@ -195,3 +195,33 @@ async def test_ask_an_expert_tells_the_experts_it_was_asked_for_not_rated_unhelp
     assert "rated not helpful" not in post.text
     assert post.text.startswith("**A question for the experts**")
     assert "They pressed Ask an expert after my answer, which was:" in post.text
+
+
+async def test_ask_an_expert_pressed_with_someone_elses_question_posts_nothing(
+    answers_runtime: Runtime,
+) -> None:
+    # Question ids count up: a press from another conversation, with a guessed id, must not post a DM's
+    # statement (kept from the experts on purpose) to the experts' channel beside its author's name.
+    runtime = answers_runtime
+    adapter = RecordingAdapter("slack")
+    plug(runtime, adapter)
+    await runtime.places.set(EXPERTS_PLACE, "slack:T1/CEXPERTS")
+    victim, curious = slack_user("UVIC", "Vic"), slack_user("UCUR", "Cur")
+    statement = "my manager makes this a terrible place to work and I am thinking of quitting"
+    await dispatch(runtime, slack_message("E1", victim, statement, channel="DVIC", direct=True), adapter)
+    await _drain(runtime)
+    async with runtime.database.session() as session:
+        victims = (await session.execute(select(Question))).scalars().one()
+    posts_before = len(adapter.sent)
+    forged = ActionEvent(
+        event_id="A1",
+        conversation=slack_message("E2", curious, "x", channel="DCUR", direct=True).conversation,
+        user=curious,
+        action_id="answers.expert",
+        value=str(victims.id),
+    )
+    await dispatch(runtime, forged, adapter)
+    await _drain(runtime)
+    assert not [post for to, post in adapter.sent[posts_before:] if to.channel == "CEXPERTS"]
+    async with runtime.database.session() as session:
+        assert not (await session.get(Question, victims.id)).escalated  # type: ignore[union-attr]

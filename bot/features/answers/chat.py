@@ -136,7 +136,12 @@ class AnswersChat:
             await self._save(turn, item_id)
             return
         question = await self.questions.get(item_id)
-        if question is None:
+        # Only from where the answer was posted: a guessed id pressed elsewhere would post someone else's
+        # question (a DM's) to the experts' channel. It gets what an unknown id gets, revealing nothing.
+        pressed_here = event.conversation is not None and event.conversation.key[:400] == (
+            question.conversation_key if question else None
+        )
+        if question is None or not pressed_here:
             await turn.reply_privately(texts.UNKNOWN_QUESTION)
             return
         if event.action_id in (texts.HELPFUL_ACTION, texts.UNHELPFUL_ACTION):
