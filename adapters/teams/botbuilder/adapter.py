@@ -25,6 +25,7 @@ from adapters.teams.botbuilder.errors import classify
 from adapters.teams.config import TeamsConfig
 from adapters.teams.limiter import TeamsLimiter
 from adapters.teams.references import CHANNEL_ID, Address, Json
+from adapters.teams.wire import text
 from bot.core.errors import PermanentSendError, SendError
 
 T = TypeVar("T")
@@ -53,7 +54,9 @@ class TeamsAdapter(TeamsAdapterBase):
         return True
 
     async def _authenticate(self, body: Json, authorization: str | None) -> None:
-        await authenticate(self._authentication, Activity().deserialize(body), authorization)
+        # What the check reads of the activity, and only that: the whole body is read once the token holds.
+        addressed = Activity(service_url=text(body, "serviceUrl"), channel_id=text(body, "channelId"))
+        await authenticate(self._authentication, addressed, authorization)
 
     # ---- outbound ---------------------------------------------------------------------------------
 
