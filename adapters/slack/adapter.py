@@ -53,6 +53,7 @@ class SlackAdapter:
         edit=True,
         delete=True,
         forms=True,
+        forms_need_a_click=True,
         home_tab=True,
         max_buttons=25,
         direct_by_user_id=True,

@@ -276,6 +276,8 @@ class Capabilities(Neutral):
     edit: bool = True
     delete: bool = True
     forms: bool = False
+    # A form opens only in answer to a click or a command (Slack's trigger id), not to a plain message.
+    forms_need_a_click: bool = False
     home_tab: bool = False
     max_buttons: int = 5
     # A DM can be posted straight to the person's id (Slack), so no 1:1 conversation needs storing.

@@ -48,3 +48,23 @@ async def test_a_refused_pulse_form_in_slack_opens_again_with_what_was_typed(
         if block["type"] == "input"
     }
     assert filled["audience"] == "#general" and filled["closes_after"] == "2d" and filled["when"] is None
+
+
+async def test_pulse_new_typed_in_the_dm_answers_with_a_button_that_opens_the_form(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    # A DM event carries no trigger id, so no form can open in answer to it; the button's click does.
+    async with running_serve(database_url, fake_slack, extra_env={"CLUELINE_ADMINS": "slack:U0001"}) as serve:
+        assert (await serve.post(p.event_body(p.direct_message("pulse new"), "Ev-pulse-new")))[0] == 200
+        [offer] = await fake_slack.wait_for("chat.postMessage")
+        [value] = [
+            element["value"]
+            for block in offer.body["blocks"]
+            if block["type"] == "actions"
+            for element in block["elements"]
+            if element["action_id"] == render.REFILL_ACTION
+        ]
+        press = p.block_actions(p.button(render.REFILL_ACTION, value), channel="D0001", trigger_id="3.3.open")
+        assert (await serve.post(p.interactive(press), json_body=False))[0] == 200
+        [form] = await fake_slack.wait_for("views.open")
+    assert form.body["trigger_id"] == "3.3.open" and form.body["view"]["type"] == "modal"

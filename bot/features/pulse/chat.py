@@ -61,10 +61,21 @@ async def pulse_command(turn: Turn) -> None:
         await turn.reply(texts.USAGE)
     elif sub == "new":
         here = turn.conversation
-        if turn.capabilities.forms and here is not None:
-            await turn.open_form(render.create_form(target_of(here)))
-        else:
+        if not turn.capabilities.forms or here is None:
             await turn.reply("Forms don't open here. " + texts.USAGE)
+        elif turn.capabilities.forms_need_a_click and not getattr(turn.event, "trigger_id", None):
+            # A message typed in the DM carries nothing that may open a form; a click on this button does.
+            button = Button(
+                label=texts.OPEN_FORM, action_id=render.REFILL_ACTION, value="{}", style="primary"
+            )
+            await turn.reply(
+                OutboundMessage(
+                    text=texts.FORM_BEHIND_BUTTON,
+                    blocks=[Text(text=texts.FORM_BEHIND_BUTTON), Buttons(buttons=[button])],
+                )
+            )
+        else:
+            await turn.open_form(render.create_form(target_of(here)))
     elif sub == "list":
         await _list(turn)
     elif sub in ("results", "close"):

@@ -31,3 +31,5 @@ WRITTEN_ANSWER_KEPT = (
     "pulse's own buttons: only those answers are anonymous, a message typed here is not. If it was a question "
     "for me, start it with **ask**."
 )
+OPEN_FORM = "Open the form"
+FORM_BEHIND_BUTTON = "A new pulse is set up in a form: press the button to open it."
