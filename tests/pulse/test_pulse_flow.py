@@ -38,6 +38,22 @@ async def test_channel_members_are_asked_once_each_without_bots_guests_or_deacti
     assert any(texts.STORED_STATEMENT in getattr(block, "text", "") for block in invite.blocks)
 
 
+async def test_a_misspelt_audience_is_reported_to_the_creator_as_the_run_opens(world: PulseWorld) -> None:
+    misspelt = await world.create(audience=["slack:C0NOPE"])
+    await world.settle()
+    [report] = world.replies_to("ULEAD")
+    assert f"Pulse #{misspelt}" in report and "asks nobody" in report and "slack:C0NOPE" in report
+    partly = await world.create(audience=["slack:C1", "slack:C0NOPE"])
+    await world.settle()
+    assert (
+        f"Pulse #{partly}" in world.replies_to("ULEAD")[-1]
+        and "asks 8 people" in world.replies_to("ULEAD")[-1]
+    )
+    await world.create(audience=["slack:C1"])  # all found: nothing to report
+    await world.settle()
+    assert len(world.replies_to("ULEAD")) == 2
+
+
 async def test_opening_a_run_again_sends_nothing_new(world: PulseWorld) -> None:
     pulse_id = await world.create()
     await world.settle()

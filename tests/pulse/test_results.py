@@ -14,6 +14,7 @@ from bot.features.pulse.results import (
     enps_score,
     pulse_results,
     round_half_away_from_zero,
+    too_few_answered,
     validate_threshold,
     visible_comments,
 )
@@ -170,10 +171,14 @@ def test_yesno_results_are_counts() -> None:
     assert (results["hidden"], results["yes"], results["no"]) == (False, 4, 1)  # type: ignore[typeddict-item]
 
 
-def test_text_results_count_comments_and_hide_below_threshold() -> None:
-    assert pulse_results("p", "text", 10, ["a", "b", "c", "d", "e"])["comments"] == 5  # type: ignore[typeddict-item]
-    hidden = pulse_results("p", "text", 10, ["a", "b"])
-    assert hidden["hidden"] is True and hidden["comments"] is None  # type: ignore[typeddict-item]
+def test_written_answers_are_hidden_below_ten_and_say_so() -> None:
+    assert pulse_results("p", "text", 12, ["a"] * 10)["comments"] == 10  # type: ignore[typeddict-item]
+    # Five answers pass the threshold of numbers, but the written answers, the result itself, show from ten.
+    five = pulse_results("p", "text", 10, ["a", "b", "c", "d", "e"])
+    assert five["hidden"] is True and five["comments"] is None  # type: ignore[typeddict-item]
+    assert too_few_answered(five, 5) == (
+        "Fewer than 10 people answered, so the written answers stay hidden (they show from 10)."
+    )
 
 
 def test_invalid_answer_in_results_is_refused() -> None:

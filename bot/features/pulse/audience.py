@@ -81,6 +81,9 @@ async def expand_audience(
             if not members and runtime.platforms.capabilities(target.platform).single_person:
                 # The demo's console names people and places alike; an empty place is a person.
                 members, segment = [await _known_person(runtime, target)], None
+        if segment is not None and not any(may_be_asked(member) for member in members):
+            # Unknown, misspelt or empty: said in the reports to the creator, not only in the log.
+            unreached.append((raw, "no members the bot can message (is the id right, and is the bot in it?)"))
         for member in members:
             if may_be_asked(member) and member.key not in recipients:
                 recipients[member.key] = Recipient(user=await _with_zone(runtime, member), segment=segment)

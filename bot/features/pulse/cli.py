@@ -12,7 +12,7 @@ from bot.core.targets import audience_example, parse_target, unusual_target
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.export import comments_csv, results_csv
 from bot.features.pulse.questions import LIBRARY, PULSE_KINDS
-from bot.features.pulse.results import effective_threshold
+from bot.features.pulse.results import too_few_answered
 from bot.features.pulse.runs import create_pulse
 from bot.features.pulse.spec import PulseInputError, build_spec, overlapping_runs
 from bot.features.pulse.tables import Pulse
@@ -160,8 +160,7 @@ async def _results(args: argparse.Namespace, runtime: CoreServices) -> int:
         for key, value in view.results.items():
             print(f"{key}: {_shown(value)}")
         if view.results["hidden"]:
-            threshold = effective_threshold(pulse.threshold)
-            print(view.reason or f"Fewer than {threshold} people answered, so the results stay hidden.")
+            print(view.reason or too_few_answered(view.results, pulse.threshold))
     return 0
 
 

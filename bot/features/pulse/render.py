@@ -20,7 +20,7 @@ from bot.core.types import (
     TextInput,
 )
 from bot.features.pulse.questions import LIBRARY, PULSE_KINDS, PulseKind, choices_for
-from bot.features.pulse.results import COMMENT_THRESHOLD, PulseResults
+from bot.features.pulse.results import COMMENT_THRESHOLD, PulseResults, too_few_answered
 from bot.features.pulse.texts import STORED_STATEMENT
 
 if TYPE_CHECKING:
@@ -246,11 +246,7 @@ def results_message(
         Fields(pairs=_results_fields(results)),
     ]
     if results["hidden"]:
-        blocks.append(
-            Text(
-                text=hidden_because or f"Fewer than {threshold} people answered, so the results stay hidden."
-            )
-        )
+        blocks.append(Text(text=hidden_because or too_few_answered(results, threshold)))
     if chart_png is not None:
         blocks.append(Image(alt="eNPS: promoters, passives, detractors", png_base64=_b64(chart_png)))
     if len(trend) >= 2:
@@ -270,6 +266,21 @@ def reachability_message(
     """The report to a pulse's creator of who could not be reached and why."""
     lines = "\n".join(f"- {escape(who)}: {escape(why)}" for who, why in unreached)
     text = f"Pulse #{pulse_id} ({escape(question)}): {len(unreached)} could not be reached:\n{lines}"
+    return OutboundMessage(text=text, blocks=[Text(text=text)])
+
+
+def opening_report(
+    pulse_id: int, question: str, invited: int, unreached: Sequence[tuple[str, str]]
+) -> OutboundMessage:
+    """The note to a pulse's creator, as a run opens, of the audience it could not find."""
+    asked = f"asks {invited} {'person' if invited == 1 else 'people'}" if invited else "asks nobody"
+    if unreached:
+        lines = "".join(f"\n- {escape(who)}: {escape(why)}" for who, why in unreached)
+        text = f"Pulse #{pulse_id} ({escape(question)}) {asked}. Not found:{lines}"
+    else:
+        text = f"Pulse #{pulse_id} ({escape(question)}) {asked}: its audience has no one the bot can message."
+    if not invited:
+        text += f"\nClose it (**pulse close {pulse_id}**) and create it again with the right audience."
     return OutboundMessage(text=text, blocks=[Text(text=text)])
 
 

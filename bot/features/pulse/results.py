@@ -154,6 +154,16 @@ def is_hidden(responses: int, threshold: int | None = DEFAULT_THRESHOLD) -> bool
     return responses < effective_threshold(threshold)
 
 
+def too_few_answered(results: PulseResults, threshold: int | None) -> str:
+    """Why results below the threshold stay hidden, in the words of the number they need."""
+    if "comments" in results:  # written answers: they show only from COMMENT_THRESHOLD
+        need = max(COMMENT_THRESHOLD, effective_threshold(threshold))
+        return (
+            f"Fewer than {need} people answered, so the written answers stay hidden (they show from {need})."
+        )
+    return f"Fewer than {effective_threshold(threshold)} people answered, so the results stay hidden."
+
+
 def comments_visible(responses: int, threshold: int | None = DEFAULT_THRESHOLD) -> bool:
     """Whether comments may be shown: at least COMMENT_THRESHOLD responses, and never below the threshold."""
     return responses >= max(COMMENT_THRESHOLD, effective_threshold(threshold))
@@ -243,6 +253,9 @@ def pulse_results(
             yes=None if hidden else values.count("yes"),
             no=None if hidden else values.count("no"),
         )
+    # Written answers are the result itself, and they show only from COMMENT_THRESHOLD: below it, "hidden: no"
+    # with nothing to read would say the answers were shown.
+    hidden = hidden or not comments_visible(responses, threshold)
     return TextResults(
         pulse=pulse,
         audience=audience,

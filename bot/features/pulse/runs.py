@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from bot.core.services import CoreServices
+from bot.core.targets import person_of
 from bot.core.types import OutboundMessage, SentMessage, UserRef
 from bot.db.models import OutboxMessage
 from bot.features.pulse import render
@@ -181,6 +182,16 @@ async def open_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, r
     else:
         log.warning(
             "pulse %s run %s opened for nobody: no member of its audience could be found", pulse.id, run.id
+        )
+    creator = person_of(pulse.created_by)
+    if creator is not None and (unreached or not recipients):
+        # Now, not only at close: a misspelt channel would otherwise leave the pulse asking nobody for days.
+        await runtime.outbox.enqueue(
+            session,
+            render.opening_report(pulse.id, pulse.question, len(recipients), unreached),
+            recipient=creator,
+            purpose="pulse_report",
+            idempotency_key=f"pulse-opened:{run.id}",
         )
     return run
 

@@ -6,8 +6,9 @@ from typing import Final
 
 STORED_STATEMENT: Final = (
     "Anonymous: I store that you answered (so I ask once and remind only those who haven't), "
-    "and, apart from that, your answer, sealed until the pulse closes and then mixed with the others. "
-    "Nothing links the two; nobody, admins included, can see what you answered. Answers are final."
+    "and, apart from that, your answer, encrypted until the pulse closes and then mixed with the others, "
+    "so that nothing links it back to you. Comms leads see only totals over enough people, never one "
+    "person's answer. Answers are final."
 )
 REFUSED: Final = "Sorry, I can't take that answer: this pulse has closed, or isn't one for you to answer. Thanks all the same!"
 ANSWER_IN_PRIVATE: Final = (
