@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -225,3 +227,19 @@ async def test_ask_an_expert_pressed_with_someone_elses_question_posts_nothing(
     assert not [post for to, post in adapter.sent[posts_before:] if to.channel == "CEXPERTS"]
     async with runtime.database.session() as session:
         assert not (await session.get(Question, victims.id)).escalated  # type: ignore[union-attr]
+
+
+async def test_a_double_clicked_vote_counts_once_and_fails_neither_press(answers_runtime: Runtime) -> None:
+    from bot.features.answers.questions import Asked, QuestionLog
+
+    log = QuestionLog(answers_runtime.database, answers_runtime.clock)
+    asker = slack_user("UASK", "Ada")
+    where = slack_message("E1", asker, QUESTION, channel="DASK", direct=True).conversation
+    question_id = await log.record(Asked(asker, where, QUESTION, "an answer", True, []))
+    votes = await asyncio.gather(*(log.vote(question_id, "slack:UBOB", helpful=False) for _ in range(2)))
+    others = await asyncio.gather(*(log.vote(question_id, f"slack:U{n}", helpful=False) for n in range(5)))
+    assert sorted(vote is None for vote in votes) == [False, True]  # one counted, one "already voted"
+    assert all(vote is not None for vote in others)
+    async with answers_runtime.database.session() as session:
+        stored = await session.get(Question, question_id)
+    assert stored is not None and stored.unhelpful == 6  # none lost to another's press at the same time

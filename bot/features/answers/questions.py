@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Table, select, update
 from sqlmodel import col
 
 from bot.clock import Clock
@@ -17,6 +17,8 @@ from bot.core.types import ConversationRef, UserRef
 from bot.customer_voice.redaction import redact
 from bot.db.database import Database
 from bot.features.answers.tables import AnswerVote, ExpertReply, Question
+
+VOTES: Table = AnswerVote.__table__  # type: ignore[attr-defined]
 
 MAX_STORED_CHARS = 4000
 # Without threads (a DM), a question this recent counts as the one a follow-up refers to.
@@ -109,19 +111,22 @@ class QuestionLog:
     async def vote(self, question_id: int, voter: str, helpful: bool) -> Question | None:
         """Count one person's vote once; returns the question, or None when they had voted already."""
         async with self._database.session() as session:
-            question = await session.get(Question, question_id)
-            if question is None or await session.get(AnswerVote, (question_id, voter)) is not None:
+            if await session.get(Question, question_id) is None:
                 return None
-            session.add(
-                AnswerVote(
-                    question_id=question_id, voter=voter, helpful=helpful, created_at=self._clock.now()
-                )
+            # A double click sends two presses at once: the vote's key decides, and the count is added to in
+            # the database, so neither a second vote nor a lost one.
+            added = await session.execute(
+                self._database.insert(VOTES)
+                .values(question_id=question_id, voter=voter, helpful=helpful, created_at=self._clock.now())
+                .on_conflict_do_nothing()
             )
-            if helpful:
-                question.helpful += 1
-            else:
-                question.unhelpful += 1
-            return question
+            if not getattr(added, "rowcount", 0):
+                return None
+            counter = col(Question.helpful) if helpful else col(Question.unhelpful)
+            await session.execute(
+                update(Question).where(col(Question.id) == question_id).values({counter: counter + 1})
+            )
+            return await session.get(Question, question_id, populate_existing=True)
 
     async def add_expert_reply(self, question_id: int, expert: UserRef, text: str) -> ExpertReply:
         """Store an expert's reply in the thread of a question."""
