@@ -69,7 +69,7 @@ def test_a_daily_pulse_open_three_days_is_created_with_a_note_that_its_runs_over
     assert code == 0 and out.strip().isdigit()
     assert (
         "each run stays open 3d but the next one starts as soon as 1d later, so two runs are open at once for "
-        "the same people; e.g. close after 1d (--closes-after)"
+        "the same people; e.g. close after 1d"
     ) in err
     code, _, err = cli(*daily, "--tz", "Europe/Berlin", "--closes-after", "20h")
     assert code == 0 and "open at once" not in err
@@ -254,3 +254,17 @@ async def test_list_says_whether_a_pulse_is_scheduled_open_or_waiting_for_its_ne
     world.clock.advance(timedelta(days=1, minutes=1))
     await world.settle()
     assert (await asyncio.to_thread(states))[weekly] == "waiting for its next run"
+
+
+def test_a_pulse_to_fewer_named_people_than_its_results_need_is_created_with_a_note(cli: Cli) -> None:
+    three = ("--audience", "slack:U1", "slack:U2", "slack:U3")
+    code, out, err = cli(
+        "pulse", "create", "--question", "Do you have what you need?", "--kind", "yesno", *three
+    )
+    assert code == 0 and out.strip().isdigit()
+    assert "it names 3 people, and its results show from 5 answers, so they never will" in err
+    ten = tuple(f"slack:U{n}" for n in range(8))
+    code, _, err = cli("pulse", "create", "--question", "What slows you down?", "--audience", *ten)
+    assert code == 0 and "results show from 10 answers" in err  # written answers
+    code, _, err = cli("pulse", "create", "--question", "enps", "--audience", *ten)
+    assert code == 0 and "never will" not in err

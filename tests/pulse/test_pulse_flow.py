@@ -52,6 +52,11 @@ async def test_a_misspelt_audience_is_reported_to_the_creator_as_the_run_opens(w
     await world.create(audience=["slack:C1"])  # all found: nothing to report
     await world.settle()
     assert len(world.replies_to("ULEAD")) == 2
+    # Eight asked, but written answers show only from ten.
+    written = await world.create(question="What slows you down?", kind="text", audience=["slack:C1"])
+    await world.settle()
+    report = world.replies_to("ULEAD")[-1]
+    assert f"Pulse #{written}" in report and "show from 10 answers, so this run's never will" in report
 
 
 async def test_opening_a_run_again_sends_nothing_new(world: PulseWorld) -> None:

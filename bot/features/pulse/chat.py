@@ -23,7 +23,7 @@ from bot.features.pulse.ballots import (
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.demo import announce_sample_results, close_sample_run, run_sample_pulse
 from bot.features.pulse.runs import create_pulse
-from bot.features.pulse.spec import PulseInputError, build_spec, overlapping_runs
+from bot.features.pulse.spec import PulseInputError, build_spec, creation_notes
 from bot.features.pulse.views import ListedPulse, latest_results, list_pulses, results_post
 
 log = logging.getLogger(__name__)
@@ -273,8 +273,8 @@ async def create_form_submit(turn: Turn) -> None:
         return
     pulse_id = await create_pulse(turn.runtime, spec)
     created = f"Pulse #{pulse_id} created: {escape(spec.question)}"
-    overlap = overlapping_runs(spec, turn.runtime.clock.now())
-    await turn.reply_privately(created if overlap is None else f"{created}\nNote: {escape(overlap)}.")
+    notes = "".join(f"\nNote: {escape(note)}." for note in creation_notes(spec, turn.runtime.clock.now()))
+    await turn.reply_privately(created + notes)
 
 
 # Slack carries at most 2,000 characters in a button's value; a longer form is not offered again.

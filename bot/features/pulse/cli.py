@@ -14,7 +14,7 @@ from bot.features.pulse.export import comments_csv, results_csv
 from bot.features.pulse.questions import LIBRARY, PULSE_KINDS
 from bot.features.pulse.results import too_few_answered
 from bot.features.pulse.runs import create_pulse
-from bot.features.pulse.spec import PulseInputError, build_spec, overlapping_runs
+from bot.features.pulse.spec import PulseInputError, build_spec, creation_notes
 from bot.features.pulse.tables import Pulse
 from bot.features.pulse.views import empty_results, latest_results, list_pulses, pulse_summary, results_by_run
 
@@ -103,9 +103,8 @@ async def _create(args: argparse.Namespace, runtime: CoreServices) -> int:
     except PulseInputError as exc:
         return _fail(str(exc))
     print(await create_pulse(runtime, spec))
-    overlap = overlapping_runs(spec, runtime.clock.now())
-    if overlap is not None:
-        print(f"clueline: note: {overlap} (--closes-after)", file=sys.stderr)
+    for note in creation_notes(spec, runtime.clock.now()):
+        print(f"clueline: note: {note}", file=sys.stderr)
     for entry in args.audience:
         hint = unusual_target(parse_target(entry))
         if hint is not None:

@@ -270,15 +270,16 @@ def reachability_message(
 
 
 def opening_report(
-    pulse_id: int, question: str, invited: int, unreached: Sequence[tuple[str, str]]
+    pulse_id: int, question: str, invited: int, unreached: Sequence[tuple[str, str]], need: int
 ) -> OutboundMessage:
-    """The note to a pulse's creator, as a run opens, of the audience it could not find."""
+    """The note to a pulse's creator, as a run opens: audience entries with nobody found, and results that
+    cannot show (fewer people asked than answers needed)."""
     asked = f"asks {invited} {'person' if invited == 1 else 'people'}" if invited else "asks nobody"
+    text = f"Pulse #{pulse_id} ({escape(question)}) {asked}."
     if unreached:
-        lines = "".join(f"\n- {escape(who)}: {escape(why)}" for who, why in unreached)
-        text = f"Pulse #{pulse_id} ({escape(question)}) {asked}. Not found:{lines}"
-    else:
-        text = f"Pulse #{pulse_id} ({escape(question)}) {asked}: its audience has no one the bot can message."
+        text += "".join(f"\n- {escape(who)}: {escape(why)}" for who, why in unreached)
+    if 0 < invited < need:
+        text += f"\nIts results show from {need} answers, so this run's never will."
     if not invited:
         text += f"\nClose it (**pulse close {pulse_id}**) and create it again with the right audience."
     return OutboundMessage(text=text, blocks=[Text(text=text)])

@@ -19,6 +19,7 @@ from bot.features.pulse import render
 from bot.features.pulse.anonymity import new_invitation_token
 from bot.features.pulse.audience import expand_audience
 from bot.features.pulse.questions import parse_kind
+from bot.features.pulse.results import COMMENT_THRESHOLD
 from bot.features.pulse.schedule import local_send_time, next_runs
 from bot.features.pulse.spec import PulseSpec
 from bot.features.pulse.tables import DELIVERED, Pulse, PulseInvitation, PulseRun
@@ -184,11 +185,12 @@ async def open_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, r
             "pulse %s run %s opened for nobody: no member of its audience could be found", pulse.id, run.id
         )
     creator = person_of(pulse.created_by)
-    if creator is not None and (unreached or not recipients):
+    need = max(pulse.threshold, COMMENT_THRESHOLD) if kind == "text" else pulse.threshold
+    if creator is not None and (unreached or len(recipients) < need):
         # Now, not only at close: a misspelt channel would otherwise leave the pulse asking nobody for days.
         await runtime.outbox.enqueue(
             session,
-            render.opening_report(pulse.id, pulse.question, len(recipients), unreached),
+            render.opening_report(pulse.id, pulse.question, len(recipients), unreached, need),
             recipient=creator,
             purpose="pulse_report",
             idempotency_key=f"pulse-opened:{run.id}",

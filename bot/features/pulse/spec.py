@@ -10,7 +10,12 @@ from typing import Final, TypeVar
 from bot.core.targets import names_a_person, parse_target
 from bot.features.pulse.audience import AUDIENCE_EXAMPLE, AudienceError, parse_audience
 from bot.features.pulse.questions import InvalidQuestion, PulseKind, resolve_question
-from bot.features.pulse.results import DEFAULT_THRESHOLD, ThresholdError, validate_threshold
+from bot.features.pulse.results import (
+    COMMENT_THRESHOLD,
+    DEFAULT_THRESHOLD,
+    ThresholdError,
+    validate_threshold,
+)
 from bot.features.pulse.schedule import (
     ScheduleError,
     build_schedule,
@@ -59,6 +64,22 @@ def overlapping_runs(spec: PulseSpec, now: datetime) -> str | None:
         f"{duration_words(gap)} later, so two runs are open at once for the same people; "
         f"e.g. close after {duration_words(gap)}"
     )
+
+
+def never_shown(spec: PulseSpec) -> str | None:
+    """Why a pulse to named people could never show results (fewer of them than answers needed); else None."""
+    if not all(names_a_person(parse_target(entry)) for entry in spec.audience):
+        return None  # a channel's members are counted when each run opens (see the report to the creator)
+    need = max(spec.threshold, COMMENT_THRESHOLD) if spec.kind == "text" else spec.threshold
+    named = len(set(spec.audience))
+    if named >= need:
+        return None
+    return f"it names {named} {'person' if named == 1 else 'people'}, and its results show from {need} answers, so they never will"
+
+
+def creation_notes(spec: PulseSpec, now: datetime) -> list[str]:
+    """What to tell the creator of a pulse that was created but may not do what they meant."""
+    return [note for note in (overlapping_runs(spec, now), never_shown(spec)) if note is not None]
 
 
 def build_spec(
