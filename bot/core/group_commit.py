@@ -10,6 +10,8 @@ import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+from sqlalchemy.exc import DataError, IntegrityError
+
 Item = TypeVar("Item")
 Outcome = TypeVar("Outcome")
 
@@ -47,9 +49,10 @@ class GroupCommit(Generic[Item, Outcome]):
         try:
             outcomes = await self._commit([item for item, _ in batch])
         except Exception as exc:
-            if len(batch) > 1:
+            if len(batch) > 1 and _bad_data(exc):
                 # The transaction rolled back: each item again on its own, so that one bad item (a value too
                 # long for its column) fails only its own caller, not every event that happened to share it.
+                # Anything else (the database gone) would only fail again, once per item.
                 for one in batch:
                     await self._flush([one])
                 return
@@ -60,3 +63,12 @@ class GroupCommit(Generic[Item, Outcome]):
         for (_, waiting), outcome in zip(batch, outcomes, strict=True):
             if not waiting.done():
                 waiting.set_result(outcome)
+
+
+def _bad_data(exc: BaseException) -> bool:
+    """Whether the database refused what was written (SQLSTATE classes 22 and 23), not its own state."""
+    if isinstance(exc, DataError | IntegrityError):
+        return True
+    # asyncpg's errors reach SQLAlchemy as a plain DBAPIError: their SQLSTATE says what they are.
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate[:2] in ("22", "23")
