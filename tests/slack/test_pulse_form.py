@@ -16,6 +16,19 @@ def _typed(**fields: str) -> dict[str, object]:
     return values
 
 
+def _refill_value(posted: dict[str, object]) -> str:
+    """The value of the one button in a posted message that opens the new-pulse form."""
+    blocks: list[dict[str, object]] = posted["blocks"]  # type: ignore[assignment]
+    [value] = [
+        str(element["value"])
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]  # type: ignore[attr-defined]
+        if element["action_id"] == render.REFILL_ACTION
+    ]
+    return value
+
+
 async def test_a_refused_pulse_form_in_slack_opens_again_with_what_was_typed(
     database_url: str, fake_slack: FakeSlack
 ) -> None:
@@ -30,13 +43,7 @@ async def test_a_refused_pulse_form_in_slack_opens_again_with_what_was_typed(
         assert status == 200
         [refusal] = await fake_slack.wait_for("chat.postEphemeral")
         assert "'#general' is not an audience" in refusal.body["text"]
-        [value] = [
-            element["value"]
-            for block in refusal.body["blocks"]
-            if block["type"] == "actions"
-            for element in block["elements"]
-            if element["action_id"] == render.REFILL_ACTION
-        ]
+        value = _refill_value(refusal.body)
         press = p.block_actions(p.button(render.REFILL_ACTION, value), trigger_id="2.2.again")
         status, _ = await serve.post(p.interactive(press), json_body=False)
         assert status == 200
@@ -57,13 +64,7 @@ async def test_pulse_new_typed_in_the_dm_answers_with_a_button_that_opens_the_fo
     async with running_serve(database_url, fake_slack, extra_env={"CLUELINE_ADMINS": "slack:U0001"}) as serve:
         assert (await serve.post(p.event_body(p.direct_message("pulse new"), "Ev-pulse-new")))[0] == 200
         [offer] = await fake_slack.wait_for("chat.postMessage")
-        [value] = [
-            element["value"]
-            for block in offer.body["blocks"]
-            if block["type"] == "actions"
-            for element in block["elements"]
-            if element["action_id"] == render.REFILL_ACTION
-        ]
+        value = _refill_value(offer.body)
         press = p.block_actions(p.button(render.REFILL_ACTION, value), channel="D0001", trigger_id="3.3.open")
         assert (await serve.post(p.interactive(press), json_body=False))[0] == 200
         [form] = await fake_slack.wait_for("views.open")
