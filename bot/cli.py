@@ -147,7 +147,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         from bot.event_processes import EventProcesses, serving_event_processes
 
         processes = EventProcesses(settings.event_processes)
-        processes.spawn()
+        processes.spawn(settings)
         app.cleanup_ctx.append(serving_event_processes(app, processes))
     try:
         web.run_app(

@@ -12,18 +12,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import gc
 import logging
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import IO, Protocol
 
 from aiohttp import web
 
 from bot.core.inbound_worker import DRAIN_SECONDS, InboundWorker, is_flood
-from bot.settings import Settings
+from bot.settings import SettingError, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +39,99 @@ _NICENESS = 19
 # What serve writes down the pipe after a commit: events stored, or stored by a flood of requests at once.
 _STORED = b"."
 _FLOODED = b"!"
+# Each event process reads its wake-ups on its standard input and says it is ready on its standard output.
+_STDIN, _STDOUT = 0, 1
+
+
+class Child(Protocol):
+    """What serve needs of an event process: subprocess.Popen's, or a ForkedChild's."""
+
+    pid: int
+    returncode: int | None
+    stdin: IO[bytes] | None
+    stdout: IO[bytes] | None
+
+    def poll(self) -> int | None: ...
+
+    def wait(self) -> int: ...
+
+    def kill(self) -> None: ...
+
+
+class ForkedChild:
+    """An event process forked from serve, with the few methods of subprocess.Popen this module uses."""
+
+    def __init__(self, pid: int, stdin: IO[bytes], stdout: IO[bytes]) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdin: IO[bytes] | None = stdin
+        self.stdout: IO[bytes] | None = stdout
+        # The watcher polls and stop() waits (in a thread): one of them collects the exit status.
+        self._collecting = threading.Lock()
+
+    @classmethod
+    def start(cls, settings: Settings, siblings: Sequence[Child]) -> ForkedChild:
+        """Fork one that answers events: woken through its stdin, it says it is ready on its stdout."""
+        wake_read, wake_write = os.pipe()
+        ready_read, ready_write = os.pipe()
+        for stream in (sys.stdout, sys.stderr):
+            stream.flush()  # or the child would print what serve had buffered a second time
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                # Its siblings' ends too: a sibling must see its stdin close when serve goes, so none may
+                # hold it open.
+                for end in (wake_write, ready_read, *_pipe_ends(siblings)):
+                    os.close(end)
+                _become(_STDIN, wake_read)
+                _become(_STDOUT, ready_write)
+                code = answer(settings)
+            except BaseException:
+                log.exception("event process %s failed", os.getpid())
+            finally:
+                os._exit(code)  # serve's exit handlers and finalizers are not this process's to run
+        os.close(wake_read)
+        os.close(ready_write)
+        os.set_blocking(wake_write, False)
+        return cls(pid, os.fdopen(wake_write, "wb", buffering=0), os.fdopen(ready_read, "rb"))
+
+    def poll(self) -> int | None:
+        """Its exit code once it has exited, else None."""
+        return self._collect(os.WNOHANG)
+
+    def wait(self) -> int:
+        """Its exit code, after waiting for it to exit."""
+        code = self._collect(0)
+        assert code is not None
+        return code
+
+    def kill(self) -> None:
+        """SIGKILL, unless it has exited already."""
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def _collect(self, options: int) -> int | None:
+        with self._collecting:
+            if self.returncode is None:
+                pid, status = os.waitpid(self.pid, options)
+                if pid:
+                    self.returncode = os.waitstatus_to_exitcode(status)
+            return self.returncode
+
+
+def _become(standard: int, end: int) -> None:
+    """Put a pipe's end where a standard stream is: through a copy above 2, for serve may have started with
+    its standard streams closed (the pipe then got one of their numbers)."""
+    copy = fcntl.fcntl(end, fcntl.F_DUPFD, 3)
+    os.close(end)
+    os.dup2(copy, standard)
+    os.close(copy)
+
+
+def _pipe_ends(children: Sequence[Child]) -> list[int]:
+    return [end.fileno() for child in children for end in (child.stdin, child.stdout) if end is not None]
 
 
 class EventProcesses:
@@ -43,16 +139,26 @@ class EventProcesses:
 
     def __init__(self, count: int) -> None:
         self._count = count
-        self._children: list[subprocess.Popen[bytes]] = []
+        self._children: list[Child] = []
         self._watcher: asyncio.Task[None] | None = None
         self._stopping = False
 
-    def spawn(self) -> None:
-        """Start the processes (they load while serve does: both import the whole product)."""
-        self._children = [self._spawn() for _ in range(self._count)]
+    def spawn(self, settings: Settings) -> None:
+        """Start the processes as copies of serve, which has loaded the whole product already.
+
+        Forking saves each one loading it again (2 to 3 s of CPU, at nice 19 much longer on a busy machine,
+        and serve is not ready before they are). It is safe only here, before serve starts its loop and
+        threads; a replacement later (`_keep_running`) starts as a fresh interpreter instead.
+        """
+        if not hasattr(os, "fork"):
+            self._children = [self._spawn() for _ in range(self._count)]
+            return
+        self._children = []
+        for _ in range(self._count):
+            self._children.append(ForkedChild.start(settings, self._children))
 
     @staticmethod
-    def _spawn() -> subprocess.Popen[bytes]:
+    def _spawn() -> Child:
         child = subprocess.Popen(
             [sys.executable, "-m", "bot.event_processes"], stdin=subprocess.PIPE, stdout=subprocess.PIPE
         )
@@ -66,7 +172,7 @@ class EventProcesses:
         self._watcher = asyncio.create_task(self._keep_running(), name="event-processes")
 
     @staticmethod
-    async def _ready(child: subprocess.Popen[bytes]) -> None:
+    async def _ready(child: Child) -> None:
         assert child.stdout is not None
         try:
             await asyncio.wait_for(asyncio.to_thread(child.stdout.readline), timeout=_READY_SECONDS)
@@ -130,7 +236,8 @@ def serving_event_processes(
 async def _wake_on_stdin(worker: InboundWorker, stop: asyncio.Event) -> None:
     reader = asyncio.StreamReader()
     loop = asyncio.get_running_loop()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    pipe = open(_STDIN, "rb", buffering=0, closefd=False)  # noqa: SIM115 (the transport closes it)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), pipe)
     while news := await reader.read(4096):
         worker.stored(flood=_FLOODED in news)
     stop.set()  # serve closed the pipe, or is gone
@@ -153,8 +260,7 @@ async def answer_events(settings: Settings) -> None:
         listening = asyncio.create_task(_wake_on_stdin(worker, stop))
         gc.freeze()  # as in serve: full collections must not rescan what lives as long as the process
         try:
-            sys.stdout.buffer.write(_READY)
-            sys.stdout.buffer.flush()
+            os.write(_STDOUT, _READY)
         except BrokenPipeError:
             stop.set()  # serve is already gone
         try:
@@ -168,7 +274,6 @@ async def answer_events(settings: Settings) -> None:
 def main() -> int:
     """Entry of one event process: the settings and logging of `serve`, then answer_events."""
     from bot.log_setup import configure_logging
-    from bot.settings import SettingError, load_settings
 
     try:
         settings = load_settings()
@@ -176,6 +281,11 @@ def main() -> int:
         print(f"clueline: {exc}", file=sys.stderr)
         return 1
     configure_logging(settings.log_level, settings.log_format)
+    return answer(settings)
+
+
+def answer(settings: Settings) -> int:
+    """What an event process does, forked or started afresh: answer events at a low priority until told to stop."""
     # Below serve in the CPU queue: when the machine is busy the acks go first, the answers wait.
     os.nice(_NICENESS)
     try:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import zipfile
 from pathlib import Path
 
-from tests.support.cli_exit import clueline as run_clueline
+from tests.support.cli_in_process import clueline_here
 
-ROOT = Path(__file__).resolve().parents[2]
 EXPORT = """Response ID,Date Submitted,NPS,Comment,Customer Name,Email,Company,Browser
 r-1,2026-11-20 09:14,3,"Export to Excel breaks on big reports, call me on 020 7946 0958.",Dana Reyes,dana@example.com,Northwind,Firefox
 r-2,2026-11-20 10:02,10,Reminders got us paid a week sooner. Brilliant!,Lee Chen,lee@example.com,Chen Framing,Safari
@@ -21,14 +19,8 @@ MAPPING = "id=Response ID,received_at=Date Submitted,score=NPS,text=Comment,name
 
 
 def clueline(database_url: str, *args: str, zone: str = "UTC") -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "CLUELINE_LOG_LEVEL": "WARNING",
-        "CLUELINE_TZ": zone,
-    }
-    return run_clueline(env, *args)
+    env = {"DATABASE_URL": database_url, "CLUELINE_LOG_LEVEL": "WARNING", "CLUELINE_TZ": zone}
+    return clueline_here(env, *args)
 
 
 def test_import_with_a_column_mapping_reports_accepted_and_duplicate_lines(

@@ -87,6 +87,32 @@ async def test_a_mention_is_acknowledged_by_serve_and_answered_by_another_proces
     assert row.payload is None
 
 
+def exited(pid: int) -> bool:
+    """Gone, or a zombie nobody has collected yet (Linux /proc)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")
+
+
+async def test_every_event_process_stops_when_serve_dies(database_url: str, fake_slack: FakeSlack) -> None:
+    async with running_serve(database_url, fake_slack, extra_env={"CLUELINE_EVENT_PROCESSES": "2"}) as serve:
+        answering = children_of(serve.process.pid)
+        assert len(answering) == 2
+        status, _ = await serve.post(event_body(app_mention("<@UBOT> help"), "EvTWO1"))
+        assert status == 200
+        await wait_until_answered(database_url)
+        serve.process.kill()  # no goodbye: only the pipes closing tell them
+        await serve.process.wait()
+        for _ in range(300):
+            if all(exited(pid) for pid in answering):
+                break
+            await asyncio.sleep(0.1)
+        assert [pid for pid in answering if not exited(pid)] == []
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
 async def test_an_event_stored_before_its_processes_died_is_answered_once_by_another_process(
     database_url: str, fake_slack: FakeSlack
 ) -> None:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 import numpy as np
-from scipy.optimize import linprog
 
 from bot.features.pulse.questions import AnswerValue, PulseKind
 from bot.features.pulse.results import (
@@ -229,6 +228,9 @@ def _weighted_audit(columns: Mapping[tuple[int, ...], int], limit: int) -> Verdi
     `limit` ballots this finds the combination with p's weight 1 whose other weights, times their ballots, sum
     the least (a linear program): p and that much noise must come to `limit`, as a plain sum of `limit` people.
     """
+    # Imported here: SciPy's optimizer is half a second of every command's start-up, and only an audit needs it.
+    from scipy.optimize import linprog
+
     keys = list(columns)
     if not keys:
         return "safe"

@@ -1,0 +1,64 @@
+"""`clueline ARGS` run in the test's own process, as the console script runs it: its exit code and output.
+
+A new interpreter per command costs 2 to 3 s of CPU (it loads the whole product); the command itself, what a
+test is about, is the same `bot.cli.main` either way. Commands that must stop by themselves or that serve stay in
+subprocesses (tests/support/cli_exit.py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import os
+import subprocess
+from collections.abc import Iterator, Mapping
+
+from bot.cli import main
+
+
+def clueline_here(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`clueline ARGS` with `env` added to the environment; what it printed, with its log lines, as a subprocess's."""
+    out, err = io.StringIO(), io.StringIO()
+    with (
+        _environment(env),
+        _own_log_handler(),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse's usage errors
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return subprocess.CompletedProcess(["clueline", *args], code, out.getvalue(), err.getvalue())
+
+
+@contextlib.contextmanager
+def _environment(env: Mapping[str, str]) -> Iterator[None]:
+    before = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _own_log_handler() -> Iterator[None]:
+    """The root logger without pytest's handlers, so the command installs its own on (captured) stderr."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    for handler in handlers:
+        root.removeHandler(handler)
+    try:
+        yield
+    finally:
+        for handler in list(root.handlers):
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
