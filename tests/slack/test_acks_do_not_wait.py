@@ -113,6 +113,25 @@ async def test_every_event_process_stops_when_serve_dies(database_url: str, fake
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
 
+async def test_an_event_process_that_dies_is_replaced_and_the_next_mention_answered(
+    database_url: str, fake_slack: FakeSlack
+) -> None:
+    async with running_serve(database_url, fake_slack) as serve:
+        [first] = children_of(serve.process.pid)
+        os.kill(first, signal.SIGKILL)
+        for _ in range(300):
+            started = [pid for pid in children_of(serve.process.pid) if pid != first and not exited(pid)]
+            if started:
+                break
+            await asyncio.sleep(0.1)
+        assert started, "no event process replaced the one that died"
+        status, _ = await serve.post(event_body(app_mention("<@UBOT> help"), "EvREPLACED1"))
+        assert status == 200
+        await wait_until_answered(database_url)
+        await fake_slack.wait_for("chat.postMessage")
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
 async def test_an_event_stored_before_its_processes_died_is_answered_once_by_another_process(
     database_url: str, fake_slack: FakeSlack
 ) -> None:
