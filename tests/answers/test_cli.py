@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -13,19 +12,15 @@ from bot.core.types import ConversationRef, UserRef
 from bot.db.database import Database
 from bot.features.answers.questions import Asked, QuestionLog
 from tests.answers.conftest import demo_files
-from tests.support.cli_exit import clueline as run_clueline
+from tests.support.cli_in_process import clueline_here
 
 CONTRACT_KEYS = {"answered", "answer", "sources"}
 SOURCE_KEYS = {"title", "source", "score"}
 
 
-def clueline(
-    database_url: str, *args: str, stdin: str = "", cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
+def clueline(database_url: str, *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """Run `clueline ARGS` against the database, without any LLM configured."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "CLUELINE_"))}
-    env["DATABASE_URL"] = database_url
-    return run_clueline(env, *args, cwd=cwd or Path.cwd(), stdin=stdin)
+    return clueline_here({"DATABASE_URL": database_url}, *args, without=("OPENAI_", "CLUELINE_"), stdin=stdin)
 
 
 def test_ingest_reports_added_unchanged_updated_removed_and_failed_files(

@@ -12,17 +12,25 @@ import io
 import logging
 import os
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 
 from bot.cli import main
 
 
-def clueline_here(env: Mapping[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """`clueline ARGS` with `env` added to the environment; what it printed, with its log lines, as a subprocess's."""
+def clueline_here(
+    env: Mapping[str, str], *args: str, without: tuple[str, ...] = (), stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    """`clueline ARGS` with `env` added to the environment and the variables starting with a `without` prefix
+    left out, reading `stdin`; what it printed, with its log lines, as a subprocess's."""
     out, err = io.StringIO(), io.StringIO()
+    left_out: dict[str, str | None] = {
+        name: None for name in os.environ if without and name.startswith(without)
+    }
     with (
-        _environment(env),
+        _environment({**left_out, **env}),
         _own_log_handler(),
+        _standard_input(stdin),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
     ):
@@ -34,9 +42,14 @@ def clueline_here(env: Mapping[str, str], *args: str) -> subprocess.CompletedPro
 
 
 @contextlib.contextmanager
-def _environment(env: Mapping[str, str]) -> Iterator[None]:
+def _environment(env: Mapping[str, str | None]) -> Iterator[None]:
+    """These variables set (None: unset) while inside."""
     before = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
+    for name, value in env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     try:
         yield
     finally:
@@ -45,6 +58,16 @@ def _environment(env: Mapping[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _standard_input(text: str) -> Iterator[None]:
+    before = sys.stdin
+    sys.stdin = io.StringIO(text)
+    try:
+        yield
+    finally:
+        sys.stdin = before
 
 
 @contextlib.contextmanager
