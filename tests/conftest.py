@@ -79,6 +79,9 @@ LONGEST_MODULES = (
     "pulse/test_reidentification.py",
     "teams/test_worker_killed.py",
     "deploy/test_shared_limits.py",
+    # A generated year per test (about 18 s each on CI): a worker that starts one of these last ends minutes late.
+    "link/test_link_report.py",
+    "link/test_link_chart.py",
 )
 # Fixtures that start `clueline serve` (tests/slack/conftest.py, tests/teams/conftest.py): their users are slow.
 SLOW_FIXTURES = frozenset({"serve", "probe_serve", "authenticated"})
