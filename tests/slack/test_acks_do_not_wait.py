@@ -22,6 +22,7 @@ from bot.db.models import InboundEventKey
 from tests.slack.conftest import ROOT, process_env, running_serve
 from tests.slack.payloads import app_mention, direct_message, event_body
 from tests.support.fake_slack import FakeSlack
+from tests.support.waiting import until
 
 
 def children_of(pid: int) -> list[int]:
@@ -105,10 +106,7 @@ async def test_every_event_process_stops_when_serve_dies(database_url: str, fake
         await wait_until_answered(database_url)
         serve.process.kill()  # no goodbye: only the pipes closing tell them
         await serve.process.wait()
-        for _ in range(300):
-            if all(exited(pid) for pid in answering):
-                break
-            await asyncio.sleep(0.1)
+        await until(lambda: all(exited(pid) for pid in answering), seconds=30)
         assert [pid for pid in answering if not exited(pid)] == []
     assert len(fake_slack.calls_to("chat.postMessage")) == 1
 
@@ -119,12 +117,12 @@ async def test_an_event_process_that_dies_is_replaced_and_the_next_mention_answe
     async with running_serve(database_url, fake_slack) as serve:
         [first] = children_of(serve.process.pid)
         os.kill(first, signal.SIGKILL)
-        for _ in range(300):
-            started = [pid for pid in children_of(serve.process.pid) if pid != first and not exited(pid)]
-            if started:
-                break
-            await asyncio.sleep(0.1)
-        assert started, "no event process replaced the one that died"
+
+        def replacements() -> list[int]:
+            return [pid for pid in children_of(serve.process.pid) if pid != first and not exited(pid)]
+
+        await until(lambda: bool(replacements()), seconds=30)
+        assert replacements(), "no event process replaced the one that died"
         status, _ = await serve.post(event_body(app_mention("<@UBOT> help"), "EvREPLACED1"))
         assert status == 200
         await wait_until_answered(database_url)
