@@ -8,6 +8,7 @@ month, because `clueline link report` (run in these tests) reads the system cloc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from bot.features.pulse.runs import create_pulse
 from bot.features.pulse.spec import build_spec
 from bot.runtime import Runtime
 from bot.settings import Settings
+from tests.support import databases
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.runtime import build_test_runtime, close
 from tests.support.testbot import TestBot
@@ -165,14 +167,42 @@ async def add_teams(runtime: Runtime) -> None:
         await save_team(runtime, build_team(name, [f"slack:{channel}"], product=product), "slack:ULEAD")
 
 
+@dataclass
+class BuiltYear:
+    """A generated year as its database held it once built, with what the world kept beside it."""
+
+    contents: databases.Contents
+    ended_at: datetime
+    pulses: list[int]
+
+
+@pytest.fixture(scope="session")
+def built_years() -> dict[str, BuiltYear]:
+    """The year built once per database backend in this test process, copied into each test's database."""
+    return {}
+
+
 @pytest.fixture
-async def year(database_url: str) -> AsyncIterator[LinkWorld]:
+async def year(
+    database_url: str, built_years: dict[str, BuiltYear], tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[LinkWorld]:
     """The generated year: teams, feedback, and pulses in every month but two."""
-    world = make_world(database_url)
-    await add_teams(world.runtime)
-    await world.feedback_year()
-    for index, month in enumerate(MONTHS):
-        if month not in NO_PULSE:
-            await world.pulse_month(index)
+    # Built through the services it takes seconds (ten pulses, every answer); the same rows come back in a blink.
+    backend = database_url.partition(":")[0]
+    built = built_years.get(backend)
+    if built is not None:
+        await databases.restore_contents(built.contents, database_url)
+        world = make_world(database_url)
+        world.clock.set(built.ended_at)
+        world.pulses = list(built.pulses)
+    else:
+        world = make_world(database_url)
+        await add_teams(world.runtime)
+        await world.feedback_year()
+        for index, month in enumerate(MONTHS):
+            if month not in NO_PULSE:
+                await world.pulse_month(index)
+        contents = await databases.copy_contents(database_url, tmp_path_factory.mktemp("year"))
+        built_years[backend] = BuiltYear(contents, world.clock.now(), list(world.pulses))
     yield world
     await close(world.runtime)

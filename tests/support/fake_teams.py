@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
+import functools
 import ipaddress
 import itertools
 import json
@@ -108,8 +109,7 @@ class FakeTeams:
     held_posts: int = 0
 
     def __post_init__(self) -> None:
-        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.key, self.other_key = _signing_keys()
         self._throttle_next = 0
         self._retry_after = 1.0
         self._accepted: dict[str, deque[float]] = defaultdict(deque)
@@ -440,22 +440,10 @@ class FakeTeams:
 
     def _server_tls(self) -> ssl.SSLContext:
         """A server certificate for 127.0.0.1 and Microsoft's login host, from a CA written to `ca_file`."""
-        ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Clueline test CA")])
-        ca = _certificate(ca_name, ca_name, ca_key.public_key(), ca_key, is_ca=True)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        server_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-        server = _certificate(server_name, ca_name, key.public_key(), ca_key, is_ca=False)
-        self.ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        ca_pem, chain_pem = _tls_files()
+        self.ca_file.write_bytes(ca_pem)
         chain = Path(self._files.name) / "server.pem"
-        chain.write_bytes(
-            key.private_bytes(
-                serialization.Encoding.PEM,
-                serialization.PrivateFormat.TraditionalOpenSSL,
-                serialization.NoEncryption(),
-            )
-            + server.public_bytes(serialization.Encoding.PEM)
-        )
+        chain.write_bytes(chain_pem)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(chain)
         return context
@@ -492,6 +480,34 @@ def _port_of(site: web.TCPSite) -> int:
     assert server is not None
     port: int = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
     return port
+
+
+# Four RSA keys cost a tenth of a second or more, and hundreds of tests start a fake: each test process makes
+# them once. Every fake plays the same Microsoft, so sharing its keys and certificates changes nothing a test sees.
+@functools.cache
+def _signing_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
+    """The key the fake signs tokens with, and another one (for forged tokens)."""
+    return (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+    )
+
+
+@functools.cache
+def _tls_files() -> tuple[bytes, bytes]:
+    """The test CA's certificate, and the server's key and certificate chain (PEM)."""
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Clueline test CA")])
+    ca = _certificate(ca_name, ca_name, ca_key.public_key(), ca_key, is_ca=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    server_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    server = _certificate(server_name, ca_name, key.public_key(), ca_key, is_ca=False)
+    chain = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    ) + server.public_bytes(serialization.Encoding.PEM)
+    return ca.public_bytes(serialization.Encoding.PEM), chain
 
 
 def _certificate(
