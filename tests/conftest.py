@@ -79,9 +79,6 @@ LONGEST_MODULES = (
     "pulse/test_reidentification.py",
     "teams/test_worker_killed.py",
     "deploy/test_shared_limits.py",
-    # A generated year per test (about 18 s each on CI): a worker that starts one of these last ends minutes late.
-    "link/test_link_report.py",
-    "link/test_link_chart.py",
 )
 # Fixtures that start `clueline serve` (tests/slack/conftest.py, tests/teams/conftest.py): their users are slow.
 SLOW_FIXTURES = frozenset({"serve", "probe_serve", "authenticated"})
@@ -99,7 +96,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         callspec = getattr(item, "callspec", None)
-        on_postgres = callspec is not None and callspec.params.get("database_url") == "postgresql"
+        on_postgres = callspec is not None and _database_of(callspec.params) == "postgresql"
         if on_postgres or fixtures & POSTGRES_FIXTURES:
             item.add_marker(pytest.mark.postgres)
         if _module(item) in SLOW_MODULES or fixtures & SLOW_FIXTURES:
@@ -112,7 +109,12 @@ def _same_database_path_twice(item: pytest.Item) -> bool:
     reaches the database goes through the same core on either backend, so PostgreSQL is tried with botbuilder and
     the Agents SDK with SQLite (each pair of the four took a quarter of the Teams tests' time)."""
     params = getattr(getattr(item, "callspec", None), "params", {})
-    return params.get("teams_backend") == "agents" and params.get("database_url") == "postgresql"
+    return params.get("teams_backend") == "agents" and _database_of(params) == "postgresql"
+
+
+def _database_of(params: dict[str, object]) -> object:
+    """The database backend a test's parameters name (its own database, or its module's)."""
+    return params.get("database_url") or params.get("module_database_url")
 
 
 def _longest_first(item: pytest.Item) -> int:
@@ -162,6 +164,21 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
         pytest.skip("PostgreSQL is not reachable")
     asyncio.run(databases.empty_postgres_tables(url))
     yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_database_url(
+    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> str:
+    """An empty, migrated database of each backend that a whole module shares (for a server its tests share;
+    each test then keeps to its own people and conversations)."""
+    if request.param == "sqlite":
+        return databases.copy_sqlite(sqlite_template, tmp_path_factory.mktemp("module-database"))
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("PostgreSQL is not reachable")
+    asyncio.run(databases.empty_postgres_tables(url))
+    return url
 
 
 @pytest.fixture

@@ -211,6 +211,13 @@ class FakeTeams:
         self._throttle_next = count
         self._retry_after = retry_after
 
+    def forget(self) -> None:
+        """Forget what was asked of it and the failures it was told to answer (one fake, several tests)."""
+        self.calls.clear()
+        self.failures.clear()
+        self.limit_violations = 0
+        self.throttled = 0
+
     def posts(self, conversation_id: str | None = None) -> list[ConnectorCall]:
         """Accepted activity posts (new messages and replies), optionally of one conversation."""
         return [

@@ -1,15 +1,22 @@
-"""Teams activities posted to a running `clueline serve`, answered through the activity's serviceUrl."""
+"""Teams activities posted to a running `clueline serve`, answered through the activity's serviceUrl.
+
+One server per backend and database serves the whole module (starting one per test was most of its time): each
+test writes as its own person or conversation, and the fake forgets the previous test's calls.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+
+import pytest
 
 from bot.clock import SystemClock
 from bot.core.directory import Directory
 from bot.core.types import ConversationRef
 from bot.db.database import Database
 from tests.support.fake_teams import TENANT, FakeTeams
-from tests.teams.conftest import Server, eventually
+from tests.teams.conftest import Server, eventually, start_server
 from tests.teams.shapes import (
     CHANNEL,
     bot_added_to_team,
@@ -17,6 +24,38 @@ from tests.teams.shapes import (
     installation_update,
     personal_message,
 )
+
+
+@pytest.fixture(scope="module")
+def shared_serve(
+    tmp_path_factory: pytest.TempPathFactory,
+    module_database_url: str,
+    module_fake: FakeTeams,
+    teams_backend: str,
+) -> Iterator[Server]:
+    """`clueline serve` with an app id (posts carry valid tokens) for the module's tests on this backend."""
+    server = start_server(
+        tmp_path_factory.mktemp(f"receiving-{teams_backend}"), module_database_url, module_fake, tokens=True
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake(module_fake: FakeTeams) -> FakeTeams:
+    """The module's fake Teams, with nothing recorded yet."""
+    module_fake.forget()
+    return module_fake
+
+
+@pytest.fixture
+def serve(shared_serve: Server, fake: FakeTeams) -> Server:
+    return shared_serve
+
+
+@pytest.fixture
+def database_url(module_database_url: str) -> str:
+    return module_database_url
 
 
 def stored_conversation(database_url: str, channel: str) -> ConversationRef | None:
@@ -72,6 +111,7 @@ def test_the_conversation_reference_is_stored_with_service_url_tenant_and_bot(
     assert stored.workspace == TENANT
     assert stored.is_direct
     assert stored.bot_id and stored.bot_id.startswith("28:")
+    eventually(lambda: fake.posts("a:1chat-aad-ref"), "the help reply")  # answered here, not in the next test
 
 
 def test_the_bot_added_to_a_team_stores_the_channel(
@@ -111,15 +151,15 @@ def test_bad_requests_get_a_clear_error(serve: Server) -> None:
 
 
 def test_activities_the_bot_does_not_handle_are_acknowledged(serve: Server, fake: FakeTeams) -> None:
-    typing = {**personal_message(fake.url, ""), "type": "typing"}
+    typing = {**personal_message(fake.url, "", aad="aad-quiet"), "type": "typing"}
     assert serve.post(typing).status_code == 200
     reaction = {
-        **personal_message(fake.url, ""),
+        **personal_message(fake.url, "", aad="aad-quiet"),
         "type": "messageReaction",
         "reactionsAdded": [{"type": "like"}],
     }
     assert serve.post(reaction).status_code == 200
-    serve.post(personal_message(fake.url, "help"))
-    eventually(lambda: fake.posts(), "the help reply")
+    serve.post(personal_message(fake.url, "help", aad="aad-quiet"))
+    eventually(lambda: fake.posts("a:1chat-aad-quiet"), "the help reply")
     # Only the help message got an answer.
-    assert len(fake.posts()) == 1
+    assert len(fake.posts("a:1chat-aad-quiet")) == 1
