@@ -211,7 +211,7 @@ def create_app(
     Inbound events are stored before their ack; `answer_here` answers them on this process's loop too
     (`clueline serve` leaves them to its event processes instead, see bot.event_processes).
     """
-    from adapters.http.body import BODY_BUDGET, BodyBudget
+    from adapters.http.body import BODY_ROOMS, BodyRooms
     from adapters.http.refusal import install_parse_error_filter
 
     install_parse_error_filter()
@@ -224,7 +224,7 @@ def create_app(
     app[RUNTIME] = runtime
     app[TASKS] = tasks
     app[METRICS] = metrics
-    app[BODY_BUDGET] = BodyBudget()
+    app[BODY_ROOMS] = BodyRooms()
 
     async def sink(event: InboundEventT, adapter: ChatAdapter) -> None:
         # The event is stored before the adapter acknowledges it (EventNotStored: answer 503, the platform

@@ -7,16 +7,17 @@ import asyncio
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from adapters.http.refusal import refuse
+from adapters.http.refusal import refuse, route_of
 
 # A body is read whole before its signature can be checked, so an unauthenticated sender holds its bytes in memory
 # while it sends: it must finish within this time (a chat platform's retries and a webhook's body arrive in well
 # under a second).
 BODY_SECONDS = 30.0
-# Bytes of bodies being read at once, across every request of the process: each body may be up to its route's
+# Bytes of bodies being read at once through one door (route) of the process: each body may be up to its route's
 # limit (5 MB for the webhook), and a sender without any secret could otherwise open hundreds at a time and
-# hold all of them in memory.
-BODIES_IN_FLIGHT = 64 * 1024 * 1024
+# hold all of them in memory. Each door has room of its own, so that senders filling one (the webhook's, which
+# anyone may reach) do not keep Slack's events or Teams' activities out.
+BODIES_IN_FLIGHT_PER_DOOR = 32 * 1024 * 1024
 # A sender refused for lack of room may try again this many seconds later.
 RETRY_SECONDS = 2
 
@@ -42,7 +43,7 @@ class BodyBudget:
     """The room for bodies being read at once in this process; a read takes room as its bytes arrive and gives
     it back when it ends."""
 
-    def __init__(self, limit: int = BODIES_IN_FLIGHT) -> None:
+    def __init__(self, limit: int = BODIES_IN_FLIGHT_PER_DOOR) -> None:
         self.limit = limit
         self.in_flight = 0
 
@@ -58,8 +59,23 @@ class BodyBudget:
         self.in_flight -= size
 
 
-# Where the HTTP app keeps its BodyBudget (the composition root puts one there; without one, reads are unshared).
-BODY_BUDGET = web.AppKey("body_budget", BodyBudget)
+class BodyRooms:
+    """A BodyBudget per door (the route's pattern, never the sender's path), made on the door's first request."""
+
+    def __init__(self, limit: int = BODIES_IN_FLIGHT_PER_DOOR) -> None:
+        self.limit = limit
+        self._rooms: dict[str, BodyBudget] = {}
+
+    def of(self, door: str) -> BodyBudget:
+        """The room of one door."""
+        room = self._rooms.get(door)
+        if room is None:
+            room = self._rooms[door] = BodyBudget(self.limit)
+        return room
+
+
+# Where the HTTP app keeps its BodyRooms (the composition root puts them there; without them, reads are unshared).
+BODY_ROOMS = web.AppKey("body_rooms", BodyRooms)
 
 
 async def read_limited(request: web.Request, limit: int, *, seconds: float = BODY_SECONDS) -> bytes:
@@ -67,7 +83,8 @@ async def read_limited(request: web.Request, limit: int, *, seconds: float = BOD
     to arrive, or the sender goes before it ends."""
     if request.content_length is not None and request.content_length > limit:
         raise UnreadBody(413, _too_large(limit))
-    budget = request.app.get(BODY_BUDGET) or BodyBudget(limit)
+    rooms = request.app.get(BODY_ROOMS)
+    budget = rooms.of(route_of(request)) if rooms is not None else BodyBudget(limit)
     chunks: list[bytes] = []
     size = 0
     try:

@@ -22,12 +22,12 @@ def refuse(
 
     What is logged must be a fixed phrase of ours: a reason that quotes the request passes `logged` instead.
     """
-    log.warning("refused %s %s: %d %s", request.method, _route(request), status, logged or reason)
+    log.warning("refused %s %s: %d %s", request.method, route_of(request), status, logged or reason)
     return web.json_response({"error": reason, **(detail or {})}, status=status)
 
 
-def _route(request: web.Request) -> str:
-    # The route's own pattern, not the request's path: that one is the sender's text.
+def route_of(request: web.Request) -> str:
+    """The route's own pattern, not the request's path: that one is the sender's text."""
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "(no route)"
 

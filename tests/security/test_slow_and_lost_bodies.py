@@ -6,15 +6,16 @@ import asyncio
 import contextlib
 import socket
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import requests
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from adapters.http.body import BODIES_IN_FLIGHT, UnreadBody, read_limited
+from adapters.http.body import BODIES_IN_FLIGHT_PER_DOOR, UnreadBody, read_limited
 from tests.security.conftest import Target
+from tests.slack.payloads import direct_message, event_body, signed_headers
 
 
 def _send_part_of_a_body(url: str, path: str, declared: int, sent: bytes) -> None:
@@ -51,24 +52,48 @@ def _start_a_body(url: str, declared: int, sent: int) -> socket.socket:
     return connection
 
 
-def test_many_large_bodies_at_once_are_refused_with_429_beyond_the_room_for_them(target: Target) -> None:
-    # Each sender declares a body just under the webhook's 5 MB and sends most of it, holding it open: no secret
-    # is needed to make the server keep what has arrived until the body ends.
+@contextlib.contextmanager
+def webhooks_room_filled(url: str) -> Iterator[None]:
+    """Senders who each declare a body just under the webhook's 5 MB and send part of it, holding it open (no
+    secret is needed to make the server keep what has arrived until the body ends), to the last byte of the
+    webhook's room, until one more sender is refused."""
     declared, sent = 5 * 1024 * 1024 - 1, 4_900_000
-    held = [_start_a_body(target.url, declared, sent) for _ in range(BODIES_IN_FLIGHT // sent)]
+    large, rest = divmod(BODIES_IN_FLIGHT_PER_DOOR, sent)
+    held = [_start_a_body(url, declared, sent) for _ in range(large)]
+    held.append(_start_a_body(url, declared, rest))
     try:
         time.sleep(1.0)  # the server has read what each sent
-        with _start_a_body(target.url, declared, sent) as one_more:
+        with _start_a_body(url, declared, 1000) as one_more:
             answer = one_more.recv(4096).decode()
         assert answer.startswith("HTTP/1.1 429"), answer[:200]
         assert "Retry-After: 2" in answer and "too many request bodies are arriving at once" in answer
+        yield
     finally:
         for connection in held:
             connection.close()
+
+
+def test_many_large_bodies_at_once_are_refused_with_429_beyond_the_room_for_them(target: Target) -> None:
+    with webhooks_room_filled(target.url):
+        pass
     time.sleep(0.5)
     # The room comes back as those senders go: the next request is read (and refused only for its signature).
     after = requests.post(f"{target.url}/feedback", data=b'{"id": "1"}', timeout=10)
     assert after.status_code == 401
+
+
+def test_senders_filling_the_webhooks_room_keep_no_slack_event_out(target: Target) -> None:
+    # The webhook's door is open to anyone (its signature is checked once the body is in); Slack's events come
+    # through a door of their own, with room of their own.
+    body = event_body(direct_message("help", ts="1700000777.000100"), "Ev-beside-the-flood")
+    with webhooks_room_filled(target.url):
+        answer = requests.post(
+            f"{target.url}/slack/events",
+            data=body.encode(),
+            headers=signed_headers(body, content_type="application/json"),
+            timeout=10,
+        )
+    assert answer.status_code == 200, answer.text
 
 
 @pytest.fixture
