@@ -166,21 +166,6 @@ def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path
     yield url
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def module_database_url(
-    request: pytest.FixtureRequest, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> str:
-    """An empty, migrated database of each backend that a whole module shares (for a server its tests share;
-    each test then keeps to its own people and conversations)."""
-    if request.param == "sqlite":
-        return databases.copy_sqlite(sqlite_template, tmp_path_factory.mktemp("module-database"))
-    url = _postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable")
-    asyncio.run(databases.empty_postgres_tables(url))
-    return url
-
-
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
     """The PostgreSQL database alone, for tests of several processes sharing it."""

@@ -28,7 +28,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -66,6 +66,8 @@ class ConnectorCall:
     body: Any
     authorization: str | None
     at: float
+    # The id the fake gave the message it accepted (posts only).
+    answered_id: str | None = None
 
     @property
     def text(self) -> str:
@@ -386,8 +388,9 @@ class FakeTeams:
                 self.limit_violations += 1
                 return self._too_many(1.0)
         window.append(now)
-        self.calls.append(call)
-        return web.json_response({"id": f"activity-{next(self._ids)}"})
+        accepted = replace(call, answered_id=f"activity-{next(self._ids)}")
+        self.calls.append(accepted)
+        return web.json_response({"id": accepted.answered_id})
 
     def _too_many(self, retry_after: float) -> web.Response:
         return web.json_response(

@@ -1,22 +1,14 @@
 """Teams activities posted to a running `clueline serve`, answered through the activity's serviceUrl.
 
-One server per backend and database serves the whole module (starting one per test was most of its time): each
-test writes as its own person or conversation, and the fake forgets the previous test's calls.
+One server per backend and database serves the whole module (tests/teams/one_server/conftest.py): each test writes as its
+own person or conversation.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Iterator
-
-import pytest
-
-from bot.clock import SystemClock
-from bot.core.directory import Directory
-from bot.core.types import ConversationRef
-from bot.db.database import Database
 from tests.support.fake_teams import TENANT, FakeTeams
-from tests.teams.conftest import Server, eventually, start_server
+from tests.teams.conftest import Server, eventually
+from tests.teams.queueing import stored
 from tests.teams.shapes import (
     CHANNEL,
     bot_added_to_team,
@@ -24,49 +16,6 @@ from tests.teams.shapes import (
     installation_update,
     personal_message,
 )
-
-
-@pytest.fixture(scope="module")
-def shared_serve(
-    tmp_path_factory: pytest.TempPathFactory,
-    module_database_url: str,
-    module_fake: FakeTeams,
-    teams_backend: str,
-) -> Iterator[Server]:
-    """`clueline serve` with an app id (posts carry valid tokens) for the module's tests on this backend."""
-    server = start_server(
-        tmp_path_factory.mktemp(f"receiving-{teams_backend}"), module_database_url, module_fake, tokens=True
-    )
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake(module_fake: FakeTeams) -> FakeTeams:
-    """The module's fake Teams, with nothing recorded yet."""
-    module_fake.forget()
-    return module_fake
-
-
-@pytest.fixture
-def serve(shared_serve: Server, fake: FakeTeams) -> Server:
-    return shared_serve
-
-
-@pytest.fixture
-def database_url(module_database_url: str) -> str:
-    return module_database_url
-
-
-def stored_conversation(database_url: str, channel: str) -> ConversationRef | None:
-    async def look() -> ConversationRef | None:
-        database = Database(database_url)
-        try:
-            return await Directory(database, SystemClock()).conversation("teams", channel)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(look())
 
 
 def test_help_in_a_personal_chat_is_answered_in_that_chat(serve: Server, fake: FakeTeams) -> None:
@@ -106,7 +55,7 @@ def test_the_conversation_reference_is_stored_with_service_url_tenant_and_bot(
     serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     serve.post(personal_message(fake.url, "help", aad="aad-ref"))
-    stored = eventually(lambda: stored_conversation(database_url, "a:1chat-aad-ref"), "the stored reference")
+    stored = eventually(lambda: stored(database_url, "a:1chat-aad-ref"), "the stored reference")
     assert stored.service_url == fake.url
     assert stored.workspace == TENANT
     assert stored.is_direct
@@ -118,7 +67,7 @@ def test_the_bot_added_to_a_team_stores_the_channel(
     serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     assert serve.post(bot_added_to_team(fake.url)).status_code == 200
-    stored = eventually(lambda: stored_conversation(database_url, CHANNEL), "the team channel's reference")
+    stored = eventually(lambda: stored(database_url, CHANNEL), "the team channel's reference")
     assert stored.is_direct is False
     assert stored.extra["team"].startswith("19:team")
     assert stored.service_url == fake.url
@@ -128,9 +77,9 @@ def test_installation_update_add_then_remove_forgets_the_chat(
     serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     assert serve.post(installation_update(fake.url, "add", aad="aad-inst")).status_code == 200
-    eventually(lambda: stored_conversation(database_url, "a:1chat-aad-inst"), "the installed chat")
+    eventually(lambda: stored(database_url, "a:1chat-aad-inst"), "the installed chat")
     assert serve.post(installation_update(fake.url, "remove", aad="aad-inst")).status_code == 200
-    eventually(lambda: stored_conversation(database_url, "a:1chat-aad-inst") is None, "the chat forgotten")
+    eventually(lambda: stored(database_url, "a:1chat-aad-inst") is None, "the chat forgotten")
 
 
 def test_bad_requests_get_a_clear_error(serve: Server) -> None:

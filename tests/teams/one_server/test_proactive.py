@@ -1,106 +1,37 @@
 """Messages the bot sends on its own (outbox rows) reach Teams through `continue_conversation` and
-`create_conversation`, within Teams' limits, and failures are classified the way Teams asks."""
+`create_conversation`, within Teams' limits, and failures are classified the way Teams asks.
+
+One server per Teams backend and database serves the whole module (tests/teams/one_server/conftest.py): each test reads
+back only the outbox rows it queued.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
-from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
 
 from adapters.teams import TeamsConfig
 from bot.clock import SystemClock
 from bot.core.directory import Directory
-from bot.core.types import ConversationRef, OutboundMessage, UserRef
+from bot.core.types import ConversationRef, UserRef
 from bot.db.database import Database
-from bot.db.models import OutboxMessage
-from bot.runtime import build_runtime
-from bot.settings import Settings
-from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_teams import TENANT, FakeTeams, Member
-from tests.teams.conftest import NewAdapter, Server, eventually, free_port, start_server
-from tests.teams.shapes import CHANNEL, bot_added_to_team, personal_message
-
-REDELIVERIES = 3
-
-
-def tenant_field(account: dict[str, Any]) -> Any:
-    """The tenant id of a connector body: botbuilder spells the key `tenantID`, the Agents SDK `tenantId`
-    (the Bot Connector reads JSON keys case-insensitively)."""
-    return {key.lower(): value for key, value in account.items()}.get("tenantid")
-
-
-def enqueue(
-    database_url: str,
-    texts: list[str],
-    *,
-    conversation: ConversationRef | None = None,
-    recipient: UserRef | None = None,
-) -> None:
-    async def run() -> None:
-        runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
-        try:
-            async with runtime.database.session() as session:
-                for text in texts:
-                    await runtime.outbox.enqueue(
-                        session, OutboundMessage.plain(text), conversation=conversation, recipient=recipient
-                    )
-        finally:
-            await runtime.database.dispose()
-
-    asyncio.run(run())
-
-
-def outbox_rows(database_url: str) -> list[Any]:
-    async def run() -> list[Any]:
-        database = Database(database_url)
-        try:
-            async with database.session() as session:
-                return list((await session.execute(select(OutboxMessage))).scalars().all())
-        finally:
-            await database.dispose()
-
-    return asyncio.run(run())
-
-
-def stored(database_url: str, channel: str) -> ConversationRef | None:
-    async def run() -> ConversationRef | None:
-        database = Database(database_url)
-        try:
-            return await Directory(database, SystemClock()).conversation("teams", channel)
-        finally:
-            await database.dispose()
-
-    return asyncio.run(run())
-
-
-def team_channel(serve: Server, fake: FakeTeams, database_url: str) -> ConversationRef:
-    """Install the bot in the team, and return the channel reference the server stored."""
-    activity = bot_added_to_team(fake.url)
-    response = serve.post(activity)
-    # Teams delivers an activity again when it was answered 5xx; on a loaded machine a store may time out.
-    for _ in range(REDELIVERIES):
-        if response.status_code < 500:
-            break
-        time.sleep(1)
-        response = serve.post(activity)
-    assert response.status_code < 300, f"{response.status_code} {response.text}\n{serve.output()[-2000:]}"
-    return eventually(lambda: stored(database_url, CHANNEL), "the team channel's reference")
+from tests.teams.conftest import NewAdapter, Server, eventually
+from tests.teams.queueing import enqueue, failed_rows, outbox_rows, team_channel, tenant_field
+from tests.teams.shapes import CHANNEL, personal_message
 
 
 def test_a_highlight_queued_for_a_channel_arrives_there(
     serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     channel = team_channel(serve, fake, database_url)
-    enqueue(database_url, ["**Export** breaks on big reports"], conversation=channel)
+    ids = enqueue(database_url, ["**Export** breaks on big reports"], conversation=channel)
     post = eventually(lambda: fake.posts(CHANNEL), "the highlight")[0]
     assert post.path == f"/v3/conversations/{CHANNEL}/activities"
     assert post.body["text"] == "**Export** breaks on big reports"
     assert tenant_field(post.body["conversation"]) == TENANT
-    assert eventually(lambda: outbox_rows(database_url)[0].status == "sent", "the row marked sent")
-    assert outbox_rows(database_url)[0].sent_message_id == "activity-1"
+    assert eventually(lambda: outbox_rows(database_url, ids)[0].status == "sent", "the row marked sent")
+    # The row keeps the id Teams gave the message (to update or delete it later).
+    assert outbox_rows(database_url, ids)[0].sent_message_id == post.answered_id
 
 
 def test_a_digest_for_a_channel_the_bot_never_heard_from_goes_through_the_global_connector(
@@ -109,10 +40,10 @@ def test_a_digest_for_a_channel_the_bot_never_heard_from_goes_through_the_global
     # `feedback route add teams:19:…` from the command line names the channel only: no stored reference, no
     # service URL. It was refused for good ("no Teams service URL is known"), every digest lost.
     bare = ConversationRef(platform="teams", channel="19:billing@thread.tacv2")
-    enqueue(database_url, ["Billing, daily digest: 3 feedback items"], conversation=bare)
+    ids = enqueue(database_url, ["Billing, daily digest: 3 feedback items"], conversation=bare)
     [post] = eventually(lambda: fake.posts("19:billing@thread.tacv2"), "the digest")
     assert post.body["text"] == "Billing, daily digest: 3 feedback items"
-    assert eventually(lambda: outbox_rows(database_url)[0].status == "sent", "the row marked sent")
+    assert eventually(lambda: outbox_rows(database_url, ids)[0].status == "sent", "the row marked sent")
 
 
 def test_the_roster_lists_people_without_bots_and_guests(
@@ -158,38 +89,15 @@ def test_a_pulse_dm_reaches_someone_who_never_wrote_to_the_bot(
     assert len([call for call in fake.of("POST") if call.path == "/v3/conversations"]) == 1
 
 
-def test_a_dm_sent_by_another_instance_goes_through_the_connector_the_tenant_came_from(
-    tmp_path: Path, fake: FakeTeams, database_url: str
-) -> None:
-    # Nothing listens at the configured default: only the tenant's own connector can deliver.
-    settings = {"CLUELINE_TEAMS_SERVICE_URL": f"http://127.0.0.1:{free_port()}/teams/"}
-    first = start_server(tmp_path, database_url, fake, tokens=True, env=settings)
-    try:
-        team_channel(first, fake, database_url)
-    finally:
-        first.stop()
-    second = start_server(tmp_path, database_url, fake, tokens=True, env=settings)
-    try:
-        person = UserRef(platform="teams", workspace=TENANT, user_id="aad-elsewhere")
-        enqueue(database_url, ["How likely are you to recommend us?"], recipient=person)
-        post = eventually(lambda: fake.posts("a:1dm-aad-elsewhere"), "the DM through the tenant's connector")[
-            0
-        ]
-    finally:
-        second.stop()
-    assert post.body["text"] == "How likely are you to recommend us?"
-    assert [call.path for call in fake.of("POST")].count("/v3/conversations") == 1
-
-
 def test_throttled_sends_are_delivered_once_each_within_the_limits(
     serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     channel = team_channel(serve, fake, database_url)
     fake.throttle_next(3, retry_after=1)
     texts = [f"highlight {n}" for n in range(12)]
-    enqueue(database_url, texts, conversation=channel)
+    ids = enqueue(database_url, texts, conversation=channel)
     eventually(lambda: len(fake.posts(CHANNEL)) >= 12, "all twelve highlights", seconds=60)
-    eventually(lambda: all(row.status == "sent" for row in outbox_rows(database_url)), "every row sent")
+    eventually(lambda: all(row.status == "sent" for row in outbox_rows(database_url, ids)), "every row sent")
     assert sorted(post.body["text"] for post in fake.posts(CHANNEL)) == sorted(texts)
     assert fake.throttled == 3
     # The fake answers 429 to any send beyond 7/1 s, 8/2 s or 60/30 s in one conversation: none was.
@@ -203,10 +111,8 @@ def test_a_person_who_blocked_the_bot_is_not_retried_and_their_chat_is_forgotten
     eventually(lambda: fake.posts("a:1chat-aad-blocker"), "the help reply")
     fake.failures["a:1chat-aad-blocker"] = (403, "ConversationBlockedByUser")
     person = UserRef(platform="teams", workspace=TENANT, user_id="aad-blocker")
-    enqueue(database_url, ["Pulse question"], recipient=person)
-    row = eventually(
-        lambda: next((r for r in outbox_rows(database_url) if r.status == "failed"), None), "the failed row"
-    )
+    ids = enqueue(database_url, ["Pulse question"], recipient=person)
+    [row] = eventually(lambda: failed_rows(database_url, ids), "the failed row")
     assert "403 ConversationBlockedByUser" in (row.last_error or "")
     assert row.attempts == 1
 
@@ -224,9 +130,7 @@ def test_a_person_who_blocked_the_bot_is_not_retried_and_their_chat_is_forgotten
 def test_a_teams_500_is_recorded_and_not_retried(serve: Server, fake: FakeTeams, database_url: str) -> None:
     channel = team_channel(serve, fake, database_url)
     fake.failures[CHANNEL] = (500, "ServiceError")
-    enqueue(database_url, ["highlight"], conversation=channel)
-    row = eventually(
-        lambda: next((r for r in outbox_rows(database_url) if r.status == "failed"), None), "the failed row"
-    )
+    ids = enqueue(database_url, ["highlight"], conversation=channel)
+    [row] = eventually(lambda: failed_rows(database_url, ids), "the failed row")
     assert "500 ServiceError" in (row.last_error or "")
     assert row.attempts == 1
