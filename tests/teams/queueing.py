@@ -82,6 +82,7 @@ def failed_rows(database_url: str, ids: list[int]) -> list[Any]:
 
 def stored(database_url: str, channel: str) -> ConversationRef | None:
     """The stored reference of a Teams conversation, if any."""
+
     async def run() -> ConversationRef | None:
         database = Database(database_url)
         try:

@@ -55,11 +55,11 @@ def test_the_conversation_reference_is_stored_with_service_url_tenant_and_bot(
     serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     serve.post(personal_message(fake.url, "help", aad="aad-ref"))
-    stored = eventually(lambda: stored(database_url, "a:1chat-aad-ref"), "the stored reference")
-    assert stored.service_url == fake.url
-    assert stored.workspace == TENANT
-    assert stored.is_direct
-    assert stored.bot_id and stored.bot_id.startswith("28:")
+    reference = eventually(lambda: stored(database_url, "a:1chat-aad-ref"), "the stored reference")
+    assert reference.service_url == fake.url
+    assert reference.workspace == TENANT
+    assert reference.is_direct
+    assert reference.bot_id and reference.bot_id.startswith("28:")
     eventually(lambda: fake.posts("a:1chat-aad-ref"), "the help reply")  # answered here, not in the next test
 
 
@@ -67,10 +67,10 @@ def test_the_bot_added_to_a_team_stores_the_channel(
     serve: Server, fake: FakeTeams, database_url: str
 ) -> None:
     assert serve.post(bot_added_to_team(fake.url)).status_code == 200
-    stored = eventually(lambda: stored(database_url, CHANNEL), "the team channel's reference")
-    assert stored.is_direct is False
-    assert stored.extra["team"].startswith("19:team")
-    assert stored.service_url == fake.url
+    reference = eventually(lambda: stored(database_url, CHANNEL), "the team channel's reference")
+    assert reference.is_direct is False
+    assert reference.extra["team"].startswith("19:team")
+    assert reference.service_url == fake.url
 
 
 def test_installation_update_add_then_remove_forgets_the_chat(
