@@ -56,18 +56,16 @@ def enqueue(
     return asyncio.run(run())
 
 
-def outbox_rows(database_url: str, ids: list[int]) -> list[Any]:
-    """The outbox rows of those ids, in their order."""
+def outbox_rows(database_url: str, ids: list[int] | None = None) -> list[Any]:
+    """The outbox rows of those ids (every row without), in their order."""
 
     async def run() -> list[Any]:
         database = Database(database_url)
         try:
             async with database.session() as session:
-                query = (
-                    select(OutboxMessage)
-                    .where(col(OutboxMessage.id).in_(ids))
-                    .order_by(col(OutboxMessage.id))
-                )
+                query = select(OutboxMessage).order_by(col(OutboxMessage.id))
+                if ids is not None:
+                    query = query.where(col(OutboxMessage.id).in_(ids))
                 return list((await session.execute(query)).scalars().all())
         finally:
             await database.dispose()

@@ -158,3 +158,13 @@ def card_action_invoke(
         }
     )
     return activity
+
+
+def submit_data(card: dict[str, Any], title: str) -> dict[str, Any]:
+    """What pressing the card's button of that title submits."""
+    for element in card["body"]:
+        for action in element.get("actions", []):
+            if action["title"] == title:
+                data: dict[str, Any] = action["data"]
+                return data
+    raise AssertionError(f"no {title!r} button on the card")

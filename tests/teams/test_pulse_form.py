@@ -8,8 +8,7 @@ from typing import Any
 from tests.support.databases import TEST_SECRET_KEY
 from tests.support.fake_teams import FakeTeams
 from tests.teams.conftest import eventually, start_server
-from tests.teams.shapes import card_submit, personal_message
-from tests.teams.test_card_actions import submit_data
+from tests.teams.shapes import card_submit, personal_message, submit_data
 
 CHAT = "a:1chat-aad-ada"
 

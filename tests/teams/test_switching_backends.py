@@ -9,8 +9,8 @@ from bot.core.types import UserRef
 from tests.support import databases
 from tests.support.fake_teams import TENANT, FakeTeams
 from tests.teams.conftest import eventually, start_server
+from tests.teams.queueing import enqueue, stored
 from tests.teams.shapes import CHANNEL, bot_added_to_team, personal_message
-from tests.teams.test_proactive import enqueue, stored
 
 
 def test_references_stored_on_the_other_backend_still_reach_their_conversations(

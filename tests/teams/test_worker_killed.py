@@ -16,8 +16,8 @@ import pytest
 from tests.support.cli_exit import clueline as run_clueline
 from tests.support.fake_teams import FakeTeams, Member
 from tests.teams.conftest import eventually, start_server, teams_env
+from tests.teams.queueing import outbox_rows, stored
 from tests.teams.shapes import CHANNEL, bot_added_to_team
-from tests.teams.test_proactive import outbox_rows, stored
 
 PEOPLE = [Member(f"aad-staff-{n}", f"Staff {n}") for n in range(8)]
 HIGHLIGHT_TEXT = "Export to Excel breaks on big reports"
