@@ -235,6 +235,25 @@ async def test_an_open_runs_results_say_when_it_closes_in_the_companys_zone(
     )
 
 
+async def test_hidden_results_say_why_in_json_as_in_text(world: PulseWorld, cli: Cli) -> None:
+    pulse_id = await world.create(closes_after="1d")
+    await world.settle()
+    _, out, _ = await asyncio.to_thread(cli, "pulse", "results", str(pulse_id), "--json")
+    open_run = json.loads(out)
+    assert open_run["hidden"] is True and open_run["enps"] is None
+    assert open_run["hidden_reason"].startswith("Results show when the pulse closes (")
+    for person in PEOPLE[:2]:
+        await world.tap(person, "9")
+    world.clock.advance(timedelta(days=1, minutes=1))
+    await world.settle()
+    _, out, _ = await asyncio.to_thread(cli, "pulse", "results", str(pulse_id), "--json")
+    too_few = json.loads(out)
+    assert (too_few["responses"], too_few["hidden"], too_few["promoters"]) == (2, True, None)
+    assert too_few["hidden_reason"] == "Fewer than 5 people answered, so the results stay hidden."
+    _, text, _ = await asyncio.to_thread(cli, "pulse", "results", str(pulse_id))
+    assert text.splitlines()[-1] == too_few["hidden_reason"]
+
+
 async def test_list_says_whether_a_pulse_is_scheduled_open_or_waiting_for_its_next_run(
     world: PulseWorld, cli: Cli
 ) -> None:

@@ -149,8 +149,12 @@ async def _results(args: argparse.Namespace, runtime: CoreServices) -> int:
     pulse, view = found
     if view is None:
         return _not_run(args, pulse)
+    why_hidden = (
+        (view.reason or too_few_answered(view.results, pulse.threshold)) if view.results["hidden"] else None
+    )
     if args.json:
-        print(json.dumps(view.results))
+        # Beside the contract's fields, hidden results say why, as the text does.
+        print(json.dumps({**view.results, **({"hidden_reason": why_hidden} if why_hidden else {})}))
     elif args.csv:
         print(results_csv(await results_by_run(runtime, args.pulse)), end="")
     elif args.comments_csv:
@@ -158,8 +162,8 @@ async def _results(args: argparse.Namespace, runtime: CoreServices) -> int:
     else:
         for key, value in view.results.items():
             print(f"{key}: {_shown(value)}")
-        if view.results["hidden"]:
-            print(view.reason or too_few_answered(view.results, pulse.threshold))
+        if why_hidden:
+            print(why_hidden)
     return 0
 
 
