@@ -20,22 +20,8 @@ from bot.core.types import (
     Text,
 )
 from bot.runtime import Runtime
+from tests.support.cli_in_process import demo_here as demo
 from tests.support.testbot import TestBot
-
-
-def demo(script: str, cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MICROSOFT_", "OPENAI_"))}
-    env.pop("DATABASE_URL", None)
-    return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo", *options],
-        input=script,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=180,
-        check=False,
-    )
 
 
 def _created_and_listed_open(shown: str, state: str) -> bool:

@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli_in_process import demo_here
 
 
 def test_the_demo_shows_the_sample_companys_highlights_with_reasons(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
-        input="highlights\n",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
+    result = demo_here("highlights\n", tmp_path)
     assert result.returncode == 0, result.stderr
     listing = result.stdout.split("CUSTOMER HIGHLIGHTS OF THE LAST WEEK", 1)[1]
     assert "Why: NPS detractor" in listing and "Why: NPS promoter" in listing

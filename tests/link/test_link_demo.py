@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.cli_in_process import demo_here
 
 
 def test_the_demo_shows_the_link_report_and_the_path_of_the_chart_it_wrote(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "demo"],
-        input="link\n",
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path)},
-    )
+    result = demo_here("link\n", tmp_path)
     assert result.returncode == 0, result.stderr
     report = result.stdout.split("customer NPS beside employee eNPS", 1)[1]
     for team in ("Bank feeds", "Invoicing", "Reports", "Company"):

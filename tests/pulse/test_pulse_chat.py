@@ -8,8 +8,8 @@ from bot.core.types import Choice, OutboundMessage, Text, TextInput
 from bot.features.pulse import render, texts
 from bot.features.pulse.views import list_pulses
 from bot.runtime import Runtime
-from tests.cli.test_demo_first_hour import demo
 from tests.pulse.conftest import PulseWorld
+from tests.support.cli_in_process import demo_here as demo
 from tests.support.testbot import TestBot
 
 

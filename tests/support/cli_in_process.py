@@ -13,16 +13,23 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 
 from bot.cli import main
 
 
 def clueline_here(
-    env: Mapping[str, str], *args: str, without: tuple[str, ...] = (), stdin: str = ""
+    env: Mapping[str, str],
+    *args: str,
+    without: tuple[str, ...] = (),
+    stdin: str = "",
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`clueline ARGS` with `env` added to the environment and the variables starting with a `without` prefix
-    left out, reading `stdin`; what it printed, with its log lines, as a subprocess's."""
+    left out, reading `stdin`, in `cwd` when given (its temporary files too, as TMPDIR would put them); what it
+    printed, with its log lines, as a subprocess's."""
     out, err = io.StringIO(), io.StringIO()
     left_out: dict[str, str | None] = {
         name: None for name in os.environ if without and name.startswith(without)
@@ -31,6 +38,7 @@ def clueline_here(
         _environment({**left_out, **env}),
         _own_log_handler(),
         _standard_input(stdin),
+        _working_folder(cwd),
         contextlib.redirect_stdout(out),
         contextlib.redirect_stderr(err),
     ):
@@ -39,6 +47,18 @@ def clueline_here(
         except SystemExit as exit_:  # argparse's usage errors
             code = exit_.code if isinstance(exit_.code, int) else 1
     return subprocess.CompletedProcess(["clueline", *args], code, out.getvalue(), err.getvalue())
+
+
+def demo_here(script: str, cwd: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`clueline demo` in `cwd`, typing `script`, without any platform's or the LLM's settings."""
+    return clueline_here(
+        {},
+        "demo",
+        *options,
+        without=("SLACK_", "MICROSOFT_", "OPENAI_", "DATABASE_URL"),
+        stdin=script,
+        cwd=cwd,
+    )
 
 
 @contextlib.contextmanager
@@ -58,6 +78,21 @@ def _environment(env: Mapping[str, str | None]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextlib.contextmanager
+def _working_folder(folder: Path | None) -> Iterator[None]:
+    """In `folder`, with temporary files there too (the demo's charts), when one is given."""
+    if folder is None:
+        yield
+        return
+    before = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        with contextlib.chdir(folder):
+            yield
+    finally:
+        tempfile.tempdir = before
 
 
 @contextlib.contextmanager
