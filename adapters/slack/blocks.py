@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.markdown_render import slack_escape, to_slack
+from adapters.slack.pickers import picker_blocks
 from bot.core.markdown import to_plain
 from bot.core.types import (
     Block,
@@ -218,6 +219,11 @@ def render_block(block: Block, *, in_form: bool = False) -> tuple[list[Json], li
     if isinstance(block, Choice):
         return ([_input_block(block)] if in_form else _choice_blocks(block)), []
     if isinstance(block, TextInput):
+        if in_form and block.picks == "targets":
+            # Picked from Slack's lists above, typed below (TARGETs of another platform): either will do.
+            pickers, still_typed = picker_blocks(block.action_id, block.initial)
+            typed = block.model_copy(update={"optional": True, "initial": still_typed})
+            return [*pickers, _input_block(typed)], []
         if in_form:
             return [_input_block(block)], []
         # Outside a modal Slack has no free-text input in a message: show the label as a hint.

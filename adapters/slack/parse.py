@@ -9,6 +9,7 @@ import functools
 import re
 from typing import Any
 
+from adapters.slack.pickers import picked
 from bot.core.adapter import InboundEventT
 from bot.core.types import (
     ActionEvent,
@@ -225,20 +226,27 @@ def parse_block_action(body: Json, bot_user_id: str | None) -> ActionEvent | Non
     )
 
 
-def form_values(state_values: Json) -> dict[str, str]:
-    """A modal's `state.values` as {action_id: value} (text inputs and selects)."""
+def form_values(state_values: Json, workspace: str = "") -> dict[str, str]:
+    """A modal's `state.values` as {action_id: value} (text inputs and selects); what was picked in a field's
+    channel and people pickers joins its typed value as TARGETs (adapters/slack/pickers.py)."""
     values: dict[str, str] = {}
+    picks: dict[str, list[str]] = {}
     for block in state_values.values():
         if not isinstance(block, dict):
             continue
         for action_id, element in block.items():
             if not isinstance(element, dict):
                 continue
-            if "selected_option" in element:
+            picker = picked(action_id, element, workspace)
+            if picker is not None:
+                picks.setdefault(picker[0], []).extend(picker[1])
+            elif "selected_option" in element:
                 selected = element.get("selected_option") or {}
                 values[action_id] = str(selected.get("value") or "")
             else:
                 values[action_id] = str(element.get("value") or "")
+    for action_id, targets in picks.items():
+        values[action_id] = " ".join(filter(None, [values.get(action_id, "").strip(), *targets]))
     return values
 
 
@@ -256,7 +264,7 @@ def parse_view_submission(body: Json, bot_user_id: str | None) -> ActionEvent | 
         user=_user(workspace, user_id),
         action_id=str(view["callback_id"]),
         value=str(view.get("private_metadata") or ""),
-        form_values=form_values((view.get("state") or {}).get("values") or {}),
+        form_values=form_values((view.get("state") or {}).get("values") or {}, workspace),
         trigger_id=body.get("trigger_id"),
         source="form_submit",
     )

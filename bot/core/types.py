@@ -200,6 +200,10 @@ class TextInput(Neutral):
     # Asked only when another field of the form got this value (field, value): a chat that asks one field at a
     # time skips it otherwise; a form shown whole (a modal, a card) shows it, its label saying when it counts.
     asked_when: tuple[str, str] | None = None
+    # "targets": what is typed is channels and people as TARGETs separated by spaces (`slack:C123`,
+    # `teams:19:abc`). A platform that lists its channels and people offers pickers beside the field, and what is
+    # picked arrives as TARGETs in the same value, after what was typed.
+    picks: Literal["targets"] | None = None
 
 
 class ContextLine(Neutral):

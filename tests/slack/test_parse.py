@@ -140,3 +140,24 @@ def test_malformed_payloads_are_none_not_crashes() -> None:
     assert parse_block_action({"type": "block_actions", "actions": []}, "UBOT") is None
     assert parse_view_submission({"type": "view_submission"}, "UBOT") is None
     assert parse_command({}, "UBOT") is None
+
+
+def test_picked_channels_and_people_join_the_typed_targets_of_their_field() -> None:
+    state = {
+        "audience": {"audience": {"type": "plain_text_input", "value": "teams:19:abc"}},
+        "audience.channels": {
+            "audience.channels": {
+                "type": "multi_conversations_select",
+                "selected_conversations": ["C1", "G2"],
+            }
+        },
+        "audience.people": {"audience.people": {"type": "multi_users_select", "selected_users": ["U3"]}},
+        "results.people": {"results.people": {"type": "multi_users_select", "selected_users": []}},
+    }
+    assert form_values(state, "T9") == {
+        "audience": "teams:19:abc slack:T9/C1 slack:T9/G2 slack:T9/U3",
+        "results": "",
+    }
+    # Without a typed field, and without a known workspace, the picks alone.
+    del state["audience"]
+    assert form_values(state)["audience"] == "slack:C1 slack:G2 slack:U3"

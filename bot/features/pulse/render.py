@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 from bot.core.markdown import escape
 from bot.core.types import (
@@ -166,6 +166,7 @@ def create_form(here: str, typed: Mapping[str, str] | None = None) -> Form:
         placeholder: str = "",
         optional: bool = False,
         asked_when: tuple[str, str] | None = None,
+        picks: Literal["targets"] | None = None,
     ) -> TextInput:
         return TextInput(
             action_id=action_id,
@@ -174,6 +175,7 @@ def create_form(here: str, typed: Mapping[str, str] | None = None) -> Form:
             optional=optional,
             asked_when=asked_when,
             initial=before.get(action_id, ""),
+            picks=picks,
         )
 
     return Form(
@@ -196,7 +198,7 @@ def create_form(here: str, typed: Mapping[str, str] | None = None) -> Form:
                 initial=before.get("kind") or "text",
                 asked_when=("question", "custom"),
             ),
-            text("audience", f"Audience: channels or people (this chat is {here})"),
+            text("audience", f"Audience: channels or people (this chat is {here})", picks="targets"),
             text(
                 "when",
                 "When: now, a time (2026-12-01T09:00:00+01:00) or cron ('0 9 * * MON')",

@@ -1,0 +1,81 @@
+"""Slack's own channel and people pickers beside a form field that takes TARGETs (`TextInput.picks`).
+
+A comms lead picks `#general` and Ana from Slack's lists instead of typing `slack:C0123 slack:U0456`; what is
+picked comes back as TARGETs in the field's value, after what was typed there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.core.targets import TargetError, parse_target
+
+Json = dict[str, Any]
+
+# Suffixes of the pickers' block and action ids after the field's own id (a Slack block id is unique per view).
+CHANNELS = ".channels"
+PEOPLE = ".people"
+# Slack refuses more initial options than an element may hold.
+MAX_INITIAL = 100
+
+
+def picker_blocks(action_id: str, initial: str) -> tuple[list[Json], str]:
+    """The channel and people pickers for a field, filled with the Slack TARGETs of `initial`; and what of
+    `initial` is left to type (TARGETs of other platforms, or text that names nothing)."""
+    channels: list[str] = []
+    people: list[str] = []
+    typed: list[str] = []
+    for entry in initial.replace(",", " ").split():
+        channel = _slack_id(entry)
+        if channel is not None and channel[:1] in ("C", "G"):
+            channels.append(channel)
+        elif channel is not None and channel[:1] in ("U", "W"):
+            people.append(channel)
+        else:
+            typed.append(entry)
+    conversations: Json = {
+        "type": "multi_conversations_select",
+        "action_id": action_id + CHANNELS,
+        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+    }
+    if channels:
+        conversations["initial_conversations"] = channels[:MAX_INITIAL]
+    users: Json = {"type": "multi_users_select", "action_id": action_id + PEOPLE}
+    if people:
+        users["initial_users"] = people[:MAX_INITIAL]
+    blocks = [
+        _optional_input(action_id + CHANNELS, "Channels", conversations),
+        _optional_input(action_id + PEOPLE, "People", users),
+    ]
+    return blocks, " ".join(typed)
+
+
+def picked(action_id: str, element: Mapping[str, Any], workspace: str) -> tuple[str, list[str]] | None:
+    """The field a picker belongs to and the TARGETs picked in it; None when `element` is no picker."""
+    for suffix, key in ((CHANNELS, "selected_conversations"), (PEOPLE, "selected_users")):
+        if action_id.endswith(suffix) and key in element:
+            ids = element.get(key) or []
+            where = f"{workspace}/" if workspace else ""
+            return action_id.removesuffix(suffix), [
+                f"slack:{where}{id_}" for id_ in ids if isinstance(id_, str)
+            ]
+    return None
+
+
+def _slack_id(entry: str) -> str | None:
+    try:
+        target = parse_target(entry)
+    except TargetError:
+        return None
+    return target.channel if target.platform == "slack" else None
+
+
+def _optional_input(block_id: str, label: str, element: Json) -> Json:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": {"type": "plain_text", "text": label, "emoji": True},
+        "element": element,
+    }
