@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from adapters.markdown_render import to_teams
+from adapters.teams.pickers import people_picker
 from bot.core.markdown import escape, to_plain
 from bot.core.types import (
     Block,
@@ -128,6 +129,11 @@ def render_block(block: Block) -> list[dict[str, Any]]:
             "data": {ACTION_KEY: block.action_id},
         }
         return [*_choice_input(block), {"type": "ActionSet", "actions": [submit]}]
+    if isinstance(block, TextInput) and block.picks == "targets":
+        # People picked from the organisation above, TARGETs typed below: either will do.
+        picker, still_typed = people_picker(block.action_id, block.initial)
+        typed = block.model_copy(update={"picks": None, "optional": True, "initial": still_typed})
+        return [picker, *render_block(typed)]
     if isinstance(block, TextInput):
         return [
             {

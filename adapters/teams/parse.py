@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from adapters.teams.cards import ACTION_KEY, FORM_KEY, METADATA_KEY, VALUE_KEY
+from adapters.teams.pickers import with_picked_people
 from adapters.teams.references import PLATFORM, Json, conversation_ref, tenant_of
 from adapters.teams.wire import obj, objects, text
 from bot.core.types import ActionEvent, InboundMessage, InstallEvent, UserRef
@@ -133,7 +134,7 @@ def _action(activity: Json, user: UserRef, data: dict[str, Any]) -> ActionEvent:
         user=user,
         action_id=action_id,
         value=value,
-        form_values=inputs,
+        form_values=with_picked_people(inputs) if is_form else inputs,
         message_id=text(activity, "replyToId"),
         source="form_submit" if is_form else ("choice" if action_id in inputs else "card_submit"),
     )

@@ -201,8 +201,8 @@ class TextInput(Neutral):
     # time skips it otherwise; a form shown whole (a modal, a card) shows it, its label saying when it counts.
     asked_when: tuple[str, str] | None = None
     # "targets": what is typed is channels and people as TARGETs separated by spaces (`slack:C123`,
-    # `teams:19:abc`). A platform that lists its channels and people offers pickers beside the field, and what is
-    # picked arrives as TARGETs in the same value, after what was typed.
+    # `teams:19:abc`). A platform with pickers of its channels or people offers them beside the field (Slack
+    # both, Teams people), and what is picked arrives as TARGETs in the same value, after what was typed.
     picks: Literal["targets"] | None = None
 
 
