@@ -219,9 +219,11 @@ def render_block(block: Block, *, in_form: bool = False) -> tuple[list[Json], li
     if isinstance(block, Choice):
         return ([_input_block(block)] if in_form else _choice_blocks(block)), []
     if isinstance(block, TextInput):
-        if in_form and block.picks == "targets":
+        if in_form and block.picks is not None:
             # Picked from Slack's lists above, typed below (TARGETs of another platform): either will do.
-            pickers, still_typed = picker_blocks(block.action_id, block.initial)
+            pickers, still_typed = picker_blocks(
+                block.action_id, block.initial, one_place=block.picks == "place"
+            )
             typed = block.model_copy(update={"optional": True, "initial": still_typed})
             return [*pickers, _input_block(typed)], []
         if in_form:

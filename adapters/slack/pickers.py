@@ -1,7 +1,8 @@
 """Slack's own channel and people pickers beside a form field that takes TARGETs (`TextInput.picks`).
 
 A comms lead picks `#general` and Ana from Slack's lists instead of typing `slack:C0123 slack:U0456`; what is
-picked comes back as TARGETs in the field's value, after what was typed there.
+picked comes back as TARGETs in the field's value, after what was typed there. A field for one place (where
+results go) gets one channel picker.
 """
 
 from __future__ import annotations
@@ -16,28 +17,40 @@ Json = dict[str, Any]
 # Suffixes of the pickers' block and action ids after the field's own id (a Slack block id is unique per view).
 CHANNELS = ".channels"
 PEOPLE = ".people"
+CHANNEL = ".channel"
 # Slack refuses more initial options than an element may hold.
 MAX_INITIAL = 100
 
 
-def picker_blocks(action_id: str, initial: str) -> tuple[list[Json], str]:
-    """The channel and people pickers for a field, filled with the Slack TARGETs of `initial`; and what of
-    `initial` is left to type (TARGETs of other platforms, or text that names nothing)."""
+def picker_blocks(action_id: str, initial: str, *, one_place: bool = False) -> tuple[list[Json], str]:
+    """The channel and people pickers for a field (a single channel picker for `one_place`), filled with the
+    Slack TARGETs of `initial`; and what of `initial` is left to type (TARGETs of other platforms, or text that
+    names nothing)."""
     channels: list[str] = []
     people: list[str] = []
     typed: list[str] = []
     for entry in initial.replace(",", " ").split():
         channel = _slack_id(entry)
-        if channel is not None and channel[:1] in ("C", "G"):
+        if channel is not None and channel[:1] in ("C", "G") and not (one_place and channels):
             channels.append(channel)
-        elif channel is not None and channel[:1] in ("U", "W"):
+        elif channel is not None and channel[:1] in ("U", "W") and not one_place:
             people.append(channel)
         else:
             typed.append(entry)
+    only_channels = {"include": ["public", "private"], "exclude_bot_users": True}
+    if one_place:
+        place: Json = {
+            "type": "conversations_select",
+            "action_id": action_id + CHANNEL,
+            "filter": only_channels,
+        }
+        if channels:
+            place["initial_conversation"] = channels[0]
+        return [_optional_input(action_id + CHANNEL, "Channel", place)], " ".join(typed)
     conversations: Json = {
         "type": "multi_conversations_select",
         "action_id": action_id + CHANNELS,
-        "filter": {"include": ["public", "private"], "exclude_bot_users": True},
+        "filter": only_channels,
     }
     if channels:
         conversations["initial_conversations"] = channels[:MAX_INITIAL]
@@ -53,9 +66,15 @@ def picker_blocks(action_id: str, initial: str) -> tuple[list[Json], str]:
 
 def picked(action_id: str, element: Mapping[str, Any], workspace: str) -> tuple[str, list[str]] | None:
     """The field a picker belongs to and the TARGETs picked in it; None when `element` is no picker."""
-    for suffix, key in ((CHANNELS, "selected_conversations"), (PEOPLE, "selected_users")):
+    pickers = (
+        (CHANNELS, "selected_conversations"),
+        (PEOPLE, "selected_users"),
+        (CHANNEL, "selected_conversation"),
+    )
+    for suffix, key in pickers:
         if action_id.endswith(suffix) and key in element:
-            ids = element.get(key) or []
+            chosen = element.get(key)
+            ids = [chosen] if isinstance(chosen, str) else chosen if isinstance(chosen, list) else []
             where = f"{workspace}/" if workspace else ""
             return action_id.removesuffix(suffix), [
                 f"slack:{where}{id_}" for id_ in ids if isinstance(id_, str)

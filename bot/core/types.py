@@ -203,7 +203,8 @@ class TextInput(Neutral):
     # "targets": what is typed is channels and people as TARGETs separated by spaces (`slack:C123`,
     # `teams:19:abc`). A platform with pickers of its channels or people offers them beside the field (Slack
     # both, Teams people), and what is picked arrives as TARGETs in the same value, after what was typed.
-    picks: Literal["targets"] | None = None
+    # "place": one place to post, a channel picked where the platform lists them (Slack).
+    picks: Literal["targets", "place"] | None = None
 
 
 class ContextLine(Neutral):

@@ -161,3 +161,11 @@ def test_picked_channels_and_people_join_the_typed_targets_of_their_field() -> N
     # Without a typed field, and without a known workspace, the picks alone.
     del state["audience"]
     assert form_values(state)["audience"] == "slack:C1 slack:G2 slack:U3"
+
+
+def test_a_channel_picked_for_one_place_is_its_target_and_none_picked_leaves_the_typed_one() -> None:
+    picked = {"results.channel": {"type": "conversations_select", "selected_conversation": "C5"}}
+    assert form_values({"results.channel": picked}, "T9") == {"results": "slack:T9/C5"}
+    typed = {"results": {"type": "plain_text_input", "value": "teams:19:x"}}
+    none = {"results.channel": {"type": "conversations_select", "selected_conversation": None}}
+    assert form_values({"results": typed, "results.channel": none}, "T9") == {"results": "teams:19:x"}

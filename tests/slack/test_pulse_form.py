@@ -76,7 +76,7 @@ async def test_pulse_new_typed_in_the_dm_answers_with_a_button_that_opens_the_fo
     assert form.body["trigger_id"] == "3.3.open" and form.body["view"]["type"] == "modal"
 
 
-async def test_channels_and_people_picked_from_slacks_lists_are_the_pulse_audience(
+async def test_channels_and_people_picked_from_slacks_lists_are_the_pulse_audience_and_its_results_place(
     database_url: str, fake_slack: FakeSlack
 ) -> None:
     # Typing `#general` was refused (above): Slack's own pickers give the ids, the lead types none.
@@ -92,6 +92,7 @@ async def test_channels_and_people_picked_from_slacks_lists_are_the_pulse_audien
         }
         assert elements["audience.channels"]["type"] == "multi_conversations_select"
         assert elements["audience.people"]["type"] == "multi_users_select"
+        assert elements["results.channel"]["type"] == "conversations_select"
         values = _typed()
         values["audience.channels"] = {
             "audience.channels": {"type": "multi_conversations_select", "selected_conversations": ["C0100"]}
@@ -100,6 +101,9 @@ async def test_channels_and_people_picked_from_slacks_lists_are_the_pulse_audien
             "audience.people": {"type": "multi_users_select", "selected_users": ["U0002"]}
         }
         values["audience"] = {"audience": {"type": "plain_text_input", "value": None}}
+        values["results.channel"] = {
+            "results.channel": {"type": "conversations_select", "selected_conversation": "C0200"}
+        }
         submission = p.view_submission(view["callback_id"], values, private_metadata=view["private_metadata"])
         assert (await serve.post(p.interactive(submission), json_body=False))[0] == 200
         [created] = await fake_slack.wait_for("chat.postEphemeral")
@@ -115,7 +119,9 @@ async def test_channels_and_people_picked_from_slacks_lists_are_the_pulse_audien
         await until(lambda: len(invited()) >= 3, seconds=30)
     assert invited() == ["U0002", "U0003", "U0004"]
     listed = await asyncio.to_thread(clueline_here, {"DATABASE_URL": database_url}, "pulse", "list", "--json")
-    assert json.loads(listed.stdout)[0]["audience"] == [f"slack:{p.TEAM}/C0100", f"slack:{p.TEAM}/U0002"]
+    [pulse] = json.loads(listed.stdout)
+    assert pulse["audience"] == [f"slack:{p.TEAM}/C0100", f"slack:{p.TEAM}/U0002"]
+    assert pulse["results_target"] == f"slack:{p.TEAM}/C0200"
 
 
 async def test_a_refused_form_opens_again_with_its_picks_in_the_pickers(

@@ -166,7 +166,7 @@ def create_form(here: str, typed: Mapping[str, str] | None = None) -> Form:
         placeholder: str = "",
         optional: bool = False,
         asked_when: tuple[str, str] | None = None,
-        picks: Literal["targets"] | None = None,
+        picks: Literal["targets", "place"] | None = None,
     ) -> TextInput:
         return TextInput(
             action_id=action_id,
@@ -209,7 +209,7 @@ def create_form(here: str, typed: Mapping[str, str] | None = None) -> Form:
             text("closes_after", "Closes after", optional=True, placeholder="3d"),
             text("reminder_after", "Remind after", optional=True, placeholder="1d"),
             text("threshold", "Threshold (at least 3)", optional=True, placeholder="5"),
-            text("results", "Post results to", optional=True, placeholder=here),
+            text("results", "Post results to", optional=True, placeholder=here, picks="place"),
         ],
     )
 
