@@ -247,7 +247,7 @@ class SlackAdapter:
         if not event.trigger_id:
             raise PermanentSendError("a Slack form needs the trigger id of a click or a command")
         try:
-            view = render_form(form)
+            view = render_form(form, event.user.workspace)
         except RenderError as exc:
             raise PermanentSendError(f"cannot show this form on Slack: {exc}") from None
         await self.call(

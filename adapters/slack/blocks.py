@@ -208,8 +208,11 @@ def _input_block(block: TextInput | Choice) -> Json:
     }
 
 
-def render_block(block: Block, *, in_form: bool = False) -> tuple[list[Json], list[Image]]:
-    """One core block as Block Kit blocks, and a chart to upload when it carries PNG bytes."""
+def render_block(
+    block: Block, *, in_form: bool = False, workspace: str = ""
+) -> tuple[list[Json], list[Image]]:
+    """One core block as Block Kit blocks, and a chart to upload when it carries PNG bytes (in a form, the
+    pickers offer `workspace`'s channels and people)."""
     if isinstance(block, Text):
         return _text_blocks(block), []
     if isinstance(block, Fields):
@@ -222,7 +225,7 @@ def render_block(block: Block, *, in_form: bool = False) -> tuple[list[Json], li
         if in_form and block.picks is not None:
             # Picked from Slack's lists above, typed below (TARGETs of another platform): either will do.
             pickers, still_typed = picker_blocks(
-                block.action_id, block.initial, one_place=block.picks == "place"
+                block.action_id, block.initial, workspace, one_place=block.picks == "place"
             )
             typed = block.model_copy(update={"optional": True, "initial": still_typed})
             return [*pickers, _input_block(typed)], []
@@ -247,13 +250,13 @@ def render_block(block: Block, *, in_form: bool = False) -> tuple[list[Json], li
 
 
 def render_blocks(
-    blocks: list[Block], *, limit: int = MAX_BLOCKS, in_form: bool = False
+    blocks: list[Block], *, limit: int = MAX_BLOCKS, in_form: bool = False, workspace: str = ""
 ) -> tuple[list[Json], list[Image]]:
     """Core blocks as Block Kit, cut to `limit` blocks with a note when they do not fit."""
     out: list[Json] = []
     uploads: list[Image] = []
     for block in blocks:
-        rendered, images = render_block(block, in_form=in_form)
+        rendered, images = render_block(block, in_form=in_form, workspace=workspace)
         out.extend(rendered)
         uploads.extend(images)
     if len(out) > limit:
@@ -274,9 +277,9 @@ def render_home(message: OutboundMessage) -> Json:
     return {"type": "home", "blocks": blocks}
 
 
-def render_form(form: Form) -> Json:
-    """A modal view for views.open; its inputs come back in view_submission state values."""
-    blocks, _ = render_blocks(form.blocks, limit=MAX_SURFACE_BLOCKS, in_form=True)
+def render_form(form: Form, workspace: str = "") -> Json:
+    """A modal view for views.open in `workspace`; its inputs come back in view_submission state values."""
+    blocks, _ = render_blocks(form.blocks, limit=MAX_SURFACE_BLOCKS, in_form=True, workspace=workspace)
     return {
         "type": "modal",
         "callback_id": form.callback_id,

@@ -9,7 +9,7 @@ import functools
 import re
 from typing import Any
 
-from adapters.slack.pickers import picked
+from adapters.slack.pickers import joined, picked
 from bot.core.adapter import InboundEventT
 from bot.core.types import (
     ActionEvent,
@@ -246,7 +246,7 @@ def form_values(state_values: Json, workspace: str = "") -> dict[str, str]:
             else:
                 values[action_id] = str(element.get("value") or "")
     for action_id, targets in picks.items():
-        values[action_id] = " ".join(filter(None, [values.get(action_id, "").strip(), *targets]))
+        values[action_id] = joined(values.get(action_id, ""), targets, workspace)
     return values
 
 

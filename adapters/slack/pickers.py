@@ -18,23 +18,26 @@ Json = dict[str, Any]
 CHANNELS = ".channels"
 PEOPLE = ".people"
 CHANNEL = ".channel"
-# Slack refuses more initial options than an element may hold.
+# Slack refuses more initial options than an element may hold; the rest stay typed.
 MAX_INITIAL = 100
 
 
-def picker_blocks(action_id: str, initial: str, *, one_place: bool = False) -> tuple[list[Json], str]:
+def picker_blocks(
+    action_id: str, initial: str, workspace: str = "", *, one_place: bool = False
+) -> tuple[list[Json], str]:
     """The channel and people pickers for a field (a single channel picker for `one_place`), filled with the
-    Slack TARGETs of `initial`; and what of `initial` is left to type (TARGETs of other platforms, or text that
-    names nothing)."""
+    TARGETs of `initial` in `workspace`; and what of `initial` is left to type (TARGETs of other platforms or
+    workspaces, what does not fit, text that names nothing)."""
     channels: list[str] = []
     people: list[str] = []
     typed: list[str] = []
+    room = 1 if one_place else MAX_INITIAL
     for entry in initial.replace(",", " ").split():
-        channel = _slack_id(entry)
-        if channel is not None and channel[:1] in ("C", "G") and not (one_place and channels):
-            channels.append(channel)
-        elif channel is not None and channel[:1] in ("U", "W") and not one_place:
-            people.append(channel)
+        slack_id = _slack_id(entry, workspace)
+        if slack_id is not None and slack_id[:1] in ("C", "G") and len(channels) < room:
+            channels.append(slack_id)
+        elif slack_id is not None and slack_id[:1] in ("U", "W") and not one_place and len(people) < room:
+            people.append(slack_id)
         else:
             typed.append(entry)
     only_channels = {"include": ["public", "private"], "exclude_bot_users": True}
@@ -53,10 +56,10 @@ def picker_blocks(action_id: str, initial: str, *, one_place: bool = False) -> t
         "filter": only_channels,
     }
     if channels:
-        conversations["initial_conversations"] = channels[:MAX_INITIAL]
+        conversations["initial_conversations"] = channels
     users: Json = {"type": "multi_users_select", "action_id": action_id + PEOPLE}
     if people:
-        users["initial_users"] = people[:MAX_INITIAL]
+        users["initial_users"] = people
     blocks = [
         _optional_input(action_id + CHANNELS, "Channels", conversations),
         _optional_input(action_id + PEOPLE, "People", users),
@@ -82,12 +85,28 @@ def picked(action_id: str, element: Mapping[str, Any], workspace: str) -> tuple[
     return None
 
 
-def _slack_id(entry: str) -> str | None:
+def joined(typed: str, picked: list[str], workspace: str) -> str:
+    """What was typed, then what was picked that was not typed already (`slack:C1` typed is
+    `slack:T1/C1` picked in T1)."""
+
+    def key(entry: str) -> tuple[str, str]:
+        slack_id = _slack_id(entry, workspace)
+        return ("slack", slack_id) if slack_id is not None else ("typed", entry)
+
+    known = {key(entry) for entry in typed.replace(",", " ").split()}
+    fresh = [target for target in dict.fromkeys(picked) if key(target) not in known]
+    return " ".join(filter(None, [typed.strip(), *fresh]))
+
+
+def _slack_id(entry: str, workspace: str) -> str | None:
+    """The Slack id an entry names in `workspace` (or in no workspace in particular); None otherwise."""
     try:
         target = parse_target(entry)
     except TargetError:
         return None
-    return target.channel if target.platform == "slack" else None
+    if target.platform != "slack" or target.workspace not in ("", workspace):
+        return None
+    return target.channel
 
 
 def _optional_input(block_id: str, label: str, element: Json) -> Json:

@@ -32,7 +32,8 @@ class Target:
 def parse_target(raw: str) -> Target:
     """Parse `platform:CHANNEL` or `slack:TEAM/CHANNEL`."""
     platform, sep, rest = raw.strip().partition(":")
-    if not sep or platform not in PLATFORMS or not rest:
+    # One TARGET has no space: "slack:C1 slack:C2" is two, never a channel named "C2" in a workspace "C1 slack:".
+    if not sep or platform not in PLATFORMS or not rest or any(char.isspace() for char in rest):
         raise TargetError(
             f"{raw!r} is not a target; use slack:CHANNEL_ID, slack:TEAM_ID/CHANNEL_ID, teams:CONVERSATION_ID "
             "or console:NAME"

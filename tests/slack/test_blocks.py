@@ -186,3 +186,26 @@ def test_a_field_filled_in_already_opens_with_its_value() -> None:
     )
     [audience] = render_form(form)["blocks"]
     assert audience["element"]["initial_value"] == "#general"
+
+
+def test_pickers_hold_only_this_workspaces_targets_and_what_does_not_fit_stays_typed() -> None:
+    many = " ".join(f"slack:C{n:04d}" for n in range(101))
+    initial = f"slack:T1/C0500 slack:T2/C0600 slack:T1/U0001 teams:19:x {many}"
+    form = Form(
+        callback_id="pulse.create",
+        title="New pulse",
+        blocks=[
+            TextInput(action_id="audience", label="Audience", initial=initial, picks="targets"),
+            TextInput(action_id="results", label="Results", initial="slack:C1 slack:C2", picks="place"),
+        ],
+    )
+    channels, people, audience, place, results = render_form(form, "T1")["blocks"]
+    picked = channels["element"]["initial_conversations"]
+    assert picked[0] == "C0500" and len(picked) == 100, "the first hundred of this workspace's channels"
+    assert people["element"]["initial_users"] == ["U0001"]
+    # Another workspace's channel, another platform's conversation and the 101st channel stay typed.
+    assert audience["element"]["initial_value"] == "slack:T2/C0600 teams:19:x slack:C0099 slack:C0100"
+    assert audience["optional"] is True
+    assert place["element"]["type"] == "conversations_select"
+    assert place["element"]["initial_conversation"] == "C1"
+    assert results["element"]["initial_value"] == "slack:C2"

@@ -169,3 +169,17 @@ def test_a_channel_picked_for_one_place_is_its_target_and_none_picked_leaves_the
     typed = {"results": {"type": "plain_text_input", "value": "teams:19:x"}}
     none = {"results.channel": {"type": "conversations_select", "selected_conversation": None}}
     assert form_values({"results": typed, "results.channel": none}, "T9") == {"results": "teams:19:x"}
+
+
+def test_a_pick_already_typed_or_picked_twice_counts_once() -> None:
+    state = {
+        "audience": {"audience": {"type": "plain_text_input", "value": "slack:C1 C2"}},
+        "audience.channels": {
+            "audience.channels": {
+                "type": "multi_conversations_select",
+                "selected_conversations": ["C1", "C2", "C2"],
+            }
+        },
+    }
+    # C1 was typed already; "C2" typed is no TARGET, so the pick of C2 stands beside it (and is refused there).
+    assert form_values(state, "T9")["audience"] == "slack:C1 C2 slack:T9/C2"
