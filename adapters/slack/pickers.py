@@ -7,6 +7,7 @@ results go) gets one channel picker.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,8 @@ Json = dict[str, Any]
 CHANNELS = ".channels"
 PEOPLE = ".people"
 CHANNEL = ".channel"
+# What Slack's ids look like (C0123, G0123, U0123, W0123): anything else picked is no id and is left out.
+_SLACK_ID = re.compile(r"^[A-Z0-9]{2,40}$")
 # Slack refuses more initial options than an element may hold; the rest stay typed.
 MAX_INITIAL = 100
 
@@ -80,7 +83,7 @@ def picked(action_id: str, element: Mapping[str, Any], workspace: str) -> tuple[
             ids = [chosen] if isinstance(chosen, str) else chosen if isinstance(chosen, list) else []
             where = f"{workspace}/" if workspace else ""
             return action_id.removesuffix(suffix), [
-                f"slack:{where}{id_}" for id_ in ids if isinstance(id_, str)
+                f"slack:{where}{id_}" for id_ in ids if isinstance(id_, str) and _SLACK_ID.match(id_)
             ]
     return None
 

@@ -177,9 +177,10 @@ def test_a_pick_already_typed_or_picked_twice_counts_once() -> None:
         "audience.channels": {
             "audience.channels": {
                 "type": "multi_conversations_select",
-                "selected_conversations": ["C1", "C2", "C2"],
+                "selected_conversations": ["C1", "C2", "C2", "C3 slack:C4", None],
             }
         },
     }
-    # C1 was typed already; "C2" typed is no TARGET, so the pick of C2 stands beside it (and is refused there).
+    # C1 was typed already; "C2" typed is no TARGET, so the pick of C2 stands beside it (and is refused there);
+    # what is no Slack id is left out.
     assert form_values(state, "T9")["audience"] == "slack:C1 C2 slack:T9/C2"
