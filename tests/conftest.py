@@ -153,17 +153,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return asyncio.run(databases.migrated_sqlite_template(tmp_path_factory.mktemp("template")))
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database of each backend."""
-    if request.param == "sqlite":
-        yield databases.copy_sqlite(sqlite_template, tmp_path)
-        return
+def fresh_database(backend: str, sqlite_template: Path, folder: Path) -> str:
+    """An empty, migrated database of `backend` ("sqlite": a copy of the template in `folder`; "postgresql": the
+    session's database, emptied); skips the test when PostgreSQL is not reachable outside CI."""
+    if backend == "sqlite":
+        return databases.copy_sqlite(sqlite_template, folder)
     url = _postgres_url()
     if url is None:
         pytest.skip("PostgreSQL is not reachable")
     asyncio.run(databases.empty_postgres_tables(url))
-    yield url
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, sqlite_template: Path, tmp_path: Path) -> str:
+    """An empty, migrated database of each backend."""
+    return fresh_database(request.param, sqlite_template, tmp_path)
 
 
 @pytest.fixture

@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.core.targets import ENTRA_OBJECT_ID
+
 Json = dict[str, Any]
 
 # The picker's input id after the field's own id.
 PEOPLE = ".people"
-_OBJECT_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_OBJECT_ID = re.compile(rf"^{ENTRA_OBJECT_ID}$")
 
 
 def people_picker(action_id: str, initial: str) -> tuple[Json, str]:

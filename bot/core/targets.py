@@ -59,9 +59,9 @@ def check_place(raw: str) -> str:
     return target
 
 
-_TEAMS_USER: Final = re.compile(
-    r"^(29:.+|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$"
-)
+# A person's Microsoft Entra object id (a GUID), as Teams names people outside a conversation.
+ENTRA_OBJECT_ID: Final = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+_TEAMS_USER: Final = re.compile(rf"^(29:.+|{ENTRA_OBJECT_ID})$")
 
 
 def names_a_person(target: Target) -> bool:

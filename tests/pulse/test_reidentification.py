@@ -24,7 +24,7 @@ from bot.db.models import OutboxMessage
 from bot.features.pulse import texts
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.tables import PulseBallot, PulseRun
-from tests import conftest
+from tests.conftest import fresh_database
 from tests.pulse.attack_scenario import (
     COMMENTS,
     CUSTOMER_EMAIL,
@@ -38,7 +38,6 @@ from tests.pulse.attack_scenario import (
 )
 from tests.pulse.conftest import PEOPLE, PulseWorld, slack_user
 from tests.slack.payloads import TEAM
-from tests.support import databases
 
 ANSWER_ACTION = re.compile(r"pulse\.answer\.(\d+)")
 SYSTEM_COLUMNS = {"id", "run_id", "rowid", "xmin", "ctid", "pulse_id", "outbox_id"}
@@ -50,14 +49,7 @@ def evidence(
 ) -> Evidence:
     """One whole pulse run per database, watched by the attacker."""
     folder = tmp_path_factory.mktemp(f"attack-{request.param}")
-    if request.param == "sqlite":
-        url = databases.copy_sqlite(sqlite_template, folder)
-    else:
-        found = conftest._postgres_url()
-        if found is None:
-            pytest.skip("PostgreSQL is not reachable")
-        url = found
-        asyncio.run(databases.empty_postgres_tables(url))
+    url = fresh_database(request.param, sqlite_template, folder)
     return asyncio.run(run_scenario(url, folder))
 
 

@@ -6,7 +6,6 @@ here get CLUELINE_TEAMS_BACKEND, and in-process adapters come from `new_adapter`
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import pytest
 import requests
 
 from adapters.teams import TEAMS_BACKENDS, TeamsAdapterBase, TeamsConfig, new_teams_adapter
-from tests import conftest as root_conftest
+from tests.conftest import fresh_database
 from tests.support import databases
 from tests.support.fake_teams import APP_ID, APP_PASSWORD, TENANT, FakeTeams
 from tests.support.processes import free_port
@@ -49,15 +48,8 @@ def module_database_url(
 ) -> str:
     """An empty, migrated database of each backend that a module shares on one Teams backend (for a server its
     tests share, each test keeping to its own people and conversations)."""
-    if request.param == "sqlite":
-        return databases.copy_sqlite(
-            sqlite_template, tmp_path_factory.mktemp(f"module-database-{teams_backend}")
-        )
-    url = root_conftest._postgres_url()
-    if url is None:
-        pytest.skip("PostgreSQL is not reachable")
-    asyncio.run(databases.empty_postgres_tables(url))
-    return url
+    folder = tmp_path_factory.mktemp(f"module-database-{teams_backend}")
+    return fresh_database(request.param, sqlite_template, folder)
 
 
 @pytest.fixture

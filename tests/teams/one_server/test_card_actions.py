@@ -19,7 +19,8 @@ CARD = "application/vnd.microsoft.card.adaptive"
 
 @pytest.fixture(scope="module")
 def probe_log(tmp_path_factory: pytest.TempPathFactory, teams_backend: str, module_database_url: str) -> Path:
-    """Where the probe server writes the events its handlers saw."""
+    """Where the probe server writes the events its handlers saw (one per backend and database, as the server)."""
+    del module_database_url  # taken only so that each database's server has a log of its own
     return tmp_path_factory.mktemp(f"probe-{teams_backend}") / "probe.jsonl"
 
 
