@@ -19,13 +19,15 @@ from aiohttp import web
 from adapters.http import safe_json
 from adapters.http.body import UnreadBody, read_limited
 from adapters.http.refusal import refuse
+from adapters.teams.auth_errors import AuthUnavailable, Unauthorized
 from adapters.teams.cards import CARD_CONTENT_TYPE, form_card, is_plain, message_card, plain_text
-from adapters.teams.channel_token import channel_token_problem
+from adapters.teams.channel_token import ChannelTokenGate
 from adapters.teams.config import TeamsConfig
 from adapters.teams.limiter import TeamsLimiter
 from adapters.teams.local_mode import accept_unchecked
 from adapters.teams.parse import CARD_ACTION_INVOKE, parse_activity
 from adapters.teams.references import PLATFORM, Address, Json, address_of, tenant_of
+from adapters.teams.signing_keys import SigningKeys
 from adapters.teams.token import ConnectorToken
 from adapters.teams.wire import obj, text
 from bot.core.adapter import EventSink
@@ -49,21 +51,11 @@ PAGE_SIZE = 200
 MAX_AUTHORIZATION = 16 * 1024
 # An activity is a few kilobytes; an Adaptive Card submit with long answers stays far below this.
 MAX_ACTIVITY_BYTES = 1024 * 1024
-# Well inside the connector's 10-15 s patience, so that it gets our 503 rather than timing out itself.
-CHECK_TIMEOUT_SECONDS = 8.0
 CARD_RECEIVED = {
     "statusCode": 200,
     "type": "application/vnd.microsoft.activity.message",
     "value": "Received",
 }
-
-
-class Unauthorized(Exception):
-    """The request carries no valid token for this bot."""
-
-
-class AuthUnavailable(Exception):
-    """The signing keys could not be fetched, so the token could not be checked."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +80,8 @@ class TeamsAdapterBase(ABC):
         self._config = config
         self._token = ConnectorToken(config)
         self._limiter = limiter or TeamsLimiter()
+        self._signing_keys = SigningKeys(config)
+        self._token_gate = ChannelTokenGate(config, self._signing_keys)
         # What inbound activities taught this process: the connector of each tenant, and the bot's own id.
         self._service_urls: dict[str, str] = {}
         self._bot_id = config.bot_id
@@ -149,6 +143,14 @@ class TeamsAdapterBase(ABC):
     async def _receive(self, request: web.Request, sink: EventSink) -> web.StreamResponse:
         if "application/json" not in request.headers.get("Content-Type", ""):
             return refuse(request, 415, "expected an application/json activity")
+        authorization = request.headers.get("Authorization") or None
+        if authorization is not None and not _plain_header(authorization):
+            return refuse(request, 401, "unauthorized")
+        # The token is in a header: an outsider is refused before any of its body is read, so it holds no
+        # memory and takes none of the room for bodies being read (adapters/http/body.py).
+        refused = await self._check_token(request, authorization, self._token_gate.check)
+        if refused is not None:
+            return refused
         try:
             raw = await read_limited(request, MAX_ACTIVITY_BYTES)
         except UnreadBody as unread:
@@ -161,19 +163,11 @@ class TeamsAdapterBase(ABC):
             return refuse(request, 400, "the body is not an activity object")
         if not text(body, "type"):
             return refuse(request, 400, "the activity has no type")
-        authorization = request.headers.get("Authorization") or None
-        if authorization is not None and not _plain_header(authorization):
-            return refuse(request, 401, "unauthorized")
-        # The token first, from the activity's serviceUrl and channelId alone: reading a whole body as the SDK's
-        # Activity costs seconds for a crafted megabyte (a quarter of a million members), on the event loop.
-        try:
-            await self._check_token(body, authorization)
-        except Unauthorized:
-            return refuse(request, 401, "unauthorized")
-        except AuthUnavailable:
-            return web.json_response(
-                {"error": "cannot check the token right now"}, status=503, headers={"Retry-After": "5"}
-            )
+        # What ties the token to this activity, from its serviceUrl and channelId alone, before the SDK reads the
+        # whole body as its Activity (seconds, on the event loop, for a crafted megabyte of members).
+        refused = await self._check_token(request, authorization, partial(self._authenticate, body))
+        if refused is not None:
+            return refused
         if not self._is_activity(body):
             return refuse(request, 400, "the body is not a Bot Framework activity")
         if not self._config.auth_enabled:
@@ -201,12 +195,25 @@ class TeamsAdapterBase(ABC):
                 )
         return _acknowledgement(body)
 
-    async def _check_token(self, body: Json, authorization: str | None) -> None:
-        if self._config.auth_enabled:
-            problem = channel_token_problem(authorization, self._config.token_issuer)
-            if problem is not None:
-                raise Unauthorized(problem)
-        await self._authenticate(body, authorization)
+    async def _check_token(
+        self,
+        request: web.Request,
+        authorization: str | None,
+        check: Callable[[str | None], Awaitable[None]],
+    ) -> web.Response | None:
+        """The answer refusing the request when `check` does not pass the token; None when it does (or when
+        inbound tokens are not checked: CLUELINE_TEAMS_UNAUTHENTICATED=1 without an app id)."""
+        if not self._config.auth_enabled:
+            return None
+        try:
+            await check(authorization)
+        except Unauthorized:
+            return refuse(request, 401, "unauthorized")
+        except AuthUnavailable:
+            return web.json_response(
+                {"error": "cannot check the token right now"}, status=503, headers={"Retry-After": "5"}
+            )
+        return None
 
     def _learn(self, activity: Json) -> None:
         tenant = tenant_of(activity)

@@ -14,16 +14,18 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from adapters.http.body import BODIES_IN_FLIGHT_PER_DOOR, UnreadBody, read_limited
+from adapters.teams.base import MAX_ACTIVITY_BYTES
 from tests.security.conftest import Target
 from tests.slack.payloads import direct_message, event_body, signed_headers
+from tests.teams.shapes import personal_message
 
 
-def _send_part_of_a_body(url: str, path: str, declared: int, sent: bytes) -> None:
+def _send_part_of_a_body(url: str, path: str, declared: int, sent: bytes, headers: str = "") -> None:
     """Declare a body of `declared` bytes, send only `sent`, and close the connection."""
     host, port = url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as connection:
         head = (
-            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+            f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n{headers}"
             f"Content-Length: {declared}\r\n\r\n"
         )
         connection.sendall(head.encode() + sent)
@@ -33,7 +35,11 @@ def _send_part_of_a_body(url: str, path: str, declared: int, sent: bytes) -> Non
 @pytest.mark.parametrize("path", ["/slack/events", "/feedback", "/api/messages"])
 def test_a_sender_who_goes_mid_body_is_one_warning_line_not_a_500(target: Target, path: str) -> None:
     before = target.server.output()
-    _send_part_of_a_body(target.url, path, 100_000, b'{"type": "event_callback", "text": "')
+    # Teams' door reads no body without a valid token (Slack's and the webhook's signatures cover the body).
+    token = (
+        f"Authorization: Bearer {target.teams.token(target.teams.url)}\r\n" if path == "/api/messages" else ""
+    )
+    _send_part_of_a_body(target.url, path, 100_000, b'{"type": "event_callback", "text": "', token)
     time.sleep(0.5)
     after = target.server.output()[len(before) :]
     assert f"refused POST {path}: 400 the connection closed before the body ended" in after
@@ -41,12 +47,15 @@ def test_a_sender_who_goes_mid_body_is_one_warning_line_not_a_500(target: Target
     assert '" 500 ' not in after
 
 
-def _start_a_body(url: str, declared: int, sent: int) -> socket.socket:
-    """A connection to /feedback that declares a body of `declared` bytes and has sent `sent` of them (or as much
-    as the server took before it answered)."""
+def _start_a_body(url: str, declared: int, sent: int, path: str = "/feedback") -> socket.socket:
+    """A connection to `path` that declares a JSON body of `declared` bytes and has sent `sent` of them (or as
+    much as the server took before it answered)."""
     host, port = url.removeprefix("http://").split(":")
     connection = socket.create_connection((host, int(port)), timeout=10)
-    head = f"POST /feedback HTTP/1.1\r\nHost: {host}\r\nContent-Length: {declared}\r\n\r\n"
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {declared}\r\n\r\n"
+    )
     with contextlib.suppress(OSError):  # refused mid-body, the rest is not taken
         connection.sendall(head.encode() + b" " * sent)
     return connection
@@ -94,6 +103,25 @@ def test_senders_filling_the_webhooks_room_keep_no_slack_event_out(target: Targe
             timeout=10,
         )
     assert answer.status_code == 200, answer.text
+
+
+def test_outsiders_sending_large_bodies_to_teams_door_keep_no_activity_out(target: Target) -> None:
+    # Without a token each is refused on its headers, before its body is read. Otherwise, together they would
+    # hold the door's room (32 MB) to its last byte while they send, and no activity would get in.
+    declared, sent = MAX_ACTIVITY_BYTES - 1, MAX_ACTIVITY_BYTES - 20_000
+    large, rest = divmod(BODIES_IN_FLIGHT_PER_DOOR, sent)
+    held = [_start_a_body(target.url, declared, sent, "/api/messages") for _ in range(large)]
+    held.append(_start_a_body(target.url, declared, rest, "/api/messages"))
+    try:
+        time.sleep(1.0)  # the server has taken what each sent
+        teams = target.teams
+        activity = personal_message(teams.url, "help", aad="aad-beside-the-outsiders")
+        assert target.server.post(activity, teams.token(teams.url)).status_code == 200
+        answers = [connection.recv(4096).decode() for connection in held]
+        assert all(answer.startswith("HTTP/1.1 401") for answer in answers), {a[:40] for a in answers}
+    finally:
+        for connection in held:
+            connection.close()
 
 
 @pytest.fixture

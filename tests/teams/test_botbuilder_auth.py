@@ -8,7 +8,7 @@ import pytest
 import requests
 from botbuilder.schema import Activity
 
-from adapters.teams.base import AuthUnavailable, Unauthorized
+from adapters.teams.auth_errors import AuthUnavailable, Unauthorized
 from adapters.teams.botbuilder.auth import authenticate
 
 

@@ -150,3 +150,13 @@ def test_a_token_whose_key_does_not_endorse_the_activitys_channel_is_refused(
     # The fake's key endorses msteams and emulator only.
     activity = {**personal_message(module_fake.url, "help", aad="aad-webchat"), "channelId": "webchat"}
     assert authenticated.post(activity, module_fake.token(module_fake.url)).status_code == 401
+
+
+def test_a_forged_token_is_refused_before_the_body_is_read(
+    authenticated: Server, module_fake: FakeTeams
+) -> None:
+    # A body over the limit would be refused with 413 once read; a token checked on the headers alone answers
+    # first, so an outsider's body is never read (nor held in memory while it arrives).
+    oversized = {**personal_message(module_fake.url, "help"), "text": "x" * (2 * 1024 * 1024)}
+    assert authenticated.post(oversized, module_fake.token(module_fake.url, forged=True)).status_code == 401
+    assert authenticated.post(oversized, module_fake.token(module_fake.url)).status_code == 413

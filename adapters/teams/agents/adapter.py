@@ -51,7 +51,7 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
 
     def __init__(self, config: TeamsConfig, limiter: TeamsLimiter | None = None) -> None:
         super().__init__(config, limiter)
-        self._validator = ChannelTokenValidator(config)
+        self._validator = ChannelTokenValidator(config, self._signing_keys)
         self._credentials = token_provider(config)
         # Any token MSAL handed out is valid until it renews it; the latest one signs the next call.
         self._token_in_hand = ""

@@ -16,7 +16,7 @@ import requests
 from botbuilder.schema import Activity
 from botframework.connector.auth import AuthenticateRequestResult, BotFrameworkAuthentication
 
-from adapters.teams.base import CHECK_TIMEOUT_SECONDS, AuthUnavailable, Unauthorized
+from adapters.teams.auth_errors import CHECK_TIMEOUT_SECONDS, AuthUnavailable, Unauthorized
 
 log = logging.getLogger(__name__)
 

@@ -82,18 +82,24 @@ def test_installation_update_add_then_remove_forgets_the_chat(
     eventually(lambda: stored(database_url, "a:1chat-aad-inst") is None, "the chat forgotten")
 
 
-def test_bad_requests_get_a_clear_error(serve: Server) -> None:
+def test_bad_requests_with_a_valid_token_get_a_clear_error(serve: Server, fake: FakeTeams) -> None:
     import requests
 
     url = f"{serve.url}/api/messages"
-    not_json = requests.post(url, data="{", headers={"Content-Type": "application/json"}, timeout=10)
+    token = {"Authorization": f"Bearer {fake.token(fake.url)}"}
+    json_type = {"Content-Type": "application/json", **token}
+    not_json = requests.post(url, data="{", headers=json_type, timeout=10)
     assert not_json.status_code == 400
     assert "JSON" in not_json.json()["error"]
+    plain = requests.post(url, data="hi", headers={"Content-Type": "text/plain", **token}, timeout=10)
+    assert plain.status_code == 415
+    assert requests.post(url, json={"text": "no type"}, headers=token, timeout=10).status_code == 400
+    assert requests.post(url, json=["a"], headers=token, timeout=10).status_code == 400
+    # Without a token, nothing of the body is read: the answer is the same for any body.
     assert (
-        requests.post(url, data="hi", headers={"Content-Type": "text/plain"}, timeout=10).status_code == 415
+        requests.post(url, data="{", headers={"Content-Type": "application/json"}, timeout=10).status_code
+        == 401
     )
-    assert requests.post(url, json={"text": "no type"}, timeout=10).status_code == 400
-    assert requests.post(url, json=["a"], timeout=10).status_code == 400
     # The server is still well afterwards.
     assert requests.get(f"{serve.url}/healthz", timeout=10).status_code == 200
     assert "Traceback" not in serve.output()
