@@ -220,7 +220,13 @@ def create_app(
     process = Process(runtime, features, wire_adapters(runtime))
     metrics = runtime.metrics
     tasks = TaskTracker()
-    app = web.Application(middlewares=[metrics.middleware], client_max_size=5 * 1024 * 1024)
+    app = web.Application(
+        middlewares=[metrics.middleware],
+        client_max_size=5 * 1024 * 1024,
+        # aiohttp would inflate a compressed body as it arrives, on the loop, even one a route refuses unread: a
+        # megabyte of gzip is a gigabyte of work. Nobody who calls us compresses; such bodies are refused (415).
+        handler_args={"auto_decompress": False},
+    )
     app[RUNTIME] = runtime
     app[TASKS] = tasks
     app[METRICS] = metrics

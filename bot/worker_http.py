@@ -10,7 +10,7 @@ from bot.runtime import Runtime
 
 async def start_worker_http(runtime: Runtime, host: str, port: int) -> web.AppRunner:
     """Serve `/livez`, `/readyz`, `/healthz` and `/metrics` beside the worker's loop; cleanup() stops it."""
-    app = web.Application(middlewares=[runtime.metrics.middleware])
+    app = web.Application(middlewares=[runtime.metrics.middleware], handler_args={"auto_decompress": False})
     app.add_routes([*health_routes(runtime.database), web.get("/metrics", runtime.metrics.handle)])
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()

@@ -79,8 +79,12 @@ BODY_ROOMS = web.AppKey("body_rooms", BodyRooms)
 
 
 async def read_limited(request: web.Request, limit: int, *, seconds: float = BODY_SECONDS) -> bytes:
-    """The raw body; UnreadBody when it is (or says it is) larger than `limit` bytes, takes longer than `seconds`
-    to arrive, or the sender goes before it ends."""
+    """The raw body; UnreadBody when it is compressed, is (or says it is) larger than `limit` bytes, takes longer
+    than `seconds` to arrive, or the sender goes before it ends."""
+    if request.headers.get("Content-Encoding", "identity").strip().lower() != "identity":
+        # Never inflated (the app serves with aiohttp's auto_decompress off): Slack, Teams and webhook senders
+        # send plain bodies, and a small packed one can unpack to gigabytes.
+        raise UnreadBody(415, "compressed bodies are not accepted; send it without Content-Encoding")
     if request.content_length is not None and request.content_length > limit:
         raise UnreadBody(413, _too_large(limit))
     rooms = request.app.get(BODY_ROOMS)

@@ -165,7 +165,7 @@ class TeamsAdapterBase(ABC):
             return refuse(request, 400, "the activity has no type")
         # What ties the token to this activity, from its serviceUrl and channelId alone, before the SDK reads the
         # whole body as its Activity (seconds, on the event loop, for a crafted megabyte of members).
-        refused = await self._check_token(request, authorization, partial(self._authenticate, body))
+        refused = await self._check_token(request, authorization, partial(self._tied_to, body))
         if refused is not None:
             return refused
         if not self._is_activity(body):
@@ -214,6 +214,13 @@ class TeamsAdapterBase(ABC):
                 {"error": "cannot check the token right now"}, status=503, headers={"Retry-After": "5"}
             )
         return None
+
+    async def _tied_to(self, activity: Json, authorization: str | None) -> None:
+        """Raise Unauthorized unless the token was issued for this activity's connector (and channel)."""
+        if not text(activity, "serviceUrl"):
+            # The token names the connector replies may go to; an activity naming none cannot match it.
+            raise Unauthorized("the activity names no serviceUrl")
+        await self._authenticate(activity, authorization)
 
     def _learn(self, activity: Json) -> None:
         tenant = tenant_of(activity)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -21,32 +22,71 @@ log = logging.getLogger(__name__)
 KEYS_LIFETIME_SECONDS = 24 * 3600.0
 # A token naming a key we do not know re-reads the keys, at most this often (a forger cannot make us spin).
 UNKNOWN_KEY_REFRESH_SECONDS = 300.0
+# After a fetch failed, none is tried again for this long: each forged token would otherwise start one more
+# wait on a dead or slow key server, and every request needing the keys would queue behind them.
+AFTER_A_FAILED_FETCH_SECONDS = 10.0
 
 
 class SigningKeys:
     """The published JWKs by key id, re-read once a day, or sooner (at most every five minutes) for a key id
-    nobody has published yet."""
+    nobody has published yet.
 
-    def __init__(self, config: TeamsConfig, timeout_seconds: float = CHECK_TIMEOUT_SECONDS) -> None:
+    A key in hand is answered at once, never behind a fetch under way. When a fetch fails, keys already in
+    hand (even a day old) still answer, and no fetch is tried for AFTER_A_FAILED_FETCH_SECONDS.
+    """
+
+    def __init__(
+        self,
+        config: TeamsConfig,
+        timeout_seconds: float = CHECK_TIMEOUT_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._metadata_url = config.openid_metadata_url
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
+        self._clock = clock
         self._keys: dict[str, dict[str, Any]] = {}
         self._fetched_at: float | None = None
+        self._failed_at: float | None = None
         self._lock = asyncio.Lock()
 
     async def jwk(self, kid: str) -> dict[str, Any]:
-        """The published JWK with this key id, endorsements included; Unauthorized if nobody published it."""
+        """The published JWK with this key id, endorsements included; Unauthorized if nobody published it,
+        AuthUnavailable if the keys cannot be fetched and none are in hand."""
+        if self._fresh(kid):
+            return self._keys[kid]
         async with self._lock:
-            now = time.monotonic()
-            age = None if self._fetched_at is None else now - self._fetched_at
-            stale = age is None or age > KEYS_LIFETIME_SECONDS
-            if stale or (kid not in self._keys and age is not None and age > UNKNOWN_KEY_REFRESH_SECONDS):
-                self._keys = await self._fetch()
-                self._fetched_at = time.monotonic()
+            # Another request may have fetched them while this one waited.
+            if not self._fresh(kid) and self._may_fetch(kid):
+                try:
+                    keys = await self._fetch()
+                except AuthUnavailable:
+                    self._failed_at = self._clock()
+                    if kid not in self._keys:
+                        raise
+                else:
+                    self._keys, self._fetched_at, self._failed_at = keys, self._clock(), None
         key = self._keys.get(kid)
         if key is None:
+            if self._fetched_at is None:
+                raise AuthUnavailable("no signing keys yet")
             raise Unauthorized("unknown signing key")
         return key
+
+    def _fresh(self, kid: str) -> bool:
+        """Whether this key is in hand and the keys are less than a day old."""
+        return (
+            kid in self._keys
+            and self._fetched_at is not None
+            and self._clock() - self._fetched_at <= KEYS_LIFETIME_SECONDS
+        )
+
+    def _may_fetch(self, kid: str) -> bool:
+        now = self._clock()
+        if self._failed_at is not None and now - self._failed_at < AFTER_A_FAILED_FETCH_SECONDS:
+            return False
+        if self._fetched_at is None or now - self._fetched_at > KEYS_LIFETIME_SECONDS:
+            return True
+        return kid not in self._keys and now - self._fetched_at > UNKNOWN_KEY_REFRESH_SECONDS
 
     async def _fetch(self) -> dict[str, dict[str, Any]]:
         try:

@@ -17,6 +17,8 @@ SCALE_RANGES: Mapping[str, tuple[int, int]] = {"nps": (0, 10), "csat": (1, 5), "
 
 MAX_ID_LENGTH = 200
 MAX_TEXT_LENGTH = 20_000
+# A product, a customer's name, email or account: a label, not a text (an email address is at most 254).
+MAX_LABEL_LENGTH = 320
 MAX_TAGS = 50
 # A time ahead of the clock by more than this is no time feedback was received (clocks differ by less).
 MOST_AHEAD = timedelta(days=1)
@@ -231,6 +233,9 @@ def _optional_text(obj: Mapping[str, Any], name: str, label: str | None = None) 
         return None
     if not isinstance(value, str):
         raise InvalidFeedback(f"{label or name} must be a string, got {_json_type(value)}")
+    if len(value) > MAX_LABEL_LENGTH:
+        # Stored, routed on and shown beside every highlight: a sender's megabyte here would be too.
+        raise InvalidFeedback(f"{label or name} is longer than {MAX_LABEL_LENGTH} characters")
     return value.strip() or None
 
 

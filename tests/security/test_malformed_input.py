@@ -146,3 +146,20 @@ def test_a_body_over_a_megabyte_is_refused_with_413(target: Target, path: str, c
         headers["Authorization"] = f"Bearer {target.teams.token(target.teams.url)}"
     response = target.session.post(f"{target.url}{path}", data=data, headers=headers, timeout=30)
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("field", "item"),
+    [
+        ("product", {"product": "p" * 100_000}),
+        ("customer.account", {"customer": {"account": "a" * 1000}}),
+    ],
+)
+def test_a_label_longer_than_320_characters_is_refused_with_400(
+    target: Target, field: str, item: dict[str, Any]
+) -> None:
+    before = target.feedback_rows()
+    long = {**GOOD_ITEM, "id": f"long-{field}", **item}
+    status, answer = post_feedback(target, f"{json.dumps(GOOD_ITEM)}\n{json.dumps(long)}".encode())
+    assert status == 400 and answer["line"] == 2 and f"{field} is longer than 320" in str(answer["error"])
+    assert target.feedback_rows() == before

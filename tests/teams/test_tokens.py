@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.support import databases
@@ -160,3 +161,16 @@ def test_a_forged_token_is_refused_before_the_body_is_read(
     oversized = {**personal_message(module_fake.url, "help"), "text": "x" * (2 * 1024 * 1024)}
     assert authenticated.post(oversized, module_fake.token(module_fake.url, forged=True)).status_code == 401
     assert authenticated.post(oversized, module_fake.token(module_fake.url)).status_code == 413
+
+
+@pytest.mark.parametrize("service_url", [None, ""])
+def test_an_activity_naming_no_service_url_is_refused(
+    authenticated: Server, module_fake: FakeTeams, service_url: str | None
+) -> None:
+    # Its token names the connector replies may go to; an activity naming none would have them go elsewhere.
+    activity = {
+        **personal_message(module_fake.url, "help", aad="aad-no-service-url"),
+        "serviceUrl": service_url,
+    }
+    assert authenticated.post(activity, module_fake.token(module_fake.url)).status_code == 401
+    assert module_fake.posts("a:1chat-aad-no-service-url") == []

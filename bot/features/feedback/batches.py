@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -26,5 +27,7 @@ def items_of(records: Iterable[Record], now: datetime | None = None) -> list[Fee
 
 async def take_batch(intake: FeedbackIntake, batch: RecordBatch) -> BatchTaken:
     """Store a batch's items in one transaction, or refuse it whole when one record is invalid."""
-    result = await intake.accept(items_of(batch.records, intake.now()))
+    # In a thread, as the intake's preparing is: a webhook body may hold tens of thousands of records.
+    items = await asyncio.to_thread(items_of, batch.records, intake.now())
+    result = await intake.accept(items)
     return BatchTaken(result.accepted, result.duplicates)
