@@ -153,9 +153,8 @@ async def post_batches(url: str, items: list[dict[str, object]], concurrency: in
         return time.perf_counter() - start, accepted
 
 
-async def measure(database_url: str, items: list[dict[str, object]], concurrency: int, anchor: bool) -> float:
-    """Items per second of one server process on one database (the anchor or `clueline serve`)."""
-    port = free_port()
+def serve_environment(database_url: str, port: int) -> dict[str, str]:
+    """What the server under test runs with: the webhook's secret, no chat platform, warnings only."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -168,6 +167,13 @@ async def measure(database_url: str, items: list[dict[str, object]], concurrency
     }
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "MICROSOFT_APP_ID"):
         env.pop(name, None)
+    return env
+
+
+async def measure(database_url: str, items: list[dict[str, object]], concurrency: int, anchor: bool) -> float:
+    """Items per second of one server process on one database (the anchor or `clueline serve`)."""
+    port = free_port()
+    env = serve_environment(database_url, port)
     if anchor:
         command = [sys.executable, str(Path(__file__).resolve()), "--anchor-server", str(port), database_url]
     else:

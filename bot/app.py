@@ -76,14 +76,20 @@ def language_model(runtime: Runtime) -> AnswerWriter | None:
     from adapters.llm import from_settings
 
     writer = from_settings(runtime.settings)
-    return MeasuredWriter(writer, runtime.metrics) if writer is not None else None
+    if writer is None:
+        return None
+    runtime.closers.append(writer.close)
+    return MeasuredWriter(writer, runtime.metrics)
 
 
 def embedder(runtime: Runtime) -> Embedder | None:
     """The configured embedder (none without CLUELINE_EMBEDDINGS_MODEL: dense retrieval off)."""
     from adapters.embeddings import from_settings
 
-    return from_settings(runtime.settings)
+    client = from_settings(runtime.settings)
+    if client is not None:
+        runtime.closers.append(client.close)
+    return client
 
 
 def wire_adapters(runtime: Runtime) -> list[ChatAdapter]:
@@ -171,6 +177,12 @@ async def running(process: Process, *, migrate: bool = True, start: bool = True)
             for adapter in started:
                 await adapter.stop()
     finally:
+        for close in runtime.closers:
+            try:
+                await close()
+            except Exception as exc:  # closing a connection pool: nothing left to lose, the rest still closes
+                log.warning("closing %s failed: %s", close, type(exc).__name__)
+        runtime.closers.clear()
         await runtime.inbound.close()
         await runtime.database.dispose()
 

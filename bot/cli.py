@@ -136,6 +136,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         )
     if settings.slack_oauth and settings.slack_allowed_teams is None:
         log.warning("SLACK_ALLOWED_TEAMS is not set: no Slack workspace may install Clueline or use it")
+    if not settings.slack_enabled and not settings.teams_enabled:
+        # Otherwise the only sign is a 404 from /slack/events or /api/messages once a platform calls.
+        log.warning(
+            "no chat platform is configured (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, or MICROSOFT_APP_ID): "
+            "only the feedback webhook, the probes and /metrics are served"
+        )
     port = args.port if args.port is not None else settings.port
     app = create_app(
         settings,
@@ -248,14 +254,21 @@ def _manifest_slack(args: argparse.Namespace, settings: Settings) -> int:
     import json
 
     from adapters.slack import build_manifest
+    from adapters.slack.manifest import DEFAULT_URL
 
+    socket_mode = bool(settings.slack_app_token)
     try:
-        manifest = build_manifest(
-            args.url or "https://clueline.example.com", socket_mode=bool(settings.slack_app_token)
-        )
+        manifest = build_manifest(args.url or DEFAULT_URL, socket_mode=socket_mode)
     except ValueError as exc:
         raise CommandFailed(str(exc)) from None
     print(json.dumps(manifest, indent=2))
+    if not args.url and not socket_mode:
+        # Pasted as it is, Slack would send every event to a placeholder.
+        print(
+            f"clueline: note: the manifest's request URLs point at {DEFAULT_URL}; give --url with your "
+            "server's public HTTPS address",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -270,6 +283,12 @@ def _manifest_teams(args: argparse.Namespace) -> int:
     except (ManifestError, OSError) as exc:
         raise CommandFailed(str(exc)) from None
     print(f"wrote {out}")
+    if not args.website:
+        print(
+            f"clueline: note: the app's website is {PLACEHOLDER_SITE}; give --website with your company's "
+            "page for the app",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -28,6 +28,9 @@ class Runtime(CoreServices):
     """The core's services and the dispatcher's registry: what a feature's `setup()` registers with."""
 
     dispatcher: Dispatcher = field(init=False)
+    # What the composition root opened beside the core (the LLM's and embedder's HTTP clients): closed, in order,
+    # when the process's lifecycle ends (bot.app.running), on the loop that used them.
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -45,6 +45,14 @@ def test_the_sample_pulse_ends_with_the_enps_its_trend_and_chart_files(tmp_path:
         assert Path(chart).read_bytes().startswith(b"\x89PNG"), chart
 
 
+def test_the_sample_pulse_counts_its_simulated_colleagues_as_asked(tmp_path: Path) -> None:
+    # Asked of you and six colleagues, it must not also say it asks one person and will never show results.
+    done = demo("pulse\n", tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "you and 6 simulated colleagues" in done.stdout
+    assert "never will" not in done.stdout and "asks 1 person" not in done.stdout
+
+
 def test_the_sample_pulse_offers_no_comment_it_would_refuse(tmp_path: Path) -> None:
     # The sample run closes as soon as it is answered: a comment after that could only be refused.
     done = demo("pulse\n9\nAdd a comment\n", tmp_path)

@@ -42,3 +42,23 @@ def test_serve_on_a_port_already_taken_stops_with_one_line(tmp_path: Path) -> No
     assert done.returncode == 1
     assert f"clueline: cannot listen on 127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_without_a_chat_platform_says_what_it_serves(tmp_path: Path) -> None:
+    # The port taken stops it right after its start-up notes; without the note, a platform's 404 was the sign.
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        bare = _clueline(tmp_path, "serve", env={"PORT": str(taken.getsockname()[1]), "HOST": "127.0.0.1"})
+        slack = _clueline(
+            tmp_path,
+            "serve",
+            env={
+                "PORT": str(taken.getsockname()[1]),
+                "HOST": "127.0.0.1",
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "SLACK_SIGNING_SECRET": "s",
+            },
+        )
+    assert "no chat platform is configured" in bare.stderr and "only the feedback webhook" in bare.stderr
+    assert "no chat platform is configured" not in slack.stderr

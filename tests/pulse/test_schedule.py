@@ -74,6 +74,7 @@ def test_bad_or_zoneless_at_is_refused_with_an_example(text: str) -> None:
 
 def test_build_schedule_for_each_cli_shape() -> None:
     assert build_schedule() is None
+    assert build_schedule(at="now") is None and build_schedule(at=" Now ") is None  # as the chat form says
     once = build_schedule(at="2026-12-01T09:00:00+01:00")
     assert once is not None and once.at is not None and once.cron is None
     every = build_schedule(every="0 9 * * MON", tz="Europe/Berlin", skip_weekends=True)

@@ -73,3 +73,11 @@ def test_manifest_refuses_plain_http_since_slack_calls_only_https() -> None:
 
 def test_manifest_needs_a_platform() -> None:
     assert clueline_manifest("manifest").returncode == 2
+
+
+def test_a_manifest_without_url_says_its_urls_are_placeholders() -> None:
+    placeholder = clueline_manifest("manifest", "slack")
+    assert placeholder.returncode == 0 and json.loads(placeholder.stdout)
+    assert "placeholder" not in placeholder.stdout
+    assert "clueline.example.com" in placeholder.stderr and "--url" in placeholder.stderr
+    assert clueline_manifest("manifest", "slack", "--url", "https://bot.example.com").stderr == ""

@@ -8,6 +8,7 @@ subprocesses (tests/support/cli_exit.py).
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import logging
 import os
@@ -30,6 +31,10 @@ def clueline_here(
     """`clueline ARGS` with `env` added to the environment and the variables starting with a `without` prefix
     left out, reading `stdin`, in `cwd` when given (its temporary files too, as TMPDIR would put them); what it
     printed, with its log lines, as a subprocess's."""
+    # Earlier tests' garbage goes now, outside any event loop, as it would have gone with their processes: an
+    # OpenAI client left unclosed, collected inside this command's loop, schedules its close there, fails for
+    # its own loop long closed, and logs that as this command's error.
+    gc.collect()
     out, err = io.StringIO(), io.StringIO()
     left_out: dict[str, str | None] = {
         name: None for name in os.environ if without and name.startswith(without)

@@ -103,3 +103,12 @@ def test_a_version_or_page_teams_would_refuse_is_refused_here_with_one_line(tmp_
         assert result.returncode == 1 and said in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "clueline-teams.zip").exists()
+
+
+def test_a_package_without_website_says_it_names_a_placeholder(tmp_path: Path) -> None:
+    placeholder = clueline("manifest", "teams", "--app-id", APP_ID, cwd=tmp_path)
+    assert placeholder.returncode == 0 and "--website" in placeholder.stderr
+    site = clueline(
+        "manifest", "teams", "--app-id", APP_ID, "--website", "https://example.org/bot", cwd=tmp_path
+    )
+    assert site.returncode == 0 and site.stderr == ""

@@ -33,6 +33,11 @@ if TYPE_CHECKING:
     from bot.core.services import CoreServices
 
 _KEY_CHUNK = 400  # (source, id) pairs per lookup: well under every driver's parameter limit
+# Items of a batch handled between two chances for the loop to answer other requests (tens of microseconds
+# an item: a survey tool's whole export would otherwise hold up Slack's acks for seconds).
+ITEMS_BETWEEN_YIELDS = 500
+# Rows of one INSERT statement when a batch is stored.
+INSERT_ROWS = 1000
 _ATTEMPTS = 3
 
 
@@ -110,7 +115,7 @@ class FeedbackIntake:
         await self._recent.refresh(session, now)
         fresh.sort(key=lambda p: p.item.received_at)
         batch = [_New(p.item, p.score, dict(p.values), p.mark) for p in fresh]
-        repeats = self._count_repeats(batch)
+        repeats = await self._count_repeats(batch)
         await self._flag_risks(session, batch)
         originals = [n for n in batch if n.original_key is None]
         highlights = await self._choose_routes(session, originals)
@@ -140,16 +145,18 @@ class FeedbackIntake:
                 if n.values["account_key"]
             },
         )
-        self._post(deliveries, originals)
+        await self._post(deliveries, originals)
         await self._tell_adopters(session, deliveries, batch)
         await deliveries.finish()
         return IntakeResult(len(batch), duplicates, highlights, [n.row_id for n in batch])
 
-    def _count_repeats(self, batch: list[_New]) -> Counter[int]:
+    async def _count_repeats(self, batch: list[_New]) -> Counter[int]:
         """Link near-duplicates to their original; returns repeats per stored original's row id."""
         repeats: Counter[int] = Counter()
         in_batch: dict[str, _New] = {}
-        for new in batch:
+        for position, new in enumerate(batch):
+            # Not in a thread: the recent originals are this accept's, under its lock, until it ends.
+            await _let_others_in(position)
             key = item_key(new.item.source, new.item.id)
             found = self._recent.find(new.mark, new.item.received_at)
             if found is None:
@@ -165,18 +172,19 @@ class FeedbackIntake:
 
     @staticmethod
     async def _insert(session: AsyncSession, batch: list[_New]) -> None:
-        """Insert the rows in one statement, reading their ids back as they are written."""
-        if not batch:
-            return
+        """Insert the rows, INSERT_ROWS a statement, reading their ids back as they are written."""
         table = _items()
-        # Drivers send an executemany with RETURNING as a few multi-row INSERTs; rows come back in any order.
-        rows = await session.execute(
-            insert(table).returning(table.c.id, table.c.source, table.c.external_id),
-            [n.values for n in batch],
-        )
         by_key = {n.item.key: n for n in batch}
-        for row_id, source, external_id in rows.all():
-            by_key[(source, external_id)].row_id = int(row_id)
+        # Binding a statement's rows runs on the loop (a second for 30,000): in slices, other requests are answered
+        # between them. Drivers send an executemany with RETURNING as a few multi-row INSERTs; rows come back in
+        # any order.
+        for start in range(0, len(batch), INSERT_ROWS):
+            rows = await session.execute(
+                insert(table).returning(table.c.id, table.c.source, table.c.external_id),
+                [n.values for n in batch[start : start + INSERT_ROWS]],
+            )
+            for row_id, source, external_id in rows.all():
+                by_key[(source, external_id)].row_id = int(row_id)
 
     async def _fresh(self, session: AsyncSession, prepared: list[Prepared]) -> tuple[list[Prepared], int]:
         """The items not stored before (first of each pair in the batch) and how many repeat a pair."""
@@ -233,7 +241,8 @@ class FeedbackIntake:
         earlier: dict[str, list[NegativeSignal]] = defaultdict(list)
         for account, external_id, received_at in rows.all():
             earlier[_key(account or "")].append(NegativeSignal(account or "", external_id, received_at))
-        for new, signal in negatives:
+        for position, (new, signal) in enumerate(negatives):
+            await _let_others_in(position)
             mine = earlier[_key(signal.account)]
             risk = becomes_at_risk(mine, signal, self._risk)
             if risk is not None:
@@ -247,7 +256,8 @@ class FeedbackIntake:
         if not highlights:
             return 0
         routes = [record_route(r) for r in (await session.execute(select(RouteRecord))).scalars().all()]
-        for new in highlights:
+        for position, new in enumerate(highlights):
+            await _let_others_in(position)
             chosen = matching_routes(new.item, new.score, routes)
             new.values["routed_to"] = json.dumps(
                 [
@@ -263,9 +273,10 @@ class FeedbackIntake:
         return len(highlights)
 
     @staticmethod
-    def _post(deliveries: Deliveries, originals: list[_New]) -> None:
+    async def _post(deliveries: Deliveries, originals: list[_New]) -> None:
         """Queue the real-time posts of the new highlights."""
-        for new in originals:
+        for position, new in enumerate(originals):
+            await _let_others_in(position)
             if not new.realtime:
                 continue
             post = highlight_post(
@@ -341,3 +352,9 @@ def _risk_reason(values: dict[str, Any]) -> str | None:
 def _shows_account(item: FeedbackItem) -> bool:
     """Senders may mark an item's account as not to be shown (`"share_account": false`)."""
     return item.metadata.get("share_account") is not False
+
+
+async def _let_others_in(position: int) -> None:
+    """Give the loop to other requests once every ITEMS_BETWEEN_YIELDS items of a batch."""
+    if position % ITEMS_BETWEEN_YIELDS == ITEMS_BETWEEN_YIELDS - 1:
+        await asyncio.sleep(0)

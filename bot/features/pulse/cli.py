@@ -138,7 +138,7 @@ async def _close(args: argparse.Namespace, runtime: CoreServices) -> int:
     closed = await close_pulse(runtime, args.pulse)
     if closed < 0:
         return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")
-    print(f"pulse {args.pulse} closed: it sends no more runs ({closed} open run(s) closed now)")
+    print(f"pulse {args.pulse} closed: it sends no more runs ({closed} open {_runs(closed)} closed now)")
     return 0
 
 
@@ -186,3 +186,7 @@ def _not_run(args: argparse.Namespace, pulse: Pulse) -> int:
     else:
         print(f"pulse {pulse.id} has not run yet ({pulse.status}); results come after its first run closes")
     return 0
+
+
+def _runs(count: int) -> str:
+    return "run" if count == 1 else "runs"

@@ -93,7 +93,7 @@ async def run_sample_pulse(turn: Turn) -> bool:
             return False
         pulse.status = "scheduled"
         pulse.audience = json.dumps([f"console:{turn.user.user_id}"])
-        run = await open_run(runtime, session, pulse, runtime.clock.now())
+        run = await open_run(runtime, session, pulse, runtime.clock.now(), also_asked=len(colleagues))
         answered = 0
         for colleague in colleagues:
             score = colleague.get("score")

@@ -111,8 +111,14 @@ def reminder_key_prefix(run_id: int) -> str:
     return f"pulse-remind:{run_id}:"
 
 
-async def open_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, run_at: datetime) -> PulseRun:
-    """Open one run: invitations and one DM per person (idempotent per run and person), reminders, close."""
+async def open_run(
+    runtime: CoreServices, session: AsyncSession, pulse: Pulse, run_at: datetime, *, also_asked: int = 0
+) -> PulseRun:
+    """Open one run: invitations and one DM per person (idempotent per run and person), reminders, close.
+
+    `also_asked`: people the caller invites itself (the demo's simulated colleagues), counted in the note to the
+    creator that too few were asked for results to show.
+    """
     assert pulse.id is not None
     existing = (
         await session.execute(
@@ -186,11 +192,12 @@ async def open_run(runtime: CoreServices, session: AsyncSession, pulse: Pulse, r
         )
     creator = person_of(pulse.created_by)
     need = max(pulse.threshold, COMMENT_THRESHOLD) if kind == "text" else pulse.threshold
-    if creator is not None and (unreached or len(recipients) < need):
+    asked = len(recipients) + also_asked
+    if creator is not None and (unreached or asked < need):
         # Now, not only at close: a misspelt channel would otherwise leave the pulse asking nobody for days.
         await runtime.outbox.enqueue(
             session,
-            render.opening_report(pulse.id, pulse.question, len(recipients), unreached, need),
+            render.opening_report(pulse.id, pulse.question, asked, unreached, need),
             recipient=creator,
             purpose="pulse_report",
             idempotency_key=f"pulse-opened:{run.id}",

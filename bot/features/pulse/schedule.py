@@ -140,7 +140,10 @@ def build_schedule(
     skip_weekends: bool = False,
     recipient_local_time: bool = False,
 ) -> Schedule | None:
-    """Validate the CLI's `--at` / `--every CRON --tz ZONE`; None means send now."""
+    """Validate the CLI's `--at` / `--every CRON --tz ZONE`; None means send now (also `--at now`, as the chat
+    form says)."""
+    if at is not None and at.strip().lower() == "now":
+        at = None
     if at is not None and every is not None:
         raise ScheduleError("Give either --at or --every, not both.")
     if every is not None:
