@@ -89,7 +89,7 @@ async def pulse_command(turn: Turn) -> None:
             await turn.reply(
                 f"No pulse #{pulse_id}."
                 if closed < 0
-                else f"Pulse #{pulse_id} is closed: it sends no more runs ({closed} open {'run' if closed == 1 else 'runs'} closed now)."
+                else f"Pulse #{pulse_id} is closed: it sends no more runs ({render.runs_closed(closed)})."
             )
     elif sub == "grant":
         await _grant(turn, rest)

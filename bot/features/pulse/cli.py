@@ -9,6 +9,7 @@ import sys
 from bot.core.row_ids import row_id_argument
 from bot.core.services import CoreServices
 from bot.core.targets import audience_example, parse_target, unusual_target
+from bot.features.pulse import render
 from bot.features.pulse.closing import close_pulse
 from bot.features.pulse.export import comments_csv, results_csv
 from bot.features.pulse.questions import LIBRARY, PULSE_KINDS
@@ -138,7 +139,7 @@ async def _close(args: argparse.Namespace, runtime: CoreServices) -> int:
     closed = await close_pulse(runtime, args.pulse)
     if closed < 0:
         return _fail(f"no pulse {args.pulse}; see `clueline pulse list`")
-    print(f"pulse {args.pulse} closed: it sends no more runs ({closed} open {_runs(closed)} closed now)")
+    print(f"pulse {args.pulse} closed: it sends no more runs ({render.runs_closed(closed)})")
     return 0
 
 
@@ -186,7 +187,3 @@ def _not_run(args: argparse.Namespace, pulse: Pulse) -> int:
     else:
         print(f"pulse {pulse.id} has not run yet ({pulse.status}); results come after its first run closes")
     return 0
-
-
-def _runs(count: int) -> str:
-    return "run" if count == 1 else "runs"

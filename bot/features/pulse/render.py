@@ -294,3 +294,8 @@ def _trend_point(point: TrendPoint) -> str:
 
 def _b64(png: bytes) -> str:
     return base64.b64encode(png).decode("ascii")
+
+
+def runs_closed(count: int) -> str:
+    """What closing a pulse did to its open runs: "1 open run closed now"."""
+    return f"{count} open {'run' if count == 1 else 'runs'} closed now"
