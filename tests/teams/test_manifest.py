@@ -10,6 +10,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli_exit import clueline as run_clueline
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +20,12 @@ APP_ID = "6f1b7a4e-8d0c-4c1e-9a43-2f7d2f1c0b11"
 
 def clueline(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return run_clueline({**os.environ, "PYTHONPATH": str(ROOT)}, *args, cwd=cwd)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def teams_backend() -> str:
+    """The app package is the same whichever backend serves the bot: one run instead of one per Teams backend (tests/teams/conftest.py)."""
+    return "botbuilder"
 
 
 def png_header(data: bytes) -> tuple[int, int, int]:

@@ -13,6 +13,12 @@ from adapters.teams.signing_keys import UNKNOWN_KEY_REFRESH_SECONDS, SigningKeys
 from tests.support.fake_teams import KEY_ID, FakeTeams
 
 
+@pytest.fixture(scope="module", autouse=True)
+def teams_backend() -> str:
+    """Both backends read the same keys (the check before the body and the Agents SDK's): one run instead of one per Teams backend (tests/teams/conftest.py)."""
+    return "botbuilder"
+
+
 class Clock:
     """Monotonic seconds that pass only when a test says so."""
 

@@ -66,8 +66,6 @@ class AgentsTeamsAdapter(TeamsAdapterBase):
         return True
 
     async def _authenticate(self, body: Json, authorization: str | None) -> None:
-        if not self._config.auth_enabled:
-            return  # CLUELINE_TEAMS_UNAUTHENTICATED=1: replies are pinned to the configured connector
         await self._validator.validate(authorization, text(body, "serviceUrl"), text(body, "channelId"))
 
     # ---- outbound ---------------------------------------------------------------------------------

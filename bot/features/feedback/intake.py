@@ -5,11 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Select, String, Table, bindparam, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -39,6 +39,7 @@ ITEMS_BETWEEN_YIELDS = 500
 # Rows of one INSERT statement when a batch is stored.
 INSERT_ROWS = 1000
 _ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -154,9 +155,8 @@ class FeedbackIntake:
         """Link near-duplicates to their original; returns repeats per stored original's row id."""
         repeats: Counter[int] = Counter()
         in_batch: dict[str, _New] = {}
-        for position, new in enumerate(batch):
-            # Not in a thread: the recent originals are this accept's, under its lock, until it ends.
-            await _let_others_in(position)
+        # Not in a thread: the recent originals are this accept's, under its lock, until it ends.
+        async for new in _in_turns(batch):
             key = item_key(new.item.source, new.item.id)
             found = self._recent.find(new.mark, new.item.received_at)
             if found is None:
@@ -241,8 +241,7 @@ class FeedbackIntake:
         earlier: dict[str, list[NegativeSignal]] = defaultdict(list)
         for account, external_id, received_at in rows.all():
             earlier[_key(account or "")].append(NegativeSignal(account or "", external_id, received_at))
-        for position, (new, signal) in enumerate(negatives):
-            await _let_others_in(position)
+        async for new, signal in _in_turns(negatives):
             mine = earlier[_key(signal.account)]
             risk = becomes_at_risk(mine, signal, self._risk)
             if risk is not None:
@@ -256,8 +255,7 @@ class FeedbackIntake:
         if not highlights:
             return 0
         routes = [record_route(r) for r in (await session.execute(select(RouteRecord))).scalars().all()]
-        for position, new in enumerate(highlights):
-            await _let_others_in(position)
+        async for new in _in_turns(highlights):
             chosen = matching_routes(new.item, new.score, routes)
             new.values["routed_to"] = json.dumps(
                 [
@@ -275,8 +273,7 @@ class FeedbackIntake:
     @staticmethod
     async def _post(deliveries: Deliveries, originals: list[_New]) -> None:
         """Queue the real-time posts of the new highlights."""
-        for position, new in enumerate(originals):
-            await _let_others_in(position)
+        async for new in _in_turns(originals):
             if not new.realtime:
                 continue
             post = highlight_post(
@@ -354,7 +351,9 @@ def _shows_account(item: FeedbackItem) -> bool:
     return item.metadata.get("share_account") is not False
 
 
-async def _let_others_in(position: int) -> None:
-    """Give the loop to other requests once every ITEMS_BETWEEN_YIELDS items of a batch."""
-    if position % ITEMS_BETWEEN_YIELDS == ITEMS_BETWEEN_YIELDS - 1:
-        await asyncio.sleep(0)
+async def _in_turns(items: Sequence[T]) -> AsyncIterator[T]:
+    """The items in order, giving the loop to other requests after every ITEMS_BETWEEN_YIELDS of them."""
+    for position, item in enumerate(items, start=1):
+        yield item
+        if position % ITEMS_BETWEEN_YIELDS == 0:
+            await asyncio.sleep(0)
