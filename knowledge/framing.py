@@ -6,6 +6,11 @@ lowers the confidence."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+import snowballstemmer
+
+from knowledge.text import all_words
 
 _FRAMING_TEXT = """
     customer customers client clients prospect prospects user users colleague colleagues coworker
@@ -28,6 +33,127 @@ _FRAMING_TEXT = """
     someone anyone something anything everything nothing
     """
 FRAMING_WORDS: frozenset[str] = frozenset(_FRAMING_TEXT.split())
+
+# The people a question is asked on behalf of. They frame it ("a user says…", "my colleague asked…"), unless the
+# question acts on them: "how do I add a user?" is about adding users.
+_PEOPLE = frozenset(
+    [
+        "customer",
+        "customers",
+        "client",
+        "clients",
+        "prospect",
+        "prospects",
+        "user",
+        "users",
+        "colleague",
+        "colleagues",
+        "coworker",
+        "coworkers",
+        "manager",
+        "managers",
+        "bookkeeper",
+        "bookkeepers",
+        "accountant",
+        "accountants",
+        "developer",
+        "developers",
+        "dev",
+        "devs",
+        "engineer",
+        "engineers",
+        "designer",
+        "designers",
+        "marketer",
+        "marketers",
+        "person",
+        "people",
+        "partner",
+        "partners",
+        "vendor",
+        "vendors",
+        "stakeholder",
+        "stakeholders",
+        "auditor",
+        "auditors",
+        "friend",
+        "friends",
+    ]
+)
+# What software does to a person, as a verb before them ("add", "inviting", "removed").
+_ACTING_ON_PEOPLE = """
+    add invite remove delete create ban block unblock assign unassign manage onboard offboard deactivate
+    reactivate suspend grant revoke provision deprovision import export merge transfer kick disable enable
+    approve verify authenticate notify mention tag list limit restrict
+    """
+# What may stand between a verb and the person it acts on: "add a new user", "invite two more colleagues".
+_BEFORE_A_NOUN = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "my",
+        "our",
+        "your",
+        "their",
+        "his",
+        "her",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "new",
+        "another",
+        "more",
+        "extra",
+        "other",
+        "some",
+        "all",
+        "every",
+        "each",
+        "few",
+        "several",
+        "multiple",
+        "additional",
+        "existing",
+        "external",
+        "outside",
+        "second",
+        "two",
+        "three",
+        "four",
+        "five",
+    ]
+)
+
+_SENTENCE_END = re.compile(r"[.!?;:\n]+")
+
+
+@lru_cache(maxsize=1)
+def _acting_stems() -> frozenset[str]:
+    stemmer = snowballstemmer.stemmer("english")
+    return frozenset(str(stemmer.stemWord(verb)) for verb in _ACTING_ON_PEOPLE.split())
+
+
+def acted_on(question: str) -> frozenset[str]:
+    """The people the question acts on ("user" in "how do I add a user?"): words that otherwise frame it, here
+    its topic. A person after any other word ("a customer asked", "for a client", "enterprise customers")
+    frames."""
+    stemmer = snowballstemmer.stemmer("english")
+    acted: set[str] = set()
+    for sentence in _SENTENCE_END.split(question):
+        words = all_words(sentence)
+        for i, word in enumerate(words):
+            if word not in _PEOPLE:
+                continue
+            before = i - 1
+            while before >= 0 and words[before] in _BEFORE_A_NOUN:
+                before -= 1
+            if before >= 0 and str(stemmer.stemWord(words[before])) in _acting_stems():
+                acted.add(word)
+    return frozenset(acted)
+
 
 # The words that, after "how", ask for a measure: "how long" asks for a duration, whatever the topic is.
 HOW_MEASURES = ("much", "many", "long", "often", "fast", "big", "large")

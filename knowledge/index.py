@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from knowledge.aliases import ALIAS_WEIGHT, ALIASES
 from knowledge.documents import Chunk
-from knowledge.framing import FRAMING_WORDS, measure_words
+from knowledge.framing import FRAMING_WORDS, acted_on, measure_words
 from knowledge.meaning import Meaning, word_vectors
 from knowledge.neighbours import english_neighbours
 from knowledge.spelling import SpellingCorrector, english_rarity, english_words, everyday_english
@@ -231,12 +231,13 @@ class LexicalIndex:
         synonyms: dict[str, tuple[str, ...]] = {}
         english = english_words()
         measures = measure_words(query)
+        frames = FRAMING_WORDS - acted_on(query)
         for word in words:
             term = self.tokenizer.terms(word)
             if not term or word in measures:
                 # "long" of "how long" asks for a duration: a page saying "long-term" is no closer to it.
                 continue
-            framing[term[0]] = framing.get(term[0], True) and (word in FRAMING_WORDS or word in measures)
+            framing[term[0]] = framing.get(term[0], True) and (word in frames or word in measures)
             dictionary[term[0]] = dictionary.get(term[0], False) or word in english
             rarity[term[0]] = max(rarity.get(term[0], 0.0), english_rarity(word))
             alias_terms = tuple(

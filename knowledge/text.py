@@ -35,6 +35,12 @@ STOP_WORDS: frozenset[str] = frozenset(_STOP_TEXT.split())
 _MAX_TOKEN_CHARS = 40
 
 
+def all_words(text: str) -> list[str]:
+    """Lower-cased words of text, stop words kept, clitics dropped ("customer's" is "customer")."""
+    folded = _CLITIC.sub("", unicodedata.normalize("NFKC", text).casefold()).replace("'", "").replace("’", "")
+    return list(_WORD.findall(folded))
+
+
 class Tokenizer:
     """Turns text into index terms; one instance caches stems for the process it lives in."""
 
@@ -47,10 +53,7 @@ class Tokenizer:
 
     def words(self, text: str) -> list[str]:
         """Lower-cased words of text without stop words (not stemmed)."""
-        folded = (
-            _CLITIC.sub("", unicodedata.normalize("NFKC", text).casefold()).replace("'", "").replace("’", "")
-        )
-        return [w for w in _WORD.findall(folded) if w not in STOP_WORDS and len(w) <= _MAX_TOKEN_CHARS]
+        return [w for w in all_words(text) if w not in STOP_WORDS and len(w) <= _MAX_TOKEN_CHARS]
 
     def stem(self, word: str) -> str:
         """The index term of one word from `words`."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.framing import asking_part
+from knowledge.framing import acted_on, asking_part
 from knowledge.index import LexicalIndex
 from knowledge.ingest import discover, load_file
 from knowledge.retrieve import Retriever
@@ -109,3 +109,27 @@ def test_the_part_of_a_message_that_asks_is_told_from_its_context(message: str, 
 )
 def test_a_message_of_one_part_or_only_questions_has_no_context_to_set_apart(message: str) -> None:
     assert asking_part(message) is None
+
+
+@pytest.mark.parametrize(
+    ("question", "acted_on_people"),
+    [
+        ("how do I add a user?", {"user"}),
+        ("can a bookkeeper invite new people to the company account?", {"people"}),
+        ("deleting the customer's data: how?", {"customer"}),
+        ("a user says exports fail", set()),
+        ("enterprise prospect asks about SSO", set()),
+        ("can I export invoices for a customer?", set()),
+        ("what time are invoices created? customer says theirs came late", set()),
+    ],
+)
+def test_the_people_a_question_acts_on_are_its_topic_not_its_framing(
+    question: str, acted_on_people: set[str]
+) -> None:
+    assert acted_on(question) == acted_on_people
+
+
+def test_a_question_about_adding_people_is_not_answered_from_a_page_that_only_adds_something_else() -> None:
+    # The card-payments FAQ says "Northpine adds nothing": "user" must count, and no page about cards has it.
+    result = _retriever(COMPANY).retrieve("how do I add a user?", today=TODAY)
+    assert not (result.answerable and result.hits[0].chunk.source == "faq.csv"), result.confidence
