@@ -8,6 +8,7 @@ from typing import Literal
 
 from bot.customer_voice.items import FeedbackItem
 from bot.customer_voice.redaction import PLACEHOLDER_WORDS
+from bot.customer_voice.requests import split_requests
 from bot.customer_voice.sentiment import LexiconSentiment
 from bot.customer_voice.terms import BASE_SKIP, TextTerms, analyse, mentions
 
@@ -21,6 +22,10 @@ _MIN_CONTENT_WORDS = 3
 _INTENSITY_WEIGHT = 0.55
 _SPECIFICITY_WEIGHT = 0.45
 _AGREEMENT_BONUS = 0.1
+# How strongly asking for something missing speaks, on the scale of wording and ratings: worth hearing, though
+# it says nothing of how the customer feels.
+_REQUEST_STRENGTH = 0.5
+ASKS_FOR_SOMETHING = "asks for something it lacks"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +93,10 @@ class HighlightScorer:
         if by_score.reason:
             reasons.append(by_score.reason)
         compound = self.sentiment(item.text)
+        asking, others = split_requests(item.text)
+        if asking and compound > 0:
+            # "I wish I could export to PDF" is no praise: only what the other sentences say is.
+            compound = self.sentiment(" ".join(others)) if others else 0.0
         wording: Polarity = "neutral"
         if abs(compound) >= _CLEAR_WORDING:
             wording = "pain" if compound < 0 else "praise"
@@ -108,6 +117,10 @@ class HighlightScorer:
             elif wording != "neutral" and strong:
                 # Lexicon sentiment misreads short domain text; only a strong clash is worth saying.
                 reasons.append(f"mixed: {described} with a {by_score.polarity} score")
+        if asking:
+            reasons.append(ASKS_FOR_SOMETHING)
+            if polarity == "neutral":
+                value = _INTENSITY_WEIGHT * _REQUEST_STRENGTH
         terms = analyse(item.text, self._skip)
         specificity, specifics = self._specificity(item, terms)
         value += _SPECIFICITY_WEIGHT * specificity

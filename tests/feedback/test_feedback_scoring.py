@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 
 from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.risk import is_negative
 from bot.customer_voice.scoring import HighlightScorer, rating
 
 MakeItem = Callable[..., FeedbackItem]
@@ -113,3 +114,41 @@ def test_scores_stay_between_zero_and_one(scorer: HighlightScorer, make_item: Ma
     for scale, score in [("nps", 0), ("csat", 1), ("stars", 5), ("none", None)]:
         result = scorer.score(make_item(scale=scale, score=score, text=text))
         assert 0.0 <= result.value <= 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I wish I could export invoices to PDF straight from the reports page.",
+        "Would be great if the mobile app supported dark mode for the dashboard.",
+        "We'd love it if reports could be scheduled every Monday morning.",
+        "Please add a Xero integration for our bookkeeping team.",
+    ],
+)
+def test_a_customer_asking_for_a_missing_feature_is_heard_but_not_as_praise(
+    scorer: HighlightScorer, make_item: MakeItem, text: str
+) -> None:
+    result = scorer.score(make_item(text=text))
+    assert result.polarity == "neutral", result.reasons
+    assert "asks for something it lacks" in result.reasons
+    assert not any("positive wording" in reason for reason in result.reasons)
+    assert result.value >= 0.25
+
+
+def test_praise_beside_a_request_is_still_praise(scorer: HighlightScorer, make_item: MakeItem) -> None:
+    text = "Love the new dashboard, it saved us hours every week. I wish the export were faster."
+    result = scorer.score(make_item(text=text))
+    assert result.polarity == "praise"
+    assert "asks for something it lacks" in result.reasons
+
+
+def test_a_request_that_complains_stays_pain(scorer: HighlightScorer, make_item: MakeItem) -> None:
+    text = "The sync is broken again and we lost a whole day of invoices. Please add a status page."
+    result = scorer.score(make_item(text=text))
+    assert result.polarity == "pain"
+    assert result.reasons[0].endswith("negative wording")
+
+
+def test_a_request_does_not_count_against_the_account(scorer: HighlightScorer, make_item: MakeItem) -> None:
+    item = make_item(text="I wish we could invite our accountant to the reports.", account="Northwind")
+    assert not is_negative(item, scorer.score(item))
