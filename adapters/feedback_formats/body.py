@@ -69,9 +69,13 @@ def read_body(raw: bytes, content_type: str | None = None) -> list[Record]:
     except json.JSONDecodeError as error:
         if _first_line_is_json(text):
             return _json_lines(text, plain)
-        reason = f"malformed JSON: {error.msg} at column {error.colno}"
-        raise FeedbackBodyError(error.lineno, reason) from None
+        raise FeedbackBodyError(error.lineno, json_problem(error)) from None
     return [_record(document, _first_content_line(text), plain)]
+
+
+def json_problem(error: json.JSONDecodeError) -> str:
+    """Why a line is no JSON, with its column ("Unterminated string starting at" ends in "at" already)."""
+    return f"malformed JSON: {error.msg} (column {error.colno})"
 
 
 def _first_line_is_json(text: str) -> bool:
@@ -92,7 +96,7 @@ def _json_lines(text: str, plain: bool) -> list[Record]:
         try:
             value = _DECODER.decode(line)
         except json.JSONDecodeError as error:
-            problem = f"malformed JSON: {error.msg} at column {error.colno}"
+            problem = json_problem(error)
         except RecursionError:
             problem = "malformed JSON: nested too deeply"
         except UnsafeJson as error:

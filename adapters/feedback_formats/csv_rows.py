@@ -52,7 +52,7 @@ def parse_csv(
     try:
         header = next(reader)
     except StopIteration:
-        raise InvalidMapping("the file is empty") from None
+        return iter(())  # an export of no responses: nothing to import, said as such by the command
     except csv.Error as error:
         raise InvalidMapping(f"line 1: the header row is not valid CSV: {csv_problem(error)}") from None
     columns = resolve_columns(header, mapping or {})
@@ -114,6 +114,10 @@ def _rows(
         yield _row_record(line, row, header, columns, used, source_default, scale, dates)
 
 
+# How survey exports write "not answered" in a score cell.
+_NO_SCORE = frozenset({"n/a", "na", "n.a.", "-", "–", "—", "none", "null", "nan", "not answered", "skipped"})
+
+
 def _row_record(
     line: int,
     row: Sequence[str],
@@ -132,6 +136,8 @@ def _row_record(
         return value or None
 
     score = cell("score")
+    if score is not None and score.casefold() in _NO_SCORE:
+        score = None
     obj: dict[str, Any] = {
         "id": cell("id") or content_id(_clean(c) for c in row),
         "source": cell("source") or source_default,

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, tzinfo
 from pathlib import PurePath
 
-from adapters.feedback_formats.body import FeedbackBodyError, array_elements
+from adapters.feedback_formats.body import FeedbackBodyError, array_elements, json_problem
 from adapters.feedback_formats.csv_rows import parse_csv
 from adapters.feedback_formats.ids import with_content_id
 from adapters.http.safe_json import UnsafeJson, decoder
@@ -42,7 +42,7 @@ def parse_jsonl(text: str) -> Iterator[Record]:
         except UnsafeJson as error:
             yield Record(number, problem=error.reason)
         except json.JSONDecodeError as error:
-            yield Record(number, problem=f"malformed JSON: {error.msg} at column {error.colno}")
+            yield Record(number, problem=json_problem(error))
         except RecursionError:
             yield Record(number, problem="malformed JSON: nested too deeply")
         else:

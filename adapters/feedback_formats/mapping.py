@@ -126,5 +126,6 @@ def resolve_columns(header: Sequence[str], mapping: Mapping[str, str]) -> dict[s
         if scores:
             resolved["score"] = scores[0]
     if "text" not in resolved:
-        raise InvalidMapping("no text column: map one with text=COLUMN")
+        shown = ", ".join(repr(h) for h in header[:20])
+        raise InvalidMapping(f"no text column among {shown}: map one with text=COLUMN")
     return resolved

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import snowballstemmer
 
 from bot.customer_voice.items import FeedbackItem
-from bot.customer_voice.redaction import PLACEHOLDER_WORDS, redact
+from bot.customer_voice.placeholders import PLACEHOLDER_WORDS
+from bot.customer_voice.redaction import redact
 from bot.customer_voice.terms import content_words
 
 THEMES = 5

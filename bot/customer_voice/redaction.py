@@ -1,4 +1,5 @@
-"""Personal data out of feedback text: emails, phones, cards, IBANs, the customer's name and people it names."""
+"""Personal data out of feedback text: credentials, emails, identifiers, phones, cards, IBANs, the customer's
+name and people it names."""
 
 from __future__ import annotations
 
@@ -7,16 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
+from bot.customer_voice.credentials import without_credentials, without_tokens
+from bot.customer_voice.identifiers import without_identifiers
 from bot.customer_voice.names import named_people
-
-EMAIL = "[email]"
-PHONE = "[phone]"
-CARD = "[card]"
-IBAN = "[iban]"
-NAME = "[name]"
-# The words of the placeholders: never a theme, a specific or a phrase of their own.
-PLACEHOLDER_WORDS = frozenset({"email", "phone", "card", "iban", "name"})
-_PLACEHOLDER = re.compile(r"\[(?:email|phone|card|iban|name)\]")
+from bot.customer_voice.placeholders import CARD, EMAIL, IBAN, NAME, PHONE, PLACEHOLDER
 
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}(?![\w-])")
 # An IBAN as written: country, check digits, then groups (often of four) separated by single spaces.
@@ -61,13 +56,13 @@ class Redaction:
 
 
 def redact(text: str, customer_name: str | None = None) -> str:
-    """The text with personal data replaced by [email], [phone], [card], [iban] and [name]."""
+    """The text with personal data replaced by placeholders ([email], [phone], [secret], …)."""
     return redaction(text, customer_name).text
 
 
 def without_placeholders(text: str) -> str:
     """The redacted text with its placeholders blanked: "[card]" is not the word "card" a text may use."""
-    return _PLACEHOLDER.sub(" ", text)
+    return PLACEHOLDER.sub(" ", text)
 
 
 def without_payment_data(text: str) -> str:
@@ -78,13 +73,22 @@ def without_payment_data(text: str) -> str:
     return _CARD.sub(_checked(_card_prefix, CARD), text)
 
 
+def for_the_follow_up(text: str) -> str:
+    """What a customer wrote, as the person following up sees it: how to reach them (an email, a phone) stays;
+    what no one needs in chat (credentials, card numbers, IBANs) goes."""
+    return without_tokens(without_payment_data(without_credentials(text)))
+
+
 def redaction(text: str, customer_name: str | None = None) -> Redaction:
     """The redacted text, with the names it took out (so reasons and themes can be checked against them)."""
-    # Each pattern needs an "@" or a digit: most feedback has neither, and is not scanned for them.
+    # Credentials first: a token's digits must not be read as a phone number. Each pattern after needs an "@"
+    # or a digit: most feedback has neither, and is not scanned for them.
+    text = without_credentials(text)
     if "@" in text:
         text = _EMAIL.sub(EMAIL, text)
+    text = without_identifiers(text)
     if _DIGIT.search(text) is not None:
-        text = _PHONE.sub(_phone, without_payment_data(text))
+        text = without_tokens(_PHONE.sub(_phone, without_payment_data(text)))
     names: set[str] = set()
     if customer_name and customer_name.strip() and _may_name(text, customer_name):
         text = _name_pattern(customer_name.strip()).sub(lambda m: _taken(m, names), text)

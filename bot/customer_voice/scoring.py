@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.customer_voice.items import FeedbackItem
-from bot.customer_voice.redaction import PLACEHOLDER_WORDS
+from bot.customer_voice.placeholders import PLACEHOLDER_WORDS
 from bot.customer_voice.requests import split_requests
 from bot.customer_voice.sentiment import LexiconSentiment
 from bot.customer_voice.terms import BASE_SKIP, TextTerms, analyse, mentions

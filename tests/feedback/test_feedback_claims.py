@@ -130,3 +130,20 @@ async def test_a_contact_that_could_not_be_sent_leaves_the_item_unclaimed_for_th
     await press(fb_runtime, template, FOLLOW_UP, ANA)  # the platform delivers the press again
     [(_, contact)] = adapter.sent
     assert contact.ephemeral_to == ANA and "dana@example.com" in contact.model_dump_json()
+
+
+async def test_the_claimer_sees_how_to_reach_the_customer_but_no_credential_they_pasted(
+    fb_runtime: Runtime,
+) -> None:
+    text = (
+        "Export to Excel breaks. Log in as me via https://app.example/reset?token=9f8e7d6c5b4a3f2e1d0c, "
+        "password: Rover2019, or call +44 20 7946 0958."
+    )
+    template = await posted(fb_runtime, text=text)
+    adapter = slack(fb_runtime)
+    adapter.sent.clear()
+    await press(fb_runtime, template, FOLLOW_UP, ANA)
+    [(_, contact)] = adapter.sent
+    shown = contact.model_dump_json()
+    assert "+44 20 7946 0958" in shown
+    assert "9f8e7d6c5b4a3f2e1d0c" not in shown and "Rover2019" not in shown

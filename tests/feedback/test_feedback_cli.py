@@ -7,6 +7,8 @@ import subprocess
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli_in_process import clueline_here
 
 EXPORT = """Response ID,Date Submitted,NPS,Comment,Customer Name,Email,Company,Browser
@@ -91,6 +93,29 @@ def test_a_malformed_json_line_refuses_the_file_at_its_line(database_url: str, t
     assert (
         json.loads(clueline(database_url, "feedback", "import", str(lines), "--json").stdout)["accepted"] == 1
     )
+
+
+def test_a_broken_json_line_is_named_with_its_column_in_plain_words(
+    database_url: str, tmp_path: Path
+) -> None:
+    lines = tmp_path / "feedback.jsonl"
+    lines.write_text('{"source": "s", "text": "cut\n')
+    result = clueline(database_url, "feedback", "import", str(lines))
+    assert "line 1: malformed JSON: Unterminated string starting at (column 25)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "content"), [("empty.csv", ""), ("empty.jsonl", ""), ("header.csv", "text,NPS\n")]
+)
+def test_a_file_of_no_items_imports_nothing_and_says_so(
+    database_url: str, tmp_path: Path, name: str, content: str
+) -> None:
+    export = tmp_path / name
+    export.write_text(content)
+    result = clueline(database_url, "feedback", "import", str(export))
+    assert result.returncode == 0, result.stderr
+    assert "accepted 0, duplicates 0, rejected 0" in result.stdout
+    assert f"{name} holds no feedback items" in result.stderr
 
 
 def test_json_lines_without_an_id_get_a_stable_one_as_csv_rows_do(database_url: str, tmp_path: Path) -> None:

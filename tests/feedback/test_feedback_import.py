@@ -124,9 +124,15 @@ def test_a_mapped_column_missing_from_the_file_is_refused_at_once() -> None:
     assert "column 'NPS' is not in the file" in caught.value.reason
 
 
-def test_a_file_without_a_text_column_is_refused_at_once() -> None:
-    with pytest.raises(InvalidMapping, match="no text column"):
-        parse_csv("a,b\n1,2\n", None, "s")
+def test_a_file_without_a_text_column_is_refused_at_once_naming_the_columns_it_has() -> None:
+    with pytest.raises(InvalidMapping, match="no text column among 'Kommentar', 'NPS'"):
+        parse_csv("\ufeffKommentar;NPS\nGut;9\n", None, "s")
+
+
+@pytest.mark.parametrize("not_answered", ["N/A", "n/a", "-", "none", "NaN"])
+def test_a_score_cell_saying_not_answered_is_no_score(not_answered: str) -> None:
+    [(_, verdict)] = parse_csv(f"text,NPS\nGreat tool,{not_answered}\n", None, "s")
+    assert isinstance(verdict, FeedbackItem) and verdict.score is None and verdict.scale == "none"
 
 
 def test_the_scale_is_told_by_the_score_column_name() -> None:

@@ -250,3 +250,19 @@ async def test_a_post_uses_the_stored_reference_of_its_channel(fb_runtime: Runti
     await send_all(fb_runtime)
     [(conversation, _)] = slack(fb_runtime).sent
     assert (conversation.workspace, conversation.bot_id) == ("T1", "B1")
+
+
+async def test_a_reset_link_and_a_handle_never_reach_the_channel_nor_its_reasons(fb_runtime: Runtime) -> None:
+    await add_route(fb_runtime, "slack:CVOICE")
+    text = (
+        "Export breaks on big reports. Log in as me with https://app.example/reset?token=9f8e7d6c5b4a3f2e1d0c "
+        "and ping <@U024BE7LH> or @gregfinance, password: Rover2019"
+    )
+    await intake_of(fb_runtime).accept([item(text=text)])
+    await send_all(fb_runtime)
+    [(_, message)] = slack(fb_runtime).sent
+    dumped = message.model_dump_json()
+    for secret in ("9f8e7d6c5b4a3f2e1d0c", "token=", "U024BE7LH", "gregfinance", "Rover2019"):
+        assert secret not in dumped
+    shown = " ".join(to_plain(block.text) for block in message.blocks if isinstance(block, Text))
+    assert "reset?[secret]" in shown and "[handle]" in shown

@@ -159,3 +159,65 @@ def test_redaction_never_fails_and_leaves_no_email(text: str, name: str | None) 
     out = redact(text, name)
     assert isinstance(out, str)
     assert redact(out, name).count("[email]") == out.count("[email]")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "see https://app.example/share/r/77a1?access_token=sk_live_51HxYzAbCdEf012345 for it",
+            "see https://app.example/share/r/77a1?[secret] for it",
+        ),
+        (
+            "reset link https://app.example/reset?token=9f8e7d6c5b4a3f2e1d0c fails",
+            "reset link https://app.example/reset?[secret] fails",
+        ),
+        ("our key sk_live_51HxYzAbCdEf012345 leaked", "our key [secret] leaked"),
+        ("AWS key AKIAIOSFODNN7EXAMPLE in the logs", "AWS key [secret] in the logs"),
+        ("the bot token xoxb-1234-5678-abcdefghij stopped", "the bot token [secret] stopped"),
+        ("session 9f8e7d6c5b4a3f2e1d0c4b3a expired", "session [secret] expired"),
+        (
+            "My login is dave.k and my password hint is Rover2019.",
+            "My login is [secret] and my password hint is [secret].",
+        ),
+        ("password: hunter2", "password: [secret]"),
+        ("Card 4111-1111-1111-1111 exp 09/28 cvv 123", "Card [card] exp 09/28 cvv [secret]"),
+    ],
+)
+def test_credentials_never_reach_a_channel(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ping <@U024BE7LH> in our Slack", "Ping [handle] in our Slack"),
+        ("DM me on twitter @gregfinance or @greg.w", "DM me on twitter [handle] or [handle]"),
+        (
+            "my date of birth 14/03/1985, born on March 14, 1985",
+            "my date of birth [birthdate], born on [birthdate]",
+        ),
+        ("passport X1234567 is on file", "passport [id] is on file"),
+        ("my SSN 123-45-6789", "my SSN [id]"),
+        ("john dot doe at gmail dot com or john.doe(at)gmail.com", "[email] or [email]"),
+        ("logins from 203.0.113.42 and 2001:db8::ff00:42:8329", "logins from [ip] and [ip]"),
+    ],
+)
+def test_identifiers_of_a_person_are_redacted(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "the password is too short and the token was rejected",
+        "we block the 10.2.0.0/16 subnet; the app runs on 127.0.0.1 locally",
+        "look at example.com, the dashboard at app.example.com is slow",
+        "the @mention feature is broken, and @channel too",
+        "from 9:00 to 17:30, at 09:14:05, since v2.3.1",
+        "passport photos upload fails since 2 weeks",
+        "https://help.example.com/invoices/export is out of date",
+    ],
+)
+def test_words_about_credentials_and_addresses_that_are_none_stay(kept: str) -> None:
+    assert redact(kept) == kept

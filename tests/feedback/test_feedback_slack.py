@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 
 from bot.features.feedback import manage
-from bot.features.feedback.render import FOLLOW_UP
+from bot.features.feedback.render import DISCUSS, FOLLOW_UP
 from bot.features.feedback.routing import parse_route
 from bot.features.feedback.tables import FeedbackRecord, HighlightPostRecord
 from bot.runtime import build_runtime
@@ -66,25 +68,7 @@ async def test_a_detractor_reaches_its_real_time_route_channel_within_5_seconds(
 async def test_a_follow_up_pressed_in_slack_gives_the_contact_to_the_claimer_alone_and_marks_the_post(
     database_url: str,
 ) -> None:
-    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
-    try:
-        await manage.add_route(runtime, parse_route("slack:C0VOICE"), "test")
-    finally:
-        await runtime.database.dispose()
-    async with (
-        FakeSlack() as fake,
-        running_serve(database_url, fake, extra_env={"CLUELINE_FEEDBACK_SECRET": SECRET}) as serve,
-    ):
-        await _post_feedback(serve, DETRACTOR)
-        [posted] = await fake.wait_for("chat.postMessage", 1, timeout=5)
-        [value] = [
-            e["value"]
-            for b in posted.body["blocks"]
-            if b["type"] == "actions"
-            for e in b["elements"]
-            if e["action_id"] == FOLLOW_UP
-        ]
-        ts = await _posted_ts(database_url)
+    async with _detractor_posted(database_url, FOLLOW_UP) as (fake, serve, value, ts):
         from_elsewhere = p.block_actions(p.button(FOLLOW_UP, value), user="U0BEN", channel="C0OTHER")
         assert (await serve.post(p.interactive(from_elsewhere), json_body=False))[0] == 200
         [refused] = await fake.wait_for("chat.postEphemeral", 1)
@@ -106,6 +90,50 @@ async def test_a_follow_up_pressed_in_slack_gives_the_contact_to_the_claimer_alo
     public = [c for c in fake.calls if c is not contact]
     assert not any("dana@example.com" in json.dumps(c.body) or "Dana" in json.dumps(c.body) for c in public)
     assert await _claimed_by(database_url) == "slack:U0ANA"
+
+
+async def test_discuss_pressed_twice_in_slack_starts_one_discussion_and_points_the_second_presser_to_it(
+    database_url: str,
+) -> None:
+    async with _detractor_posted(database_url, DISCUSS) as (fake, serve, value, ts):
+        for user in ("U0ANA", "U0BEN"):
+            press = p.block_actions(p.button(DISCUSS, value), user=user, channel="C0VOICE", message_ts=ts)
+            assert (await serve.post(p.interactive(press), json_body=False))[0] == 200
+            if user == "U0ANA":
+                await fake.wait_for("chat.postMessage", 2)
+        [pointed] = await fake.wait_for("chat.postEphemeral", 1)
+    started = [c for c in fake.calls if c.method == "chat.postMessage"][1:]
+    assert len(started) == 1 and started[0].body["thread_ts"] == ts
+    assert "started a discussion" in json.dumps(started[0].body)
+    assert (pointed.body["channel"], pointed.body["user"]) == ("C0VOICE", "U0BEN")
+    assert "already going" in pointed.body["text"]
+
+
+@contextlib.asynccontextmanager
+async def _detractor_posted(
+    database_url: str, action_id: str
+) -> AsyncIterator[tuple[FakeSlack, Serve, str, str]]:
+    """`clueline serve` with a route to #C0VOICE, once the detractor is posted there: the fake Slack, the
+    server, the value of the post's button with that action id, and the post's ts."""
+    runtime = build_runtime(Settings(secret_key=TEST_SECRET_KEY, database_url=database_url))
+    try:
+        await manage.add_route(runtime, parse_route("slack:C0VOICE"), "test")
+    finally:
+        await runtime.database.dispose()
+    async with (
+        FakeSlack() as fake,
+        running_serve(database_url, fake, extra_env={"CLUELINE_FEEDBACK_SECRET": SECRET}) as serve,
+    ):
+        await _post_feedback(serve, DETRACTOR)
+        [posted] = await fake.wait_for("chat.postMessage", 1, timeout=5)
+        [value] = [
+            e["value"]
+            for b in posted.body["blocks"]
+            if b["type"] == "actions"
+            for e in b["elements"]
+            if e["action_id"] == action_id
+        ]
+        yield fake, serve, str(value), await _posted_ts(database_url)
 
 
 async def _post_feedback(serve: Serve, item: dict[str, Any]) -> None:

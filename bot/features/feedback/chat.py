@@ -173,19 +173,35 @@ async def post_action(turn: Turn) -> None:
         await _in_thread(turn, texts.kudos(_name(turn)))
 
 
+# A post's discussion while its first message is on its way (the thread's id is known once it is sent).
+DISCUSSION_STARTING = "(starting)"
+
+
 async def _discuss(turn: Turn, event: ActionEvent, item_id: int) -> None:
-    thread = await _in_thread(turn, texts.discussion_started(_name(turn)))
-    if thread is None or event.message_id is None:
+    if event.message_id is None:
+        await _in_thread(turn, texts.discussion_started(_name(turn)))
         return
+    posted = (
+        col(HighlightPostRecord.item_id) == item_id,
+        col(HighlightPostRecord.message_id) == event.message_id,
+    )
+    # One discussion a post: a second press (a double click, a colleague) points to it rather than posting again.
+    # Taking the post first makes two presses at once start one discussion.
     async with turn.runtime.database.session() as session:
-        await session.execute(
+        taken = await session.execute(
             update(HighlightPostRecord)
-            .where(
-                col(HighlightPostRecord.item_id) == item_id,
-                col(HighlightPostRecord.message_id) == event.message_id,
-            )
-            .values(discuss_thread=thread)
+            .where(*posted, col(HighlightPostRecord.discuss_thread).is_(None))
+            .values(discuss_thread=DISCUSSION_STARTING)
         )
+    if not getattr(taken, "rowcount", 0):
+        await turn.reply_privately(texts.DISCUSSION_GOING)
+        return
+    thread: str | None = None
+    try:
+        thread = await _in_thread(turn, texts.discussion_started(_name(turn)))
+    finally:
+        async with turn.runtime.database.session() as session:
+            await session.execute(update(HighlightPostRecord).where(*posted).values(discuss_thread=thread))
 
 
 async def _follow_up(turn: Turn, event: ActionEvent, item_id: int) -> None:

@@ -141,6 +141,8 @@ async def _import(
         print(f"accepted {report.accepted}, duplicates {report.duplicates}, rejected {len(report.rejected)}")
         for line, reason in report.rejected:
             print(f"  line {line}: {reason}")
+    if not (report.accepted or report.duplicates or report.rejected):
+        print(f"clueline: note: {path.name} holds no feedback items", file=sys.stderr)
     if not report.stored:
         first = report.rejected[0][0]
         return _fail(

@@ -10,7 +10,7 @@ from bot.core.markdown import escape
 from bot.core.types import Block, Button, Buttons, ContextLine, Fields, OutboundMessage, Text
 from bot.customer_voice.items import FeedbackItem
 from bot.customer_voice.names import scrub
-from bot.customer_voice.redaction import redaction, without_payment_data
+from bot.customer_voice.redaction import for_the_follow_up, redaction
 from bot.customer_voice.scoring import HighlightScore, Polarity
 from bot.customer_voice.similarity import similar_note
 from bot.features.feedback.digest import Digest, score_badge
@@ -183,8 +183,7 @@ def contact_message(record: FeedbackRecord) -> OutboundMessage:
     blocks: list[Block] = [Text(text=text)]
     if pairs:
         blocks.append(Fields(pairs=pairs))
-    # Their email or phone in the text is how to reach them; a card number or IBAN is never needed in chat.
-    blocks.append(ContextLine(text=f"They wrote: “{escape(_clip(without_payment_data(record.text)))}”"))
+    blocks.append(ContextLine(text=f"They wrote: “{escape(_clip(for_the_follow_up(record.text)))}”"))
     plain = text + " " + ", ".join(f"{k}: {v}" for k, v in pairs)
     return OutboundMessage(text=plain, blocks=blocks)
 

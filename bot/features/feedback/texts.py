@@ -28,6 +28,9 @@ NOT_HERE: Final = "I can't find that feedback here."
 ALREADY_YOURS: Final = (
     "You are already following up on this one; its contact was sent to you when you claimed it."
 )
+DISCUSSION_GOING: Final = (
+    "A discussion of this feedback is already going: reply in the thread under the post."
+)
 TAKEN: Final = "is already following up on this one."
 
 
