@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.customer_voice.items import FeedbackItem
+from bot.customer_voice.language import is_english
 from bot.customer_voice.placeholders import PLACEHOLDER_WORDS
 from bot.customer_voice.requests import split_requests
 from bot.customer_voice.sentiment import LexiconSentiment
@@ -26,6 +27,7 @@ _AGREEMENT_BONUS = 0.1
 # it says nothing of how the customer feels.
 _REQUEST_STRENGTH = 0.5
 ASKS_FOR_SOMETHING = "asks for something it lacks"
+NOT_ENGLISH = "not in English: its wording is not scored"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +94,10 @@ class HighlightScorer:
         by_score = rating(item)
         if by_score.reason:
             reasons.append(by_score.reason)
-        compound = self.sentiment(item.text)
+        english = is_english(item.text)
+        compound = self.sentiment(item.text) if english else 0.0
+        if not english:
+            reasons.append(NOT_ENGLISH)
         asking, others = split_requests(item.text)
         if asking and compound > 0:
             # "I wish I could export to PDF" is no praise: only what the other sentences say is.
@@ -122,7 +127,7 @@ class HighlightScorer:
             if polarity == "neutral":
                 value = _INTENSITY_WEIGHT * _REQUEST_STRENGTH
         terms = analyse(item.text, self._skip)
-        specificity, specifics = self._specificity(item, terms)
+        specificity, specifics = self._specificity(item, terms, english)
         value += _SPECIFICITY_WEIGHT * specificity
         if specifics:
             reasons.append("specific: mentions " + ", ".join(specifics))
@@ -132,17 +137,14 @@ class HighlightScorer:
         value = round(min(1.0, max(0.0, value)), 3)
         return HighlightScore(value, polarity, reasons, value >= self.threshold)
 
-    def specificity(self, item: FeedbackItem) -> tuple[float, list[str]]:
-        """How concrete the text is (0-1) and the terms that make it so (at most three)."""
-        return self._specificity(item, analyse(item.text, self._skip))
-
-    def _specificity(self, item: FeedbackItem, terms: TextTerms) -> tuple[float, list[str]]:
+    def _specificity(self, item: FeedbackItem, terms: TextTerms, english: bool) -> tuple[float, list[str]]:
         text = item.text
         token_set = frozenset(terms.tokens)
         named_terms = [t for t in self.product_terms if mentions(text, t, token_set)]
         if item.product and item.product not in named_terms and mentions(text, item.product, token_set):
             named_terms.append(item.product)
-        multiword = [p for p in terms.phrases if " " in p]
+        # Phrases are found between English stop words: in another language they are scraps ("le joindre au").
+        multiword = [p for p in terms.phrases if " " in p] if english else []
         value = 0.35 * min(len(terms.words) / 12, 1.0)
         value += 0.2 if terms.has_number else 0.0
         value += 0.3 if named_terms else 0.0

@@ -152,3 +152,28 @@ def test_a_request_that_complains_stays_pain(scorer: HighlightScorer, make_item:
 def test_a_request_does_not_count_against_the_account(scorer: HighlightScorer, make_item: MakeItem) -> None:
     item = make_item(text="I wish we could invite our accountant to the reports.", account="Northwind")
     assert not is_negative(item, scorer.score(item))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Le support est nul, trois semaines sans réponse. Nous allons résilier notre abonnement.",
+        "Der Support ist super langsam und die Rechnungen sind falsch, wir kündigen.",
+        "El soporte no contesta y nos cobraron dos veces, vamos a cancelar.",
+    ],
+)
+def test_wording_in_another_language_is_not_read_as_english_feelings(
+    scorer: HighlightScorer, make_item: MakeItem, text: str
+) -> None:
+    result = scorer.score(make_item(text=text))
+    assert result.polarity == "neutral" and not result.is_highlight
+    assert "not in English: its wording is not scored" in result.reasons
+    assert not any(reason.startswith("specific:") and " " in reason[19:] for reason in result.reasons)
+
+
+def test_a_rating_still_speaks_for_feedback_in_another_language(
+    scorer: HighlightScorer, make_item: MakeItem
+) -> None:
+    text = "Le support est nul, trois semaines sans réponse. Nous allons résilier notre abonnement."
+    result = scorer.score(make_item(scale="nps", score=1, text=text))
+    assert result.polarity == "pain" and result.reasons[0] == "NPS detractor (1)"

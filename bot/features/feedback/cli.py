@@ -291,7 +291,8 @@ async def _highlights(args: argparse.Namespace, runtime: CoreServices) -> int:
     for entry, record in zip(entries, records, strict=True):
         routed = ", ".join(str(r.get("target")) for r in entry["routed_to"] if isinstance(r, dict))
         print(f"{entry['received_at'][:16]}  {entry['badge']}  {entry['text']}")
-        print(f"    why: {'; '.join(str(w) for w in entry['why'])}")
+        if entry["why"]:
+            print(f"    why: {'; '.join(str(w) for w in entry['why'])}")
         if entry["similar"]:
             print(f"    and {entry['similar']} similar")
         if args.all and not chosen(record):
@@ -311,7 +312,8 @@ def not_chosen(record: FeedbackRecord) -> str:
     if record.duplicate_of is not None:
         return "not posted: it repeats an earlier item, and counts as similar there"
     return (
-        f"not a highlight: it scored {record.highlight_score:.2f}, under {HIGHLIGHT_THRESHOLD} "
+        # "0.496", not "0.50": a score printed above the bar it is under reads as a mistake.
+        f"not a highlight: it scored {record.highlight_score:g}, under {HIGHLIGHT_THRESHOLD} "
         "(strong wording and specifics score higher)"
     )
 
