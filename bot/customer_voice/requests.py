@@ -18,6 +18,9 @@ _ASKS_FOR = re.compile(
     r"(?:nice|great|good|helpful|awesome|useful|amazing|lovely|cool|handy)\s+(?:if|to)\b"
     r"|\bplease\s+(?:add|make|let|allow|support|bring|build|include|consider)\b"
     r"|\b(?:can|could)\s+you\s+(?:please\s+)?(?:add|make|support|build|include|allow)\b"
+    r"|\bany\s+chance\s+(?:you|we)\s+could\b"
+    r"|\b(?:we|i)\s+(?:really\s+|badly\s+|urgently\s+)?need\s+(?:a|an|some|more|to\s+be\s+able)\b"
+    r"|^\W*missing\b"
     r"|\bfeature\s+request\b",
     re.IGNORECASE,
 )

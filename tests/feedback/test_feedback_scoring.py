@@ -123,6 +123,9 @@ def test_scores_stay_between_zero_and_one(scorer: HighlightScorer, make_item: Ma
         "Would be great if the mobile app supported dark mode for the dashboard.",
         "We'd love it if reports could be scheduled every Monday morning.",
         "Please add a Xero integration for our bookkeeping team.",
+        "Any chance you could add multi-currency support for CHF invoices?",
+        "We really need an approval workflow before invoices go out.",
+        "Missing: scheduled reports by email every Monday.",
     ],
 )
 def test_a_customer_asking_for_a_missing_feature_is_heard_but_not_as_praise(
