@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from bot.customer_voice.placeholders import BIRTHDATE, EMAIL, HANDLE, ID, IP
+from bot.customer_voice.placeholders import ADDRESS, BIRTHDATE, EMAIL, HANDLE, ID, IP
 
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w.]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|[0-9A-Fa-f]{1,4})(?:[0-9A-Fa-f:]*)(?![\w:])")
@@ -30,6 +30,18 @@ _BIRTH = re.compile(
 )
 # Fewer digits than this after "passport" or "id card" are no document's number ("passport 2 weeks ago").
 MIN_ID_DIGITS = 4
+# A street address: "742 Evergreen Terrace", "221B Baker Street", "Hauptstraße 12", "12 rue de la Paix".
+_STREET_KINDS = (
+    r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Terrace|Way|Court|Ct|Place|Pl|Square|Sq"
+    r"|Crescent|Close|Parkway|Highway|Hwy"
+)
+_STREET = re.compile(
+    r"(?<![\w#.,/-])\d{1,5}[A-Za-z]?,?\s+(?:[A-Z][\w'-]*\s+){1,3}(?:" + _STREET_KINDS + r")\b\.?"
+    r"|\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,4}[a-z]?\b"
+    r"|(?<![\w#.,/-])\d{1,4}(?:\s*(?:bis|ter))?,?\s+(?:rue|avenue|boulevard|bd|place|allée|chemin|impasse|quai)"
+    r"(?:\s+(?:(?:de|du|des|la|le)\s+|l'|d')*[A-ZÉ][\w'-]+){1,3}",
+    re.UNICODE,
+)
 # A handle (@gregfinance) or a Slack mention as the API writes it (<@U024BE7LH>); an email was taken already.
 _HANDLE = re.compile(
     r"<@[UW][A-Z0-9]{6,}(?:\|[^>]*)?>|(?<![\w.@/])@[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*"
@@ -58,6 +70,7 @@ def without_identifiers(text: str) -> str:
         text = _SPELT_EMAIL.sub(_spelt_email, text)
     if not any(ch.isdigit() for ch in text):
         return text
+    text = _STREET.sub(ADDRESS, text)
     text = _BIRTH.sub(lambda m: m.group(1) + m.group(2) + BIRTHDATE, text)
     text = _ID_NUMBER.sub(_id_number, text)
     text = _SSN.sub(ID, text)

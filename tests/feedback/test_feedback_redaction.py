@@ -201,6 +201,10 @@ def test_credentials_never_reach_a_channel(text: str, expected: str) -> None:
         ("my SSN 123-45-6789", "my SSN [id]"),
         ("john dot doe at gmail dot com or john.doe(at)gmail.com", "[email] or [email]"),
         ("logins from 203.0.113.42 and 2001:db8::ff00:42:8329", "logins from [ip] and [ip]"),
+        ("send it to 742 Evergreen Terrace, Springfield", "send it to [address], Springfield"),
+        ("we moved to 221B Baker Street, London", "we moved to [address], London"),
+        ("Rechnung an Hauptstraße 12, Berlin", "Rechnung an [address], Berlin"),
+        ("livrer au 12 rue de la Paix, Paris", "livrer au [address], Paris"),
     ],
 )
 def test_identifiers_of_a_person_are_redacted(text: str, expected: str) -> None:
@@ -216,6 +220,8 @@ def test_identifiers_of_a_person_are_redacted(text: str, expected: str) -> None:
         "the @mention feature is broken, and @channel too",
         "from 9:00 to 17:30, at 09:14:05, since v2.3.1",
         "passport photos upload fails since 2 weeks",
+        "we have 3 Main problems and the 3 St Patrick's day promos",
+        "la rue est longue 3 fois",
         "https://help.example.com/invoices/export is out of date",
     ],
 )
