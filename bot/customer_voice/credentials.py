@@ -24,11 +24,56 @@ _KNOWN_KEY = re.compile(
     r")(?![\w-])"
 )
 # A long run of letters and digits mixed (a token, a hash): no word or number of feedback looks like that.
-_RANDOM_LOOKING = re.compile(r"(?<![\w/.-])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{20,}(?![\w/-])")
+TOKEN_CHARS = 20
+_RANDOM_LOOKING = re.compile(
+    r"(?<![\w/.-])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z0-9]{" + str(TOKEN_CHARS) + r",}(?![\w/-])"
+)
 # "password: hunter2", "my password hint is Rover2019", "cvv 123", "api key = abc…": the value after the cue.
 _CUE = (
     r"(?:password(?:\s+hint)?|login|username|user\s+name|passwd|passcode|pwd|api[\s_-]?key|access[\s_-]?token|token|secret"
     r"|one[\s-]time\s+code|otp|2fa\s+code|pin|cvv|cvc|csc|security\s+code)"
+)
+# Substrings without which no cue can be there (a cheap look before the pattern's).
+_WORD = re.compile(r"[^\W\d_]+")
+_CUE_MARKS = frozenset(
+    [
+        "password",
+        "passwd",
+        "passcode",
+        "pwd",
+        "login",
+        "username",
+        "user",
+        "api",
+        "apikey",
+        "api_key",
+        "access",
+        "token",
+        "secret",
+        "one",
+        "otp",
+        "2fa",
+        "pin",
+        "cvv",
+        "cvc",
+        "csc",
+        "security",
+    ]
+)
+_KEY_MARKS = (
+    "sk_",
+    "pk_",
+    "rk_",
+    "AKIA",
+    "xox",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "AIza",
+    "eyJ",
 )
 _SAID = re.compile(r"(?i)\b(" + _CUE + r")(\s*(?::|=)\s*|\s+(?:is|was)\s+)(\S+)")
 _CARD_CODE = re.compile(r"(?i)\b(cvv|cvc|csc|pin)(\s*:?\s*)(\d{3,6})\b")
@@ -36,16 +81,22 @@ _CARD_CODE = re.compile(r"(?i)\b(cvv|cvc|csc|pin)(\s*:?\s*)(\d{3,6})\b")
 
 def without_credentials(text: str) -> str:
     """The text with links' query strings, keys, tokens and what follows "password:" or "cvv" replaced."""
+    # Each pattern runs only where a plain substring says it may match: most feedback holds no credential.
     if "://" in text:
         text = _URL_QUERY.sub(r"\1?" + SECRET, text)
-    text = _KNOWN_KEY.sub(SECRET, text)
-    text = _SAID.sub(_said_value, text)
-    return _CARD_CODE.sub(lambda m: m.group(1) + m.group(2) + SECRET, text)
+    if any(mark in text for mark in _KEY_MARKS):
+        text = _KNOWN_KEY.sub(SECRET, text)
+    if not _CUE_MARKS.isdisjoint(_WORD.findall(text.casefold())):
+        text = _SAID.sub(_said_value, text)
+        return _CARD_CODE.sub(lambda m: m.group(1) + m.group(2) + SECRET, text)
+    return text
 
 
 def without_tokens(text: str) -> str:
     """The text with long runs of letters and digits mixed (tokens, hashes) replaced; run after IBANs and
     cards are taken, which look the same."""
+    if all(len(word) < TOKEN_CHARS for word in text.split()):
+        return text
     return _RANDOM_LOOKING.sub(SECRET, text)
 
 

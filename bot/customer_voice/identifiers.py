@@ -15,6 +15,26 @@ _ID_CUE = (
     r"(?:passport|id\s+card|identity\s+card|national\s+id|social\s+security|ssn|national\s+insurance|nino"
     r"|tax\s+id|driver'?s\s+licen[cs]e|personalausweis|dni|nie)"
 )
+_ID_MARKS = frozenset(
+    [
+        "passport",
+        "id",
+        "identity",
+        "national",
+        "social",
+        "ssn",
+        "insurance",
+        "nino",
+        "tax",
+        "driver",
+        "drivers",
+        "licence",
+        "license",
+        "personalausweis",
+        "dni",
+        "nie",
+    ]
+)
 _ID_NUMBER = re.compile(
     r"(?i)\b(" + _ID_CUE + r")((?:\s+(?:no\.?|number|num|nr\.?|#))?\s*(?::|is|was)?\s*)"
     r"([A-Z0-9]+(?:[ -]\d+)*)\b"
@@ -35,6 +55,45 @@ _STREET_KINDS = (
     r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Terrace|Way|Court|Ct|Place|Pl|Square|Sq"
     r"|Crescent|Close|Parkway|Highway|Hwy"
 )
+_WORD = re.compile(r"[^\W\d_]+")
+# Words without one of which no pattern below can match (a cheap look before the pattern's).
+_STREET_MARKS = frozenset(
+    [
+        "street",
+        "st",
+        "avenue",
+        "ave",
+        "road",
+        "rd",
+        "lane",
+        "ln",
+        "boulevard",
+        "blvd",
+        "drive",
+        "dr",
+        "terrace",
+        "way",
+        "court",
+        "ct",
+        "place",
+        "pl",
+        "square",
+        "sq",
+        "crescent",
+        "close",
+        "parkway",
+        "highway",
+        "hwy",
+        "rue",
+        "bd",
+        "allée",
+        "chemin",
+        "impasse",
+        "quai",
+    ]
+)
+_GERMAN_STREETS = ("straße", "strasse", "str", "weg", "gasse", "platz", "allee", "ring", "damm")
+_BIRTH_MARKS = frozenset({"birth", "birthdate", "birthday", "dob", "d", "born"})
 _STREET = re.compile(
     r"(?<![\w#.,/-])\d{1,5}[A-Za-z]?,?\s+(?:[A-Z][\w'-]*\s+){1,3}(?:" + _STREET_KINDS + r")\b\.?"
     r"|\b[A-ZÄÖÜ][a-zäöüß]+(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d{1,4}[a-z]?\b"
@@ -63,19 +122,26 @@ _SPELT_EMAIL = re.compile(
 
 def without_identifiers(text: str) -> str:
     """The text with IP addresses, identity numbers, birth dates, handles and spelt-out emails replaced."""
+    # Each pattern runs only where a plain substring says it may match: most feedback holds none of these.
     if "@" in text:
         text = _HANDLE.sub(_handle, text)
     folded = text.casefold()
-    if " at " in folded or "at)" in folded or "at]" in folded or "at}" in folded:
+    if " dot " in folded or any(mark in folded for mark in ("(at)", "[at]", "{at}")):
         text = _SPELT_EMAIL.sub(_spelt_email, text)
     if not any(ch.isdigit() for ch in text):
         return text
-    text = _STREET.sub(ADDRESS, text)
-    text = _BIRTH.sub(lambda m: m.group(1) + m.group(2) + BIRTHDATE, text)
-    text = _ID_NUMBER.sub(_id_number, text)
-    text = _SSN.sub(ID, text)
-    text = _IPV4.sub(_ip, text)
-    return _IPV6.sub(_ip, text) if ":" in text else text
+    words = frozenset(_WORD.findall(folded))
+    if not words.isdisjoint(_STREET_MARKS) or any(w.endswith(_GERMAN_STREETS) for w in words):
+        text = _STREET.sub(ADDRESS, text)
+    if not words.isdisjoint(_BIRTH_MARKS):
+        text = _BIRTH.sub(lambda m: m.group(1) + m.group(2) + BIRTHDATE, text)
+    if not words.isdisjoint(_ID_MARKS):
+        text = _ID_NUMBER.sub(_id_number, text)
+    if "-" in text:
+        text = _SSN.sub(ID, text)
+    if text.count(".") >= 3:
+        text = _IPV4.sub(_ip, text)
+    return _IPV6.sub(_ip, text) if "::" in text or text.count(":") >= 7 else text
 
 
 # Chat tools' own words after "@": a feature, not a person.
