@@ -92,7 +92,7 @@ _STREET_MARKS = frozenset(
         "quai",
     ]
 )
-_GERMAN_STREETS = ("straße", "strasse", "str", "weg", "gasse", "platz", "allee", "ring", "damm")
+_GERMAN_STREET = re.compile(r"(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d")
 _BIRTH_MARKS = frozenset({"birth", "birthdate", "birthday", "dob", "d", "born"})
 _STREET = re.compile(
     r"(?<![\w#.,/-])\d{1,5}[A-Za-z]?,?\s+(?:[A-Z][\w'-]*\s+){1,3}(?:" + _STREET_KINDS + r")\b\.?"
@@ -131,7 +131,7 @@ def without_identifiers(text: str) -> str:
     if not any(ch.isdigit() for ch in text):
         return text
     words = frozenset(_WORD.findall(folded))
-    if not words.isdisjoint(_STREET_MARKS) or any(w.endswith(_GERMAN_STREETS) for w in words):
+    if not words.isdisjoint(_STREET_MARKS) or _GERMAN_STREET.search(folded):
         text = _STREET.sub(ADDRESS, text)
     if not words.isdisjoint(_BIRTH_MARKS):
         text = _BIRTH.sub(lambda m: m.group(1) + m.group(2) + BIRTHDATE, text)

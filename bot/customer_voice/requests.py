@@ -24,11 +24,28 @@ _ASKS_FOR = re.compile(
     r"|\bfeature\s+request\b",
     re.IGNORECASE,
 )
+# Substrings without one of which nothing asks (a cheap look before the pattern's).
+_MARKS = (
+    "wish",
+    "if only",
+    "would",
+    "d love",
+    "d like",
+    "d be",
+    "please",
+    "you",
+    "need",
+    "missing",
+    "request",
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def split_requests(text: str) -> tuple[list[str], list[str]]:
     """The text's sentences that ask for something, and the others, each in order."""
+    folded = text.casefold()
+    if not any(mark in folded for mark in _MARKS):
+        return [], [text]
     asking: list[str] = []
     others: list[str] = []
     for sentence in _SENTENCE_END.split(text):
