@@ -33,33 +33,12 @@ _CUE = (
     r"(?:password(?:\s+hint)?|login|username|user\s+name|passwd|passcode|pwd|api[\s_-]?key|access[\s_-]?token|token|secret"
     r"|one[\s-]time\s+code|otp|2fa\s+code|pin|cvv|cvc|csc|security\s+code)"
 )
-# Substrings without which no cue can be there (a cheap look before the pattern's).
+# Words without one of which no cue can be there, and marks without which no key can: a cheap look before the
+# patterns'.
 _WORD = re.compile(r"[^\W\d_]+")
-_CUE_MARKS = frozenset(
-    [
-        "password",
-        "passwd",
-        "passcode",
-        "pwd",
-        "login",
-        "username",
-        "user",
-        "api",
-        "apikey",
-        "api_key",
-        "access",
-        "token",
-        "secret",
-        "one",
-        "otp",
-        "2fa",
-        "pin",
-        "cvv",
-        "cvc",
-        "csc",
-        "security",
-    ]
-)
+_CUE_WORDS = """password passwd passcode pwd login username user api access token secret one otp pin cvv cvc csc
+    security"""
+_CUE_MARKS = frozenset(_CUE_WORDS.split())
 _KEY_MARKS = (
     "sk_",
     "pk_",
@@ -104,9 +83,7 @@ def _said_value(match: re.Match[str]) -> str:
     """The value after a cue, replaced; after "is" or "was" only one that is no plain word ("is too short")."""
     cue, joint, value = match.group(1), match.group(2), match.group(3)
     plain_word = value.rstrip(".,;!?").isalpha() and value[:1].islower()
-    if joint.strip() in ("is", "was") and (plain_word or value.startswith("[")):
-        return match.group(0)
-    if value.startswith("["):
+    if value.startswith("[") or (joint.strip() in ("is", "was") and plain_word):
         return match.group(0)
     kept = value[len(value.rstrip(".,;!?)")) :]
     return cue + joint + SECRET + kept

@@ -15,26 +15,9 @@ _ID_CUE = (
     r"(?:passport|id\s+card|identity\s+card|national\s+id|social\s+security|ssn|national\s+insurance|nino"
     r"|tax\s+id|driver'?s\s+licen[cs]e|personalausweis|dni|nie)"
 )
-_ID_MARKS = frozenset(
-    [
-        "passport",
-        "id",
-        "identity",
-        "national",
-        "social",
-        "ssn",
-        "insurance",
-        "nino",
-        "tax",
-        "driver",
-        "drivers",
-        "licence",
-        "license",
-        "personalausweis",
-        "dni",
-        "nie",
-    ]
-)
+_ID_MARKS_WORDS = """passport id identity national social ssn insurance nino tax driver drivers licence license
+    personalausweis dni nie"""
+_ID_MARKS = frozenset(_ID_MARKS_WORDS.split())
 _ID_NUMBER = re.compile(
     r"(?i)\b(" + _ID_CUE + r")((?:\s+(?:no\.?|number|num|nr\.?|#))?\s*(?::|is|was)?\s*)"
     r"([A-Z0-9]+(?:[ -]\d+)*)\b"
@@ -57,41 +40,9 @@ _STREET_KINDS = (
 )
 _WORD = re.compile(r"[^\W\d_]+")
 # Words without one of which no pattern below can match (a cheap look before the pattern's).
-_STREET_MARKS = frozenset(
-    [
-        "street",
-        "st",
-        "avenue",
-        "ave",
-        "road",
-        "rd",
-        "lane",
-        "ln",
-        "boulevard",
-        "blvd",
-        "drive",
-        "dr",
-        "terrace",
-        "way",
-        "court",
-        "ct",
-        "place",
-        "pl",
-        "square",
-        "sq",
-        "crescent",
-        "close",
-        "parkway",
-        "highway",
-        "hwy",
-        "rue",
-        "bd",
-        "allée",
-        "chemin",
-        "impasse",
-        "quai",
-    ]
-)
+_STREET_MARKS_WORDS = """street st avenue ave road rd lane ln boulevard blvd drive dr terrace way court ct place pl square sq
+    crescent close parkway highway hwy rue bd allée chemin impasse quai"""
+_STREET_MARKS = frozenset(_STREET_MARKS_WORDS.split())
 _GERMAN_STREET = re.compile(r"(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d")
 _BIRTH_MARKS = frozenset({"birth", "birthdate", "birthday", "dob", "d", "born"})
 _STREET = re.compile(
