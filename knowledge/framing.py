@@ -6,9 +6,7 @@ lowers the confidence."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
-import snowballstemmer
+from collections.abc import Callable
 
 from knowledge.text import all_words
 
@@ -36,50 +34,13 @@ FRAMING_WORDS: frozenset[str] = frozenset(_FRAMING_TEXT.split())
 
 # The people a question is asked on behalf of. They frame it ("a user says…", "my colleague asked…"), unless the
 # question acts on them: "how do I add a user?" is about adding users.
-_PEOPLE = frozenset(
-    [
-        "customer",
-        "customers",
-        "client",
-        "clients",
-        "prospect",
-        "prospects",
-        "user",
-        "users",
-        "colleague",
-        "colleagues",
-        "coworker",
-        "coworkers",
-        "manager",
-        "managers",
-        "bookkeeper",
-        "bookkeepers",
-        "accountant",
-        "accountants",
-        "developer",
-        "developers",
-        "dev",
-        "devs",
-        "engineer",
-        "engineers",
-        "designer",
-        "designers",
-        "marketer",
-        "marketers",
-        "person",
-        "people",
-        "partner",
-        "partners",
-        "vendor",
-        "vendors",
-        "stakeholder",
-        "stakeholders",
-        "auditor",
-        "auditors",
-        "friend",
-        "friends",
-    ]
-)
+_PEOPLE_TEXT = """
+    customer customers client clients prospect prospects user users colleague colleagues coworker coworkers
+    manager managers bookkeeper bookkeepers accountant accountants developer developers dev devs engineer
+    engineers designer designers marketer marketers person people partner partners vendor vendors
+    stakeholder stakeholders auditor auditors friend friends
+    """
+_PEOPLE = frozenset(_PEOPLE_TEXT.split())
 # What software does to a person, as a verb before them ("add", "inviting", "removed").
 _ACTING_ON_PEOPLE = """
     add invite remove delete create ban block unblock assign unassign manage onboard offboard deactivate
@@ -87,60 +48,22 @@ _ACTING_ON_PEOPLE = """
     approve verify authenticate notify mention tag list limit restrict
     """
 # What may stand between a verb and the person it acts on: "add a new user", "invite two more colleagues".
-_BEFORE_A_NOUN = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "my",
-        "our",
-        "your",
-        "their",
-        "his",
-        "her",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "new",
-        "another",
-        "more",
-        "extra",
-        "other",
-        "some",
-        "all",
-        "every",
-        "each",
-        "few",
-        "several",
-        "multiple",
-        "additional",
-        "existing",
-        "external",
-        "outside",
-        "second",
-        "two",
-        "three",
-        "four",
-        "five",
-    ]
-)
+_BEFORE_A_NOUN_TEXT = """
+    a an the my our your their his her its this that these those new another more extra other some all every
+    each few several multiple additional existing external outside second two three four five
+    """
+_BEFORE_A_NOUN = frozenset(_BEFORE_A_NOUN_TEXT.split())
 
 _SENTENCE_END = re.compile(r"[.!?;:\n]+")
 
 
-@lru_cache(maxsize=1)
-def _acting_stems() -> frozenset[str]:
-    stemmer = snowballstemmer.stemmer("english")
-    return frozenset(str(stemmer.stemWord(verb)) for verb in _ACTING_ON_PEOPLE.split())
-
-
-def acted_on(question: str) -> frozenset[str]:
+def acted_on(question: str, stem: Callable[[str], str]) -> frozenset[str]:
     """The people the question acts on ("user" in "how do I add a user?"): words that otherwise frame it, here
     its topic. A person after any other word ("a customer asked", "for a client", "enterprise customers")
-    frames."""
-    stemmer = snowballstemmer.stemmer("english")
+    frames. `stem` is the index's (its stems are cached)."""
+    if _PEOPLE.isdisjoint(all_words(question)):
+        return frozenset()
+    acting = frozenset(stem(verb) for verb in _ACTING_ON_PEOPLE.split())
     acted: set[str] = set()
     for sentence in _SENTENCE_END.split(question):
         words = all_words(sentence)
@@ -150,7 +73,7 @@ def acted_on(question: str) -> frozenset[str]:
             before = i - 1
             while before >= 0 and words[before] in _BEFORE_A_NOUN:
                 before -= 1
-            if before >= 0 and str(stemmer.stemWord(words[before])) in _acting_stems():
+            if before >= 0 and stem(words[before]) in acting:
                 acted.add(word)
     return frozenset(acted)
 

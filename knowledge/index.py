@@ -231,7 +231,7 @@ class LexicalIndex:
         synonyms: dict[str, tuple[str, ...]] = {}
         english = english_words()
         measures = measure_words(query)
-        frames = FRAMING_WORDS - acted_on(query)
+        frames = FRAMING_WORDS - acted_on(query, self.tokenizer.stem)
         for word in words:
             term = self.tokenizer.terms(word)
             if not term or word in measures:

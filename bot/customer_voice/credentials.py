@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from bot.customer_voice.placeholders import SECRET
+from bot.customer_voice.terms import letter_words, word_set
 
 # A link's query string: access tokens, signatures, reset codes and session ids ride there.
 _URL_QUERY = re.compile(r"(\bhttps?://[^\s?#<>\"']+)\?[^\s<>\"']+", re.IGNORECASE)
@@ -35,24 +36,13 @@ _CUE = (
 )
 # Words without one of which no cue can be there, and marks without which no key can: a cheap look before the
 # patterns'.
-_WORD = re.compile(r"[^\W\d_]+")
-_CUE_WORDS = """password passwd passcode pwd login username user api access token secret one otp pin cvv cvc csc
-    security"""
-_CUE_MARKS = frozenset(_CUE_WORDS.split())
-_KEY_MARKS = (
-    "sk_",
-    "pk_",
-    "rk_",
-    "AKIA",
-    "xox",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "AIza",
-    "eyJ",
+_CUE_MARKS = word_set(
+    """
+    password passwd passcode pwd login username user api access token secret one otp pin cvv cvc csc security
+    """
+)
+_KEY_MARKS = tuple(
+    ["sk_", "pk_", "rk_", "AKIA", "xox", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "AIza", "eyJ"]
 )
 _SAID = re.compile(r"(?i)\b(" + _CUE + r")(\s*(?::|=)\s*|\s+(?:is|was)\s+)(\S+)")
 _CARD_CODE = re.compile(r"(?i)\b(cvv|cvc|csc|pin)(\s*:?\s*)(\d{3,6})\b")
@@ -65,7 +55,7 @@ def without_credentials(text: str) -> str:
         text = _URL_QUERY.sub(r"\1?" + SECRET, text)
     if any(mark in text for mark in _KEY_MARKS):
         text = _KNOWN_KEY.sub(SECRET, text)
-    if not _CUE_MARKS.isdisjoint(_WORD.findall(text.casefold())):
+    if not _CUE_MARKS.isdisjoint(letter_words(text)):
         text = _SAID.sub(_said_value, text)
         return _CARD_CODE.sub(lambda m: m.group(1) + m.group(2) + SECRET, text)
     return text

@@ -1,5 +1,5 @@
-"""Identifiers of a person out of feedback text: IP addresses, identity numbers, birth dates, handles and
-emails spelt out ("john dot doe at gmail dot com")."""
+"""Identifiers of a person out of feedback text: IP addresses, identity numbers, birth dates, street addresses,
+handles and emails spelt out ("john dot doe at gmail dot com")."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import ipaddress
 import re
 
 from bot.customer_voice.placeholders import ADDRESS, BIRTHDATE, EMAIL, HANDLE, ID, IP
+from bot.customer_voice.terms import letter_words, word_set
 
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?:/\d{1,2})?(?![\w.]|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){1,7}(?::|[0-9A-Fa-f]{1,4})(?:[0-9A-Fa-f:]*)(?![\w:])")
@@ -15,9 +16,12 @@ _ID_CUE = (
     r"(?:passport|id\s+card|identity\s+card|national\s+id|social\s+security|ssn|national\s+insurance|nino"
     r"|tax\s+id|driver'?s\s+licen[cs]e|personalausweis|dni|nie)"
 )
-_ID_MARKS_WORDS = """passport id identity national social ssn insurance nino tax driver drivers licence license
-    personalausweis dni nie"""
-_ID_MARKS = frozenset(_ID_MARKS_WORDS.split())
+_ID_MARKS = word_set(
+    """
+    passport id identity national social ssn insurance nino tax driver drivers licence license
+    personalausweis dni nie
+    """
+)
 _ID_NUMBER = re.compile(
     r"(?i)\b(" + _ID_CUE + r")((?:\s+(?:no\.?|number|num|nr\.?|#))?\s*(?::|is|was)?\s*)"
     r"([A-Z0-9]+(?:[ -]\d+)*)\b"
@@ -38,11 +42,13 @@ _STREET_KINDS = (
     r"Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Terrace|Way|Court|Ct|Place|Pl|Square|Sq"
     r"|Crescent|Close|Parkway|Highway|Hwy"
 )
-_WORD = re.compile(r"[^\W\d_]+")
 # Words without one of which no pattern below can match (a cheap look before the pattern's).
-_STREET_MARKS_WORDS = """street st avenue ave road rd lane ln boulevard blvd drive dr terrace way court ct place pl square sq
-    crescent close parkway highway hwy rue bd allée chemin impasse quai"""
-_STREET_MARKS = frozenset(_STREET_MARKS_WORDS.split())
+_STREET_MARKS = word_set(
+    """
+    street st avenue ave road rd lane ln boulevard blvd drive dr terrace way court ct place pl square sq
+    crescent close parkway highway hwy rue bd allée chemin impasse quai
+    """
+)
 _GERMAN_STREET = re.compile(r"(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm)\s+\d")
 _BIRTH_MARKS = frozenset({"birth", "birthdate", "birthday", "dob", "d", "born"})
 _STREET = re.compile(
@@ -70,9 +76,13 @@ _SPELT_EMAIL = re.compile(
     + r"[a-z]{2,6}\b"
 )
 
+# What says an email is spelt out: "(at)", or "dot" as a word.
+_SPELT_OUT = re.compile(r"(?i)[(\[{]\s*at\s*[)\]}]|\bdot\b")
+
 
 def without_identifiers(text: str) -> str:
-    """The text with IP addresses, identity numbers, birth dates, handles and spelt-out emails replaced."""
+    """The text with IP addresses, identity numbers, birth dates, street addresses, handles and spelt-out emails
+    replaced."""
     # Each pattern runs only where a plain substring says it may match: most feedback holds none of these.
     if "@" in text:
         text = _HANDLE.sub(_handle, text)
@@ -81,7 +91,7 @@ def without_identifiers(text: str) -> str:
         text = _SPELT_EMAIL.sub(_spelt_email, text)
     if not any(ch.isdigit() for ch in text):
         return text
-    words = frozenset(_WORD.findall(folded))
+    words = frozenset(letter_words(folded))
     if not words.isdisjoint(_STREET_MARKS) or _GERMAN_STREET.search(folded):
         text = _STREET.sub(ADDRESS, text)
     if not words.isdisjoint(_BIRTH_MARKS):
@@ -107,8 +117,7 @@ def _handle(match: re.Match[str]) -> str:
 def _spelt_email(match: re.Match[str]) -> str:
     """An email spelt out; "at" between plain words with no "dot" ("look at example.com") is no email."""
     found = match.group(0)
-    spelt = re.search(r"(?i)[(\[{]\s*at\s*[)\]}]|\bdot\b", found)
-    return EMAIL if spelt else found
+    return EMAIL if _SPELT_OUT.search(found) else found
 
 
 def _id_number(match: re.Match[str]) -> str:

@@ -3,54 +3,14 @@ read other languages' words that look English as English ("support" in "le suppo
 
 from __future__ import annotations
 
-import re
+from bot.customer_voice.terms import letter_words, word_set
 
-# Words a text in the language can hardly do without, and that are no English words.
-_ENGLISH = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "and",
-        "or",
-        "but",
-        "is",
-        "are",
-        "was",
-        "were",
-        "be",
-        "been",
-        "to",
-        "of",
-        "in",
-        "on",
-        "at",
-        "for",
-        "with",
-        "it",
-        "this",
-        "that",
-        "i",
-        "we",
-        "you",
-        "they",
-        "my",
-        "our",
-        "your",
-        "not",
-        "do",
-        "does",
-        "did",
-        "have",
-        "has",
-        "had",
-        "can",
-        "will",
-        "would",
-        "very",
-        "so",
-        "just",
-    ]
+# Common words a text can hardly do without: English's, and other languages' that are no English words.
+_ENGLISH = word_set(
+    """
+    the a an and or but is are was were be been to of in on at for with it this that i we you they my our
+    your not do does did have has had can will would very so just
+    """
 )
 _OTHER_LANGUAGES_BY_NAME = {
     "French": "le la les un une des du et est sont nous vous ils elle je ne pas très avec pour dans sur au aux ce"
@@ -60,15 +20,14 @@ _OTHER_LANGUAGES_BY_NAME = {
     "Spanish, Portuguese, Italian": "el los las una unos y está están nosotros yo muy con por para pero lo su sus"
     " é não uma il della di che è sono",
 }
-_OTHER_LANGUAGES = frozenset(word for words in _OTHER_LANGUAGES_BY_NAME.values() for word in words.split())
-_WORD = re.compile(r"[^\W\d_]+")
+_OTHER_LANGUAGES = word_set(" ".join(_OTHER_LANGUAGES_BY_NAME.values()))
 # A text with fewer such words says too little to tell; it is taken as English.
 _MIN_TELLING_WORDS = 2
 
 
 def is_english(text: str) -> bool:
     """Whether the text reads as English: it has no more of other languages' common words than of English's."""
-    words = _WORD.findall(text.casefold())
+    words = letter_words(text)
     english = sum(w in _ENGLISH for w in words)
     other = sum(w in _OTHER_LANGUAGES for w in words)
     return other < _MIN_TELLING_WORDS or other <= english

@@ -7,14 +7,21 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _PHRASE_BREAK = re.compile(r"[.,;:!?()\[\]\"“”/\n]+")
 
 
-def _word_set(words: str) -> frozenset[str]:
+def word_set(words: str) -> frozenset[str]:
+    """The words of a list written as one string, separated by spaces or lines."""
     return frozenset(words.split())
 
 
-STOPWORDS = _word_set(
+def letter_words(text: str) -> list[str]:
+    """The text's words of letters only, case-folded ("2fa" is "fa", "api_key" is "api" and "key")."""
+    return _LETTERS.findall(text.casefold())
+
+
+STOPWORDS = word_set(
     """a about above after again against all also am an and any are as at be because been before being
     below between both but by can cannot could did do does doing down during each even ever every few for
     from further get gets got had has have having he her here hers herself him himself his how i if in into
@@ -31,7 +38,7 @@ STOPWORDS = _word_set(
     seem look looks tried try trying"""
 )
 # Words that say how someone feels rather than what about: not themes, not specifics.
-GENERIC_WORDS = _word_set(
+GENERIC_WORDS = word_set(
     """good great bad terrible awful awesome amazing excellent love loved loving hate hated nice fine
     poor best worst better worse happy unhappy sad angry frustrating frustrated annoying annoyed
     disappointed disappointing horrible fantastic perfect wonderful brilliant useless easy hard
